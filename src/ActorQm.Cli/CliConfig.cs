@@ -1,0 +1,68 @@
+using ActorQm.Configuration;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace ActorQm.Cli;
+
+/// <summary>Loads a HOCON file into ActorQm settings and the ActorSystem config, with one-line errors.</summary>
+internal static class CliConfig
+{
+    public static (Config Config, ActorQmSettings Settings) Load(FileInfo file)
+    {
+        if (!file.Exists)
+        {
+            throw new CliException($"config file {file.FullName} not found");
+        }
+
+        Config config;
+        try
+        {
+            config = ConfigurationFactory.ParseString(File.ReadAllText(file.FullName));
+        }
+        catch (Exception e) when (e is ConfigurationException or FormatException or InvalidOperationException)
+        {
+            throw new CliException($"{file.FullName}: not valid HOCON: {e.Message}");
+        }
+
+        var settings = ActorQmSettings.Create(config, file.DirectoryName);
+        if (settings.QueueManagers.Count == 0)
+        {
+            throw new CliException($"{file.FullName} declares no queue manager under actorqm.queue-managers");
+        }
+
+        return (config, settings);
+    }
+
+    public static ActorSystem CreateSystem(Config config, string logLevel) =>
+        ActorSystem.Create("actorqm", ConfigurationFactory.ParseString($"akka.loglevel = {logLevel}\nakka.stdout-loglevel = {logLevel}")
+            .WithFallback(config)
+            .WithFallback(ActorQmSettings.Reference));
+}
+
+/// <summary>An error the CLI reports as one line on stderr.</summary>
+internal sealed class CliException(string message, int exitCode = 1) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+internal static class CliRunner
+{
+    /// <summary>Runs a command body; known failures become one line on stderr and a non-zero exit code.</summary>
+    public static async Task<int> Run(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (CliException e)
+        {
+            await Console.Error.WriteLineAsync("actorqm: " + e.Message);
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is Mqsc.MqscException or Store.QueueManagerInUseException or ConfigurationException or IOException or Messages.MqException)
+        {
+            await Console.Error.WriteLineAsync("actorqm: " + e.Message.ReplaceLineEndings(" "));
+            return 20;
+        }
+    }
+}

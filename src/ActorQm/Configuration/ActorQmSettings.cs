@@ -1,0 +1,103 @@
+using System.Text.RegularExpressions;
+using Akka.Configuration;
+using Akka.Configuration.Hocon;
+
+namespace ActorQm.Configuration;
+
+/// <summary>Typed form of the <c>actorqm</c> HOCON section, built once and validated.</summary>
+public sealed record ActorQmSettings(IReadOnlyList<QueueManagerSettings> QueueManagers)
+{
+    /// <summary>The embedded reference.conf: every actorqm.* default.</summary>
+    public static Config Reference { get; } = LoadReference();
+
+    /// <summary>
+    /// Builds the settings from <paramref name="config"/> (falling back to reference.conf).
+    /// Relative paths are resolved against <paramref name="baseDirectory"/>.
+    /// </summary>
+    public static ActorQmSettings Create(Config config, string? baseDirectory = null)
+    {
+        var full = config.WithFallback(Reference);
+        var defaults = full.GetConfig("actorqm.queue-manager-defaults");
+        var qms = new List<QueueManagerSettings>();
+        var section = full.GetConfig("actorqm.queue-managers");
+        if (section is not null && !section.IsEmpty)
+        {
+            foreach (var entry in section.AsEnumerable())
+            {
+                // Built from the value itself: a queue manager name may contain dots, which a path lookup would split.
+                var own = new Config(new HoconRoot(entry.Value));
+                qms.Add(QueueManagerSettings.Create(entry.Key.Trim('"'), own.WithFallback(defaults), baseDirectory));
+            }
+        }
+
+        return new ActorQmSettings(qms);
+    }
+
+    /// <summary>Settings of one queue manager that uses only the defaults (and any overrides given).</summary>
+    public static QueueManagerSettings ForQueueManager(string name, Config? overrides = null, string? baseDirectory = null)
+    {
+        var defaults = Reference.GetConfig("actorqm.queue-manager-defaults");
+        return QueueManagerSettings.Create(name, overrides is null ? defaults : overrides.WithFallback(defaults), baseDirectory);
+    }
+
+    private static Config LoadReference()
+    {
+        using var stream = typeof(ActorQmSettings).Assembly.GetManifestResourceStream("ActorQm.reference.conf")
+            ?? throw new InvalidOperationException("ActorQm.reference.conf is not embedded in the ActorQm assembly.");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}
+
+/// <summary>One queue manager's runtime settings.</summary>
+public sealed record QueueManagerSettings(
+    string Name,
+    string? MqscFile,
+    StoreSettings Store,
+    int DefaultMaxDepth,
+    int DefaultMaxMessageLength,
+    int MaxMessageLength,
+    TimeSpan ExpiryInterval)
+{
+    private static readonly Regex NamePattern = new("^[A-Za-z0-9._/%]{1,48}$", RegexOptions.CultureInvariant);
+
+    public static QueueManagerSettings Create(string name, Config config, string? baseDirectory)
+    {
+        if (!NamePattern.IsMatch(name))
+        {
+            throw new ConfigurationException($"actorqm: '{name}' is not a valid queue manager name (1-48 of A-Z a-z 0-9 . _ / %).");
+        }
+
+        var mqsc = config.GetString("mqsc-file", string.Empty);
+        var storePath = config.GetString("store.path").Replace("{qm}", name, StringComparison.Ordinal);
+        var synchronous = config.GetString("store.synchronous").ToUpperInvariant();
+        if (synchronous is not ("FULL" or "EXTRA"))
+        {
+            throw new ConfigurationException($"actorqm.queue-managers.{name}.store.synchronous must be 'full' or 'extra', not '{synchronous.ToLowerInvariant()}': weaker modes lose acknowledged messages on power loss.");
+        }
+
+        var store = new StoreSettings(
+            Resolve(storePath, baseDirectory),
+            synchronous,
+            config.GetTimeSpan("store.busy-timeout"),
+            Positive(config.GetInt("store.max-batch"), name, "store.max-batch"));
+        var maxMsgl = Positive(config.GetInt("max-message-length"), name, "max-message-length");
+        return new QueueManagerSettings(
+            name,
+            string.IsNullOrWhiteSpace(mqsc) ? null : Resolve(mqsc, baseDirectory),
+            store,
+            Positive(config.GetInt("queue.max-depth"), name, "queue.max-depth"),
+            Math.Min(maxMsgl, Positive(config.GetInt("queue.max-message-length"), name, "queue.max-message-length")),
+            maxMsgl,
+            config.GetTimeSpan("expiry-interval"));
+    }
+
+    private static int Positive(int value, string qm, string key) =>
+        value > 0 ? value : throw new ConfigurationException($"actorqm.queue-managers.{qm}.{key} must be positive, not {value}.");
+
+    private static string Resolve(string path, string? baseDirectory) =>
+        Path.IsPathRooted(path) || baseDirectory is null ? path : Path.GetFullPath(Path.Combine(baseDirectory, path));
+}
+
+/// <summary>Where and how the queue manager's journal is kept.</summary>
+public sealed record StoreSettings(string Path, string Synchronous, TimeSpan BusyTimeout, int MaxBatch);

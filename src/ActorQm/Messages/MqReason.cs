@@ -1,0 +1,44 @@
+namespace ActorQm.Messages;
+
+/// <summary>MQ reason codes (MQRC_*), numbered as in cmqc.h so operators can look them up.</summary>
+public enum MqReason
+{
+    None = 0,
+    AliasBaseQTypeError = 2001,
+    ExpiryError = 2013,
+    GetInhibited = 2016,
+    MsgTooBigForQ = 2030,
+    MsgTooBigForQMgr = 2031,
+    NoMsgAvailable = 2033,
+    OptionNotValidForType = 2045,
+    PersistenceError = 2047,
+    PersistentNotAllowed = 2048,
+    PriorityError = 2050,
+    PutInhibited = 2051,
+    QDeleted = 2052,
+    QFull = 2053,
+    QNotEmpty = 2055,
+    UnknownAliasBaseQ = 2082,
+    UnknownObjectName = 2085,
+    UnknownRemoteQMgr = 2087,
+    XmitQTypeError = 2091,
+    XmitQUsageError = 2092,
+    ResourceProblem = 2102,
+    QMgrStopping = 2162,
+    UnexpectedError = 2195,
+    UnknownXmitQ = 2196,
+}
+
+/// <summary>Feedback codes (MQFB_*) that a dead-letter header may carry instead of an MQRC.</summary>
+public static class MqFeedback
+{
+    public const int Expiration = 258;
+    public const int NotDeliverable = 299;
+}
+
+/// <summary>Thrown by the in-process API when the queue manager refuses an operation.</summary>
+public sealed class MqException(MqReason reason, string? detail = null)
+    : Exception($"MQRC {(int)reason} ({reason}){(detail is null ? string.Empty : ": " + detail)}")
+{
+    public MqReason Reason { get; } = reason;
+}

@@ -1,0 +1,115 @@
+using System.Text;
+using ActorQm.Objects;
+
+namespace ActorQm.Mqsc;
+
+/// <summary>DISPLAY output in runmqsc's shape: a header message, then ATTR(value) pairs in two columns.</summary>
+internal static class MqscDisplay
+{
+    private const int ColumnWidth = 40;
+
+    public static MqscOutcome Objects(ObjectCatalog catalog, MqscCommand cmd)
+    {
+        var (ns, types, header, nameKeyword) = cmd.ObjectType switch
+        {
+            "QUEUE" => ("QUEUE", new[] { "QLOCAL", "QREMOTE", "QALIAS" }, "AMQ8409I: Display Queue details.", "QUEUE"),
+            "QLOCAL" or "QREMOTE" or "QALIAS" => ("QUEUE", new[] { cmd.ObjectType }, "AMQ8409I: Display Queue details.", "QUEUE"),
+            "CHANNEL" => ("CHANNEL", ["CHANNEL"], "AMQ8414I: Display Channel details.", "CHANNEL"),
+            "AUTHINFO" => ("AUTHINFO", ["AUTHINFO"], "AMQ8566I: Display authentication information details.", "AUTHINFO"),
+            "NAMELIST" => ("NAMELIST", ["NAMELIST"], "AMQ8550I: Display namelist details.", "NAMELIST"),
+            "LISTENER" => ("LISTENER", ["LISTENER"], "AMQ8630I: Display listener information details.", "LISTENER"),
+            "CHLAUTH" => ("CHLAUTH", ["CHLAUTH"], "AMQ8878I: Display channel authentication record details.", "CHLAUTH"),
+            "QMGR" => ("QMGR", ["QMGR"], "AMQ8408I: Display Queue Manager details.", "QMGR"),
+            _ => throw new MqscException("AMQ8405E", $"Syntax error: DISPLAY does not take object type {cmd.ObjectType}.", cmd.Position),
+        };
+
+        var typeFilter = cmd.Find("TYPE")?.Values.SingleOrDefault()?.Text;
+        var chlTypeFilter = cmd.Find("CHLTYPE")?.Values.SingleOrDefault()?.Text;
+        var selected = SelectedAttributes(cmd, out var all);
+        IEnumerable<MqObject> candidates = ns == "QMGR" ? [catalog.QMgr] : catalog.All(ns);
+        var pattern = ns == "QMGR" ? "*" : cmd.ObjectName?.Text
+            ?? throw new MqscException("AMQ8424E", $"Error detected in a name keyword: DISPLAY {cmd.ObjectType} needs a name or a generic name such as *.", cmd.Position);
+        var matches = candidates
+            .Where(o => types.Contains(o.Type) && Matches(pattern, o.Name))
+            .Where(o => ns != "QUEUE" || typeFilter is null || typeFilter == "ALL" || o.Type == typeFilter)
+            .Where(o => ns != "CHLAUTH" || typeFilter is null || typeFilter == "ALL" || o.Text("TYPE") == typeFilter)
+            .Where(o => chlTypeFilter is null || chlTypeFilter == "ALL" || o.Text("CHLTYPE") == chlTypeFilter)
+            .ToList();
+        if (matches.Count == 0)
+        {
+            return MqscOutcome.Failed(new MqscException("AMQ8147E", $"ActorQm object {pattern} not found.", cmd.ObjectName?.Position ?? cmd.Position));
+        }
+
+        var lines = new List<string>();
+        foreach (var o in matches)
+        {
+            lines.Add(header);
+            var pairs = new List<string> { $"{nameKeyword}({o.Name})" };
+            if (ns == "QUEUE")
+            {
+                pairs.Add($"TYPE({o.Type})");
+            }
+
+            foreach (var (key, value) in o.Attributes)
+            {
+                if (all || ns == "QMGR" || ns == "CHLAUTH" || selected.Contains(key) || key is "CHLTYPE" or "AUTHTYPE")
+                {
+                    var spec = o.Schema.Find(key);
+                    pairs.Add($"{key}({(spec?.Secret == true && ((string)value).Length > 0 ? "********" : Render(value))})");
+                }
+            }
+
+            lines.AddRange(Columns(pairs));
+        }
+
+        return new MqscOutcome(true, lines, []);
+    }
+
+    public static MqscOutcome QueueStatus(ObjectCatalog catalog, MqscCommand cmd, Func<string, QueueStatus?> status)
+    {
+        var pattern = cmd.ObjectName?.Text
+            ?? throw new MqscException("AMQ8424E", "Error detected in a name keyword: DISPLAY QSTATUS needs a queue name or a generic name.", cmd.Position);
+        var lines = new List<string>();
+        foreach (var q in catalog.All("QUEUE").Where(o => o.Type == "QLOCAL" && Matches(pattern, o.Name)))
+        {
+            var s = status(q.Name) ?? new QueueStatus(0, 0);
+            lines.Add("AMQ8450I: Display queue status details.");
+            lines.AddRange(Columns([$"QUEUE({q.Name})", "TYPE(QUEUE)", $"CURDEPTH({s.CurrentDepth})", $"UNCOM({s.Uncommitted})"]));
+        }
+
+        return lines.Count == 0
+            ? MqscOutcome.Failed(new MqscException("AMQ8147E", $"ActorQm object {pattern} not found.", cmd.ObjectName.Position))
+            : new MqscOutcome(true, lines, []);
+    }
+
+    private static HashSet<string> SelectedAttributes(MqscCommand cmd, out bool all)
+    {
+        all = cmd.Find("ALL") is not null;
+        return cmd.Keywords.Where(k => !k.HasParentheses).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>MQ generic names: a trailing '*' matches any suffix; '*' alone matches everything.</summary>
+    internal static bool Matches(string pattern, string name) =>
+        pattern.EndsWith('*') ? name.StartsWith(pattern[..^1], StringComparison.Ordinal) : pattern == name;
+
+    private static string Render(object value) => value switch
+    {
+        string s => s.Length == 0 ? " " : s,
+        string[] list => string.Join(",", list.Select(MqObject.Quote)),
+        _ => MqObject.Format(value),
+    };
+
+    private static IEnumerable<string> Columns(List<string> pairs)
+    {
+        for (var i = 0; i < pairs.Count; i += 2)
+        {
+            var sb = new StringBuilder("   ").Append(pairs[i]);
+            if (i + 1 < pairs.Count)
+            {
+                sb.Append(' ', Math.Max(1, ColumnWidth - pairs[i].Length)).Append(pairs[i + 1]);
+            }
+
+            yield return sb.ToString();
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using ActorQm.Messages;
+using ActorQm.Objects;
+
+namespace ActorQm.QueueManagers;
+
+/// <summary>Where a name resolves to: a local queue, and for remote destinations the XQH names.</summary>
+internal sealed record Resolution(MqObject LocalQueue, string? RemoteQName, string? RemoteQMgrName, MqObject FirstDefinition);
+
+/// <summary>
+/// MQ name resolution over a catalog: local queues, aliases, remote queue definitions, queue
+/// manager aliases (QREMOTE with blank RNAME), transmission queues named like the remote queue
+/// manager, then DEFXMITQ.
+/// </summary>
+internal static class NameResolver
+{
+    public static (Resolution? Resolution, MqReason Reason, string Detail) ResolveForPut(ObjectCatalog catalog, string queueName, string? qmgrName)
+    {
+        if (!string.IsNullOrWhiteSpace(qmgrName) && qmgrName != catalog.QMgrName)
+        {
+            return ResolveQMgr(catalog, queueName, qmgrName, first: null);
+        }
+
+        var obj = catalog.FindQueue(queueName);
+        if (obj is null)
+        {
+            return Fail(MqReason.UnknownObjectName, $"Queue {queueName} is not defined on {catalog.QMgrName}.");
+        }
+
+        switch (obj.Type)
+        {
+            case "QLOCAL":
+                return (new Resolution(obj, null, null, obj), MqReason.None, string.Empty);
+            case "QALIAS":
+                var target = catalog.FindQueue(obj.Text("TARGET"));
+                if (target is null)
+                {
+                    return Fail(MqReason.UnknownAliasBaseQ, $"Alias {queueName} targets {obj.Text("TARGET")}, which is not defined.");
+                }
+
+                if (target.Type == "QALIAS")
+                {
+                    return Fail(MqReason.AliasBaseQTypeError, $"Alias {queueName} targets another alias ({target.Name}).");
+                }
+
+                return target.Type == "QLOCAL"
+                    ? (new Resolution(target, null, null, obj), MqReason.None, string.Empty)
+                    : ResolveRemoteDefinition(catalog, target, obj);
+            default:
+                return ResolveRemoteDefinition(catalog, obj, obj);
+        }
+    }
+
+    /// <summary>For MQGET and browse: only a local queue, directly or through an alias.</summary>
+    public static (MqObject? Queue, MqObject? Alias, MqReason Reason, string Detail) ResolveForGet(ObjectCatalog catalog, string queueName)
+    {
+        var obj = catalog.FindQueue(queueName);
+        if (obj is null)
+        {
+            return (null, null, MqReason.UnknownObjectName, $"Queue {queueName} is not defined on {catalog.QMgrName}.");
+        }
+
+        if (obj.Type == "QALIAS")
+        {
+            var target = catalog.FindQueue(obj.Text("TARGET"));
+            return target switch
+            {
+                null => (null, null, MqReason.UnknownAliasBaseQ, $"Alias {queueName} targets {obj.Text("TARGET")}, which is not defined."),
+                { Type: "QLOCAL" } => (target, obj, MqReason.None, string.Empty),
+                _ => (null, null, MqReason.AliasBaseQTypeError, $"Alias {queueName} targets {target.Type} {target.Name}; only a local queue can be read."),
+            };
+        }
+
+        return obj.Type == "QLOCAL"
+            ? (obj, null, MqReason.None, string.Empty)
+            : (null, null, MqReason.OptionNotValidForType, $"{queueName} is a {obj.Type}; only a local queue can be read.");
+    }
+
+    private static (Resolution?, MqReason, string) ResolveRemoteDefinition(ObjectCatalog catalog, MqObject remote, MqObject first)
+    {
+        var rname = remote.Text("RNAME");
+        if (rname.Length == 0)
+        {
+            return Fail(MqReason.UnknownObjectName, $"{remote.Name} is a queue manager alias, not a queue.");
+        }
+
+        var rqm = remote.Text("RQMNAME");
+        if (rqm.Length == 0 || rqm == catalog.QMgrName)
+        {
+            var local = catalog.FindQueue(rname);
+            return local is { Type: "QLOCAL" }
+                ? (new Resolution(local, null, null, first), MqReason.None, string.Empty)
+                : Fail(MqReason.UnknownObjectName, $"{remote.Name} points to {rname} on this queue manager, which is not a local queue.");
+        }
+
+        var xmitq = remote.Text("XMITQ");
+        return xmitq.Length > 0
+            ? UseXmitQ(catalog, xmitq, rname, rqm, first)
+            : ResolveQMgr(catalog, rname, rqm, first);
+    }
+
+    private static (Resolution?, MqReason, string) ResolveQMgr(ObjectCatalog catalog, string queueName, string qmgrName, MqObject? first)
+    {
+        var alias = catalog.FindQueue(qmgrName);
+        if (alias is { Type: "QREMOTE" } && alias.Text("RNAME").Length == 0)
+        {
+            var target = alias.Text("RQMNAME").Length > 0 ? alias.Text("RQMNAME") : qmgrName;
+            if (target == catalog.QMgrName)
+            {
+                var local = catalog.FindQueue(queueName);
+                return local is { Type: "QLOCAL" }
+                    ? (new Resolution(local, null, null, first ?? local), MqReason.None, string.Empty)
+                    : Fail(MqReason.UnknownObjectName, $"Queue manager alias {qmgrName} resolves here, but {queueName} is not a local queue.");
+            }
+
+            if (alias.Text("XMITQ").Length > 0)
+            {
+                return UseXmitQ(catalog, alias.Text("XMITQ"), queueName, target, first ?? alias);
+            }
+
+            qmgrName = target;
+            first ??= alias;
+        }
+
+        var named = catalog.FindQueue(qmgrName);
+        if (named is { Type: "QLOCAL" } && named.Text("USAGE") == "XMITQ")
+        {
+            return UseXmitQ(catalog, qmgrName, queueName, qmgrName, first ?? named);
+        }
+
+        var defXmitQ = catalog.QMgr.Text("DEFXMITQ");
+        return defXmitQ.Length > 0
+            ? UseXmitQ(catalog, defXmitQ, queueName, qmgrName, first)
+            : Fail(MqReason.UnknownRemoteQMgr, $"No transmission queue, queue manager alias or DEFXMITQ leads to queue manager {qmgrName}.");
+    }
+
+    private static (Resolution?, MqReason, string) UseXmitQ(ObjectCatalog catalog, string xmitq, string remoteQ, string remoteQMgr, MqObject? first)
+    {
+        var xq = catalog.FindQueue(xmitq);
+        if (xq is null)
+        {
+            return Fail(MqReason.UnknownXmitQ, $"Transmission queue {xmitq} is not defined.");
+        }
+
+        if (xq.Type != "QLOCAL")
+        {
+            return Fail(MqReason.XmitQTypeError, $"Transmission queue {xmitq} is a {xq.Type}, not a local queue.");
+        }
+
+        if (xq.Text("USAGE") != "XMITQ")
+        {
+            return Fail(MqReason.XmitQUsageError, $"Queue {xmitq} is not USAGE(XMITQ).");
+        }
+
+        return (new Resolution(xq, remoteQ, remoteQMgr, first ?? xq), MqReason.None, string.Empty);
+    }
+
+    private static (Resolution?, MqReason, string) Fail(MqReason reason, string detail) => (null, reason, detail);
+}

@@ -1,0 +1,46 @@
+using ActorQm.Messages;
+using ActorQm.Queues;
+using Akka.Actor;
+
+namespace ActorQm.QueueManagers;
+
+/// <summary>
+/// The result of name resolution (MQOPEN): the local queue that receives puts, and for a remote
+/// destination the transmission header to add. Defaults come from the first definition on the
+/// resolution path, as in MQ. Puts through a handle go straight to the queue actor.
+/// </summary>
+public sealed record QueueHandle(
+    IActorRef Queue,
+    string ResolvedQueueName,
+    string? RemoteQName,
+    string? RemoteQMgrName,
+    bool DefaultPersistent,
+    int DefaultPriority,
+    bool PutEnabled,
+    int QMgrMaxMessageLength)
+{
+    public bool IsRemote => RemoteQName is not null;
+
+    /// <summary>Prepares an MQPUT: fills the descriptor, wraps in MQXQH for a remote destination.</summary>
+    public (LocalQueue.Put? Put, LocalQueue.PutRejected? Rejected) PreparePut(MqMessage message, string putApplName)
+    {
+        if (!PutEnabled)
+        {
+            return (null, new LocalQueue.PutRejected(MqReason.PutInhibited, $"PUT(DISABLED) on the definition that resolved to {ResolvedQueueName}."));
+        }
+
+        if (message.Payload.Length > QMgrMaxMessageLength)
+        {
+            return (null, new LocalQueue.PutRejected(MqReason.MsgTooBigForQMgr, $"{message.Payload.Length} bytes exceeds the queue manager's MAXMSGL({QMgrMaxMessageLength})."));
+        }
+
+        var (prepared, reason, detail) = PutPreparation.Prepare(message, DefaultPersistent, DefaultPriority, putApplName, DateTimeOffset.UtcNow);
+        if (prepared is null)
+        {
+            return (null, new LocalQueue.PutRejected(reason, detail));
+        }
+
+        var final = IsRemote ? TransmissionHeader.Wrap(prepared, RemoteQName!, RemoteQMgrName!) : prepared;
+        return (new LocalQueue.Put(final, putApplName), null);
+    }
+}

@@ -1,0 +1,48 @@
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using ActorQm.Objects;
+using ActorQm.Queues;
+using ActorQm.Store;
+using Akka.Actor;
+
+namespace ActorQm.QueueManagers;
+
+/// <summary>Protocol and Props of <see cref="QueueManagerActor"/>.</summary>
+public static class QueueManager
+{
+    internal static Props Props(QueueManagerSettings settings, MessageJournal journal, ObjectCatalog catalog, Dictionary<string, List<StoredMessage>> recovered) =>
+        Akka.Actor.Props.Create(() => new QueueManagerActor(settings, journal, catalog, recovered));
+
+    /// <summary>Actor name of a queue manager under /user.</summary>
+    public static string ActorName(string qmgrName) => "qm-" + Uri.EscapeDataString(qmgrName).Replace("%", "~", StringComparison.Ordinal);
+
+    public enum OpenPurpose
+    {
+        Output,
+        Input,
+    }
+
+    // Commands
+    /// <summary>MQOPEN: resolve a name once; puts and gets then go straight to the queue actor.</summary>
+    public sealed record OpenQueue(string QueueName, OpenPurpose Purpose, string? QMgrName = null);
+
+    /// <summary>MQPUT1: resolve and put in one step. Answered by <see cref="LocalQueue.MessagePut"/> or <see cref="LocalQueue.PutRejected"/>.</summary>
+    public sealed record PutMessage(string QueueName, MqMessage Message, string? QMgrName = null, string PutApplName = "");
+
+    /// <summary>MQGET through the queue manager. Answered by the queue with <see cref="LocalQueue.MessageGot"/> or <see cref="LocalQueue.GetRejected"/>.</summary>
+    public sealed record GetMessage(string QueueName, GetOptions Options);
+
+    /// <summary>Moves an undeliverable message to the DEADQ with an MQDLH carrying <see cref="Reason"/> (MQRC or MQFB).</summary>
+    public sealed record PutDeadLetter(MqMessage Message, int Reason, string DestQName, string DestQMgrName, string PutApplName);
+
+    /// <summary>Runs MQSC commands; <see cref="Startup"/> marks the start-up script (DEFINE replaces).</summary>
+    public sealed record RunMqsc(string Script, bool Startup = false);
+
+    // Replies
+    public sealed record QueueOpened(QueueHandle Handle);
+
+    public sealed record OpenRejected(MqReason Reason, string Detail);
+
+    /// <summary>runmqsc-style output; the catalog changes it made are durable when this arrives.</summary>
+    public sealed record MqscCompleted(IReadOnlyList<string> Lines, int Commands, int Failed);
+}

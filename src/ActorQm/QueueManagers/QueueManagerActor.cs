@@ -1,0 +1,273 @@
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using ActorQm.Mqsc;
+using ActorQm.Objects;
+using ActorQm.Queues;
+using ActorQm.Store;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.QueueManagers.QueueManager;
+
+namespace ActorQm.QueueManagers;
+
+/// <summary>
+/// A queue manager: owns its object catalog and journal, runs one child actor per local queue,
+/// resolves names (aliases, remote queues, queue manager aliases, transmission queues) and
+/// executes MQSC. Puts and gets through an opened handle bypass it.
+/// </summary>
+internal sealed class QueueManagerActor : ReceiveActor
+{
+    private readonly QueueManagerSettings _settings;
+    private readonly MessageJournal _journal;
+    private readonly ObjectCatalog _catalog;
+    private readonly Dictionary<string, List<StoredMessage>> _recovered;
+    private readonly Dictionary<string, (IActorRef Actor, QueueCounters Counters)> _queues = new(StringComparer.Ordinal);
+    private readonly MqscExecutor _executor;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private int _queueActorCount;
+
+    public QueueManagerActor(QueueManagerSettings settings, MessageJournal journal, ObjectCatalog catalog, Dictionary<string, List<StoredMessage>> recovered)
+    {
+        _settings = settings;
+        _journal = journal;
+        _catalog = catalog;
+        _recovered = recovered;
+        var queueDefaults = new Dictionary<string, object>
+        {
+            ["MAXDEPTH"] = (long)settings.DefaultMaxDepth,
+            ["MAXMSGL"] = (long)settings.DefaultMaxMessageLength,
+        };
+        _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf);
+
+        Receive<OpenQueue>(HandleOpen);
+        Receive<PutMessage>(HandlePut);
+        Receive<GetMessage>(HandleGet);
+        Receive<PutDeadLetter>(HandleDeadLetter);
+        Receive<RunMqsc>(HandleMqsc);
+        Receive<LocalQueue.Cleared>(_ => { });
+        Receive<JournalWriteFailed>(f => _log.Error("AMQ7080E: journal write of an object definition on {0} failed: {1}", _settings.Name, f.Reason));
+    }
+
+    protected override void PreStart()
+    {
+        foreach (var q in _catalog.All("QUEUE").Where(o => o.Type == "QLOCAL"))
+        {
+            StartQueue(q);
+        }
+
+        var recoveredCount = _queues.Values.Sum(q => q.Counters.Depth);
+        _log.Info("AMQ8003I: queue manager {0} started with {1} queues and {2} recovered persistent messages (journal {3}).", _settings.Name, _queues.Count, recoveredCount, _journal.Path);
+        ReportOrphans();
+    }
+
+    protected override void PostStop()
+    {
+        _journal.Dispose();
+        _log.Info("AMQ8004I: queue manager {0} ended.", _settings.Name);
+    }
+
+    private void HandleOpen(OpenQueue open)
+    {
+        var result = Open(open.QueueName, open.QMgrName, open.Purpose);
+        Sender.Tell(result.Handle is not null ? new QueueOpened(result.Handle) : new OpenRejected(result.Reason, result.Detail));
+    }
+
+    private (QueueHandle? Handle, MqReason Reason, string Detail) Open(string queueName, string? qmgrName, OpenPurpose purpose)
+    {
+        if (purpose == OpenPurpose.Input)
+        {
+            if (!string.IsNullOrWhiteSpace(qmgrName) && qmgrName != _settings.Name)
+            {
+                return (null, MqReason.OptionNotValidForType, $"A queue on {qmgrName} cannot be read from {_settings.Name}.");
+            }
+
+            var (queue, alias, reason, detail) = NameResolver.ResolveForGet(_catalog, queueName);
+            if (queue is null)
+            {
+                return (null, reason, detail);
+            }
+
+            if (alias is not null && alias.Text("GET") == "DISABLED")
+            {
+                return (null, MqReason.GetInhibited, $"Alias {alias.Name} is GET(DISABLED).");
+            }
+
+            return (Handle(queue, null, null, alias ?? queue), MqReason.None, string.Empty);
+        }
+
+        var (resolution, why, text) = NameResolver.ResolveForPut(_catalog, queueName, qmgrName);
+        return resolution is null
+            ? (null, why, text)
+            : (Handle(resolution.LocalQueue, resolution.RemoteQName, resolution.RemoteQMgrName, resolution.FirstDefinition), MqReason.None, string.Empty);
+    }
+
+    private QueueHandle Handle(MqObject local, string? remoteQ, string? remoteQm, MqObject first) =>
+        new(_queues[local.Name].Actor, local.Name, remoteQ, remoteQm, first.Text("DEFPSIST") == "YES", (int)first.Number("DEFPRTY"), first.Text("PUT") == "ENABLED", QMgrMaxMessageLength);
+
+    private void HandlePut(PutMessage put)
+    {
+        var (handle, reason, detail) = Open(put.QueueName, put.QMgrName, OpenPurpose.Output);
+        if (handle is null)
+        {
+            Sender.Tell(new LocalQueue.PutRejected(reason, detail));
+            return;
+        }
+
+        var (prepared, rejected) = handle.PreparePut(put.Message, put.PutApplName);
+        if (prepared is null)
+        {
+            Sender.Tell(rejected);
+            return;
+        }
+
+        handle.Queue.Forward(prepared);
+    }
+
+    private void HandleGet(GetMessage get)
+    {
+        var (handle, reason, detail) = Open(get.QueueName, null, OpenPurpose.Input);
+        if (handle is null)
+        {
+            Sender.Tell(new LocalQueue.GetRejected(reason, detail));
+            return;
+        }
+
+        handle.Queue.Forward(new LocalQueue.Get(get.Options));
+    }
+
+    private void HandleDeadLetter(PutDeadLetter dead)
+    {
+        var deadq = _catalog.QMgr.Text("DEADQ");
+        var queue = deadq.Length > 0 ? _catalog.FindQueue(deadq) : null;
+        if (queue is not { Type: "QLOCAL" })
+        {
+            Sender.Tell(new LocalQueue.PutRejected(MqReason.UnknownObjectName, deadq.Length == 0
+                ? $"Queue manager {_settings.Name} has no dead-letter queue (ALTER QMGR DEADQ)."
+                : $"Dead-letter queue {deadq} is not a local queue."));
+            return;
+        }
+
+        var wrapped = DeadLetterHeader.Wrap(dead.Message, dead.Reason, dead.DestQName, dead.DestQMgrName, dead.PutApplName, DateTimeOffset.UtcNow);
+        _queues[queue.Name].Actor.Forward(new LocalQueue.Put(wrapped, dead.PutApplName));
+    }
+
+    private void HandleMqsc(RunMqsc run)
+    {
+        var lines = new List<string>();
+        var count = 0;
+        var failed = 0;
+        var writes = new List<JournalOp>();
+        List<MqscParser.CommandSource> sources;
+        try
+        {
+            sources = MqscParser.SplitCommands(run.Script);
+        }
+        catch (MqscException e)
+        {
+            Sender.Tell(new MqscCompleted([e.Message], 0, 1));
+            return;
+        }
+
+        foreach (var source in sources)
+        {
+            count++;
+            lines.Add($"{count,6} : {source.Text.Trim()}");
+            MqscOutcome outcome;
+            try
+            {
+                outcome = _executor.Execute(MqscParser.Parse(source), run.Startup);
+            }
+            catch (MqscException e)
+            {
+                outcome = MqscOutcome.Failed(e);
+            }
+
+            lines.AddRange(outcome.Lines);
+            if (!outcome.Succeeded)
+            {
+                failed++;
+                _log.Warning("{0} (command {1}: {2})", outcome.Lines[0], count, source.Text.Trim());
+                continue;
+            }
+
+            foreach (var change in outcome.Changes)
+            {
+                if (Apply(change) is { } write)
+                {
+                    writes.Add(write);
+                }
+            }
+        }
+
+        lines.Add($"{count} MQSC commands read.");
+        lines.Add(failed == 0 ? "No commands have a syntax error." : $"{failed} commands have an error.");
+        lines.Add(failed == 0 ? "All valid MQSC commands were processed." : "All valid MQSC commands were processed; the ones in error changed nothing.");
+        var completed = new MqscCompleted(lines, count, failed);
+        if (writes.Count == 0)
+        {
+            Sender.Tell(completed);
+            return;
+        }
+
+        // Answer only when the last definition change is durable: the journal commits in order.
+        writes[^1] = writes[^1].WithAck(Sender, completed);
+        foreach (var write in writes)
+        {
+            _journal.Enqueue(write);
+        }
+    }
+
+    /// <summary>Applies one catalog change to the running queues; returns the journal write that records it.</summary>
+    private JournalOp? Apply(CatalogChange change)
+    {
+        _catalog.Apply(change);
+        switch (change)
+        {
+            case ObjectDefined { Object.Type: "QLOCAL" } d when _queues.TryGetValue(d.Object.Name, out var q):
+                q.Actor.Tell(new LocalQueue.UpdateDefinition(LocalQueueDefinition.From(d.Object)));
+                break;
+            case ObjectDefined { Object.Type: "QLOCAL" } d:
+                StartQueue(d.Object);
+                break;
+            case QueueCleared c:
+                _queues[c.Name].Actor.Tell(new LocalQueue.ClearQueue());
+                return null;
+            case ObjectDeleted { Object.Type: "QLOCAL" } d:
+                _queues[d.Object.Name].Actor.Tell(new LocalQueue.DeleteQueue());
+                _queues.Remove(d.Object.Name);
+                break;
+        }
+
+        return change switch
+        {
+            ObjectDefined d => JournalOp.SaveObject(d.Object.Type, d.Object.Key, d.Object.ToMqsc(), Self, null),
+            ObjectDeleted d => JournalOp.DeleteObject(d.Object.Type, d.Object.Key, Self, null),
+            _ => null,
+        };
+    }
+
+    private void StartQueue(MqObject definition)
+    {
+        var recovered = _recovered.Remove(definition.Name, out var list) ? list : [];
+        var counters = new QueueCounters();
+        var name = $"q{++_queueActorCount}-{SafeName(definition.Name)}";
+        var actor = Context.ActorOf(LocalQueue.Props(_settings.Name, LocalQueueDefinition.From(definition), _settings, _journal, recovered, counters), name);
+        _queues[definition.Name] = (actor, counters);
+    }
+
+    private void ReportOrphans()
+    {
+        foreach (var (queue, messages) in _recovered)
+        {
+            _log.Warning("AMQ7310W: {0} persistent messages in the journal of {1} belong to queue {2}, which is not defined; they stay in the journal until the queue is defined and the queue manager restarts.", messages.Count, _settings.Name, queue);
+        }
+    }
+
+    private QueueStatus? QueueStatusOf(string name) =>
+        _queues.TryGetValue(name, out var q) ? new QueueStatus(q.Counters.Depth, q.Counters.Uncommitted) : null;
+
+    private int QMgrMaxMessageLength => (int)_catalog.QMgr.Number("MAXMSGL");
+
+    private static string SafeName(string name) =>
+        new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '_').ToArray());
+}

@@ -1,0 +1,372 @@
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using ActorQm.Objects;
+using ActorQm.Store;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Queues.LocalQueue;
+
+namespace ActorQm.Queues;
+
+/// <summary>
+/// One local queue (normal or transmission). Owns its messages in delivery order, serves gets
+/// with wait, browse, match and syncpoint, and makes persistent puts and gets durable through
+/// the queue manager's journal before it answers.
+/// </summary>
+internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
+{
+    private const string ExpiryTimer = "expiry-sweep";
+
+    private readonly string _qmgr;
+    private readonly QueueManagerSettings _settings;
+    private readonly MessageJournal? _journal;
+    private readonly QueueCounters _counters;
+    private readonly MessageBuckets _buckets = new();
+    private readonly LinkedList<Waiter> _waiters = new();
+    private readonly Dictionary<long, StoredMessage> _uncommitted = new();
+    private readonly Action<StoredMessage> _onExpired;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private LocalQueueDefinition _definition;
+    private int _pendingPersists;
+    private long _nextToken;
+    private long _nextWaiterId;
+    private long _localSeq;
+
+    public LocalQueueActor(string qmgr, LocalQueueDefinition definition, QueueManagerSettings settings, MessageJournal? journal, IReadOnlyList<StoredMessage> recovered, QueueCounters counters)
+    {
+        _qmgr = qmgr;
+        _definition = definition;
+        _settings = settings;
+        _journal = journal;
+        _counters = counters;
+        _onExpired = Expired;
+
+        var now = NowMs();
+        foreach (var m in recovered)
+        {
+            if (m.IsExpired(now))
+            {
+                Expired(m);
+            }
+            else
+            {
+                _buckets.Add(m);
+            }
+        }
+
+        Publish();
+
+        Receive<Put>(HandlePut);
+        Receive<Persisted>(p =>
+        {
+            _pendingPersists--;
+            Offer(p.Message);
+            p.ReplyTo.Tell(new MessagePut(p.Message.Message.Descriptor));
+        });
+        Receive<Get>(HandleGet);
+        Receive<Deleted>(d => d.ReplyTo.Tell(d.Reply));
+        Receive<CommitGet>(HandleCommit);
+        Receive<BackoutGet>(HandleBackout);
+        Receive<WaitExpired>(HandleWaitExpired);
+        Receive<JournalWriteFailed>(HandleJournalFailure);
+        Receive<SweepExpired>(_ => _buckets.SweepExpired(NowMs(), _onExpired));
+        Receive<UpdateDefinition>(u => _definition = u.Definition);
+        Receive<ClearQueue>(_ => HandleClear());
+        Receive<DeleteQueue>(_ => HandleDelete());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() =>
+        Timers.StartPeriodicTimer(ExpiryTimer, SweepExpired.Instance, _settings.ExpiryInterval);
+
+    private void HandlePut(Put put)
+    {
+        if (!_definition.PutEnabled)
+        {
+            Sender.Tell(new PutRejected(MqReason.PutInhibited, $"Queue {_definition.Name} is PUT(DISABLED)."));
+            return;
+        }
+
+        var length = put.Message.Payload.Length;
+        if (length > _definition.MaxMessageLength)
+        {
+            Sender.Tell(new PutRejected(MqReason.MsgTooBigForQ, $"{length} bytes exceeds MAXMSGL({_definition.MaxMessageLength}) of {_definition.Name}."));
+            return;
+        }
+
+        if (_buckets.Count + _pendingPersists >= _definition.MaxDepth)
+        {
+            Sender.Tell(new PutRejected(MqReason.QFull, $"Queue {_definition.Name} is at MAXDEPTH({_definition.MaxDepth})."));
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var (message, reason, detail) = PutPreparation.Prepare(put.Message, _definition.DefaultPersistent, _definition.DefaultPriority, put.PutApplName, now);
+        if (message is null)
+        {
+            Sender.Tell(new PutRejected(reason, detail));
+            return;
+        }
+
+        var expiresAt = message.Descriptor.Expiry == MessageDescriptor.Unlimited
+            ? StoredMessage.NeverExpires
+            : now.ToUnixTimeMilliseconds() + (message.Descriptor.Expiry * 100L);
+        if (message.IsPersistent)
+        {
+            if (_journal is null)
+            {
+                Sender.Tell(new PutRejected(MqReason.PersistentNotAllowed, $"Queue {_definition.Name} has no journal."));
+                return;
+            }
+
+            var stored = new StoredMessage(_journal.NextSeq(), message, expiresAt);
+            _pendingPersists++;
+            _journal.Enqueue(JournalOp.Insert(_definition.Name, stored, Self, new Persisted(stored, Sender)));
+            return;
+        }
+
+        var transient = new StoredMessage(_journal?.NextSeq() ?? ++_localSeq, message, expiresAt);
+        Offer(transient);
+        Sender.Tell(new MessagePut(message.Descriptor));
+    }
+
+    private void HandleGet(Get get)
+    {
+        if (!_definition.GetEnabled)
+        {
+            Sender.Tell(new GetRejected(MqReason.GetInhibited, $"Queue {_definition.Name} is GET(DISABLED)."));
+            return;
+        }
+
+        var options = get.Options;
+        var found = _buckets.First(options.BrowseAfter ?? BrowseCursor.Start, static (m, o) => o.Matches(m.Message.Descriptor), options, NowMs(), _onExpired);
+        if (found is not null)
+        {
+            Serve(Sender, options, found);
+        }
+        else if (options.Wait > TimeSpan.Zero || options.Wait == Timeout.InfiniteTimeSpan)
+        {
+            var waiter = new Waiter(++_nextWaiterId, Sender, options);
+            _waiters.AddLast(waiter);
+            if (options.Wait != Timeout.InfiniteTimeSpan)
+            {
+                Timers.StartSingleTimer(waiter.Id, new WaitExpired(waiter.Id), options.Wait);
+            }
+        }
+        else
+        {
+            Sender.Tell(new GetRejected(MqReason.NoMsgAvailable, $"No matching message on {_definition.Name}."));
+        }
+
+        Publish();
+    }
+
+    private void Serve(IActorRef replyTo, GetOptions options, StoredMessage m)
+    {
+        if (options.BrowseAfter is not null)
+        {
+            replyTo.Tell(new MessageGot(Snapshot(m), 0, new BrowseCursor(m.Priority, m.Seq)));
+        }
+        else if (options.Syncpoint)
+        {
+            m.Locked = true;
+            var token = ++_nextToken;
+            _uncommitted[token] = m;
+            replyTo.Tell(new MessageGot(Snapshot(m), token, default));
+        }
+        else
+        {
+            _buckets.Remove(m);
+            var reply = new MessageGot(Snapshot(m), 0, default);
+            if (m.IsPersistent)
+            {
+                _journal!.Enqueue(JournalOp.Delete(m.Seq, Self, new Deleted(m, replyTo, reply)));
+            }
+            else
+            {
+                replyTo.Tell(reply);
+            }
+        }
+
+        Publish();
+    }
+
+    /// <summary>A message became available: hand it to the first waiter it matches, else queue it.</summary>
+    private void Offer(StoredMessage m)
+    {
+        _buckets.Add(m);
+        for (var node = _waiters.First; node is not null;)
+        {
+            var next = node.Next;
+            var w = node.Value;
+            if (w.Options.Matches(m.Message.Descriptor) && IsAfter(m, w.Options.BrowseAfter))
+            {
+                _waiters.Remove(node);
+                Timers.Cancel(w.Id);
+                Serve(w.ReplyTo, w.Options, m);
+                if (w.Options.BrowseAfter is null)
+                {
+                    break;
+                }
+            }
+
+            node = next;
+        }
+
+        Publish();
+    }
+
+    private static bool IsAfter(StoredMessage m, BrowseCursor? cursor) =>
+        cursor is not { } c || m.Priority < c.Priority || (m.Priority == c.Priority && m.Seq > c.Seq);
+
+    private void HandleCommit(CommitGet commit)
+    {
+        if (!_uncommitted.Remove(commit.Token, out var m))
+        {
+            Sender.Tell(new GetRejected(MqReason.UnexpectedError, $"No uncommitted get {commit.Token} on {_definition.Name}."));
+            return;
+        }
+
+        _buckets.Remove(m);
+        if (m.IsPersistent)
+        {
+            _journal!.Enqueue(JournalOp.Delete(m.Seq, Self, new Deleted(m, Sender, new GetCommitted(commit.Token))));
+        }
+        else
+        {
+            Sender.Tell(new GetCommitted(commit.Token));
+        }
+
+        Publish();
+    }
+
+    private void HandleBackout(BackoutGet backout)
+    {
+        if (!_uncommitted.Remove(backout.Token, out var m))
+        {
+            Sender.Tell(new GetRejected(MqReason.UnexpectedError, $"No uncommitted get {backout.Token} on {_definition.Name}."));
+            return;
+        }
+
+        var count = m.Message.Descriptor.BackoutCount + 1;
+        m.Message = m.Message with { Descriptor = m.Message.Descriptor with { BackoutCount = count } };
+        m.Locked = false;
+        var reply = new GetBackedOut(backout.Token, count);
+        if (m.IsPersistent)
+        {
+            // The backout count is hardened so a redelivered poison message is still recognised after a restart.
+            _journal!.Enqueue(JournalOp.Backout(m.Seq, count, Self, new Deleted(m, Sender, reply)));
+        }
+        else
+        {
+            Sender.Tell(reply);
+        }
+
+        _buckets.Remove(m);
+        Offer(m.Requeued());
+    }
+
+    private void HandleWaitExpired(WaitExpired expired)
+    {
+        for (var node = _waiters.First; node is not null; node = node.Next)
+        {
+            if (node.Value.Id == expired.WaiterId)
+            {
+                _waiters.Remove(node);
+                node.Value.ReplyTo.Tell(new GetRejected(MqReason.NoMsgAvailable, $"No matching message on {_definition.Name} within the wait interval."));
+                return;
+            }
+        }
+    }
+
+    private void HandleJournalFailure(JournalWriteFailed failure)
+    {
+        _log.Error("AMQ7080E: journal write for queue {0} on {1} failed: {2}", _definition.Name, _qmgr, failure.Reason);
+        switch (failure.Ack)
+        {
+            case Persisted p:
+                _pendingPersists--;
+                p.ReplyTo.Tell(new PutRejected(MqReason.ResourceProblem, "The message could not be made durable: " + failure.Reason));
+                break;
+            case Deleted { Reply: MessageGot or GetCommitted } d:
+                // Not durably removed: it is still in the journal, so it stays on the queue.
+                _buckets.Add(d.Message.Requeued());
+                d.ReplyTo.Tell(new GetRejected(MqReason.ResourceProblem, "The get could not be made durable: " + failure.Reason));
+                break;
+            case Deleted d:
+                d.ReplyTo.Tell(d.Reply);
+                break;
+        }
+
+        Publish();
+    }
+
+    private void HandleClear()
+    {
+        var removed = 0;
+        foreach (var m in _buckets.All().Where(m => !m.Locked).ToList())
+        {
+            _buckets.Remove(m);
+            removed++;
+            if (m.IsPersistent)
+            {
+                _journal!.Enqueue(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
+            }
+        }
+
+        Publish();
+        Sender.Tell(new Cleared(removed));
+    }
+
+    private void HandleDelete()
+    {
+        foreach (var w in _waiters)
+        {
+            w.ReplyTo.Tell(new GetRejected(MqReason.QDeleted, $"Queue {_definition.Name} was deleted."));
+        }
+
+        _waiters.Clear();
+        _journal?.Enqueue(JournalOp.Purge(_definition.Name, ActorRefs.Nobody, null));
+        _counters.Set(0, 0);
+        Context.Stop(Self);
+    }
+
+    private void Expired(StoredMessage m)
+    {
+        if (m.IsPersistent)
+        {
+            _journal!.Enqueue(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
+        }
+    }
+
+    /// <summary>The message as the getter sees it: Expiry shows the time left, in tenths of a second.</summary>
+    private static MqMessage Snapshot(StoredMessage m)
+    {
+        if (m.ExpiresAtMs == StoredMessage.NeverExpires)
+        {
+            return m.Message;
+        }
+
+        var left = Math.Max(1, (m.ExpiresAtMs - NowMs()) / 100);
+        return m.Message with { Descriptor = m.Message.Descriptor with { Expiry = (int)Math.Min(left, int.MaxValue) } };
+    }
+
+    private void Publish() => _counters.Set(_buckets.Count + _pendingPersists, _uncommitted.Count);
+
+    private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private sealed record Waiter(long Id, IActorRef ReplyTo, GetOptions Options);
+
+    private sealed record Persisted(StoredMessage Message, IActorRef ReplyTo);
+
+    /// <summary>A durable removal or update is done; <see cref="Reply"/> goes to <see cref="ReplyTo"/>.</summary>
+    private sealed record Deleted(StoredMessage Message, IActorRef ReplyTo, object Reply);
+
+    private sealed record WaitExpired(long WaiterId);
+
+    private sealed record SweepExpired
+    {
+        public static readonly SweepExpired Instance = new();
+    }
+}

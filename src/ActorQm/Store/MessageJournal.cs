@@ -1,0 +1,372 @@
+using System.Runtime.InteropServices;
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using Akka.Actor;
+using Microsoft.Data.Sqlite;
+
+namespace ActorQm.Store;
+
+/// <summary>
+/// The queue manager's durable store: live persistent messages and object definitions in one
+/// SQLite database. Writes from every queue actor are group-committed by one writer thread: it
+/// drains whatever has queued up while the previous transaction was syncing and commits it all in
+/// one transaction, so the cost of a sync is shared by every message in it. Consumed messages are
+/// deleted, so recovery reads only live rows. See docs/persistence.md.
+/// </summary>
+internal sealed class MessageJournal : IDisposable
+{
+    private readonly StoreSettings _settings;
+    private readonly string _qmgr;
+    private readonly FileStream _lock;
+    private readonly SqliteConnection _connection;
+    private readonly Thread _writer;
+    private readonly object _gate = new();
+    private List<JournalOp> _pending = new(256);
+    private List<JournalOp> _draining = new(256);
+    private bool _stopping;
+    private long _lastSeq;
+    private SqliteCommand _insert = null!;
+    private SqliteCommand _delete = null!;
+    private SqliteCommand _backout = null!;
+    private SqliteCommand _purge = null!;
+    private SqliteCommand _saveObject = null!;
+    private SqliteCommand _deleteObject = null!;
+
+    private MessageJournal(string qmgr, StoreSettings settings, FileStream lockFile, SqliteConnection connection)
+    {
+        _qmgr = qmgr;
+        _settings = settings;
+        _lock = lockFile;
+        _connection = connection;
+        PrepareStatements();
+        _lastSeq = ScalarLong("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE qmgr = $q");
+        _writer = new Thread(WriterLoop) { IsBackground = true, Name = $"actorqm-journal-{qmgr}" };
+        _writer.Start();
+    }
+
+    public string Path => _settings.Path;
+
+    /// <summary>Batches committed and operations written since open, for status and benchmarks.</summary>
+    public long CommittedBatches { get; private set; }
+    public long CommittedOps { get; private set; }
+
+    /// <summary>
+    /// Opens (creating if needed) the journal of <paramref name="qmgr"/>; fails if another process
+    /// holds it, so two runtimes never write one queue manager's data.
+    /// </summary>
+    public static MessageJournal Open(string qmgr, StoreSettings settings)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(settings.Path));
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        FileStream lockFile;
+        try
+        {
+            lockFile = new FileStream(settings.Path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new QueueManagerInUseException(qmgr, settings.Path, e);
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = settings.Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, $"PRAGMA synchronous={settings.Synchronous};");
+            Execute(connection, $"PRAGMA busy_timeout={(int)settings.BusyTimeout.TotalMilliseconds};");
+            Execute(connection, """
+                CREATE TABLE IF NOT EXISTS messages(
+                  qmgr TEXT NOT NULL, seq INTEGER NOT NULL, queue TEXT NOT NULL,
+                  backout INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+                  descriptor BLOB NOT NULL, payload BLOB NOT NULL,
+                  PRIMARY KEY (qmgr, seq));
+                CREATE TABLE IF NOT EXISTS objects(
+                  qmgr TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,
+                  PRIMARY KEY (qmgr, type, name));
+                """);
+            return new MessageJournal(qmgr, settings, lockFile, connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Next queue-manager-wide message sequence number; numbers never repeat across restarts.</summary>
+    public long NextSeq() => Interlocked.Increment(ref _lastSeq);
+
+    public void Enqueue(JournalOp op)
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                op.Notify.Tell(new JournalWriteFailed(op.Ack, "journal closed"));
+                return;
+            }
+
+            _pending.Add(op);
+            if (_pending.Count == 1)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+    }
+
+    /// <summary>Live messages of every queue, in sequence order. Read once at queue manager start.</summary>
+    public Dictionary<string, List<StoredMessage>> LoadMessages()
+    {
+        var result = new Dictionary<string, List<StoredMessage>>(StringComparer.Ordinal);
+        using var connection = OpenReader();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT seq, queue, backout, expires_at, descriptor, payload FROM messages WHERE qmgr = $q ORDER BY seq";
+        cmd.Parameters.AddWithValue("$q", _qmgr);
+        {
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                var descriptor = DescriptorCodec.Decode((byte[])reader[4]) with { BackoutCount = reader.GetInt32(2) };
+                var message = new MqMessage(descriptor, (byte[])reader[5]);
+                var queue = reader.GetString(1);
+                if (!result.TryGetValue(queue, out var list))
+                {
+                    result[queue] = list = new List<StoredMessage>();
+                }
+
+                list.Add(new StoredMessage(reader.GetInt64(0), message, reader.GetInt64(3)));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Object definitions (type, name, MQSC text) saved by earlier runs.</summary>
+    public List<(string Type, string Name, string Definition)> LoadObjects()
+    {
+        var result = new List<(string, string, string)>();
+        using var connection = OpenReader();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT type, name, definition FROM objects WHERE qmgr = $q ORDER BY rowid";
+        cmd.Parameters.AddWithValue("$q", _qmgr);
+        {
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                result.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        return result;
+    }
+
+    // Reads get their own connection: the writer thread owns the other one.
+    private SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = _settings.Path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private void WriterLoop()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                while (_pending.Count == 0 && !_stopping)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_pending.Count == 0 && _stopping)
+                {
+                    return;
+                }
+
+                (_pending, _draining) = (_draining, _pending);
+            }
+
+            for (var start = 0; start < _draining.Count; start += _settings.MaxBatch)
+            {
+                Commit(start, Math.Min(_settings.MaxBatch, _draining.Count - start));
+            }
+
+            _draining.Clear();
+        }
+    }
+
+    private void Commit(int start, int count)
+    {
+        string? failure = null;
+        try
+        {
+            using var tx = _connection.BeginTransaction();
+            foreach (var cmd in new[] { _insert, _delete, _backout, _purge, _saveObject, _deleteObject })
+            {
+                cmd.Transaction = tx;
+            }
+
+            for (var i = start; i < start + count; i++)
+            {
+                Apply(_draining[i]);
+            }
+
+            tx.Commit();
+            CommittedBatches++;
+            CommittedOps += count;
+        }
+        catch (Exception e) when (e is SqliteException or IOException or InvalidOperationException)
+        {
+            failure = e.Message;
+        }
+
+        for (var i = start; i < start + count; i++)
+        {
+            var op = _draining[i];
+            if (op.Notify.IsNobody())
+            {
+                continue;
+            }
+
+            if (failure is not null)
+            {
+                op.Notify.Tell(new JournalWriteFailed(op.Ack, failure));
+            }
+            else if (op.Ack is not null)
+            {
+                op.Notify.Tell(op.Ack);
+            }
+        }
+    }
+
+    private void Apply(JournalOp op)
+    {
+        switch (op.Kind)
+        {
+            case JournalOpKind.InsertMessage:
+                var m = op.Message!;
+                var descriptor = new byte[DescriptorCodec.Length];
+                DescriptorCodec.Encode(m.Message.Descriptor, descriptor);
+                _insert.Parameters[1].Value = m.Seq;
+                _insert.Parameters[2].Value = op.Key1;
+                _insert.Parameters[3].Value = m.Message.Descriptor.BackoutCount;
+                _insert.Parameters[4].Value = m.ExpiresAtMs;
+                _insert.Parameters[5].Value = descriptor;
+                _insert.Parameters[6].Value = AsArray(m.Message.Payload);
+                _insert.ExecuteNonQuery();
+                break;
+            case JournalOpKind.DeleteMessage:
+                _delete.Parameters[1].Value = op.Seq;
+                _delete.ExecuteNonQuery();
+                break;
+            case JournalOpKind.UpdateBackout:
+                _backout.Parameters[1].Value = op.Seq;
+                _backout.Parameters[2].Value = op.Count;
+                _backout.ExecuteNonQuery();
+                break;
+            case JournalOpKind.PurgeQueue:
+                _purge.Parameters[1].Value = op.Key1;
+                _purge.ExecuteNonQuery();
+                break;
+            case JournalOpKind.SaveObject:
+                _saveObject.Parameters[1].Value = op.Key1;
+                _saveObject.Parameters[2].Value = op.Key2;
+                _saveObject.Parameters[3].Value = op.Definition;
+                _saveObject.ExecuteNonQuery();
+                break;
+            case JournalOpKind.DeleteObject:
+                _deleteObject.Parameters[1].Value = op.Key1;
+                _deleteObject.Parameters[2].Value = op.Key2;
+                _deleteObject.ExecuteNonQuery();
+                break;
+        }
+    }
+
+    private static byte[] AsArray(ReadOnlyMemory<byte> payload) =>
+        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : payload.ToArray();
+
+    private void PrepareStatements()
+    {
+        _insert = Prepare("INSERT INTO messages(qmgr, seq, queue, backout, expires_at, descriptor, payload) VALUES ($q, $1, $2, $3, $4, $5, $6)", 6);
+        _delete = Prepare("DELETE FROM messages WHERE qmgr = $q AND seq = $1", 1);
+        _backout = Prepare("UPDATE messages SET backout = $2 WHERE qmgr = $q AND seq = $1", 2);
+        _purge = Prepare("DELETE FROM messages WHERE qmgr = $q AND queue = $1", 1);
+        _saveObject = Prepare("INSERT INTO objects(qmgr, type, name, definition) VALUES ($q, $1, $2, $3) ON CONFLICT(qmgr, type, name) DO UPDATE SET definition = excluded.definition", 3);
+        _deleteObject = Prepare("DELETE FROM objects WHERE qmgr = $q AND type = $1 AND name = $2", 2);
+    }
+
+    private SqliteCommand Prepare(string sql, int parameters)
+    {
+        var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$q", _qmgr);
+        for (var i = 1; i <= parameters; i++)
+        {
+            cmd.Parameters.Add(new SqliteParameter("$" + i, null));
+        }
+
+        return cmd;
+    }
+
+    private long ScalarLong(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$q", _qmgr);
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Commits everything queued so far, then closes the database and releases the lock.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+
+            _stopping = true;
+            Monitor.Pulse(_gate);
+        }
+
+        _writer.Join();
+        foreach (var cmd in new[] { _insert, _delete, _backout, _purge, _saveObject, _deleteObject })
+        {
+            cmd.Dispose();
+        }
+
+        _connection.Dispose();
+        _lock.Dispose();
+    }
+}
+
+/// <summary>Another process (or another runtime in this one) holds the queue manager's data.</summary>
+public sealed class QueueManagerInUseException(string qmgr, string path, Exception inner)
+    : Exception($"AMQ8146E: queue manager {qmgr} is in use by another process (lock on {path}.lock).", inner);
