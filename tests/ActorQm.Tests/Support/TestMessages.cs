@@ -1,0 +1,26 @@
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using Akka.Configuration;
+
+namespace ActorQm.Tests.Support;
+
+internal static class TestMessages
+{
+    public static MqMessage Text(string text, Persistence persistence = Persistence.NotPersistent, int priority = -1, MqId? correlId = null, MqId? msgId = null, int expiry = -1) =>
+        new(new MessageDescriptor
+        {
+            Persistence = persistence,
+            Priority = priority,
+            CorrelId = correlId ?? MqId.None,
+            MsgId = msgId ?? MqId.None,
+            Expiry = expiry,
+            Format = MessageFormats.String,
+        }, System.Text.Encoding.UTF8.GetBytes(text));
+
+    public static string Text(MqMessage message) => System.Text.Encoding.UTF8.GetString(message.Payload.Span);
+
+    public static QueueManagerSettings Settings(string name, string directory, string extra = "") =>
+        ActorQmSettings.ForQueueManager(name, ConfigurationFactory.ParseString($"store.path = \"{System.IO.Path.Combine(directory, name + ".db")}\"\nexpiry-interval = 100ms\n{extra}"));
+
+    public const string Quiet = "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING";
+}
