@@ -41,7 +41,8 @@ internal static class PutPreparation
             // MQ accepts priorities above the maximum and queues them at the maximum (MQRC_PRIORITY_EXCEEDS_MAXIMUM is a warning).
             Priority = d.Priority == MessageDescriptor.AsQueueDefaultPriority ? defaultPriority : Math.Min(d.Priority, 9),
             MsgId = d.MsgId.IsNone ? MqId.New() : d.MsgId,
-            PutDateTime = d.PutDateTime == default ? now : d.PutDateTime,
+            // Millisecond precision: what the journal keeps, so a message reads the same before and after a restart.
+            PutDateTime = d.PutDateTime == default ? DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()) : d.PutDateTime,
             PutApplName = d.PutApplName.Length == 0 ? putApplName : d.PutApplName,
         };
         return (ReferenceEquals(resolved, d) ? message : message with { Descriptor = resolved }, MqReason.None, string.Empty);

@@ -237,6 +237,17 @@ internal sealed class MessageJournal : IDisposable
             failure = e.Message;
         }
 
+        if (failure is not null && count > 1)
+        {
+            // One bad write must not fail the writes that happened to share its transaction: retry each alone.
+            for (var i = start; i < start + count; i++)
+            {
+                Commit(i, 1);
+            }
+
+            return;
+        }
+
         for (var i = start; i < start + count; i++)
         {
             var op = _draining[i];

@@ -98,10 +98,10 @@ public sealed class LocalQueueActorSpec(ITestOutputHelper output) : Akka.TestKit
     {
         var (q, _) = Start();
 
-        q.Tell(new LocalQueue.Get(new GetOptions { Wait = TimeSpan.FromMilliseconds(300) }), TestActor);
+        q.Tell(new LocalQueue.Get(new GetOptions { Wait = TimeSpan.FromSeconds(2) }), TestActor);
 
-        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(150));
-        var rejected = await ExpectMsgAsync<LocalQueue.GetRejected>(TimeSpan.FromSeconds(3));
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        var rejected = await ExpectMsgAsync<LocalQueue.GetRejected>(TimeSpan.FromSeconds(10));
         Assert.Equal(MqReason.NoMsgAvailable, rejected.Reason);
         await Put(q, Text("after"));
         Assert.Equal("after", Text((await Get(q)).Message));

@@ -1,0 +1,134 @@
+using ActorQm.Messages;
+using ActorQm.Store;
+using ActorQm.Tests.Support;
+using Xunit.Abstractions;
+using static ActorQm.Tests.Support.TestMessages;
+
+namespace ActorQm.Tests.Store;
+
+public sealed class MessageJournalSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private MessageJournal Open() => MessageJournal.Open("QM1", Settings("QM1", _dir.Path).Store);
+
+    private StoredMessage Stored(MessageJournal journal, string text, int priority = 0) =>
+        new(journal.NextSeq(), Text(text, Persistence.Persistent, priority) with { Descriptor = Text(text, Persistence.Persistent, priority).Descriptor with { MsgId = MqId.New(), PutDateTime = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) } }, StoredMessage.NeverExpires);
+
+    [Fact]
+    public async Task Journal_must_keep_what_it_acknowledged_and_forget_what_was_deleted()
+    {
+        var probe = CreateTestProbe("writer");
+        StoredMessage a, b, c;
+        using (var journal = Open())
+        {
+            a = Stored(journal, "a");
+            b = Stored(journal, "b", 4);
+            c = Stored(journal, "c");
+            journal.Enqueue(JournalOp.Insert("Q1", a, probe, "a"));
+            journal.Enqueue(JournalOp.Insert("Q1", b, probe, "b"));
+            journal.Enqueue(JournalOp.Insert("Q2", c, probe, "c"));
+            journal.Enqueue(JournalOp.Delete(a.Seq, probe, "deleted a"));
+            journal.Enqueue(JournalOp.Backout(b.Seq, 3, probe, "backout b"));
+            await probe.ExpectMsgAsync("a");
+            await probe.ExpectMsgAsync("b");
+            await probe.ExpectMsgAsync("c");
+            await probe.ExpectMsgAsync("deleted a");
+            await probe.ExpectMsgAsync("backout b");
+        }
+
+        using var reopened = Open();
+        var rows = reopened.LoadMessages();
+
+        var q1 = Assert.Single(rows["Q1"]);
+        Assert.Equal(b.Seq, q1.Seq);
+        Assert.Equal(3, q1.Message.Descriptor.BackoutCount);
+        Assert.Equal(b.Message.Descriptor with { BackoutCount = 3 }, q1.Message.Descriptor);
+        Assert.Equal(b.Message.Payload.ToArray(), q1.Message.Payload.ToArray());
+        Assert.Equal("c", Text(Assert.Single(rows["Q2"]).Message));
+        Assert.True(reopened.NextSeq() > c.Seq);
+    }
+
+    [Fact]
+    public async Task Journal_must_group_commit_writes_that_arrive_together()
+    {
+        var probe = CreateTestProbe("writer");
+        using var journal = Open();
+        const int count = 2000;
+
+        for (var i = 0; i < count; i++)
+        {
+            journal.Enqueue(JournalOp.Insert("Q1", Stored(journal, "m" + i), probe, i));
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            await probe.ExpectMsgAsync(i);
+        }
+
+        Assert.Equal(count, journal.CommittedOps);
+        Assert.True(journal.CommittedBatches < count / 10, $"{journal.CommittedBatches} transactions for {count} writes");
+    }
+
+    [Fact]
+    public async Task Journal_must_fail_only_the_bad_write_of_a_batch_and_keep_working()
+    {
+        var probe = CreateTestProbe("writer");
+        using var journal = Open();
+        var first = Stored(journal, "first");
+        journal.Enqueue(JournalOp.Insert("Q1", first, probe, "first"));
+        await probe.ExpectMsgAsync("first");
+
+        var before = Stored(journal, "before");
+        var clash = new StoredMessage(first.Seq, first.Message, StoredMessage.NeverExpires);
+        var after = Stored(journal, "after");
+        journal.Enqueue(JournalOp.Insert("Q1", before, probe, "before"));
+        journal.Enqueue(JournalOp.Insert("Q1", clash, probe, "clash"));
+        journal.Enqueue(JournalOp.Insert("Q1", after, probe, "after"));
+
+        await probe.ExpectMsgAsync("before");
+        var failed = await probe.ExpectMsgAsync<JournalWriteFailed>();
+        await probe.ExpectMsgAsync("after");
+        Assert.Equal("clash", failed.Ack);
+        Assert.Contains("UNIQUE", failed.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(new[] { "first", "before", "after" }, journal.LoadMessages()["Q1"].Select(m => Text(m.Message)));
+    }
+
+    [Fact]
+    public void Journal_must_refuse_a_second_open_while_held()
+    {
+        using var journal = Open();
+
+        var e = Assert.Throws<QueueManagerInUseException>(Open);
+
+        Assert.StartsWith("AMQ8146E", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Journal_must_save_and_delete_object_definitions()
+    {
+        var probe = CreateTestProbe("writer");
+        using (var journal = Open())
+        {
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "A", "DEFINE QLOCAL('A') REPLACE", probe, 1));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "A", "DEFINE QLOCAL('A') DESCR('v2') REPLACE", probe, 2));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "B", "DEFINE QLOCAL('B') REPLACE", probe, 3));
+            journal.Enqueue(JournalOp.DeleteObject("QLOCAL", "B", probe, 4));
+            await probe.ExpectMsgAsync(1);
+            await probe.ExpectMsgAsync(2);
+            await probe.ExpectMsgAsync(3);
+            await probe.ExpectMsgAsync(4);
+        }
+
+        using var reopened = Open();
+        var only = Assert.Single(reopened.LoadObjects());
+        Assert.Equal("DEFINE QLOCAL('A') DESCR('v2') REPLACE", only.Definition);
+    }
+
+    public new void Dispose()
+    {
+        Shutdown();
+        _dir.Dispose();
+        base.Dispose();
+    }
+}
