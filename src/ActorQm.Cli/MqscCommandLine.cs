@@ -28,8 +28,9 @@ internal static class MqscCommandLine
             : settings.QueueManagers.FirstOrDefault(q => q.Name == qmName) ?? throw new CliException($"queue manager {qmName} is not declared in {configFile.Name}", 20);
         var script = scriptFile is null ? await Console.In.ReadToEndAsync() : await File.ReadAllTextAsync(scriptFile.FullName);
 
-        // The start-up script belongs to `start`; here only the given commands run.
-        var system = CliConfig.CreateSystem(config, "WARNING");
+        // The start-up script belongs to `start`; here only the given commands run. Command errors are
+        // printed in the responses, so the log shows only what went wrong beyond them.
+        var system = CliConfig.CreateSystem(config, "ERROR");
         try
         {
             var started = await QueueManagerBootstrap.StartAsync(system, target with { MqscFile = null });

@@ -1,0 +1,90 @@
+using ActorQm.Tests.Support;
+
+namespace ActorQm.Tests.Cli;
+
+/// <summary>The actorqm command as an administrator runs it: a real process, its output and exit code.</summary>
+public sealed class CliSpec : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private string WriteConfig()
+    {
+        var path = _dir.File("actorqm.conf");
+        File.WriteAllText(_dir.File("qm1.mqsc"), "DEFINE QLOCAL(APP.IN) MAXDEPTH(10)\n");
+        File.WriteAllText(path, "actorqm.queue-managers { QM1 { mqsc-file = \"qm1.mqsc\" } }\n");
+        return path;
+    }
+
+    private static (int Exit, List<string> Output, string Error) Run(string? stdin, params string[] args)
+    {
+        using var cli = new ChildProcess("ActorQm.Cli.dll", args);
+        if (stdin is not null)
+        {
+            cli.StandardInput.Write(stdin);
+        }
+
+        cli.StandardInput.Close();
+        var exit = cli.WaitForExit(TimeSpan.FromMinutes(3));
+        var lines = cli.Drain(new List<string>());
+        return (exit, lines, cli.StandardError);
+    }
+
+    [Fact]
+    public void Cli_demo_must_prove_every_message_intact_and_exit_0()
+    {
+        var (exit, output, error) = Run(null, "demo", "--messages", "300");
+
+        Assert.True(exit == 0, string.Join('\n', output) + error);
+        Assert.Contains("demo passed: every message came back intact", output);
+        Assert.Contains(output, l => l.StartsWith("restart keeps persistent only", StringComparison.Ordinal) && l.Contains("ok:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Cli_mqsc_must_apply_commands_offline_report_errors_and_keep_what_worked()
+    {
+        var config = WriteConfig();
+        File.WriteAllText(_dir.File("change.mqsc"), "DEFINE QLOCAL(NEW.Q) DESCR('added offline')\nDEFINE QLOCAL(BROKEN) USAGE(MAYBE)\n");
+
+        var (exit, output, _) = Run(null, "mqsc", "--config", config, "-f", _dir.File("change.mqsc"));
+        var (displayExit, display, _) = Run("DISPLAY QLOCAL(NEW.Q) DESCR\n", "mqsc", "-c", config);
+
+        Assert.Equal(10, exit);
+        Assert.Contains("AMQ8006I: ActorQm queue created.", output);
+        Assert.Contains(output, l => l.StartsWith("AMQ8405E", StringComparison.Ordinal) && l.Contains("line 2, column 29", StringComparison.Ordinal));
+        Assert.Equal(0, displayExit);
+        Assert.Contains(display, l => l.Contains("DESCR(added offline)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Cli_start_must_run_until_SIGTERM_stop_cleanly_and_lock_out_offline_changes_meanwhile()
+    {
+        var config = WriteConfig();
+        using (var server = new ChildProcess("ActorQm.Cli.dll", "start", "--config", config))
+        {
+            var lines = server.ReadUntil(l => l.StartsWith("AMQ8003I: ActorQm queue manager QM1 started", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+            Assert.True(lines.Contains("AMQ8006I: ActorQm queue created."), string.Join('\n', lines));
+
+            var (busyExit, _, busyError) = Run("DISPLAY QMGR\n", "mqsc", "-c", config);
+            Assert.Equal(20, busyExit);
+            Assert.Contains("AMQ8146E", busyError, StringComparison.Ordinal);
+
+            server.Signal(15);
+            Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.Contains(server.Drain(lines), l => l.Contains("QM1 ended normally", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(0, Run("DISPLAY QLOCAL(APP.IN)\n", "mqsc", "-c", config).Exit);
+    }
+
+    [Fact]
+    public void Cli_must_fail_with_a_one_line_error_on_a_missing_config()
+    {
+        var (exit, _, error) = Run(null, "start", "--config", _dir.File("nope.conf"));
+
+        Assert.NotEqual(0, exit);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("not found", error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

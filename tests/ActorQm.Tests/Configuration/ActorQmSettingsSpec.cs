@@ -1,0 +1,57 @@
+using ActorQm.Configuration;
+using Akka.Configuration;
+
+namespace ActorQm.Tests.Configuration;
+
+public sealed class ActorQmSettingsSpec
+{
+    [Fact]
+    public void Settings_must_take_every_default_from_the_embedded_reference_conf()
+    {
+        var qm = ActorQmSettings.ForQueueManager("QM1");
+
+        Assert.Equal("data/QM1.db", qm.Store.Path);
+        Assert.Equal("FULL", qm.Store.Synchronous);
+        Assert.Equal(5000, qm.DefaultMaxDepth);
+        Assert.Equal(4_194_304, qm.MaxMessageLength);
+        Assert.Null(qm.MqscFile);
+        Assert.Equal(TimeSpan.FromSeconds(5), qm.ExpiryInterval);
+    }
+
+    [Fact]
+    public void Settings_must_read_each_declared_queue_manager_with_its_overrides_and_resolve_paths()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            actorqm {
+              queue-manager-defaults.queue.max-depth = 100
+              queue-managers {
+                QM1 { mqsc-file = "qm1.mqsc" }
+                "QM.TWO" { store.path = "/var/lib/actorqm/two.db", queue.max-depth = 7 }
+              }
+            }
+            """);
+
+        var settings = ActorQmSettings.Create(config, "/etc/actorqm");
+
+        var qm1 = settings.QueueManagers.Single(q => q.Name == "QM1");
+        var two = settings.QueueManagers.Single(q => q.Name == "QM.TWO");
+        Assert.Equal("/etc/actorqm/qm1.mqsc", qm1.MqscFile);
+        Assert.Equal("/etc/actorqm/data/QM1.db", qm1.Store.Path);
+        Assert.Equal(100, qm1.DefaultMaxDepth);
+        Assert.Equal("/var/lib/actorqm/two.db", two.Store.Path);
+        Assert.Equal(7, two.DefaultMaxDepth);
+    }
+
+    [Theory]
+    [InlineData("QM1 { store.synchronous = normal }", "must be 'full' or 'extra'")]
+    [InlineData("QM1 { store.max-batch = 0 }", "max-batch must be positive")]
+    [InlineData("\"BAD NAME\" { }", "not a valid queue manager name")]
+    public void Settings_must_refuse_unsafe_or_invalid_values_with_the_key_named(string entry, string why)
+    {
+        var config = ConfigurationFactory.ParseString($"actorqm.queue-managers {{ {entry} }}");
+
+        var e = Assert.Throws<ConfigurationException>(() => ActorQmSettings.Create(config));
+
+        Assert.Contains(why, e.Message, StringComparison.Ordinal);
+    }
+}
