@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using ActorQm.Bench;
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using Akka.Actor;
+using Akka.Configuration;
+
+// Put+get rates of ActorQm's queue actors and SQLite journal, against an event-sourced queue on
+// Akka.Persistence.Sql over the same SQLite, measured in one run on this machine. Figures, not
+// assertions: compare the ratios, not the absolute numbers, across machines.
+var count = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+const int size = 1024;
+const int window = 512;
+var payload = new byte[size];
+Random.Shared.NextBytes(payload);
+var dir = Directory.CreateTempSubdirectory("actorqm-bench-").FullName;
+Console.WriteLine($"# ActorQm persistence bench: {count} messages of {size} B, {window} in flight, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+
+var rows = new List<(string Name, double Rate, string Note)>();
+var system = ActorSystem.Create("bench", ConfigurationFactory.ParseString($$"""
+    akka.loglevel = WARNING
+    akka.persistence {
+      journal.plugin = "akka.persistence.journal.sql"
+      journal.sql { connection-string = "Data Source={{dir}}/es.db", provider-name = "SQLite.MS", auto-initialize = on }
+      snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
+      snapshot-store.sql { connection-string = "Data Source={{dir}}/es.db", provider-name = "SQLite.MS", auto-initialize = on }
+    }
+    """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration));
+try
+{
+    var settings = ActorQmSettings.ForQueueManager("BENCH", ConfigurationFactory.ParseString($"store.path = \"{dir}/BENCH.db\""));
+    var qm = await QueueManagerBootstrap.StartAsync(system, settings);
+    var conn = new QueueManagerConnection(qm.Actor, "bench");
+    await conn.RunMqscAsync("DEFINE QLOCAL(B) MAXDEPTH(999999999)");
+    foreach (var persistence in new[] { Persistence.NotPersistent, Persistence.Persistent })
+    {
+        var output = await conn.OpenAsync("B", QueueManager.OpenPurpose.Output);
+        var input = await conn.OpenAsync("B", QueueManager.OpenPurpose.Input);
+        var message = new MqMessage(new MessageDescriptor { Persistence = persistence }, payload);
+        var put = await Rate(count, _ => output.PutAsync(message));
+        var get = await Rate(count, _ => input.GetAsync());
+        var label = persistence == Persistence.Persistent ? "persistent" : "non-persistent";
+        rows.Add(($"ActorQm {label} put", put, persistence == Persistence.Persistent ? "synced (WAL, synchronous=FULL) before the reply" : "in memory"));
+        rows.Add(($"ActorQm {label} get", get, persistence == Persistence.Persistent ? "delete synced before the reply" : "in memory"));
+    }
+
+    // Recovery: history consumed (nothing live) versus live messages.
+    await QueueManagerBootstrap.StopAsync(qm.Actor);
+    var sw = Stopwatch.StartNew();
+    qm = await QueueManagerBootstrap.StartAsync(system, settings);
+    var emptyRecovery = sw.Elapsed.TotalMilliseconds;
+    conn = new QueueManagerConnection(qm.Actor, "bench");
+    var fill = await conn.OpenAsync("B", QueueManager.OpenPurpose.Output);
+    await Rate(count, _ => fill.PutAsync(new MqMessage(new MessageDescriptor { Persistence = Persistence.Persistent }, payload)));
+    await QueueManagerBootstrap.StopAsync(qm.Actor);
+    sw.Restart();
+    qm = await QueueManagerBootstrap.StartAsync(system, settings);
+    var liveRecovery = sw.Elapsed.TotalMilliseconds;
+    await QueueManagerBootstrap.StopAsync(qm.Actor);
+
+    var es = system.ActorOf(Props.Create(() => new EventSourcedQueue("q")), "es-1");
+    await es.Ask<int>(EventSourcedQueue.Ping.Instance);
+    var esPut = await Rate(count, _ => es.Ask<object>(payload));
+    var esGet = await Rate(count, _ => es.Ask<object>(EventSourcedQueue.Take.Instance));
+    rows.Add(("Akka.Persistence.Sql persistent put", esPut, "event-sourced queue, PersistAsync, same SQLite"));
+    rows.Add(("Akka.Persistence.Sql persistent get", esGet, "removal event persisted before the reply"));
+    await es.GracefulStop(TimeSpan.FromSeconds(30));
+    sw.Restart();
+    var replayed = system.ActorOf(Props.Create(() => new EventSourcedQueue("q")), "es-2");
+    await replayed.Ask<int>(EventSourcedQueue.Ping.Instance, TimeSpan.FromMinutes(5));
+    var esRecovery = sw.Elapsed.TotalMilliseconds;
+
+    Console.WriteLine();
+    Console.WriteLine($"| {"measure",-38} | {"msgs/s",10} | {"ratio",6} | note |");
+    Console.WriteLine($"|{new string('-', 40)}|{new string('-', 12)}|{new string('-', 8)}|------|");
+    var baseline = rows[0].Rate;
+    foreach (var (name, rate, note) in rows)
+    {
+        Console.WriteLine($"| {name,-38} | {rate,10:F0} | {rate / baseline,6:F2} | {note} |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"Recovery, ActorQm, {2 * count} puts and {2 * count} gets of history, nothing live: {emptyRecovery:F0} ms");
+    Console.WriteLine($"Recovery, ActorQm, {count} live persistent messages: {liveRecovery:F0} ms");
+    Console.WriteLine($"Recovery, event-sourced, {count} puts and {count} gets of history, nothing live: {esRecovery:F0} ms (replays every event; snapshots would rewrite every live message)");
+}
+finally
+{
+    await system.Terminate();
+    Directory.Delete(dir, recursive: true);
+}
+
+static async Task<double> Rate<T>(int n, Func<int, Task<T>> op)
+{
+    var sw = Stopwatch.StartNew();
+    for (var start = 0; start < n; start += window)
+    {
+        await Task.WhenAll(Enumerable.Range(start, Math.Min(window, n - start)).Select(op));
+    }
+
+    return n / sw.Elapsed.TotalSeconds;
+}

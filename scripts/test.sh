@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the solution and runs every test, then prints "N passed, N failed, N skipped" computed
+# from the TRX results. Exits non-zero if the build fails or any test fails.
+# Installs what the tests need when it is missing (none beyond the .NET SDK yet: SQLite ships
+# inside Microsoft.Data.Sqlite); later suites add their servers here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "scripts/test.sh: the .NET 10 SDK (dotnet) is required and not on PATH" >&2
+  exit 2
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+results="artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet build ActorQm.sln -c Release -nologo -v q
+
+status=0
+dotnet test ActorQm.sln -c Release --no-build -nologo \
+  --logger "trx;LogFilePrefix=actorqm" --logger "console;verbosity=minimal" \
+  --results-directory "$results" --blame-hang-timeout 5m || status=$?
+
+passed=0 failed=0 skipped=0 files=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+
+if [ "$files" -eq 0 ]; then
+  echo "scripts/test.sh: no test results were written" >&2
+  status=1
+fi
+if [ "$failed" -gt 0 ] && [ "$status" -eq 0 ]; then
+  status=1
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"
