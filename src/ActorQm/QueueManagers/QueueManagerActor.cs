@@ -48,6 +48,35 @@ internal sealed class QueueManagerActor : ReceiveActor
         Receive<JournalWriteFailed>(f => _log.Error("AMQ7080E: journal write of an object definition on {0} failed: {1}", _settings.Name, f.Reason));
     }
 
+    /// <summary>
+    /// A queue actor's state is its messages: a failure while handling one request must not
+    /// throw them away, so the queue is resumed, never restarted.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        if (e is ActorInitializationException)
+        {
+            return Directive.Stop;
+        }
+
+        _log.Error(e, "AMQ6184E: queue actor of {0} failed on a request; it keeps its messages and goes on serving.", _settings.Name);
+        return Directive.Resume;
+    });
+
+    /// <summary>Same for the queue manager itself: one bad request is reported, the catalog and queues stay.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e) when (e is not ActorKilledException)
+        {
+            _log.Error(e, "AMQ6184E: queue manager {0} failed to handle {1}; it goes on serving.", _settings.Name, message.GetType().Name);
+            return true;
+        }
+    }
+
     protected override void PreStart()
     {
         foreach (var q in _catalog.All("QUEUE").Where(o => o.Type == "QLOCAL"))

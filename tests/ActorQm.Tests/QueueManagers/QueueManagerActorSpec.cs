@@ -4,6 +4,7 @@ using ActorQm.QueueManagers;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tests.Support;
+using Akka.Actor;
 using Xunit.Abstractions;
 using static ActorQm.Tests.Support.TestMessages;
 
@@ -161,6 +162,24 @@ public sealed class QueueManagerActorSpec(ITestOutputHelper output) : Akka.TestK
         Assert.True(output.Handle.IsRemote);
         Assert.Equal(Persistence.NotPersistent, got.Message.Descriptor.Persistence);
         Assert.Equal("APP.IN", TransmissionHeader.Unwrap(got.Message).Header.RemoteQName);
+    }
+
+    [Fact]
+    public async Task QueueManager_must_survive_a_failing_request_with_its_queues_and_messages_intact()
+    {
+        var (qm, conn) = await StartQm(Objects);
+        await conn.PutAsync("APP.IN", Text("kept", Persistence.NotPersistent));
+        var queue = (await conn.OpenAsync("APP.IN", QueueManager.OpenPurpose.Output)).Handle.Queue;
+
+        await EventFilter.Error(contains: "AMQ6184E").ExpectAsync(2, async () =>
+        {
+            queue.Tell(new LocalQueue.Put(null!));
+            qm.Actor.Tell(new QueueManager.PutMessage(null!, Text("x")));
+            await Task.Delay(200);
+        });
+
+        Assert.Equal("kept", Text(await conn.GetAsync("APP.IN")));
+        await conn.PutAsync("APP.IN", Text("still serving"));
     }
 
     public new void Dispose()
