@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ActorQm.Objects;
+using ActorQm.Tls;
 
 namespace ActorQm.Mqsc;
 
@@ -67,6 +68,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         var channelType = RequireDiscriminator(cmd, schema, given);
         var attributes = ObjectCatalog.Defaults(schema, channelType, schema.Type == "QLOCAL" ? queueDefaults : null).ToBuilder();
         CheckValidFor(cmd, schema, given, channelType);
+        ValidatePeerFilters(cmd, given);
         foreach (var (k, v) in given)
         {
             attributes[k] = v;
@@ -109,6 +111,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         }
 
         CheckValidFor(cmd, schema, given, schema.Type == "CHANNEL" ? existing.Text("CHLTYPE") : null);
+        ValidatePeerFilters(cmd, given);
         var updated = existing with { Attributes = existing.Attributes.SetItems(given) };
         return Done(Message(schema.Type, "changed"), new ObjectDefined(updated, existing));
     }
@@ -205,11 +208,8 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
             throw Syntax("TYPE(BLOCKADDR) applies to CHLAUTH('*') only.", cmd.ObjectName!.Position);
         }
 
+        ValidatePeerFilters(cmd, given);
         var attributes = ObjectCatalog.Defaults(schema, null, null).SetItems(given);
-        if (attributes.TryGetValue("SSLPEER", out var peer) && ((string)peer).Length > 0)
-        {
-            ValidateDistinguishedNamePattern((string)peer, cmd.Find("SSLPEER")!.Position);
-        }
 
         if (type.EndsWith("MAP", StringComparison.Ordinal) && (string)attributes["USERSRC"] == "MAP" && ((string)attributes["MCAUSER"]).Length == 0 && action != "REMOVE")
         {
@@ -227,15 +227,21 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         };
     }
 
-    /// <summary>SSLPEER values are checked for shape at SET/DEFINE time: ATTR=value pairs separated by commas.</summary>
-    private static void ValidateDistinguishedNamePattern(string pattern, MqscPosition position)
+    /// <summary>DN filters (SSLPEER, SSLCERTI) are checked when entered, so a bad one never reaches a handshake.</summary>
+    private static void ValidatePeerFilters(MqscCommand cmd, IReadOnlyDictionary<string, object> given)
     {
-        foreach (var part in pattern.Split(','))
+        foreach (var attribute in new[] { "SSLPEER", "SSLCERTI" })
         {
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0 || part[..eq].Trim().Length == 0)
+            if (given.TryGetValue(attribute, out var value) && ((string)value).Length > 0)
             {
-                throw new MqscException("AMQ9695E", $"SSLPEER '{pattern}' is not a distinguished name pattern (ATTR=value,...).", position);
+                try
+                {
+                    DistinguishedNameFilter.Parse((string)value);
+                }
+                catch (PeerNameFilterException e)
+                {
+                    throw new MqscException("AMQ9640E", e.Message.Replace("SSLPEER", attribute, StringComparison.Ordinal), cmd.Find(attribute)!.Position);
+                }
             }
         }
     }

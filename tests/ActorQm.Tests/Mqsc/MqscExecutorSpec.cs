@@ -76,6 +76,8 @@ public sealed class MqscExecutorSpec
     [InlineData("DEFINE CHANNEL(THIS.NAME.IS.TOO.LONG.FOR.MQ) CHLTYPE(SDR)", "not a valid CHANNEL name")]
     [InlineData("DEFINE CHANNEL(C) CHLTYPE(SDR) SEQWRAP(99)", "outside 100-999999999")]
     [InlineData("DEFINE QLOCAL(A) MAXDEPTH", "needs a value")]
+    [InlineData("DEFINE CHANNEL(C) CHLTYPE(RCVR) SSLPEER('cn=QM1')", "attribute types must be upper case")]
+    [InlineData("DEFINE CHANNEL(C) CHLTYPE(RCVR) SSLPEER('CN=QM1,GIVENNAME=x')", "not an attribute type SSLPEER can filter on")]
     public void Executor_must_reject_invalid_definitions_with_a_reason_and_change_nothing(string command, string why)
     {
         var outcome = Run(command);
@@ -201,7 +203,7 @@ public sealed class MqscExecutorSpec
         Assert.True(add.Succeeded && second.Succeeded && remove.Succeeded);
         Assert.StartsWith("AMQ8150E", duplicate.Lines[0], StringComparison.Ordinal);
         Assert.Contains("needs MCAUSER", noMcaUser.Lines[0], StringComparison.Ordinal);
-        Assert.StartsWith("AMQ9695E", badDn.Lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("AMQ9640E", badDn.Lines[0], StringComparison.Ordinal);
         var remaining = Assert.Single(_catalog.All("CHLAUTH"));
         Assert.Equal("app", remaining.Text("MCAUSER"));
     }

@@ -1,0 +1,239 @@
+using System.Text;
+
+namespace ActorQm.Tls;
+
+/// <summary>An SSLPEER/SSLCERTI value that is not a valid filter; <see cref="Attribute"/> names the offending part.</summary>
+public sealed class PeerNameFilterException(string filter, string attribute, string reason)
+    : Exception($"SSLPEER '{filter}' is not a valid distinguished name filter: {reason} (attribute '{attribute}').")
+{
+    public string Attribute { get; } = attribute;
+    public string Reason { get; } = reason;
+}
+
+/// <summary>
+/// MQ's SSLPEER filter: TYPE=value pairs separated by ',' or ';' (blanks around separators
+/// ignored), upper-case type names from a fixed list (ST/SP/S and UID/USERID and MAIL/E are
+/// synonyms), values compared case-insensitively, optionally double-quoted (quotes keep blanks,
+/// commas and semicolons), a leading and/or trailing '*' as wildcard ('\*' for a literal one; a
+/// '*' in the middle is literal). Attributes the filter does not name are not checked. OU and DC
+/// may repeat: they are compared in order, from the certificate's first OU (or DC), and the
+/// certificate may have more after them (a filter cannot skip a leading OU).
+/// </summary>
+public sealed class DistinguishedNameFilter
+{
+    public const int MaxLength = 1024;
+
+    private static readonly Dictionary<string, string> Canonical = new(StringComparer.Ordinal)
+    {
+        ["SERIALNUMBER"] = "SERIALNUMBER", ["MAIL"] = "E", ["E"] = "E", ["UID"] = "UID", ["USERID"] = "UID",
+        ["CN"] = "CN", ["T"] = "T", ["OU"] = "OU", ["DC"] = "DC", ["O"] = "O", ["STREET"] = "STREET",
+        ["L"] = "L", ["ST"] = "ST", ["SP"] = "ST", ["S"] = "ST", ["PC"] = "PC", ["C"] = "C",
+        ["UNSTRUCTUREDNAME"] = "UNSTRUCTUREDNAME", ["UNSTRUCTUREDADDRESS"] = "UNSTRUCTUREDADDRESS", ["DNQ"] = "DNQ",
+    };
+
+    private readonly List<Term> _terms;
+
+    private DistinguishedNameFilter(string text, List<Term> terms)
+    {
+        Text = text;
+        _terms = terms;
+    }
+
+    public string Text { get; }
+
+    /// <summary>Attribute types named, canonical (ST for SP/S), in filter order.</summary>
+    public IEnumerable<string> Types => _terms.Select(t => t.Type);
+
+    /// <summary>How many literal characters the filter pins down: the more, the more specific (CHLAUTH precedence).</summary>
+    public int Specificity => _terms.Sum(t => t.Literal.Length + 1);
+
+    public static DistinguishedNameFilter Parse(string text)
+    {
+        if (Encoding.UTF8.GetByteCount(text) > MaxLength)
+        {
+            throw new PeerNameFilterException(Shorten(text), "*", $"longer than {MaxLength} bytes");
+        }
+
+        var terms = new List<Term>();
+        foreach (var (type, raw, quoted) in Split(text))
+        {
+            if (type.Length == 0)
+            {
+                throw new PeerNameFilterException(text, raw, "missing attribute type before '='");
+            }
+
+            if (char.IsWhiteSpace(type[^1]))
+            {
+                throw new PeerNameFilterException(text, type.Trim(), "no blank is allowed between the attribute type and '='");
+            }
+
+            if (!Canonical.TryGetValue(type, out var canonical))
+            {
+                throw new PeerNameFilterException(text, type, Canonical.ContainsKey(type.ToUpperInvariant())
+                    ? "attribute types must be upper case"
+                    : "not an attribute type SSLPEER can filter on");
+            }
+
+            if (canonical is not ("OU" or "DC") && terms.Any(t => t.Type == canonical))
+            {
+                throw new PeerNameFilterException(text, type, "only OU and DC may appear more than once");
+            }
+
+            terms.Add(Term.Create(canonical, quoted ? raw : raw.Trim()));
+        }
+
+        if (terms.Count == 0)
+        {
+            throw new PeerNameFilterException(text, string.Empty, "no TYPE=value pair");
+        }
+
+        return new DistinguishedNameFilter(text, terms);
+    }
+
+    public static bool TryParse(string text, out DistinguishedNameFilter? filter, out string? error)
+    {
+        try
+        {
+            filter = Parse(text);
+            error = null;
+            return true;
+        }
+        catch (PeerNameFilterException e)
+        {
+            filter = null;
+            error = e.Message;
+            return false;
+        }
+    }
+
+    public bool Matches(PeerName peer)
+    {
+        foreach (var group in _terms.GroupBy(t => t.Type))
+        {
+            var values = peer.ValuesOf(group.Key).ToList();
+            if (group.Key is "OU" or "DC")
+            {
+                var wanted = group.ToList();
+                if (values.Count < wanted.Count)
+                {
+                    return false;
+                }
+
+                for (var i = 0; i < wanted.Count; i++)
+                {
+                    if (!wanted[i].Matches(values[i]))
+                    {
+                        return false;
+                    }
+                }
+            }
+            else if (!values.Any(group.Single().Matches))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override string ToString() => Text;
+
+    private static IEnumerable<(string Type, string Value, bool Quoted)> Split(string text)
+    {
+        var i = 0;
+        while (i < text.Length)
+        {
+            while (i < text.Length && char.IsWhiteSpace(text[i]))
+            {
+                i++;
+            }
+
+            var eq = text.IndexOf('=', i);
+            var sep = text.IndexOfAny([',', ';'], i);
+            if (eq < 0 || (sep >= 0 && sep < eq))
+            {
+                var part = text[i..(sep < 0 ? text.Length : sep)].Trim();
+                throw new PeerNameFilterException(text, part, "expected TYPE=value");
+            }
+
+            var type = text[i..eq];
+            i = eq + 1;
+            var start = i;
+            while (i < text.Length && text[i] == ' ')
+            {
+                i++;
+            }
+
+            string value;
+            var quoted = false;
+            if (i < text.Length && text[i] == '"')
+            {
+                var close = text.IndexOf('"', i + 1);
+                if (close < 0)
+                {
+                    throw new PeerNameFilterException(text, type, "quoted value is not closed");
+                }
+
+                value = text[(i + 1)..close];
+                quoted = true;
+                i = close + 1;
+                while (i < text.Length && char.IsWhiteSpace(text[i]))
+                {
+                    i++;
+                }
+
+                if (i < text.Length && text[i] is not (',' or ';'))
+                {
+                    throw new PeerNameFilterException(text, type, "text after a quoted value");
+                }
+            }
+            else
+            {
+                var end = text.IndexOfAny([',', ';'], start);
+                value = text[start..(end < 0 ? text.Length : end)];
+                i = end < 0 ? text.Length : end;
+            }
+
+            yield return (type, value, quoted);
+            if (i < text.Length)
+            {
+                i++;
+                if (i == text.Length || text[i..].Trim().Length == 0)
+                {
+                    throw new PeerNameFilterException(text, type, "separator at the end with nothing after it");
+                }
+            }
+        }
+    }
+
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "..." : text;
+
+    private sealed record Term(string Type, string Literal, bool AnyPrefix, bool AnySuffix)
+    {
+        public static Term Create(string type, string value)
+        {
+            var anyPrefix = value.StartsWith('*');
+            var anySuffix = value.Length > (anyPrefix ? 1 : 0) && value.EndsWith('*') && !value.EndsWith("\\*", StringComparison.Ordinal);
+            var core = value[(anyPrefix ? 1 : 0)..(anySuffix ? value.Length - 1 : value.Length)];
+            if (!anyPrefix && core.StartsWith("\\*", StringComparison.Ordinal))
+            {
+                core = core[1..];
+            }
+
+            if (core.EndsWith("\\*", StringComparison.Ordinal))
+            {
+                core = core[..^2] + "*";
+            }
+
+            return new Term(type, core, anyPrefix, anySuffix);
+        }
+
+        public bool Matches(string value) => (AnyPrefix, AnySuffix) switch
+        {
+            (false, false) => value.Equals(Literal, StringComparison.OrdinalIgnoreCase),
+            (true, false) => value.EndsWith(Literal, StringComparison.OrdinalIgnoreCase),
+            (false, true) => value.StartsWith(Literal, StringComparison.OrdinalIgnoreCase),
+            _ => value.Contains(Literal, StringComparison.OrdinalIgnoreCase),
+        };
+    }
+}

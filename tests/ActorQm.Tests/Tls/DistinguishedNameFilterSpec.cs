@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Tls;
+
+namespace ActorQm.Tests.Tls;
+
+public sealed class DistinguishedNameFilterSpec
+{
+    /// <summary>A real certificate; the builder writes RDNs in reverse of the order added, so add them leaf-first (CN first).</summary>
+    private static X509Certificate2 Certificate(Action<X500DistinguishedNameBuilder> subject, byte[]? serial = null)
+    {
+        var builder = new X500DistinguishedNameBuilder();
+        subject(builder);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(builder.Build(), key, HashAlgorithmName.SHA256);
+        var now = DateTimeOffset.UtcNow;
+        using var self = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(1));
+        return serial is null ? X509CertificateLoader.LoadCertificate(self.RawData) : X509CertificateLoader.LoadCertificate(
+            request.Create(self.SubjectName, X509SignatureGenerator.CreateForECDsa(key), now.AddDays(-1), now.AddDays(1), serial).RawData);
+    }
+
+    private static readonly X509Certificate2 Qm1 = Certificate(b =>
+    {
+        b.AddCommonName("qm1");
+        b.AddOrganizationalUnitName("IBM");
+        b.AddOrganizationalUnitName("WEBSPHERE");
+        b.AddOrganizationName("IBM, Inc");
+        b.AddStateOrProvinceName("MA");
+        b.AddCountryOrRegion("GB");
+    }, serial: [0x78, 0x40, 0x26, 0x54]);
+
+    private static bool Match(string filter, X509Certificate2? cert = null) =>
+        DistinguishedNameFilter.Parse(filter).Matches(PeerName.Subject(cert ?? Qm1));
+
+    private static string Rejected(string filter) =>
+        Assert.Throws<PeerNameFilterException>(() => DistinguishedNameFilter.Parse(filter)).Reason;
+
+    [Fact]
+    public void PeerName_must_render_the_subject_leaf_first_with_the_serial_number_in_front()
+    {
+        Assert.Equal("SERIALNUMBER=78:40:26:54,CN=qm1,OU=IBM,OU=WEBSPHERE,O=\"IBM, Inc\",ST=MA,C=GB", PeerName.Subject(Qm1).ToString());
+        Assert.Equal("CN=qm1,OU=IBM,OU=WEBSPHERE,O=\"IBM, Inc\",ST=MA,C=GB", PeerName.Issuer(Qm1).ToString());
+    }
+
+    [Fact]
+    public void Filter_must_compare_values_without_regard_to_case()
+    {
+        Assert.True(Match("CN=QM1"));
+        Assert.False(Match("CN=QM2"));
+    }
+
+    [Theory]
+    [InlineData("cn=QM1", "attribute types must be upper case")]
+    [InlineData("CN =QM1", "no blank is allowed between the attribute type and '='")]
+    [InlineData("GIVENNAME=x", "not an attribute type SSLPEER can filter on")]
+    [InlineData("O=IBM, Inc", "expected TYPE=value")]
+    [InlineData("CN=a,CN=b", "only OU and DC may appear more than once")]
+    [InlineData("CN=\"unclosed", "quoted value is not closed")]
+    [InlineData("CN=a,", "separator at the end with nothing after it")]
+    [InlineData("=a", "missing attribute type before '='")]
+    public void Filter_must_be_refused_when_malformed(string filter, string reason)
+    {
+        Assert.Equal(reason, Rejected(filter));
+    }
+
+    [Fact]
+    public void Filter_must_be_refused_beyond_1024_bytes()
+    {
+        Assert.StartsWith("longer than 1024", Rejected("CN=" + new string('x', 1022)), StringComparison.Ordinal);
+        Assert.True(DistinguishedNameFilter.TryParse("CN=" + new string('x', 1021), out _, out _));
+    }
+
+    [Fact]
+    public void Filter_must_accept_semicolons_and_blanks_around_separators()
+    {
+        Assert.True(Match("CN=QM1 ; O=\"IBM, Inc\" ,  C=GB"));
+    }
+
+    [Fact]
+    public void Filter_must_keep_commas_and_blanks_inside_quotes()
+    {
+        Assert.True(Match("O=\"IBM, Inc\""));
+        Assert.True(Match("CN=  QM1  "));
+        Assert.False(Match("CN=\"  QM1  \""));
+    }
+
+    [Theory]
+    [InlineData("ST=MA")]
+    [InlineData("SP=MA")]
+    [InlineData("S=MA")]
+    public void Filter_must_treat_ST_SP_and_S_alike(string filter) => Assert.True(Match(filter));
+
+    [Theory]
+    [InlineData("CN=QM*", true)]
+    [InlineData("CN=*M1", true)]
+    [InlineData("CN=*M*", true)]
+    [InlineData("CN=*", true)]
+    [InlineData("CN=Q*1", false)]
+    [InlineData("CN=\\*M1", false)]
+    [InlineData("CN=X*", false)]
+    public void Filter_must_apply_wildcards_only_at_the_ends(string filter, bool matches) => Assert.Equal(matches, Match(filter));
+
+    [Fact]
+    public void Filter_must_match_a_literal_asterisk_where_the_value_has_one()
+    {
+        var star = Certificate(b => b.AddCommonName("*QM1"));
+        var middle = Certificate(b => b.AddCommonName("Q*1"));
+
+        Assert.True(Match("CN=\\*QM1", star));
+        Assert.False(Match("CN=\\*QM1"));
+        Assert.True(Match("CN=Q*1", middle));
+    }
+
+    [Theory]
+    [InlineData("OU=IBM", true)]
+    [InlineData("OU=IBM,OU=WEBSPHERE", true)]
+    [InlineData("OU=WEBSPHERE,OU=IBM", false)]
+    [InlineData("OU=WEBSPHERE", false)]
+    [InlineData("OU=IBM,OU=WEBSPHERE,OU=MORE", false)]
+    [InlineData("CN=QM*,OU=IBM,OU=WEB*", true)]
+    public void Filter_must_compare_OUs_in_order_from_the_first(string filter, bool matches) => Assert.Equal(matches, Match(filter));
+
+    [Fact]
+    public void Filter_must_not_match_when_the_certificate_lacks_an_attribute_it_names()
+    {
+        Assert.False(Match("L=London"));
+        Assert.False(Match("DC=com"));
+    }
+
+    [Fact]
+    public void Filter_must_pin_one_certificate_by_serial_number()
+    {
+        var reissued = Certificate(b =>
+        {
+            b.AddCommonName("qm1");
+            b.AddOrganizationalUnitName("IBM");
+            b.AddOrganizationalUnitName("WEBSPHERE");
+            b.AddOrganizationName("IBM, Inc");
+            b.AddStateOrProvinceName("MA");
+            b.AddCountryOrRegion("GB");
+        }, serial: [0x01, 0x02]);
+
+        Assert.True(Match("SERIALNUMBER=78:40:26:54,CN=QM1"));
+        Assert.False(Match("SERIALNUMBER=78:40:26:54,CN=QM1", reissued));
+    }
+
+    [Fact]
+    public void Filter_must_see_both_serial_numbers_when_the_subject_has_its_own()
+    {
+        var both = Certificate(b =>
+        {
+            b.Add("2.5.4.5", "DEVICE-7");
+            b.AddCommonName("QM1");
+        }, serial: [0x0A]);
+
+        Assert.Equal("SERIALNUMBER=0A,SERIALNUMBER=DEVICE-7,CN=QM1", PeerName.Subject(both).ToString());
+        Assert.True(Match("SERIALNUMBER=0A", both));
+        Assert.True(Match("SERIALNUMBER=DEVICE-7", both));
+    }
+
+    [Fact]
+    public void Filter_must_accept_the_UID_USERID_and_MAIL_E_synonyms()
+    {
+        var cert = Certificate(b =>
+        {
+            b.AddEmailAddress("ops@example.com");
+            b.Add("0.9.2342.19200300.100.1.1", "ops1");
+            b.AddCommonName("client");
+        });
+
+        Assert.True(Match("MAIL=OPS@example.com,USERID=ops1", cert));
+        Assert.True(Match("E=ops@*,UID=ops1", cert));
+    }
+}
