@@ -68,7 +68,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         var channelType = RequireDiscriminator(cmd, schema, given);
         var attributes = ObjectCatalog.Defaults(schema, channelType, schema.Type == "QLOCAL" ? queueDefaults : null).ToBuilder();
         CheckValidFor(cmd, schema, given, channelType);
-        ValidatePeerFilters(cmd, given);
+        ValidateTlsAttributes(cmd, given);
         foreach (var (k, v) in given)
         {
             attributes[k] = v;
@@ -111,7 +111,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         }
 
         CheckValidFor(cmd, schema, given, schema.Type == "CHANNEL" ? existing.Text("CHLTYPE") : null);
-        ValidatePeerFilters(cmd, given);
+        ValidateTlsAttributes(cmd, given);
         var updated = existing with { Attributes = existing.Attributes.SetItems(given) };
         return Done(Message(schema.Type, "changed"), new ObjectDefined(updated, existing));
     }
@@ -208,7 +208,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
             throw Syntax("TYPE(BLOCKADDR) applies to CHLAUTH('*') only.", cmd.ObjectName!.Position);
         }
 
-        ValidatePeerFilters(cmd, given);
+        ValidateTlsAttributes(cmd, given);
         var attributes = ObjectCatalog.Defaults(schema, null, null).SetItems(given);
 
         if (type.EndsWith("MAP", StringComparison.Ordinal) && (string)attributes["USERSRC"] == "MAP" && ((string)attributes["MCAUSER"]).Length == 0 && action != "REMOVE")
@@ -227,9 +227,14 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         };
     }
 
-    /// <summary>DN filters (SSLPEER, SSLCERTI) are checked when entered, so a bad one never reaches a handshake.</summary>
-    private static void ValidatePeerFilters(MqscCommand cmd, IReadOnlyDictionary<string, object> given)
+    /// <summary>DN filters (SSLPEER, SSLCERTI) and CipherSpecs are checked when entered, so a bad one never reaches a handshake.</summary>
+    private static void ValidateTlsAttributes(MqscCommand cmd, IReadOnlyDictionary<string, object> given)
     {
+        if (given.TryGetValue("SSLCIPH", out var cipher) && CipherSpecs.DefinitionError((string)cipher) is { } why)
+        {
+            throw new MqscException("AMQ8242E", $"SSLCIPH definition wrong: {why}.", cmd.Find("SSLCIPH")!.Values.FirstOrDefault()?.Position ?? cmd.Find("SSLCIPH")!.Position);
+        }
+
         foreach (var attribute in new[] { "SSLPEER", "SSLCERTI" })
         {
             if (given.TryGetValue(attribute, out var value) && ((string)value).Length > 0)

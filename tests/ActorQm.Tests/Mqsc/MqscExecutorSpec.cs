@@ -77,6 +77,9 @@ public sealed class MqscExecutorSpec
     [InlineData("DEFINE CHANNEL(C) CHLTYPE(SDR) SEQWRAP(99)", "outside 100-999999999")]
     [InlineData("DEFINE QLOCAL(A) MAXDEPTH", "needs a value")]
     [InlineData("DEFINE CHANNEL(C) CHLTYPE(RCVR) SSLPEER('cn=QM1')", "attribute types must be upper case")]
+    [InlineData("DEFINE CHANNEL(C) CHLTYPE(RCVR) SSLCIPH(RC4_MD5_US)", "AMQ8242E: SSLCIPH definition wrong: CipherSpec RC4_MD5_US is deprecated (SSL 3.0)")]
+    [InlineData("DEFINE CHANNEL(C) CHLTYPE(SDR) SSLCIPH(TLS_RSA_WITH_3DES_EDE_CBC_SHA)", "is deprecated (TLS 1.0)")]
+    [InlineData("DEFINE CHANNEL(C) CHLTYPE(SDR) SSLCIPH(ANY_TLS14)", "is not a CipherSpec ActorQm knows")]
     [InlineData("DEFINE CHANNEL(C) CHLTYPE(RCVR) SSLPEER('CN=QM1,GIVENNAME=x')", "not an attribute type SSLPEER can filter on")]
     public void Executor_must_reject_invalid_definitions_with_a_reason_and_change_nothing(string command, string why)
     {
