@@ -1,0 +1,139 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using ActorQm.Tls;
+using Xunit.Abstractions;
+
+namespace ActorQm.Tests.Tls;
+
+/// <summary>
+/// The chain validator against the independent x509-limbo vectors (shared/conformance). Host-name
+/// families are not applicable (MQ matches peers by DN, not host name); features we do not
+/// implement are skipped as upstream harnesses do. Every divergence must be listed, with its
+/// reason, in <see cref="KnownDivergences"/>: a case that changes behaviour either way fails.
+/// </summary>
+public sealed class X509LimboSpec(ITestOutputHelper output)
+{
+    private static readonly string[] NotApplicableFamilies = ["webpki::san::", "webpki::cn::", "rfc5280::san::", "rfc5280::ca-as-leaf-wrong-san"];
+
+    private static readonly Dictionary<string, string> SkippedFeatures = new()
+    {
+        ["has-crl"] = "revocation is a later handshake step (revocation issue)",
+        ["pedantic-webpki-eku"] = "RFC 5280 lets an end entity omit extKeyUsage, and MQ certificates often do; the CA/B web-PKI rule conflicts with rfc5280::eku::ee-without-eku",
+        ["pedantic-public-suffix-wildcard"] = "host-name wildcards are not matched",
+        ["rfc5280-incompatible-with-webpki"] = "where RFC 5280 and the web PKI disagree we follow the web PKI (its counterpart case runs)",
+    };
+
+    /// <summary>Cases where we knowingly differ from the expected result, and why.</summary>
+    internal static readonly Dictionary<string, string> KnownDivergences = new()
+    {
+        ["cve::cve-2024-0567"] = "X509Chain builds one path and does not retry through the other cross-signed CA",
+        ["rfc5280::root-and-intermediate-swapped"] = "X509Chain prefers the self-signed root found among the intermediates over the trusted ICA and reports an untrusted root",
+        ["rfc5280::nc::nc-forbids-alternate-chain-ica"] = "X509Chain does not try the alternate path that avoids the constrained ICA",
+        ["rfc5280::nc::nc-forbids-same-chain-ica"] = "X509Chain reports the constrained path and does not try the other trusted root",
+        ["rfc5280::ca-as-leaf"] = "a CA certificate is refused as a peer (the web-PKI rule, and the hostile-peer matrix requires it)",
+        ["pathlen::validation-ignores-pathlen-in-leaf"] = "the leaf is a CA certificate, refused as a peer as in rfc5280::ca-as-leaf",
+    };
+
+    internal static string LimboPath()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("ACTORQM_LIMBO");
+        if (!string.IsNullOrEmpty(fromEnv))
+        {
+            return fromEnv;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "conformance", "x509-limbo", "limbo.json");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("limbo.json not found: expected shared/conformance/x509-limbo beside the repository, or set ACTORQM_LIMBO");
+    }
+
+    private static X509Certificate2 Pem(string pem) => X509Certificate2.CreateFromPem(pem);
+
+    private static List<X509Certificate2> Parsable(JsonElement pems)
+    {
+        var certificates = new List<X509Certificate2>();
+        foreach (var pem in pems.EnumerateArray())
+        {
+            try
+            {
+                certificates.Add(Pem(pem.GetString()!));
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+            }
+        }
+
+        return certificates;
+    }
+
+    [Fact]
+    public void ChainValidator_must_conform_on_at_least_95_percent_of_applicable_limbo_cases_with_every_divergence_explained()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(LimboPath()));
+        var applicable = 0;
+        var conformant = 0;
+        var unexplained = new List<string>();
+        var nowConformant = new List<string>();
+        foreach (var tc in doc.RootElement.GetProperty("testcases").EnumerateArray())
+        {
+            var id = tc.GetProperty("id").GetString()!;
+            var features = tc.GetProperty("features").EnumerateArray().Select(f => f.GetString()!).ToList();
+            if (NotApplicableFamilies.Any(id.StartsWith) || features.Any(SkippedFeatures.ContainsKey))
+            {
+                continue;
+            }
+
+            applicable++;
+            var expected = tc.GetProperty("expected_result").GetString() == "SUCCESS";
+            var result = Run(tc);
+            if (result.IsValid == expected)
+            {
+                conformant++;
+                if (KnownDivergences.ContainsKey(id))
+                {
+                    nowConformant.Add(id);
+                }
+            }
+            else if (!KnownDivergences.ContainsKey(id))
+            {
+                unexplained.Add($"{id}: expected {(expected ? "SUCCESS" : "FAILURE")}, got {result}");
+            }
+        }
+
+        output.WriteLine($"x509-limbo: {conformant} of {applicable} applicable cases conformant ({100.0 * conformant / applicable:F1} %)");
+        Assert.True(unexplained.Count == 0, "unexplained divergences:\n" + string.Join('\n', unexplained));
+        Assert.True(nowConformant.Count == 0, "listed as divergent but now conformant (remove from the list):\n" + string.Join('\n', nowConformant));
+        Assert.True(conformant >= applicable * 0.95, $"{conformant} of {applicable} is below 95 %");
+    }
+
+    internal static ChainValidationResult Run(JsonElement tc)
+    {
+        // A trust anchor or intermediate that does not even parse cannot be part of any path.
+        var anchors = Parsable(tc.GetProperty("trusted_certs"));
+        var intermediates = Parsable(tc.GetProperty("untrusted_intermediates"));
+        X509Certificate2 peer;
+        try
+        {
+            peer = Pem(tc.GetProperty("peer_certificate").GetString()!);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            return ChainValidationResult.Invalid(ValidationStep.Certificate, "peer certificate does not parse: " + e.Message, null);
+        }
+
+        var ekus = tc.GetProperty("extended_key_usage").EnumerateArray().Select(e => e.GetString()).ToList();
+        CertificateUsage? usage = ekus.Contains("serverAuth") ? CertificateUsage.Server : ekus.Contains("clientAuth") ? CertificateUsage.Client : null;
+        var time = tc.GetProperty("validation_time").ValueKind == JsonValueKind.String
+            ? DateTimeOffset.Parse(tc.GetProperty("validation_time").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            : (DateTimeOffset?)null;
+        var depth = tc.GetProperty("max_chain_depth").ValueKind == JsonValueKind.Number ? tc.GetProperty("max_chain_depth").GetInt32() : 8;
+        return ChainValidator.Validate(peer, new ChainPolicy(anchors, intermediates, usage, time, depth));
+    }
+}
