@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ActorQm.Tests.Support;
+
+/// <summary>
+/// Certificates minted for a test with the .NET CertificateRequest API: a root, intermediates
+/// and leaves, each with a real key pair and real signatures. Nothing is written to disk.
+/// </summary>
+internal sealed class TestPki
+{
+    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
+    private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
+    private static int _serial;
+
+    public static DateTimeOffset Now { get; } = DateTimeOffset.UtcNow;
+
+    public sealed record Issued(X509Certificate2 Certificate, ECDsa Key)
+    {
+        /// <summary>The certificate with its private key, usable by SslStream.</summary>
+        public X509Certificate2 WithKey() =>
+            X509CertificateLoader.LoadPkcs12(Certificate.CopyWithPrivateKey(Key).Export(X509ContentType.Pkcs12), null);
+    }
+
+    public static Issued Root(string cn = "Test Root CA", DateTimeOffset? notAfter = null)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = CaRequest(cn, key, pathLength: null);
+        var cert = request.CreateSelfSigned(Now.AddDays(-30), notAfter ?? Now.AddYears(5));
+        return new Issued(X509CertificateLoader.LoadCertificate(cert.RawData), key);
+    }
+
+    public static Issued Intermediate(Issued issuer, string cn = "Test Intermediate CA", int? pathLength = null, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = CaRequest(cn, key, pathLength);
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
+        return Sign(request, issuer, notBefore ?? Now.AddDays(-10), notAfter ?? Now.AddYears(2), key);
+    }
+
+    public static Issued Leaf(Issued issuer, string subject = "CN=QM2,OU=MQ,O=Example", bool server = true, bool client = true,
+        DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool ca = false, X509KeyUsageFlags usage = X509KeyUsageFlags.DigitalSignature)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(ca, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, true));
+        var purposes = new OidCollection();
+        if (server)
+        {
+            purposes.Add(ServerAuth);
+        }
+
+        if (client)
+        {
+            purposes.Add(ClientAuth);
+        }
+
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(purposes, false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
+        return Sign(request, issuer, notBefore ?? Now.AddDays(-1), notAfter ?? Now.AddDays(90), key);
+    }
+
+    /// <summary>A leaf with an RSA key of the given size (for weak-key cases).</summary>
+    public static X509Certificate2 RsaLeaf(Issued issuer, int bits)
+    {
+        using var rsa = RSA.Create(bits);
+        var request = new CertificateRequest("CN=weak", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
+        var serial = BitConverter.GetBytes(Interlocked.Increment(ref _serial) + 1000);
+        return X509CertificateLoader.LoadCertificate(request.Create(issuer.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(issuer.Key), Now.AddDays(-1), Now.AddDays(30), serial).RawData);
+    }
+
+    private static CertificateRequest CaRequest(string cn, ECDsa key, int? pathLength)
+    {
+        var request = new CertificateRequest($"CN={cn},O=Example", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, pathLength.HasValue, pathLength ?? 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        return request;
+    }
+
+    private static Issued Sign(CertificateRequest request, Issued issuer, DateTimeOffset notBefore, DateTimeOffset notAfter, ECDsa key)
+    {
+        var serial = BitConverter.GetBytes(Interlocked.Increment(ref _serial) + 1000);
+        var cert = request.Create(issuer.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(issuer.Key), notBefore, notAfter, serial);
+        return new Issued(X509CertificateLoader.LoadCertificate(cert.RawData), key);
+    }
+}
