@@ -6,5 +6,6 @@ var root = new RootCommand("actorqm: queue managers with MQ-grade secure channel
     StartCommand.Create(),
     MqscCommandLine.Create(),
     DemoCommand.Create(),
+    CertCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

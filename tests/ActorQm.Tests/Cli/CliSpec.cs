@@ -86,5 +86,31 @@ public sealed class CliSpec : IDisposable
         Assert.Contains("not found", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Cli_cert_verify_must_accept_a_good_chain_and_name_the_failing_step_otherwise()
+    {
+        var root = TestPki.Root();
+        var intermediate = TestPki.Intermediate(root);
+        var good = TestPki.Leaf(intermediate);
+        var expired = TestPki.Leaf(intermediate, notBefore: TestPki.Now.AddDays(-5), notAfter: TestPki.Now.AddDays(-1));
+        File.WriteAllText(_dir.File("root.pem"), root.Certificate.ExportCertificatePem());
+        File.WriteAllText(_dir.File("ica.pem"), intermediate.Certificate.ExportCertificatePem());
+        File.WriteAllText(_dir.File("good.pem"), good.Certificate.ExportCertificatePem());
+        File.WriteAllText(_dir.File("expired.pem"), expired.Certificate.ExportCertificatePem());
+
+        var (okExit, okOut, _) = Run(null, "cert", "verify", "--trust", _dir.File("root.pem"), "--untrusted", _dir.File("ica.pem"), "--peer", _dir.File("good.pem"));
+        var (badExit, _, badErr) = Run(null, "cert", "verify", "--trust", _dir.File("root.pem"), "--untrusted", _dir.File("ica.pem"), "--peer", _dir.File("expired.pem"));
+        var (missingExit, missingOut, _) = Run(null, "cert", "verify", "--trust", _dir.File("root.pem"), "--peer", _dir.File("good.pem"), "--json");
+
+        Assert.Equal(0, okExit);
+        Assert.Contains("good.pem: OK", okOut);
+        Assert.Equal(2, badExit);
+        Assert.Contains("refused at Validity", badErr, StringComparison.Ordinal);
+        Assert.Equal(2, missingExit);
+        using var json = System.Text.Json.JsonDocument.Parse(string.Join('\n', missingOut));
+        Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
+        Assert.Equal("Path", json.RootElement.GetProperty("step").GetString());
+    }
+
     public void Dispose() => _dir.Dispose();
 }
