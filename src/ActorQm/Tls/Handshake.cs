@@ -1,0 +1,106 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Messages;
+using Akka.Actor;
+
+namespace ActorQm.Tls;
+
+/// <summary>The steps of a handshake (spec §1): each is a state of <see cref="HandshakeActor"/>.</summary>
+public enum HandshakeStep
+{
+    CertificateExchange,
+    ChainValidation,
+    Revocation,
+    PeerFilter,
+    Accepted,
+    Rejected,
+}
+
+/// <summary>Which end of the connection we are: the initiator is the TLS client.</summary>
+public enum HandshakeRole
+{
+    Initiator,
+    Responder,
+}
+
+/// <summary>A CHLAUTH SSLPEERMAP record as the handshake applies it.</summary>
+public sealed record SslPeerMapRule(DistinguishedNameFilter SslPeer, DistinguishedNameFilter? SslCertIssuer, string UserSource, string McaUser, string Profile)
+{
+    /// <summary>A record naming an issuer beats one that does not; then the more literal characters, the more specific.</summary>
+    public int Specificity => (SslCertIssuer is null ? 0 : 100_000) + SslPeer.Specificity;
+}
+
+/// <summary>What the peer must satisfy: the channel's SSLCIPH, SSLPEER, SSLCAUTH and its SSLPEERMAP records.</summary>
+public sealed record PeerRequirements(
+    CipherSpecSelection Cipher,
+    DistinguishedNameFilter? SslPeer = null,
+    bool ClientAuthRequired = true,
+    IReadOnlyList<SslPeerMapRule>? PeerMaps = null);
+
+/// <summary>Our certificate (with key) and what we trust, from the key repository.</summary>
+public sealed record TlsCredentials(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> CertificateChain, IReadOnlyList<X509Certificate2> TrustAnchors, IReadOnlyList<X509Certificate2> Intermediates);
+
+/// <summary>Who the peer proved to be.</summary>
+public sealed record PeerIdentity(X509Certificate2 Certificate, PeerName Subject, PeerName Issuer, string Serial)
+{
+    public static PeerIdentity Of(X509Certificate2 certificate) =>
+        new(certificate, PeerName.Subject(certificate), PeerName.Issuer(certificate), certificate.SerialNumber);
+}
+
+/// <summary>Set by a handshake actor once it has answered; read by its supervisor when the actor is gone.</summary>
+internal sealed class HandshakeOutcome
+{
+    private volatile bool _answered;
+
+    public bool Answered => _answered;
+
+    public void MarkAnswered() => _answered = true;
+}
+
+/// <summary>Protocol and Props of <see cref="HandshakeActor"/>: one per connection, spawned by <see cref="HandshakeSupervisor"/>.</summary>
+public static class Handshake
+{
+    internal static Props Props(StartHandshake request, TimeSpan stepTimeout, HandshakeOutcome outcome) =>
+        Akka.Actor.Props.Create(() => new HandshakeActor(request, stepTimeout, outcome));
+
+    /// <summary>
+    /// Walk the handshake over <see cref="Transport"/> (a connected socket stream, not yet used).
+    /// The answer, <see cref="HandshakeSucceeded"/> or <see cref="HandshakeFailed"/>, goes to <see cref="ReplyTo"/>.
+    /// </summary>
+    public sealed record StartHandshake(
+        string ConnectionId,
+        HandshakeRole Role,
+        Stream Transport,
+        string TargetHost,
+        TlsCredentials Credentials,
+        PeerRequirements Requirements,
+        IActorRef ReplyTo,
+        SslProtocols ResponderProtocols = SslProtocols.Tls12 | SslProtocols.Tls13);
+
+    /// <summary>The peer is accepted: the stream is now the caller's, and channel bytes may flow.</summary>
+    public sealed record HandshakeSucceeded(
+        string ConnectionId,
+        SslStream Stream,
+        PeerIdentity? Peer,
+        SslProtocols Protocol,
+        TlsCipherSuite Suite,
+        string CipherSpec,
+        string? McaUser,
+        TimeSpan Elapsed);
+
+    /// <summary>The peer is refused at <see cref="Step"/>; the connection is already closed.</summary>
+    public sealed record HandshakeFailed(
+        string ConnectionId,
+        HandshakeStep Step,
+        string AmqCode,
+        MqReason Reason,
+        string Detail,
+        PeerIdentity? Peer)
+    {
+        public override string ToString() => $"{AmqCode}: {Detail} (step {Step}, MQRC {(int)Reason})";
+    }
+
+    /// <summary>Published on the EventStream at every state change, so probes and operators see which step decided.</summary>
+    public sealed record HandshakeTransitioned(string ConnectionId, HandshakeRole Role, HandshakeStep From, HandshakeStep To, TimeSpan Elapsed);
+}

@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Messages;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Tls.Handshake;
+
+namespace ActorQm.Tls;
+
+/// <summary>State data of <see cref="HandshakeActor"/>: one record per step.</summary>
+internal abstract record HandshakeData;
+
+internal sealed record Exchanging : HandshakeData;
+
+/// <summary>What the TLS layer negotiated; the peer certificate and what the peer sent with it.</summary>
+internal sealed record TlsSession(SslStream Stream, SslProtocols Protocol, TlsCipherSuite Suite, X509Certificate2? PeerCertificate, IReadOnlyList<X509Certificate2> PeerSentIntermediates);
+
+internal sealed record Validating(TlsSession Session) : HandshakeData;
+
+internal sealed record CheckingRevocation(TlsSession Session, PeerIdentity? Peer) : HandshakeData;
+
+internal sealed record Filtering(TlsSession Session, PeerIdentity? Peer) : HandshakeData;
+
+internal sealed record Finished(HandshakeFailed? Failure) : HandshakeData;
+
+/// <summary>
+/// One connection's handshake as an FSM whose states are the spec's steps: certificate exchange
+/// (TLS negotiation and the CipherSpec check), chain validation, revocation (a pass-through until
+/// the revocation issue fills it), peer filter (SSLPEER, then CHLAUTH SSLPEERMAP), then accepted or
+/// rejected with the first failing reason. Every transition is published; each step has a timeout.
+/// The stream is handed over only on acceptance; no channel byte crosses it before that.
+/// </summary>
+internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
+{
+    internal static readonly ActivitySource Tracing = new("ActorQm.Tls");
+
+    private readonly StartHandshake _request;
+    private readonly HandshakeOutcome _outcome;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Activity? _span;
+    private readonly SslStream _stream;
+    private X509Certificate2? _peerCertificate;
+    private List<X509Certificate2> _peerSent = new();
+    private bool _handedOver;
+
+    public HandshakeActor(StartHandshake request, TimeSpan stepTimeout, HandshakeOutcome outcome)
+    {
+        _request = request;
+        _outcome = outcome;
+        _stream = new SslStream(request.Transport, leaveInnerStreamOpen: false);
+        _span = Tracing.StartActivity("actorqm.tls.handshake");
+        _span?.SetTag("actorqm.connection", request.ConnectionId);
+        _span?.SetTag("actorqm.role", request.Role.ToString());
+
+        StartWith(HandshakeStep.CertificateExchange, new Exchanging());
+
+        When(HandshakeStep.CertificateExchange, e => e.FsmEvent switch
+        {
+            Negotiated n => AfterNegotiation(n.Session),
+            NegotiationFailed f => Reject(HandshakeStep.CertificateExchange, f.AmqCode, f.Reason, f.Detail, null),
+            StateTimeout => Reject(HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError, $"TLS handshake with the remote end did not complete within {stepTimeout.TotalSeconds:F1} s", null),
+            _ => null,
+        }, stepTimeout);
+
+        When(HandshakeStep.ChainValidation, e => (e.FsmEvent, e.StateData) switch
+        {
+            (ChainChecked c, Validating v) when c.Result.IsValid => GoTo(HandshakeStep.Revocation).Using(new CheckingRevocation(v.Session, PeerIdentity.Of(v.Session.PeerCertificate!))),
+            (ChainChecked c, Validating v) => Reject(HandshakeStep.ChainValidation, "AMQ9633E", MqReason.SslInitializationError,
+                $"bad certificate from the remote end: {c.Result.FailedStep} check failed: {c.Result.Reason}", PeerIdentity.Of(v.Session.PeerCertificate!), c.Result.Certificate),
+            (StateTimeout, Validating v) => Reject(HandshakeStep.ChainValidation, "AMQ9633E", MqReason.SslInitializationError, "certificate validation did not complete in time", PeerIdentity.Of(v.Session.PeerCertificate!)),
+            _ => null,
+        }, stepTimeout);
+
+        When(HandshakeStep.Revocation, e => (e.FsmEvent, e.StateData) switch
+        {
+            (RevocationChecked, CheckingRevocation r) => GoTo(HandshakeStep.PeerFilter).Using(new Filtering(r.Session, r.Peer)),
+            (StateTimeout, CheckingRevocation r) => Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, "revocation status could not be determined in time", r.Peer),
+            _ => null,
+        }, stepTimeout);
+
+        When(HandshakeStep.PeerFilter, e => (e.FsmEvent, e.StateData) switch
+        {
+            (FilterPeer, Filtering f) => ApplyPeerFilter(f),
+            _ => null,
+        }, stepTimeout);
+
+        When(HandshakeStep.Accepted, _ => null);
+        When(HandshakeStep.Rejected, _ => null);
+
+        OnTransition((from, to) =>
+        {
+            if (from == to)
+            {
+                // Initialize() announces the start state as a transition to itself; nothing happened yet.
+                return;
+            }
+
+            var elapsed = _clock.Elapsed;
+            Context.System.EventStream.Publish(new HandshakeTransitioned(_request.ConnectionId, _request.Role, from, to, elapsed));
+            _span?.AddEvent(new ActivityEvent($"{from}->{to}", tags: new ActivityTagsCollection { ["elapsed_ms"] = elapsed.TotalMilliseconds }));
+            switch (to)
+            {
+                case HandshakeStep.ChainValidation when NextStateData is Validating v:
+                    ValidateChain(v.Session);
+                    break;
+                case HandshakeStep.Revocation:
+                    Self.Tell(RevocationChecked.Instance);
+                    break;
+                case HandshakeStep.PeerFilter:
+                    Self.Tell(FilterPeer.Instance);
+                    break;
+                case HandshakeStep.Accepted or HandshakeStep.Rejected:
+                    Context.Stop(Self);
+                    break;
+            }
+        });
+
+        Initialize();
+    }
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Negotiate().PipeTo(Self);
+    }
+
+    protected override void PostStop()
+    {
+        _cancel.Cancel();
+        _cancel.Dispose();
+        if (!_handedOver)
+        {
+            _stream.Dispose();
+        }
+
+        _span?.SetTag("actorqm.outcome", StateName.ToString());
+        _span?.Dispose();
+        base.PostStop();
+    }
+
+    private async Task<object> Negotiate()
+    {
+        var credentials = _request.Credentials;
+        var requirements = _request.Requirements;
+        try
+        {
+            if (_request.Role == HandshakeRole.Initiator)
+            {
+                await _stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = _request.TargetHost,
+                    EnabledSslProtocols = requirements.Cipher.Protocols,
+                    CipherSuitesPolicy = CipherSpecs.Policy(requirements.Cipher.Offered),
+                    ClientCertificateContext = credentials.Certificate is null ? null : SslStreamCertificateContext.Create(credentials.Certificate, new X509Certificate2Collection(credentials.CertificateChain.ToArray()), offline: true),
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    RemoteCertificateValidationCallback = Capture,
+                }, _cancel.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                // The responder does not know the channel yet (spec 1.3): it offers every CipherSpec it
+                // has enabled and always asks for a client certificate (spec 1.5).
+                await _stream.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = SslStreamCertificateContext.Create(credentials.Certificate!, new X509Certificate2Collection(credentials.CertificateChain.ToArray()), offline: true),
+                    ClientCertificateRequired = true,
+                    EnabledSslProtocols = _request.ResponderProtocols,
+                    CipherSuitesPolicy = CipherSpecs.Policy(CipherSpecs.Current.Where(c => _request.ResponderProtocols.HasFlag(c.Protocol))),
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    RemoteCertificateValidationCallback = Capture,
+                }, _cancel.Token).ConfigureAwait(false);
+            }
+
+            return new Negotiated(new TlsSession(_stream, _stream.SslProtocol, _stream.NegotiatedCipherSuite, _peerCertificate, _peerSent));
+        }
+        catch (Exception e)
+        {
+            // Whatever went wrong, the answer is a refusal of this connection, not a crash.
+            var code = _request.Role == HandshakeRole.Responder ? "AMQ9616E" : "AMQ9641E";
+            return new NegotiationFailed(e is IOException ? "AMQ9665E" : code, MqReason.SslInitializationError,
+                $"TLS negotiation with the remote end failed: {e.GetBaseException().Message}");
+        }
+    }
+
+    /// <summary>
+    /// Only records what the peer presented: the decision is the FSM's, after the TLS layer is done
+    /// and before any channel byte is exchanged.
+    /// </summary>
+    private bool Capture(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is not null)
+        {
+            _peerCertificate = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        }
+
+        if (chain is not null)
+        {
+            _peerSent = chain.ChainPolicy.ExtraStore.Select(c => X509CertificateLoader.LoadCertificate(c.RawData)).ToList();
+        }
+
+        return true;
+    }
+
+    private State<HandshakeStep, HandshakeData> AfterNegotiation(TlsSession session)
+    {
+        var responder = _request.Role == HandshakeRole.Responder;
+        var requirements = _request.Requirements;
+        var negotiated = CipherSpecs.NameOf(session.Suite, session.Protocol);
+        if (!requirements.Cipher.Accepts(session.Protocol, session.Suite))
+        {
+            return Reject(HandshakeStep.CertificateExchange, responder ? "AMQ9631E" : "AMQ9641E", MqReason.SslInitializationError,
+                $"the CipherSpec negotiated ({negotiated}) is not the one required by the channel definition ({requirements.Cipher.Value})", null);
+        }
+
+        if (session.PeerCertificate is null)
+        {
+            if (responder && (requirements.ClientAuthRequired || requirements.SslPeer is not null))
+            {
+                return Reject(HandshakeStep.CertificateExchange, "AMQ9637E", MqReason.SslInitializationError,
+                    "the remote end sent no certificate, and SSLCAUTH(REQUIRED) or SSLPEER requires one", null);
+            }
+
+            if (!responder)
+            {
+                return Reject(HandshakeStep.CertificateExchange, "AMQ9633E", MqReason.SslInitializationError, "the remote queue manager sent no certificate", null);
+            }
+
+            // SSLCAUTH(OPTIONAL) and no certificate: nothing to validate, nothing to filter on.
+            return GoTo(HandshakeStep.Revocation).Using(new CheckingRevocation(session, null));
+        }
+
+        return GoTo(HandshakeStep.ChainValidation).Using(new Validating(session));
+    }
+
+    private void ValidateChain(TlsSession session)
+    {
+        var credentials = _request.Credentials;
+        var usage = _request.Role == HandshakeRole.Responder ? CertificateUsage.Client : CertificateUsage.Server;
+        var policy = new ChainPolicy(credentials.TrustAnchors, [.. credentials.Intermediates, .. session.PeerSentIntermediates], usage);
+        // X509Chain may take milliseconds: off the actor's thread, answered as a message.
+        Task.Run(() => new ChainChecked(ChainValidator.Validate(session.PeerCertificate!, policy))).PipeTo(Self);
+    }
+
+    private State<HandshakeStep, HandshakeData> ApplyPeerFilter(Filtering f)
+    {
+        var requirements = _request.Requirements;
+        var responder = _request.Role == HandshakeRole.Responder;
+        if (requirements.SslPeer is { } filter && (f.Peer is null || !filter.Matches(f.Peer.Subject)))
+        {
+            return Reject(HandshakeStep.PeerFilter, "AMQ9636E", responder ? MqReason.NotAuthorized : MqReason.SslPeerNameMismatch,
+                $"the distinguished name of the remote end ({f.Peer?.Subject.ToString() ?? "no certificate"}) does not match SSLPEER('{filter.Text}')", f.Peer);
+        }
+
+        string? mcaUser = null;
+        if (f.Peer is not null && requirements.PeerMaps is { Count: > 0 } maps)
+        {
+            var rule = maps
+                .Where(m => m.SslPeer.Matches(f.Peer.Subject) && (m.SslCertIssuer is null || m.SslCertIssuer.Matches(f.Peer.Issuer)))
+                .OrderByDescending(m => m.Specificity)
+                .FirstOrDefault();
+            if (rule is { UserSource: "NOACCESS" })
+            {
+                return Reject(HandshakeStep.PeerFilter, "AMQ9777E", MqReason.NotAuthorized,
+                    $"channel was blocked by CHLAUTH('{rule.Profile}') TYPE(SSLPEERMAP) SSLPEER('{rule.SslPeer.Text}') USERSRC(NOACCESS)", f.Peer);
+            }
+
+            mcaUser = rule is { UserSource: "MAP" } ? rule.McaUser : null;
+        }
+
+        _handedOver = true;
+        _outcome.MarkAnswered();
+        var session = f.Session;
+        _request.ReplyTo.Tell(new HandshakeSucceeded(_request.ConnectionId, session.Stream, f.Peer, session.Protocol, session.Suite,
+            CipherSpecs.NameOf(session.Suite, session.Protocol), mcaUser, _clock.Elapsed));
+        return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
+    }
+
+    private State<HandshakeStep, HandshakeData> Reject(HandshakeStep step, string code, MqReason reason, string detail, PeerIdentity? peer, X509Certificate2? culprit = null)
+    {
+        var certificate = culprit ?? peer?.Certificate;
+        var which = _request.Role == HandshakeRole.Responder ? "from the initiating end" : "from the responding end";
+        var full = certificate is null ? detail : $"{detail} [certificate {which}: subject '{PeerName.Subject(certificate)}', issuer '{PeerName.Issuer(certificate)}', serial {certificate.SerialNumber}]";
+        var failure = new HandshakeFailed(_request.ConnectionId, step, code, reason, full, peer);
+        _log.Warning("{0}: connection {1} refused at {2}: {3}", code, _request.ConnectionId, step, full);
+        _span?.SetStatus(ActivityStatusCode.Error, code);
+        _outcome.MarkAnswered();
+        _request.ReplyTo.Tell(failure);
+        return GoTo(HandshakeStep.Rejected).Using(new Finished(failure));
+    }
+
+    private sealed record Negotiated(TlsSession Session);
+
+    private sealed record NegotiationFailed(string AmqCode, MqReason Reason, string Detail);
+
+    private sealed record ChainChecked(ChainValidationResult Result);
+
+    private sealed record RevocationChecked
+    {
+        public static readonly RevocationChecked Instance = new();
+    }
+
+    private sealed record FilterPeer
+    {
+        public static readonly FilterPeer Instance = new();
+    }
+}
