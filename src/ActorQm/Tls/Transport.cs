@@ -1,0 +1,48 @@
+using System.Buffers;
+using System.Net.Security;
+using Akka.Actor;
+
+namespace ActorQm.Tls;
+
+/// <summary>Protocol, settings and Props of <see cref="TransportActor"/>.</summary>
+public static class Transport
+{
+    /// <param name="MaxFrameBytes">Largest frame accepted or sent; a peer announcing more is cut off.</param>
+    /// <param name="InitialReadCredit">Frames delivered to the owner before it must ask for more.</param>
+    /// <param name="WriteBatchBytes">Frames queued together are written in one TLS record run up to this size.</param>
+    public sealed record Settings(int MaxFrameBytes = 4 * 1024 * 1024 + 4096, int InitialReadCredit = 64, int WriteBatchBytes = 64 * 1024);
+
+    /// <summary>
+    /// A transport over a connected socket stream: it asks <paramref name="handshakes"/> to walk the
+    /// handshake and only then reads or writes frames for <paramref name="owner"/>.
+    /// </summary>
+    public static Props Props(Handshake.StartHandshake handshake, IActorRef handshakes, IActorRef owner, Settings? settings = null) =>
+        Akka.Actor.Props.Create(() => new TransportActor(handshake, handshakes, owner, settings ?? new Settings()));
+
+    // Commands from the owner
+    /// <summary>Queue one frame; <see cref="Ack"/>, when given, is told to the owner once it is written.</summary>
+    public sealed record Send(ReadOnlyMemory<byte> Frame, object? Ack = null);
+
+    /// <summary>Let <see cref="Frames"/> more frames be read (credit-based back-pressure).</summary>
+    public sealed record ResumeReading(int Frames);
+
+    /// <summary>Write what is queued, send TLS close_notify, close the socket.</summary>
+    public sealed record Close
+    {
+        public static readonly Close Instance = new();
+    }
+
+    // Events to the owner
+    public sealed record Connected(Handshake.HandshakeSucceeded Handshake);
+
+    /// <summary>One frame, in a pooled buffer the owner must dispose when done with it.</summary>
+    public sealed record FrameReceived(IMemoryOwner<byte> Buffer, int Length) : IDisposable
+    {
+        public ReadOnlyMemory<byte> Frame => Buffer.Memory[..Length];
+
+        public void Dispose() => Buffer.Dispose();
+    }
+
+    /// <summary>The connection is gone: by request or end of stream (<see cref="AmqCode"/> null) or by an error.</summary>
+    public sealed record ConnectionClosed(string? AmqCode, string Reason);
+}

@@ -1,0 +1,254 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Security;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Tls.Transport;
+using TransportSettings = ActorQm.Tls.Transport.Settings;
+
+namespace ActorQm.Tls;
+
+/// <summary>
+/// Owns one connection: waits for its handshake (no bytes are read or written for the owner until
+/// the peer is accepted), then moves length-prefixed frames: reads into pooled buffers only as far
+/// as the owner's credit allows, writes queued frames in batches through one pooled buffer, and
+/// closes cleanly (close_notify) or on error with the reason.
+/// </summary>
+internal sealed class TransportActor : ReceiveActor
+{
+    private const int HeaderBytes = 4;
+    private readonly Handshake.StartHandshake _handshake;
+    private readonly IActorRef _handshakes;
+    private readonly IActorRef _owner;
+    private readonly TransportSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly SemaphoreSlim _credit = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Queue<Send> _pending = new();
+    private SslStream? _stream;
+    private bool _writing;
+    private bool _closing;
+    private bool _closed;
+
+    public TransportActor(Handshake.StartHandshake handshake, IActorRef handshakes, IActorRef owner, TransportSettings settings)
+    {
+        _handshake = handshake with { ReplyTo = Self };
+        _handshakes = handshakes;
+        _owner = owner;
+        _settings = settings;
+        Become(Handshaking);
+    }
+
+    protected override void PreStart() => _handshakes.Tell(_handshake);
+
+    protected override void PostStop()
+    {
+        _stop.Cancel();
+        _stream?.Dispose();
+        _credit.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Handshaking()
+    {
+        Receive<Handshake.HandshakeSucceeded>(ok =>
+        {
+            _stream = ok.Stream;
+            _owner.Tell(new Connected(ok));
+            _credit.Release(_settings.InitialReadCredit);
+            ReadFrames(ok.Stream).PipeTo(Self);
+            Become(Open);
+        });
+        Receive<Handshake.HandshakeFailed>(failed =>
+        {
+            _owner.Tell(failed);
+            Context.Stop(Self);
+        });
+        Receive<Close>(_ =>
+        {
+            _owner.Tell(new ConnectionClosed(null, "closed before the handshake completed"));
+            Context.Stop(Self);
+        });
+    }
+
+    private void Open()
+    {
+        Receive<Send>(send =>
+        {
+            if (_closing)
+            {
+                return;
+            }
+
+            if (send.Frame.Length > _settings.MaxFrameBytes)
+            {
+                _log.Error("AMQ9504E: refusing to send a frame of {0} bytes (maximum {1}) on {2}", send.Frame.Length, _settings.MaxFrameBytes, _handshake.ConnectionId);
+                return;
+            }
+
+            _pending.Enqueue(send);
+            WriteNext();
+        });
+        Receive<WriteDone>(done =>
+        {
+            _writing = false;
+            foreach (var ack in done.Acks)
+            {
+                _owner.Tell(ack);
+            }
+
+            if (done.Error is not null)
+            {
+                Shut("AMQ9206E", $"error sending data to the remote end: {done.Error.Message}");
+                return;
+            }
+
+            WriteNext();
+        });
+        Receive<ResumeReading>(r => _credit.Release(Math.Max(0, r.Frames)));
+        Receive<ReadEnded>(ended => Shut(ended.AmqCode, ended.Reason));
+        Receive<Status.Failure>(f => Shut("AMQ9208E", $"connection failed: {f.Cause.GetBaseException().Message}"));
+        Receive<Close>(_ =>
+        {
+            _closing = true;
+            WriteNext();
+        });
+    }
+
+    private void WriteNext()
+    {
+        if (_writing)
+        {
+            return;
+        }
+
+        if (_pending.Count == 0)
+        {
+            if (_closing)
+            {
+                _writing = true;
+                ShutdownGracefully().PipeTo(Self, success: () => new ReadEnded(null, "closed by the local end"));
+            }
+
+            return;
+        }
+
+        var batch = new List<Send>();
+        var bytes = 0;
+        while (_pending.TryPeek(out var next) && (batch.Count == 0 || bytes + HeaderBytes + next.Frame.Length <= _settings.WriteBatchBytes))
+        {
+            batch.Add(_pending.Dequeue());
+            bytes += HeaderBytes + next.Frame.Length;
+        }
+
+        _writing = true;
+        WriteBatch(_stream!, batch, bytes).PipeTo(Self);
+    }
+
+    private async Task<WriteDone> WriteBatch(SslStream stream, List<Send> batch, int bytes)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(bytes);
+        try
+        {
+            var offset = 0;
+            foreach (var send in batch)
+            {
+                BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(offset), send.Frame.Length);
+                send.Frame.Span.CopyTo(buffer.AsSpan(offset + HeaderBytes));
+                offset += HeaderBytes + send.Frame.Length;
+            }
+
+            await stream.WriteAsync(buffer.AsMemory(0, bytes), _stop.Token).ConfigureAwait(false);
+            await stream.FlushAsync(_stop.Token).ConfigureAwait(false);
+            return new WriteDone(batch.Where(s => s.Ack is not null).Select(s => s.Ack!).ToList(), null);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            return new WriteDone([], e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<ReadEnded> ReadFrames(SslStream stream)
+    {
+        var header = new byte[HeaderBytes];
+        try
+        {
+            while (true)
+            {
+                await _credit.WaitAsync(_stop.Token).ConfigureAwait(false);
+                if (await stream.ReadAtLeastAsync(header, HeaderBytes, throwOnEndOfStream: false, _stop.Token).ConfigureAwait(false) < HeaderBytes)
+                {
+                    return new ReadEnded(null, "the remote end closed the connection");
+                }
+
+                var length = BinaryPrimitives.ReadInt32BigEndian(header);
+                if (length < 0 || length > _settings.MaxFrameBytes)
+                {
+                    return new ReadEnded("AMQ9504E", $"protocol error: the remote end announced a frame of {length} bytes (maximum {_settings.MaxFrameBytes})");
+                }
+
+                var frame = MemoryPool<byte>.Shared.Rent(Math.Max(length, 1));
+                try
+                {
+                    await stream.ReadExactlyAsync(frame.Memory[..length], _stop.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    frame.Dispose();
+                    throw;
+                }
+
+                _owner.Tell(new FrameReceived(frame, length));
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            return new ReadEnded("AMQ9208E", "the remote end closed the connection in the middle of a frame");
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            return new ReadEnded("AMQ9208E", $"error receiving data from the remote end: {e.Message}");
+        }
+        catch (OperationCanceledException)
+        {
+            return new ReadEnded(null, "closed by the local end");
+        }
+    }
+
+    private async Task ShutdownGracefully()
+    {
+        try
+        {
+            await _stream!.ShutdownAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The peer is already gone; closing is all that is left to do.
+        }
+    }
+
+    private void Shut(string? code, string reason)
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        if (code is not null)
+        {
+            _log.Warning("{0}: connection {1}: {2}", code, _handshake.ConnectionId, reason);
+        }
+
+        _owner.Tell(new ConnectionClosed(code, reason));
+        Context.Stop(Self);
+    }
+
+    private sealed record WriteDone(IReadOnlyList<object> Acks, Exception? Error);
+
+    private sealed record ReadEnded(string? AmqCode, string Reason);
+}

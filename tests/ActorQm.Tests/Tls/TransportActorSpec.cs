@@ -1,0 +1,193 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Tests.Support;
+using ActorQm.Tls;
+using Akka.Actor;
+using Xunit.Abstractions;
+
+namespace ActorQm.Tests.Tls;
+
+public sealed class TransportActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
+{
+    private static readonly TestPki.Issued Root = TestPki.Root();
+    private static readonly TestPki.Issued Ca = TestPki.Intermediate(Root);
+    private static readonly X509Certificate2 Qm1 = TestPki.Leaf(Ca, "CN=QM1").WithKey();
+    private static readonly X509Certificate2 Qm2 = TestPki.Leaf(Ca, "CN=QM2").WithKey();
+    private readonly List<IDisposable> _sockets = new();
+
+    private static TlsCredentials Credentials(X509Certificate2 own) => new(own, [Ca.Certificate], [Root.Certificate], []);
+
+    private static readonly PeerRequirements Needs = new(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!);
+
+    private async Task<(Stream Initiator, Stream Responder)> Connect()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var client = new TcpClient();
+        var connect = client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var server = await listener.AcceptTcpClientAsync();
+        await connect;
+        listener.Stop();
+        _sockets.Add(client);
+        _sockets.Add(server);
+        return (client.GetStream(), server.GetStream());
+    }
+
+    private IActorRef Transport(Stream stream, HandshakeRole role, X509Certificate2 own, IActorRef owner, IActorRef supervisor, Transport.Settings? settings = null) =>
+        Sys.ActorOf(ActorQm.Tls.Transport.Props(
+            new Handshake.StartHandshake(role.ToString(), role, stream, "QM2", Credentials(own), Needs, ActorRefs.Nobody), supervisor, owner, settings));
+
+    private async Task<(IActorRef Out, IActorRef In, Akka.TestKit.TestProbe OutOwner, Akka.TestKit.TestProbe InOwner)> Pair(Transport.Settings? responderSettings = null)
+    {
+        var (i, r) = await Connect();
+        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
+        var outOwner = CreateTestProbe("out-owner");
+        var inOwner = CreateTestProbe("in-owner");
+        var outbound = Transport(i, HandshakeRole.Initiator, Qm1, outOwner, supervisor);
+        var inbound = Transport(r, HandshakeRole.Responder, Qm2, inOwner, supervisor, responderSettings);
+        await outOwner.ExpectMsgAsync<ActorQm.Tls.Transport.Connected>(TimeSpan.FromSeconds(20));
+        await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.Connected>(TimeSpan.FromSeconds(20));
+        return (outbound, inbound, outOwner, inOwner);
+    }
+
+    private static string Text(ActorQm.Tls.Transport.FrameReceived frame)
+    {
+        using (frame)
+        {
+            return System.Text.Encoding.UTF8.GetString(frame.Frame.Span);
+        }
+    }
+
+    private static ActorQm.Tls.Transport.Send Frame(string text, object? ack = null) => new(System.Text.Encoding.UTF8.GetBytes(text), ack);
+
+    [Fact]
+    public async Task Transport_must_move_frames_both_ways_after_the_handshake_and_ack_writes()
+    {
+        var (outbound, inbound, outOwner, inOwner) = await Pair();
+
+        for (var n = 0; n < 100; n++)
+        {
+            outbound.Tell(Frame("frame " + n, n == 99 ? "all written" : null));
+        }
+
+        inbound.Tell(Frame("reply"));
+        inbound.Tell(new ActorQm.Tls.Transport.Send(ReadOnlyMemory<byte>.Empty));
+        inbound.Tell(new ActorQm.Tls.Transport.ResumeReading(100 - new ActorQm.Tls.Transport.Settings().InitialReadCredit));
+
+        for (var n = 0; n < 100; n++)
+        {
+            Assert.Equal("frame " + n, Text(await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>()));
+        }
+
+        // The initiator's owner gets its write acknowledgement and the two replies, in whatever order they happen.
+        var seen = new List<string>();
+        for (var n = 0; n < 3; n++)
+        {
+            seen.Add(await outOwner.ExpectMsgAsync<object>() switch
+            {
+                ActorQm.Tls.Transport.FrameReceived f => f.Length == 0 ? "<empty>" : Text(f),
+                string ack => ack,
+                var other => other.ToString()!,
+            });
+        }
+
+        Assert.Equal(["<empty>", "all written", "reply"], seen.Order());
+    }
+
+    [Fact]
+    public async Task Transport_must_read_no_further_than_the_owner_allows()
+    {
+        var (outbound, inbound, _, inOwner) = await Pair(new ActorQm.Tls.Transport.Settings(InitialReadCredit: 2));
+
+        for (var n = 0; n < 5; n++)
+        {
+            outbound.Tell(Frame("f" + n));
+        }
+
+        Assert.Equal("f0", Text(await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>()));
+        Assert.Equal("f1", Text(await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>()));
+        await inOwner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        inbound.Tell(new ActorQm.Tls.Transport.ResumeReading(3));
+        for (var n = 2; n < 5; n++)
+        {
+            Assert.Equal("f" + n, Text(await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>()));
+        }
+    }
+
+    [Fact]
+    public async Task Transport_must_close_cleanly_on_request_and_tell_both_owners()
+    {
+        var (outbound, _, outOwner, inOwner) = await Pair();
+        Watch(outbound);
+
+        outbound.Tell(Frame("last words"));
+        outbound.Tell(ActorQm.Tls.Transport.Close.Instance);
+
+        Assert.Equal("last words", Text(await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>()));
+        Assert.Null((await outOwner.ExpectMsgAsync<ActorQm.Tls.Transport.ConnectionClosed>()).AmqCode);
+        Assert.Null((await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.ConnectionClosed>()).AmqCode);
+        await ExpectTerminatedAsync(outbound);
+    }
+
+    [Fact]
+    public async Task Transport_must_cut_off_a_peer_that_announces_an_oversized_frame()
+    {
+        var (i, r) = await Connect();
+        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
+        var inOwner = CreateTestProbe("in-owner");
+        Transport(r, HandshakeRole.Responder, Qm2, inOwner, supervisor, new ActorQm.Tls.Transport.Settings(MaxFrameBytes: 1024));
+
+        // A hostile but well-authenticated peer speaking raw TLS.
+        await using var raw = new SslStream(i);
+        await raw.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "QM2",
+            ClientCertificateContext = SslStreamCertificateContext.Create(Qm1, new X509Certificate2Collection(Ca.Certificate), offline: true),
+            EnabledSslProtocols = SslProtocols.Tls13,
+            RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == Qm2.GetCertHashString(),
+        });
+        await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.Connected>(TimeSpan.FromSeconds(20));
+        var header = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(header, 1 << 30);
+        await raw.WriteAsync(header);
+        await raw.FlushAsync();
+
+        var closed = await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.ConnectionClosed>();
+        Assert.Equal("AMQ9504E", closed.AmqCode);
+        Assert.Contains("1073741824", closed.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transport_must_pass_a_refused_handshake_to_its_owner_and_never_connect()
+    {
+        var (i, r) = await Connect();
+        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
+        var outOwner = CreateTestProbe("out-owner");
+        var inOwner = CreateTestProbe("in-owner");
+        var stranger = TestPki.Leaf(TestPki.Intermediate(TestPki.Root("Stranger Root"), "Stranger CA"), "CN=QM1").WithKey();
+        Transport(i, HandshakeRole.Initiator, stranger, outOwner, supervisor);
+        var inbound = Transport(r, HandshakeRole.Responder, Qm2, inOwner, supervisor);
+        Watch(inbound);
+
+        var refused = await inOwner.ExpectMsgAsync<Handshake.HandshakeFailed>(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(HandshakeStep.ChainValidation, refused.Step);
+        await ExpectTerminatedAsync(inbound);
+        await inOwner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
+    public new void Dispose()
+    {
+        Shutdown();
+        foreach (var s in _sockets)
+        {
+            s.Dispose();
+        }
+
+        base.Dispose();
+    }
+}
