@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Builds the solution and runs every test, then prints "N passed, N failed, N skipped" computed
 # from the TRX results. Exits non-zero if the build fails or any test fails.
-# Installs what the tests need when it is missing (none beyond the .NET SDK yet: SQLite ships
-# inside Microsoft.Data.Sqlite); later suites add their servers here.
+# Installs what the tests need when it is missing: the openssl command (the TLS interop tests run
+# s_client and s_server against ActorQm). SQLite ships inside Microsoft.Data.Sqlite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "scripts/test.sh: the .NET 10 SDK (dotnet) is required and not on PATH" >&2
   exit 2
+fi
+
+need=()
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "scripts/test.sh: installing ${need[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
