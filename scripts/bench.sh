@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Prints persistence figures: ActorQm's queues and journal against an event-sourced queue on
-# Akka.Persistence.Sql, on the same SQLite, in one run. Usage: scripts/bench.sh [messages]
+# Prints figures measured in one run on this machine:
+#   scripts/bench.sh [messages]           persistence: ActorQm's queues and journal against an
+#                                          event-sourced queue on Akka.Persistence.Sql, same SQLite
+#   scripts/bench.sh handshake [count]    TLS handshakes/s: bare SslStream mTLS against ActorQm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build bench/ActorQm.Bench/ActorQm.Bench.csproj -c Release -nologo -v q >&2
-exec dotnet bench/ActorQm.Bench/bin/Release/net10.0/ActorQm.Bench.dll "${1:-20000}"
+exec dotnet bench/ActorQm.Bench/bin/Release/net10.0/ActorQm.Bench.dll "$@"

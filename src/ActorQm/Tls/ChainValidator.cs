@@ -38,6 +38,14 @@ public sealed record ChainPolicy(
     DateTimeOffset? Time = null,
     int MaxDepth = 8);
 
+/// <summary>A built chain copied out of its X509Chain (which the TLS layer disposes after its callback).</summary>
+public sealed record ChainSnapshot(IReadOnlyList<(X509Certificate2 Certificate, X509ChainStatus[] Status)> Elements, X509ChainStatus[] Overall)
+{
+    public static ChainSnapshot Of(X509Chain chain) => new(
+        chain.ChainElements.Select(e => (X509CertificateLoader.LoadCertificate(e.Certificate.RawData), e.ChainElementStatus.ToArray())).ToList(),
+        chain.ChainStatus.ToArray());
+}
+
 /// <summary>The outcome: valid with the chain (leaf first), or the first failing step, why, and which certificate.</summary>
 public sealed record ChainValidationResult(bool IsValid, IReadOnlyList<X509Certificate2> Chain, ValidationStep? FailedStep, string? Reason, X509Certificate2? Certificate)
 {
@@ -77,24 +85,33 @@ public static class ChainValidator
         "2.16.840.1.101.3.4.3.2", // dsa-with-sha256
     ];
 
+    /// <summary>
+    /// The X509Chain settings for <paramref name="policy"/>: only its anchors, no downloads, no
+    /// revocation; validity and usage are ignored there because they are checked here, by RFC 5280.
+    /// The TLS layer is given the same settings so the chain it builds anyway is the one evaluated.
+    /// </summary>
+    public static X509ChainPolicy ChainPolicyFor(ChainPolicy policy)
+    {
+        var chainPolicy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+            VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreWrongUsage,
+            VerificationTime = (policy.Time ?? DateTimeOffset.UtcNow).UtcDateTime,
+            VerificationTimeIgnored = policy.Time is null,
+        };
+        chainPolicy.CustomTrustStore.AddRange(policy.TrustAnchors.ToArray());
+        chainPolicy.ExtraStore.AddRange(policy.Intermediates.ToArray());
+        return chainPolicy;
+    }
+
     public static ChainValidationResult Validate(X509Certificate2 peer, ChainPolicy policy)
     {
-        var time = policy.Time ?? DateTimeOffset.UtcNow;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(policy.TrustAnchors.ToArray());
-        chain.ChainPolicy.ExtraStore.AddRange(policy.Intermediates.ToArray());
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.DisableCertificateDownloads = true;
-        // Validity and usage are checked below with RFC 5280's inclusive bounds and our own EKU rules.
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreWrongUsage;
-        chain.ChainPolicy.VerificationTime = time.UtcDateTime;
-        chain.ChainPolicy.VerificationTimeIgnored = false;
-
-        bool built;
+        using var chain = new X509Chain { ChainPolicy = ChainPolicyFor(policy) };
         try
         {
-            built = chain.Build(peer);
+            chain.Build(peer);
         }
         catch (CryptographicException e)
         {
@@ -102,10 +119,17 @@ public static class ChainValidator
             return ChainValidationResult.Invalid(ValidationStep.Path, "the chain cannot be evaluated: " + e.Message, peer);
         }
 
-        var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
-        if (!built)
+        return Evaluate(ChainSnapshot.Of(chain), peer, policy);
+    }
+
+    /// <summary>Applies every check to a chain already built with <see cref="ChainPolicyFor"/> settings.</summary>
+    public static ChainValidationResult Evaluate(ChainSnapshot snapshot, X509Certificate2 peer, ChainPolicy policy)
+    {
+        var time = policy.Time ?? DateTimeOffset.UtcNow;
+        var elements = snapshot.Elements.Select(e => e.Certificate).ToList();
+        if (snapshot.Elements.SelectMany(e => e.Status).Concat(snapshot.Overall).Any(s => !Ignorable(s.Status)))
         {
-            var (step, reason, culprit) = Explain(chain);
+            var (step, reason, culprit) = Explain(snapshot);
             return ChainValidationResult.Invalid(step, reason, culprit ?? peer, elements);
         }
 
@@ -133,11 +157,14 @@ public static class ChainValidator
         return ChainValidationResult.Valid(elements);
     }
 
-    private static (ValidationStep, string, X509Certificate2?) Explain(X509Chain chain)
+    private static bool Ignorable(X509ChainStatusFlags flags) =>
+        (flags & ~(X509ChainStatusFlags.NotTimeValid | X509ChainStatusFlags.NotTimeNested | X509ChainStatusFlags.NotValidForUsage)) == X509ChainStatusFlags.NoError;
+
+    private static (ValidationStep, string, X509Certificate2?) Explain(ChainSnapshot chain)
     {
-        foreach (var element in chain.ChainElements)
+        foreach (var element in chain.Elements)
         {
-            foreach (var status in element.ChainElementStatus)
+            foreach (var status in element.Status.Where(s => !Ignorable(s.Status)))
             {
                 var step = status.Status switch
                 {
@@ -154,8 +181,8 @@ public static class ChainValidator
             }
         }
 
-        var overall = chain.ChainStatus.FirstOrDefault();
-        return (ValidationStep.Path, Describe(overall), chain.ChainElements.Count > 0 ? chain.ChainElements[^1].Certificate : null);
+        var overall = chain.Overall.FirstOrDefault(s => !Ignorable(s.Status));
+        return (ValidationStep.Path, Describe(overall), chain.Elements.Count > 0 ? chain.Elements[^1].Certificate : null);
     }
 
     private static string Describe(X509ChainStatus status) => status.Status switch

@@ -39,7 +39,14 @@ public sealed record PeerRequirements(
     IReadOnlyList<SslPeerMapRule>? PeerMaps = null);
 
 /// <summary>Our certificate (with key) and what we trust, from the key repository.</summary>
-public sealed record TlsCredentials(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> CertificateChain, IReadOnlyList<X509Certificate2> TrustAnchors, IReadOnlyList<X509Certificate2> Intermediates);
+public sealed record TlsCredentials(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> CertificateChain, IReadOnlyList<X509Certificate2> TrustAnchors, IReadOnlyList<X509Certificate2> Intermediates)
+{
+    private SslStreamCertificateContext? _context;
+
+    /// <summary>Built once and shared by every handshake with these credentials (building it walks the chain).</summary>
+    internal SslStreamCertificateContext? Context =>
+        Certificate is null ? null : _context ??= SslStreamCertificateContext.Create(Certificate, new X509Certificate2Collection(CertificateChain.ToArray()), offline: true);
+}
 
 /// <summary>Who the peer proved to be.</summary>
 public sealed record PeerIdentity(X509Certificate2 Certificate, PeerName Subject, PeerName Issuer, string Serial)

@@ -15,7 +15,7 @@ internal abstract record HandshakeData;
 internal sealed record Exchanging : HandshakeData;
 
 /// <summary>What the TLS layer negotiated; the peer certificate and what the peer sent with it.</summary>
-internal sealed record TlsSession(SslStream Stream, SslProtocols Protocol, TlsCipherSuite Suite, X509Certificate2? PeerCertificate, IReadOnlyList<X509Certificate2> PeerSentIntermediates);
+internal sealed record TlsSession(SslStream Stream, SslProtocols Protocol, TlsCipherSuite Suite, X509Certificate2? PeerCertificate, ChainSnapshot? Chain);
 
 internal sealed record Validating(TlsSession Session) : HandshakeData;
 
@@ -43,8 +43,9 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Activity? _span;
     private readonly SslStream _stream;
+    private readonly ChainPolicy _chainPolicy;
     private X509Certificate2? _peerCertificate;
-    private List<X509Certificate2> _peerSent = new();
+    private ChainSnapshot? _chain;
     private bool _handedOver;
 
     public HandshakeActor(StartHandshake request, TimeSpan stepTimeout, HandshakeOutcome outcome)
@@ -52,6 +53,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _request = request;
         _outcome = outcome;
         _stream = new SslStream(request.Transport, leaveInnerStreamOpen: false);
+        _chainPolicy = new ChainPolicy(request.Credentials.TrustAnchors, request.Credentials.Intermediates,
+            request.Role == HandshakeRole.Responder ? CertificateUsage.Client : CertificateUsage.Server);
         _span = Tracing.StartActivity("actorqm.tls.handshake");
         _span?.SetTag("actorqm.connection", request.ConnectionId);
         _span?.SetTag("actorqm.role", request.Role.ToString());
@@ -155,8 +158,9 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
                     TargetHost = _request.TargetHost,
                     EnabledSslProtocols = requirements.Cipher.Protocols,
                     CipherSuitesPolicy = CipherSpecs.Policy(requirements.Cipher.Offered),
-                    ClientCertificateContext = credentials.Certificate is null ? null : SslStreamCertificateContext.Create(credentials.Certificate, new X509Certificate2Collection(credentials.CertificateChain.ToArray()), offline: true),
+                    ClientCertificateContext = credentials.Context,
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    CertificateChainPolicy = ChainValidator.ChainPolicyFor(_chainPolicy),
                     RemoteCertificateValidationCallback = Capture,
                 }, _cancel.Token).ConfigureAwait(false);
             }
@@ -166,16 +170,17 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
                 // has enabled and always asks for a client certificate (spec 1.5).
                 await _stream.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                 {
-                    ServerCertificateContext = SslStreamCertificateContext.Create(credentials.Certificate!, new X509Certificate2Collection(credentials.CertificateChain.ToArray()), offline: true),
+                    ServerCertificateContext = credentials.Context ?? throw new InvalidOperationException("a responder needs a certificate of its own"),
                     ClientCertificateRequired = true,
                     EnabledSslProtocols = _request.ResponderProtocols,
                     CipherSuitesPolicy = CipherSpecs.Policy(CipherSpecs.Current.Where(c => _request.ResponderProtocols.HasFlag(c.Protocol))),
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    CertificateChainPolicy = ChainValidator.ChainPolicyFor(_chainPolicy),
                     RemoteCertificateValidationCallback = Capture,
                 }, _cancel.Token).ConfigureAwait(false);
             }
 
-            return new Negotiated(new TlsSession(_stream, _stream.SslProtocol, _stream.NegotiatedCipherSuite, _peerCertificate, _peerSent));
+            return new Negotiated(new TlsSession(_stream, _stream.SslProtocol, _stream.NegotiatedCipherSuite, _peerCertificate, _chain));
         }
         catch (Exception e)
         {
@@ -187,8 +192,9 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     }
 
     /// <summary>
-    /// Only records what the peer presented: the decision is the FSM's, after the TLS layer is done
-    /// and before any channel byte is exchanged.
+    /// Only records what the peer presented and the path the TLS layer built for it with our trust
+    /// settings (it builds one anyway): the decision is the FSM's, after the TLS layer is done and
+    /// before any channel byte is exchanged.
     /// </summary>
     private bool Capture(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
@@ -197,9 +203,9 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             _peerCertificate = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         }
 
-        if (chain is not null)
+        if (chain is not null && certificate is not null)
         {
-            _peerSent = chain.ChainPolicy.ExtraStore.Select(c => X509CertificateLoader.LoadCertificate(c.RawData)).ToList();
+            _chain = ChainSnapshot.Of(chain);
         }
 
         return true;
@@ -238,11 +244,10 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
     private void ValidateChain(TlsSession session)
     {
-        var credentials = _request.Credentials;
-        var usage = _request.Role == HandshakeRole.Responder ? CertificateUsage.Client : CertificateUsage.Server;
-        var policy = new ChainPolicy(credentials.TrustAnchors, [.. credentials.Intermediates, .. session.PeerSentIntermediates], usage);
-        // X509Chain may take milliseconds: off the actor's thread, answered as a message.
-        Task.Run(() => new ChainChecked(ChainValidator.Validate(session.PeerCertificate!, policy))).PipeTo(Self);
+        var result = session.Chain is { } built
+            ? ChainValidator.Evaluate(built, session.PeerCertificate!, _chainPolicy)
+            : ChainValidator.Validate(session.PeerCertificate!, _chainPolicy);
+        Self.Tell(new ChainChecked(result));
     }
 
     private State<HandshakeStep, HandshakeData> ApplyPeerFilter(Filtering f)

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Tls;
+using Akka.Actor;
+
+namespace ActorQm.Bench;
+
+/// <summary>
+/// Handshakes per second over loopback: a bare SslStream mutual-TLS handshake with .NET's own
+/// chain validation (custom root trust), against ActorQm's handshake actors at both ends (chain
+/// validation with every extra check, revocation pass-through, SSLPEER), sequential and 8 at a time.
+/// </summary>
+internal static class HandshakeBench
+{
+    public static async Task Run(int count)
+    {
+        var (root, ca, qm1, qm2) = Pki();
+        var system = ActorSystem.Create("handshake-bench", "akka.loglevel = WARNING");
+        try
+        {
+            var supervisor = system.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(MaxConcurrent: 64, MaxQueued: 1024)));
+            var credentials1 = new TlsCredentials(qm1, [ca], [root], []);
+            var credentials2 = new TlsCredentials(qm2, [ca], [root], []);
+            var cipher = CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!;
+
+            // Both sides build their certificate contexts once, as a long-running server would.
+            var context1 = SslStreamCertificateContext.Create(qm1, new X509Certificate2Collection(ca), offline: true);
+            var context2 = SslStreamCertificateContext.Create(qm2, new X509Certificate2Collection(ca), offline: true);
+
+            async Task Bare()
+            {
+                var (i, r) = await Connect();
+                using var _ = i;
+                using var __ = r;
+                var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true };
+                policy.CustomTrustStore.Add(root);
+                await using var client = new SslStream(i.GetStream());
+                await using var server = new SslStream(r.GetStream());
+                await Task.WhenAll(
+                    client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                    {
+                        TargetHost = "QM2",
+                        ClientCertificateContext = context1,
+                        CertificateChainPolicy = policy,
+                        RemoteCertificateValidationCallback = (_, _, _, errors) => (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None,
+                    }),
+                    server.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = context2,
+                        ClientCertificateRequired = true,
+                        CertificateChainPolicy = policy,
+                        RemoteCertificateValidationCallback = (_, _, _, errors) => errors == SslPolicyErrors.None,
+                    }));
+            }
+
+            async Task ActorQm()
+            {
+                var (i, r) = await Connect();
+                using var _ = i;
+                using var __ = r;
+                var a = supervisor.Ask<object>(reply => new Handshake.StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", credentials1,
+                    new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM2,O=Example")), reply), TimeSpan.FromSeconds(30), CancellationToken.None);
+                var b = supervisor.Ask<object>(reply => new Handshake.StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", credentials2,
+                    new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM1,O=Example")), reply), TimeSpan.FromSeconds(30), CancellationToken.None);
+                foreach (var outcome in await Task.WhenAll(a, b))
+                {
+                    if (outcome is not Handshake.HandshakeSucceeded ok)
+                    {
+                        throw new InvalidOperationException("handshake refused: " + outcome);
+                    }
+
+                    ok.Stream.Dispose();
+                }
+            }
+
+            await Measure("warm-up", 20, 1, Bare);
+            await Measure("warm-up", 20, 1, ActorQm);
+            var bareSeq = await Measure("bare SslStream mTLS, sequential", count, 1, Bare);
+            var qmSeq = await Measure("ActorQm full validation + SSLPEER, sequential", count, 1, ActorQm);
+            var bareConc = await Measure("bare SslStream mTLS, 8 concurrent", count, 8, Bare);
+            var qmConc = await Measure("ActorQm full validation + SSLPEER, 8 concurrent", count, 8, ActorQm);
+            Console.WriteLine();
+            Console.WriteLine($"| {"handshakes (both ends in this process)",-50} | {"per s",8} | ratio |");
+            Console.WriteLine($"|{new string('-', 52)}|{new string('-', 10)}|-------|");
+            Console.WriteLine($"| {"bare SslStream mTLS, sequential",-50} | {bareSeq,8:F0} |  1.00 |");
+            Console.WriteLine($"| {"ActorQm full validation + SSLPEER, sequential",-50} | {qmSeq,8:F0} | {qmSeq / bareSeq,5:F2} |");
+            Console.WriteLine($"| {"bare SslStream mTLS, 8 concurrent",-50} | {bareConc,8:F0} |  1.00 |");
+            Console.WriteLine($"| {"ActorQm full validation + SSLPEER, 8 concurrent",-50} | {qmConc,8:F0} | {qmConc / bareConc,5:F2} |");
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    private static async Task<double> Measure(string label, int count, int parallel, Func<Task> handshake)
+    {
+        var sw = Stopwatch.StartNew();
+        var next = 0;
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) <= count)
+            {
+                await handshake();
+            }
+        }));
+        return count / sw.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(TcpClient Initiator, TcpClient Responder)> Connect()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var client = new TcpClient();
+        var connect = client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var server = await listener.AcceptTcpClientAsync();
+        await connect;
+        return (client, server);
+    }
+
+    /// <summary>An ECDSA P-256 PKI minted in memory for the run: root, intermediate, two queue managers.</summary>
+    private static (X509Certificate2 Root, X509Certificate2 Ca, X509Certificate2 Qm1, X509Certificate2 Qm2) Pki()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = CaRequest("CN=Bench Root", rootKey);
+        var root = rootRequest.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = CaRequest("CN=Bench CA", caKey);
+        caRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, true, false));
+        var ca = caRequest.Create(root, now.AddDays(-1), now.AddYears(1), [2]);
+        return (X509CertificateLoader.LoadCertificate(root.RawData), X509CertificateLoader.LoadCertificate(ca.RawData),
+            Leaf("CN=QM1,O=Example", ca, caKey, 3), Leaf("CN=QM2,O=Example", ca, caKey, 4));
+
+        static CertificateRequest CaRequest(string subject, ECDsa key)
+        {
+            var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            return request;
+        }
+
+        X509Certificate2 Leaf(string subject, X509Certificate2 issuer, ECDsa issuerKey, byte serial)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+            using var cert = request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), now.AddDays(-1), now.AddDays(90), [serial]);
+            return X509CertificateLoader.LoadPkcs12(cert.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
+        }
+    }
+}
