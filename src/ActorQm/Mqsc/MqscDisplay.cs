@@ -1,5 +1,6 @@
 using System.Text;
 using ActorQm.Objects;
+using ActorQm.Tls;
 
 namespace ActorQm.Mqsc;
 
@@ -10,6 +11,11 @@ internal static class MqscDisplay
 
     public static MqscOutcome Objects(ObjectCatalog catalog, MqscCommand cmd)
     {
+        if (cmd.ObjectType == "CHLAUTH" && cmd.Find("MATCH")?.Values.SingleOrDefault()?.Text == "RUNCHECK")
+        {
+            return RunCheck(catalog, cmd);
+        }
+
         var (ns, types, header, nameKeyword) = cmd.ObjectType switch
         {
             "QUEUE" => ("QUEUE", new[] { "QLOCAL", "QREMOTE", "QALIAS" }, "AMQ8409I: Display Queue details.", "QUEUE"),
@@ -80,6 +86,46 @@ internal static class MqscDisplay
         return lines.Count == 0
             ? MqscOutcome.Failed(new MqscException("AMQ8147E", $"ActorQm object {pattern} not found.", cmd.ObjectName.Position))
             : new MqscOutcome(true, lines, []);
+    }
+
+    /// <summary>
+    /// DISPLAY CHLAUTH(channel) MATCH(RUNCHECK) SSLPEER(dn) [SSLCERTI(dn)]: the SSLPEERMAP record a
+    /// connection with that certificate would meet, chosen by the same code as the handshake.
+    /// </summary>
+    private static MqscOutcome RunCheck(ObjectCatalog catalog, MqscCommand cmd)
+    {
+        var channel = cmd.ObjectName?.Text ?? string.Empty;
+        if (channel.Length == 0 || channel.Contains('*', StringComparison.Ordinal))
+        {
+            throw new MqscException("AMQ8424E", "Error detected in a name keyword: MATCH(RUNCHECK) needs a channel name, not a generic one.", cmd.ObjectName?.Position ?? cmd.Position);
+        }
+
+        var peerText = cmd.Find("SSLPEER")?.Values.SingleOrDefault()?.Text
+            ?? throw new MqscException("AMQ8405E", "Syntax error: MATCH(RUNCHECK) needs SSLPEER(...) with the certificate's distinguished name.", cmd.Position);
+        var issuerText = cmd.Find("SSLCERTI")?.Values.SingleOrDefault()?.Text ?? string.Empty;
+        PeerName subject;
+        PeerName issuer;
+        try
+        {
+            subject = PeerName.Parse(peerText);
+            issuer = issuerText.Length == 0 ? PeerName.Empty : PeerName.Parse(issuerText);
+        }
+        catch (PeerNameFilterException e)
+        {
+            throw new MqscException("AMQ9640E", e.Message, cmd.Find("SSLPEER")!.Position);
+        }
+
+        var rule = SslPeerMapRule.Select(ChannelSecurity.PeerMapsFor(catalog, channel), subject, issuer);
+        if (rule is null)
+        {
+            return new MqscOutcome(true, ["AMQ9783I: Channel will run using the MCAUSER of the channel definition (no SSLPEERMAP record matches)."], []);
+        }
+
+        var record = catalog.All("CHLAUTH").First(r => r.Name == rule.Profile && r.Text("TYPE") == "SSLPEERMAP"
+            && r.Text("SSLPEER") == rule.SslPeer.Text && r.Text("SSLCERTI") == (rule.SslCertIssuer?.Text ?? string.Empty));
+        var lines = new List<string> { "AMQ8878I: Display channel authentication record details." };
+        lines.AddRange(Columns([$"CHLAUTH({record.Name})", .. record.Attributes.Where(a => a.Value is not (string { Length: 0 } or string[] { Length: 0 })).Select(a => $"{a.Key}({Render(a.Value)})")]));
+        return new MqscOutcome(true, lines, []);
     }
 
     private static HashSet<string> SelectedAttributes(MqscCommand cmd, out bool all)

@@ -138,6 +138,10 @@ public sealed class DistinguishedNameFilter
 
     public override string ToString() => Text;
 
+    /// <summary>The filter read as a literal DN (wildcards kept as written).</summary>
+    internal IEnumerable<DnAttribute> Attributes() =>
+        _terms.Select(t => new DnAttribute(t.Type, (t.AnyPrefix ? "*" : string.Empty) + t.Literal + (t.AnySuffix ? "*" : string.Empty)));
+
     private static IEnumerable<(string Type, string Value, bool Quoted)> Split(string text)
     {
         var i = 0;

@@ -29,6 +29,13 @@ public sealed record SslPeerMapRule(DistinguishedNameFilter SslPeer, Distinguish
 {
     /// <summary>A record naming an issuer beats one that does not; then the more literal characters, the more specific.</summary>
     public int Specificity => (SslCertIssuer is null ? 0 : 100_000) + SslPeer.Specificity;
+
+    public bool Matches(PeerName subject, PeerName issuer) =>
+        SslPeer.Matches(subject) && (SslCertIssuer is null || SslCertIssuer.Matches(issuer));
+
+    /// <summary>The record that applies to a peer: the most specific that matches (the same choice DISPLAY CHLAUTH MATCH(RUNCHECK) shows).</summary>
+    public static SslPeerMapRule? Select(IEnumerable<SslPeerMapRule> rules, PeerName subject, PeerName issuer) =>
+        rules.Where(r => r.Matches(subject, issuer)).OrderByDescending(r => r.Specificity).FirstOrDefault();
 }
 
 /// <summary>What the peer must satisfy: the channel's SSLCIPH, SSLPEER, SSLCAUTH and its SSLPEERMAP records.</summary>

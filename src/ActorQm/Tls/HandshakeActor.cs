@@ -263,10 +263,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         string? mcaUser = null;
         if (f.Peer is not null && requirements.PeerMaps is { Count: > 0 } maps)
         {
-            var rule = maps
-                .Where(m => m.SslPeer.Matches(f.Peer.Subject) && (m.SslCertIssuer is null || m.SslCertIssuer.Matches(f.Peer.Issuer)))
-                .OrderByDescending(m => m.Specificity)
-                .FirstOrDefault();
+            var rule = SslPeerMapRule.Select(maps, f.Peer.Subject, f.Peer.Issuer);
             if (rule is { UserSource: "NOACCESS" })
             {
                 return Reject(HandshakeStep.PeerFilter, "AMQ9777E", MqReason.NotAuthorized,

@@ -38,6 +38,9 @@ public sealed class PeerName
 
     private PeerName(IReadOnlyList<DnAttribute> attributes) => Attributes = attributes;
 
+    /// <summary>No attributes at all: matches no filter that names an attribute.</summary>
+    public static PeerName Empty { get; } = new([]);
+
     public IReadOnlyList<DnAttribute> Attributes { get; }
 
     /// <summary>The subject of <paramref name="certificate"/> with its serial number first, as SSLPEER sees it.</summary>
@@ -51,6 +54,9 @@ public sealed class PeerName
     public static PeerName Issuer(X509Certificate2 certificate) => new(Decode(certificate.IssuerName.RawData));
 
     public static PeerName FromDer(ReadOnlySpan<byte> der) => new(Decode(der));
+
+    /// <summary>A DN written as text (e.g. the SSLPEER of DISPLAY CHLAUTH ... MATCH(RUNCHECK)), in the order written.</summary>
+    public static PeerName Parse(string text) => new(DistinguishedNameFilter.Parse(text).Attributes().ToList());
 
     /// <summary>Every value of one attribute type, in rendered (leaf-first) order.</summary>
     public IEnumerable<string> ValuesOf(string type) => Attributes.Where(a => a.Type == type).Select(a => a.Value);
