@@ -90,7 +90,14 @@ public static class Handshake
         TlsCredentials Credentials,
         PeerRequirements Requirements,
         IActorRef ReplyTo,
-        SslProtocols ResponderProtocols = SslProtocols.Tls12 | SslProtocols.Tls13);
+        SslProtocols ResponderProtocols = SslProtocols.Tls12 | SslProtocols.Tls13)
+    {
+        /// <summary>
+        /// Responder only: picks the certificate to present from the server name the initiator sent
+        /// (a channel's CERTLABL via <see cref="ChannelSni"/>); null or no match keeps <see cref="Credentials"/>.
+        /// </summary>
+        public Func<string?, TlsCredentials?>? CredentialsForServerName { get; init; }
+    }
 
     /// <summary>The peer is accepted: the stream is now the caller's, and channel bytes may flow.</summary>
     public sealed record HandshakeSucceeded(

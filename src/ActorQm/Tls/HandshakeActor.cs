@@ -167,17 +167,23 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             else
             {
                 // The responder does not know the channel yet (spec 1.3): it offers every CipherSpec it
-                // has enabled and always asks for a client certificate (spec 1.5).
-                await _stream.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                // has enabled and always asks for a client certificate (spec 1.5). Its certificate is
+                // the channel's own when the initiator named the channel in SNI (spec 7.3).
+                var queueManagerCertificate = credentials.Context ?? throw new InvalidOperationException("a responder needs a certificate of its own (the queue manager's CERTLABL)");
+                await _stream.AuthenticateAsServerAsync((_, hello, _, _) =>
                 {
-                    ServerCertificateContext = credentials.Context ?? throw new InvalidOperationException("a responder needs a certificate of its own"),
-                    ClientCertificateRequired = true,
-                    EnabledSslProtocols = _request.ResponderProtocols,
-                    CipherSuitesPolicy = CipherSpecs.Policy(CipherSpecs.Current.Where(c => _request.ResponderProtocols.HasFlag(c.Protocol))),
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    CertificateChainPolicy = ChainValidator.ChainPolicyFor(_chainPolicy),
-                    RemoteCertificateValidationCallback = Capture,
-                }, _cancel.Token).ConfigureAwait(false);
+                    var chosen = _request.CredentialsForServerName?.Invoke(hello.ServerName) ?? credentials;
+                    return ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = chosen.Context ?? queueManagerCertificate,
+                        ClientCertificateRequired = true,
+                        EnabledSslProtocols = _request.ResponderProtocols,
+                        CipherSuitesPolicy = CipherSpecs.Policy(CipherSpecs.Current.Where(c => _request.ResponderProtocols.HasFlag(c.Protocol))),
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                        CertificateChainPolicy = ChainValidator.ChainPolicyFor(_chainPolicy),
+                        RemoteCertificateValidationCallback = Capture,
+                    });
+                }, null, _cancel.Token).ConfigureAwait(false);
             }
 
             return new Negotiated(new TlsSession(_stream, _stream.SslProtocol, _stream.NegotiatedCipherSuite, _peerCertificate, _chain));

@@ -193,6 +193,29 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.IsType<HandshakeSucceeded>(notThisIssuer);
     }
 
+    [Theory]
+    [InlineData("TO.QM2", "QM2.TO.QM2")]
+    [InlineData("OTHER.CHANNEL", "QM2")]
+    public async Task Handshake_must_present_the_channels_own_certificate_when_the_initiator_names_it_in_SNI(string channel, string expectedCn)
+    {
+        var channelCert = TestPki.Leaf(Ca, "CN=QM2.TO.QM2,OU=MQ,O=Example").WithKey();
+        var (i, r) = await Connect();
+        var supervisor = Supervisor();
+        var initiatorProbe = CreateTestProbe();
+        var responderProbe = CreateTestProbe();
+        supervisor.Tell(new StartHandshake("sni-in", HandshakeRole.Responder, r, "QM2", Credentials(Qm2), Requires(), responderProbe)
+        {
+            CredentialsForServerName = name => ChannelSni.TryDecode(name) == "TO.QM2" ? Credentials(channelCert) : null,
+        });
+        supervisor.Tell(new StartHandshake("sni-out", HandshakeRole.Initiator, i, ChannelSni.Encode(channel), Credentials(Qm1), Requires(), initiatorProbe));
+
+        var connected = await initiatorProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(20));
+        (await responderProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(20))).Stream.Dispose();
+
+        Assert.Equal(expectedCn, connected.Peer!.Subject.ValuesOf("CN").Single());
+        connected.Stream.Dispose();
+    }
+
     [Fact]
     public async Task Handshake_must_time_out_a_silent_peer_and_keep_serving_others()
     {
