@@ -216,6 +216,27 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
         connected.Stream.Dispose();
     }
 
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: qm2\r\n\r\n")]
+    [InlineData("\u0000\u0001garbage before any ClientHello\u00ff")]
+    public async Task Handshake_must_refuse_plaintext_or_garbage_on_a_TLS_port_at_once(string bytes)
+    {
+        var (raw, r) = await Connect();
+        var supervisor = Supervisor();
+        var probe = CreateTestProbe();
+        supervisor.Tell(new StartHandshake("hostile", HandshakeRole.Responder, r, "QM2", Credentials(Qm2), Requires(), probe));
+
+        await raw.WriteAsync(System.Text.Encoding.Latin1.GetBytes(bytes));
+        await raw.FlushAsync();
+
+        var refused = await probe.ExpectMsgAsync<HandshakeFailed>(TimeSpan.FromSeconds(5));
+        Assert.Equal(HandshakeStep.CertificateExchange, refused.Step);
+        Assert.Contains(refused.AmqCode, new[] { "AMQ9616E", "AMQ9665E" });
+        var (initiator, responder) = await Handshake(Qm1, Requires(), Qm2, Requires());
+        Assert.IsType<HandshakeSucceeded>(responder);
+        Assert.IsType<HandshakeSucceeded>(initiator);
+    }
+
     [Fact]
     public async Task Handshake_must_time_out_a_silent_peer_and_keep_serving_others()
     {
