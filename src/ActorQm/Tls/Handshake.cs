@@ -122,6 +122,23 @@ public static class Handshake
         public override string ToString() => $"{AmqCode}: {Detail} (step {Step}, MQRC {(int)Reason})";
     }
 
+    /// <summary>MQ's reason qualifiers of the Channel SSL Error event (cmqcfc.h).</summary>
+    public enum SslReasonQualifier
+    {
+        HandshakeError = 13,
+        CipherSpecError = 14,
+        ClientAuthError = 15,
+        PeerNameError = 16,
+        UnknownRevocation = 19,
+        ChannelBlockedNoAccess = 23,
+    }
+
+    /// <summary>
+    /// The Channel SSL Error event (MQRC 2371), published on the EventStream for every refused
+    /// handshake, with MQ's reason qualifier saying which check failed.
+    /// </summary>
+    public sealed record ChannelSslError(string ConnectionId, HandshakeRole Role, SslReasonQualifier Qualifier, string AmqCode, string Detail, string? PeerSubject);
+
     /// <summary>Published on the EventStream at every state change, so probes and operators see which step decided.</summary>
     public sealed record HandshakeTransitioned(string ConnectionId, HandshakeRole Role, HandshakeStep From, HandshakeStep To, TimeSpan Elapsed);
 }

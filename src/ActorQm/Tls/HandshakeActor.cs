@@ -297,8 +297,19 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _span?.SetStatus(ActivityStatusCode.Error, code);
         _outcome.MarkAnswered();
         _request.ReplyTo.Tell(failure);
+        Context.System.EventStream.Publish(new ChannelSslError(_request.ConnectionId, _request.Role, Qualifier(step, code), code, full, peer?.Subject.ToString()));
         return GoTo(HandshakeStep.Rejected).Using(new Finished(failure));
     }
+
+    private static SslReasonQualifier Qualifier(HandshakeStep step, string code) => code switch
+    {
+        "AMQ9631E" or "AMQ9641E" or "AMQ9616E" => SslReasonQualifier.CipherSpecError,
+        "AMQ9637E" => SslReasonQualifier.ClientAuthError,
+        "AMQ9636E" => SslReasonQualifier.PeerNameError,
+        "AMQ9777E" => SslReasonQualifier.ChannelBlockedNoAccess,
+        _ when step == HandshakeStep.Revocation => SslReasonQualifier.UnknownRevocation,
+        _ => SslReasonQualifier.HandshakeError,
+    };
 
     private sealed record Negotiated(TlsSession Session);
 

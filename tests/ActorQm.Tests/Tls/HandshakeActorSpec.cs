@@ -157,8 +157,14 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
     [Fact]
     public async Task Handshake_must_refuse_a_responder_whose_DN_does_not_match_SSLPEER_with_AMQ9636_and_MQRC_2398()
     {
+        var events = CreateTestProbe("ssl-events");
+        Sys.EventStream.Subscribe(events, typeof(ChannelSslError));
+
         var (initiator, _) = await Handshake(Qm1, Requires(sslPeer: "CN=QM3"), Qm2, Requires());
 
+        var sslError = await events.ExpectMsgAsync<ChannelSslError>();
+        Assert.Equal((SslReasonQualifier.PeerNameError, "AMQ9636E"), (sslError.Qualifier, sslError.AmqCode));
+        Assert.Contains("CN=QM2", sslError.PeerSubject, StringComparison.Ordinal);
         var failed = Failed(initiator, HandshakeStep.PeerFilter, "AMQ9636E");
         Assert.Equal(MqReason.SslPeerNameMismatch, failed.Reason);
         Assert.Contains("SERIALNUMBER=", failed.Detail, StringComparison.Ordinal);
