@@ -52,6 +52,12 @@ public static class ChannelSecurity
             r.Name)).ToList();
     }
 
+    /// <summary>The BLOCKADDR pattern (CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST) an address matches, or null.</summary>
+    public static string? BlockedBy(ObjectCatalog catalog, System.Net.IPAddress address) =>
+        catalog.QMgr.Text("CHLAUTH") != "ENABLED"
+            ? null
+            : catalog.All("CHLAUTH").Where(r => r.Text("TYPE") == "BLOCKADDR").SelectMany(r => r.List("ADDRLIST")).FirstOrDefault(p => AddressPattern.Matches(p, address));
+
     /// <summary>CHLAUTH profiles may hold '*' anywhere, standing for any run of characters.</summary>
     public static bool ProfileMatches(string profile, string channelName)
     {

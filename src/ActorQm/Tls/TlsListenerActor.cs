@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Tls.TlsListener;
+using ListenerSettings = ActorQm.Tls.TlsListener.Settings;
+
+namespace ActorQm.Tls;
+
+/// <summary>
+/// Accepts TCP connections on one address and port. A connection from a blocked address is closed
+/// at once, before any TLS byte; every other one is handed to a new child actor (its transport,
+/// which asks for the handshake) so one slow or hostile peer never holds up the next accept.
+/// </summary>
+internal sealed class TlsListenerActor : ReceiveActor
+{
+    private readonly ListenerSettings _settings;
+    private readonly IActorRef _owner;
+    private readonly Func<string, Stream, IPEndPoint, Props> _connection;
+    private readonly Func<IPAddress, string?> _blockedBy;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _stop = new();
+    private TcpListener? _listener;
+    private long _accepted;
+
+    public TlsListenerActor(ListenerSettings settings, IActorRef owner, Func<string, Stream, IPEndPoint, Props> connection, Func<IPAddress, string?> blockedBy)
+    {
+        _settings = settings;
+        _owner = owner;
+        _connection = connection;
+        _blockedBy = blockedBy;
+        Receive<Accepted>(a => Admit(a.Client));
+        Receive<AcceptFailed>(f =>
+        {
+            _log.Error("AMQ9228E: listener on {0} stopped accepting: {1}", _listener?.LocalEndpoint, f.Reason);
+            Context.Stop(Self);
+        });
+    }
+
+    // A connection handler that throws is stopped; the listener and other connections go on.
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void PreStart()
+    {
+        try
+        {
+            _listener = new TcpListener(_settings.Address, _settings.Port);
+            _listener.Start(_settings.Backlog);
+        }
+        catch (SocketException e)
+        {
+            _owner.Tell(new ListenerFailed($"AMQ9228E: cannot listen on {_settings.Address}:{_settings.Port}: {e.Message}"));
+            Context.Stop(Self);
+            return;
+        }
+
+        _owner.Tell(new ListenerStarted((IPEndPoint)_listener.LocalEndpoint));
+        _ = AcceptLoop(_listener, Self, _stop.Token);
+    }
+
+    protected override void PostStop()
+    {
+        _stop.Cancel();
+        _listener?.Stop();
+        _stop.Dispose();
+    }
+
+    private static async Task AcceptLoop(TcpListener listener, IActorRef self, CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var client = await listener.AcceptTcpClientAsync(stop).ConfigureAwait(false);
+                self.Tell(new Accepted(client));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (SocketException e)
+        {
+            self.Tell(new AcceptFailed(e.Message));
+        }
+    }
+
+    private void Admit(TcpClient client)
+    {
+        var remote = (IPEndPoint)client.Client.RemoteEndPoint!;
+        if (_blockedBy(remote.Address) is { } pattern)
+        {
+            _log.Warning("AMQ9777E: connection from {0} blocked by CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('{1}') before any TLS byte.", remote, pattern);
+            client.Client.LingerState = new LingerOption(true, 0);
+            client.Dispose();
+            Context.System.EventStream.Publish(new ConnectionBlocked(remote, pattern));
+            return;
+        }
+
+        client.NoDelay = true;
+        var id = $"{_settings.Port}-{++_accepted}";
+        Context.ActorOf(_connection(id, client.GetStream(), remote), "connection-" + _accepted);
+    }
+
+    private sealed record Accepted(TcpClient Client);
+
+    private sealed record AcceptFailed(string Reason);
+}

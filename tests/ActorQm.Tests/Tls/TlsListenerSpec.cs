@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Mqsc;
+using ActorQm.Objects;
+using ActorQm.Tests.Support;
+using ActorQm.Tls;
+using Akka.Actor;
+using Xunit.Abstractions;
+
+namespace ActorQm.Tests.Tls;
+
+public sealed class TlsListenerSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
+{
+    private static readonly TestPki.Issued Root = TestPki.Root();
+    private static readonly TestPki.Issued Ca = TestPki.Intermediate(Root);
+    private static readonly X509Certificate2 Qm1 = TestPki.Leaf(Ca, "CN=QM1").WithKey();
+    private static readonly X509Certificate2 Qm2 = TestPki.Leaf(Ca, "CN=QM2").WithKey();
+    private static readonly PeerRequirements Needs = new(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!);
+    private readonly List<TcpClient> _clients = new();
+
+    private static TlsCredentials Credentials(X509Certificate2 own) => new(own, [Ca.Certificate], [Root.Certificate], []);
+
+    [Theory]
+    [InlineData("10.9.*", "10.9.1.2", true)]
+    [InlineData("10.9.*", "10.8.1.2", false)]
+    [InlineData("192.168.1.1-20", "192.168.1.20", true)]
+    [InlineData("192.168.1.1-20", "192.168.1.21", false)]
+    [InlineData("127.0.0.1", "127.0.0.1", true)]
+    [InlineData("*", "::1", true)]
+    [InlineData("::1", "::1", true)]
+    public void AddressPattern_must_match_CHLAUTH_address_patterns(string pattern, string address, bool matches) =>
+        Assert.Equal(matches, AddressPattern.Matches(pattern, IPAddress.Parse(address)));
+
+    private async Task<IPEndPoint> Listen(IActorRef handshakes, IActorRef connectionOwner, Func<IPAddress, string?>? blockedBy = null)
+    {
+        var listenerOwner = CreateTestProbe("listener-owner");
+        Sys.ActorOf(TlsListener.Props(new TlsListener.Settings(IPAddress.Loopback, 0), listenerOwner,
+            (id, stream, _) => Transport.Props(new Handshake.StartHandshake(id, HandshakeRole.Responder, stream, "QM2", Credentials(Qm2), Needs, ActorRefs.Nobody), handshakes, connectionOwner),
+            blockedBy));
+        return (await listenerOwner.ExpectMsgAsync<TlsListener.ListenerStarted>()).Bound;
+    }
+
+    [Fact]
+    public async Task Listener_must_hand_each_connection_to_a_transport_that_serves_after_the_handshake()
+    {
+        var handshakes = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
+        var inbound = CreateTestProbe("inbound");
+        var bound = await Listen(handshakes, inbound);
+
+        for (var n = 0; n < 2; n++)
+        {
+            var client = new TcpClient();
+            _clients.Add(client);
+            await client.ConnectAsync(bound);
+            var outbound = CreateTestProbe($"outbound-{n}");
+            var transport = Sys.ActorOf(Transport.Props(new Handshake.StartHandshake($"out-{n}", HandshakeRole.Initiator, client.GetStream(), "QM2", Credentials(Qm1), Needs, ActorRefs.Nobody), handshakes, outbound));
+            await outbound.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
+            var connected = await inbound.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
+            Assert.Equal("QM1", connected.Handshake.Peer!.Subject.ValuesOf("CN").Single());
+            transport.Tell(new Transport.Send("hello"u8.ToArray()));
+            using var frame = await inbound.ExpectMsgAsync<Transport.FrameReceived>();
+            Assert.Equal("hello"u8.ToArray(), frame.Frame.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task Listener_must_close_a_blocked_address_before_any_TLS_byte()
+    {
+        var catalog = new ObjectCatalog("QM2");
+        var executor = new MqscExecutor(catalog, new Dictionary<string, object>(), _ => null);
+        foreach (var change in executor.Execute(MqscParser.ParseCommand("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.9.*','127.0.0.*')")).Changes)
+        {
+            catalog.Apply(change);
+        }
+
+        var blocked = CreateTestProbe("blocked");
+        Sys.EventStream.Subscribe(blocked, typeof(TlsListener.ConnectionBlocked));
+        var handshakes = CreateTestProbe("handshakes");
+        var bound = await Listen(handshakes, CreateTestProbe("owner"), address => ChannelSecurity.BlockedBy(catalog, address));
+        var client = new TcpClient();
+        _clients.Add(client);
+
+        await client.ConnectAsync(bound);
+
+        Assert.Equal("127.0.0.*", (await blocked.ExpectMsgAsync<TlsListener.ConnectionBlocked>()).Pattern);
+        await handshakes.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        var read = 0;
+        try
+        {
+            read = await client.GetStream().ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (IOException)
+        {
+            // Reset by the listener: just as closed.
+        }
+
+        Assert.Equal(0, read);
+    }
+
+    public new void Dispose()
+    {
+        Shutdown();
+        foreach (var c in _clients)
+        {
+            c.Dispose();
+        }
+
+        base.Dispose();
+    }
+}
