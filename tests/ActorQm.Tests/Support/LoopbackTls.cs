@@ -21,16 +21,24 @@ internal static class LoopbackTls
         return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
     }
 
-    /// <summary>Handshakes; returns what was negotiated, or the exception of whichever side failed.</summary>
-    public static async Task<(SslProtocols Protocol, TlsCipherSuite Suite)> HandshakeAsync(SslServerAuthenticationOptions server, SslClientAuthenticationOptions client)
+    /// <summary>A connected pair of loopback sockets on an ephemeral port: (initiator, responder).</summary>
+    public static async Task<(TcpClient Initiator, TcpClient Responder)> ConnectAsync()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        using var clientSocket = new TcpClient();
-        var connect = clientSocket.ConnectAsync(IPAddress.Loopback, port);
-        using var serverSocket = await listener.AcceptTcpClientAsync();
+        var client = new TcpClient();
+        var connect = client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var server = await listener.AcceptTcpClientAsync();
         await connect;
+        return (client, server);
+    }
+
+    /// <summary>Handshakes; returns what was negotiated, or the exception of whichever side failed.</summary>
+    public static async Task<(SslProtocols Protocol, TlsCipherSuite Suite)> HandshakeAsync(SslServerAuthenticationOptions server, SslClientAuthenticationOptions client)
+    {
+        var (clientSocket, serverSocket) = await ConnectAsync();
+        using var _ = clientSocket;
+        using var __ = serverSocket;
         await using var serverStream = new SslStream(serverSocket.GetStream());
         await using var clientStream = new SslStream(clientSocket.GetStream());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));

@@ -15,6 +15,18 @@ internal sealed class TestPki
 
     public static DateTimeOffset Now { get; } = DateTimeOffset.UtcNow;
 
+    /// <summary>One PKI for the TLS specs: a root, an intermediate, and queue managers QM1 and QM2 with keys.</summary>
+    public static class Shared
+    {
+        public static readonly Issued Root = TestPki.Root();
+        public static readonly Issued Ca = Intermediate(Root);
+        public static readonly X509Certificate2 Qm1 = Leaf(Ca, "CN=QM1,OU=MQ,O=Example").WithKey();
+        public static readonly X509Certificate2 Qm2 = Leaf(Ca, "CN=QM2,OU=MQ,O=Example").WithKey();
+
+        /// <summary>Our certificate (sent with the intermediate), trusting the shared root.</summary>
+        public static ActorQm.Tls.TlsCredentials Credentials(X509Certificate2? own) => new(own, [Ca.Certificate], [Root.Certificate], []);
+    }
+
     public sealed record Issued(X509Certificate2 Certificate, ECDsa Key)
     {
         /// <summary>The certificate with its private key, usable by SslStream.</summary>

@@ -16,27 +16,20 @@ namespace ActorQm.Tests.Tls;
 /// </summary>
 public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
 {
-    private static readonly TestPki.Issued Root = TestPki.Root();
-    private static readonly TestPki.Issued Ca = TestPki.Intermediate(Root);
-    private static readonly X509Certificate2 Qm1 = TestPki.Leaf(Ca, "CN=QM1,OU=MQ,O=Example").WithKey();
-    private static readonly X509Certificate2 Qm2 = TestPki.Leaf(Ca, "CN=QM2,OU=MQ,O=Example").WithKey();
+    private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
+    private static readonly X509Certificate2 Qm1 = TestPki.Shared.Qm1;
+    private static readonly X509Certificate2 Qm2 = TestPki.Shared.Qm2;
+
+    private static TlsCredentials Credentials(X509Certificate2? own) => TestPki.Shared.Credentials(own);
     private readonly List<IDisposable> _sockets = new();
     private int _connections;
-
-    private static TlsCredentials Credentials(X509Certificate2? own) => new(own, [Ca.Certificate], [Root.Certificate], []);
 
     private static PeerRequirements Requires(string cipher = "ANY_TLS12_OR_HIGHER", string? sslPeer = null, bool clientAuth = true, IReadOnlyList<SslPeerMapRule>? maps = null) =>
         new(CipherSpecs.Select(cipher)!, sslPeer is null ? null : DistinguishedNameFilter.Parse(sslPeer), clientAuth, maps);
 
     private async Task<(Stream Initiator, Stream Responder)> Connect()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var client = new TcpClient();
-        var connect = client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        var server = await listener.AcceptTcpClientAsync();
-        await connect;
-        listener.Stop();
+        var (client, server) = await LoopbackTls.ConnectAsync();
         _sockets.Add(client);
         _sockets.Add(server);
         return (client.GetStream(), server.GetStream());

@@ -12,14 +12,13 @@ namespace ActorQm.Tests.Tls;
 
 public sealed class TlsListenerSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
 {
-    private static readonly TestPki.Issued Root = TestPki.Root();
-    private static readonly TestPki.Issued Ca = TestPki.Intermediate(Root);
-    private static readonly X509Certificate2 Qm1 = TestPki.Leaf(Ca, "CN=QM1").WithKey();
-    private static readonly X509Certificate2 Qm2 = TestPki.Leaf(Ca, "CN=QM2").WithKey();
+    private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
+    private static readonly X509Certificate2 Qm1 = TestPki.Shared.Qm1;
+    private static readonly X509Certificate2 Qm2 = TestPki.Shared.Qm2;
+
+    private static TlsCredentials Credentials(X509Certificate2? own) => TestPki.Shared.Credentials(own);
     private static readonly PeerRequirements Needs = new(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!);
     private readonly List<TcpClient> _clients = new();
-
-    private static TlsCredentials Credentials(X509Certificate2 own) => new(own, [Ca.Certificate], [Root.Certificate], []);
 
     [Theory]
     [InlineData("10.9.*", "10.9.1.2", true)]
