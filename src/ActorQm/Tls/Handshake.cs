@@ -92,6 +92,9 @@ public static class Handshake
         IActorRef ReplyTo,
         SslProtocols ResponderProtocols = SslProtocols.Tls12 | SslProtocols.Tls13)
     {
+        /// <summary>Revocation sources and what an undeterminable status does; none by default (spec 6.4 #4).</summary>
+        public RevocationSettings Revocation { get; init; } = RevocationSettings.None;
+
         /// <summary>
         /// Responder only: picks the certificate to present from the server name the initiator sent
         /// (a channel's CERTLABL via <see cref="ChannelSni"/>); null or no match keeps <see cref="Credentials"/>.
@@ -140,5 +143,8 @@ public static class Handshake
     public sealed record ChannelSslError(string ConnectionId, HandshakeRole Role, SslReasonQualifier Qualifier, string AmqCode, string Detail, string? PeerSubject);
 
     /// <summary>Published on the EventStream at every state change, so probes and operators see which step decided.</summary>
-    public sealed record HandshakeTransitioned(string ConnectionId, HandshakeRole Role, HandshakeStep From, HandshakeStep To, TimeSpan Elapsed);
+    public sealed record HandshakeTransitioned(string ConnectionId, HandshakeRole Role, HandshakeStep From, HandshakeStep To, TimeSpan Elapsed, string? Detail = null);
+
+    /// <summary>The Channel SSL Warning event (MQRC 2552): revocation status unknown, accepted under WARN.</summary>
+    public sealed record ChannelSslWarning(string ConnectionId, HandshakeRole Role, SslReasonQualifier Qualifier, string AmqCode, string Detail);
 }

@@ -19,7 +19,7 @@ internal sealed record TlsSession(SslStream Stream, SslProtocols Protocol, TlsCi
 
 internal sealed record Validating(TlsSession Session) : HandshakeData;
 
-internal sealed record CheckingRevocation(TlsSession Session, PeerIdentity? Peer) : HandshakeData;
+internal sealed record CheckingRevocation(TlsSession Session, PeerIdentity? Peer, IReadOnlyList<X509Certificate2> Chain) : HandshakeData;
 
 internal sealed record Filtering(TlsSession Session, PeerIdentity? Peer) : HandshakeData;
 
@@ -47,6 +47,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private X509Certificate2? _peerCertificate;
     private ChainSnapshot? _chain;
     private bool _handedOver;
+    private string? _revocationDetail;
 
     public HandshakeActor(StartHandshake request, TimeSpan stepTimeout, HandshakeOutcome outcome)
     {
@@ -71,7 +72,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         When(HandshakeStep.ChainValidation, e => (e.FsmEvent, e.StateData) switch
         {
-            (ChainChecked c, Validating v) when c.Result.IsValid => GoTo(HandshakeStep.Revocation).Using(new CheckingRevocation(v.Session, PeerIdentity.Of(v.Session.PeerCertificate!))),
+            (ChainChecked c, Validating v) when c.Result.IsValid => GoTo(HandshakeStep.Revocation).Using(new CheckingRevocation(v.Session, PeerIdentity.Of(v.Session.PeerCertificate!), c.Result.Chain)),
             (ChainChecked c, Validating v) => Reject(HandshakeStep.ChainValidation, "AMQ9633E", MqReason.SslInitializationError,
                 $"bad certificate from the remote end: {c.Result.FailedStep} check failed: {c.Result.Reason}", PeerIdentity.Of(v.Session.PeerCertificate!), c.Result.Certificate),
             (StateTimeout, Validating v) => Reject(HandshakeStep.ChainValidation, "AMQ9633E", MqReason.SslInitializationError, "certificate validation did not complete in time", PeerIdentity.Of(v.Session.PeerCertificate!)),
@@ -80,7 +81,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         When(HandshakeStep.Revocation, e => (e.FsmEvent, e.StateData) switch
         {
-            (RevocationChecked, CheckingRevocation r) => GoTo(HandshakeStep.PeerFilter).Using(new Filtering(r.Session, r.Peer)),
+            (RevocationChecked a, CheckingRevocation r) => AfterRevocation(a.Answer, r),
             (StateTimeout, CheckingRevocation r) => Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, "revocation status could not be determined in time", r.Peer),
             _ => null,
         }, stepTimeout);
@@ -103,15 +104,16 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             }
 
             var elapsed = _clock.Elapsed;
-            Context.System.EventStream.Publish(new HandshakeTransitioned(_request.ConnectionId, _request.Role, from, to, elapsed));
-            _span?.AddEvent(new ActivityEvent($"{from}->{to}", tags: new ActivityTagsCollection { ["elapsed_ms"] = elapsed.TotalMilliseconds }));
+            var detail = from == HandshakeStep.Revocation ? _revocationDetail : null;
+            Context.System.EventStream.Publish(new HandshakeTransitioned(_request.ConnectionId, _request.Role, from, to, elapsed, detail));
+            _span?.AddEvent(new ActivityEvent($"{from}->{to}", tags: new ActivityTagsCollection { ["elapsed_ms"] = elapsed.TotalMilliseconds, ["detail"] = detail }));
             switch (to)
             {
                 case HandshakeStep.ChainValidation when NextStateData is Validating v:
                     ValidateChain(v.Session);
                     break;
-                case HandshakeStep.Revocation:
-                    Self.Tell(RevocationChecked.Instance);
+                case HandshakeStep.Revocation when NextStateData is CheckingRevocation r:
+                    CheckRevocation(r);
                     break;
                 case HandshakeStep.PeerFilter:
                     Self.Tell(FilterPeer.Instance);
@@ -242,7 +244,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             }
 
             // SSLCAUTH(OPTIONAL) and no certificate: nothing to validate, nothing to filter on.
-            return GoTo(HandshakeStep.Revocation).Using(new CheckingRevocation(session, null));
+            return GoTo(HandshakeStep.Revocation).Using(new CheckingRevocation(session, null, []));
         }
 
         return GoTo(HandshakeStep.ChainValidation).Using(new Validating(session));
@@ -254,6 +256,35 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             ? ChainValidator.Evaluate(built, session.PeerCertificate!, _chainPolicy)
             : ChainValidator.Validate(session.PeerCertificate!, _chainPolicy);
         Self.Tell(new ChainChecked(result));
+    }
+
+    private void CheckRevocation(CheckingRevocation r)
+    {
+        // A slow distribution point costs this handshake at most the fetch timeout (and the step
+        // timeout bounds the whole step); other handshakes run in their own actors.
+        RevocationChecker.CheckAsync(r.Chain, _request.Revocation, DateTimeOffset.UtcNow, _cancel.Token)
+            .ContinueWith(t => t.IsCompletedSuccessfully
+                ? new RevocationChecked(t.Result)
+                : new RevocationChecked(new RevocationAnswer(RevocationStatus.Unknown, "CRL", t.Exception?.GetBaseException().Message ?? "cancelled", null)), TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    private State<HandshakeStep, HandshakeData> AfterRevocation(RevocationAnswer answer, CheckingRevocation r)
+    {
+        _revocationDetail = $"{answer.Source}: {answer.Status} ({answer.Detail})";
+        switch (answer.Status)
+        {
+            case RevocationStatus.Revoked:
+                return Reject(HandshakeStep.Revocation, "AMQ9633E", MqReason.SslCertificateRevoked, $"bad certificate from the remote end: {answer.Detail}", r.Peer, answer.Certificate);
+            case RevocationStatus.Unknown when _request.Revocation.Unknown == UnknownRevocationPolicy.Required:
+                return Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, $"revocation status of the remote certificate could not be determined: {answer.Detail}", r.Peer, answer.Certificate);
+            case RevocationStatus.Unknown when _request.Revocation.Unknown == UnknownRevocationPolicy.Warn:
+                _log.Warning("AMQ9717W: connection {0}: revocation status unknown, accepted under WARN: {1}", _request.ConnectionId, answer.Detail);
+                Context.System.EventStream.Publish(new ChannelSslWarning(_request.ConnectionId, _request.Role, SslReasonQualifier.UnknownRevocation, "AMQ9717W", answer.Detail));
+                break;
+        }
+
+        return GoTo(HandshakeStep.PeerFilter).Using(new Filtering(r.Session, r.Peer));
     }
 
     private State<HandshakeStep, HandshakeData> ApplyPeerFilter(Filtering f)
@@ -297,17 +328,16 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _span?.SetStatus(ActivityStatusCode.Error, code);
         _outcome.MarkAnswered();
         _request.ReplyTo.Tell(failure);
-        Context.System.EventStream.Publish(new ChannelSslError(_request.ConnectionId, _request.Role, Qualifier(step, code), code, full, peer?.Subject.ToString()));
+        Context.System.EventStream.Publish(new ChannelSslError(_request.ConnectionId, _request.Role, Qualifier(code), code, full, peer?.Subject.ToString()));
         return GoTo(HandshakeStep.Rejected).Using(new Finished(failure));
     }
 
-    private static SslReasonQualifier Qualifier(HandshakeStep step, string code) => code switch
+    private static SslReasonQualifier Qualifier(string code) => code switch
     {
         "AMQ9631E" or "AMQ9641E" or "AMQ9616E" => SslReasonQualifier.CipherSpecError,
         "AMQ9637E" => SslReasonQualifier.ClientAuthError,
         "AMQ9636E" => SslReasonQualifier.PeerNameError,
         "AMQ9777E" => SslReasonQualifier.ChannelBlockedNoAccess,
-        _ when step == HandshakeStep.Revocation => SslReasonQualifier.UnknownRevocation,
         _ => SslReasonQualifier.HandshakeError,
     };
 
@@ -317,10 +347,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
     private sealed record ChainChecked(ChainValidationResult Result);
 
-    private sealed record RevocationChecked
-    {
-        public static readonly RevocationChecked Instance = new();
-    }
+    private sealed record RevocationChecked(RevocationAnswer Answer);
 
     private sealed record FilterPeer
     {

@@ -51,7 +51,8 @@ internal sealed class TestPki
     }
 
     public static Issued Leaf(Issued issuer, string subject = "CN=QM2,OU=MQ,O=Example", bool server = true, bool client = true,
-        DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool ca = false, X509KeyUsageFlags usage = X509KeyUsageFlags.DigitalSignature)
+        DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool ca = false, X509KeyUsageFlags usage = X509KeyUsageFlags.DigitalSignature,
+        IEnumerable<X509Extension>? extensions = null)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
@@ -71,7 +72,25 @@ internal sealed class TestPki
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(purposes, false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
+        foreach (var extension in extensions ?? [])
+        {
+            request.CertificateExtensions.Add(extension);
+        }
+
         return Sign(request, issuer, notBefore ?? Now.AddDays(-1), notAfter ?? Now.AddDays(90), key);
+    }
+
+    /// <summary>A real CRL signed by <paramref name="issuer"/>'s key listing <paramref name="revoked"/>.</summary>
+    public static byte[] Crl(Issued issuer, IEnumerable<X509Certificate2> revoked, DateTimeOffset? nextUpdate = null, DateTimeOffset? thisUpdate = null, long number = 1)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var cert in revoked)
+        {
+            builder.AddEntry(cert, Now.AddHours(-1), X509RevocationReason.KeyCompromise);
+        }
+
+        return builder.Build(issuer.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(issuer.Key), number,
+            nextUpdate ?? Now.AddDays(7), HashAlgorithmName.SHA256, X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false), thisUpdate ?? Now.AddHours(-1));
     }
 
     /// <summary>A leaf with an RSA key of the given size (for weak-key cases).</summary>

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ActorQm.Tests.Support;
+
+/// <summary>
+/// A minimal HTTP/1.1 server of the test's own on 127.0.0.1 and an ephemeral port, serving fixed
+/// bodies by path (CRLs for distribution points), counting requests, or stalling on purpose.
+/// </summary>
+internal sealed class LoopbackHttp : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<string, byte[]> _bodies = new(StringComparer.Ordinal);
+    private int _requests;
+
+    public LoopbackHttp()
+    {
+        _listener.Start();
+        _ = Serve();
+    }
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>When set, connections are accepted and never answered (a hanging server).</summary>
+    public bool Stall { get; set; }
+
+    public Uri Url(string path) => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{path}");
+
+    public void Serve(string path, byte[] body)
+    {
+        lock (_bodies)
+        {
+            _bodies[path] = body;
+        }
+    }
+
+    private async Task Serve()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                _ = Answer(client);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    private async Task Answer(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                var stream = client.GetStream();
+                var reader = new StreamReader(stream, Encoding.ASCII);
+                var requestLine = await reader.ReadLineAsync(_stop.Token) ?? string.Empty;
+                while (!string.IsNullOrEmpty(await reader.ReadLineAsync(_stop.Token)))
+                {
+                }
+
+                Interlocked.Increment(ref _requests);
+                if (Stall)
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                }
+
+                var path = requestLine.Split(' ').ElementAtOrDefault(1) ?? "/";
+                byte[]? body;
+                lock (_bodies)
+                {
+                    _bodies.TryGetValue(path, out body);
+                }
+
+                var head = body is null
+                    ? "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    : $"HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
+                if (body is not null)
+                {
+                    await stream.WriteAsync(body, _stop.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        _stop.Dispose();
+    }
+}

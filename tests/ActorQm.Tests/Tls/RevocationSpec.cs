@@ -1,0 +1,177 @@
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Messages;
+using ActorQm.Tests.Support;
+using ActorQm.Tls;
+using Akka.Actor;
+using Xunit.Abstractions;
+using static ActorQm.Tls.Handshake;
+
+namespace ActorQm.Tests.Tls;
+
+/// <summary>
+/// The revocation step of the handshake with real CRLs signed by the test's CA: from files, and
+/// from distribution points served over loopback HTTP. Both ends run real TLS.
+/// </summary>
+public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
+{
+    private static readonly TestPki.Issued Root = TestPki.Shared.Root;
+    private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
+    private static readonly PeerRequirements Needs = new(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!);
+    private readonly List<IDisposable> _disposables = new();
+
+    private static CrlDocument Crl(TestPki.Issued issuer, IEnumerable<X509Certificate2> revoked, DateTimeOffset? nextUpdate = null) =>
+        CrlDocument.Parse(TestPki.Crl(issuer, revoked, nextUpdate), "test CRL");
+
+    /// <summary>QM2 (responder) checks the initiator's certificate with <paramref name="revocation"/>.</summary>
+    private async Task<object> Accept(TestPki.Issued initiator, RevocationSettings revocation)
+    {
+        var (i, r) = await LoopbackTls.ConnectAsync();
+        _disposables.Add(i);
+        _disposables.Add(r);
+        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(StepTimeout: TimeSpan.FromSeconds(10))));
+        var inbound = CreateTestProbe();
+        var outbound = CreateTestProbe();
+        supervisor.Tell(new StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), Needs, inbound) { Revocation = revocation });
+        supervisor.Tell(new StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", TestPki.Shared.Credentials(initiator.WithKey()), Needs, outbound));
+        return await inbound.ExpectMsgAsync<object>(TimeSpan.FromSeconds(20));
+    }
+
+    private static HandshakeFailed Refused(object outcome, string code)
+    {
+        var failed = Assert.IsType<HandshakeFailed>(outcome);
+        Assert.Equal(HandshakeStep.Revocation, failed.Step);
+        Assert.Equal(code, failed.AmqCode);
+        return failed;
+    }
+
+    [Fact]
+    public async Task Revocation_must_refuse_a_peer_on_its_issuers_CRL_with_MQRC_2401()
+    {
+        var revoked = TestPki.Leaf(Ca, "CN=REVOKED.QM");
+
+        var failed = Refused(await Accept(revoked, new RevocationSettings([Crl(Ca, [revoked.Certificate])])), "AMQ9633E");
+
+        Assert.Equal(MqReason.SslCertificateRevoked, failed.Reason);
+        Assert.Contains("CN=REVOKED.QM", failed.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revocation_must_check_the_whole_chain_except_the_root()
+    {
+        var revokedCa = TestPki.Intermediate(Root, "Revoked CA");
+        var leaf = TestPki.Leaf(revokedCa, "CN=UNDER.REVOKED.CA");
+        var (i, r) = await LoopbackTls.ConnectAsync();
+        _disposables.Add(i);
+        _disposables.Add(r);
+        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
+        var inbound = CreateTestProbe();
+        var settings = new RevocationSettings([Crl(Root, [revokedCa.Certificate]), Crl(revokedCa, [])]);
+        supervisor.Tell(new StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), Needs, inbound) { Revocation = settings });
+        supervisor.Tell(new StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", new TlsCredentials(leaf.WithKey(), [revokedCa.Certificate], [Root.Certificate], []), Needs, CreateTestProbe()));
+
+        var failed = Refused(await inbound.ExpectMsgAsync<object>(TimeSpan.FromSeconds(20)), "AMQ9633E");
+        Assert.Contains("intermediate is revoked", failed.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revocation_must_accept_a_peer_that_no_CRL_lists_and_say_so_in_the_transition()
+    {
+        var steps = CreateTestProbe("steps");
+        Sys.EventStream.Subscribe(steps, typeof(HandshakeTransitioned));
+        var other = TestPki.Leaf(Ca, "CN=SOMEONE.ELSE");
+        var settings = new RevocationSettings([Crl(Ca, [other.Certificate]), Crl(Root, [])]);
+
+        var accepted = Assert.IsType<HandshakeSucceeded>(await Accept(TestPki.Leaf(Ca, "CN=GOOD.QM"), settings));
+
+        accepted.Stream.Dispose();
+        await steps.FishForMessageAsync<HandshakeTransitioned>(t => t.ConnectionId == "in" && t.From == HandshakeStep.Revocation
+            && t.Detail!.StartsWith("CRL: Good", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+    }
+
+    [Theory]
+    [InlineData(UnknownRevocationPolicy.Required, false)]
+    [InlineData(UnknownRevocationPolicy.Warn, true)]
+    [InlineData(UnknownRevocationPolicy.Optional, true)]
+    public async Task Revocation_must_apply_the_policy_to_an_expired_CRL(UnknownRevocationPolicy policy, bool accepted)
+    {
+        var warnings = CreateTestProbe("warnings");
+        Sys.EventStream.Subscribe(warnings, typeof(ChannelSslWarning));
+        var stale = CrlDocument.Parse(TestPki.Crl(Ca, [], nextUpdate: TestPki.Now.AddDays(-1), thisUpdate: TestPki.Now.AddDays(-3)), "stale CRL");
+
+        var outcome = await Accept(TestPki.Leaf(Ca, "CN=APP"), new RevocationSettings([stale, Crl(Root, [])], Unknown: policy));
+
+        if (accepted)
+        {
+            Assert.IsType<HandshakeSucceeded>(outcome);
+        }
+        else
+        {
+            Assert.Contains("expired", Refused(outcome, "AMQ9716E").Detail, StringComparison.Ordinal);
+        }
+
+        if (policy == UnknownRevocationPolicy.Warn)
+        {
+            Assert.Equal(SslReasonQualifier.UnknownRevocation, (await warnings.ExpectMsgAsync<ChannelSslWarning>()).Qualifier);
+        }
+        else
+        {
+            await warnings.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    [Fact]
+    public async Task Revocation_must_not_trust_a_CRL_signed_by_another_key_with_the_same_issuer_name()
+    {
+        var impostor = TestPki.Intermediate(TestPki.Root("Test Root CA"), "Test Intermediate CA");
+        var forged = CrlDocument.Parse(TestPki.Crl(impostor, []), "forged CRL");
+
+        Assert.Contains("not signed by its issuer", Refused(await Accept(TestPki.Leaf(Ca, "CN=APP"), new RevocationSettings([forged, Crl(Root, [])])), "AMQ9716E").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revocation_must_fetch_a_distribution_point_once_and_serve_the_next_handshake_from_the_cache()
+    {
+        var http = new LoopbackHttp();
+        _disposables.Add(http);
+        var url = http.Url("/ca.crl");
+        var revoked = TestPki.Leaf(Ca, "CN=CDP.REVOKED", extensions: [CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([url.ToString()])]);
+        var good = TestPki.Leaf(Ca, "CN=CDP.GOOD", extensions: [CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([url.ToString()])]);
+        http.Serve("/ca.crl", TestPki.Crl(Ca, [revoked.Certificate]));
+        var cache = new CrlCache();
+        var settings = new RevocationSettings([Crl(Root, [])], CdpCheckExtensions: true, Cache: cache);
+
+        Refused(await Accept(revoked, settings), "AMQ9633E");
+        Assert.IsType<HandshakeSucceeded>(await Accept(good, settings));
+
+        Assert.Equal(1, http.Requests);
+        Assert.Equal(url, Assert.Single(cache.Entries).Key);
+        cache.Flush();
+        Refused(await Accept(revoked, settings), "AMQ9633E");
+        Assert.Equal(2, http.Requests);
+    }
+
+    [Fact]
+    public async Task Revocation_must_give_up_on_a_hanging_distribution_point_within_its_timeout()
+    {
+        var http = new LoopbackHttp { Stall = true };
+        _disposables.Add(http);
+        var peer = TestPki.Leaf(Ca, "CN=SLOW.CDP", extensions: [CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([http.Url("/slow.crl").ToString()])]);
+        var settings = new RevocationSettings([Crl(Root, [])], CdpCheckExtensions: true, FetchTimeout: TimeSpan.FromMilliseconds(500), Cache: new CrlCache());
+
+        var started = DateTime.UtcNow;
+        Refused(await Accept(peer, settings), "AMQ9716E");
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(8));
+    }
+
+    public new void Dispose()
+    {
+        Shutdown();
+        foreach (var d in _disposables)
+        {
+            d.Dispose();
+        }
+
+        base.Dispose();
+    }
+}
