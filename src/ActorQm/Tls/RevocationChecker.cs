@@ -24,26 +24,33 @@ public sealed record RevocationAnswer(RevocationStatus Status, string Source, st
     public static readonly RevocationAnswer NotChecked = new(RevocationStatus.Good, "none", "no revocation source configured", null);
 }
 
-/// <summary>Where revocation information comes from, and what UNKNOWN means.</summary>
+/// <summary>
+/// Where revocation information comes from (spec 6.4: the AUTHINFO OCSP responder, the AIA
+/// responder if OCSPCheckExtensions, distribution points if CDPCheckExtensions, then configured
+/// CRLs), and what UNKNOWN means (OCSPAuthentication).
+/// </summary>
 public sealed record RevocationSettings(
     IReadOnlyList<CrlDocument> Crls,
     bool CdpCheckExtensions = false,
     UnknownRevocationPolicy Unknown = UnknownRevocationPolicy.Required,
     TimeSpan? FetchTimeout = null,
-    CrlCache? Cache = null)
+    CrlCache? Cache = null,
+    Uri? OcspResponder = null,
+    bool OcspCheckExtensions = false,
+    OcspClient? Ocsp = null)
 {
     public static readonly RevocationSettings None = new([]);
 
-    public bool ChecksAnything => Crls.Count > 0 || CdpCheckExtensions;
+    public bool ChecksAnything => Crls.Count > 0 || CdpCheckExtensions || (Ocsp is not null && (OcspResponder is not null || OcspCheckExtensions));
 
     public TimeSpan EffectiveFetchTimeout => FetchTimeout ?? TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
-/// Checks every certificate of a validated chain except the root (spec §6.4) against CRLs: those
-/// configured (files, for air-gapped sites), then, if CDPCheckExtensions, those named by the
-/// certificate's CRL distribution points over HTTP (cached until nextUpdate). The first usable CRL
-/// from the certificate's issuer is definitive; a certificate with none is UNKNOWN.
+/// Checks every certificate of a validated chain except the root (spec §6.4): OCSP (the configured
+/// responder, then the AIA one), then CRLs from distribution points over HTTP (cached until
+/// nextUpdate), then configured CRLs (files, for air-gapped sites). The first definitive answer
+/// wins; a certificate no source can decide is UNKNOWN.
 /// </summary>
 public static class RevocationChecker
 {
@@ -62,45 +69,74 @@ public static class RevocationChecker
             var bcIssuer = parser.ReadCertificate(issuer.RawData);
             var serial = parser.ReadCertificate(subject.RawData).SerialNumber;
             var role = i == 0 ? "peer certificate" : "intermediate";
+            var unknowns = new List<RevocationAnswer>();
 
-            var candidates = settings.Crls.Where(c => c.IsFrom(bcIssuer)).ToList();
-            if (candidates.Count == 0 && settings.CdpCheckExtensions && settings.Cache is { } cache)
+            // Sources in the spec's order; the first definitive answer wins, UNKNOWN falls through.
+            var responders = new List<Uri>();
+            if (settings.Ocsp is not null && settings.OcspResponder is { } configured)
             {
-                candidates.AddRange(await cache.FetchAsync(DistributionPoints(subject), settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false));
-                candidates.RemoveAll(c => !c.IsFrom(bcIssuer));
+                responders.Add(configured);
             }
 
-            if (candidates.Count == 0)
+            if (settings.Ocsp is not null && settings.OcspCheckExtensions && OcspClient.AiaResponder(subject) is { } aia)
             {
-                return new RevocationAnswer(RevocationStatus.Unknown, "CRL", $"no CRL from '{issuer.Subject}' covers the {role}", subject, NoSourceForIssuer: true);
+                responders.Add(aia);
             }
 
-            var problems = new List<string>();
-            var decided = false;
-            foreach (var crl in candidates)
+            RevocationAnswer? decided = null;
+            foreach (var responder in responders)
             {
-                if (crl.UsableFor(bcIssuer, issuer, now) is { } problem)
+                var answer = await settings.Ocsp!.CheckAsync(responder, subject, issuer, now, settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                if (answer.Status != RevocationStatus.Unknown)
                 {
-                    problems.Add(problem);
-                    continue;
+                    decided = answer;
+                    break;
                 }
 
-                if (crl.Lists(serial))
-                {
-                    return new RevocationAnswer(RevocationStatus.Revoked, crl.Source, $"the {role} is revoked (serial {subject.SerialNumber} is on the CRL of '{issuer.Subject}' from {crl.Source})", subject);
-                }
-
-                decided = true;
-                break;
+                unknowns.Add(answer);
             }
 
-            if (!decided)
+            if (decided is null && settings.CdpCheckExtensions && settings.Cache is { } cache)
             {
-                return new RevocationAnswer(RevocationStatus.Unknown, "CRL", string.Join("; ", problems), subject);
+                var fetched = await cache.FetchAsync(DistributionPoints(subject), settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                decided = CrlVerdict(fetched.Where(c => c.IsFrom(bcIssuer)).ToList(), bcIssuer, issuer, subject, serial, role, now, unknowns);
+            }
+
+            decided ??= CrlVerdict(settings.Crls.Where(c => c.IsFrom(bcIssuer)).ToList(), bcIssuer, issuer, subject, serial, role, now, unknowns);
+            if (decided is { Status: RevocationStatus.Revoked })
+            {
+                return decided;
+            }
+
+            if (decided is null)
+            {
+                return unknowns.Count == 0
+                    ? new RevocationAnswer(RevocationStatus.Unknown, "CRL", $"no revocation source covers the {role} issued by '{issuer.Subject}'", subject, NoSourceForIssuer: true)
+                    : new RevocationAnswer(RevocationStatus.Unknown, string.Join(", ", unknowns.Select(u => u.Source).Distinct()), string.Join("; ", unknowns.Select(u => u.Detail)), subject);
             }
         }
 
-        return new RevocationAnswer(RevocationStatus.Good, "CRL", "no certificate of the chain is on a CRL", null);
+        return new RevocationAnswer(RevocationStatus.Good, "OCSP/CRL", "no certificate of the chain is revoked", null);
+    }
+
+    /// <summary>The first usable CRL from the issuer decides; unusable ones are noted as UNKNOWN; none: null.</summary>
+    private static RevocationAnswer? CrlVerdict(List<CrlDocument> candidates, Org.BouncyCastle.X509.X509Certificate bcIssuer, X509Certificate2 issuer,
+        X509Certificate2 subject, Org.BouncyCastle.Math.BigInteger serial, string role, DateTimeOffset now, List<RevocationAnswer> unknowns)
+    {
+        foreach (var crl in candidates)
+        {
+            if (crl.UsableFor(bcIssuer, issuer, now) is { } problem)
+            {
+                unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "CRL " + crl.Source, problem, subject));
+                continue;
+            }
+
+            return crl.Lists(serial)
+                ? new RevocationAnswer(RevocationStatus.Revoked, "CRL " + crl.Source, $"the {role} is revoked (serial {subject.SerialNumber} is on the CRL of '{issuer.Subject}' from {crl.Source})", subject)
+                : new RevocationAnswer(RevocationStatus.Good, "CRL " + crl.Source, "not on the CRL", subject);
+        }
+
+        return null;
     }
 
     /// <summary>HTTP URLs of the certificate's CRL distribution points.</summary>
