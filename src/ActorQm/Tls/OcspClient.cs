@@ -211,11 +211,33 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
         return "response is not signed by the issuer or a responder it authorised for OCSP signing";
     }
 
+    /// <summary>The nonce extension holds an OCTET STRING whose content is the nonce, itself DER-wrapped by most responders.</summary>
     private static bool NonceMatches(byte[] extensionValue, byte[] nonce)
     {
-        // The extension value is an OCTET STRING holding the nonce, itself usually an OCTET STRING.
-        var inner = Asn1Object.FromByteArray(extensionValue) is Asn1OctetString s ? s.GetOctets() : extensionValue;
-        return inner.AsSpan().SequenceEqual(nonce) || (Asn1Object.FromByteArray(inner) is Asn1OctetString n && n.GetOctets().AsSpan().SequenceEqual(nonce));
+        var layer = extensionValue;
+        for (var depth = 0; depth < 3; depth++)
+        {
+            if (layer.AsSpan().SequenceEqual(nonce))
+            {
+                return true;
+            }
+
+            try
+            {
+                if (Asn1Object.FromByteArray(layer) is not Asn1OctetString octets)
+                {
+                    return false;
+                }
+
+                layer = octets.GetOctets();
+            }
+            catch (Exception e) when (e is IOException or Asn1Exception or ArgumentException)
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     private static RevocationAnswer Unknown(Uri responder, X509Certificate2 certificate, string why) =>

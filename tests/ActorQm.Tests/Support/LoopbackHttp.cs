@@ -26,6 +26,9 @@ internal sealed class LoopbackHttp : IDisposable
     /// <summary>When set, connections are accepted and never answered (a hanging server).</summary>
     public bool Stall { get; set; }
 
+    /// <summary>When set, answers every POST with what it returns for the request body (an OCSP responder).</summary>
+    public Func<byte[], byte[]>? Handler { get; set; }
+
     public Uri Url(string path) => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{path}");
 
     public void Serve(string path, byte[] body)
@@ -58,11 +61,18 @@ internal sealed class LoopbackHttp : IDisposable
             try
             {
                 var stream = client.GetStream();
-                var reader = new StreamReader(stream, Encoding.ASCII);
-                var requestLine = await reader.ReadLineAsync(_stop.Token) ?? string.Empty;
-                while (!string.IsNullOrEmpty(await reader.ReadLineAsync(_stop.Token)))
+                var requestLine = await ReadLine(stream) ?? string.Empty;
+                var length = 0;
+                for (var header = await ReadLine(stream); !string.IsNullOrEmpty(header); header = await ReadLine(stream))
                 {
+                    if (header.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+                    {
+                        length = int.Parse(header[15..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    }
                 }
+
+                var request = new byte[length];
+                await stream.ReadExactlyAsync(request, _stop.Token);
 
                 Interlocked.Increment(ref _requests);
                 if (Stall)
@@ -72,14 +82,23 @@ internal sealed class LoopbackHttp : IDisposable
 
                 var path = requestLine.Split(' ').ElementAtOrDefault(1) ?? "/";
                 byte[]? body;
-                lock (_bodies)
+                var type = "application/pkix-crl";
+                if (Handler is { } handler)
                 {
-                    _bodies.TryGetValue(path, out body);
+                    body = handler(request);
+                    type = "application/ocsp-response";
+                }
+                else
+                {
+                    lock (_bodies)
+                    {
+                        _bodies.TryGetValue(path, out body);
+                    }
                 }
 
                 var head = body is null
                     ? "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    : $"HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+                    : $"HTTP/1.1 200 OK\r\nContent-Type: {type}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
                 if (body is not null)
                 {
@@ -90,6 +109,24 @@ internal sealed class LoopbackHttp : IDisposable
             {
             }
         }
+    }
+
+    // Byte by byte so the request body that follows the headers stays in the stream.
+    private async Task<string?> ReadLine(Stream stream)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one, _stop.Token) == 1)
+        {
+            if (one[0] == '\n')
+            {
+                return line.ToString().TrimEnd('\r');
+            }
+
+            line.Append((char)one[0]);
+        }
+
+        return line.Length == 0 ? null : line.ToString();
     }
 
     public void Dispose()

@@ -52,7 +52,7 @@ internal sealed class TestPki
 
     public static Issued Leaf(Issued issuer, string subject = "CN=QM2,OU=MQ,O=Example", bool server = true, bool client = true,
         DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool ca = false, X509KeyUsageFlags usage = X509KeyUsageFlags.DigitalSignature,
-        IEnumerable<X509Extension>? extensions = null)
+        IEnumerable<X509Extension>? extensions = null, bool ocspSigning = false)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
@@ -67,6 +67,11 @@ internal sealed class TestPki
         if (client)
         {
             purposes.Add(ClientAuth);
+        }
+
+        if (ocspSigning)
+        {
+            purposes.Add(new Oid("1.3.6.1.5.5.7.3.9"));
         }
 
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(purposes, false));

@@ -1,0 +1,158 @@
+using ActorQm.Messages;
+using ActorQm.Tests.Support;
+using ActorQm.Tls;
+using Akka.Actor;
+using Xunit.Abstractions;
+using static ActorQm.Tls.Handshake;
+
+namespace ActorQm.Tests.Tls;
+
+/// <summary>OCSP against a real OpenSSL responder on loopback, one `openssl ocsp` run per request.</summary>
+public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
+{
+    private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
+    private readonly List<IDisposable> _disposables = new();
+
+    private OpenSslOcspResponder Responder(TestPki.Issued? signer = null)
+    {
+        var responder = new OpenSslOcspResponder(Ca, signer ?? Ca);
+        _disposables.Add(responder);
+        return responder;
+    }
+
+    private static Task<RevocationAnswer> Check(TestPki.Issued leaf, RevocationSettings settings) =>
+        RevocationChecker.CheckAsync([leaf.Certificate, Ca.Certificate], settings, DateTimeOffset.UtcNow, CancellationToken.None);
+
+    private static RevocationSettings Ocsp(Uri url, params CrlDocument[] crls) => new(crls, OcspResponder: url, Ocsp: new OcspClient(), FetchTimeout: TimeSpan.FromSeconds(5));
+
+    [Fact]
+    public async Task Ocsp_must_report_good_revoked_and_unknown_as_the_responder_says()
+    {
+        var responder = Responder();
+        var good = TestPki.Leaf(Ca, "CN=OCSP.GOOD");
+        var revoked = TestPki.Leaf(Ca, "CN=OCSP.REVOKED");
+        var stranger = TestPki.Leaf(Ca, "CN=OCSP.NOT.IN.INDEX");
+        responder.Good(good.Certificate);
+        responder.Revoked(revoked.Certificate);
+
+        Assert.Equal(RevocationStatus.Good, (await Check(good, Ocsp(responder.Url))).Status);
+        var r = await Check(revoked, Ocsp(responder.Url));
+        Assert.Equal(RevocationStatus.Revoked, r.Status);
+        Assert.Contains("OCSP responder has indicated", r.Detail, StringComparison.Ordinal);
+        Assert.Equal(RevocationStatus.Unknown, (await Check(stranger, Ocsp(responder.Url))).Status);
+    }
+
+    [Fact]
+    public async Task Ocsp_must_accept_a_delegated_responder_and_refuse_an_unauthorised_signer()
+    {
+        var delegated = Responder(TestPki.Leaf(Ca, "CN=OCSP.SIGNER", server: false, client: false, ocspSigning: true));
+        var impostor = Responder(TestPki.Leaf(TestPki.Intermediate(TestPki.Root("Impostor Root"), "Impostor CA"), "CN=OCSP.SIGNER", ocspSigning: true));
+        var leaf = TestPki.Leaf(Ca, "CN=APP");
+        delegated.Good(leaf.Certificate);
+        impostor.Good(leaf.Certificate);
+
+        Assert.Equal(RevocationStatus.Good, (await Check(leaf, Ocsp(delegated.Url))).Status);
+        var refused = await Check(leaf, Ocsp(impostor.Url));
+        Assert.Equal(RevocationStatus.Unknown, refused.Status);
+        Assert.Contains("not signed by the issuer", refused.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ocsp_must_not_be_fooled_by_a_replayed_good_answer_for_a_now_revoked_certificate()
+    {
+        var responder = Responder();
+        var leaf = TestPki.Leaf(Ca, "CN=REPLAYED");
+        responder.Good(leaf.Certificate);
+        Assert.Equal(RevocationStatus.Good, (await Check(leaf, Ocsp(responder.Url))).Status);
+
+        responder.Revoked(leaf.Certificate);
+        responder.Replay = responder.LastResponse;
+        var replayed = await Check(leaf, Ocsp(responder.Url));
+
+        Assert.Equal(RevocationStatus.Unknown, replayed.Status);
+        Assert.Contains("nonce", replayed.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ocsp_must_answer_from_its_cache_until_nextUpdate_and_forget_on_flush()
+    {
+        var responder = Responder();
+        var leaf = TestPki.Leaf(Ca, "CN=CACHED");
+        responder.Good(leaf.Certificate);
+        var client = new OcspClient();
+        var settings = new RevocationSettings([], OcspResponder: responder.Url, Ocsp: client);
+
+        await Check(leaf, settings);
+        var second = await client.CheckAsync(responder.Url, leaf.Certificate, Ca.Certificate, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        Assert.Equal(1, responder.Requests);
+        Assert.Equal(1, client.Count);
+        Assert.Equal(RevocationStatus.Good, second.Status);
+        Assert.Contains("(cached)", second.Source, StringComparison.Ordinal);
+        client.Flush();
+        await Check(leaf, settings);
+        Assert.Equal(2, responder.Requests);
+    }
+
+    [Fact]
+    public async Task Ocsp_must_fall_through_an_unknown_answer_to_a_CRL_and_stop_at_a_definitive_one()
+    {
+        var responder = Responder();
+        var revokedOnCrl = TestPki.Leaf(Ca, "CN=UNKNOWN.TO.OCSP");
+        var goodByOcsp = TestPki.Leaf(Ca, "CN=GOOD.BY.OCSP");
+        responder.Good(goodByOcsp.Certificate);
+        var crl = CrlDocument.Parse(TestPki.Crl(Ca, [revokedOnCrl.Certificate, goodByOcsp.Certificate]), "CA CRL");
+
+        Assert.Equal(RevocationStatus.Revoked, (await Check(revokedOnCrl, Ocsp(responder.Url, crl))).Status);
+        Assert.Equal(RevocationStatus.Good, (await Check(goodByOcsp, Ocsp(responder.Url, crl))).Status);
+    }
+
+    [Fact]
+    public async Task Ocsp_must_give_unknown_quickly_when_the_responder_is_down_or_hangs()
+    {
+        var down = new Uri("http://127.0.0.1:9/ocsp");
+        var hanging = new LoopbackHttp { Stall = true };
+        _disposables.Add(hanging);
+        var leaf = TestPki.Leaf(Ca, "CN=NOBODY.ANSWERS");
+        var fast = new RevocationSettings([], OcspResponder: down, Ocsp: new OcspClient(), FetchTimeout: TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(RevocationStatus.Unknown, (await Check(leaf, fast)).Status);
+        var started = DateTime.UtcNow;
+        var slow = await Check(leaf, fast with { OcspResponder = hanging.Url("/ocsp") });
+        Assert.Equal(RevocationStatus.Unknown, slow.Status);
+        Assert.Contains("no answer within", slow.Detail, StringComparison.Ordinal);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Handshake_must_refuse_a_peer_the_OCSP_responder_says_is_revoked()
+    {
+        var responder = Responder();
+        var revoked = TestPki.Leaf(Ca, "CN=OCSP.REVOKED.PEER");
+        responder.Revoked(revoked.Certificate);
+        var (i, r) = await LoopbackTls.ConnectAsync();
+        _disposables.Add(i);
+        _disposables.Add(r);
+        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
+        var inbound = CreateTestProbe();
+        var needs = new PeerRequirements(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!);
+        var settings = Ocsp(responder.Url, CrlDocument.Parse(TestPki.Crl(TestPki.Shared.Root, []), "root CRL"));
+        supervisor.Tell(new StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), needs, inbound) { Revocation = settings });
+        supervisor.Tell(new StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", TestPki.Shared.Credentials(revoked.WithKey()), needs, CreateTestProbe()));
+
+        var failed = await inbound.ExpectMsgAsync<HandshakeFailed>(TimeSpan.FromSeconds(20));
+
+        Assert.Equal((HandshakeStep.Revocation, "AMQ9633E", MqReason.SslCertificateRevoked), (failed.Step, failed.AmqCode, failed.Reason));
+    }
+
+    public new void Dispose()
+    {
+        Shutdown();
+        foreach (var d in _disposables)
+        {
+            d.Dispose();
+        }
+
+        base.Dispose();
+    }
+}
