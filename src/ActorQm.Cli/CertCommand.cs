@@ -23,13 +23,43 @@ internal static class CertCommand
         var usage = new Option<string>("--usage") { Description = "The peer's TLS role: server or client", DefaultValueFactory = _ => "server" };
         var depth = new Option<int>("--max-depth") { Description = "Most intermediates allowed", DefaultValueFactory = _ => 8 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
-        var verify = new Command("verify", "Validate a peer certificate as the handshake does") { trust, untrusted, peer, time, usage, depth, json };
-        verify.SetAction((parse, _) => CliRunner.Run(() => Task.FromResult(Verify(
-            parse.GetValue(trust)!, parse.GetValue(untrusted) ?? [], parse.GetValue(peer)!, parse.GetValue(time), parse.GetValue(usage)!, parse.GetValue(depth), parse.GetValue(json)))));
+        var crl = new Option<FileInfo[]>("--crl") { Description = "CRL files (PEM or DER, repeatable): revocation is checked when any revocation option is given", AllowMultipleArgumentsPerToken = true };
+        var ocsp = new Option<Uri?>("--ocsp") { Description = "OCSP responder URL (as AUTHINFO OCSPURL)" };
+        var ocspAia = new Option<bool>("--ocsp-aia") { Description = "Also ask the responder named in each certificate's AIA (OCSPCheckExtensions=YES)" };
+        var cdp = new Option<bool>("--crl-cdp") { Description = "Fetch CRLs from each certificate's distribution points (CDPCheckExtensions=YES)" };
+        var unknown = new Option<string>("--unknown") { Description = "What an undeterminable status does: required, warn or optional", DefaultValueFactory = _ => "required" };
+        var verify = new Command("verify", "Validate a peer certificate as the handshake does") { trust, untrusted, peer, time, usage, depth, json, crl, ocsp, ocspAia, cdp, unknown };
+        verify.SetAction((parse, _) => CliRunner.Run(() => Verify(
+            parse.GetValue(trust)!, parse.GetValue(untrusted) ?? [], parse.GetValue(peer)!, parse.GetValue(time), parse.GetValue(usage)!, parse.GetValue(depth), parse.GetValue(json),
+            Revocation(parse.GetValue(crl) ?? [], parse.GetValue(ocsp), parse.GetValue(ocspAia), parse.GetValue(cdp), parse.GetValue(unknown)!))));
         return new Command("cert", "Certificate tools") { verify };
     }
 
-    private static int Verify(FileInfo[] trust, FileInfo[] untrusted, FileInfo peerFile, string? time, string usage, int maxDepth, bool json)
+    private static RevocationSettings Revocation(FileInfo[] crls, Uri? ocsp, bool aia, bool cdp, string unknown)
+    {
+        var policy = unknown.ToLowerInvariant() switch
+        {
+            "required" => UnknownRevocationPolicy.Required,
+            "warn" => UnknownRevocationPolicy.Warn,
+            "optional" => UnknownRevocationPolicy.Optional,
+            _ => throw new CliException($"--unknown must be required, warn or optional, not '{unknown}'", 20),
+        };
+        var documents = crls.Select(f =>
+        {
+            try
+            {
+                return CrlDocument.Load(f.FullName);
+            }
+            catch (Exception e) when (e is FormatException or IOException)
+            {
+                throw new CliException(e.Message, 20);
+            }
+        }).ToList();
+        return new RevocationSettings(documents, cdp, policy, Cache: cdp ? new CrlCache() : null, OcspResponder: ocsp, OcspCheckExtensions: aia,
+            Ocsp: ocsp is not null || aia ? new OcspClient() : null);
+    }
+
+    private static async Task<int> Verify(FileInfo[] trust, FileInfo[] untrusted, FileInfo peerFile, string? time, string usage, int maxDepth, bool json, RevocationSettings revocation)
     {
         var role = usage.ToLowerInvariant() switch
         {
@@ -49,6 +79,17 @@ internal static class CertCommand
         var intermediates = untrusted.SelectMany(Load).ToList();
         var peer = Load(peerFile).FirstOrDefault() ?? throw new CliException($"{peerFile.FullName} holds no certificate", 20);
         var result = ChainValidator.Validate(peer, new ChainPolicy(anchors, intermediates, role, at, maxDepth));
+        RevocationAnswer? revoked = null;
+        if (result.IsValid && revocation.ChecksAnything)
+        {
+            // The same revocation step as the handshake, on the validated chain.
+            revoked = await RevocationChecker.CheckAsync(result.Chain, revocation, at ?? DateTimeOffset.UtcNow, CancellationToken.None);
+            if (revoked.Status == RevocationStatus.Revoked || (revoked.Status == RevocationStatus.Unknown && revocation.Unknown == UnknownRevocationPolicy.Required))
+            {
+                result = ChainValidationResult.Invalid(ValidationStep.Path, $"revocation {revoked.Status}: {revoked.Detail}", revoked.Certificate ?? peer, result.Chain);
+            }
+        }
+
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -58,11 +99,12 @@ internal static class CertCommand
                 reason = result.Reason,
                 certificate = result.Certificate is { } c ? new { subject = PeerName.Subject(c).ToString(), issuer = PeerName.Issuer(c).ToString() } : null,
                 chain = result.Chain.Select(x => PeerName.Subject(x).ToString()),
+                revocation = revoked is null ? null : new { status = revoked.Status.ToString(), source = revoked.Source, detail = revoked.Detail },
             }));
         }
         else if (result.IsValid)
         {
-            Console.WriteLine($"{peerFile.Name}: OK");
+            Console.WriteLine($"{peerFile.Name}: OK{(revoked is null ? string.Empty : $" (revocation: {revoked.Status}, {revoked.Detail})")}");
             foreach (var c in result.Chain)
             {
                 Console.WriteLine("  " + PeerName.Subject(c));

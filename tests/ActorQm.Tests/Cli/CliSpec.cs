@@ -107,6 +107,12 @@ public sealed class CliSpec : IDisposable
         Assert.Equal(2, badExit);
         Assert.Contains("refused at Validity", badErr, StringComparison.Ordinal);
         Assert.Equal(2, missingExit);
+        File.WriteAllBytes(_dir.File("ica.crl"), TestPki.Crl(intermediate, [good.Certificate]));
+        File.WriteAllBytes(_dir.File("root.crl"), TestPki.Crl(root, []));
+        var (revokedExit, _, revokedErr) = Run(null, "cert", "verify", "--trust", _dir.File("root.pem"), "--untrusted", _dir.File("ica.pem"), "--peer", _dir.File("good.pem"),
+            "--crl", _dir.File("ica.crl"), "--crl", _dir.File("root.crl"));
+        Assert.Equal(2, revokedExit);
+        Assert.Contains("revocation Revoked", revokedErr, StringComparison.Ordinal);
         using var json = System.Text.Json.JsonDocument.Parse(string.Join('\n', missingOut));
         Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
         Assert.Equal("Path", json.RootElement.GetProperty("step").GetString());
