@@ -57,7 +57,8 @@ public sealed record QueueManagerSettings(
     int DefaultMaxDepth,
     int DefaultMaxMessageLength,
     int MaxMessageLength,
-    TimeSpan ExpiryInterval)
+    TimeSpan ExpiryInterval,
+    TlsSettings Tls)
 {
     private static readonly Regex NamePattern = new("^[A-Za-z0-9._/%]{1,48}$", RegexOptions.CultureInvariant);
 
@@ -89,7 +90,8 @@ public sealed record QueueManagerSettings(
             Positive(config.GetInt("queue.max-depth"), name, "queue.max-depth"),
             Math.Min(maxMsgl, Positive(config.GetInt("queue.max-message-length"), name, "queue.max-message-length")),
             maxMsgl,
-            config.GetTimeSpan("expiry-interval"));
+            config.GetTimeSpan("expiry-interval"),
+            TlsSettings.Create(name, config.GetConfig("tls"), baseDirectory));
     }
 
     private static int Positive(int value, string qm, string key) =>
@@ -97,6 +99,40 @@ public sealed record QueueManagerSettings(
 
     private static string Resolve(string path, string? baseDirectory) =>
         Path.IsPathRooted(path) || baseDirectory is null ? path : Path.GetFullPath(Path.Combine(baseDirectory, path));
+}
+
+/// <summary>A queue manager's TLS settings (qm.ini's SSL stanza in MQ).</summary>
+public sealed record TlsSettings(
+    bool OcspCheckExtensions,
+    bool CdpCheckExtensions,
+    Tls.UnknownRevocationPolicy OcspAuthentication,
+    TimeSpan RevocationTimeout,
+    IReadOnlyList<string> CrlFiles,
+    bool AllowTls13,
+    TimeSpan HandshakeStepTimeout,
+    int MaxConcurrentHandshakes,
+    int MaxQueuedHandshakes)
+{
+    public static TlsSettings Create(string qm, Config config, string? baseDirectory)
+    {
+        var authentication = config.GetString("ocsp-authentication").ToLowerInvariant() switch
+        {
+            "required" => Tls.UnknownRevocationPolicy.Required,
+            "warn" => Tls.UnknownRevocationPolicy.Warn,
+            "optional" => Tls.UnknownRevocationPolicy.Optional,
+            var other => throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-authentication must be required, warn or optional, not '{other}'."),
+        };
+        return new TlsSettings(
+            config.GetBoolean("ocsp-check-extensions"),
+            config.GetBoolean("cdp-check-extensions"),
+            authentication,
+            config.GetTimeSpan("revocation-timeout"),
+            config.GetStringList("crl-files").Select(f => Path.IsPathRooted(f) || baseDirectory is null ? f : Path.GetFullPath(Path.Combine(baseDirectory, f))).ToList(),
+            config.GetBoolean("allow-tls13"),
+            config.GetTimeSpan("handshake-step-timeout"),
+            config.GetInt("max-concurrent-handshakes"),
+            config.GetInt("max-queued-handshakes"));
+    }
 }
 
 /// <summary>Where and how the queue manager's journal is kept.</summary>

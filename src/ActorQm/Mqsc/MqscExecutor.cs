@@ -112,6 +112,12 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
 
         CheckValidFor(cmd, schema, given, schema.Type == "CHANNEL" ? existing.Text("CHLTYPE") : null);
         ValidateTlsAttributes(cmd, given);
+        if (schema.Type == "QMGR" && given.TryGetValue("SSLCRLNL", out var crlnl) && catalog.Find("NAMELIST", (string)crlnl) is { } namelist
+            && RevocationSources.OcspObjectsError(namelist.List("NAMES").Select(n => catalog.Find("AUTHINFO", n)?.Text("AUTHTYPE") ?? string.Empty)) is { } problem)
+        {
+            throw new MqscException("AMQ8405E", $"Value for SSLCRLNL not valid: namelist {(string)crlnl} {problem}.", cmd.Find("SSLCRLNL")!.Position);
+        }
+
         var updated = existing with { Attributes = existing.Attributes.SetItems(given) };
         return Done(Message(schema.Type, "changed"), new ObjectDefined(updated, existing));
     }

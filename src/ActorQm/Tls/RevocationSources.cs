@@ -1,0 +1,54 @@
+using ActorQm.Configuration;
+using ActorQm.Objects;
+
+namespace ActorQm.Tls;
+
+/// <summary>
+/// Builds a queue manager's revocation settings from its objects and TLS settings: the AUTHINFO
+/// objects of the namelist named by QMGR SSLCRLNL (at most one AUTHTYPE(OCSP), spec 6.3), the
+/// OCSPCheckExtensions / CDPCheckExtensions / OCSPAuthentication settings and the CRL files.
+/// </summary>
+public static class RevocationSources
+{
+    public sealed record Built(RevocationSettings Settings, IReadOnlyList<string> Warnings);
+
+    public static Built FromCatalog(ObjectCatalog catalog, TlsSettings tls, OcspClient ocsp, CrlCache cache)
+    {
+        var warnings = new List<string>();
+        Uri? responder = null;
+        var namelist = catalog.QMgr.Text("SSLCRLNL");
+        if (namelist.Length > 0)
+        {
+            var list = catalog.Find("NAMELIST", namelist)
+                ?? throw new InvalidOperationException($"AMQ9657E: QMGR SSLCRLNL names namelist {namelist}, which is not defined.");
+            var authinfos = list.List("NAMES").Select(n => catalog.Find("AUTHINFO", n) ?? throw new InvalidOperationException($"AMQ9657E: namelist {namelist} names AUTHINFO {n}, which is not defined.")).ToList();
+            if (OcspObjectsError(authinfos.Select(a => a.Text("AUTHTYPE"))) is { } tooMany)
+            {
+                throw new InvalidOperationException($"AMQ9657E: namelist {namelist} {tooMany}.");
+            }
+
+            foreach (var authinfo in authinfos)
+            {
+                switch (authinfo.Text("AUTHTYPE"))
+                {
+                    case "OCSP":
+                        responder = Uri.TryCreate(authinfo.Text("OCSPURL"), UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp
+                            ? url
+                            : throw new InvalidOperationException($"AMQ9657E: AUTHINFO({authinfo.Name}) OCSPURL '{authinfo.Text("OCSPURL")}' is not an http URL.");
+                        break;
+                    case "CRLLDAP":
+                        warnings.Add($"AUTHINFO({authinfo.Name}) AUTHTYPE(CRLLDAP) is not supported yet: its CRLs are not consulted, so certificates only it could cover have an unknown revocation status.");
+                        break;
+                }
+            }
+        }
+
+        var crls = tls.CrlFiles.Select(CrlDocument.Load).ToList();
+        var settings = new RevocationSettings(crls, tls.CdpCheckExtensions, tls.OcspAuthentication, tls.RevocationTimeout, cache, responder, tls.OcspCheckExtensions, ocsp);
+        return new Built(settings, warnings);
+    }
+
+    /// <summary>At most one AUTHTYPE(OCSP) object may be in the SSLCRLNL namelist.</summary>
+    internal static string? OcspObjectsError(IEnumerable<string> authTypes) =>
+        authTypes.Count(t => t == "OCSP") > 1 ? "holds more than one AUTHINFO of AUTHTYPE(OCSP)" : null;
+}
