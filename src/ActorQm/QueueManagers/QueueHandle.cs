@@ -1,3 +1,4 @@
+using System.Text;
 using ActorQm.Messages;
 using ActorQm.Queues;
 using Akka.Actor;
@@ -38,6 +39,11 @@ public sealed record QueueHandle(
         if (prepared is null)
         {
             return (null, new LocalQueue.PutRejected(reason, detail));
+        }
+
+        if (IsRemote && (Encoding.UTF8.GetByteCount(RemoteQName!) > 48 || Encoding.UTF8.GetByteCount(RemoteQMgrName!) > 48))
+        {
+            return (null, new LocalQueue.PutRejected(MqReason.UnknownRemoteQMgr, $"remote name {RemoteQName} at {RemoteQMgrName} is longer than MQ's 48 characters"));
         }
 
         var final = IsRemote ? TransmissionHeader.Wrap(prepared, RemoteQName!, RemoteQMgrName!) : prepared;

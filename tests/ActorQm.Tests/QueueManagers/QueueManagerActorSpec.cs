@@ -130,12 +130,15 @@ public sealed class QueueManagerActorSpec(ITestOutputHelper output) : Akka.TestK
     [Fact]
     public async Task QueueManager_must_check_open_options_and_queue_manager_limits()
     {
-        var (_, conn) = await StartQm(Objects + "\nALTER QMGR MAXMSGL(32768)");
+        var (_, conn) = await StartQm(Objects + "\nALTER QMGR MAXMSGL(32768) DEFXMITQ(QM2)");
 
         var noGet = await Assert.ThrowsAsync<MqException>(() => conn.OpenAsync("NO.GET", QueueManager.OpenPurpose.Input));
         var remoteInput = await Assert.ThrowsAsync<MqException>(() => conn.OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Input));
         var tooBig = await Assert.ThrowsAsync<MqException>(() => conn.PutAsync("APP.IN", new MqMessage(MessageDescriptor.Default, new byte[40_000])));
 
+        var longName = await Assert.ThrowsAsync<MqException>(() => conn.PutAsync("APP.IN", Text("x"), new string('Q', 49)));
+        Assert.Equal(MqReason.UnknownRemoteQMgr, longName.Reason);
+        Assert.Contains("longer than MQ's 48", longName.Message, StringComparison.Ordinal);
         Assert.Equal(MqReason.GetInhibited, noGet.Reason);
         Assert.Equal(MqReason.OptionNotValidForType, remoteInput.Reason);
         Assert.Equal(MqReason.MsgTooBigForQMgr, tooBig.Reason);
