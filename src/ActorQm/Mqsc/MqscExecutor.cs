@@ -37,6 +37,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
                 "DISPLAY" => Display(command),
                 "SET" when command.ObjectType == "CHLAUTH" => SetChlAuth(command),
                 "CLEAR" when command.ObjectType == "QLOCAL" => Clear(command),
+                "REFRESH" when command.ObjectType == "SECURITY" => RefreshSecurity(command),
                 _ => throw Syntax($"{command.Verb} {command.ObjectType} is not a valid command.", command.Position),
             };
         }
@@ -174,6 +175,17 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         }
 
         return Done("AMQ8022I: ActorQm queue cleared.", new QueueCleared(name));
+    }
+
+    private static MqscOutcome RefreshSecurity(MqscCommand cmd)
+    {
+        var type = cmd.Find("TYPE")?.Values.SingleOrDefault()?.Text;
+        if (type != "SSL" || cmd.Keywords.Count != 1)
+        {
+            throw Syntax("REFRESH SECURITY takes TYPE(SSL) (the other types have no meaning in ActorQm yet).", cmd.Find("TYPE")?.Position ?? cmd.Position);
+        }
+
+        return new MqscOutcome(true, ["AMQ8560I: ActorQm security cache refreshed."], [new SslSecurityRefreshed()]);
     }
 
     private MqscOutcome SetChlAuth(MqscCommand cmd)

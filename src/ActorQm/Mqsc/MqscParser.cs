@@ -13,6 +13,7 @@ public static class MqscParser
     {
         ["DEF"] = "DEFINE", ["DIS"] = "DISPLAY", ["DELETE"] = "DELETE", ["DEFINE"] = "DEFINE",
         ["DISPLAY"] = "DISPLAY", ["ALTER"] = "ALTER", ["SET"] = "SET", ["CLEAR"] = "CLEAR",
+        ["REFRESH"] = "REFRESH",
     };
 
     private static readonly Dictionary<string, string> TypeSynonyms = new(StringComparer.Ordinal)
@@ -22,7 +23,7 @@ public static class MqscParser
         ["CHL"] = "CHANNEL", ["CHANNEL"] = "CHANNEL", ["QMGR"] = "QMGR", ["AUTHINFO"] = "AUTHINFO",
         ["NL"] = "NAMELIST", ["NAMELIST"] = "NAMELIST", ["LSTR"] = "LISTENER", ["LISTENER"] = "LISTENER",
         ["CHLAUTH"] = "CHLAUTH", ["QSTATUS"] = "QSTATUS", ["QS"] = "QSTATUS", ["CHSTATUS"] = "CHSTATUS",
-        ["CHS"] = "CHSTATUS",
+        ["CHS"] = "CHSTATUS", ["SECURITY"] = "SECURITY",
     };
 
     /// <summary>Splits a script into commands and parses each; the first bad command stops it.</summary>
@@ -128,7 +129,7 @@ public static class MqscParser
         var verbToken = tokens[i++];
         if (verbToken.Kind != TokenKind.Word || !VerbSynonyms.TryGetValue(verbToken.Text.ToUpperInvariant(), out var verb))
         {
-            throw new MqscException("AMQ8426E", $"'{verbToken.Text}' is not a valid MQSC command verb (DEFINE, ALTER, DELETE, DISPLAY, SET, CLEAR).", verbToken.Position);
+            throw new MqscException("AMQ8426E", $"'{verbToken.Text}' is not a valid MQSC command verb (DEFINE, ALTER, DELETE, DISPLAY, SET, CLEAR, REFRESH).", verbToken.Position);
         }
 
         var typeToken = tokens[i];

@@ -13,6 +13,9 @@ public sealed record ObjectDeleted(MqObject Object) : CatalogChange;
 /// <summary>CLEAR QLOCAL, or DELETE QLOCAL ... PURGE: the queue's messages go.</summary>
 public sealed record QueueCleared(string Name) : CatalogChange;
 
+/// <summary>REFRESH SECURITY TYPE(SSL): reload the key repository and revocation sources, empty the caches.</summary>
+public sealed record SslSecurityRefreshed : CatalogChange;
+
 /// <summary>
 /// Every object a queue manager owns, by namespace and name. Only the queue manager actor touches
 /// it, and only through <see cref="Apply"/>, so a command that fails validation changes nothing.

@@ -38,7 +38,15 @@ public static class QueueManager
     /// <summary>Runs MQSC commands; <see cref="Startup"/> marks the start-up script (DEFINE replaces).</summary>
     public sealed record RunMqsc(string Script, bool Startup = false);
 
+    /// <summary>Asks for the queue manager's TLS material (key repository, revocation sources), answered by <see cref="TlsMaterial"/>.</summary>
+    public sealed record GetTls
+    {
+        public static readonly GetTls Instance = new();
+    }
+
     // Replies
+    public sealed record TlsMaterial(Tls.QueueManagerTls Tls);
+
     public sealed record QueueOpened(QueueHandle Handle);
 
     public sealed record OpenRejected(MqReason Reason, string Detail);

@@ -23,6 +23,7 @@ internal sealed class QueueManagerActor : ReceiveActor
     private readonly Dictionary<string, List<StoredMessage>> _recovered;
     private readonly Dictionary<string, (IActorRef Actor, QueueCounters Counters)> _queues = new(StringComparer.Ordinal);
     private readonly MqscExecutor _executor;
+    private readonly Tls.QueueManagerTls _tls;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _queueActorCount;
 
@@ -38,6 +39,7 @@ internal sealed class QueueManagerActor : ReceiveActor
             ["MAXMSGL"] = (long)settings.DefaultMaxMessageLength,
         };
         _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf);
+        _tls = new Tls.QueueManagerTls(settings.Tls);
 
         Receive<OpenQueue>(HandleOpen);
         Receive<PutMessage>(HandlePut);
@@ -45,6 +47,7 @@ internal sealed class QueueManagerActor : ReceiveActor
         Receive<PutDeadLetter>(HandleDeadLetter);
         Receive<RunMqsc>(HandleMqsc);
         Receive<LocalQueue.Cleared>(_ => { });
+        Receive<GetTls>(_ => Sender.Tell(new TlsMaterial(_tls)));
         Receive<JournalWriteFailed>(f => _log.Error("AMQ7080E: journal write of an object definition on {0} failed: {1}", _settings.Name, f.Reason));
     }
 
@@ -84,6 +87,7 @@ internal sealed class QueueManagerActor : ReceiveActor
             StartQueue(q);
         }
 
+        LoadTls();
         var recoveredCount = _queues.Values.Sum(q => q.Counters.Depth);
         _log.Info("AMQ8003I: queue manager {0} started with {1} queues and {2} recovered persistent messages (journal {3}).", _settings.Name, _queues.Count, recoveredCount, _journal.Path);
         ReportOrphans();
@@ -228,6 +232,12 @@ internal sealed class QueueManagerActor : ReceiveActor
             }
         }
 
+        if (run.Startup)
+        {
+            // The start-up script may set SSLKEYR, SSLCRLNL or AUTHINFO: the TLS material starts from the result.
+            LoadTls();
+        }
+
         lines.Add($"{count} MQSC commands read.");
         lines.Add(failed == 0 ? "No commands have a syntax error." : $"{failed} commands have an error.");
         lines.Add(failed == 0 ? "All valid MQSC commands were processed." : "All valid MQSC commands were processed; the ones in error changed nothing.");
@@ -261,6 +271,9 @@ internal sealed class QueueManagerActor : ReceiveActor
             case QueueCleared c:
                 _queues[c.Name].Actor.Tell(new LocalQueue.ClearQueue());
                 return null;
+            case SslSecurityRefreshed:
+                LoadTls();
+                return null;
             case ObjectDeleted { Object.Type: "QLOCAL" } d:
                 _queues[d.Object.Name].Actor.Tell(new LocalQueue.DeleteQueue());
                 _queues.Remove(d.Object.Name);
@@ -282,6 +295,15 @@ internal sealed class QueueManagerActor : ReceiveActor
         var name = $"q{++_queueActorCount}-{SafeName(definition.Name)}";
         var actor = Context.ActorOf(LocalQueue.Props(_settings.Name, LocalQueueDefinition.From(definition), _settings, _journal, recovered, counters), name);
         _queues[definition.Name] = (actor, counters);
+    }
+
+    private void LoadTls()
+    {
+        _tls.Load(_catalog);
+        foreach (var problem in _tls.Problems)
+        {
+            _log.Warning("{0} (queue manager {1})", problem, _settings.Name);
+        }
     }
 
     private void ReportOrphans()

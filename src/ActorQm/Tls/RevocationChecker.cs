@@ -37,11 +37,15 @@ public sealed record RevocationSettings(
     CrlCache? Cache = null,
     Uri? OcspResponder = null,
     bool OcspCheckExtensions = false,
-    OcspClient? Ocsp = null)
+    OcspClient? Ocsp = null,
+    string? ConfigurationError = null)
 {
     public static readonly RevocationSettings None = new([]);
 
-    public bool ChecksAnything => Crls.Count > 0 || CdpCheckExtensions || (Ocsp is not null && (OcspResponder is not null || OcspCheckExtensions));
+    /// <summary>Sources that were configured but could not be loaded: every status is unknown until they are fixed.</summary>
+    public static RevocationSettings Unusable(string why, UnknownRevocationPolicy unknown) => new([], Unknown: unknown, ConfigurationError: why);
+
+    public bool ChecksAnything => ConfigurationError is not null || Crls.Count > 0 || CdpCheckExtensions || (Ocsp is not null && (OcspResponder is not null || OcspCheckExtensions));
 
     public TimeSpan EffectiveFetchTimeout => FetchTimeout ?? TimeSpan.FromSeconds(5);
 }
@@ -59,6 +63,11 @@ public static class RevocationChecker
         if (!settings.ChecksAnything)
         {
             return RevocationAnswer.NotChecked;
+        }
+
+        if (settings.ConfigurationError is { } broken)
+        {
+            return new RevocationAnswer(RevocationStatus.Unknown, "configuration", broken, chain.Count > 0 ? chain[0] : null);
         }
 
         var parser = new X509CertificateParser();

@@ -1,0 +1,75 @@
+using ActorQm.Configuration;
+using ActorQm.Objects;
+
+namespace ActorQm.Tls;
+
+/// <summary>
+/// The TLS material a queue manager's handshakes use: its key repository (QMGR SSLKEYR), its
+/// revocation sources (SSLCRLNL, HOCON) with their caches. Loaded at start and again by
+/// REFRESH SECURITY TYPE(SSL); between refreshes one version is used (spec 7.5, the 9.2 semantics).
+/// </summary>
+public sealed class QueueManagerTls(TlsSettings settings)
+{
+    private readonly OcspClient _ocsp = new();
+    private readonly CrlCache _crls = new();
+
+    /// <summary>Null when SSLKEYR is blank or could not be opened (see <see cref="Problems"/>).</summary>
+    public KeyRepository? KeyRepository { get; private set; }
+
+    public RevocationSettings Revocation { get; private set; } = RevocationSettings.None;
+
+    /// <summary>What could not be loaded, with AMQ codes, for the error log and DISPLAY.</summary>
+    public IReadOnlyList<string> Problems { get; private set; } = [];
+
+    public TlsSettings Settings => settings;
+
+    public int CachedOcspAnswers => _ocsp.Count;
+
+    public int CachedCrls => _crls.Count;
+
+    /// <summary>(Re)loads everything from the catalog and empties the revocation caches.</summary>
+    public void Load(ObjectCatalog catalog)
+    {
+        var problems = new List<string>();
+        _ocsp.Flush();
+        _crls.Flush();
+        var path = catalog.QMgr.Text("SSLKEYR");
+        KeyRepository = null;
+        if (path.Length > 0)
+        {
+            try
+            {
+                KeyRepository = KeyRepository.Open(path);
+            }
+            catch (KeyRepositoryException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+
+        try
+        {
+            var built = RevocationSources.FromCatalog(catalog, settings, _ocsp, _crls);
+            Revocation = built.Settings;
+            problems.AddRange(built.Warnings);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or IOException)
+        {
+            // Refuse rather than check less: with sources that cannot be read, every status is unknown.
+            Revocation = RevocationSettings.Unusable(e.Message, settings.OcspAuthentication);
+            problems.Add(e.Message);
+        }
+
+        Problems = problems;
+    }
+
+    /// <summary>The credentials of a channel: its CERTLABL, else the queue manager's, else MQ's default label.</summary>
+    public TlsCredentials CredentialsFor(ObjectCatalog catalog, MqObject? channel)
+    {
+        var repository = KeyRepository ?? throw new KeyRepositoryException("AMQ9657E", Problems.FirstOrDefault() ?? $"queue manager {catalog.QMgrName} has no key repository (ALTER QMGR SSLKEYR)");
+        var label = channel?.Text("CERTLABL") is { Length: > 0 } own ? own
+            : catalog.QMgr.Text("CERTLABL") is { Length: > 0 } qm ? qm
+            : KeyRepository.DefaultQueueManagerLabel(catalog.QMgrName);
+        return repository.Credentials(label);
+    }
+}
