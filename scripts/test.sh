@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the solution and runs every test, then prints "N passed, N failed, N skipped" computed
 # from the TRX results. Exits non-zero if the build fails or any test fails.
-# Installs what the tests need when it is missing: the openssl command (the TLS interop tests run
-# s_client and s_server against ActorQm). SQLite ships inside Microsoft.Data.Sqlite.
+# Installs what the tests need when it is missing: the openssl command (TLS interop tests run
+# s_client/s_server, OCSP tests run `openssl ocsp` per request) and slapd with ldap-utils (CRLs
+# from a real LDAP server; each test starts and stops its own slapd on loopback). SQLite ships
+# inside Microsoft.Data.Sqlite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,8 @@ fi
 
 need=()
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${need[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -38,22 +38,25 @@ public sealed record RevocationSettings(
     Uri? OcspResponder = null,
     bool OcspCheckExtensions = false,
     OcspClient? Ocsp = null,
-    string? ConfigurationError = null)
+    string? ConfigurationError = null,
+    IReadOnlyList<LdapCrlServer>? LdapServers = null)
 {
     public static readonly RevocationSettings None = new([]);
 
     /// <summary>Sources that were configured but could not be loaded: every status is unknown until they are fixed.</summary>
     public static RevocationSettings Unusable(string why, UnknownRevocationPolicy unknown) => new([], Unknown: unknown, ConfigurationError: why);
 
-    public bool ChecksAnything => ConfigurationError is not null || Crls.Count > 0 || CdpCheckExtensions || (Ocsp is not null && (OcspResponder is not null || OcspCheckExtensions));
+    public bool ChecksAnything => ConfigurationError is not null || Crls.Count > 0 || CdpCheckExtensions || LdapServers is { Count: > 0 }
+        || (Ocsp is not null && (OcspResponder is not null || OcspCheckExtensions));
 
     public TimeSpan EffectiveFetchTimeout => FetchTimeout ?? TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
 /// Checks every certificate of a validated chain except the root (spec §6.4): OCSP (the configured
-/// responder, then the AIA one), then CRLs from distribution points over HTTP (cached until
-/// nextUpdate), then configured CRLs (files, for air-gapped sites). The first definitive answer
+/// responder, then the AIA one), then CRLs from distribution points over HTTP, then CRLs from the
+/// AUTHINFO(CRLLDAP) servers (both cached until nextUpdate), then configured CRL files (for
+/// air-gapped sites). The first definitive answer
 /// wins; a certificate no source can decide is UNKNOWN.
 /// </summary>
 public static class RevocationChecker
@@ -109,6 +112,25 @@ public static class RevocationChecker
             {
                 var fetched = await cache.FetchAsync(DistributionPoints(subject), settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
                 decided = CrlVerdict(fetched.Where(c => c.IsFrom(bcIssuer)).ToList(), bcIssuer, issuer, subject, serial, role, now, unknowns);
+            }
+
+            if (decided is null && settings.LdapServers is { Count: > 0 } servers && settings.Cache is { } ldapCache)
+            {
+                foreach (var server in servers)
+                {
+                    var fromLdap = await ldapCache.GetAsync($"{server}/{issuer.Subject}", ct => LdapCrlClient.FetchAsync(server, issuer.Subject, ct), settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                    if (fromLdap is null)
+                    {
+                        unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "LDAP " + server, $"no CRL for '{issuer.Subject}' could be read from {server}", subject));
+                        continue;
+                    }
+
+                    decided = CrlVerdict(fromLdap.IsFrom(bcIssuer) ? [fromLdap] : [], bcIssuer, issuer, subject, serial, role, now, unknowns);
+                    if (decided is not null)
+                    {
+                        break;
+                    }
+                }
             }
 
             decided ??= CrlVerdict(settings.Crls.Where(c => c.IsFrom(bcIssuer)).ToList(), bcIssuer, issuer, subject, serial, role, now, unknowns);

@@ -16,6 +16,7 @@ public static class RevocationSources
     {
         var warnings = new List<string>();
         Uri? responder = null;
+        var ldap = new List<LdapCrlServer>();
         var namelist = catalog.QMgr.Text("SSLCRLNL");
         if (namelist.Length > 0)
         {
@@ -37,14 +38,15 @@ public static class RevocationSources
                             : throw new InvalidOperationException($"AMQ9657E: AUTHINFO({authinfo.Name}) OCSPURL '{authinfo.Text("OCSPURL")}' is not an http URL.");
                         break;
                     case "CRLLDAP":
-                        warnings.Add($"AUTHINFO({authinfo.Name}) AUTHTYPE(CRLLDAP) is not supported yet: its CRLs are not consulted, so certificates only it could cover have an unknown revocation status.");
+                        ldap.Add(LdapCrlServer.FromConnName(authinfo.Text("CONNAME"), authinfo.Text("LDAPUSER"), authinfo.Text("LDAPPWD")));
                         break;
                 }
             }
         }
 
         var crls = tls.CrlFiles.Select(CrlDocument.Load).ToList();
-        var settings = new RevocationSettings(crls, tls.CdpCheckExtensions, tls.OcspAuthentication, tls.RevocationTimeout, cache, responder, tls.OcspCheckExtensions, ocsp);
+        var settings = new RevocationSettings(crls, tls.CdpCheckExtensions, tls.OcspAuthentication, tls.RevocationTimeout, cache, responder, tls.OcspCheckExtensions, ocsp,
+            LdapServers: ldap);
         return new Built(settings, warnings);
     }
 

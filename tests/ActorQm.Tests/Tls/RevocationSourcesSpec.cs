@@ -39,7 +39,8 @@ public sealed class RevocationSourcesSpec
         Assert.True(built.Settings.OcspCheckExtensions);
         Assert.False(built.Settings.CdpCheckExtensions);
         Assert.Equal(UnknownRevocationPolicy.Required, built.Settings.Unknown);
-        Assert.Contains("CRLLDAP", Assert.Single(built.Warnings), StringComparison.Ordinal);
+        Assert.Equal(new LdapCrlServer("ldap", 389, string.Empty, string.Empty), Assert.Single(built.Settings.LdapServers!));
+        Assert.Empty(built.Warnings);
     }
 
     [Fact]
