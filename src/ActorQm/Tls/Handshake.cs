@@ -111,7 +111,11 @@ public static class Handshake
         TlsCipherSuite Suite,
         string CipherSpec,
         string? McaUser,
-        TimeSpan Elapsed);
+        TimeSpan Elapsed)
+    {
+        /// <summary>The validated chain, peer first (empty when the peer sent no certificate): what periodic revocation re-checks use.</summary>
+        public IReadOnlyList<X509Certificate2> Chain { get; init; } = [];
+    }
 
     /// <summary>The peer is refused at <see cref="Step"/>; the connection is already closed.</summary>
     public sealed record HandshakeFailed(

@@ -21,7 +21,7 @@ internal sealed record Validating(TlsSession Session) : HandshakeData;
 
 internal sealed record CheckingRevocation(TlsSession Session, PeerIdentity? Peer, IReadOnlyList<X509Certificate2> Chain) : HandshakeData;
 
-internal sealed record Filtering(TlsSession Session, PeerIdentity? Peer) : HandshakeData;
+internal sealed record Filtering(TlsSession Session, PeerIdentity? Peer, IReadOnlyList<X509Certificate2> Chain) : HandshakeData;
 
 internal sealed record Finished(HandshakeFailed? Failure) : HandshakeData;
 
@@ -284,7 +284,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
                 break;
         }
 
-        return GoTo(HandshakeStep.PeerFilter).Using(new Filtering(r.Session, r.Peer));
+        return GoTo(HandshakeStep.PeerFilter).Using(new Filtering(r.Session, r.Peer, r.Chain));
     }
 
     private State<HandshakeStep, HandshakeData> ApplyPeerFilter(Filtering f)
@@ -314,7 +314,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _outcome.MarkAnswered();
         var session = f.Session;
         _request.ReplyTo.Tell(new HandshakeSucceeded(_request.ConnectionId, session.Stream, f.Peer, session.Protocol, session.Suite,
-            CipherSpecs.NameOf(session.Suite, session.Protocol), mcaUser, _clock.Elapsed));
+            CipherSpecs.NameOf(session.Suite, session.Protocol), mcaUser, _clock.Elapsed) { Chain = f.Chain });
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
     }
 

@@ -10,7 +10,9 @@ public static class Transport
     /// <param name="MaxFrameBytes">Largest frame accepted or sent; a peer announcing more is cut off.</param>
     /// <param name="InitialReadCredit">Frames delivered to the owner before it must ask for more.</param>
     /// <param name="WriteBatchBytes">Frames queued together are written in one TLS record run up to this size.</param>
-    public sealed record Settings(int MaxFrameBytes = 4 * 1024 * 1024 + 4096, int InitialReadCredit = 64, int WriteBatchBytes = 64 * 1024);
+    /// <param name="RevocationRecheck">Beyond MQ: how often a running connection re-checks its peer's chain for
+    /// revocation (with the handshake's sources and caches); a revoked peer is cut off within one interval. Null: never.</param>
+    public sealed record Settings(int MaxFrameBytes = 4 * 1024 * 1024 + 4096, int InitialReadCredit = 64, int WriteBatchBytes = 64 * 1024, TimeSpan? RevocationRecheck = null);
 
     /// <summary>
     /// A transport over a connected socket stream: it asks <paramref name="handshakes"/> to walk the

@@ -14,8 +14,9 @@ namespace ActorQm.Tls;
 /// as the owner's credit allows, writes queued frames in batches through one pooled buffer, and
 /// closes cleanly (close_notify) or on error with the reason.
 /// </summary>
-internal sealed class TransportActor : ReceiveActor
+internal sealed class TransportActor : ReceiveActor, IWithTimers
 {
+    private const string RecheckTimer = "revocation-recheck";
     private const int HeaderBytes = 4;
     private readonly Handshake.StartHandshake _handshake;
     private readonly IActorRef _handshakes;
@@ -29,6 +30,7 @@ internal sealed class TransportActor : ReceiveActor
     private bool _writing;
     private bool _closing;
     private bool _closed;
+    private IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> _peerChain = [];
 
     public TransportActor(Handshake.StartHandshake handshake, IActorRef handshakes, IActorRef owner, TransportSettings settings)
     {
@@ -38,6 +40,8 @@ internal sealed class TransportActor : ReceiveActor
         _settings = settings;
         Become(Handshaking);
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     protected override void PreStart() => _handshakes.Tell(_handshake);
 
@@ -54,7 +58,13 @@ internal sealed class TransportActor : ReceiveActor
         Receive<Handshake.HandshakeSucceeded>(ok =>
         {
             _stream = ok.Stream;
+            _peerChain = ok.Chain;
             _owner.Tell(new Connected(ok));
+            if (_settings.RevocationRecheck is { } every && ok.Chain.Count > 1 && _handshake.Revocation.ChecksAnything)
+            {
+                Timers.StartPeriodicTimer(RecheckTimer, Recheck.Instance, every);
+            }
+
             _credit.Release(_settings.InitialReadCredit);
             ReadFrames(ok.Stream).PipeTo(Self);
             Become(Open);
@@ -106,6 +116,17 @@ internal sealed class TransportActor : ReceiveActor
             WriteNext();
         });
         Receive<ResumeReading>(r => _credit.Release(Math.Max(0, r.Frames)));
+        Receive<Recheck>(_ => RevocationChecker.CheckAsync(_peerChain, _handshake.Revocation, DateTimeOffset.UtcNow, _stop.Token)
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : new RevocationAnswer(RevocationStatus.Unknown, "re-check", "re-check did not complete", null), TaskScheduler.Default)
+            .PipeTo(Self));
+        Receive<RevocationAnswer>(answer =>
+        {
+            // Only a definitive REVOKED ends a running connection; an unreachable source is retried next time.
+            if (answer.Status == RevocationStatus.Revoked)
+            {
+                Shut("AMQ9633E", $"the remote certificate was revoked while the connection ran: {answer.Detail}");
+            }
+        });
         Receive<ReadEnded>(ended => Shut(ended.AmqCode, ended.Reason));
         Receive<Status.Failure>(f => Shut("AMQ9208E", $"connection failed: {f.Cause.GetBaseException().Message}"));
         Receive<Close>(_ =>
@@ -246,6 +267,11 @@ internal sealed class TransportActor : ReceiveActor
 
         _owner.Tell(new ConnectionClosed(code, reason));
         Context.Stop(Self);
+    }
+
+    private sealed record Recheck
+    {
+        public static readonly Recheck Instance = new();
     }
 
     private sealed record WriteDone(IReadOnlyList<object> Acks, Exception? Error);

@@ -145,6 +145,37 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         Assert.Equal((HandshakeStep.Revocation, "AMQ9633E", MqReason.SslCertificateRevoked), (failed.Step, failed.AmqCode, failed.Reason));
     }
 
+    [Fact]
+    public async Task Transport_must_cut_off_a_running_peer_revoked_after_its_handshake_within_one_recheck()
+    {
+        var responder = Responder();
+        var peer = TestPki.Leaf(Ca, "CN=REVOKED.LATER");
+        responder.Good(peer.Certificate);
+        var client = new OcspClient();
+        var revocation = new RevocationSettings([CrlDocument.Parse(TestPki.Crl(TestPki.Shared.Root, []), "root CRL")], OcspResponder: responder.Url, Ocsp: client);
+        var (i, r) = await LoopbackTls.ConnectAsync();
+        _disposables.Add(i);
+        _disposables.Add(r);
+        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
+        var needs = new PeerRequirements(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!);
+        var inOwner = CreateTestProbe("in-owner");
+        var outOwner = CreateTestProbe("out-owner");
+        Sys.ActorOf(Transport.Props(new StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), needs, ActorRefs.Nobody) { Revocation = revocation },
+            supervisor, inOwner, new Transport.Settings(RevocationRecheck: TimeSpan.FromMilliseconds(300))));
+        Sys.ActorOf(Transport.Props(new StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", TestPki.Shared.Credentials(peer.WithKey()), needs, ActorRefs.Nobody), supervisor, outOwner));
+        await inOwner.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
+        await outOwner.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
+        await inOwner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(800));
+
+        responder.Revoked(peer.Certificate);
+        client.Flush();
+
+        var closed = await inOwner.ExpectMsgAsync<Transport.ConnectionClosed>(TimeSpan.FromSeconds(10));
+        Assert.Equal("AMQ9633E", closed.AmqCode);
+        Assert.Contains("revoked while the connection ran", closed.Reason, StringComparison.Ordinal);
+        Assert.NotNull((await outOwner.ExpectMsgAsync<Transport.ConnectionClosed>(TimeSpan.FromSeconds(10))).Reason);
+    }
+
     public new void Dispose()
     {
         Shutdown();
