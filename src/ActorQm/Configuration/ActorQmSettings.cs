@@ -111,7 +111,8 @@ public sealed record TlsSettings(
     bool AllowTls13,
     TimeSpan HandshakeStepTimeout,
     int MaxConcurrentHandshakes,
-    int MaxQueuedHandshakes)
+    int MaxQueuedHandshakes,
+    TimeSpan ExpiryWarning)
 {
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
@@ -131,7 +132,8 @@ public sealed record TlsSettings(
             config.GetBoolean("allow-tls13"),
             config.GetTimeSpan("handshake-step-timeout"),
             config.GetInt("max-concurrent-handshakes"),
-            config.GetInt("max-queued-handshakes"));
+            config.GetInt("max-queued-handshakes"),
+            config.GetTimeSpan("expiry-warning"));
     }
 }
 

@@ -113,6 +113,14 @@ public sealed class KeyRepository
         return new TlsCredentials(own, own is null ? [] : ChainOf(own), TrustAnchors, Intermediates);
     }
 
+    /// <summary>Beyond MQ: a warning for every personal certificate that expires within <paramref name="ahead"/> (or has expired).</summary>
+    public IEnumerable<string> ExpiryWarnings(DateTimeOffset now, TimeSpan ahead) =>
+        _personal.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Where(p => new DateTimeOffset(p.Value.NotAfter.ToUniversalTime()) <= now + ahead)
+            .Select(p => new DateTimeOffset(p.Value.NotAfter.ToUniversalTime()) <= now
+                ? $"AMQ9715E: personal certificate '{p.Key}' ({p.Value.Subject}) in {Path} expired at {p.Value.NotAfter.ToUniversalTime():u}."
+                : $"AMQ9714W: personal certificate '{p.Key}' ({p.Value.Subject}) in {Path} expires at {p.Value.NotAfter.ToUniversalTime():u}.");
+
     /// <summary>Credentials for a peer that presents no certificate of its own (a client without one).</summary>
     public TlsCredentials TrustOnly() => new(null, [], TrustAnchors, Intermediates);
 

@@ -40,6 +40,7 @@ public sealed class QueueManagerTls(TlsSettings settings)
             try
             {
                 KeyRepository = KeyRepository.Open(path);
+                problems.AddRange(KeyRepository.ExpiryWarnings(DateTimeOffset.UtcNow, settings.ExpiryWarning));
             }
             catch (KeyRepositoryException e)
             {

@@ -72,6 +72,20 @@ public sealed class KeyRepositorySpec : IDisposable
     }
 
     [Fact]
+    public void KeyRepository_must_warn_of_certificates_about_to_expire()
+    {
+        var path = Repository();
+        var soon = TestPki.Leaf(Ca, "CN=SOON", notAfter: TestPki.Now.AddDays(3));
+        File.WriteAllBytes(Path.Combine(path, "personal", "soon.p12"), soon.Certificate.CopyWithPrivateKey(soon.Key).Export(X509ContentType.Pkcs12, "s3cret"));
+
+        var warnings = KeyRepository.Open(path, "s3cret").ExpiryWarnings(DateTimeOffset.UtcNow, TimeSpan.FromDays(30)).ToList();
+
+        var warning = Assert.Single(warnings);
+        Assert.StartsWith("AMQ9714W: personal certificate 'soon'", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void KeyRepository_must_refuse_a_missing_folder_or_one_that_trusts_nothing()
     {
         Assert.Equal("AMQ9657E", Assert.Throws<KeyRepositoryException>(() => KeyRepository.Open(Path.Combine(_dir.Path, "none"))).Code);

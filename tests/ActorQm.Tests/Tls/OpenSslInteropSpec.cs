@@ -62,7 +62,7 @@ public sealed class OpenSslInteropSpec(ITestOutputHelper output) : Akka.TestKit.
         return process;
     }
 
-    private async Task<object> RespondTo(Func<int, Process> client, string? sslPeer = null)
+    private async Task<object> RespondTo(Func<int, Process> client, string? sslPeer = null, RevocationSettings? revocation = null)
     {
         var qm = TestPki.Leaf(Ca, "CN=QM2,O=Example").WithKey();
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -71,7 +71,10 @@ public sealed class OpenSslInteropSpec(ITestOutputHelper output) : Akka.TestKit.
         using var socket = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(20));
         var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(StepTimeout: TimeSpan.FromSeconds(15))));
         var probe = CreateTestProbe();
-        supervisor.Tell(new StartHandshake("from-openssl", HandshakeRole.Responder, socket.GetStream(), "QM2", Credentials(qm), Requires(sslPeer), probe));
+        supervisor.Tell(new StartHandshake("from-openssl", HandshakeRole.Responder, socket.GetStream(), "QM2", Credentials(qm), Requires(sslPeer), probe)
+        {
+            Revocation = revocation ?? RevocationSettings.None,
+        });
         return await probe.ExpectMsgAsync<object>(TimeSpan.FromSeconds(30));
     }
 
@@ -99,6 +102,20 @@ public sealed class OpenSslInteropSpec(ITestOutputHelper output) : Akka.TestKit.
         var refused = Assert.IsType<HandshakeFailed>(outcome);
         Assert.Equal(HandshakeStep.ChainValidation, refused.Step);
         Assert.Equal("AMQ9633E", refused.AmqCode);
+    }
+
+    [Fact]
+    public async Task Responder_must_refuse_openssl_s_client_with_a_revoked_certificate()
+    {
+        var issued = TestPki.Leaf(Ca, "CN=REVOKED.APP");
+        var (cert, key) = WritePem(issued, "revoked");
+        var root = RootFile();
+        var crls = new RevocationSettings([CrlDocument.Parse(TestPki.Crl(Ca, [issued.Certificate]), "CA CRL"), CrlDocument.Parse(TestPki.Crl(Root, []), "root CRL")]);
+
+        var outcome = await RespondTo(port => OpenSsl("s_client", "-connect", $"127.0.0.1:{port}", "-cert", cert, "-cert_chain", _dir.File("ca.pem"), "-key", key, "-CAfile", root, "-ign_eof", "-quiet"), revocation: crls);
+
+        var refused = Assert.IsType<HandshakeFailed>(outcome);
+        Assert.Equal((HandshakeStep.Revocation, "AMQ9633E", ActorQm.Messages.MqReason.SslCertificateRevoked), (refused.Step, refused.AmqCode, refused.Reason));
     }
 
     [Theory]
