@@ -145,6 +145,53 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         Assert.Equal((HandshakeStep.Revocation, "AMQ9633E", MqReason.SslCertificateRevoked), (failed.Step, failed.AmqCode, failed.Reason));
     }
 
+    /// <summary>
+    /// A responder that signs correctly (the issuer's key, our nonce) but with the given validity:
+    /// stale and future answers cannot be produced with `openssl ocsp`, so BouncyCastle signs them.
+    /// </summary>
+    private static byte[] SignedAnswer(byte[] request, DateTime thisUpdate, DateTime nextUpdate)
+    {
+        var req = new Org.BouncyCastle.Ocsp.OcspReq(request);
+        var id = req.GetRequestList()[0].GetCertID();
+        var nonce = req.GetExtensionValue(Org.BouncyCastle.Asn1.Ocsp.OcspObjectIdentifiers.PkixOcspNonce);
+        var issuer = new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(Ca.Certificate.RawData);
+        var key = Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(Ca.Key.ExportPkcs8PrivateKey());
+        var generator = new Org.BouncyCastle.Ocsp.BasicOcspRespGenerator(new Org.BouncyCastle.Ocsp.RespID(issuer.SubjectDN));
+        generator.AddResponse(id, Org.BouncyCastle.Ocsp.CertificateStatus.Good, thisUpdate, nextUpdate, null);
+        generator.SetResponseExtensions(new Org.BouncyCastle.Asn1.X509.X509Extensions(new Dictionary<Org.BouncyCastle.Asn1.DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension>
+        {
+            [Org.BouncyCastle.Asn1.Ocsp.OcspObjectIdentifiers.PkixOcspNonce] = new(false, nonce),
+        }));
+        var basic = generator.Generate("SHA256WITHECDSA", key, null, DateTime.UtcNow);
+        return new Org.BouncyCastle.Ocsp.OCSPRespGenerator().Generate(Org.BouncyCastle.Ocsp.OCSPRespGenerator.Successful, basic).GetEncoded();
+    }
+
+    [Theory]
+    [InlineData(-2, -1, "stale")]
+    [InlineData(1, 2, "in the future")]
+    public async Task Ocsp_must_not_believe_a_signed_answer_outside_its_validity(int thisDays, int nextDays, string why)
+    {
+        var http = new LoopbackHttp();
+        _disposables.Add(http);
+        http.Handler = request => SignedAnswer(request, DateTime.UtcNow.AddDays(thisDays), DateTime.UtcNow.AddDays(nextDays));
+        var leaf = TestPki.Leaf(Ca, "CN=OUT.OF.TIME");
+
+        var answer = await Check(leaf, Ocsp(http.Url("/ocsp")));
+
+        Assert.Equal(RevocationStatus.Unknown, answer.Status);
+        Assert.Contains(why, answer.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ocsp_must_believe_the_same_signed_answer_when_it_is_current()
+    {
+        var http = new LoopbackHttp();
+        _disposables.Add(http);
+        http.Handler = request => SignedAnswer(request, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1));
+
+        Assert.Equal(RevocationStatus.Good, (await Check(TestPki.Leaf(Ca, "CN=IN.TIME"), Ocsp(http.Url("/ocsp")))).Status);
+    }
+
     [Fact]
     public async Task Transport_must_cut_off_a_running_peer_revoked_after_its_handshake_within_one_recheck()
     {
