@@ -19,7 +19,10 @@ internal static class HandshakeBench
 {
     public static async Task Run(int count)
     {
-        var (root, ca, qm1, qm2) = Pki();
+        var (root, ca, qm1, qm2) = Pki(out var rootKey, out var caKey);
+        using var responder = new BenchOcspResponder((root, rootKey), (ca, caKey));
+        var crls = new[] { Crl(root, rootKey, 1), Crl(ca, caKey, 2) };
+        var warmOcsp = new OcspClient();
         var system = ActorSystem.Create("handshake-bench", "akka.loglevel = WARNING");
         try
         {
@@ -58,15 +61,17 @@ internal static class HandshakeBench
                     }));
             }
 
-            async Task ActorQm()
+            Task ActorQm() => ActorQmWith(RevocationSettings.None);
+
+            async Task ActorQmWith(RevocationSettings revocation)
             {
                 var (i, r) = await Connect();
                 using var _ = i;
                 using var __ = r;
                 var a = supervisor.Ask<object>(reply => new Handshake.StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", credentials1,
-                    new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM2,O=Example")), reply), TimeSpan.FromSeconds(30), CancellationToken.None);
+                    new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM2,O=Example")), reply) { Revocation = revocation }, TimeSpan.FromSeconds(30), CancellationToken.None);
                 var b = supervisor.Ask<object>(reply => new Handshake.StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", credentials2,
-                    new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM1,O=Example")), reply), TimeSpan.FromSeconds(30), CancellationToken.None);
+                    new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM1,O=Example")), reply) { Revocation = revocation }, TimeSpan.FromSeconds(30), CancellationToken.None);
                 foreach (var outcome in await Task.WhenAll(a, b))
                 {
                     if (outcome is not Handshake.HandshakeSucceeded ok)
@@ -84,6 +89,11 @@ internal static class HandshakeBench
             var qmSeq = await Measure("ActorQm full validation + SSLPEER, sequential", count, 1, ActorQm);
             var bareConc = await Measure("bare SslStream mTLS, 8 concurrent", count, 8, Bare);
             var qmConc = await Measure("ActorQm full validation + SSLPEER, 8 concurrent", count, 8, ActorQm);
+            var warm = new RevocationSettings(crls, OcspResponder: responder.Url, Ocsp: warmOcsp);
+            await ActorQmWith(warm);
+            var qmRevocation = await Measure("ActorQm + CRL + OCSP (warm cache), sequential", count, 1, () => ActorQmWith(warm));
+            var qmCold = await Measure("ActorQm + CRL + OCSP (cold, every handshake asks), sequential", count, 1,
+                () => ActorQmWith(warm with { Ocsp = new OcspClient() }));
             Console.WriteLine();
             Console.WriteLine($"| {"handshakes (both ends in this process)",-50} | {"per s",8} | ratio |");
             Console.WriteLine($"|{new string('-', 52)}|{new string('-', 10)}|-------|");
@@ -91,12 +101,21 @@ internal static class HandshakeBench
             Console.WriteLine($"| {"ActorQm full validation + SSLPEER, sequential",-50} | {qmSeq,8:F0} | {qmSeq / bareSeq,5:F2} |");
             Console.WriteLine($"| {"bare SslStream mTLS, 8 concurrent",-50} | {bareConc,8:F0} |  1.00 |");
             Console.WriteLine($"| {"ActorQm full validation + SSLPEER, 8 concurrent",-50} | {qmConc,8:F0} | {qmConc / bareConc,5:F2} |");
+            Console.WriteLine($"| {"ActorQm + CRL + OCSP from cache, sequential",-50} | {qmRevocation,8:F0} | {qmRevocation / bareSeq,5:F2} |");
+            Console.WriteLine($"| {"ActorQm + CRL + cold OCSP, sequential",-50} | {qmCold,8:F0} | {qmCold / bareSeq,5:F2} |");
+            Console.WriteLine();
+            Console.WriteLine($"Added cost of a cold OCSP check (both ends ask for the peer and its CA): {1000.0 / qmCold - 1000.0 / qmRevocation:F2} ms per handshake; responder answered {responder.Requests} requests.");
         }
         finally
         {
             await system.Terminate();
         }
     }
+
+    private static CrlDocument Crl(X509Certificate2 issuer, ECDsa key, long number) =>
+        CrlDocument.Parse(new CertificateRevocationListBuilder().Build(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(key), number,
+            DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256, X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false),
+            DateTimeOffset.UtcNow.AddHours(-1)), issuer.Subject);
 
     private static async Task<double> Measure(string label, int count, int parallel, Func<Task> handshake)
     {
@@ -124,18 +143,21 @@ internal static class HandshakeBench
     }
 
     /// <summary>An ECDSA P-256 PKI minted in memory for the run: root, intermediate, two queue managers.</summary>
-    private static (X509Certificate2 Root, X509Certificate2 Ca, X509Certificate2 Qm1, X509Certificate2 Qm2) Pki()
+    private static (X509Certificate2 Root, X509Certificate2 Ca, X509Certificate2 Qm1, X509Certificate2 Qm2) Pki() => Pki(out _, out _);
+
+    private static (X509Certificate2 Root, X509Certificate2 Ca, X509Certificate2 Qm1, X509Certificate2 Qm2) Pki(out ECDsa rootKey, out ECDsa caKey)
     {
         var now = DateTimeOffset.UtcNow;
-        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var rootRequest = CaRequest("CN=Bench Root", rootKey);
         var root = rootRequest.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = CaRequest("CN=Bench CA", caKey);
         caRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, true, false));
         var ca = caRequest.Create(root, now.AddDays(-1), now.AddYears(1), [2]);
+        var signer = caKey;
         return (X509CertificateLoader.LoadCertificate(root.RawData), X509CertificateLoader.LoadCertificate(ca.RawData),
-            Leaf("CN=QM1,O=Example", ca, caKey, 3), Leaf("CN=QM2,O=Example", ca, caKey, 4));
+            Leaf("CN=QM1,O=Example", ca, signer, 3), Leaf("CN=QM2,O=Example", ca, signer, 4));
 
         static CertificateRequest CaRequest(string subject, ECDsa key)
         {

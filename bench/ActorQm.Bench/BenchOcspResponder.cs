@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Ocsp;
+using Org.BouncyCastle.Ocsp;
+using Org.BouncyCastle.Security;
+
+namespace ActorQm.Bench;
+
+/// <summary>
+/// An OCSP responder for the benchmark on 127.0.0.1: answers "good" for every certificate,
+/// signed by the issuer the request names, with the request's nonce. Real OCSP over HTTP, fast
+/// enough not to dominate the figure it helps measure.
+/// </summary>
+internal sealed class BenchOcspResponder : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly (Org.BouncyCastle.X509.X509Certificate Certificate, Org.BouncyCastle.Crypto.AsymmetricKeyParameter Key)[] _issuers;
+    private int _requests;
+
+    public BenchOcspResponder(params (X509Certificate2 Certificate, ECDsa Key)[] issuers)
+    {
+        var parser = new Org.BouncyCastle.X509.X509CertificateParser();
+        _issuers = issuers.Select(i => (parser.ReadCertificate(i.Certificate.RawData), PrivateKeyFactory.CreateKey(i.Key.ExportPkcs8PrivateKey()))).ToArray();
+        _listener.Start();
+        _ = Serve();
+    }
+
+    public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/ocsp");
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    private async Task Serve()
+    {
+        try
+        {
+            while (true)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                _ = Answer(client);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    private async Task Answer(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                var stream = client.GetStream();
+                var length = 0;
+                for (var line = await ReadLine(stream); line.Length > 0; line = await ReadLine(stream))
+                {
+                    if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+                    {
+                        length = int.Parse(line[15..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+
+                var body = new byte[length];
+                await stream.ReadExactlyAsync(body, _stop.Token);
+                Interlocked.Increment(ref _requests);
+                var response = Sign(new OcspReq(body));
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {response.Length}\r\nConnection: close\r\n\r\n"), _stop.Token);
+                await stream.WriteAsync(response, _stop.Token);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or OcspException)
+            {
+            }
+        }
+    }
+
+    private byte[] Sign(OcspReq request)
+    {
+        var id = request.GetRequestList()[0].GetCertID();
+        var (issuer, key) = _issuers.First(i => id.MatchesIssuer(i.Certificate));
+        var generator = new BasicOcspRespGenerator(new RespID(issuer.SubjectDN));
+        generator.AddResponse(id, CertificateStatus.Good, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1), null);
+        generator.SetResponseExtensions(new Org.BouncyCastle.Asn1.X509.X509Extensions(new Dictionary<DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension>
+        {
+            [OcspObjectIdentifiers.PkixOcspNonce] = new(false, request.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce)),
+        }));
+        return new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, generator.Generate("SHA256WITHECDSA", key, null, DateTime.UtcNow)).GetEncoded();
+    }
+
+    private async Task<string> ReadLine(NetworkStream stream)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one, _stop.Token) == 1 && one[0] != '\n')
+        {
+            line.Append((char)one[0]);
+        }
+
+        return line.ToString().TrimEnd('\r');
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        _stop.Dispose();
+    }
+}
