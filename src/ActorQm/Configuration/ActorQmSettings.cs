@@ -112,7 +112,8 @@ public sealed record TlsSettings(
     TimeSpan HandshakeStepTimeout,
     int MaxConcurrentHandshakes,
     int MaxQueuedHandshakes,
-    TimeSpan ExpiryWarning)
+    TimeSpan ExpiryWarning,
+    IReadOnlyList<Tls.CipherSpec>? AllowedCipherSpecs)
 {
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
@@ -133,7 +134,20 @@ public sealed record TlsSettings(
             config.GetTimeSpan("handshake-step-timeout"),
             config.GetInt("max-concurrent-handshakes"),
             config.GetInt("max-queued-handshakes"),
-            config.GetTimeSpan("expiry-warning"));
+            config.GetTimeSpan("expiry-warning"),
+            ReadAllowedCipherSpecs(qm, config.GetStringList("allowed-cipher-specs")));
+    }
+
+    private static IReadOnlyList<Tls.CipherSpec>? ReadAllowedCipherSpecs(string qm, IList<string> names)
+    {
+        if (names.Count == 0)
+        {
+            return null;
+        }
+
+        return names.Select(n => Tls.CipherSpecs.DefinitionError(n) is { } why || Tls.CipherSpecs.Find(n) is not { } spec
+            ? throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.allowed-cipher-specs: {Tls.CipherSpecs.DefinitionError(n) ?? $"'{n}' is an alias, not a CipherSpec"}.")
+            : spec).ToList();
     }
 }
 

@@ -92,6 +92,12 @@ public static class Handshake
         IActorRef ReplyTo,
         SslProtocols ResponderProtocols = SslProtocols.Tls12 | SslProtocols.Tls13)
     {
+        /// <summary>
+        /// Responder only: the CipherSpecs it enables (qm.ini AllowedCipherSpecs); null: every current one.
+        /// A proposal outside them fails inside the TLS handshake (AMQ9616).
+        /// </summary>
+        public IReadOnlyList<CipherSpec>? ResponderCipherSpecs { get; init; }
+
         /// <summary>Revocation sources and what an undeterminable status does; none by default (spec 6.4 #4).</summary>
         public RevocationSettings Revocation { get; init; } = RevocationSettings.None;
 

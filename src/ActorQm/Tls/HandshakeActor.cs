@@ -180,7 +180,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
                         ServerCertificateContext = chosen.Context ?? queueManagerCertificate,
                         ClientCertificateRequired = true,
                         EnabledSslProtocols = _request.ResponderProtocols,
-                        CipherSuitesPolicy = CipherSpecs.Policy(CipherSpecs.Current.Where(c => _request.ResponderProtocols.HasFlag(c.Protocol))),
+                        CipherSuitesPolicy = CipherSpecs.Policy((_request.ResponderCipherSpecs ?? CipherSpecs.Current).Where(c => _request.ResponderProtocols.HasFlag(c.Protocol))),
                         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                         CertificateChainPolicy = ChainValidator.ChainPolicyFor(_chainPolicy),
                         RemoteCertificateValidationCallback = Capture,

@@ -106,6 +106,26 @@ public sealed class CipherSpecsSpec
         Assert.Equal(expected, await Negotiate(initiator, responder, responderTls13: false));
     }
 
+    [Fact]
+    public async Task CipherSpecs_must_not_connect_an_RSA_certificate_with_an_ECDSA_only_CipherSpec()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new CertificateRequest("CN=QM2", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var self = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var rsaCertificate = X509CertificateLoader.LoadPkcs12(self.Export(X509ContentType.Pkcs12), null);
+        var offered = CipherSpecs.Select(Spec12)!;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => LoopbackTls.HandshakeAsync(
+            new SslServerAuthenticationOptions { ServerCertificate = rsaCertificate, EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13, CipherSuitesPolicy = CipherSpecs.Policy(CipherSpecs.Current) },
+            new SslClientAuthenticationOptions
+            {
+                TargetHost = "QM2",
+                EnabledSslProtocols = offered.Protocols,
+                CipherSuitesPolicy = CipherSpecs.Policy(offered.Offered),
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == rsaCertificate.GetCertHashString(),
+            }));
+    }
+
     private static async Task<char> Negotiate(string initiator, string responder, bool responderTls13)
     {
         var offered = CipherSpecs.Select(initiator)!;

@@ -173,6 +173,31 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Handshake_must_refuse_a_proposal_outside_the_responders_allowed_CipherSpecs_with_AMQ9616()
+    {
+        var (i, r) = await Connect();
+        var supervisor = Supervisor();
+        var responderProbe = CreateTestProbe();
+        supervisor.Tell(new StartHandshake("allowed-in", HandshakeRole.Responder, r, "QM2", Credentials(Qm2), Requires(), responderProbe)
+        {
+            ResponderCipherSpecs = [CipherSpecs.Find("TLS_AES_256_GCM_SHA384")!],
+        });
+        supervisor.Tell(new StartHandshake("allowed-out", HandshakeRole.Initiator, i, "QM2", Credentials(Qm1), Requires("TLS_AES_128_GCM_SHA256"), CreateTestProbe()));
+
+        Failed(await responderProbe.ExpectMsgAsync<object>(TimeSpan.FromSeconds(20)), HandshakeStep.CertificateExchange, "AMQ9616E");
+    }
+
+    [Fact]
+    public async Task Handshake_must_block_a_peer_that_matches_SSLPEER_when_its_SSLPEERMAP_record_says_NOACCESS()
+    {
+        var blocked = new[] { new SslPeerMapRule(DistinguishedNameFilter.Parse("CN=QM1"), null, "NOACCESS", string.Empty, "QM1.*") };
+
+        var (_, responder) = await Handshake(Qm1, Requires(), Qm2, Requires(sslPeer: "CN=QM1,O=Example", maps: blocked));
+
+        Assert.Equal(MqReason.NotAuthorized, Failed(responder, HandshakeStep.PeerFilter, "AMQ9777E").Reason);
+    }
+
+    [Fact]
     public async Task Handshake_must_apply_the_most_specific_SSLPEERMAP_record()
     {
         SslPeerMapRule Rule(string peer, string source, string user, string? issuer = null) =>

@@ -61,6 +61,17 @@ public sealed class RevocationSourcesSpec
     }
 
     [Fact]
+    public void Tls_settings_must_read_allowed_CipherSpecs_and_refuse_deprecated_ones()
+    {
+        var allowed = ActorQmSettings.Create(ConfigurationFactory.ParseString("actorqm.queue-managers.QM1.tls.allowed-cipher-specs = [TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_256_GCM_SHA384]"));
+        var weak = ConfigurationFactory.ParseString("actorqm.queue-managers.QM1.tls.allowed-cipher-specs = [RC4_MD5_US]");
+
+        Assert.Equal(["TLS_AES_256_GCM_SHA384", "ECDHE_ECDSA_AES_256_GCM_SHA384"], allowed.QueueManagers[0].Tls.AllowedCipherSpecs!.Select(c => c.Name));
+        Assert.Null(_tls.AllowedCipherSpecs);
+        Assert.Contains("deprecated", Assert.Throws<ConfigurationException>(() => ActorQmSettings.Create(weak)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Tls_settings_must_refuse_an_unknown_OCSP_authentication_value()
     {
         var config = ConfigurationFactory.ParseString("actorqm.queue-managers.QM1.tls.ocsp-authentication = maybe");
