@@ -68,6 +68,20 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
         Receive<CommitGet>(HandleCommit);
         Receive<BackoutGet>(HandleBackout);
         Receive<WaitExpired>(HandleWaitExpired);
+        Receive<Terminated>(t =>
+        {
+            for (var node = _waiters.First; node is not null;)
+            {
+                var next = node.Next;
+                if (node.Value.ReplyTo.Equals(t.ActorRef))
+                {
+                    Timers.Cancel(node.Value.Id);
+                    _waiters.Remove(node);
+                }
+
+                node = next;
+            }
+        });
         Receive<JournalWriteFailed>(HandleJournalFailure);
         Receive<SweepExpired>(_ => _buckets.SweepExpired(NowMs(), _onExpired));
         Receive<UpdateDefinition>(u => _definition = u.Definition);
@@ -149,6 +163,9 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
         {
             var waiter = new Waiter(++_nextWaiterId, Sender, options);
             _waiters.AddLast(waiter);
+            // A requester that dies while it waits (an Ask that gave up, a closed connection) must not
+            // be handed a message: it would be taken off the queue and lost.
+            Context.Watch(Sender);
             if (options.Wait != Timeout.InfiniteTimeSpan)
             {
                 Timers.StartSingleTimer(waiter.Id, new WaitExpired(waiter.Id), options.Wait);

@@ -94,6 +94,25 @@ public sealed class LocalQueueActorSpec(ITestOutputHelper output) : Akka.TestKit
     }
 
     [Fact]
+    public async Task LocalQueue_must_not_hand_a_message_to_a_waiter_that_has_died()
+    {
+        var (q, counters) = Start();
+        var waiter = CreateTestProbe("short-lived");
+        q.Tell(new LocalQueue.Get(new GetOptions { Wait = TimeSpan.FromSeconds(30) }), waiter);
+        var asked = q.Ask<object>(new LocalQueue.Get(new GetOptions { Wait = TimeSpan.FromSeconds(30) }), TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<Exception>(() => asked);
+        await waiter.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        Watch(waiter);
+        Sys.Stop(waiter);
+        await ExpectTerminatedAsync(waiter);
+
+        await Put(q, Text("kept"));
+
+        await AwaitAssertAsync(() => Assert.Equal(1, counters.Depth), TimeSpan.FromSeconds(3));
+        Assert.Equal("kept", Text((await Get(q)).Message));
+    }
+
+    [Fact]
     public async Task LocalQueue_must_end_a_wait_with_2033_after_the_wait_interval()
     {
         var (q, _) = Start();
