@@ -27,7 +27,9 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
     private readonly Action<StoredMessage> _onExpired;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private LocalQueueDefinition _definition;
-    private int _pendingPersists;
+    // Messages put but not yet visible, in put order: persistent ones wait for their sync, and a
+    // non-persistent one put after them waits too, so getters see FIFO within a priority.
+    private readonly LinkedList<(StoredMessage Message, bool Ready)> _notYetVisible = new();
     private long _nextToken;
     private long _nextWaiterId;
     private long _localSeq;
@@ -59,8 +61,7 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
         Receive<Put>(HandlePut);
         Receive<Persisted>(p =>
         {
-            _pendingPersists--;
-            Offer(p.Message);
+            MarkReady(p.Message);
             p.ReplyTo.Tell(new MessagePut(p.Message.Message.Descriptor));
         });
         Receive<Get>(HandleGet);
@@ -109,7 +110,7 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (_buckets.Count + _pendingPersists >= _definition.MaxDepth)
+        if (_buckets.Count + _notYetVisible.Count >= _definition.MaxDepth)
         {
             Sender.Tell(new PutRejected(MqReason.QFull, $"Queue {_definition.Name} is at MAXDEPTH({_definition.MaxDepth})."));
             return;
@@ -135,14 +136,52 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
             }
 
             var stored = new StoredMessage(_journal.NextSeq(), message, expiresAt);
-            _pendingPersists++;
+            _notYetVisible.AddLast((stored, false));
             _journal.Enqueue(JournalOp.Insert(_definition.Name, stored, Self, new Persisted(stored, Sender)));
             return;
         }
 
         var transient = new StoredMessage(_journal?.NextSeq() ?? ++_localSeq, message, expiresAt);
-        Offer(transient);
+        if (_notYetVisible.Count == 0)
+        {
+            Offer(transient);
+        }
+        else
+        {
+            _notYetVisible.AddLast((transient, true));
+            Publish();
+        }
+
         Sender.Tell(new MessagePut(message.Descriptor));
+    }
+
+    /// <summary>A persistent put is durable (or has failed): release every message ahead of the first still syncing.</summary>
+    private void MarkReady(StoredMessage message, bool failed = false)
+    {
+        for (var node = _notYetVisible.First; node is not null; node = node.Next)
+        {
+            if (ReferenceEquals(node.Value.Message, message))
+            {
+                if (failed)
+                {
+                    _notYetVisible.Remove(node);
+                }
+                else
+                {
+                    node.Value = (message, true);
+                }
+
+                break;
+            }
+        }
+
+        while (_notYetVisible.First is { Value.Ready: true } head)
+        {
+            _notYetVisible.RemoveFirst();
+            Offer(head.Value.Message);
+        }
+
+        Publish();
     }
 
     private void HandleGet(Get get)
@@ -303,7 +342,7 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
         switch (failure.Ack)
         {
             case Persisted p:
-                _pendingPersists--;
+                MarkReady(p.Message, failed: true);
                 p.ReplyTo.Tell(new PutRejected(MqReason.ResourceProblem, "The message could not be made durable: " + failure.Reason));
                 break;
             case Deleted { Reply: MessageGot or GetCommitted } d:
@@ -369,7 +408,7 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
         return m.Message with { Descriptor = m.Message.Descriptor with { Expiry = (int)Math.Min(left, int.MaxValue) } };
     }
 
-    private void Publish() => _counters.Set(_buckets.Count + _pendingPersists, _uncommitted.Count);
+    private void Publish() => _counters.Set(_buckets.Count + _notYetVisible.Count, _uncommitted.Count);
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

@@ -286,6 +286,23 @@ public sealed class LocalQueueActorSpec(ITestOutputHelper output) : Akka.TestKit
     }
 
     [Fact]
+    public async Task LocalQueue_must_keep_put_order_when_a_non_persistent_put_follows_a_persistent_one_still_syncing()
+    {
+        var (q, _) = Start(journal: true);
+        var earlier = CreateTestProbe("earlier-getter");
+        var later = CreateTestProbe("later-getter");
+
+        // The gets arrive while the persistent put is still being synced: the earlier get must take the earlier message.
+        q.Tell(new LocalQueue.Put(Text("first", Persistence.Persistent, priority: 0)), TestActor);
+        q.Tell(new LocalQueue.Put(Text("second", Persistence.NotPersistent, priority: 0)), TestActor);
+        q.Tell(new LocalQueue.Get(new GetOptions { Wait = TimeSpan.FromSeconds(5) }), earlier);
+        q.Tell(new LocalQueue.Get(new GetOptions { Wait = TimeSpan.FromSeconds(5) }), later);
+
+        Assert.Equal("first", Text((await earlier.ExpectMsgAsync<LocalQueue.MessageGot>()).Message));
+        Assert.Equal("second", Text((await later.ExpectMsgAsync<LocalQueue.MessageGot>()).Message));
+    }
+
+    [Fact]
     public async Task LocalQueue_must_start_with_recovered_messages_in_order_and_drop_expired_ones()
     {
         var recovered = new List<StoredMessage>
