@@ -31,6 +31,7 @@ internal sealed class MessageJournal : IDisposable
     private SqliteCommand _purge = null!;
     private SqliteCommand _saveObject = null!;
     private SqliteCommand _deleteObject = null!;
+    private SqliteCommand[] _statements = [];
 
     private MessageJournal(string qmgr, StoreSettings settings, FileStream lockFile, SqliteConnection connection)
     {
@@ -218,7 +219,7 @@ internal sealed class MessageJournal : IDisposable
         try
         {
             using var tx = _connection.BeginTransaction();
-            foreach (var cmd in new[] { _insert, _delete, _backout, _purge, _saveObject, _deleteObject })
+            foreach (var cmd in _statements)
             {
                 cmd.Transaction = tx;
             }
@@ -323,6 +324,7 @@ internal sealed class MessageJournal : IDisposable
         _purge = Prepare("DELETE FROM messages WHERE qmgr = $q AND queue = $1", 1);
         _saveObject = Prepare("INSERT INTO objects(qmgr, type, name, definition) VALUES ($q, $1, $2, $3) ON CONFLICT(qmgr, type, name) DO UPDATE SET definition = excluded.definition", 3);
         _deleteObject = Prepare("DELETE FROM objects WHERE qmgr = $q AND type = $1 AND name = $2", 2);
+        _statements = [_insert, _delete, _backout, _purge, _saveObject, _deleteObject];
     }
 
     private SqliteCommand Prepare(string sql, int parameters)
@@ -368,7 +370,7 @@ internal sealed class MessageJournal : IDisposable
         }
 
         _writer.Join();
-        foreach (var cmd in new[] { _insert, _delete, _backout, _purge, _saveObject, _deleteObject })
+        foreach (var cmd in _statements)
         {
             cmd.Dispose();
         }

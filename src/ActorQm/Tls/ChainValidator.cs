@@ -143,7 +143,7 @@ public static class ChainValidator
         }
 
         // Self-issued intermediates (key rollover) do not count towards the depth (RFC 5280 6.1.4).
-        var intermediates = elements.Skip(1).SkipLast(1).Count(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData) is false);
+        var intermediates = elements.Skip(1).SkipLast(1).Count(c => !c.IsSelfIssued());
         if (intermediates > policy.MaxDepth)
         {
             return ChainValidationResult.Invalid(ValidationStep.Depth, $"{intermediates} intermediate certificates exceed the maximum depth {policy.MaxDepth}", peer, elements);

@@ -21,11 +21,11 @@ public static class ChannelSecurity
         var selection = CipherSpecs.Select(cipher, allowTls13)
             ?? throw new InvalidOperationException($"AMQ9635E: channel {channel.Name} did not specify a CipherSpec that can be used ({cipher}{(allowTls13 ? string.Empty : " with TLS 1.3 disabled")}).");
         var sslPeer = channel.Text("SSLPEER");
-        var channelType = channel.Text("CHLTYPE");
         return new PeerRequirements(
             selection,
             sslPeer.Length == 0 ? null : DistinguishedNameFilter.Parse(sslPeer),
-            ClientAuthRequired: !channel.Attributes.ContainsKey("SSLCAUTH") || channel.Text("SSLCAUTH") == "REQUIRED" || channelType is "SDR" or "CLUSSDR" or "CLNTCONN",
+            // Only responding channel types have SSLCAUTH; for the others the question does not arise.
+            ClientAuthRequired: channel.Text("SSLCAUTH") != "OPTIONAL",
             PeerMaps: PeerMapsFor(catalog, channel.Name));
     }
 

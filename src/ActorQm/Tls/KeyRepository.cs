@@ -27,8 +27,8 @@ public sealed class KeyRepository
     {
         Path = path;
         _personal = personal;
-        TrustAnchors = trusted.Where(IsSelfSigned).ToList();
-        Intermediates = trusted.Where(c => !IsSelfSigned(c)).ToList();
+        TrustAnchors = trusted.Where(c => c.IsSelfIssued()).ToList();
+        Intermediates = trusted.Where(c => !c.IsSelfIssued()).ToList();
     }
 
     public string Path { get; }
@@ -128,9 +128,9 @@ public sealed class KeyRepository
     {
         var chain = new List<X509Certificate2>();
         var current = leaf;
-        while (!IsSelfSigned(current) && chain.Count < 8)
+        while (!current.IsSelfIssued() && chain.Count < 8)
         {
-            var issuer = Intermediates.FirstOrDefault(c => c.SubjectName.RawData.AsSpan().SequenceEqual(current.IssuerName.RawData));
+            var issuer = Intermediates.FirstOrDefault(c => c.IsNamedIssuerOf(current));
             if (issuer is null)
             {
                 break;
@@ -194,6 +194,4 @@ public sealed class KeyRepository
             throw new KeyRepositoryException("AMQ9666E", $"personal certificate {file} or its key could not be read: {e.Message}");
         }
     }
-
-    private static bool IsSelfSigned(X509Certificate2 c) => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData);
 }

@@ -1,18 +1,18 @@
 using ActorQm.Messages;
-using ActorQm.Mqsc;
 using ActorQm.Objects;
 using ActorQm.QueueManagers;
+using ActorQm.Tests.Support;
 
 namespace ActorQm.Tests.QueueManagers;
 
 public sealed class NameResolverSpec
 {
-    private readonly ObjectCatalog _catalog = new("QM1");
+    private readonly ObjectCatalog _catalog = Objects();
 
-    public NameResolverSpec()
+    private static ObjectCatalog Objects()
     {
-        var executor = new MqscExecutor(_catalog, new Dictionary<string, object>(), _ => null);
-        foreach (var cmd in MqscParser.ParseScript("""
+        var objects = new TestCatalog();
+        objects.Define("""
             DEFINE QLOCAL(LOCAL.Q) DEFPSIST(NO)
             DEFINE QALIAS(ALIAS.Q) TARGET(LOCAL.Q) DEFPSIST(YES)
             DEFINE QALIAS(ALIAS.REMOTE) TARGET(REMOTE.Q)
@@ -28,15 +28,8 @@ public sealed class NameResolverSpec
             DEFINE QREMOTE(YOURQM) RNAME(' ') RQMNAME(QM2)
             DEFINE QREMOTE(BACKHOME) RNAME(' ') RQMNAME(QM1)
             DEFINE QREMOTE(VIA.SPECIAL) RNAME(' ') RQMNAME(QM9) XMITQ(XQ.SPECIAL)
-            """))
-        {
-            var outcome = executor.Execute(cmd);
-            Assert.True(outcome.Succeeded, string.Join('\n', outcome.Lines));
-            foreach (var change in outcome.Changes)
-            {
-                _catalog.Apply(change);
-            }
-        }
+            """);
+        return objects.Catalog;
     }
 
     private Resolution Resolve(string queue, string? qmgr = null)

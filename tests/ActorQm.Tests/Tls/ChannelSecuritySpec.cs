@@ -1,38 +1,24 @@
 using ActorQm.Mqsc;
 using ActorQm.Objects;
+using ActorQm.Tests.Support;
 using ActorQm.Tls;
 
 namespace ActorQm.Tests.Tls;
 
 public sealed class ChannelSecuritySpec
 {
-    private readonly ObjectCatalog _catalog = new("QM1");
-    private readonly MqscExecutor _executor;
+    private readonly TestCatalog _objects = new();
 
-    public ChannelSecuritySpec() => _executor = new MqscExecutor(_catalog, new Dictionary<string, object>(), _ => null);
+    private ObjectCatalog Catalog => _objects.Catalog;
 
-    private MqscOutcome Run(string script)
-    {
-        MqscOutcome last = null!;
-        foreach (var cmd in MqscParser.ParseScript(script))
-        {
-            last = _executor.Execute(cmd);
-            Assert.True(last.Succeeded, string.Join('\n', last.Lines));
-            foreach (var change in last.Changes)
-            {
-                _catalog.Apply(change);
-            }
-        }
-
-        return last;
-    }
+    private MqscOutcome Run(string script) => _objects.Define(script);
 
     [Fact]
     public void ChannelSecurity_must_ignore_SSLPEER_on_a_channel_without_SSLCIPH()
     {
         Run("DEFINE CHANNEL(PLAIN) CHLTYPE(RCVR) SSLPEER('CN=QM1')");
 
-        Assert.Null(ChannelSecurity.RequirementsFor(_catalog, _catalog.Find("CHANNEL", "PLAIN")!));
+        Assert.Null(ChannelSecurity.RequirementsFor(Catalog, Catalog.Find("CHANNEL", "PLAIN")!));
     }
 
     [Fact]
@@ -40,7 +26,7 @@ public sealed class ChannelSecuritySpec
     {
         Run("DEFINE CHANNEL(QM1.TO.QM2) CHLTYPE(RCVR) SSLCIPH(ANY_TLS12) SSLPEER('CN=QM1,O=Example') SSLCAUTH(OPTIONAL)");
 
-        var needs = ChannelSecurity.RequirementsFor(_catalog, _catalog.Find("CHANNEL", "QM1.TO.QM2")!)!;
+        var needs = ChannelSecurity.RequirementsFor(Catalog, Catalog.Find("CHANNEL", "QM1.TO.QM2")!)!;
 
         Assert.Equal(System.Security.Authentication.SslProtocols.Tls12, needs.Cipher.Protocols);
         Assert.Equal("CN=QM1,O=Example", needs.SslPeer!.Text);
@@ -52,7 +38,7 @@ public sealed class ChannelSecuritySpec
     {
         Run("DEFINE CHANNEL(C) CHLTYPE(SDR) SSLCIPH(ANY_TLS13) CONNAME('h(1414)') XMITQ(X)");
 
-        var e = Assert.Throws<InvalidOperationException>(() => ChannelSecurity.RequirementsFor(_catalog, _catalog.Find("CHANNEL", "C")!, allowTls13: false));
+        var e = Assert.Throws<InvalidOperationException>(() => ChannelSecurity.RequirementsFor(Catalog, Catalog.Find("CHANNEL", "C")!, allowTls13: false));
         Assert.StartsWith("AMQ9635E", e.Message, StringComparison.Ordinal);
     }
 
@@ -76,12 +62,12 @@ public sealed class ChannelSecuritySpec
             SET CHLAUTH('APP.SVR*') TYPE(SSLPEERMAP) SSLPEER('CN=app*') USERSRC(MAP) MCAUSER('svr')
             """);
 
-        var rules = ChannelSecurity.PeerMapsFor(_catalog, "APP.SVRCONN");
+        var rules = ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN");
 
         Assert.Equal("svr", Assert.Single(rules).McaUser);
-        Assert.Equal("NOACCESS", Assert.Single(ChannelSecurity.PeerMapsFor(_catalog, "OTHER")).UserSource);
+        Assert.Equal("NOACCESS", Assert.Single(ChannelSecurity.PeerMapsFor(Catalog, "OTHER")).UserSource);
         Run("ALTER QMGR CHLAUTH(DISABLED)");
-        Assert.Empty(ChannelSecurity.PeerMapsFor(_catalog, "APP.SVRCONN"));
+        Assert.Empty(ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN"));
     }
 
     [Fact]
@@ -104,7 +90,7 @@ public sealed class ChannelSecuritySpec
         Assert.StartsWith("AMQ9783I", nobody.Lines[0], StringComparison.Ordinal);
 
         var subject = PeerName.Parse("CN=app1,O=Example");
-        var chosen = SslPeerMapRule.Select(ChannelSecurity.PeerMapsFor(_catalog, "APP.SVRCONN"), subject, PeerName.Parse("CN=Example CA"));
+        var chosen = SslPeerMapRule.Select(ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN"), subject, PeerName.Parse("CN=Example CA"));
         Assert.Equal("userB", chosen!.McaUser);
     }
 }

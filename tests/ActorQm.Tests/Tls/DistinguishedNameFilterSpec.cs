@@ -19,7 +19,8 @@ public sealed class DistinguishedNameFilterSpec
             request.Create(self.SubjectName, X509SignatureGenerator.CreateForECDsa(key), now.AddDays(-1), now.AddDays(1), serial).RawData);
     }
 
-    private static readonly X509Certificate2 Qm1 = Certificate(b =>
+    /// <summary>CN=qm1,OU=IBM,OU=WEBSPHERE,O="IBM, Inc",ST=MA,C=GB as rendered.</summary>
+    private static void Qm1Subject(X500DistinguishedNameBuilder b)
     {
         b.AddCommonName("qm1");
         b.AddOrganizationalUnitName("IBM");
@@ -27,7 +28,9 @@ public sealed class DistinguishedNameFilterSpec
         b.AddOrganizationName("IBM, Inc");
         b.AddStateOrProvinceName("MA");
         b.AddCountryOrRegion("GB");
-    }, serial: [0x78, 0x40, 0x26, 0x54]);
+    }
+
+    private static readonly X509Certificate2 Qm1 = Certificate(Qm1Subject, serial: [0x78, 0x40, 0x26, 0x54]);
 
     private static bool Match(string filter, X509Certificate2? cert = null) =>
         DistinguishedNameFilter.Parse(filter).Matches(PeerName.Subject(cert ?? Qm1));
@@ -130,15 +133,7 @@ public sealed class DistinguishedNameFilterSpec
     [Fact]
     public void Filter_must_pin_one_certificate_by_serial_number()
     {
-        var reissued = Certificate(b =>
-        {
-            b.AddCommonName("qm1");
-            b.AddOrganizationalUnitName("IBM");
-            b.AddOrganizationalUnitName("WEBSPHERE");
-            b.AddOrganizationName("IBM, Inc");
-            b.AddStateOrProvinceName("MA");
-            b.AddCountryOrRegion("GB");
-        }, serial: [0x01, 0x02]);
+        var reissued = Certificate(Qm1Subject, serial: [0x01, 0x02]);
 
         Assert.True(Match("SERIALNUMBER=78:40:26:54,CN=QM1"));
         Assert.False(Match("SERIALNUMBER=78:40:26:54,CN=QM1", reissued));

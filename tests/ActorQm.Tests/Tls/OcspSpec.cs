@@ -130,17 +130,9 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         var responder = Responder();
         var revoked = TestPki.Leaf(Ca, "CN=OCSP.REVOKED.PEER");
         responder.Revoked(revoked.Certificate);
-        var (i, r) = await LoopbackTls.ConnectAsync();
-        _disposables.Add(i);
-        _disposables.Add(r);
-        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
-        var inbound = CreateTestProbe();
-        var needs = new PeerRequirements(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!);
         var settings = Ocsp(responder.Url, CrlDocument.Parse(TestPki.Crl(TestPki.Shared.Root, []), "root CRL"));
-        supervisor.Tell(new StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), needs, inbound) { Revocation = settings });
-        supervisor.Tell(new StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", TestPki.Shared.Credentials(revoked.WithKey()), needs, CreateTestProbe()));
 
-        var failed = await inbound.ExpectMsgAsync<HandshakeFailed>(TimeSpan.FromSeconds(20));
+        var failed = Assert.IsType<HandshakeFailed>(await this.RespondToAsync(TestPki.Shared.Credentials(revoked.WithKey()), settings, _disposables));
 
         Assert.Equal((HandshakeStep.Revocation, "AMQ9633E", MqReason.SslCertificateRevoked), (failed.Step, failed.AmqCode, failed.Reason));
     }

@@ -50,15 +50,9 @@ public sealed class QueueManagerTlsSpec(ITestOutputHelper output) : Akka.TestKit
         var path = KeyRepositoryWith(("ibmwebspheremqqm1", "CN=QM1"), ("chl1", "CN=QM1.CHL1"));
         var (qm, _) = await Start($"ALTER QMGR SSLKEYR('{path}')");
         var tls = await Tls(qm);
-        var catalog = new ActorQm.Objects.ObjectCatalog("QM1");
-        var executor = new ActorQm.Mqsc.MqscExecutor(catalog, new Dictionary<string, object>(), _ => null);
-        foreach (var cmd in ActorQm.Mqsc.MqscParser.ParseScript("DEFINE CHANNEL(CHL1) CHLTYPE(RCVR) CERTLABL('chl1')\nDEFINE CHANNEL(CHL2) CHLTYPE(RCVR)"))
-        {
-            foreach (var change in executor.Execute(cmd).Changes)
-            {
-                catalog.Apply(change);
-            }
-        }
+        var objects = new TestCatalog();
+        objects.Define("DEFINE CHANNEL(CHL1) CHLTYPE(RCVR) CERTLABL('chl1')\nDEFINE CHANNEL(CHL2) CHLTYPE(RCVR)");
+        var catalog = objects.Catalog;
 
         Assert.Empty(tls.Problems);
         Assert.Equal("CN=QM1.CHL1", tls.CredentialsFor(catalog, catalog.Find("CHANNEL", "CHL1")).Certificate!.Subject);

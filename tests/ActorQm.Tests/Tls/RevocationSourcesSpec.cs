@@ -1,6 +1,7 @@
 using ActorQm.Configuration;
 using ActorQm.Mqsc;
 using ActorQm.Objects;
+using ActorQm.Tests.Support;
 using ActorQm.Tls;
 using Akka.Configuration;
 
@@ -8,22 +9,12 @@ namespace ActorQm.Tests.Tls;
 
 public sealed class RevocationSourcesSpec
 {
-    private readonly ObjectCatalog _catalog = new("QM1");
-    private readonly MqscExecutor _executor;
+    private readonly TestCatalog _objects = new();
     private readonly TlsSettings _tls = ActorQmSettings.ForQueueManager("QM1").Tls;
 
-    public RevocationSourcesSpec() => _executor = new MqscExecutor(_catalog, new Dictionary<string, object>(), _ => null);
+    private ObjectCatalog Catalog => _objects.Catalog;
 
-    private MqscOutcome Run(string command)
-    {
-        var outcome = _executor.Execute(MqscParser.ParseCommand(command));
-        foreach (var change in outcome.Changes)
-        {
-            _catalog.Apply(change);
-        }
-
-        return outcome;
-    }
+    private MqscOutcome Run(string command) => _objects.Run(command);
 
     [Fact]
     public void Sources_must_follow_SSLCRLNL_to_the_OCSP_AUTHINFO_and_take_the_rest_from_HOCON()
@@ -33,7 +24,7 @@ public sealed class RevocationSourcesSpec
         Run("DEFINE NAMELIST(REVOC.NL) NAMES(OCSP.1, LDAP.CRL)");
         Run("ALTER QMGR SSLCRLNL(REVOC.NL)");
 
-        var built = RevocationSources.FromCatalog(_catalog, _tls, new OcspClient(), new CrlCache());
+        var built = RevocationSources.FromCatalog(Catalog, _tls, new OcspClient(), new CrlCache());
 
         Assert.Equal(new Uri("http://ocsp.example:8080/"), built.Settings.OcspResponder);
         Assert.True(built.Settings.OcspCheckExtensions);
@@ -56,7 +47,7 @@ public sealed class RevocationSourcesSpec
         Run("ALTER NAMELIST(ONE) NAMES(OCSP.1, OCSP.2)");
 
         Assert.Contains("more than one AUTHINFO of AUTHTYPE(OCSP)", refused.Lines[0], StringComparison.Ordinal);
-        var e = Assert.Throws<InvalidOperationException>(() => RevocationSources.FromCatalog(_catalog, _tls, new OcspClient(), new CrlCache()));
+        var e = Assert.Throws<InvalidOperationException>(() => RevocationSources.FromCatalog(Catalog, _tls, new OcspClient(), new CrlCache()));
         Assert.Contains("more than one", e.Message, StringComparison.Ordinal);
     }
 

@@ -16,25 +16,14 @@ public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
 {
     private static readonly TestPki.Issued Root = TestPki.Shared.Root;
     private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
-    private static readonly PeerRequirements Needs = new(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!);
     private readonly List<IDisposable> _disposables = new();
 
     private static CrlDocument Crl(TestPki.Issued issuer, IEnumerable<X509Certificate2> revoked, DateTimeOffset? nextUpdate = null) =>
         CrlDocument.Parse(TestPki.Crl(issuer, revoked, nextUpdate), "test CRL");
 
     /// <summary>QM2 (responder) checks the initiator's certificate with <paramref name="revocation"/>.</summary>
-    private async Task<object> Accept(TestPki.Issued initiator, RevocationSettings revocation)
-    {
-        var (i, r) = await LoopbackTls.ConnectAsync();
-        _disposables.Add(i);
-        _disposables.Add(r);
-        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(StepTimeout: TimeSpan.FromSeconds(10))));
-        var inbound = CreateTestProbe();
-        var outbound = CreateTestProbe();
-        supervisor.Tell(new StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), Needs, inbound) { Revocation = revocation });
-        supervisor.Tell(new StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", TestPki.Shared.Credentials(initiator.WithKey()), Needs, outbound));
-        return await inbound.ExpectMsgAsync<object>(TimeSpan.FromSeconds(20));
-    }
+    private Task<object> Accept(TestPki.Issued initiator, RevocationSettings revocation) =>
+        this.RespondToAsync(TestPki.Shared.Credentials(initiator.WithKey()), revocation, _disposables);
 
     private static HandshakeFailed Refused(object outcome, string code)
     {
@@ -60,16 +49,9 @@ public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     {
         var revokedCa = TestPki.Intermediate(Root, "Revoked CA");
         var leaf = TestPki.Leaf(revokedCa, "CN=UNDER.REVOKED.CA");
-        var (i, r) = await LoopbackTls.ConnectAsync();
-        _disposables.Add(i);
-        _disposables.Add(r);
-        var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
-        var inbound = CreateTestProbe();
         var settings = new RevocationSettings([Crl(Root, [revokedCa.Certificate]), Crl(revokedCa, [])]);
-        supervisor.Tell(new StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), Needs, inbound) { Revocation = settings });
-        supervisor.Tell(new StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", new TlsCredentials(leaf.WithKey(), [revokedCa.Certificate], [Root.Certificate], []), Needs, CreateTestProbe()));
 
-        var failed = Refused(await inbound.ExpectMsgAsync<object>(TimeSpan.FromSeconds(20)), "AMQ9633E");
+        var failed = Refused(await this.RespondToAsync(new TlsCredentials(leaf.WithKey(), [revokedCa.Certificate], [Root.Certificate], []), settings, _disposables), "AMQ9633E");
         Assert.Contains("intermediate is revoked", failed.Detail, StringComparison.Ordinal);
     }
 

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using ActorQm.Mqsc;
-using ActorQm.Objects;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
 using Akka.Actor;
@@ -66,12 +64,9 @@ public sealed class TlsListenerSpec(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public async Task Listener_must_close_a_blocked_address_before_any_TLS_byte()
     {
-        var catalog = new ObjectCatalog("QM2");
-        var executor = new MqscExecutor(catalog, new Dictionary<string, object>(), _ => null);
-        foreach (var change in executor.Execute(MqscParser.ParseCommand("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.9.*','127.0.0.*')")).Changes)
-        {
-            catalog.Apply(change);
-        }
+        var objects = new TestCatalog("QM2");
+        objects.Define("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.9.*','127.0.0.*')");
+        var catalog = objects.Catalog;
 
         var blocked = CreateTestProbe("blocked");
         Sys.EventStream.Subscribe(blocked, typeof(TlsListener.ConnectionBlocked));
