@@ -113,7 +113,8 @@ public sealed record TlsSettings(
     int MaxConcurrentHandshakes,
     int MaxQueuedHandshakes,
     TimeSpan ExpiryWarning,
-    IReadOnlyList<Tls.CipherSpec>? AllowedCipherSpecs)
+    IReadOnlyList<Tls.CipherSpec>? AllowedCipherSpecs,
+    TimeSpan? RevocationRecheck = null)
 {
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
@@ -135,7 +136,8 @@ public sealed record TlsSettings(
             config.GetInt("max-concurrent-handshakes"),
             config.GetInt("max-queued-handshakes"),
             config.GetTimeSpan("expiry-warning"),
-            ReadAllowedCipherSpecs(qm, config.GetStringList("allowed-cipher-specs")));
+            ReadAllowedCipherSpecs(qm, config.GetStringList("allowed-cipher-specs")),
+            config.GetString("revocation-recheck-interval") is "off" or "" ? null : config.GetTimeSpan("revocation-recheck-interval"));
     }
 
     private static IReadOnlyList<Tls.CipherSpec>? ReadAllowedCipherSpecs(string qm, IList<string> names)

@@ -88,6 +88,29 @@ internal static class MqscDisplay
             : new MqscOutcome(true, lines, []);
     }
 
+    /// <summary>DISPLAY CHSTATUS(name or generic): the live status of channel instances, TLS fields included.</summary>
+    public static MqscOutcome ChannelStatus(MqscCommand cmd, IReadOnlyList<Channels.ChannelStatus> all)
+    {
+        var pattern = cmd.ObjectName?.Text ?? "*";
+        var lines = new List<string>();
+        foreach (var s in all.Where(s => Matches(pattern, s.Name)))
+        {
+            lines.Add("AMQ8417I: Display Channel Status details.");
+            lines.AddRange(Columns([
+                $"CHANNEL({s.Name})", $"CHLTYPE({s.Type})", $"STATUS({s.State.ToString().ToUpperInvariant()})", $"CONNAME({s.ConName})",
+                $"XMITQ({s.XmitQ})", $"RQMNAME({s.RemoteQMgr})", $"CURSEQNO({s.CurrentSeq})", $"LSTSEQNO({s.LastSeq})",
+                $"INDOUBT({(s.InDoubt ? "YES" : "NO")})", $"MSGS({s.Messages})", $"BATCHES({s.Batches})", $"BYTSSENT({s.BytesSent})",
+                $"BYTSRCVD({s.BytesReceived})", $"SSLCIPH({s.SslCipherSpec})", $"SSLPEER('{s.SslPeer}')", $"SSLCERTI('{s.SslCertIssuer}')",
+                $"SSLRKEYS({s.KeyResets})", $"CHSTADA({s.Started:yyyy-MM-dd})", $"CHSTATI({s.Started:HH.mm.ss})",
+                .. s.LastError.Length > 0 ? new[] { $"LASTERR('{s.LastError}')" } : [],
+            ]));
+        }
+
+        return lines.Count == 0
+            ? new MqscOutcome(true, ["AMQ8420I: Channel Status not found."], [])
+            : new MqscOutcome(true, lines, []);
+    }
+
     /// <summary>
     /// DISPLAY CHLAUTH(channel) MATCH(RUNCHECK) SSLPEER(dn) [SSLCERTI(dn)]: the SSLPEERMAP record a
     /// connection with that certificate would meet, chosen by the same code as the handshake.

@@ -19,7 +19,7 @@ public sealed record MqscOutcome(bool Succeeded, IReadOnlyList<string> Lines, IR
 /// Validates and executes MQSC commands against a catalog without touching it: it returns the
 /// changes, which the queue manager applies only when the whole command is valid.
 /// </summary>
-public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus)
+public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null)
 {
     [GeneratedRegex("^[A-Za-z0-9._/%]+$", RegexOptions.CultureInvariant)]
     private static partial Regex NameChars();
@@ -38,6 +38,8 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
                 "SET" when command.ObjectType == "CHLAUTH" => SetChlAuth(command),
                 "CLEAR" when command.ObjectType == "QLOCAL" => Clear(command),
                 "REFRESH" when command.ObjectType == "SECURITY" => RefreshSecurity(command),
+                "START" or "STOP" or "RESET" or "RESOLVE" when command.ObjectType == "CHANNEL" => ChannelAction(command),
+                "START" or "STOP" when command.ObjectType == "LISTENER" => ListenerAction(command),
                 _ => throw Syntax($"{command.Verb} {command.ObjectType} is not a valid command.", command.Position),
             };
         }
@@ -188,6 +190,59 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         return new MqscOutcome(true, ["AMQ8560I: ActorQm security cache refreshed."], [new SslSecurityRefreshed()]);
     }
 
+    private MqscOutcome ChannelAction(MqscCommand cmd)
+    {
+        var name = RequireName(cmd, MqscSchema.Channel);
+        var channel = catalog.Find("CHANNEL", name) ?? throw NotFound(name, cmd);
+        var type = channel.Text("CHLTYPE");
+        var allowed = cmd.Verb switch
+        {
+            "START" => ["SDR", "RCVR"],
+            "STOP" => ["SDR", "RCVR"],
+            "RESET" => new[] { "SDR", "RCVR" },
+            _ => ["SDR"],
+        };
+        if (!allowed.Contains(type))
+        {
+            throw new MqscException("AMQ8033E", $"{cmd.Verb} CHANNEL is not valid for channel {name} of type {type} (ActorQm runs SDR and RCVR channels).", cmd.ObjectName!.Position);
+        }
+
+        var seq = cmd.Find("SEQNUM")?.Values.SingleOrDefault()?.Text;
+        long seqNum = 1;
+        if (cmd.Verb == "RESET" && seq is not null && (!long.TryParse(seq, NumberStyles.None, CultureInfo.InvariantCulture, out seqNum) || seqNum < 1 || seqNum > 999_999_999))
+        {
+            throw Syntax($"SEQNUM({seq}) must be 1 to 999999999.", cmd.Find("SEQNUM")!.Position);
+        }
+
+        var action = cmd.Find("ACTION")?.Values.SingleOrDefault()?.Text;
+        if (cmd.Verb == "RESOLVE" && action is not ("COMMIT" or "BACKOUT"))
+        {
+            throw Syntax("RESOLVE CHANNEL needs ACTION(COMMIT) or ACTION(BACKOUT).", cmd.Find("ACTION")?.Position ?? cmd.Position);
+        }
+
+        var known = cmd.Verb switch { "RESET" => "SEQNUM", "RESOLVE" => "ACTION", "STOP" => "MODE", _ => string.Empty };
+        if (cmd.Keywords.FirstOrDefault(k => k.Name != known) is { } extra)
+        {
+            throw Syntax($"{extra.Name} is not valid on {cmd.Verb} CHANNEL.", extra.Position);
+        }
+
+        var text = cmd.Verb switch
+        {
+            "START" => "AMQ8018I: Start ActorQm channel accepted.",
+            "STOP" => "AMQ8019I: Stop ActorQm channel accepted.",
+            "RESET" => "AMQ8023I: ActorQm channel reset accepted.",
+            _ => "AMQ8024I: ActorQm channel resolve accepted.",
+        };
+        return Done(text, new ChannelActionRequested(cmd.Verb, channel, seqNum, action == "COMMIT"));
+    }
+
+    private MqscOutcome ListenerAction(MqscCommand cmd)
+    {
+        var name = RequireName(cmd, MqscSchema.Listener);
+        var listener = catalog.Find("LISTENER", name) ?? throw NotFound(name, cmd);
+        return Done(cmd.Verb == "START" ? "AMQ8021I: Request to start ActorQm listener accepted." : "AMQ8706I: Request to stop ActorQm listener accepted.", new ListenerActionRequested(cmd.Verb, listener));
+    }
+
     private MqscOutcome SetChlAuth(MqscCommand cmd)
     {
         var schema = MqscSchema.ChlAuth;
@@ -273,7 +328,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         cmd.ObjectType switch
         {
             "QSTATUS" => MqscDisplay.QueueStatus(catalog, cmd, queueStatus),
-            "CHSTATUS" => new MqscOutcome(true, ["AMQ8420I: Channel Status not found."], []),
+            "CHSTATUS" => MqscDisplay.ChannelStatus(cmd, channelStatus?.Invoke() ?? []),
             _ => MqscDisplay.Objects(catalog, cmd),
         };
 

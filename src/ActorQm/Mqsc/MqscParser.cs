@@ -13,7 +13,8 @@ public static class MqscParser
     {
         ["DEF"] = "DEFINE", ["DIS"] = "DISPLAY", ["DELETE"] = "DELETE", ["DEFINE"] = "DEFINE",
         ["DISPLAY"] = "DISPLAY", ["ALTER"] = "ALTER", ["SET"] = "SET", ["CLEAR"] = "CLEAR",
-        ["REFRESH"] = "REFRESH",
+        ["REFRESH"] = "REFRESH", ["START"] = "START", ["STOP"] = "STOP", ["RESET"] = "RESET",
+        ["RESOLVE"] = "RESOLVE",
     };
 
     private static readonly Dictionary<string, string> TypeSynonyms = new(StringComparer.Ordinal)

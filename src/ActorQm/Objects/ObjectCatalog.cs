@@ -16,6 +16,12 @@ public sealed record QueueCleared(string Name) : CatalogChange;
 /// <summary>REFRESH SECURITY TYPE(SSL): reload the key repository and revocation sources, empty the caches.</summary>
 public sealed record SslSecurityRefreshed : CatalogChange;
 
+/// <summary>START, STOP, RESET or RESOLVE CHANNEL: a runtime action for the channel initiator; the catalog does not change.</summary>
+public sealed record ChannelActionRequested(string Verb, MqObject Channel, long SeqNum = 1, bool Commit = false) : CatalogChange;
+
+/// <summary>START or STOP LISTENER.</summary>
+public sealed record ListenerActionRequested(string Verb, MqObject Listener) : CatalogChange;
+
 /// <summary>
 /// Every object a queue manager owns, by namespace and name. Only the queue manager actor touches
 /// it, and only through <see cref="Apply"/>, so a command that fails validation changes nothing.

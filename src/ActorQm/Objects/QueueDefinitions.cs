@@ -15,7 +15,9 @@ public sealed record LocalQueueDefinition(
     int DefaultPriority,
     bool PutEnabled,
     bool GetEnabled,
-    QueueUsage Usage)
+    QueueUsage Usage,
+    bool TriggerFirst = false,
+    string TriggerData = "")
 {
     public static LocalQueueDefinition From(MqObject o) => new(
         o.Name,
@@ -25,5 +27,7 @@ public sealed record LocalQueueDefinition(
         (int)o.Number("DEFPRTY"),
         o.Text("PUT") == "ENABLED",
         o.Text("GET") == "ENABLED",
-        o.Text("USAGE") == "XMITQ" ? QueueUsage.Transmission : QueueUsage.Normal);
+        o.Text("USAGE") == "XMITQ" ? QueueUsage.Transmission : QueueUsage.Normal,
+        o.Text("TRIGGER") == "YES" && o.Text("TRIGTYPE") is "FIRST" or "EVERY",
+        o.Text("TRIGDATA"));
 }

@@ -44,6 +44,21 @@ public static class QueueManager
         public static readonly GetTls Instance = new();
     }
 
+    /// <summary>A receiving channel's initial data named its channel: answered by <see cref="Channels.InboundChannels.Accepted"/> or <see cref="Channels.InboundChannels.Refused"/>.</summary>
+    public sealed record AcceptChannel(Channels.InitialData Hello, Tls.Handshake.HandshakeSucceeded Session);
+
+    /// <summary>The listeners' bound addresses, answered by <see cref="Channels.Channel.Listeners"/>.</summary>
+    public sealed record GetListeners
+    {
+        public static readonly GetListeners Instance = new();
+    }
+
+    /// <summary>Live channel status (what DISPLAY CHSTATUS reads), answered by the board itself.</summary>
+    public sealed record GetChannelStatus
+    {
+        public static readonly GetChannelStatus Instance = new();
+    }
+
     // Replies
     public sealed record TlsMaterial(Tls.QueueManagerTls Tls);
 

@@ -15,7 +15,7 @@ namespace ActorQm.QueueManagers;
 /// resolves names (aliases, remote queues, queue manager aliases, transmission queues) and
 /// executes MQSC. Puts and gets through an opened handle bypass it.
 /// </summary>
-internal sealed class QueueManagerActor : ReceiveActor
+internal sealed partial class QueueManagerActor : ReceiveActor
 {
     private readonly QueueManagerSettings _settings;
     private readonly MessageJournal _journal;
@@ -24,6 +24,8 @@ internal sealed class QueueManagerActor : ReceiveActor
     private readonly Dictionary<string, (IActorRef Actor, QueueCounters Counters)> _queues = new(StringComparer.Ordinal);
     private readonly MqscExecutor _executor;
     private readonly Tls.QueueManagerTls _tls;
+    private readonly Channels.ChannelStatusBoard _board = new();
+    private readonly Channels.ChannelSyncStore _sync;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _queueActorCount;
 
@@ -38,7 +40,8 @@ internal sealed class QueueManagerActor : ReceiveActor
             ["MAXDEPTH"] = (long)settings.DefaultMaxDepth,
             ["MAXMSGL"] = (long)settings.DefaultMaxMessageLength,
         };
-        _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf);
+        _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => _board.All);
+        _sync = new Channels.ChannelSyncStore(journal, journal.LoadChannelSync());
         _tls = new Tls.QueueManagerTls(settings.Tls);
 
         Receive<OpenQueue>(HandleOpen);
@@ -49,6 +52,7 @@ internal sealed class QueueManagerActor : ReceiveActor
         Receive<LocalQueue.Cleared>(_ => { });
         Receive<GetTls>(_ => Sender.Tell(new TlsMaterial(_tls)));
         Receive<JournalWriteFailed>(f => _log.Error("AMQ7080E: journal write of an object definition on {0} failed: {1}", _settings.Name, f.Reason));
+        ReceiveChannels();
     }
 
     /// <summary>
@@ -87,7 +91,13 @@ internal sealed class QueueManagerActor : ReceiveActor
             StartQueue(q);
         }
 
+        StartInitiator();
         LoadTls();
+        if (_settings.MqscFile is null)
+        {
+            StartAutomaticListeners();
+        }
+
         var recoveredCount = _queues.Values.Sum(q => q.Counters.Depth);
         _log.Info("AMQ8003I: queue manager {0} started with {1} queues and {2} recovered persistent messages (journal {3}).", _settings.Name, _queues.Count, recoveredCount, _journal.Path);
         ReportOrphans();
@@ -236,6 +246,7 @@ internal sealed class QueueManagerActor : ReceiveActor
         {
             // The start-up script may set SSLKEYR, SSLCRLNL or AUTHINFO: the TLS material starts from the result.
             LoadTls();
+            StartAutomaticListeners();
         }
 
         lines.Add($"{count} MQSC commands read.");
@@ -272,7 +283,13 @@ internal sealed class QueueManagerActor : ReceiveActor
                 _queues[c.Name].Actor.Tell(new LocalQueue.ClearQueue());
                 return null;
             case SslSecurityRefreshed:
-                LoadTls();
+                LoadTls(refresh: true);
+                return null;
+            case ChannelActionRequested a:
+                HandleChannelAction(a);
+                return null;
+            case ListenerActionRequested l:
+                HandleListenerAction(l);
                 return null;
             case ObjectDeleted { Object.Type: "QLOCAL" } d:
                 _queues[d.Object.Name].Actor.Tell(new LocalQueue.DeleteQueue());
@@ -297,13 +314,15 @@ internal sealed class QueueManagerActor : ReceiveActor
         _queues[definition.Name] = (actor, counters);
     }
 
-    private void LoadTls()
+    private void LoadTls(bool refresh = false)
     {
         _tls.Load(_catalog);
         foreach (var problem in _tls.Problems)
         {
             _log.Warning("{0} (queue manager {1})", problem, _settings.Name);
         }
+
+        PublishTls(refresh);
     }
 
     private void ReportOrphans()

@@ -63,6 +63,44 @@ public static class LocalQueue
 
     public sealed record GetBackedOut(long Token, int BackoutCount);
 
+    // Used by message channels
+    /// <summary>Checks a put as MQPUT would and holds the message invisible until its unit commits.</summary>
+    internal sealed record StagePut(MqMessage Message, string PutApplName, long UnitId, int Index);
+
+    /// <summary>Staged and counted against MAXDEPTH; <see cref="Insert"/> is the journal write for a persistent message, to commit with the unit.</summary>
+    internal sealed record PutStaged(long UnitId, int Index, JournalOp? Insert);
+
+    internal sealed record StagedPutRejected(long UnitId, int Index, MqReason Reason, string Detail);
+
+    /// <summary>The unit's journal writes are durable: its staged messages become visible, in put order.</summary>
+    internal sealed record CommitStaged(long UnitId);
+
+    internal sealed record BackoutStaged(long UnitId);
+
+    /// <summary>Takes up to <see cref="Max"/> available messages under syncpoint at once, without waiting.</summary>
+    internal sealed record GetBatch(int Max, long MaxBytes);
+
+    /// <summary>Each entry's <see cref="MessageGot.Cursor"/> holds the message's journal key.</summary>
+    internal sealed record BatchGot(IReadOnlyList<MessageGot> Messages);
+
+    /// <summary>Removes gets taken under syncpoint in one journal transaction.</summary>
+    internal sealed record CommitGets(IReadOnlyList<long> Tokens);
+
+    internal sealed record GetsCommitted(int Count);
+
+    /// <summary>Puts gets back unchanged (no backout count): a channel batch that was not delivered.</summary>
+    internal sealed record ReleaseGets(IReadOnlyList<long> Tokens);
+
+    internal sealed record GetsReleased(int Count);
+
+    /// <summary>Removes messages by journal key: an in-doubt batch the partner had already committed.</summary>
+    internal sealed record Discard(IReadOnlyList<long> Seqs);
+
+    internal sealed record Discarded(int Count);
+
+    /// <summary>Told to the queue manager when a triggered queue gets its first message (TRIGTYPE FIRST).</summary>
+    internal sealed record TriggerFired(string QueueName, string TriggerData);
+
     // Administration, from the queue manager
     internal sealed record UpdateDefinition(LocalQueueDefinition Definition);
 

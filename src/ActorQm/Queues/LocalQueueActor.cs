@@ -13,7 +13,7 @@ namespace ActorQm.Queues;
 /// with wait, browse, match and syncpoint, and makes persistent puts and gets durable through
 /// the queue manager's journal before it answers.
 /// </summary>
-internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
+internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
 {
     private const string ExpiryTimer = "expiry-sweep";
 
@@ -88,6 +88,7 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
         Receive<UpdateDefinition>(u => _definition = u.Definition);
         Receive<ClearQueue>(_ => HandleClear());
         Receive<DeleteQueue>(_ => HandleDelete());
+        ReceiveUnits();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -97,62 +98,68 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
 
     private void HandlePut(Put put)
     {
-        if (!_definition.PutEnabled)
+        var (stored, rejected) = Admit(put.Message, put.PutApplName);
+        if (stored is null)
         {
-            Sender.Tell(new PutRejected(MqReason.PutInhibited, $"Queue {_definition.Name} is PUT(DISABLED)."));
+            Sender.Tell(rejected);
             return;
         }
 
-        var length = put.Message.Payload.Length;
-        if (length > _definition.MaxMessageLength)
+        if (stored.IsPersistent)
         {
-            Sender.Tell(new PutRejected(MqReason.MsgTooBigForQ, $"{length} bytes exceeds MAXMSGL({_definition.MaxMessageLength}) of {_definition.Name}."));
-            return;
-        }
-
-        if (_buckets.Count + _notYetVisible.Count >= _definition.MaxDepth)
-        {
-            Sender.Tell(new PutRejected(MqReason.QFull, $"Queue {_definition.Name} is at MAXDEPTH({_definition.MaxDepth})."));
-            return;
-        }
-
-        var now = DateTimeOffset.UtcNow;
-        var (message, reason, detail) = PutPreparation.Prepare(put.Message, _definition.DefaultPersistent, _definition.DefaultPriority, put.PutApplName, now);
-        if (message is null)
-        {
-            Sender.Tell(new PutRejected(reason, detail));
-            return;
-        }
-
-        var expiresAt = message.Descriptor.Expiry == MessageDescriptor.Unlimited
-            ? StoredMessage.NeverExpires
-            : now.ToUnixTimeMilliseconds() + (message.Descriptor.Expiry * 100L);
-        if (message.IsPersistent)
-        {
-            if (_journal is null)
-            {
-                Sender.Tell(new PutRejected(MqReason.PersistentNotAllowed, $"Queue {_definition.Name} has no journal."));
-                return;
-            }
-
-            var stored = new StoredMessage(_journal.NextSeq(), message, expiresAt);
             _notYetVisible.AddLast((stored, false));
-            _journal.Enqueue(JournalOp.Insert(_definition.Name, stored, Self, new Persisted(stored, Sender)));
+            _journal!.Enqueue(JournalOp.Insert(_definition.Name, stored, Self, new Persisted(stored, Sender)));
             return;
         }
 
-        var transient = new StoredMessage(_journal?.NextSeq() ?? ++_localSeq, message, expiresAt);
         if (_notYetVisible.Count == 0)
         {
-            Offer(transient);
+            Offer(stored);
         }
         else
         {
-            _notYetVisible.AddLast((transient, true));
+            _notYetVisible.AddLast((stored, true));
             Publish();
         }
 
-        Sender.Tell(new MessagePut(message.Descriptor));
+        Sender.Tell(new MessagePut(stored.Message.Descriptor));
+    }
+
+    /// <summary>The checks of MQPUT against this queue; on success the message as it will be stored.</summary>
+    private (StoredMessage? Stored, PutRejected? Rejected) Admit(MqMessage message, string putApplName)
+    {
+        if (!_definition.PutEnabled)
+        {
+            return (null, new PutRejected(MqReason.PutInhibited, $"Queue {_definition.Name} is PUT(DISABLED)."));
+        }
+
+        var length = message.Payload.Length;
+        if (length > _definition.MaxMessageLength)
+        {
+            return (null, new PutRejected(MqReason.MsgTooBigForQ, $"{length} bytes exceeds MAXMSGL({_definition.MaxMessageLength}) of {_definition.Name}."));
+        }
+
+        if (_buckets.Count + _notYetVisible.Count + _stagedCount >= _definition.MaxDepth)
+        {
+            return (null, new PutRejected(MqReason.QFull, $"Queue {_definition.Name} is at MAXDEPTH({_definition.MaxDepth})."));
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var (prepared, reason, detail) = PutPreparation.Prepare(message, _definition.DefaultPersistent, _definition.DefaultPriority, putApplName, now);
+        if (prepared is null)
+        {
+            return (null, new PutRejected(reason, detail));
+        }
+
+        var expiresAt = prepared.Descriptor.Expiry == MessageDescriptor.Unlimited
+            ? StoredMessage.NeverExpires
+            : now.ToUnixTimeMilliseconds() + (prepared.Descriptor.Expiry * 100L);
+        if (prepared.IsPersistent && _journal is null)
+        {
+            return (null, new PutRejected(MqReason.PersistentNotAllowed, $"Queue {_definition.Name} has no journal."));
+        }
+
+        return (new StoredMessage(_journal?.NextSeq() ?? ++_localSeq, prepared, expiresAt), null);
     }
 
     /// <summary>A persistent put is durable (or has failed): release every message ahead of the first still syncing.</summary>
@@ -226,10 +233,7 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
         }
         else if (options.Syncpoint)
         {
-            m.Locked = true;
-            var token = ++_nextToken;
-            _uncommitted[token] = m;
-            replyTo.Tell(new MessageGot(Snapshot(m), token, default));
+            replyTo.Tell(Lock(m));
         }
         else
         {
@@ -248,10 +252,25 @@ internal sealed class LocalQueueActor : ReceiveActor, IWithTimers
         Publish();
     }
 
+    /// <summary>Takes a message under syncpoint; the cursor names it (its journal key) for a channel's in-doubt record.</summary>
+    private MessageGot Lock(StoredMessage m)
+    {
+        m.Locked = true;
+        var token = ++_nextToken;
+        _uncommitted[token] = m;
+        return new MessageGot(Snapshot(m), token, new BrowseCursor(m.Priority, m.Seq));
+    }
+
     /// <summary>A message became available: hand it to the first waiter it matches, else queue it.</summary>
     private void Offer(StoredMessage m)
     {
         _buckets.Add(m);
+        if (_buckets.Count == 1 && _waiters.Count == 0 && _definition.TriggerFirst)
+        {
+            // TRIGTYPE(FIRST): the queue went from empty to holding a message nobody waits for.
+            Context.Parent.Tell(new TriggerFired(_definition.Name, _definition.TriggerData));
+        }
+
         for (var node = _waiters.First; node is not null;)
         {
             var next = node.Next;

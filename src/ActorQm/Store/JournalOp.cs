@@ -10,6 +10,8 @@ internal enum JournalOpKind
     PurgeQueue,
     SaveObject,
     DeleteObject,
+    SaveChannelSync,
+    Unit,
 }
 
 /// <summary>
@@ -47,6 +49,21 @@ internal sealed class JournalOp
         new() { Kind = JournalOpKind.DeleteObject, Key1 = type, Key2 = name, Notify = notify, Ack = ack };
 
     public string Definition { get; private init; } = string.Empty;
+
+    public ChannelSyncRecord? Sync { get; private init; }
+
+    public IReadOnlyList<JournalOp> Parts { get; private init; } = [];
+
+    /// <summary>A channel's synchronisation record (sequence number, in-doubt batch), replacing the previous one.</summary>
+    public static JournalOp SaveChannelSync(ChannelSyncRecord sync, IActorRef notify, object? ack) =>
+        new() { Kind = JournalOpKind.SaveChannelSync, Sync = sync, Notify = notify, Ack = ack };
+
+    /// <summary>
+    /// Writes that commit together or not at all (a channel batch: its messages and the channel's
+    /// new sequence number): never split across transactions, never retried one by one.
+    /// </summary>
+    public static JournalOp Unit(IReadOnlyList<JournalOp> parts, IActorRef notify, object? ack) =>
+        new() { Kind = JournalOpKind.Unit, Parts = parts, Notify = notify, Ack = ack };
 
     /// <summary>The same write, answered to <paramref name="notify"/> with <paramref name="ack"/> once durable.</summary>
     public JournalOp WithAck(IActorRef notify, object ack)

@@ -31,6 +31,7 @@ internal sealed class MessageJournal : IDisposable
     private SqliteCommand _purge = null!;
     private SqliteCommand _saveObject = null!;
     private SqliteCommand _deleteObject = null!;
+    private SqliteCommand _saveSync = null!;
     private SqliteCommand[] _statements = [];
 
     private MessageJournal(string qmgr, StoreSettings settings, FileStream lockFile, SqliteConnection connection)
@@ -94,6 +95,10 @@ internal sealed class MessageJournal : IDisposable
                 CREATE TABLE IF NOT EXISTS objects(
                   qmgr TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,
                   PRIMARY KEY (qmgr, type, name));
+                CREATE TABLE IF NOT EXISTS channel_sync(
+                  qmgr TEXT NOT NULL, channel TEXT NOT NULL, last_seq INTEGER NOT NULL,
+                  in_doubt_seq INTEGER NOT NULL, in_doubt_msgs BLOB NOT NULL,
+                  PRIMARY KEY (qmgr, channel));
                 """);
             return new MessageJournal(qmgr, settings, lockFile, connection);
         }
@@ -148,6 +153,24 @@ internal sealed class MessageJournal : IDisposable
 
                 list.Add(new StoredMessage(reader.GetInt64(0), message, reader.GetInt64(3)));
             }
+        }
+
+        return result;
+    }
+
+    /// <summary>Channel synchronisation records saved by earlier runs, by key.</summary>
+    public Dictionary<string, ChannelSyncRecord> LoadChannelSync()
+    {
+        var result = new Dictionary<string, ChannelSyncRecord>(StringComparer.Ordinal);
+        using var connection = OpenReader();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT channel, last_seq, in_doubt_seq, in_doubt_msgs FROM channel_sync WHERE qmgr = $q";
+        cmd.Parameters.AddWithValue("$q", _qmgr);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            var channel = reader.GetString(0);
+            result[channel] = new ChannelSyncRecord(channel, reader.GetInt64(1), reader.GetInt64(2), ChannelSyncRecord.DecodeMessages((byte[])reader[3]));
         }
 
         return result;
@@ -308,6 +331,21 @@ internal sealed class MessageJournal : IDisposable
                 _deleteObject.Parameters[2].Value = op.Key2;
                 _deleteObject.ExecuteNonQuery();
                 break;
+            case JournalOpKind.SaveChannelSync:
+                var sync = op.Sync!;
+                _saveSync.Parameters[1].Value = sync.Channel;
+                _saveSync.Parameters[2].Value = sync.LastSeq;
+                _saveSync.Parameters[3].Value = sync.InDoubtSeq;
+                _saveSync.Parameters[4].Value = sync.EncodeMessages();
+                _saveSync.ExecuteNonQuery();
+                break;
+            case JournalOpKind.Unit:
+                foreach (var part in op.Parts)
+                {
+                    Apply(part);
+                }
+
+                break;
         }
     }
 
@@ -324,7 +362,8 @@ internal sealed class MessageJournal : IDisposable
         _purge = Prepare("DELETE FROM messages WHERE qmgr = $q AND queue = $1", 1);
         _saveObject = Prepare("INSERT INTO objects(qmgr, type, name, definition) VALUES ($q, $1, $2, $3) ON CONFLICT(qmgr, type, name) DO UPDATE SET definition = excluded.definition", 3);
         _deleteObject = Prepare("DELETE FROM objects WHERE qmgr = $q AND type = $1 AND name = $2", 2);
-        _statements = [_insert, _delete, _backout, _purge, _saveObject, _deleteObject];
+        _saveSync = Prepare("INSERT INTO channel_sync(qmgr, channel, last_seq, in_doubt_seq, in_doubt_msgs) VALUES ($q, $1, $2, $3, $4) ON CONFLICT(qmgr, channel) DO UPDATE SET last_seq = excluded.last_seq, in_doubt_seq = excluded.in_doubt_seq, in_doubt_msgs = excluded.in_doubt_msgs", 4);
+        _statements = [_insert, _delete, _backout, _purge, _saveObject, _deleteObject, _saveSync];
     }
 
     private SqliteCommand Prepare(string sql, int parameters)

@@ -95,6 +95,14 @@ public static class RevocationChecker
                 responders.Add(aia);
             }
 
+            // Spec 6.4 #4 per certificate: with only the extension-driven sources enabled, a certificate
+            // that carries neither AIA nor CDP gives them nothing to ask, so it is not checked.
+            if (responders.Count == 0 && !(settings.CdpCheckExtensions && DistributionPoints(subject).Count > 0)
+                && settings.LdapServers is not { Count: > 0 } && settings.Crls.Count == 0)
+            {
+                continue;
+            }
+
             RevocationAnswer? decided = null;
             foreach (var responder in responders)
             {

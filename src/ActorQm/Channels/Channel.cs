@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using ActorQm.Store;
+using ActorQm.Tls;
+using Akka.Actor;
+
+namespace ActorQm.Channels;
+
+/// <summary>MQ's channel states (DISPLAY CHSTATUS STATUS); INACTIVE is a channel with no running instance.</summary>
+public enum ChannelState
+{
+    Inactive,
+    Binding,
+    Starting,
+    Running,
+    Paused,
+    Requesting,
+    Retrying,
+    Stopping,
+    Stopped,
+}
+
+/// <summary>A channel's live status: what DISPLAY CHSTATUS shows, TLS fields included.</summary>
+public sealed record ChannelStatus(string Name, string Type, ChannelState State)
+{
+    public string ConName { get; init; } = string.Empty;
+    public string XmitQ { get; init; } = string.Empty;
+    public string RemoteQMgr { get; init; } = string.Empty;
+    public long CurrentSeq { get; init; }
+    public long LastSeq { get; init; }
+    public bool InDoubt { get; init; }
+    public long Messages { get; init; }
+    public long Batches { get; init; }
+    public long BytesSent { get; init; }
+    public long BytesReceived { get; init; }
+    public string SslCipherSpec { get; init; } = string.Empty;
+    public string SslPeer { get; init; } = string.Empty;
+    public string SslCertIssuer { get; init; } = string.Empty;
+    public string SslCertSerial { get; init; } = string.Empty;
+    public long KeyResets { get; init; }
+    public DateTimeOffset? LastKeyReset { get; init; }
+    public DateTimeOffset Started { get; init; }
+    public string LastError { get; init; } = string.Empty;
+}
+
+/// <summary>
+/// Live status of every channel instance of a queue manager. Written by the channel actors,
+/// read by DISPLAY CHSTATUS without a round trip (like the queues' counters).
+/// </summary>
+public sealed class ChannelStatusBoard
+{
+    private readonly ConcurrentDictionary<string, ChannelStatus> _status = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<ChannelStatus> All => _status.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+
+    public ChannelStatus? Find(string name) => _status.GetValueOrDefault(name);
+
+    internal void Set(ChannelStatus status) => _status[status.Name] = status;
+
+    internal void Update(string name, Func<ChannelStatus, ChannelStatus> change)
+    {
+        if (_status.TryGetValue(name, out var current))
+        {
+            _status[name] = change(current);
+        }
+    }
+
+    internal void Remove(string name) => _status.TryRemove(name, out _);
+}
+
+/// <summary>Channel synchronisation records in memory, written through to the journal.</summary>
+internal sealed class ChannelSyncStore(MessageJournal journal, IReadOnlyDictionary<string, ChannelSyncRecord> loaded)
+{
+    private readonly ConcurrentDictionary<string, ChannelSyncRecord> _records = new(loaded, StringComparer.Ordinal);
+
+    public ChannelSyncRecord Get(string channel) => _records.GetValueOrDefault(channel) ?? ChannelSyncRecord.Fresh(channel);
+
+    /// <summary>The write, to commit inside a unit with a batch's messages; <see cref="Remember"/> it once durable.</summary>
+    public static JournalOp Record(ChannelSyncRecord record) => JournalOp.SaveChannelSync(record, ActorRefs.Nobody, null);
+
+    public void Remember(ChannelSyncRecord record) => _records[record.Channel] = record;
+
+    public void Save(ChannelSyncRecord record, IActorRef notify, object? ack)
+    {
+        _records[record.Channel] = record;
+        journal.Enqueue(JournalOp.SaveChannelSync(record, notify, ack));
+    }
+
+    public void Enqueue(JournalOp op) => journal.Enqueue(op);
+}
+
+/// <summary>Protocol of the channel initiator and the channel actors (message channel agents).</summary>
+public static class Channel
+{
+    /// <summary>Everything a sending channel needs to run, resolved by its queue manager.</summary>
+    public sealed record SenderStart(
+        ChannelDefinition Definition,
+        string QMgrName,
+        IActorRef XmitQueue,
+        TlsCredentials Credentials,
+        PeerRequirements Requirements,
+        RevocationSettings Revocation,
+        Transport.Settings TransportSettings);
+
+    /// <summary>What the responding side of every listener uses for new connections; replaced by REFRESH SECURITY.</summary>
+    public sealed record ResponderTls(TlsCredentials? Credentials, RevocationSettings Revocation, IReadOnlyList<CipherSpec>? CipherSpecs, bool AllowTls13, Transport.Settings TransportSettings);
+
+    // Commands to the channel initiator
+    public sealed record StartChannel(SenderStart Start);
+
+    public sealed record StopChannel(string Name);
+
+    public sealed record StartListener(string Name, System.Net.IPAddress Address, int Port, int Backlog);
+
+    public sealed record StopListener(string Name);
+
+    /// <summary>RESET CHANNEL SEQNUM: the next message is numbered <see cref="NextSeq"/>.</summary>
+    public sealed record ResetChannel(string Name, long NextSeq);
+
+    /// <summary>RESOLVE CHANNEL: settles an in-doubt batch by hand.</summary>
+    public sealed record ResolveChannel(string Name, bool Commit, IActorRef? XmitQueue);
+
+    public sealed record UseResponderTls(ResponderTls Tls);
+
+    /// <summary>Every running sending channel finishes its batch and binds again with the queue manager's new TLS material.</summary>
+    public sealed record RefreshTls(IReadOnlyDictionary<string, SenderStart> Senders);
+
+    public sealed record GetListeners
+    {
+        public static readonly GetListeners Instance = new();
+    }
+
+    // Replies and events
+    public sealed record CommandAccepted(string Text);
+
+    public sealed record CommandRefused(string AmqCode, string Text);
+
+    public sealed record Listeners(IReadOnlyDictionary<string, System.Net.IPEndPoint> Bound);
+
+    /// <summary>Published on the EventStream at every state change of a channel instance.</summary>
+    public sealed record ChannelStateChanged(string QMgrName, string ChannelName, ChannelState From, ChannelState To, string? Detail = null);
+
+    /// <summary>Published when a channel ends with an error: the MQ message number and text.</summary>
+    public sealed record ChannelFailed(string QMgrName, string ChannelName, string AmqCode, string Detail);
+
+    // Between the actors
+    internal sealed record RegisterInbound(string Name, IActorRef Channel);
+
+    internal sealed record InboundRegistered(bool Accepted, string Detail);
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using ActorQm.Objects;
+
+namespace ActorQm.Channels;
+
+/// <summary>What a running channel needs from its CHANNEL definition, read once at start (MQ semantics: ALTER applies at the next start).</summary>
+public sealed record ChannelDefinition(
+    string Name,
+    string ChannelType,
+    string Host,
+    int Port,
+    string XmitQ,
+    int BatchSize,
+    TimeSpan BatchInterval,
+    long BatchLimitBytes,
+    TimeSpan DisconnectInterval,
+    TimeSpan HeartbeatInterval,
+    int ShortRetries,
+    TimeSpan ShortTimer,
+    int LongRetries,
+    TimeSpan LongTimer,
+    int SequenceWrap,
+    bool FastNonPersistent,
+    bool UseDeadLetterQueue,
+    int MessageRetries,
+    TimeSpan MessageRetryTimer,
+    int MaxMessageLength,
+    string SslCiph,
+    long KeyResetBytes)
+{
+    public ChannelType WireType => ChannelType switch
+    {
+        "SDR" => Channels.ChannelType.Sender,
+        "SVR" => Channels.ChannelType.Server,
+        "RQSTR" => Channels.ChannelType.Requester,
+        _ => Channels.ChannelType.Receiver,
+    };
+
+    /// <param name="keyResetBytes">QMGR SSLRKEYC: bytes after which the session key is renewed (0: never; below 32 KiB counts as 32 KiB).</param>
+    public static ChannelDefinition From(MqObject o, long keyResetBytes = 0)
+    {
+        var (host, port) = ParseConName(o.Text("CONNAME"));
+        return new ChannelDefinition(
+            o.Name,
+            o.Text("CHLTYPE"),
+            host,
+            port,
+            o.Text("XMITQ"),
+            Number(o, "BATCHSZ", 50),
+            TimeSpan.FromMilliseconds(Number(o, "BATCHINT", 0)),
+            Number(o, "BATCHLIM", 5000) * 1024L,
+            TimeSpan.FromSeconds(Number(o, "DISCINT", 6000)),
+            TimeSpan.FromSeconds(Number(o, "HBINT", 300)),
+            Number(o, "SHORTRTY", 10),
+            TimeSpan.FromSeconds(Number(o, "SHORTTMR", 60)),
+            Number(o, "LONGRTY", 999_999_999),
+            TimeSpan.FromSeconds(Number(o, "LONGTMR", 1200)),
+            Number(o, "SEQWRAP", 999_999_999),
+            o.Text("NPMSPEED") != "NORMAL",
+            o.Text("USEDLQ") != "NO",
+            Number(o, "MRRTY", 10),
+            TimeSpan.FromMilliseconds(Number(o, "MRTMR", 1000)),
+            Number(o, "MAXMSGL", 4_194_304),
+            o.Text("SSLCIPH"),
+            keyResetBytes is > 0 and < 32 * 1024 ? 32 * 1024 : keyResetBytes);
+    }
+
+    /// <summary>CONNAME('host(port)'); the port defaults to 1414 as in MQ.</summary>
+    public static (string Host, int Port) ParseConName(string conname)
+    {
+        var first = conname.Split(',')[0].Trim();
+        if (first.Length == 0)
+        {
+            return (string.Empty, 0);
+        }
+
+        var open = first.IndexOf('(');
+        if (open < 0)
+        {
+            return (first, 1414);
+        }
+
+        return int.TryParse(first.AsSpan(open + 1, first.Length - open - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && first.EndsWith(')')
+            ? (first[..open], port)
+            : throw new FormatException($"CONNAME('{conname}') is not host(port)");
+    }
+
+    private static int Number(MqObject o, string name, int fallback) =>
+        o.Attributes.ContainsKey(name) ? (int)o.Number(name) : fallback;
+}

@@ -1,0 +1,305 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace ActorQm.Channels;
+
+/// <summary>Segment types of the channel protocol (docs/protocol.md).</summary>
+public enum SegmentType : byte
+{
+    InitialData = 1,
+    InitialDataReply = 2,
+    Message = 3,
+    BatchEnd = 4,
+    Confirm = 5,
+    Heartbeat = 6,
+    Status = 7,
+    Close = 8,
+}
+
+/// <summary>Channel types as they travel in initial data.</summary>
+public enum ChannelType : byte
+{
+    Sender = 1,
+    Server = 2,
+    Receiver = 3,
+    Requester = 4,
+}
+
+/// <summary>A decoded segment: one frame of the channel protocol.</summary>
+public abstract record Segment;
+
+/// <summary>
+/// What the calling end proposes (MQ's initial data): who it is, the channel's limits, and its
+/// synchronisation state, so an in-doubt batch is settled before new messages flow.
+/// </summary>
+public sealed record InitialData(
+    string ChannelName,
+    ChannelType Type,
+    string QMgrName,
+    int BatchSize,
+    int MaxMessageLength,
+    int HeartbeatSeconds,
+    int SequenceWrap,
+    string CipherSpec,
+    long LastCommittedSeq,
+    long InDoubtSeq) : Segment;
+
+/// <summary>The responding end's agreement: the negotiated values and its own last committed sequence number.</summary>
+public sealed record InitialDataReply(string QMgrName, int BatchSize, int MaxMessageLength, int HeartbeatSeconds, long LastCommittedSeq) : Segment;
+
+/// <summary>One message of a batch: its sequence number and the transmission-queue message (MQXQH and data).</summary>
+public sealed record MessageSegment(long Seq, bool Persistent, byte[] XmitMessage) : Segment;
+
+/// <summary>The batch ends at <see cref="LastSeq"/>; the receiver commits it and confirms.</summary>
+public sealed record BatchEnd(long LastSeq, int Count) : Segment;
+
+public sealed record Confirm(long LastSeq) : Segment;
+
+public sealed record Heartbeat(bool Reply) : Segment;
+
+/// <summary>An error ending the channel, with the MQ message number and reason code, sent before closing.</summary>
+public sealed record StatusSegment(string AmqCode, int Reason, string Text) : Segment;
+
+/// <summary>The other end is ending the channel normally (STOP CHANNEL, DISCINT).</summary>
+public sealed record CloseSegment(string Reason) : Segment;
+
+/// <summary>
+/// Encodes and decodes channel segments: <c>version(1) type(1) body</c>, integers big-endian,
+/// strings as a 16-bit length and UTF-8. Decoding checks every length against the frame and
+/// returns an error text instead of throwing, so a malformed frame ends only its connection.
+/// </summary>
+public static class ChannelFrames
+{
+    public const byte Version = 1;
+    public const int MaxStringBytes = 1024;
+    private const int MessageHeaderBytes = 2 + 8 + 1;
+
+    public static byte[] Encode(Segment segment)
+    {
+        switch (segment)
+        {
+            case MessageSegment m:
+                {
+                    var frame = new byte[MessageHeaderBytes + m.XmitMessage.Length];
+                    WriteMessageHeader(frame, m.Seq, m.Persistent);
+                    m.XmitMessage.CopyTo(frame, MessageHeaderBytes);
+                    return frame;
+                }
+
+            default:
+                var w = new Writer(segment is InitialData ? 256 : 64);
+                w.Byte(Version);
+                switch (segment)
+                {
+                    case InitialData i:
+                        w.Byte((byte)SegmentType.InitialData);
+                        w.String(i.ChannelName);
+                        w.Byte((byte)i.Type);
+                        w.String(i.QMgrName);
+                        w.Int(i.BatchSize);
+                        w.Int(i.MaxMessageLength);
+                        w.Int(i.HeartbeatSeconds);
+                        w.Int(i.SequenceWrap);
+                        w.String(i.CipherSpec);
+                        w.Long(i.LastCommittedSeq);
+                        w.Long(i.InDoubtSeq);
+                        break;
+                    case InitialDataReply r:
+                        w.Byte((byte)SegmentType.InitialDataReply);
+                        w.String(r.QMgrName);
+                        w.Int(r.BatchSize);
+                        w.Int(r.MaxMessageLength);
+                        w.Int(r.HeartbeatSeconds);
+                        w.Long(r.LastCommittedSeq);
+                        break;
+                    case BatchEnd b:
+                        w.Byte((byte)SegmentType.BatchEnd);
+                        w.Long(b.LastSeq);
+                        w.Int(b.Count);
+                        break;
+                    case Confirm c:
+                        w.Byte((byte)SegmentType.Confirm);
+                        w.Long(c.LastSeq);
+                        break;
+                    case Heartbeat h:
+                        w.Byte((byte)SegmentType.Heartbeat);
+                        w.Byte(h.Reply ? (byte)1 : (byte)0);
+                        break;
+                    case StatusSegment s:
+                        w.Byte((byte)SegmentType.Status);
+                        w.String(s.AmqCode);
+                        w.Int(s.Reason);
+                        w.String(s.Text.Length > 512 ? s.Text[..512] : s.Text);
+                        break;
+                    case CloseSegment c:
+                        w.Byte((byte)SegmentType.Close);
+                        w.String(c.Reason);
+                        break;
+                    default:
+                        throw new ArgumentException($"unknown segment {segment.GetType().Name}", nameof(segment));
+                }
+
+                return w.ToArray();
+        }
+    }
+
+    /// <summary>Header of a message segment, written in front of the data by the sender's batching path.</summary>
+    public static void WriteMessageHeader(Span<byte> frame, long seq, bool persistent)
+    {
+        frame[0] = Version;
+        frame[1] = (byte)SegmentType.Message;
+        BinaryPrimitives.WriteInt64BigEndian(frame[2..], seq);
+        frame[10] = persistent ? (byte)1 : (byte)0;
+    }
+
+    /// <summary>The segment in <paramref name="frame"/>, or null with the reason it is malformed.</summary>
+    public static (Segment? Segment, string? Error) Decode(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < 2)
+        {
+            return (null, $"frame of {frame.Length} bytes is shorter than a segment header");
+        }
+
+        if (frame[0] != Version)
+        {
+            return (null, $"protocol version {frame[0]} is not supported (this end speaks {Version})");
+        }
+
+        var r = new Reader(frame[2..]);
+        Segment? segment = (SegmentType)frame[1] switch
+        {
+            SegmentType.InitialData => new InitialData(r.String(), (ChannelType)r.Byte(), r.String(), r.Int(), r.Int(), r.Int(), r.Int(), r.String(), r.Long(), r.Long()),
+            SegmentType.InitialDataReply => new InitialDataReply(r.String(), r.Int(), r.Int(), r.Int(), r.Long()),
+            SegmentType.Message => new MessageSegment(r.Long(), r.Byte() == 1, r.Rest()),
+            SegmentType.BatchEnd => new BatchEnd(r.Long(), r.Int()),
+            SegmentType.Confirm => new Confirm(r.Long()),
+            SegmentType.Heartbeat => new Heartbeat(r.Byte() == 1),
+            SegmentType.Status => new StatusSegment(r.String(), r.Int(), r.String()),
+            SegmentType.Close => new CloseSegment(r.String()),
+            _ => null,
+        };
+        if (segment is null)
+        {
+            return (null, $"unknown segment type {frame[1]}");
+        }
+
+        if (r.Error is { } error)
+        {
+            return (null, $"{(SegmentType)frame[1]} segment is malformed: {error}");
+        }
+
+        if (!r.AtEnd)
+        {
+            return (null, $"{(SegmentType)frame[1]} segment has {r.Remaining} bytes after its end");
+        }
+
+        return segment is InitialData { Type: < ChannelType.Sender or > ChannelType.Requester } i
+            ? (null, $"InitialData names channel type {(byte)i.Type}, which does not exist")
+            : (segment, null);
+    }
+
+    private sealed class Writer(int capacity)
+    {
+        private byte[] _buffer = new byte[capacity];
+        private int _length;
+
+        public void Byte(byte b) => Take(1)[0] = b;
+
+        public void Int(int v) => BinaryPrimitives.WriteInt32BigEndian(Take(4), v);
+
+        public void Long(long v) => BinaryPrimitives.WriteInt64BigEndian(Take(8), v);
+
+        public void String(string s)
+        {
+            var count = Encoding.UTF8.GetByteCount(s);
+            if (count > MaxStringBytes)
+            {
+                throw new ArgumentException($"string of {count} bytes is longer than the protocol's {MaxStringBytes}");
+            }
+
+            BinaryPrimitives.WriteUInt16BigEndian(Take(2), (ushort)count);
+            Encoding.UTF8.GetBytes(s, Take(count));
+        }
+
+        public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+
+        private Span<byte> Take(int n)
+        {
+            if (_length + n > _buffer.Length)
+            {
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + n));
+            }
+
+            var span = _buffer.AsSpan(_length, n);
+            _length += n;
+            return span;
+        }
+    }
+
+    /// <summary>Reads fields; past the end it records an error and yields zeros, so decoding never throws.</summary>
+    private ref struct Reader(ReadOnlySpan<byte> data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _position;
+
+        public string? Error { get; private set; }
+
+        public readonly bool AtEnd => _position == _data.Length;
+
+        public readonly int Remaining => _data.Length - _position;
+
+        public byte Byte() => Take(1) is { Length: 1 } b ? b[0] : (byte)0;
+
+        public int Int() => Take(4) is { Length: 4 } b ? BinaryPrimitives.ReadInt32BigEndian(b) : 0;
+
+        public long Long() => Take(8) is { Length: 8 } b ? BinaryPrimitives.ReadInt64BigEndian(b) : 0;
+
+        public string String()
+        {
+            var lengthBytes = Take(2);
+            if (lengthBytes.Length < 2)
+            {
+                return string.Empty;
+            }
+
+            var length = BinaryPrimitives.ReadUInt16BigEndian(lengthBytes);
+            if (length > MaxStringBytes)
+            {
+                Error ??= $"string of {length} bytes exceeds {MaxStringBytes}";
+                return string.Empty;
+            }
+
+            var bytes = Take(length);
+            try
+            {
+                return new UTF8Encoding(false, true).GetString(bytes);
+            }
+            catch (DecoderFallbackException)
+            {
+                Error ??= "string is not valid UTF-8";
+                return string.Empty;
+            }
+        }
+
+        public byte[] Rest()
+        {
+            var rest = _data[_position..].ToArray();
+            _position = _data.Length;
+            return rest;
+        }
+
+        private ReadOnlySpan<byte> Take(int n)
+        {
+            if (Error is not null || _position + n > _data.Length)
+            {
+                Error ??= $"needs {n} more bytes at offset {_position + 2}, only {_data.Length - _position} left";
+                _position = _data.Length;
+                return [];
+            }
+
+            var span = _data.Slice(_position, n);
+            _position += n;
+            return span;
+        }
+    }
+}

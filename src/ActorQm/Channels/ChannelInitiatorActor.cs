@@ -1,0 +1,253 @@
+using System.Net;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Channels.Channel;
+
+namespace ActorQm.Channels;
+
+/// <summary>Props of <see cref="ChannelInitiatorActor"/>.</summary>
+internal static class ChannelInitiator
+{
+    public static Props Props(string qmgr, ChannelSyncStore sync, ChannelStatusBoard board, HandshakeSupervisor.Settings handshakes) =>
+        Akka.Actor.Props.Create(() => new ChannelInitiatorActor(qmgr, sync, board, handshakes));
+}
+
+/// <summary>
+/// A queue manager's channel initiator: runs its listeners and one actor per running channel
+/// instance, keeps one instance per channel name (a new inbound instance adopts the old one only
+/// after the old one has settled its batch), and handles START/STOP/RESET/RESOLVE CHANNEL.
+/// </summary>
+internal sealed class ChannelInitiatorActor : ReceiveActor
+{
+    private readonly string _qmgr;
+    private readonly ChannelSyncStore _sync;
+    private readonly ChannelStatusBoard _board;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IActorRef _handshakes;
+    private readonly Dictionary<string, IActorRef> _senders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IActorRef> _receivers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (IActorRef Actor, IPEndPoint? Bound)> _listeners = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, (string Name, IActorRef ReplyTo)> _startingListeners = new();
+    private readonly Dictionary<IActorRef, List<(RegisterInbound Request, IActorRef ReplyTo)>> _adopting = new();
+    private volatile ResponderTls? _responder;
+    private long _instances;
+
+    public ChannelInitiatorActor(string qmgr, ChannelSyncStore sync, ChannelStatusBoard board, HandshakeSupervisor.Settings handshakes)
+    {
+        _qmgr = qmgr;
+        _sync = sync;
+        _board = board;
+        _handshakes = Context.ActorOf(HandshakeSupervisor.Props(handshakes), "handshakes");
+
+        Receive<StartChannel>(start => StartSender(start.Start, Sender));
+        Receive<StopChannel>(HandleStop);
+        Receive<SenderChannelActor.SenderEnded>(ended =>
+        {
+            _senders.Remove(ended.Name);
+            if (ended.Inactive)
+            {
+                _board.Remove(ended.Name);
+            }
+        });
+        Receive<RegisterInbound>(HandleRegister);
+        Receive<Terminated>(HandleTerminated);
+        Receive<UseResponderTls>(u => _responder = u.Tls);
+        Receive<RefreshTls>(refresh =>
+        {
+            foreach (var sender in _senders.Values)
+            {
+                sender.Tell(refresh);
+            }
+
+            // Spec 7.5: other TLS channels are stopped (their partners retry and bind with the new material).
+            foreach (var receiver in _receivers.Values)
+            {
+                receiver.Tell(new StopChannel(string.Empty));
+            }
+        });
+        Receive<StartListener>(HandleStartListener);
+        Receive<TlsListener.ListenerStarted>(started =>
+        {
+            if (_startingListeners.Remove(Sender, out var pending))
+            {
+                _listeners[pending.Name] = (Sender, started.Bound);
+                _log.Info("AMQ9209I: listener {0} of {1} started on {2}.", pending.Name, _qmgr, started.Bound);
+                pending.ReplyTo.Tell(new CommandAccepted($"AMQ8021I: Request to start listener {pending.Name} accepted ({started.Bound})."));
+            }
+        });
+        Receive<TlsListener.ListenerFailed>(failed =>
+        {
+            if (_startingListeners.Remove(Sender, out var pending))
+            {
+                pending.ReplyTo.Tell(new CommandRefused("AMQ9228E", failed.Reason));
+            }
+        });
+        Receive<StopListener>(stop =>
+        {
+            if (_listeners.Remove(stop.Name, out var listener))
+            {
+                Context.Stop(listener.Actor);
+                Sender.Tell(new CommandAccepted($"AMQ8730I: Listener {stop.Name} stopped."));
+            }
+            else
+            {
+                Sender.Tell(new CommandRefused("AMQ8733E", $"Listener {stop.Name} is not running."));
+            }
+        });
+        Receive<GetListeners>(_ => Sender.Tell(new Listeners(_listeners.Where(l => l.Value.Bound is not null).ToDictionary(l => l.Key, l => l.Value.Bound!))));
+        Receive<ResetChannel>(HandleReset);
+        Receive<ResolveChannel>(HandleResolve);
+    }
+
+    // A channel actor that throws is stopped (its connection with it); the others go on.
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        _log.Error(e, "AMQ9999E: a channel process of {0} ended abnormally.", _qmgr);
+        return Directive.Stop;
+    });
+
+    private void StartSender(SenderStart start, IActorRef replyTo)
+    {
+        var name = start.Definition.Name;
+        if (_senders.ContainsKey(name))
+        {
+            replyTo.Tell(new CommandRefused("AMQ9514E", $"Channel {name} is in use (already running)."));
+            return;
+        }
+
+        var actor = Context.ActorOf(Akka.Actor.Props.Create(() => new SenderChannelActor(start, _sync, _board, _handshakes)), $"sdr-{++_instances}");
+        _senders[name] = actor;
+        replyTo.Tell(new CommandAccepted($"AMQ8018I: Start IBM MQ channel accepted ({name})."));
+    }
+
+    private void HandleStop(StopChannel stop)
+    {
+        if (_senders.TryGetValue(stop.Name, out var sender))
+        {
+            sender.Tell(stop);
+        }
+        else if (_receivers.TryGetValue(stop.Name, out var receiver))
+        {
+            receiver.Tell(stop);
+        }
+        else if (_board.Find(stop.Name) is null)
+        {
+            _board.Set(new ChannelStatus(stop.Name, string.Empty, ChannelState.Stopped) { Started = DateTimeOffset.UtcNow });
+        }
+
+        Sender.Tell(new CommandAccepted($"AMQ8019I: Stop IBM MQ channel accepted ({stop.Name})."));
+    }
+
+    private void HandleRegister(RegisterInbound register)
+    {
+        if (_board.Find(register.Name) is { State: ChannelState.Stopped })
+        {
+            Sender.Tell(new InboundRegistered(false, $"channel {register.Name} is STOPPED here (START CHANNEL to allow it)"));
+            return;
+        }
+
+        if (_receivers.TryGetValue(register.Name, out var previous) && !previous.Equals(register.Channel))
+        {
+            // The partner reconnected while an older instance still holds the channel (a half-open connection):
+            // the new one adopts it once the old one has settled its batch, so it starts from the right number.
+            previous.Tell(new StopChannel(register.Name));
+            if (!_adopting.TryGetValue(previous, out var waiting))
+            {
+                _adopting[previous] = waiting = [];
+            }
+
+            waiting.Add((register, Sender));
+            return;
+        }
+
+        Adopt(register, Sender);
+    }
+
+    private void Adopt(RegisterInbound register, IActorRef replyTo)
+    {
+        _receivers[register.Name] = register.Channel;
+        Context.Watch(register.Channel);
+        replyTo.Tell(new InboundRegistered(true, string.Empty));
+    }
+
+    private void HandleTerminated(Terminated t)
+    {
+        foreach (var (name, actor) in _receivers.Where(r => r.Value.Equals(t.ActorRef)).ToList())
+        {
+            _receivers.Remove(name);
+        }
+
+        if (_adopting.Remove(t.ActorRef, out var waiting))
+        {
+            foreach (var (request, replyTo) in waiting)
+            {
+                Adopt(request, replyTo);
+            }
+        }
+    }
+
+    private void HandleStartListener(StartListener start)
+    {
+        if (_listeners.ContainsKey(start.Name))
+        {
+            Sender.Tell(new CommandRefused("AMQ9228E", $"Listener {start.Name} is already running."));
+            return;
+        }
+
+        var self = Self;
+        var queueManager = Context.Parent;
+        var listener = Context.ActorOf(TlsListener.Props(
+            new TlsListener.Settings(start.Address, start.Port, start.Backlog > 0 ? start.Backlog : 128),
+            Self,
+            (id, stream, remote) => Props.Create(() => new ReceiverChannelActor(id, stream, remote, CurrentResponder(), _qmgr, queueManager, self, _handshakes, _sync, _board)),
+            null), $"listener-{++_instances}");
+        _listeners[start.Name] = (listener, null);
+        _startingListeners[listener] = (start.Name, Sender);
+    }
+
+    private ResponderTls CurrentResponder() => _responder ?? new ResponderTls(null, RevocationSettings.None, null, true, new Transport.Settings());
+
+    private void HandleReset(ResetChannel reset)
+    {
+        if (_senders.ContainsKey(reset.Name) || _receivers.ContainsKey(reset.Name))
+        {
+            Sender.Tell(new CommandRefused("AMQ9514E", $"Channel {reset.Name} is in use; RESET CHANNEL needs it stopped or inactive."));
+            return;
+        }
+
+        var record = _sync.Get(reset.Name);
+        _sync.Save(record with { LastSeq = reset.NextSeq - 1 }, ActorRefs.Nobody, null);
+        _board.Update(reset.Name, s => s with { LastSeq = reset.NextSeq - 1, CurrentSeq = reset.NextSeq - 1 });
+        Sender.Tell(new CommandAccepted($"AMQ8023I: IBM MQ channel {reset.Name} reset (next sequence number {reset.NextSeq})."));
+    }
+
+    private void HandleResolve(ResolveChannel resolve)
+    {
+        var record = _sync.Get(resolve.Name);
+        if (_senders.ContainsKey(resolve.Name))
+        {
+            Sender.Tell(new CommandRefused("AMQ9514E", $"Channel {resolve.Name} is in use; RESOLVE CHANNEL needs it stopped."));
+            return;
+        }
+
+        if (!record.IsInDoubt)
+        {
+            Sender.Tell(new CommandAccepted($"AMQ8024I: IBM MQ channel {resolve.Name} resolved: nothing was in doubt."));
+            return;
+        }
+
+        if (resolve.Commit)
+        {
+            resolve.XmitQueue?.Tell(new Queues.LocalQueue.Discard(record.InDoubtMessages));
+            _sync.Save(new Store.ChannelSyncRecord(resolve.Name, record.InDoubtSeq, 0, []), ActorRefs.Nobody, null);
+        }
+        else
+        {
+            _sync.Save(record with { InDoubtSeq = 0, InDoubtMessages = [] }, ActorRefs.Nobody, null);
+        }
+
+        _board.Update(resolve.Name, s => s with { InDoubt = false });
+        Sender.Tell(new CommandAccepted($"AMQ8024I: IBM MQ channel {resolve.Name} resolved ({(resolve.Commit ? "COMMIT: the batch is removed from the transmission queue" : "BACKOUT: the batch will be sent again")})."));
+    }
+}

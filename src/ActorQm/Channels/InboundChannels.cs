@@ -1,0 +1,88 @@
+using ActorQm.Messages;
+using ActorQm.Objects;
+using ActorQm.Tls;
+
+namespace ActorQm.Channels;
+
+/// <summary>
+/// What the responding queue manager decides once the caller's initial data names the channel:
+/// the definition must exist and pair with the caller's type, and the TLS session (already
+/// validated: chain, revocation) must satisfy this channel's SSLCIPH, SSLCAUTH, SSLPEER and
+/// CHLAUTH SSLPEERMAP records, which the responder could not know during the handshake (spec 1.3).
+/// </summary>
+public static class InboundChannels
+{
+    /// <summary>The channel may run: its definition and where undeliverable messages go.</summary>
+    public sealed record Accepted(ChannelDefinition Definition, string DeadLetterQueue, string? McaUser);
+
+    public sealed record Refused(string AmqCode, MqReason Reason, string Detail);
+
+    public static object Check(ObjectCatalog catalog, InitialData hello, Handshake.HandshakeSucceeded session, bool allowTls13)
+    {
+        var channel = catalog.Find("CHANNEL", hello.ChannelName);
+        if (channel is null)
+        {
+            return new Refused("AMQ9520E", MqReason.UnknownObjectName, $"channel {hello.ChannelName} is not defined on {catalog.QMgrName}");
+        }
+
+        var type = channel.Text("CHLTYPE");
+        var pairs = hello.Type switch
+        {
+            ChannelType.Sender => type is "RCVR",
+            ChannelType.Server => type is "RCVR",
+            _ => false,
+        };
+        if (!pairs)
+        {
+            return new Refused("AMQ9547E", MqReason.UnexpectedError, $"channel {channel.Name} is {type} here; a remote {hello.Type} channel cannot pair with it");
+        }
+
+        var definition = ChannelDefinition.From(channel);
+        if (hello.SequenceWrap != definition.SequenceWrap)
+        {
+            return new Refused("AMQ9503E", MqReason.UnexpectedError, $"channel negotiation failed: SEQWRAP is {hello.SequenceWrap} at the remote end and {definition.SequenceWrap} here; both ends must agree");
+        }
+
+        if (definition.SslCiph.Length == 0 || hello.CipherSpec.Length == 0)
+        {
+            return new Refused("AMQ9639E", MqReason.SslInitializationError, definition.SslCiph.Length == 0
+                ? $"channel {channel.Name} has no SSLCIPH here but the remote end uses {hello.CipherSpec}: both ends must specify a CipherSpec"
+                : $"the remote end did not specify a CipherSpec for channel {channel.Name}, which has SSLCIPH({definition.SslCiph}) here");
+        }
+
+        PeerRequirements requirements;
+        try
+        {
+            requirements = ChannelSecurity.RequirementsFor(catalog, channel, allowTls13)!;
+        }
+        catch (InvalidOperationException e)
+        {
+            return new Refused("AMQ9635E", MqReason.SslInitializationError, e.Message);
+        }
+
+        if (!requirements.Cipher.Accepts(session.Protocol, session.Suite))
+        {
+            return new Refused("AMQ9631E", MqReason.SslInitializationError, $"the CipherSpec negotiated ({session.CipherSpec}) is not the one channel {channel.Name} requires ({definition.SslCiph})");
+        }
+
+        if (session.Peer is null)
+        {
+            return requirements.ClientAuthRequired || requirements.SslPeer is not null
+                ? new Refused("AMQ9637E", MqReason.SslInitializationError, $"the remote end sent no certificate, and channel {channel.Name} has SSLCAUTH(REQUIRED) or SSLPEER")
+                : new Accepted(definition, catalog.QMgr.Text("DEADQ"), null);
+        }
+
+        if (requirements.SslPeer is { } filter && !filter.Matches(session.Peer.Subject))
+        {
+            return new Refused("AMQ9636E", MqReason.NotAuthorized, $"the distinguished name of the remote end ({session.Peer.Subject}) does not match SSLPEER('{filter.Text}') of channel {channel.Name}");
+        }
+
+        var rule = requirements.PeerMaps is { Count: > 0 } maps ? SslPeerMapRule.Select(maps, session.Peer.Subject, session.Peer.Issuer) : null;
+        if (rule is { UserSource: "NOACCESS" })
+        {
+            return new Refused("AMQ9777E", MqReason.NotAuthorized, $"channel {channel.Name} was blocked by CHLAUTH('{rule.Profile}') TYPE(SSLPEERMAP) SSLPEER('{rule.SslPeer.Text}') USERSRC(NOACCESS)");
+        }
+
+        return new Accepted(definition, catalog.QMgr.Text("DEADQ"), rule is { UserSource: "MAP" } ? rule.McaUser : session.McaUser);
+    }
+}

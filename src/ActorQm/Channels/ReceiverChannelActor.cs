@@ -1,0 +1,544 @@
+using System.Net;
+using System.Security.Authentication;
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using ActorQm.Queues;
+using ActorQm.Store;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Channels.Channel;
+
+namespace ActorQm.Channels;
+
+/// <summary>What a receiving channel holds: its session, the batch being received and how far its commit has got.</summary>
+internal sealed record ReceiverData(
+    IActorRef Transport,
+    Handshake.HandshakeSucceeded? Session = null,
+    ChannelDefinition? Definition = null,
+    string DeadQ = "",
+    long LastSeq = 0,
+    int BatchSize = 50,
+    int MaxMessageLength = 4_194_304,
+    TimeSpan Heartbeat = default,
+    List<MessageSegment>? Batch = null,
+    ReceiverUnit? Unit = null,
+    bool StopRequested = false);
+
+/// <summary>One batch on its way into the target queues as a single unit of work.</summary>
+internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> messages)
+{
+    public long Id { get; } = id;
+    public BatchEnd End { get; } = end;
+    public List<MessageSegment> Messages { get; } = messages;
+    public HashSet<IActorRef> Queues { get; } = [];
+    public List<JournalOp> Inserts { get; } = [];
+    public Dictionary<int, (MqReason Reason, string Detail)> Rejected { get; } = [];
+    public HashSet<int> DeadLettered { get; } = [];
+    public int Outstanding { get; set; }
+
+    /// <summary>Its journal write is queued: the outcome must be awaited before the actor may stop.</summary>
+    public bool Committing { get; set; }
+    public int Retries { get; set; }
+}
+
+/// <summary>
+/// A receiving message channel agent (RCVR): one per inbound connection, spawned by a listener.
+/// The peer is accepted by the handshake first; the initial data then names the channel, and the
+/// queue manager checks it against the channel's definition and TLS requirements. Each batch is
+/// staged on its target queues and committed in one journal transaction together with the new
+/// sequence number before it is confirmed, so a batch is on the queues exactly once whatever fails.
+/// </summary>
+internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
+{
+    private const string InitialDataTimer = "initial-data";
+    private const string ReceiveTimer = "receive-timeout";
+    private const string MessageRetryTimer = "message-retry";
+    private static long _units;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _qmgr;
+    private readonly IActorRef _queueManager;
+    private readonly IActorRef _initiator;
+    private readonly ChannelSyncStore _sync;
+    private readonly ChannelStatusBoard _board;
+    private readonly Dictionary<(string Q, string QM), object> _handles = [];
+    private readonly string _connectionId;
+    private readonly IPEndPoint _remote;
+    private string? _name;
+
+    public ReceiverChannelActor(string connectionId, Stream stream, IPEndPoint remote, ResponderTls tls, string qmgr, IActorRef queueManager, IActorRef initiator, IActorRef handshakes, ChannelSyncStore sync, ChannelStatusBoard board)
+    {
+        _connectionId = connectionId;
+        _remote = remote;
+        _qmgr = qmgr;
+        _queueManager = queueManager;
+        _initiator = initiator;
+        _sync = sync;
+        _board = board;
+        // The responder cannot know the channel before the initial data (spec 1.3): the handshake
+        // accepts any enabled CipherSpec and an absent client certificate, and the channel's own
+        // SSLCIPH, SSLCAUTH and SSLPEER are checked as soon as the initial data names it.
+        var anyCipher = CipherSpecs.Select("ANY_TLS12_OR_HIGHER", tls.AllowTls13)!;
+        var request = new Handshake.StartHandshake(connectionId, HandshakeRole.Responder, stream, string.Empty,
+            tls.Credentials ?? new TlsCredentials(null, [], [], []), new PeerRequirements(anyCipher, ClientAuthRequired: false), ActorRefs.Nobody,
+            tls.AllowTls13 ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls12)
+        {
+            Revocation = tls.Revocation,
+            ResponderCipherSpecs = tls.CipherSpecs,
+        };
+        StartWith(ChannelState.Binding, new ReceiverData(Context.ActorOf(Transport.Props(request, handshakes, Self, tls.TransportSettings), "transport")));
+        SetTimer(InitialDataTimer, new Closing("AMQ9259E", "no initial data from the remote end in time"), TimeSpan.FromSeconds(60));
+
+        When(ChannelState.Binding, e => e.FsmEvent switch
+        {
+            Transport.Connected c => Stay().Using(e.StateData with { Session = c.Handshake }),
+            Transport.FrameReceived f => Read(f, e.StateData) switch
+            {
+                InitialData hello when e.StateData.Session is { } session => Accept(hello, session, e.StateData),
+                null => Stay(),
+                var other => Close(e.StateData, "AMQ9504E", $"protocol error: {other.GetType().Name} before initial data"),
+            },
+            InboundChannels.Refused r => Close(e.StateData, r.AmqCode, r.Detail, r.Reason),
+            Accepting a => Register(a, e.StateData),
+            Registered r => r.Answer.Accepted ? Start(r.Accepting, e.StateData) : Close(e.StateData, "AMQ9514E", r.Answer.Detail),
+            _ => null,
+        });
+
+        When(ChannelState.Running, e => e.FsmEvent switch
+        {
+            Transport.FrameReceived f => OnFrame(Read(f, e.StateData), e.StateData),
+            Resolved r => Stage(r, e.StateData),
+            LocalQueue.PutStaged p => Answered(e.StateData, p.UnitId, u => { if (p.Insert is { } insert) { u.Inserts.Add(insert); } }),
+            LocalQueue.StagedPutRejected r => Answered(e.StateData, r.UnitId, u => u.Rejected[r.Index] = (r.Reason, r.Detail)),
+            CheckUnit c => Settle(e.StateData, c.UnitId),
+            UnitCommitted c => Confirmed(c, e.StateData),
+            JournalWriteFailed f => Abandon(e.StateData, "AMQ7080E", $"the batch could not be made durable: {f.Reason}"),
+            _ => null,
+        });
+
+        When(ChannelState.Paused, e => e.FsmEvent switch
+        {
+            RetryMessages => GoTo(ChannelState.Running).Using(StageRejected(e.StateData)),
+            Transport.FrameReceived f => OnFrame(Read(f, e.StateData), e.StateData),
+            _ => null,
+        });
+
+        // A batch whose journal write is under way is finished (made visible, or backed out) before the actor stops:
+        // a successor instance must read a sequence number that matches what is on the queues.
+        When(ChannelState.Stopping, e => e.FsmEvent switch
+        {
+            UnitCommitted c when e.StateData.StopRequested => Stop(FSMBase.Normal.Instance, FinishUnit(c, e.StateData)),
+            UnitCommitted c => Stay().Using(FinishUnit(c, e.StateData)),
+            JournalWriteFailed => Stop(),
+            Transport.ConnectionClosed when e.StateData.Unit is { Committing: true } => Stay().Using(e.StateData with { StopRequested = true }),
+            Transport.ConnectionClosed => Stop(),
+            _ => Stay(),
+        });
+
+        WhenUnhandled(e => e.FsmEvent switch
+        {
+            Transport.ConnectionClosed c => Ended(e.StateData, c.AmqCode, c.Reason),
+            Handshake.HandshakeFailed => Stop(),
+            Closing c => Close(e.StateData, c.AmqCode, c.Detail),
+            StopChannel => e.StateData.Unit is null ? Close(e.StateData, null, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
+            _ => Stay(),
+        });
+
+        OnTransition((from, to) =>
+        {
+            if (_name is not null)
+            {
+                _board.Update(_name, s => s with { State = to });
+                Context.System.EventStream.Publish(new ChannelStateChanged(_qmgr, _name, from, to));
+            }
+        });
+
+        Initialize();
+    }
+
+    protected override void PostStop()
+    {
+        if (StateData?.Unit is { } unit)
+        {
+            foreach (var queue in unit.Queues)
+            {
+                queue.Tell(new LocalQueue.BackoutStaged(unit.Id));
+            }
+        }
+
+        if (_name is not null)
+        {
+            _board.Update(_name, s => s with { State = ChannelState.Inactive });
+        }
+
+        base.PostStop();
+    }
+
+    private State<ChannelState, ReceiverData> Accept(InitialData hello, Handshake.HandshakeSucceeded session, ReceiverData data)
+    {
+        var self = Self;
+        _queueManager.Ask<object>(new QueueManager.AcceptChannel(hello, session), TimeSpan.FromSeconds(30))
+            .ContinueWith(t => t.IsCompletedSuccessfully && t.Result is InboundChannels.Accepted a ? new Accepting(hello, a) : t.IsCompletedSuccessfully ? t.Result : new Closing("AMQ9999E", "the queue manager did not answer"), TaskScheduler.Default)
+            .PipeTo(self);
+        return Stay();
+    }
+
+    private State<ChannelState, ReceiverData> Register(Accepting accepting, ReceiverData data)
+    {
+        _initiator.Ask<InboundRegistered>(new RegisterInbound(accepting.Hello.ChannelName, Self), TimeSpan.FromSeconds(30))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? (object)new Registered(accepting, t.Result) : new Closing("AMQ9999E", "the channel initiator did not answer"), TaskScheduler.Default)
+            .PipeTo(Self);
+        return Stay();
+    }
+
+    private State<ChannelState, ReceiverData> Start(Accepting accepting, ReceiverData data)
+    {
+        CancelTimer(InitialDataTimer);
+        var (hello, def) = (accepting.Hello, accepting.Accepted.Definition);
+        _name = def.Name;
+        var heartbeat = TimeSpan.FromSeconds(Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds));
+        var record = _sync.Get(def.Name);
+        var next = data with
+        {
+            Definition = def, DeadQ = accepting.Accepted.DeadLetterQueue, LastSeq = record.LastSeq, Heartbeat = heartbeat,
+            BatchSize = Math.Min(hello.BatchSize, def.BatchSize), MaxMessageLength = Math.Min(hello.MaxMessageLength, def.MaxMessageLength),
+        };
+        var session = data.Session!;
+        _board.Set(new ChannelStatus(def.Name, def.ChannelType, ChannelState.Running)
+        {
+            ConName = _remote.ToString(), RemoteQMgr = hello.QMgrName, LastSeq = record.LastSeq, CurrentSeq = record.LastSeq, Started = DateTimeOffset.UtcNow,
+            SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
+        });
+        Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq));
+        RestartReceiveTimer(next);
+        _log.Info("AMQ9002I: channel {0} is starting (from {1} at {2}, peer '{3}').", def.Name, hello.QMgrName, _remote, session.Peer?.Subject.ToString() ?? "none");
+        return GoTo(ChannelState.Running).Using(next);
+    }
+
+    private State<ChannelState, ReceiverData> OnFrame(Segment? segment, ReceiverData data)
+    {
+        RestartReceiveTimer(data);
+        switch (segment)
+        {
+            case MessageSegment m:
+                var batch = data.Batch ?? [];
+                var expected = NextAfter(batch.Count > 0 ? batch[^1].Seq : data.LastSeq, data);
+                if (m.Seq != expected)
+                {
+                    return Close(data, "AMQ9526E", $"message sequence number error: received {m.Seq}, expected {expected}");
+                }
+
+                if (m.XmitMessage.Length > data.MaxMessageLength + TransmissionHeader.Length)
+                {
+                    return Close(data, "AMQ9504E", $"protocol error: message of {m.XmitMessage.Length} bytes exceeds the negotiated MAXMSGL({data.MaxMessageLength})");
+                }
+
+                batch.Add(m);
+                return Stay().Using(data with { Batch = batch });
+            case BatchEnd end when data.Unit is null:
+                var messages = data.Batch ?? [];
+                if (messages.Count != end.Count || (messages.Count > 0 && messages[^1].Seq != end.LastSeq))
+                {
+                    return Close(data, "AMQ9504E", $"protocol error: batch end ({end.Count} messages to {end.LastSeq}) does not match what arrived ({messages.Count})");
+                }
+
+                var unit = new ReceiverUnit(Interlocked.Increment(ref _units), end, messages);
+                Resolve(unit, data);
+                return Stay().Using(data with { Batch = null, Unit = unit });
+            case Heartbeat { Reply: false }:
+                Send(data, new Heartbeat(true));
+                return Stay();
+            case Heartbeat:
+                return Stay();
+            case CloseSegment close:
+                _log.Info("AMQ9001I: channel {0} ended by the remote end ({1}).", _name, close.Reason);
+                return Close(data, null, close.Reason);
+            case StatusSegment status:
+                return Close(data, null, $"remote end reported {status.AmqCode}: {status.Text}");
+            case null:
+                return Stay();
+            default:
+                return Close(data, "AMQ9504E", $"protocol error: unexpected {segment.GetType().Name}");
+        }
+    }
+
+    /// <summary>Opens (once per session) every destination of the batch, and the dead-letter queue.</summary>
+    private void Resolve(ReceiverUnit unit, ReceiverData data)
+    {
+        var keys = new HashSet<(string, string)>();
+        foreach (var m in unit.Messages)
+        {
+            var (header, _) = Unwrap(m);
+            if (header is not null)
+            {
+                keys.Add((header.RemoteQName, header.RemoteQMgrName));
+            }
+        }
+
+        if (data.DeadQ.Length > 0)
+        {
+            keys.Add((data.DeadQ, string.Empty));
+        }
+
+        var missing = keys.Where(k => !_handles.ContainsKey(k)).ToList();
+        var asks = missing.Select(k => _queueManager.Ask<object>(new QueueManager.OpenQueue(k.Item1, QueueManager.OpenPurpose.Output, k.Item2.Length == 0 ? null : k.Item2), TimeSpan.FromSeconds(30))).ToArray();
+        Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
+            ? new Resolved(unit.Id, missing.Zip(t.Result).ToDictionary(p => p.First, p => p.Second))
+            : new Resolved(unit.Id, []), TaskScheduler.Default).PipeTo(Self);
+    }
+
+    private State<ChannelState, ReceiverData> Stage(Resolved resolved, ReceiverData data)
+    {
+        foreach (var (key, reply) in resolved.Handles)
+        {
+            _handles[key] = reply;
+        }
+
+        if (data.Unit is not { } unit || unit.Id != resolved.UnitId)
+        {
+            return Stay();
+        }
+
+        for (var i = 0; i < unit.Messages.Count; i++)
+        {
+            StageOne(unit, i, data);
+        }
+
+        return Settle(data, unit.Id);
+    }
+
+    private void StageOne(ReceiverUnit unit, int index, ReceiverData data)
+    {
+        var (header, message) = Unwrap(unit.Messages[index]);
+        if (header is null)
+        {
+            unit.Rejected[index] = (MqReason.UnexpectedError, "the message has no valid MQXQH");
+            return;
+        }
+
+        var opened = _handles.GetValueOrDefault((header.RemoteQName, header.RemoteQMgrName));
+        var (put, rejected) = opened is QueueManager.QueueOpened o
+            ? o.Handle.PreparePut(message!, data.Definition!.Name)
+            : (null, new LocalQueue.PutRejected(opened is QueueManager.OpenRejected r ? r.Reason : MqReason.UnknownObjectName, opened is QueueManager.OpenRejected r2 ? r2.Detail : $"{header.RemoteQName} could not be opened"));
+        if (put is null)
+        {
+            unit.Rejected[index] = (rejected!.Reason, rejected.Detail);
+            return;
+        }
+
+        unit.Outstanding++;
+        unit.Queues.Add(((QueueManager.QueueOpened)opened!).Handle.Queue);
+        ((QueueManager.QueueOpened)opened).Handle.Queue.Tell(new LocalQueue.StagePut(put.Message, put.PutApplName, unit.Id, index));
+    }
+
+    private State<ChannelState, ReceiverData> Answered(ReceiverData data, long unitId, Action<ReceiverUnit> record)
+    {
+        if (data.Unit is not { } unit || unit.Id != unitId)
+        {
+            return Stay();
+        }
+
+        record(unit);
+        unit.Outstanding--;
+        return Settle(data, unitId);
+    }
+
+    /// <summary>When every staging answer is in: commits, retries, dead-letters or gives up.</summary>
+    private State<ChannelState, ReceiverData> Settle(ReceiverData data, long unitId)
+    {
+        if (data.Unit is not { } unit || unit.Id != unitId || unit.Outstanding > 0)
+        {
+            return Stay();
+        }
+
+        if (unit.Rejected.Count == 0)
+        {
+            var def = data.Definition!;
+            var parts = new List<JournalOp>(unit.Inserts) { ChannelSyncStore.Record(new ChannelSyncRecord(def.Name, unit.End.LastSeq, 0, [])) };
+            unit.Committing = true;
+            _sync.Enqueue(JournalOp.Unit(parts, Self, new UnitCommitted(unit.Id)));
+            return Stay();
+        }
+
+        var transient = unit.Rejected.Values.All(r => r.Reason is MqReason.QFull or MqReason.PutInhibited);
+        if (transient && unit.Retries < data.Definition!.MessageRetries)
+        {
+            unit.Retries++;
+            SetTimer(MessageRetryTimer, RetryMessages.Instance, data.Definition.MessageRetryTimer);
+            return GoTo(ChannelState.Paused);
+        }
+
+        return DeadLetter(unit, data);
+    }
+
+    private ReceiverData StageRejected(ReceiverData data)
+    {
+        var unit = data.Unit!;
+        var retry = unit.Rejected.Keys.ToList();
+        unit.Rejected.Clear();
+        foreach (var index in retry)
+        {
+            StageOne(unit, index, data);
+        }
+
+        Self.Tell(new CheckUnit(unit.Id));
+        return data;
+    }
+
+    private State<ChannelState, ReceiverData> DeadLetter(ReceiverUnit unit, ReceiverData data)
+    {
+        var def = data.Definition!;
+        if (!def.UseDeadLetterQueue || _handles.GetValueOrDefault((data.DeadQ, string.Empty)) is not QueueManager.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.Contains))
+        {
+            var (index, (reason, detail)) = unit.Rejected.First();
+            return Abandon(data, "AMQ9544E", $"message {unit.Messages[index].Seq} could not be put to its destination ({detail}, MQRC {(int)reason}) and {(def.UseDeadLetterQueue ? "the dead-letter queue is unavailable" : "USEDLQ(NO)")}; the batch stays on the sender's transmission queue");
+        }
+
+        foreach (var (index, (reason, _)) in unit.Rejected.ToList())
+        {
+            var (header, message) = Unwrap(unit.Messages[index]);
+            var wrapped = DeadLetterHeader.Wrap(message!, (int)reason, header!.RemoteQName, header.RemoteQMgrName, def.Name, DateTimeOffset.UtcNow);
+            _log.Warning("AMQ9544W: channel {0}: message {1} for {2} put to the dead-letter queue {3} (MQRC {4}).", def.Name, unit.Messages[index].Seq, header.RemoteQName, data.DeadQ, (int)reason);
+            unit.DeadLettered.Add(index);
+            unit.Rejected.Remove(index);
+            unit.Outstanding++;
+            unit.Queues.Add(dlq.Handle.Queue);
+            dlq.Handle.Queue.Tell(new LocalQueue.StagePut(wrapped, def.Name, unit.Id, index));
+        }
+
+        return Stay();
+    }
+
+    /// <summary>The batch is durable: its messages become visible and the new sequence number is the one to report.</summary>
+    private ReceiverData FinishUnit(UnitCommitted committed, ReceiverData data)
+    {
+        if (data.Unit is not { } unit || unit.Id != committed.UnitId)
+        {
+            return data;
+        }
+
+        foreach (var queue in unit.Queues)
+        {
+            queue.Tell(new LocalQueue.CommitStaged(unit.Id));
+        }
+
+        _sync.Remember(new ChannelSyncRecord(data.Definition!.Name, unit.End.LastSeq, 0, []));
+        return data with { Unit = null, LastSeq = unit.End.LastSeq };
+    }
+
+    private State<ChannelState, ReceiverData> Confirmed(UnitCommitted committed, ReceiverData data)
+    {
+        if (data.Unit is not { } unit || unit.Id != committed.UnitId)
+        {
+            return Stay();
+        }
+
+        var next = FinishUnit(committed, data);
+        Send(data, new Confirm(unit.End.LastSeq));
+        var bytes = unit.Messages.Sum(m => (long)m.XmitMessage.Length);
+        _board.Update(data.Definition!.Name, s => s with
+        {
+            LastSeq = unit.End.LastSeq, CurrentSeq = unit.End.LastSeq, Messages = s.Messages + unit.Messages.Count, Batches = s.Batches + 1, BytesReceived = s.BytesReceived + bytes,
+        });
+        return data.StopRequested ? Close(next, null, "STOP CHANNEL") : Stay().Using(next);
+    }
+
+    /// <summary>The batch cannot be delivered: nothing of it stays, and the sender keeps it on its transmission queue.</summary>
+    private State<ChannelState, ReceiverData> Abandon(ReceiverData data, string code, string detail)
+    {
+        if (data.Unit is { } unit)
+        {
+            foreach (var queue in unit.Queues)
+            {
+                queue.Tell(new LocalQueue.BackoutStaged(unit.Id));
+            }
+        }
+
+        return Close(data with { Unit = null }, code, detail);
+    }
+
+    private State<ChannelState, ReceiverData> Close(ReceiverData data, string? code, string detail, MqReason reason = MqReason.UnexpectedError)
+    {
+        if (code is not null)
+        {
+            _log.Warning("{0}: channel {1} (connection {2} from {3}): {4}", code, _name ?? "(not yet named)", _connectionId, _remote, detail);
+            Send(data, new StatusSegment(code, (int)reason, detail));
+            Context.System.EventStream.Publish(new ChannelFailed(_qmgr, _name ?? string.Empty, code, detail));
+            if (_name is not null)
+            {
+                _board.Update(_name, s => s with { LastError = $"{code}: {detail}" });
+            }
+        }
+
+        data.Transport.Tell(Transport.Close.Instance);
+        return GoTo(ChannelState.Stopping).Using(data);
+    }
+
+    private State<ChannelState, ReceiverData> Ended(ReceiverData data, string? code, string reason)
+    {
+        if (code is not null)
+        {
+            _log.Warning("{0}: channel {1}: {2}", code, _name ?? _connectionId, reason);
+        }
+
+        return data.Unit is { Committing: true } ? GoTo(ChannelState.Stopping).Using(data with { StopRequested = true }) : Stop();
+    }
+
+    private void RestartReceiveTimer(ReceiverData data)
+    {
+        if (data.Heartbeat > TimeSpan.Zero)
+        {
+            SetTimer(ReceiveTimer, new Closing("AMQ9259E", $"nothing received from the remote end within {SenderChannelActor.HeartbeatWait(data.Heartbeat)} (heartbeat interval {data.Heartbeat})"), SenderChannelActor.HeartbeatWait(data.Heartbeat));
+        }
+    }
+
+    private static (TransmissionHeader? Header, MqMessage? Message) Unwrap(MessageSegment m)
+    {
+        try
+        {
+            var (header, payload) = TransmissionHeader.Unwrap(new MqMessage(MessageDescriptor.Default, m.XmitMessage));
+            return (header, new MqMessage(header.Original, payload));
+        }
+        catch (FormatException)
+        {
+            return (null, null);
+        }
+    }
+
+    private Segment? Read(Transport.FrameReceived frame, ReceiverData data)
+    {
+        using (frame)
+        {
+            data.Transport.Tell(new Transport.ResumeReading(1));
+            var (segment, error) = ChannelFrames.Decode(frame.Frame.Span);
+            if (error is not null)
+            {
+                Self.Tell(new Closing("AMQ9504E", $"protocol error: {error}"));
+            }
+
+            return segment;
+        }
+    }
+
+    private static void Send(ReceiverData data, Segment segment) => data.Transport.Tell(new Transport.Send(ChannelFrames.Encode(segment)));
+
+    private static long NextAfter(long seq, ReceiverData data) => seq >= (data.Definition?.SequenceWrap ?? int.MaxValue) ? 1 : seq + 1;
+
+    private sealed record Accepting(InitialData Hello, InboundChannels.Accepted Accepted);
+
+    private sealed record Resolved(long UnitId, Dictionary<(string, string), object> Handles);
+
+    private sealed record UnitCommitted(long UnitId);
+
+    private sealed record CheckUnit(long UnitId);
+
+    private sealed record Registered(Accepting Accepting, InboundRegistered Answer);
+
+    private sealed record Closing(string AmqCode, string Detail);
+
+    private sealed record RetryMessages
+    {
+        public static readonly RetryMessages Instance = new();
+    }
+}

@@ -1,0 +1,545 @@
+using System.Net.Sockets;
+using ActorQm.Queues;
+using ActorQm.Store;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Channels.Channel;
+
+namespace ActorQm.Channels;
+
+/// <summary>What a sending channel holds between states.</summary>
+internal sealed record SenderData(
+    IActorRef? Transport = null,
+    int Attempts = 0,
+    string? LastError = null,
+    SenderBatch? Batch = null,
+    long BytesSinceKeyReset = 0,
+    bool Rebind = false,
+    bool StopRequested = false,
+    TimeSpan Idle = default,
+    bool Inactive = false);
+
+/// <summary>A batch taken from the transmission queue: its gets (tokens), journal keys and sequence numbers.</summary>
+internal sealed record SenderBatch(List<LocalQueue.MessageGot> Messages, long FirstSeq, long LastSeq, bool Sent = false, bool Confirmed = false)
+{
+    public IReadOnlyList<long> Tokens => Messages.Select(m => m.Token).ToList();
+}
+
+/// <summary>
+/// A sending message channel agent (SDR): one per running channel. Connects, walks the TLS
+/// handshake through the transport, agrees limits and settles any in-doubt batch with the
+/// receiver, then moves messages from the transmission queue in numbered batches. A batch is
+/// recorded in doubt before its end is sent and removed from the transmission queue only after
+/// the receiver confirms that it is durable on the target queues, so no persistent message is
+/// lost or duplicated by any failure. Retries as SHORTRTY/SHORTTMR then LONGRTY/LONGTMR.
+/// </summary>
+internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
+{
+    private const string RetryTimer = "retry";
+    private const string ReplyTimer = "initial-data-reply";
+    private const string HeartbeatTimer = "heartbeat-reply";
+    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ChannelSyncStore _sync;
+    private readonly ChannelStatusBoard _board;
+    private readonly IActorRef _handshakes;
+    private SenderStart _start;
+    private ChannelDefinition Def => _start.Definition;
+    private long _nextConnection;
+    private long _nextSeq;
+
+    public SenderChannelActor(SenderStart start, ChannelSyncStore sync, ChannelStatusBoard board, IActorRef handshakes)
+    {
+        _start = start;
+        _sync = sync;
+        _board = board;
+        _handshakes = handshakes;
+        var record = sync.Get(Def.Name);
+        _nextSeq = NextAfter(record.LastSeq);
+        board.Set(new ChannelStatus(Def.Name, Def.ChannelType, ChannelState.Starting)
+        {
+            ConName = $"{Def.Host}({Def.Port})", XmitQ = Def.XmitQ, LastSeq = record.LastSeq, InDoubt = record.IsInDoubt, Started = DateTimeOffset.UtcNow,
+        });
+
+        StartWith(ChannelState.Starting, new SenderData());
+
+        When(ChannelState.Starting, e => e.FsmEvent switch
+        {
+            TcpClient client => GoTo(ChannelState.Binding).Using(e.StateData with { Transport = OpenTransport(client) }),
+            ConnectFailed f => Retry(e.StateData, "AMQ9202E", $"remote host {Def.Host}({Def.Port}) not available: {f.Reason}"),
+            _ => null,
+        });
+
+        When(ChannelState.Binding, e => e.FsmEvent switch
+        {
+            Transport.Connected c => SendInitialData(c, e.StateData),
+            Transport.FrameReceived f => OnBindingFrame(f, e.StateData),
+            LocalQueue.Discarded => EnterRunning(e.StateData),
+            Handshake.HandshakeFailed f => Retry(e.StateData with { Transport = null }, f.AmqCode, f.Detail),
+            ReplyTimedOut => Fail(e.StateData, "AMQ9259E", "the remote end did not answer the initial data in time"),
+            _ => null,
+        });
+
+        When(ChannelState.Running, e => e.FsmEvent switch
+        {
+            LocalQueue.MessageGot got => StartBatch(got, e.StateData),
+            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } => Idle(e.StateData),
+            LocalQueue.GetRejected r => Fail(e.StateData, "AMQ9519E", $"transmission queue {Def.XmitQ}: MQRC {(int)r.Reason} {r.Detail}"),
+            LocalQueue.BatchGot more => SendBatch(e.StateData, more),
+            InDoubtRecorded => EndBatch(e.StateData),
+            Transport.FrameReceived f => OnRunningFrame(f, e.StateData),
+            LocalQueue.GetsCommitted => Committed(e.StateData),
+            HeartbeatLost => Fail(e.StateData, "AMQ9259E", "no heartbeat reply from the remote end"),
+            StopChannel => e.StateData.Batch is null ? Stop(e.StateData, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
+            RefreshTls r => Refresh(r, e.StateData with { Rebind = true }),
+            _ => null,
+        });
+
+        When(ChannelState.Retrying, e => e.FsmEvent switch
+        {
+            RetryNow => GoTo(ChannelState.Starting),
+            _ => null,
+        });
+
+        When(ChannelState.Stopping, e => e.FsmEvent switch
+        {
+            Transport.ConnectionClosed => GoTo(ChannelState.Stopped),
+            _ => null,
+        });
+
+        When(ChannelState.Stopped, _ => null);
+
+        WhenUnhandled(e => e.FsmEvent switch
+        {
+            // A get that completes after its session ended goes back unchanged.
+            LocalQueue.MessageGot got => Release([got.Token]),
+            LocalQueue.BatchGot more => Release(more.Messages.Select(m => m.Token).ToList()),
+            Transport.FrameReceived f => Dispose(f),
+            Transport.ConnectionClosed c when StateName is ChannelState.Binding or ChannelState.Running => Lost(e.StateData, c),
+            Transport.ConnectionClosed or Transport.Connected or Handshake.HandshakeFailed => Stay(),
+            StopChannel => Stop(e.StateData, "STOP CHANNEL"),
+            RefreshTls r => Refresh(r, e.StateData),
+            LocalQueue.GetsCommitted => Stay().Using(RecordCommitted(e.StateData)),
+            LocalQueue.GetsReleased or LocalQueue.Discarded or InDoubtRecorded => Stay(),
+            _ => Unexpected(e.FsmEvent),
+        });
+
+        OnTransition((from, to) =>
+        {
+            if (to == ChannelState.Starting)
+            {
+                Connect();
+            }
+
+            if (to == ChannelState.Stopped)
+            {
+                Context.Parent.Tell(new SenderEnded(Def.Name, NextStateData.Inactive));
+            }
+
+            _board.Update(Def.Name, s => s with { State = to, LastError = NextStateData.LastError ?? s.LastError });
+            Context.System.EventStream.Publish(new ChannelStateChanged(_start.QMgrName, Def.Name, from, to, NextStateData.LastError));
+        });
+
+        Initialize();
+    }
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Connect();
+    }
+
+    protected override void PostStop()
+    {
+        if (StateData?.Batch is { Confirmed: false } batch)
+        {
+            _start.XmitQueue.Tell(new LocalQueue.ReleaseGets(batch.Tokens));
+        }
+
+        base.PostStop();
+    }
+
+    private void Connect()
+    {
+        var (host, port) = (Def.Host, Def.Port);
+        var self = Self;
+        _ = Task.Run(async () =>
+        {
+            var client = new TcpClient { NoDelay = true };
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await client.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+                self.Tell(client);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                client.Dispose();
+                self.Tell(new ConnectFailed(e.Message));
+            }
+        });
+    }
+
+    private IActorRef OpenTransport(TcpClient client)
+    {
+        var id = $"{Def.Name}-{++_nextConnection}";
+        var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements, ActorRefs.Nobody)
+        {
+            Revocation = _start.Revocation,
+        };
+        return Context.ActorOf(Transport.Props(request, _handshakes, Self, _start.TransportSettings), "connection-" + _nextConnection);
+    }
+
+    private State<ChannelState, SenderData> SendInitialData(Transport.Connected connected, SenderData data)
+    {
+        var hs = connected.Handshake;
+        _board.Update(Def.Name, s => s with
+        {
+            SslCipherSpec = hs.CipherSpec, SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = hs.Peer?.Serial ?? string.Empty,
+        });
+        var record = _sync.Get(Def.Name);
+        Send(data, new InitialData(Def.Name, Def.WireType, _start.QMgrName, Def.BatchSize, Def.MaxMessageLength,
+            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq));
+        SetTimer(ReplyTimer, ReplyTimedOut.Instance, ReplyTimeout);
+        return Stay();
+    }
+
+    private State<ChannelState, SenderData> OnBindingFrame(Transport.FrameReceived frame, SenderData data)
+    {
+        var segment = Read(frame, data);
+        switch (segment)
+        {
+            case InitialDataReply reply:
+                CancelTimer(ReplyTimer);
+                _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName });
+                return SettleInDoubt(reply.LastCommittedSeq, data);
+            case StatusSegment status:
+                return Fail(data, status.AmqCode, $"the remote end refused the channel: {status.Text} (MQRC {status.Reason})");
+            case null:
+                return Stay();
+            default:
+                return ProtocolError(data, $"unexpected {segment.GetType().Name} during initial data");
+        }
+    }
+
+    /// <summary>The receiver's last committed number says whether the in-doubt batch arrived (commit) or not (back out).</summary>
+    private State<ChannelState, SenderData> SettleInDoubt(long partnerLastSeq, SenderData data)
+    {
+        var record = _sync.Get(Def.Name);
+        if (record.IsInDoubt && partnerLastSeq == record.InDoubtSeq)
+        {
+            _log.Info("AMQ9548I: channel {0}: in-doubt batch ending {1} was committed by the remote end; removing it from {2}.", Def.Name, record.InDoubtSeq, Def.XmitQ);
+            _sync.Save(new ChannelSyncRecord(Def.Name, record.InDoubtSeq, 0, []), ActorRefs.Nobody, null);
+            _nextSeq = NextAfter(record.InDoubtSeq);
+            _start.XmitQueue.Tell(new LocalQueue.Discard(record.InDoubtMessages));
+            return Stay();
+        }
+
+        if (partnerLastSeq != record.LastSeq)
+        {
+            return Fail(data, "AMQ9526E", $"message sequence number error: this end last committed {record.LastSeq}{(record.IsInDoubt ? $" with batch {record.InDoubtSeq} in doubt" : string.Empty)}, the remote end {partnerLastSeq}; RESET CHANNEL or RESOLVE CHANNEL");
+        }
+
+        if (record.IsInDoubt)
+        {
+            _log.Info("AMQ9548I: channel {0}: in-doubt batch ending {1} never reached the remote end; sending it again.", Def.Name, record.InDoubtSeq);
+            _sync.Save(record with { InDoubtSeq = 0, InDoubtMessages = [] }, ActorRefs.Nobody, null);
+        }
+
+        _nextSeq = NextAfter(record.LastSeq);
+        return EnterRunning(data);
+    }
+
+    private State<ChannelState, SenderData> EnterRunning(SenderData data)
+    {
+        _log.Info("AMQ9002I: channel {0} is starting (to {1}({2})).", Def.Name, Def.Host, Def.Port);
+        _board.Update(Def.Name, s => s with { InDoubt = false, LastError = string.Empty });
+        AskForMessage(data);
+        return GoTo(ChannelState.Running).Using(data with { Attempts = 0, LastError = null, Idle = TimeSpan.Zero });
+    }
+
+    private void AskForMessage(SenderData data)
+    {
+        var wait = Def.HeartbeatInterval > TimeSpan.Zero ? Def.HeartbeatInterval : Def.DisconnectInterval;
+        if (Def.DisconnectInterval > TimeSpan.Zero && Def.DisconnectInterval - data.Idle < wait)
+        {
+            wait = Def.DisconnectInterval - data.Idle;
+        }
+
+        var options = new GetOptions { Syncpoint = true, Wait = wait > TimeSpan.Zero ? wait : Timeout.InfiniteTimeSpan };
+        _start.XmitQueue.Tell(new LocalQueue.Get(options));
+    }
+
+    private State<ChannelState, SenderData> Idle(SenderData data)
+    {
+        var idle = data.Idle + (Def.HeartbeatInterval > TimeSpan.Zero ? Def.HeartbeatInterval : Def.DisconnectInterval);
+        if (Def.DisconnectInterval > TimeSpan.Zero && idle >= Def.DisconnectInterval)
+        {
+            _log.Info("AMQ9545I: channel {0} closed: disconnect interval ({1}) expired.", Def.Name, Def.DisconnectInterval);
+            return Stop(data, "disconnect interval expired", ChannelState.Inactive);
+        }
+
+        Send(data, new Heartbeat(false));
+        SetTimer(HeartbeatTimer, HeartbeatLost.Instance, HeartbeatWait(Def.HeartbeatInterval));
+        return Stay().Using(data with { Idle = idle });
+    }
+
+    private State<ChannelState, SenderData> StartBatch(LocalQueue.MessageGot first, SenderData data)
+    {
+        var batch = new SenderBatch([first], _nextSeq, _nextSeq);
+        if (Def.BatchSize > 1)
+        {
+            _start.XmitQueue.Tell(new LocalQueue.GetBatch(Def.BatchSize - 1, Math.Max(1, Def.BatchLimitBytes - first.Message.Payload.Length)));
+            return Stay().Using(data with { Batch = batch, Idle = TimeSpan.Zero });
+        }
+
+        return SendBatch(data with { Batch = batch, Idle = TimeSpan.Zero }, new LocalQueue.BatchGot([]));
+    }
+
+    /// <summary>Sends the batch's messages, then records it in doubt; the batch end goes once that record is durable.</summary>
+    private State<ChannelState, SenderData> SendBatch(SenderData data, LocalQueue.BatchGot more)
+    {
+        var batch = data.Batch!;
+        batch.Messages.AddRange(more.Messages);
+        var seq = _nextSeq;
+        var bytes = 0L;
+        var last = seq;
+        foreach (var m in batch.Messages)
+        {
+            last = seq;
+            var segment = new MessageSegment(seq, m.Message.IsPersistent, m.Message.Payload.ToArray());
+            bytes += m.Message.Payload.Length;
+            data.Transport.Tell(new Transport.Send(ChannelFrames.Encode(segment)));
+            seq = NextAfter(seq);
+        }
+
+        var record = _sync.Get(Def.Name);
+        _sync.Save(record with { InDoubtSeq = last, InDoubtMessages = batch.Messages.Select(m => m.Cursor.Seq).ToList() }, Self, InDoubtRecorded.Instance);
+        _board.Update(Def.Name, s => s with { CurrentSeq = last, InDoubt = true, BytesSent = s.BytesSent + bytes });
+        return Stay().Using(data with { Batch = batch with { LastSeq = last }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
+    }
+
+    private State<ChannelState, SenderData> EndBatch(SenderData data)
+    {
+        var batch = data.Batch!;
+        Send(data, new BatchEnd(batch.LastSeq, batch.Messages.Count));
+        return Stay().Using(data with { Batch = batch with { Sent = true } });
+    }
+
+    private State<ChannelState, SenderData> OnRunningFrame(Transport.FrameReceived frame, SenderData data)
+    {
+        var segment = Read(frame, data);
+        switch (segment)
+        {
+            case Confirm c when data.Batch is { Sent: true } batch && c.LastSeq == batch.LastSeq:
+                _start.XmitQueue.Tell(new LocalQueue.CommitGets(batch.Tokens));
+                return Stay().Using(data with { Batch = batch with { Confirmed = true } });
+            case Confirm c:
+                return ProtocolError(data, $"confirm of sequence number {c.LastSeq} does not match the batch sent ({data.Batch?.LastSeq.ToString() ?? "none"})");
+            case Heartbeat { Reply: true }:
+                CancelTimer(HeartbeatTimer);
+                AskForMessage(data);
+                return Stay();
+            case Heartbeat:
+                Send(data, new Heartbeat(true));
+                return Stay();
+            case StatusSegment status:
+                return Fail(data, status.AmqCode, $"the remote end ended the channel: {status.Text} (MQRC {status.Reason})");
+            case CloseSegment close:
+                return Rebind(data, close.Reason);
+            case null:
+                return Stay();
+            default:
+                return ProtocolError(data, $"unexpected {segment.GetType().Name} while running");
+        }
+    }
+
+    /// <summary>The confirmed batch is off the transmission queue: nothing is in doubt any more.</summary>
+    private SenderData RecordCommitted(SenderData data)
+    {
+        if (data.Batch is not { Confirmed: true } batch)
+        {
+            return data;
+        }
+
+        _sync.Save(new ChannelSyncRecord(Def.Name, batch.LastSeq, 0, []), ActorRefs.Nobody, null);
+        _nextSeq = NextAfter(batch.LastSeq);
+        _board.Update(Def.Name, s => s with { LastSeq = batch.LastSeq, InDoubt = false, Messages = s.Messages + batch.Messages.Count, Batches = s.Batches + 1 });
+        return data with { Batch = null };
+    }
+
+    private State<ChannelState, SenderData> Committed(SenderData data)
+    {
+        var next = RecordCommitted(data);
+        if (data.StopRequested)
+        {
+            return Stop(next, "STOP CHANNEL");
+        }
+
+        // Secret key reset (SSLRKEYC) and REFRESH SECURITY take effect between batches: a fresh
+        // handshake on a new connection gives new session keys, and nothing is in doubt here.
+        var keyReset = Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
+        if (keyReset || data.Rebind)
+        {
+            Send(next, new CloseSegment(keyReset ? "secret key reset" : "security refreshed"));
+            next.Transport.Tell(Transport.Close.Instance);
+            if (keyReset)
+            {
+                _board.Update(Def.Name, s => s with { KeyResets = s.KeyResets + 1, LastKeyReset = DateTimeOffset.UtcNow });
+            }
+
+            return GoTo(ChannelState.Starting).Using(next with { Transport = null, BytesSinceKeyReset = 0, Rebind = false });
+        }
+
+        AskForMessage(next);
+        return Stay().Using(next);
+    }
+
+    private State<ChannelState, SenderData> Rebind(SenderData data, string reason)
+    {
+        _log.Info("channel {0}: the remote end closed the connection ({1}); binding again.", Def.Name, reason);
+        Release(data);
+        data.Transport.Tell(Transport.Close.Instance);
+        return GoTo(ChannelState.Starting).Using(data with { Transport = null, Batch = null });
+    }
+
+    private State<ChannelState, SenderData> Lost(SenderData data, Transport.ConnectionClosed closed)
+    {
+        if (data.Batch is { Confirmed: true })
+        {
+            // The receiver has the batch: finish the commit, then retry the connection.
+            return Retry(data with { Transport = null }, closed.AmqCode ?? "AMQ9209E", closed.Reason);
+        }
+
+        Release(data);
+        return Retry(data with { Transport = null, Batch = null }, closed.AmqCode ?? "AMQ9209E", $"connection to {Def.Host}({Def.Port}) closed: {closed.Reason}");
+    }
+
+    private State<ChannelState, SenderData> Retry(SenderData data, string code, string detail)
+    {
+        var attempt = data.Attempts + 1;
+        var (delay, limit) = attempt <= Def.ShortRetries ? (Def.ShortTimer, false) : (Def.LongTimer, attempt > Def.ShortRetries + Def.LongRetries);
+        _log.Warning("{0}: channel {1}: {2}", code, Def.Name, detail);
+        Context.System.EventStream.Publish(new ChannelFailed(_start.QMgrName, Def.Name, code, detail));
+        var next = data with { Attempts = attempt, LastError = $"{code}: {detail}" };
+        if (limit || data.StopRequested)
+        {
+            _log.Error("AMQ9506E: channel {0} stopped after {1} attempts.", Def.Name, attempt);
+            return GoTo(ChannelState.Stopped).Using(next);
+        }
+
+        SetTimer(RetryTimer, RetryNow.Instance, delay);
+        return GoTo(ChannelState.Retrying).Using(next);
+    }
+
+    private State<ChannelState, SenderData> Fail(SenderData data, string code, string detail)
+    {
+        SendStatus(data, code, detail);
+        Release(data);
+        data.Transport.Tell(Transport.Close.Instance);
+        return Retry(data with { Transport = null, Batch = data.Batch is { Confirmed: true } ? data.Batch : null }, code, detail);
+    }
+
+    private State<ChannelState, SenderData> ProtocolError(SenderData data, string detail) => Fail(data, "AMQ9504E", $"protocol error: {detail}");
+
+    private State<ChannelState, SenderData> Stop(SenderData data, string reason, ChannelState final = ChannelState.Stopped)
+    {
+        Release(data);
+        if (data.Transport is { } transport)
+        {
+            Send(data, new CloseSegment(reason));
+            transport.Tell(Transport.Close.Instance);
+        }
+
+        _log.Info("AMQ9001I: channel {0} ended normally ({1}).", Def.Name, reason);
+        return GoTo(ChannelState.Stopped).Using(data with { Transport = null, Batch = null, LastError = null, Inactive = final == ChannelState.Inactive });
+    }
+
+    private void Release(SenderData data)
+    {
+        if (data.Batch is { Confirmed: false } batch)
+        {
+            _start.XmitQueue.Tell(new LocalQueue.ReleaseGets(batch.Tokens));
+        }
+    }
+
+    private State<ChannelState, SenderData> Release(IReadOnlyList<long> tokens)
+    {
+        if (tokens.Count > 0)
+        {
+            _start.XmitQueue.Tell(new LocalQueue.ReleaseGets(tokens));
+        }
+
+        return Stay();
+    }
+
+    private State<ChannelState, SenderData> Refresh(RefreshTls refresh, SenderData data)
+    {
+        _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
+        return Stay().Using(data);
+    }
+
+    private State<ChannelState, SenderData> Unexpected(object message)
+    {
+        _log.Warning("channel {0}: unexpected {1} in {2}", Def.Name, message.GetType().Name, StateName);
+        return Stay();
+    }
+
+    private State<ChannelState, SenderData> Dispose(Transport.FrameReceived frame)
+    {
+        frame.Dispose();
+        return Stay();
+    }
+
+    private Segment? Read(Transport.FrameReceived frame, SenderData data)
+    {
+        using (frame)
+        {
+            data.Transport.Tell(new Transport.ResumeReading(1));
+            var (segment, error) = ChannelFrames.Decode(frame.Frame.Span);
+            if (error is not null)
+            {
+                Self.Tell(new Transport.ConnectionClosed("AMQ9504E", $"protocol error: {error}"));
+            }
+
+            return segment;
+        }
+    }
+
+    private void Send(SenderData data, Segment segment) => data.Transport?.Tell(new Transport.Send(ChannelFrames.Encode(segment)));
+
+    private void SendStatus(SenderData data, string code, string detail) =>
+        Send(data, new StatusSegment(code, (int)Messages.MqReason.UnexpectedError, detail));
+
+    private long NextAfter(long seq) => seq >= Def.SequenceWrap ? 1 : seq + 1;
+
+    /// <summary>MQ waits twice a short heartbeat interval, or the interval plus 60 seconds.</summary>
+    internal static TimeSpan HeartbeatWait(TimeSpan hbint) => hbint < TimeSpan.FromSeconds(60) ? hbint * 2 : hbint + TimeSpan.FromSeconds(60);
+
+    private sealed record ConnectFailed(string Reason);
+
+    /// <summary>Told to the initiator: the instance ends, STOPPED or (DISCINT) INACTIVE.</summary>
+    internal sealed record SenderEnded(string Name, bool Inactive);
+
+    private sealed record RetryNow
+    {
+        public static readonly RetryNow Instance = new();
+    }
+
+    private sealed record ReplyTimedOut
+    {
+        public static readonly ReplyTimedOut Instance = new();
+    }
+
+    private sealed record HeartbeatLost
+    {
+        public static readonly HeartbeatLost Instance = new();
+    }
+
+    private sealed record InDoubtRecorded
+    {
+        public static readonly InDoubtRecorded Instance = new();
+    }
+}

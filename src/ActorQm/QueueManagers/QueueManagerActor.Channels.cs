@@ -1,0 +1,197 @@
+using System.Net;
+using ActorQm.Channels;
+using ActorQm.Objects;
+using ActorQm.Queues;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.QueueManagers.QueueManager;
+
+namespace ActorQm.QueueManagers;
+
+/// <summary>
+/// The queue manager's side of its channels: it resolves what a channel needs from the catalog
+/// and the TLS material (which only it may read) and hands it to its channel initiator.
+/// </summary>
+internal sealed partial class QueueManagerActor
+{
+    private IActorRef _initiator = ActorRefs.Nobody;
+
+    private void ReceiveChannels()
+    {
+        Receive<AcceptChannel>(a => Sender.Tell(InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13)));
+        Receive<LocalQueue.TriggerFired>(HandleTrigger);
+        Receive<GetListeners>(_ => _initiator.Forward(Channel.GetListeners.Instance));
+        Receive<GetChannelStatus>(_ => Sender.Tell(_board.All));
+        Receive<Channel.CommandAccepted>(a => _log.Info("{0}", a.Text));
+        Receive<Channel.CommandRefused>(r => _log.Warning("{0}: {1}", r.AmqCode, r.Text));
+    }
+
+    private void StartInitiator()
+    {
+        var tls = _settings.Tls;
+        _initiator = Context.ActorOf(ChannelInitiator.Props(_settings.Name, _sync, _board,
+            new HandshakeSupervisor.Settings(tls.MaxConcurrentHandshakes, tls.MaxQueuedHandshakes, tls.HandshakeStepTimeout)), "channels");
+    }
+
+    /// <summary>New connections use the material loaded now; running channels bind again between batches (spec 7.5).</summary>
+    private void PublishTls(bool refresh)
+    {
+        TlsCredentials? credentials = null;
+        try
+        {
+            credentials = _tls.KeyRepository is null ? null : _tls.CredentialsFor(_catalog, null);
+        }
+        catch (KeyRepositoryException e)
+        {
+            _log.Warning("{0} (queue manager {1}: listeners refuse TLS connections until REFRESH SECURITY)", e.Message, _settings.Name);
+        }
+
+        _initiator.Tell(new Channel.UseResponderTls(new Channel.ResponderTls(credentials, _tls.Revocation, _settings.Tls.AllowedCipherSpecs, _settings.Tls.AllowTls13, TransportSettings())));
+        if (refresh)
+        {
+            var senders = new Dictionary<string, Channel.SenderStart>(StringComparer.Ordinal);
+            foreach (var channel in _catalog.All("CHANNEL").Where(c => c.Text("CHLTYPE") == "SDR"))
+            {
+                if (SenderStart(channel) is { Start: { } start })
+                {
+                    senders[channel.Name] = start;
+                }
+            }
+
+            _initiator.Tell(new Channel.RefreshTls(senders));
+        }
+    }
+
+    private void StartAutomaticListeners()
+    {
+        foreach (var listener in _catalog.All("LISTENER").Where(l => l.Text("CONTROL") is "QMGR" or "STARTONLY"))
+        {
+            StartListener(listener);
+        }
+    }
+
+    private void StartListener(MqObject listener)
+    {
+        var text = listener.Text("IPADDR");
+        var address = text.Length == 0 ? IPAddress.Any : IPAddress.TryParse(text, out var parsed) ? parsed : null;
+        if (address is null)
+        {
+            _log.Warning("AMQ9228E: listener {0}: IPADDR({1}) is not an IP address.", listener.Name, text);
+            return;
+        }
+
+        _initiator.Tell(new Channel.StartListener(listener.Name, address, (int)listener.Number("PORT"), (int)listener.Number("BACKLOG")));
+    }
+
+    private void HandleChannelAction(ChannelActionRequested action)
+    {
+        var channel = action.Channel;
+        switch (action.Verb)
+        {
+            case "START" when channel.Text("CHLTYPE") == "SDR":
+                var (start, error) = SenderStart(channel);
+                if (start is null)
+                {
+                    _log.Warning("{0} (START CHANNEL({1}))", error, channel.Name);
+                    _board.Set(new ChannelStatus(channel.Name, "SDR", ChannelState.Stopped) { LastError = error!, Started = DateTimeOffset.UtcNow });
+                    return;
+                }
+
+                _board.Remove(channel.Name);
+                _initiator.Tell(new Channel.StartChannel(start));
+                break;
+            case "START":
+                // A receiver runs when its partner calls; START only lifts a STOPPED state.
+                if (_board.Find(channel.Name) is { State: ChannelState.Stopped })
+                {
+                    _board.Remove(channel.Name);
+                }
+
+                break;
+            case "STOP":
+                _initiator.Tell(new Channel.StopChannel(channel.Name));
+                break;
+            case "RESET":
+                _initiator.Tell(new Channel.ResetChannel(channel.Name, action.SeqNum));
+                break;
+            case "RESOLVE":
+                _initiator.Tell(new Channel.ResolveChannel(channel.Name, action.Commit, _queues.TryGetValue(channel.Text("XMITQ"), out var q) ? q.Actor : null));
+                break;
+        }
+    }
+
+    private void HandleListenerAction(ListenerActionRequested action)
+    {
+        if (action.Verb == "START")
+        {
+            StartListener(action.Listener);
+        }
+        else
+        {
+            _initiator.Tell(new Channel.StopListener(action.Listener.Name));
+        }
+    }
+
+    /// <summary>TRIGTYPE(FIRST) on a transmission queue starts the channel named in TRIGDATA, or the sender serving it.</summary>
+    private void HandleTrigger(LocalQueue.TriggerFired fired)
+    {
+        var channels = fired.TriggerData.Length > 0
+            ? _catalog.Find("CHANNEL", fired.TriggerData) is { } named ? [named] : []
+            : _catalog.All("CHANNEL").Where(c => c.Text("CHLTYPE") == "SDR" && c.Text("XMITQ") == fired.QueueName).ToList();
+        foreach (var channel in channels.Where(c => c.Text("CHLTYPE") == "SDR"))
+        {
+            if (_board.Find(channel.Name) is { State: not ChannelState.Inactive })
+            {
+                continue;
+            }
+
+            if (SenderStart(channel) is { Start: { } start })
+            {
+                _initiator.Tell(new Channel.StartChannel(start));
+            }
+        }
+    }
+
+    private (Channel.SenderStart? Start, string? Error) SenderStart(MqObject channel)
+    {
+        ChannelDefinition definition;
+        try
+        {
+            definition = ChannelDefinition.From(channel, _catalog.QMgr.Number("SSLRKEYC"));
+        }
+        catch (FormatException e)
+        {
+            return (null, $"AMQ9203E: {e.Message}");
+        }
+
+        if (definition.Host.Length == 0)
+        {
+            return (null, $"AMQ9203E: channel {channel.Name} has no CONNAME.");
+        }
+
+        if (!_queues.TryGetValue(definition.XmitQ, out var xmitq) || _catalog.FindQueue(definition.XmitQ)?.Text("USAGE") != "XMITQ")
+        {
+            return (null, $"AMQ9519E: channel {channel.Name}: transmission queue '{definition.XmitQ}' is not a local queue with USAGE(XMITQ).");
+        }
+
+        try
+        {
+            var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _settings.Tls.AllowTls13);
+            if (requirements is null)
+            {
+                return (null, $"AMQ9635E: channel {channel.Name} has no SSLCIPH; ActorQm message channels run over TLS only.");
+            }
+
+            var credentials = _tls.CredentialsFor(_catalog, channel);
+            return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.Revocation, TransportSettings()), null);
+        }
+        catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    private Transport.Settings TransportSettings() =>
+        new(MaxFrameBytes: (int)_catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.Length + 64, RevocationRecheck: _settings.Tls.RevocationRecheck);
+}

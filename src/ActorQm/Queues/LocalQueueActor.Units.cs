@@ -1,0 +1,163 @@
+using ActorQm.Store;
+using Akka.Actor;
+using static ActorQm.Queues.LocalQueue;
+
+namespace ActorQm.Queues;
+
+/// <summary>
+/// The parts of a queue a message channel uses: puts staged for a batch that become visible only
+/// when the batch commits, gets taken in batches under syncpoint, and committed, released or
+/// discarded together with one journal transaction.
+/// </summary>
+internal sealed partial class LocalQueueActor
+{
+    private readonly Dictionary<long, List<StoredMessage>> _staged = new();
+    private int _stagedCount;
+
+    private void ReceiveUnits()
+    {
+        Receive<StagePut>(HandleStagePut);
+        Receive<CommitStaged>(c =>
+        {
+            if (_staged.Remove(c.UnitId, out var list))
+            {
+                _stagedCount -= list.Count;
+                foreach (var m in list)
+                {
+                    if (_notYetVisible.Count == 0)
+                    {
+                        Offer(m);
+                    }
+                    else
+                    {
+                        _notYetVisible.AddLast((m, true));
+                    }
+                }
+
+                Publish();
+            }
+        });
+        Receive<BackoutStaged>(b =>
+        {
+            if (_staged.Remove(b.UnitId, out var list))
+            {
+                _stagedCount -= list.Count;
+                Publish();
+            }
+        });
+        Receive<GetBatch>(HandleGetBatch);
+        Receive<CommitGets>(HandleCommitGets);
+        Receive<ReleaseGets>(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                if (_uncommitted.Remove(token, out var m))
+                {
+                    m.Locked = false;
+                    _buckets.Remove(m);
+                    Offer(m.Requeued());
+                }
+            }
+
+            Publish();
+            Sender.Tell(new GetsReleased(r.Tokens.Count));
+        });
+        Receive<Discard>(HandleDiscard);
+        Receive<UnitDone>(d => d.ReplyTo.Tell(d.Reply));
+    }
+
+    private void HandleStagePut(StagePut put)
+    {
+        var (stored, rejected) = Admit(put.Message, put.PutApplName);
+        if (stored is null)
+        {
+            Sender.Tell(new StagedPutRejected(put.UnitId, put.Index, rejected!.Reason, rejected.Detail));
+            return;
+        }
+
+        if (!_staged.TryGetValue(put.UnitId, out var list))
+        {
+            _staged[put.UnitId] = list = [];
+        }
+
+        list.Add(stored);
+        _stagedCount++;
+        Publish();
+        Sender.Tell(new PutStaged(put.UnitId, put.Index, stored.IsPersistent ? JournalOp.Insert(_definition.Name, stored, ActorRefs.Nobody, null) : null));
+    }
+
+    private void HandleGetBatch(GetBatch get)
+    {
+        var taken = new List<MessageGot>(Math.Min(get.Max, 64));
+        var cursor = BrowseCursor.Start;
+        long bytes = 0;
+        if (_definition.GetEnabled)
+        {
+            while (taken.Count < get.Max && bytes < get.MaxBytes)
+            {
+                var m = _buckets.First(cursor, static (_, _) => true, 0, NowMs(), _onExpired);
+                if (m is null)
+                {
+                    break;
+                }
+
+                cursor = new BrowseCursor(m.Priority, m.Seq);
+                bytes += m.Message.Payload.Length;
+                taken.Add(Lock(m));
+            }
+        }
+
+        Publish();
+        Sender.Tell(new BatchGot(taken));
+    }
+
+    private void HandleCommitGets(CommitGets commit)
+    {
+        var deletes = new List<JournalOp>();
+        foreach (var token in commit.Tokens)
+        {
+            if (_uncommitted.Remove(token, out var m))
+            {
+                _buckets.Remove(m);
+                if (m.IsPersistent)
+                {
+                    deletes.Add(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
+                }
+            }
+        }
+
+        Publish();
+        Durably(deletes, new GetsCommitted(commit.Tokens.Count));
+    }
+
+    private void HandleDiscard(Discard discard)
+    {
+        var wanted = discard.Seqs.ToHashSet();
+        var deletes = new List<JournalOp>();
+        foreach (var m in _buckets.All().Where(m => wanted.Contains(m.Seq) && !m.Locked).ToList())
+        {
+            _buckets.Remove(m);
+            if (m.IsPersistent)
+            {
+                deletes.Add(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
+            }
+        }
+
+        Publish();
+        Durably(deletes, new Discarded(deletes.Count));
+    }
+
+    /// <summary>Answers once every write is durable, in one transaction; at once when there is none.</summary>
+    private void Durably(List<JournalOp> writes, object reply)
+    {
+        if (writes.Count == 0)
+        {
+            Sender.Tell(reply);
+            return;
+        }
+
+        _journal!.Enqueue(JournalOp.Unit(writes, Self, new UnitDone(Sender, reply)));
+    }
+
+    private sealed record UnitDone(IActorRef ReplyTo, object Reply);
+}
