@@ -54,6 +54,134 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.Contains(display.Lines, l => l.Contains("SSLCIPH(TLS_AES_128_GCM_SHA256)", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Receiver_must_dead_letter_a_message_for_a_missing_queue_and_deliver_the_rest_of_the_batch()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, qm1Extra: "DEFINE QREMOTE('NOWHERE') RNAME('NO.SUCH.Q') RQMNAME('QM2') XMITQ('QM2')");
+        var conn1 = pair.Conn1;
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("before", Persistence.Persistent));
+        await conn1.PutAsync("NOWHERE", TestMessages.Text("lost?", Persistence.Persistent));
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("after", Persistence.Persistent));
+        await conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        var conn2 = pair.Conn2;
+        var wait = new GetOptions { Wait = TimeSpan.FromSeconds(20) };
+        Assert.Equal("before", TestMessages.Text(await conn2.GetAsync("APP.IN", wait)));
+        Assert.Equal("after", TestMessages.Text(await conn2.GetAsync("APP.IN", wait)));
+        var dead = await conn2.GetAsync("DLQ", wait);
+        var (header, data) = DeadLetterHeader.Unwrap(dead);
+        Assert.Equal((int)MqReason.UnknownObjectName, header.Reason);
+        Assert.Equal("NO.SUCH.Q", header.DestQName.Trim());
+        Assert.Equal("lost?", System.Text.Encoding.UTF8.GetString(data.Span));
+    }
+
+    [Fact]
+    public async Task Receiver_with_USEDLQ_NO_must_refuse_the_batch_and_the_sender_must_keep_it()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, rcvrAttributes: "USEDLQ(NO) MRRTY(1) MRTMR(10)", retry: "SHORTRTY(0) LONGRTY(0)",
+            qm1Extra: "DEFINE QREMOTE('NOWHERE') RNAME('NO.SUCH.Q') RQMNAME('QM2') XMITQ('QM2')");
+        var conn1 = pair.Conn1;
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("first", Persistence.Persistent));
+        await conn1.PutAsync("NOWHERE", TestMessages.Text("undeliverable", Persistence.Persistent));
+        await conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        await AwaitAssertAsync(async () =>
+        {
+            var sdr = await pair.Status(pair.Qm1.Actor);
+            Assert.Equal(ChannelState.Stopped, sdr!.State);
+            Assert.Contains("AMQ9544E", sdr.LastError);
+        }, TimeSpan.FromSeconds(20));
+        await AssertNoMessage(pair.Conn2, "APP.IN");
+        await AssertNoMessage(pair.Conn2, "DLQ");
+        var depth = await conn1.RunMqscAsync("DISPLAY QSTATUS('QM2')");
+        Assert.Contains(depth.Lines, l => l.Contains("CURDEPTH(2)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Receiver_must_refuse_a_peer_outside_its_SSLPEER_and_nothing_must_flow()
+    {
+        var failures = CreateTestProbe();
+        Sys.EventStream.Subscribe(failures.Ref, typeof(Channel.ChannelFailed));
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir,
+            qm2Extra: $"ALTER CHANNEL('{QueueManagerPair.Channel}') CHLTYPE(RCVR) SSLPEER('CN=SOMEONE.ELSE')");
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("secret", Persistence.Persistent));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        var refused = await failures.FishForMessageAsync<Channel.ChannelFailed>(f => f.QMgrName == "QM2", TimeSpan.FromSeconds(20));
+        Assert.Equal("AMQ9636E", refused.AmqCode);
+        var atSender = await failures.FishForMessageAsync<Channel.ChannelFailed>(f => f.QMgrName == "QM1", TimeSpan.FromSeconds(20));
+        Assert.Equal("AMQ9636E", atSender.AmqCode);
+        Assert.NotEqual(ChannelState.Running, (await pair.Status(pair.Qm1.Actor))!.State);
+        await AssertNoMessage(pair.Conn2, "APP.IN");
+    }
+
+    [Fact]
+    public async Task Channels_must_agree_on_sequence_numbers_and_RESET_CHANNEL_must_realign_them()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, retry: "SHORTRTY(0) LONGRTY(0)");
+        var conn1 = pair.Conn1;
+        await conn1.RunMqscAsync($"STOP CHANNEL('{QueueManagerPair.Channel}')\nRESET CHANNEL('{QueueManagerPair.Channel}') SEQNUM(42)");
+        await conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("x", Persistence.Persistent));
+        await AwaitAssertAsync(async () => Assert.Contains("AMQ9526E", (await pair.Status(pair.Qm1.Actor))!.LastError), TimeSpan.FromSeconds(20));
+        await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Stopped, (await pair.Status(pair.Qm1.Actor))!.State), TimeSpan.FromSeconds(20));
+        await AssertNoMessage(pair.Conn2, "APP.IN");
+
+        await conn1.RunMqscAsync($"RESET CHANNEL('{QueueManagerPair.Channel}') SEQNUM(1)\nSTART CHANNEL('{QueueManagerPair.Channel}')");
+        Assert.Equal("x", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+    }
+
+    [Fact]
+    public async Task A_triggered_transmission_queue_must_start_its_channel_on_the_first_message()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, qm1Extra: "ALTER QLOCAL('QM2') TRIGGER TRIGTYPE(FIRST)");
+        Assert.Null(await pair.Status(pair.Qm1.Actor));
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("go", Persistence.Persistent));
+        Assert.Equal("go", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+        Assert.Equal(ChannelState.Running, (await pair.Status(pair.Qm1.Actor))!.State);
+    }
+
+    [Fact]
+    public async Task Secret_key_reset_and_refresh_security_must_rebind_between_batches_without_losing_or_duplicating()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "BATCHSZ(10)", qm1Extra: "ALTER QMGR SSLRKEYC(40000)");
+        var transitions = CreateTestProbe();
+        Sys.EventStream.Subscribe(transitions.Ref, typeof(Channel.ChannelStateChanged));
+        var conn1 = pair.Conn1;
+        await conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        var output = await conn1.OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+        var body = new string('k', 2000);
+        for (var i = 0; i < 200; i++)
+        {
+            await output.PutAsync(TestMessages.Text($"{i}:{body}", Persistence.Persistent));
+            if (i == 100)
+            {
+                await conn1.RunMqscAsync("REFRESH SECURITY TYPE(SSL)");
+            }
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            var got = TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) }));
+            Assert.Equal($"{i}:{body}", got);
+        }
+
+        await AssertNoMessage(pair.Conn2, "APP.IN");
+        var sdr = (await pair.Status(pair.Qm1.Actor))!;
+        Assert.True(sdr.KeyResets >= 5, $"expected a key reset every ~40 KB of 400 KB, saw {sdr.KeyResets}");
+        Assert.NotNull(sdr.LastKeyReset);
+        var rebinds = 0;
+        while (transitions.HasMessages)
+        {
+            if (await transitions.ExpectMsgAsync<Channel.ChannelStateChanged>() is { QMgrName: "QM1", To: ChannelState.Starting })
+            {
+                rebinds++;
+            }
+        }
+
+        Assert.True(rebinds >= sdr.KeyResets, $"each key reset is a fresh handshake ({rebinds} rebinds, {sdr.KeyResets} resets)");
+    }
+
     private static async Task AssertNoMessage(QueueManagerConnection conn, string queue)
     {
         var e = await Assert.ThrowsAsync<MqException>(() => conn.GetAsync(queue));

@@ -25,7 +25,7 @@ internal sealed class QueueManagerPair
     /// <param name="qm1Extra">MQSC appended to QM1's script; the channel is defined after it.</param>
     /// <param name="sdrAttributes">Extra attributes of the SDR definition.</param>
     /// <param name="rcvrAttributes">Extra attributes of the RCVR definition.</param>
-    public static async Task<QueueManagerPair> StartAsync(ActorSystem system, TempDirectory dir, string sdrAttributes = "", string rcvrAttributes = "", string qm2Extra = "", string qm1Extra = "", string cipher = "TLS_AES_128_GCM_SHA256")
+    public static async Task<QueueManagerPair> StartAsync(ActorSystem system, TempDirectory dir, string sdrAttributes = "", string rcvrAttributes = "", string qm2Extra = "", string qm1Extra = "", string cipher = "TLS_AES_128_GCM_SHA256", string retry = "SHORTRTY(100) SHORTTMR(1)")
     {
         var key1 = KeyRepository(dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
         var key2 = KeyRepository(dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
@@ -44,7 +44,7 @@ internal sealed class QueueManagerPair
             DEFINE QLOCAL('QM2') USAGE(XMITQ) MAXDEPTH(100000)
             DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
             {qm1Extra}
-            DEFINE CHANNEL('{Channel}') CHLTYPE(SDR) CONNAME('127.0.0.1({port})') XMITQ('QM2') SSLCIPH({cipher}) SSLPEER('CN=QM2,O=Example') SHORTRTY(100) SHORTTMR(1) {sdrAttributes}
+            DEFINE CHANNEL('{Channel}') CHLTYPE(SDR) CONNAME('127.0.0.1({port})') XMITQ('QM2') SSLCIPH({cipher}) SSLPEER('CN=QM2,O=Example') {retry} {sdrAttributes}
             """);
         return new QueueManagerPair { Qm1 = qm1, Qm2 = qm2, Port = port };
     }
