@@ -20,7 +20,7 @@ internal static class HandshakeBench
     public static async Task Run(int count)
     {
         var (root, ca, qm1, qm2) = Pki(out var rootKey, out var caKey);
-        using var responder = new BenchOcspResponder((root, rootKey), (ca, caKey));
+        using var responder = new Cli.Dev.DevOcspResponder((root, rootKey), (ca, caKey));
         var crls = new[] { Crl(root, rootKey, 1), Crl(ca, caKey, 2) };
         var warmOcsp = new OcspClient();
         var system = ActorSystem.Create("handshake-bench", "akka.loglevel = WARNING");

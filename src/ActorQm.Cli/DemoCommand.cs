@@ -1,242 +1,27 @@
 using System.CommandLine;
-using System.Diagnostics;
-using ActorQm.Configuration;
-using ActorQm.Messages;
-using ActorQm.QueueManagers;
-using ActorQm.Queues;
-using Akka.Actor;
-using Akka.Configuration;
 
 namespace ActorQm.Cli;
 
-/// <summary>
-/// <c>actorqm demo</c>: a queue manager on embedded defaults in a temporary folder. Puts and gets
-/// non-persistent and persistent messages, restarts the queue manager to show which survive,
-/// routes through alias, remote and queue manager names, dead-letters a message, and exits 0
-/// only if every message came back intact.
-/// </summary>
+/// <summary><c>actorqm demo</c>: two queue managers and a mutually authenticated TLS channel (default), or one queue manager (<c>--local</c>).</summary>
 internal static class DemoCommand
 {
-    private const string QMgr = "DEMO.QM";
-
-    private const string Script = """
-        * Objects of the demo queue manager
-        DEFINE QLOCAL('DEMO.DLQ') DESCR('dead-letter queue')
-        ALTER QMGR DEADQ('DEMO.DLQ')
-        DEFINE QLOCAL('APP.IN') MAXDEPTH(1000000) DESCR('application input')
-        DEFINE QALIAS('APP.ALIAS') TARGET('APP.IN')
-        DEFINE QLOCAL('QM2') USAGE(XMITQ) MAXDEPTH(1000)
-        DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2')
-        DEFINE QREMOTE('QM2.ALIAS') RNAME(' ') RQMNAME('QM2') XMITQ('QM2')
-        DEFINE QLOCAL('TINY') MAXDEPTH(1)
-        """;
-
     public static Command Create()
     {
         var messages = new Option<int>("--messages", "-n") { Description = "Messages per phase", DefaultValueFactory = _ => 10_000 };
         var size = new Option<int>("--size") { Description = "Payload bytes per message", DefaultValueFactory = _ => 1024 };
-        var keep = new Option<bool>("--keep") { Description = "Keep the temporary folder (journal, script) for inspection" };
-        var command = new Command("demo", "Run a queue manager on embedded defaults and prove messages come back intact") { messages, size, keep };
-        command.SetAction((parse, _) => CliRunner.Run(() => Run(parse.GetValue(messages), parse.GetValue(size), parse.GetValue(keep))));
+        var keep = new Option<bool>("--keep") { Description = "Keep the temporary folder (journals, PKI, scripts) for inspection" };
+        var local = new Option<bool>("--local") { Description = "Run the single-queue-manager demo (queues, restart, routing, dead letters) instead" };
+        var command = new Command("demo", "Run queue managers on embedded defaults with a throwaway dev PKI and prove every message arrives intact exactly once") { messages, size, keep, local };
+        command.SetAction((parse, _) => CliRunner.Run(() =>
+        {
+            var (n, bytes) = (parse.GetValue(messages), parse.GetValue(size));
+            if (n < 1 || bytes < 16)
+            {
+                throw new CliException("--messages must be at least 1 and --size at least 16");
+            }
+
+            return parse.GetValue(local) ? LocalDemo.Run(n, bytes, parse.GetValue(keep)) : ChannelDemo.Run(n, bytes, parse.GetValue(keep));
+        }));
         return command;
-    }
-
-    private static async Task<int> Run(int count, int size, bool keep)
-    {
-        if (count < 1 || size < 16)
-        {
-            throw new CliException("--messages must be at least 1 and --size at least 16");
-        }
-
-        var dir = Directory.CreateTempSubdirectory("actorqm-demo-");
-        var results = new List<(string Phase, int Messages, double Seconds, bool Ok, string Note)>();
-        try
-        {
-            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "demo.mqsc"), Script);
-            var config = ConfigurationFactory.ParseString($$"""
-                actorqm.queue-managers { "{{QMgr}}" { mqsc-file = "demo.mqsc", store.path = "{{QMgr}}.db" } }
-                """);
-            var settings = ActorQmSettings.Create(config, dir.FullName).QueueManagers.Single();
-            Console.WriteLine($"ActorQm demo: queue manager {QMgr}, journal {settings.Store.Path}, {count} messages of {size} bytes per phase");
-
-            var system = CliConfig.CreateSystem(config, "WARNING");
-            try
-            {
-                var qm = await QueueManagerBootstrap.StartAsync(system, settings);
-                Console.WriteLine($"  start-up script: {qm.StartupOutput!.Commands} commands, {qm.StartupOutput.Failed} failed");
-                var conn = new QueueManagerConnection(qm.Actor, "actorqm-demo");
-
-                results.Add(await RoundTrip(conn, "non-persistent put+get", count, size, Persistence.NotPersistent));
-                results.Add(await RoundTrip(conn, "persistent put+get", count, size, Persistence.Persistent));
-
-                // Persistent messages survive a restart; non-persistent ones do not.
-                var sw = Stopwatch.StartNew();
-                var output = await conn.OpenAsync("APP.IN", QueueManager.OpenPurpose.Output);
-                await Pipelined(count, i => output.PutAsync(Message(i, size, Persistence.Persistent)), "persistent put");
-                await Pipelined(count / 10 + 1, i => output.PutAsync(Message(1_000_000 + i, size, Persistence.NotPersistent)), "non-persistent put");
-                await QueueManagerBootstrap.StopAsync(qm.Actor);
-                qm = await QueueManagerBootstrap.StartAsync(system, settings);
-                conn = new QueueManagerConnection(qm.Actor, "actorqm-demo");
-                var input = await conn.OpenAsync("APP.IN", QueueManager.OpenPurpose.Input);
-                var got = await Pipelined(count, _ => input.GetAsync(), "get after restart");
-                var intact = got.Select((g, i) => Same(g.Message, i, size)).All(x => x);
-                var leftover = await TryGet(input);
-                results.Add(("restart keeps persistent only", count, sw.Elapsed.TotalSeconds, intact && leftover is null,
-                    leftover is null ? $"{count} persistent back in order, non-persistent gone" : "a non-persistent message survived"));
-
-                results.Add(await Routing(conn, size));
-                results.Add(await DeadLetter(conn, size));
-                results.Add(await Refusals(conn));
-                await QueueManagerBootstrap.StopAsync(qm.Actor);
-            }
-            finally
-            {
-                await system.Terminate();
-            }
-        }
-        finally
-        {
-            if (keep)
-            {
-                Console.WriteLine($"  kept {dir.FullName}");
-            }
-            else
-            {
-                dir.Delete(recursive: true);
-            }
-        }
-
-        Console.WriteLine();
-        Console.WriteLine($"{"phase",-32} {"messages",9} {"seconds",8} {"msgs/s",10} {"MB/s",8}  result");
-        foreach (var (phase, n, seconds, ok, note) in results)
-        {
-            var rate = seconds > 0 ? n / seconds : 0;
-            Console.WriteLine($"{phase,-32} {n,9} {seconds,8:F2} {rate,10:F0} {rate * size / 1e6,8:F1}  {(ok ? "ok" : "FAILED")}: {note}");
-        }
-
-        var failed = results.Count(r => !r.Ok);
-        Console.WriteLine(failed == 0 ? "demo passed: every message came back intact" : $"demo FAILED: {failed} phases failed");
-        return failed == 0 ? 0 : 1;
-    }
-
-    private static async Task<(string, int, double, bool, string)> RoundTrip(QueueManagerConnection conn, string phase, int count, int size, Persistence persistence)
-    {
-        var output = await conn.OpenAsync("APP.IN", QueueManager.OpenPurpose.Output);
-        var input = await conn.OpenAsync("APP.ALIAS", QueueManager.OpenPurpose.Input);
-        var sw = Stopwatch.StartNew();
-        await Pipelined(count, i => output.PutAsync(Message(i, size, persistence)), phase + " (put)");
-        var putSeconds = sw.Elapsed.TotalSeconds;
-        var got = await Pipelined(count, _ => input.GetAsync(), phase + " (get)");
-        var seconds = sw.Elapsed.TotalSeconds;
-        var ok = got.Select((g, i) => Same(g.Message, i, size) && g.Message.Descriptor.Persistence == persistence).All(x => x);
-        return (phase, count, seconds, ok, $"puts {count / putSeconds:F0}/s, gets {count / (seconds - putSeconds):F0}/s, byte-identical and in order");
-    }
-
-    private static async Task<(string, int, double, bool, string)> Routing(QueueManagerConnection conn, int size)
-    {
-        var sw = Stopwatch.StartNew();
-        await conn.PutAsync("APP.REMOTE", Message(1, size, Persistence.Persistent));
-        await conn.PutAsync("APP.IN", Message(2, size, Persistence.Persistent), "QM2");
-        await conn.PutAsync("APP.IN", Message(3, size, Persistence.Persistent), "QM2.ALIAS");
-        var ok = true;
-        for (var i = 1; i <= 3; i++)
-        {
-            var (header, data) = TransmissionHeader.Unwrap(await conn.GetAsync("QM2"));
-            ok &= header is { RemoteQName: "APP.IN", RemoteQMgrName: "QM2" } && Same(new MqMessage(header.Original, data), i, size);
-        }
-
-        return ("remote, QM name, QM alias -> xmitq", 3, sw.Elapsed.TotalSeconds, ok, "each on transmission queue QM2 with MQXQH for APP.IN at QM2");
-    }
-
-    private static async Task<(string, int, double, bool, string)> DeadLetter(QueueManagerConnection conn, int size)
-    {
-        var sw = Stopwatch.StartNew();
-        var reply = await conn.QueueManager.Ask<object>(new QueueManager.PutDeadLetter(Message(7, size, Persistence.Persistent), (int)MqReason.QFull, "APP.FULL", "QM2", "actorqm-demo"), TimeSpan.FromSeconds(30));
-        QueueManagerConnection.PutResult(reply);
-        var (header, data) = DeadLetterHeader.Unwrap(await conn.GetAsync("DEMO.DLQ"));
-        var ok = header is { Reason: (int)MqReason.QFull, DestQName: "APP.FULL" } && Same(new MqMessage(MessageDescriptor.Default, data), 7, size);
-        return ("dead-letter queue", 1, sw.Elapsed.TotalSeconds, ok, $"MQDLH reason {header.Reason} (MQRC_Q_FULL), destination {header.DestQName}");
-    }
-
-    private static async Task<(string, int, double, bool, string)> Refusals(QueueManagerConnection conn)
-    {
-        var sw = Stopwatch.StartNew();
-        var unknown = await Reason(() => conn.PutAsync("NO.SUCH.QUEUE", Message(0, 16, Persistence.NotPersistent)));
-        await conn.PutAsync("TINY", Message(0, 16, Persistence.NotPersistent));
-        var full = await Reason(() => conn.PutAsync("TINY", Message(1, 16, Persistence.NotPersistent)));
-        var ok = unknown == MqReason.UnknownObjectName && full == MqReason.QFull;
-        return ("refusals with reason codes", 2, sw.Elapsed.TotalSeconds, ok, $"unknown queue MQRC {(int)unknown}, full queue MQRC {(int)full}");
-    }
-
-    private static async Task<MqReason> Reason(Func<Task> action)
-    {
-        try
-        {
-            await action();
-            return MqReason.None;
-        }
-        catch (MqException e)
-        {
-            return e.Reason;
-        }
-    }
-
-    private static async Task<LocalQueue.MessageGot?> TryGet(OpenedQueue queue)
-    {
-        try
-        {
-            return await queue.GetAsync();
-        }
-        catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Runs <paramref name="count"/> requests with a bounded number in flight, keeping issue order in the results.</summary>
-    private static async Task<List<T>> Pipelined<T>(int count, Func<int, Task<T>> op, string label)
-    {
-        const int window = 512;
-        var results = new List<T>(count);
-        var progress = Stopwatch.StartNew();
-        for (var start = 0; start < count; start += window)
-        {
-            var batch = Enumerable.Range(start, Math.Min(window, count - start)).Select(op).ToArray();
-            results.AddRange(await Task.WhenAll(batch));
-            if (progress.Elapsed > TimeSpan.FromSeconds(1))
-            {
-                Console.WriteLine($"  {label}: {results.Count}/{count}");
-                progress.Restart();
-            }
-        }
-
-        return results;
-    }
-
-    private static MqMessage Message(int index, int size, Persistence persistence)
-    {
-        var payload = new byte[size];
-        Fill(payload, index);
-        return new MqMessage(new MessageDescriptor { Persistence = persistence, Format = MessageFormats.None }, payload);
-    }
-
-    private static bool Same(MqMessage message, int index, int size)
-    {
-        var expected = new byte[size];
-        Fill(expected, index);
-        return message.Payload.Span.SequenceEqual(expected);
-    }
-
-    private static void Fill(byte[] payload, int index)
-    {
-        BitConverter.TryWriteBytes(payload, index);
-        var x = (uint)index * 2654435761u + 1;
-        for (var i = 4; i < payload.Length; i++)
-        {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            payload[i] = (byte)x;
-        }
     }
 }

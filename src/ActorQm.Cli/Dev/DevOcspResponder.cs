@@ -8,24 +8,29 @@ using Org.BouncyCastle.Asn1.Ocsp;
 using Org.BouncyCastle.Ocsp;
 using Org.BouncyCastle.Security;
 
-namespace ActorQm.Bench;
+namespace ActorQm.Cli.Dev;
 
 /// <summary>
-/// An OCSP responder for the benchmark on 127.0.0.1: answers "good" for every certificate,
-/// signed by the issuer the request names, with the request's nonce. Real OCSP over HTTP, fast
-/// enough not to dominate the figure it helps measure.
+/// A development OCSP responder on 127.0.0.1 (the demo's and the benchmark's): answers for every
+/// certificate of the issuers it holds, "revoked" for the serials it was told and "good" for the
+/// rest, signed by the issuer the request names and echoing its nonce. Real OCSP over HTTP; never
+/// meant for production (it vouches for every serial it does not know).
 /// </summary>
-internal sealed class BenchOcspResponder : IDisposable
+public sealed class DevOcspResponder : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
-    private readonly (Org.BouncyCastle.X509.X509Certificate Certificate, Org.BouncyCastle.Crypto.AsymmetricKeyParameter Key)[] _issuers;
+    private readonly List<(Org.BouncyCastle.X509.X509Certificate Certificate, Org.BouncyCastle.Crypto.AsymmetricKeyParameter Key)> _issuers = [];
+    private readonly HashSet<string> _revoked = new(StringComparer.OrdinalIgnoreCase);
     private int _requests;
 
-    public BenchOcspResponder(params (X509Certificate2 Certificate, ECDsa Key)[] issuers)
+    public DevOcspResponder(params (X509Certificate2 Certificate, ECDsa Key)[] issuers)
     {
-        var parser = new Org.BouncyCastle.X509.X509CertificateParser();
-        _issuers = issuers.Select(i => (parser.ReadCertificate(i.Certificate.RawData), PrivateKeyFactory.CreateKey(i.Key.ExportPkcs8PrivateKey()))).ToArray();
+        foreach (var (certificate, key) in issuers)
+        {
+            AnswerFor(certificate, key);
+        }
+
         _listener.Start();
         _ = Serve();
     }
@@ -33,6 +38,25 @@ internal sealed class BenchOcspResponder : IDisposable
     public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/ocsp");
 
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Answers for certificates issued by <paramref name="certificate"/>, signing with its key.</summary>
+    public void AnswerFor(X509Certificate2 certificate, ECDsa key)
+    {
+        var entry = (new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(certificate.RawData), PrivateKeyFactory.CreateKey(key.ExportPkcs8PrivateKey()));
+        lock (_issuers)
+        {
+            _issuers.Add(entry);
+        }
+    }
+
+    /// <summary>From now on, the certificate with this serial (hex, as <see cref="X509Certificate2.SerialNumber"/>) is revoked.</summary>
+    public void Revoke(string serialHex)
+    {
+        lock (_revoked)
+        {
+            _revoked.Add(serialHex.TrimStart('0'));
+        }
+    }
 
     private async Task Serve()
     {
@@ -81,9 +105,27 @@ internal sealed class BenchOcspResponder : IDisposable
     private byte[] Sign(OcspReq request)
     {
         var id = request.GetRequestList()[0].GetCertID();
-        var (issuer, key) = _issuers.First(i => id.MatchesIssuer(i.Certificate));
+        (Org.BouncyCastle.X509.X509Certificate Certificate, Org.BouncyCastle.Crypto.AsymmetricKeyParameter Key) found;
+        lock (_issuers)
+        {
+            found = _issuers.FirstOrDefault(i => id.MatchesIssuer(i.Certificate));
+        }
+
+        if (found.Certificate is null)
+        {
+            return new OCSPRespGenerator().Generate(OCSPRespGenerator.Unauthorized, null).GetEncoded();
+        }
+
+        var (issuer, key) = found;
         var generator = new BasicOcspRespGenerator(new RespID(issuer.SubjectDN));
-        generator.AddResponse(id, CertificateStatus.Good, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1), null);
+        bool revoked;
+        lock (_revoked)
+        {
+            revoked = _revoked.Contains(id.SerialNumber.ToString(16).ToUpperInvariant().TrimStart('0'));
+        }
+
+        var status = revoked ? new RevokedStatus(DateTime.UtcNow.AddHours(-1), Org.BouncyCastle.Asn1.X509.CrlReason.KeyCompromise) : CertificateStatus.Good;
+        generator.AddResponse(id, status, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1), null);
         generator.SetResponseExtensions(new Org.BouncyCastle.Asn1.X509.X509Extensions(new Dictionary<DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension>
         {
             [OcspObjectIdentifiers.PkixOcspNonce] = new(false, request.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce)),
