@@ -28,6 +28,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     private readonly Channels.ChannelSyncStore _sync;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _queueActorCount;
+    private List<CatalogChange>? _deferred;
 
     public QueueManagerActor(QueueManagerSettings settings, MessageJournal journal, ObjectCatalog catalog, Dictionary<string, List<StoredMessage>> recovered)
     {
@@ -200,6 +201,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         var count = 0;
         var failed = 0;
         var writes = new List<JournalOp>();
+        _deferred = run.Startup ? [] : null;
         List<MqscParser.CommandSource> sources;
         try
         {
@@ -247,6 +249,12 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             // The start-up script may set SSLKEYR, SSLCRLNL or AUTHINFO: the TLS material starts from the result.
             LoadTls();
             StartAutomaticListeners();
+            var deferred = _deferred ?? [];
+            _deferred = null;
+            foreach (var change in deferred)
+            {
+                Apply(change);
+            }
         }
 
         lines.Add($"{count} MQSC commands read.");
@@ -284,6 +292,10 @@ internal sealed partial class QueueManagerActor : ReceiveActor
                 return null;
             case SslSecurityRefreshed:
                 LoadTls(refresh: true);
+                return null;
+            case ChannelActionRequested or ListenerActionRequested when _deferred is not null:
+                // Start-up script: channels and listeners start once the script's TLS material is loaded.
+                _deferred.Add(change);
                 return null;
             case ChannelActionRequested a:
                 HandleChannelAction(a);

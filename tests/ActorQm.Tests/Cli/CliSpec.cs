@@ -30,9 +30,21 @@ public sealed class CliSpec : IDisposable
     }
 
     [Fact]
-    public void Cli_demo_must_prove_every_message_intact_and_exit_0()
+    public void Cli_demo_must_move_every_message_over_the_tls_channel_refuse_the_revoked_peer_and_exit_0()
     {
         var (exit, output, error) = Run(null, "demo", "--messages", "300");
+
+        Assert.True(exit == 0, string.Join('\n', output) + error);
+        Assert.Contains("demo passed: every message arrived intact, in order, exactly once; the revoked peer was refused", output);
+        Assert.Contains(output, l => l.StartsWith("persistent over the TLS channel", StringComparison.Ordinal) && l.Contains("ok: 300/300 intact", StringComparison.Ordinal));
+        Assert.Contains(output, l => l.StartsWith("revoked peer refused", StringComparison.Ordinal) && l.Contains("ok: AMQ9633E", StringComparison.Ordinal));
+        Assert.Contains(output, l => l.Contains("SSLCIPH(TLS_AES_128_GCM_SHA256)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Cli_local_demo_must_prove_every_message_intact_and_exit_0()
+    {
+        var (exit, output, error) = Run(null, "demo", "--local", "--messages", "300");
 
         Assert.True(exit == 0, string.Join('\n', output) + error);
         Assert.Contains("demo passed: every message came back intact", output);
