@@ -182,6 +182,66 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.True(rebinds >= sdr.KeyResets, $"each key reset is a fresh handshake ({rebinds} rebinds, {sdr.KeyResets} resets)");
     }
 
+    [Fact]
+    public async Task Sender_must_heartbeat_while_idle_and_end_INACTIVE_after_its_disconnect_interval()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "HBINT(1) DISCINT(3)", rcvrAttributes: "HBINT(1)");
+        var transitions = CreateTestProbe();
+        Sys.EventStream.Subscribe(transitions.Ref, typeof(Channel.ChannelStateChanged));
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("one", Persistence.Persistent));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        Assert.Equal("one", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+
+        // Heartbeats keep the receiver (which ends a silent connection after 2 x HBINT) running until DISCINT.
+        await transitions.FishForMessageAsync<Channel.ChannelStateChanged>(t => t is { QMgrName: "QM1", To: ChannelState.Stopped }, TimeSpan.FromSeconds(15));
+        Assert.Null(await pair.Status(pair.Qm1.Actor));
+        var receiverFailures = CreateTestProbe();
+        Sys.EventStream.Subscribe(receiverFailures.Ref, typeof(Channel.ChannelFailed));
+        await receiverFailures.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
+    public async Task Receiver_must_close_a_connection_sending_a_malformed_frame_and_keep_serving_the_real_channel()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir);
+        var failures = CreateTestProbe();
+        Sys.EventStream.Subscribe(failures.Ref, typeof(Channel.ChannelFailed));
+        using (var tcp = new System.Net.Sockets.TcpClient())
+        {
+            await tcp.ConnectAsync(System.Net.IPAddress.Loopback, pair.Port);
+            using var tls = new System.Net.Security.SslStream(tcp.GetStream());
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = ActorQm.Tls.ChannelSni.Encode(QueueManagerPair.Channel),
+                ClientCertificates = [TestPki.Shared.Qm1],
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            await tls.WriteAsync(new byte[] { 0, 0, 0, 3, 9, 1, 0 });
+            await tls.FlushAsync();
+            var failed = await failures.ExpectMsgAsync<Channel.ChannelFailed>(TimeSpan.FromSeconds(10));
+            Assert.Equal("AMQ9504E", failed.AmqCode);
+            Assert.Contains("version 9", failed.Detail, StringComparison.Ordinal);
+            var buffer = new byte[256];
+            var read = 0;
+            try
+            {
+                while (await tls.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)) is var n and > 0)
+                {
+                    read += n;
+                }
+            }
+            catch (IOException)
+            {
+            }
+
+            Assert.True(read > 0, "the Status segment naming the error is sent before the close");
+        }
+
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("still served", Persistence.Persistent));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        Assert.Equal("still served", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+    }
+
     private static async Task AssertNoMessage(QueueManagerConnection conn, string queue)
     {
         var e = await Assert.ThrowsAsync<MqException>(() => conn.GetAsync(queue));
