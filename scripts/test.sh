@@ -41,8 +41,15 @@ for trx in "$results"/*.trx; do
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
   get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
   passed=$((passed + $(get passed)))
-  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  file_failed=$(($(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  failed=$((failed + file_failed))
   skipped=$((skipped + $(get notExecuted)))
+  # A crashed test host leaves counters of the tests that ran only: count the crash itself.
+  outcome=$(grep -o '<ResultSummary outcome="[A-Za-z]*"' "$trx" | head -n 1 | grep -o '"[A-Za-z]*"' | tr -d '"')
+  if [ "$outcome" != "Completed" ] && [ "$file_failed" -eq 0 ]; then
+    echo "scripts/test.sh: the test run in $trx ended $outcome (test host crashed or was aborted)" >&2
+    failed=$((failed + 1))
+  fi
 done
 
 if [ "$files" -eq 0 ]; then

@@ -81,6 +81,7 @@ public sealed class DevOcspResponder : IDisposable
             {
                 var stream = client.GetStream();
                 var length = 0;
+                var requestLine = await ReadLine(stream);
                 for (var line = await ReadLine(stream); line.Length > 0; line = await ReadLine(stream))
                 {
                     if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
@@ -89,8 +90,15 @@ public sealed class DevOcspResponder : IDisposable
                     }
                 }
 
+                // RFC 6960 A.1: a POST carries the DER request; a GET carries it base64 (URL-encoded) in the path.
                 var body = new byte[length];
                 await stream.ReadExactlyAsync(body, _stop.Token);
+                if (requestLine.StartsWith("GET ", StringComparison.Ordinal))
+                {
+                    var path = requestLine.Split(' ')[1];
+                    body = Convert.FromBase64String(Uri.UnescapeDataString(path[(path.LastIndexOf('/') + 1)..]));
+                }
+
                 Interlocked.Increment(ref _requests);
                 var response = Sign(new OcspReq(body));
                 await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {response.Length}\r\nConnection: close\r\n\r\n"), _stop.Token);
@@ -126,10 +134,15 @@ public sealed class DevOcspResponder : IDisposable
 
         var status = revoked ? new RevokedStatus(DateTime.UtcNow.AddHours(-1), Org.BouncyCastle.Asn1.X509.CrlReason.KeyCompromise) : CertificateStatus.Good;
         generator.AddResponse(id, status, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1), null);
-        generator.SetResponseExtensions(new Org.BouncyCastle.Asn1.X509.X509Extensions(new Dictionary<DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension>
+        // A POST may carry a nonce to echo; a GET (what .NET uses to fetch a staple) has none.
+        if (request.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce) is { } nonce)
         {
-            [OcspObjectIdentifiers.PkixOcspNonce] = new(false, request.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce)),
-        }));
+            generator.SetResponseExtensions(new Org.BouncyCastle.Asn1.X509.X509Extensions(new Dictionary<DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension>
+            {
+                [OcspObjectIdentifiers.PkixOcspNonce] = new(false, nonce),
+            }));
+        }
+
         return new OCSPRespGenerator().Generate(OCSPRespGenerator.Successful, generator.Generate("SHA256WITHECDSA", key, null, DateTime.UtcNow)).GetEncoded();
     }
 

@@ -114,7 +114,8 @@ public sealed record TlsSettings(
     int MaxQueuedHandshakes,
     TimeSpan ExpiryWarning,
     IReadOnlyList<Tls.CipherSpec>? AllowedCipherSpecs,
-    TimeSpan? RevocationRecheck = null)
+    TimeSpan? RevocationRecheck = null,
+    bool OcspStapling = false)
 {
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
@@ -137,7 +138,8 @@ public sealed record TlsSettings(
             config.GetInt("max-queued-handshakes"),
             config.GetTimeSpan("expiry-warning"),
             ReadAllowedCipherSpecs(qm, config.GetStringList("allowed-cipher-specs")),
-            config.GetString("revocation-recheck-interval") is "off" or "" ? null : config.GetTimeSpan("revocation-recheck-interval"));
+            config.GetString("revocation-recheck-interval") is "off" or "" ? null : config.GetTimeSpan("revocation-recheck-interval"),
+            config.GetBoolean("ocsp-stapling"));
     }
 
     private static IReadOnlyList<Tls.CipherSpec>? ReadAllowedCipherSpecs(string qm, IList<string> names)

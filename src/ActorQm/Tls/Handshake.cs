@@ -50,9 +50,16 @@ public sealed record TlsCredentials(X509Certificate2? Certificate, IReadOnlyList
 {
     private SslStreamCertificateContext? _context;
 
+    /// <summary>
+    /// Beyond MQ: staple an OCSP response to our certificate when we are the TLS server. The runtime
+    /// fetches it from the certificate's AIA responder in the background and refreshes it before it
+    /// expires; a certificate without an OCSP AIA is sent without one.
+    /// </summary>
+    public bool OcspStapling { get; init; }
+
     /// <summary>Built once and shared by every handshake with these credentials (building it walks the chain).</summary>
     internal SslStreamCertificateContext? Context =>
-        Certificate is null ? null : _context ??= SslStreamCertificateContext.Create(Certificate, new X509Certificate2Collection(CertificateChain.ToArray()), offline: true);
+        Certificate is null ? null : _context ??= SslStreamCertificateContext.Create(Certificate, new X509Certificate2Collection(CertificateChain.ToArray()), offline: !OcspStapling);
 }
 
 /// <summary>Who the peer proved to be.</summary>

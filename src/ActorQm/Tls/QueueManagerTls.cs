@@ -71,6 +71,6 @@ public sealed class QueueManagerTls(TlsSettings settings)
         var label = channel?.Text("CERTLABL") is { Length: > 0 } own ? own
             : catalog.QMgr.Text("CERTLABL") is { Length: > 0 } qm ? qm
             : KeyRepository.DefaultQueueManagerLabel(catalog.QMgrName);
-        return repository.Credentials(label);
+        return repository.Credentials(label) with { OcspStapling = settings.OcspStapling };
     }
 }

@@ -126,6 +126,13 @@ public sealed class ChildProcess : IDisposable
     public void Dispose()
     {
         KillHard();
+        if (_process.HasExited)
+        {
+            // The parameterless wait also waits for the output readers to reach end of stream, so
+            // the line collection is not completed after it has been disposed.
+            _process.WaitForExit();
+        }
+
         _process.Dispose();
         _lines.Dispose();
     }

@@ -26,7 +26,7 @@ internal sealed class LoopbackHttp : IDisposable
     /// <summary>When set, connections are accepted and never answered (a hanging server).</summary>
     public bool Stall { get; set; }
 
-    /// <summary>When set, answers every POST with what it returns for the request body (an OCSP responder).</summary>
+    /// <summary>When set, answers every POST (and OCSP GET) with what it returns for the request (an OCSP responder).</summary>
     public Func<byte[], byte[]>? Handler { get; set; }
 
     public Uri Url(string path) => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{path}");
@@ -73,6 +73,12 @@ internal sealed class LoopbackHttp : IDisposable
 
                 var request = new byte[length];
                 await stream.ReadExactlyAsync(request, _stop.Token);
+                if (Handler is not null && requestLine.StartsWith("GET ", StringComparison.Ordinal))
+                {
+                    // RFC 6960 A.1: an OCSP GET carries the request base64- and URL-encoded as the last path segment.
+                    var target = requestLine.Split(' ')[1];
+                    request = Convert.FromBase64String(Uri.UnescapeDataString(target[(target.LastIndexOf('/') + 1)..]));
+                }
 
                 Interlocked.Increment(ref _requests);
                 if (Stall)
