@@ -92,6 +92,7 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
             LocalQueue.GetsCommitted => Committed(e.StateData),
             HeartbeatLost => Fail(e.StateData, "AMQ9259E", "no heartbeat reply from the remote end"),
             StopChannel => e.StateData.Batch is null ? Stop(e.StateData, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
+            RefreshTls r when e.StateData.Batch is null => RebindIdle(r, e.StateData),
             RefreshTls r => Refresh(r, e.StateData with { Rebind = true }),
             _ => null,
         });
@@ -479,6 +480,16 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
     {
         _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
         return Stay().Using(data);
+    }
+
+    /// <summary>Nothing in flight: bind again with the refreshed material now rather than at the next batch.</summary>
+    private State<ChannelState, SenderData> RebindIdle(RefreshTls refresh, SenderData data)
+    {
+        _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
+        CancelTimer(HeartbeatTimer);
+        Send(data, new CloseSegment("security refreshed"));
+        data.Transport.Tell(Transport.Close.Instance);
+        return GoTo(ChannelState.Starting).Using(data with { Transport = null, BytesSinceKeyReset = 0, Rebind = false });
     }
 
     private State<ChannelState, SenderData> Unexpected(object message)

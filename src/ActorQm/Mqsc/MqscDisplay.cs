@@ -168,7 +168,7 @@ internal static class MqscDisplay
         _ => MqObject.Format(value),
     };
 
-    private static IEnumerable<string> Columns(List<string> pairs)
+    internal static IEnumerable<string> Columns(List<string> pairs)
     {
         for (var i = 0; i < pairs.Count; i += 2)
         {

@@ -19,7 +19,7 @@ public sealed record MqscOutcome(bool Succeeded, IReadOnlyList<string> Lines, IR
 /// Validates and executes MQSC commands against a catalog without touching it: it returns the
 /// changes, which the queue manager applies only when the whole command is valid.
 /// </summary>
-public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null)
+public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null, Func<IReadOnlyList<string>>? qmgrStatus = null)
 {
     [GeneratedRegex("^[A-Za-z0-9._/%]+$", RegexOptions.CultureInvariant)]
     private static partial Regex NameChars();
@@ -329,6 +329,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         {
             "QSTATUS" => MqscDisplay.QueueStatus(catalog, cmd, queueStatus),
             "CHSTATUS" => MqscDisplay.ChannelStatus(cmd, channelStatus?.Invoke() ?? []),
+            "QMSTATUS" => new MqscOutcome(true, ["AMQ8705I: Display Queue Manager Status Details.", .. MqscDisplay.Columns([$"QMNAME({catalog.QMgrName})", "STATUS(RUNNING)", .. qmgrStatus?.Invoke() ?? []])], []),
             _ => MqscDisplay.Objects(catalog, cmd),
         };
 

@@ -24,7 +24,7 @@ public static class MqscParser
         ["CHL"] = "CHANNEL", ["CHANNEL"] = "CHANNEL", ["QMGR"] = "QMGR", ["AUTHINFO"] = "AUTHINFO",
         ["NL"] = "NAMELIST", ["NAMELIST"] = "NAMELIST", ["LSTR"] = "LISTENER", ["LISTENER"] = "LISTENER",
         ["CHLAUTH"] = "CHLAUTH", ["QSTATUS"] = "QSTATUS", ["QS"] = "QSTATUS", ["CHSTATUS"] = "CHSTATUS",
-        ["CHS"] = "CHSTATUS", ["SECURITY"] = "SECURITY",
+        ["CHS"] = "CHSTATUS", ["SECURITY"] = "SECURITY", ["QMSTATUS"] = "QMSTATUS",
     };
 
     /// <summary>Splits a script into commands and parses each; the first bad command stops it.</summary>

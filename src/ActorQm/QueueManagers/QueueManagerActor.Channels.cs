@@ -192,6 +192,25 @@ internal sealed partial class QueueManagerActor
         }
     }
 
+    /// <summary>DISPLAY QMSTATUS: channel counts and the TLS material in use, revocation caches included (REFRESH SECURITY empties them).</summary>
+    private IReadOnlyList<string> QMgrStatus()
+    {
+        var channels = _board.All;
+        return
+        [
+            $"CHINIT(RUNNING)",
+            $"CHANNELS({channels.Count(c => c.State == ChannelState.Running)})",
+            $"SSLKEYR('{_catalog.QMgr.Text("SSLKEYR")}')",
+            $"KEYREPOS({(_tls.KeyRepository is null ? "NONE" : "LOADED")})",
+            $"CERTLBLS({(_tls.KeyRepository is { } keys ? string.Join(",", keys.Labels.Order(StringComparer.Ordinal)) : string.Empty)})",
+            $"OCSPCACHE({_tls.CachedOcspAnswers})",
+            $"CRLCACHE({_tls.CachedCrls})",
+            $"REVCHECK({(_tls.Revocation.ChecksAnything ? "YES" : "NO")})",
+            $"OCSPSTPL({(_settings.Tls.OcspStapling ? "YES" : "NO")})",
+            .. _tls.Problems.Select(p => $"SSLPROBLEM('{p}')"),
+        ];
+    }
+
     private Transport.Settings TransportSettings() =>
         new(MaxFrameBytes: (int)_catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.Length + 64, RevocationRecheck: _settings.Tls.RevocationRecheck);
 }

@@ -41,7 +41,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             ["MAXDEPTH"] = (long)settings.DefaultMaxDepth,
             ["MAXMSGL"] = (long)settings.DefaultMaxMessageLength,
         };
-        _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => _board.All);
+        _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => _board.All, QMgrStatus);
         _sync = new Channels.ChannelSyncStore(journal, journal.LoadChannelSync());
         _tls = new Tls.QueueManagerTls(settings.Tls);
 

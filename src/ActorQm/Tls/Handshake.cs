@@ -57,9 +57,13 @@ public sealed record TlsCredentials(X509Certificate2? Certificate, IReadOnlyList
     /// </summary>
     public bool OcspStapling { get; init; }
 
-    /// <summary>Built once and shared by every handshake with these credentials (building it walks the chain).</summary>
+    /// <summary>
+    /// Built once and shared by every handshake with these credentials (building it walks the chain).
+    /// The trust anchors go in too: the runtime needs the complete path to ask for a staple, and it
+    /// sends only the certificates of the path, never an unrelated one.
+    /// </summary>
     internal SslStreamCertificateContext? Context =>
-        Certificate is null ? null : _context ??= SslStreamCertificateContext.Create(Certificate, new X509Certificate2Collection(CertificateChain.ToArray()), offline: !OcspStapling);
+        Certificate is null ? null : _context ??= SslStreamCertificateContext.Create(Certificate, new X509Certificate2Collection(CertificateChain.Concat(TrustAnchors).ToArray()), offline: !OcspStapling);
 }
 
 /// <summary>Who the peer proved to be.</summary>

@@ -130,7 +130,8 @@ public sealed class KeyRepository
         var current = leaf;
         while (!current.IsSelfIssued() && chain.Count < 8)
         {
-            var issuer = Intermediates.FirstOrDefault(c => c.IsNamedIssuerOf(current));
+            // An intermediate filed among the trusted certificates (as MQ key repositories often have it) still belongs in the chain we send.
+            var issuer = Intermediates.Concat(TrustAnchors).FirstOrDefault(c => !c.IsSelfIssued() && c.IsNamedIssuerOf(current));
             if (issuer is null)
             {
                 break;

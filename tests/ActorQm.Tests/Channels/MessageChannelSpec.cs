@@ -242,6 +242,33 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.Equal("still served", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
     }
 
+    [Fact]
+    public async Task Sender_must_check_its_partner_by_OCSP_and_DISPLAY_QMSTATUS_must_show_the_cache_REFRESH_SECURITY_empties()
+    {
+        using var responder = new OpenSslOcspResponder(TestPki.Shared.Ca, TestPki.Shared.Ca);
+        responder.Good(TestPki.Shared.Qm2);
+        // The responder knows the intermediate's certificates only: the intermediate itself is UNKNOWN, accepted under OPTIONAL.
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, qm1Hocon: "tls.ocsp-authentication = optional",
+            qm1Extra: $"DEFINE AUTHINFO('OCSP') AUTHTYPE(OCSP) OCSPURL('{responder.Url}')\nDEFINE NAMELIST('REVOCATION') NAMES('OCSP')\nALTER QMGR SSLCRLNL('REVOCATION')");
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("checked", Persistence.Persistent));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        Assert.Equal("checked", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+
+        Assert.True(responder.Requests > 0);
+        var status = await pair.Conn1.RunMqscAsync("DISPLAY QMSTATUS");
+        Assert.Contains(status.Lines, l => l.Contains("OCSPCACHE(1)", StringComparison.Ordinal));
+        Assert.Contains(status.Lines, l => l.Contains("REVCHECK(YES)", StringComparison.Ordinal));
+        await pair.Conn1.RunMqscAsync("REFRESH SECURITY TYPE(SSL)");
+        var refreshed = await pair.Conn1.RunMqscAsync("DISPLAY QMSTATUS");
+        Assert.Contains(refreshed.Lines, l => l.Contains("OCSPCACHE(0)", StringComparison.Ordinal));
+
+        // The idle sender binds again at once with the refreshed sources: the responder is asked again.
+        var before = responder.Requests;
+        await AwaitAssertAsync(() => Assert.True(responder.Requests > before), TimeSpan.FromSeconds(10));
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("after refresh", Persistence.Persistent));
+        Assert.Equal("after refresh", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+    }
+
     private static async Task AssertNoMessage(QueueManagerConnection conn, string queue)
     {
         var e = await Assert.ThrowsAsync<MqException>(() => conn.GetAsync(queue));

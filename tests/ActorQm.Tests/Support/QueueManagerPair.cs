@@ -25,7 +25,7 @@ internal sealed class QueueManagerPair
     /// <param name="qm1Extra">MQSC appended to QM1's script; the channel is defined after it.</param>
     /// <param name="sdrAttributes">Extra attributes of the SDR definition.</param>
     /// <param name="rcvrAttributes">Extra attributes of the RCVR definition.</param>
-    public static async Task<QueueManagerPair> StartAsync(ActorSystem system, TempDirectory dir, string sdrAttributes = "", string rcvrAttributes = "", string qm2Extra = "", string qm1Extra = "", string cipher = "TLS_AES_128_GCM_SHA256", string retry = "SHORTRTY(100) SHORTTMR(1)")
+    public static async Task<QueueManagerPair> StartAsync(ActorSystem system, TempDirectory dir, string sdrAttributes = "", string rcvrAttributes = "", string qm2Extra = "", string qm1Extra = "", string cipher = "TLS_AES_128_GCM_SHA256", string retry = "SHORTRTY(100) SHORTTMR(1)", string qm1Hocon = "")
     {
         var key1 = KeyRepository(dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
         var key2 = KeyRepository(dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
@@ -45,7 +45,7 @@ internal sealed class QueueManagerPair
             DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
             {qm1Extra}
             DEFINE CHANNEL('{Channel}') CHLTYPE(SDR) CONNAME('127.0.0.1({port})') XMITQ('QM2') SSLCIPH({cipher}) SSLPEER('CN=QM2,O=Example') {retry} {sdrAttributes}
-            """);
+            """, qm1Hocon);
         return new QueueManagerPair { Qm1 = qm1, Qm2 = qm2, Port = port };
     }
 
@@ -65,10 +65,10 @@ internal sealed class QueueManagerPair
         throw new TimeoutException($"listener {listener} did not start");
     }
 
-    public static async Task<StartedQueueManager> Start(ActorSystem system, TempDirectory dir, string name, string script)
+    public static async Task<StartedQueueManager> Start(ActorSystem system, TempDirectory dir, string name, string script, string hocon = "")
     {
         File.WriteAllText(dir.File(name + ".mqsc"), script);
-        var qm = await QueueManagerBootstrap.StartAsync(system, TestMessages.Settings(name, dir.Path) with { MqscFile = dir.File(name + ".mqsc") });
+        var qm = await QueueManagerBootstrap.StartAsync(system, TestMessages.Settings(name, dir.Path, hocon) with { MqscFile = dir.File(name + ".mqsc") });
         if (qm.StartupOutput!.Failed > 0)
         {
             throw new InvalidOperationException(string.Join("\n", qm.StartupOutput.Lines));
