@@ -10,6 +10,12 @@ using Akka.Configuration;
 // Put+get rates of ActorQm's queue actors and SQLite journal, against an event-sourced queue on
 // Akka.Persistence.Sql over the same SQLite, measured in one run on this machine. Figures, not
 // assertions: compare the ratios, not the absolute numbers, across machines.
+if (args.Length > 0 && args[0] == "channel" && OperatingSystem.IsLinux())
+{
+    await ChannelBench.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "handshake")
 {
     await HandshakeBench.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300);

@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Channels;
+using ActorQm.Cli.Dev;
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace ActorQm.Bench;
+
+/// <summary>
+/// Channel throughput QM1 -> QM2 over a mutually authenticated TLS 1.3 channel (AES-128-GCM),
+/// 1 KiB messages, against the limit measured in the same run: a raw SslStream pipe pushing the
+/// same 1 KiB length-prefixed frames one way, and the same over a plain socket.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+internal static class ChannelBench
+{
+    private const int Size = 1024;
+
+    public static async Task Run(int count)
+    {
+        Console.WriteLine($"# ActorQm channel bench: {count} messages of {Size} B, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        var pki = DevPki.Create();
+        var qm1 = pki.Issue($"CN=QM1,{DevPki.Organisation}");
+        var qm2 = pki.Issue($"CN=QM2,{DevPki.Organisation}");
+        var rows = new List<(string Name, double Rate, string Note)>();
+        var tlsLimit = await RawPipe(count * 4, pki, qm1, qm2, tls: true);
+        var plainLimit = await RawPipe(count * 4, pki, qm1, qm2, tls: false);
+        rows.Add(("L1 raw SslStream pipe (TLS 1.3 AES-128-GCM)", tlsLimit, "one way, 4-byte length + 1 KiB, 64 KiB writes"));
+        rows.Add(("L1 raw socket pipe (no TLS)", plainLimit, "same frames"));
+        foreach (var persistence in new[] { Persistence.NotPersistent, Persistence.Persistent })
+        {
+            var rate = await Channel(count, pki, qm1, qm2, persistence);
+            rows.Add(($"C1 channel QM1->QM2, {(persistence == Persistence.Persistent ? "persistent" : "non-persistent")}", rate,
+                persistence == Persistence.Persistent ? "batch of 50 durable (fsync) at the receiver before its confirm" : "BATCHSZ(50), journal sync of sequence number per batch"));
+        }
+
+        Console.WriteLine($"{"row",-48} {"msgs/s",10} {"MB/s",8} {"x L1 TLS",9}  note");
+        foreach (var (name, rate, note) in rows)
+        {
+            Console.WriteLine($"{name,-48} {rate,10:F0} {rate * Size / 1e6,8:F1} {rate / tlsLimit,9:F3}  {note}");
+        }
+    }
+
+    private static async Task<double> RawPipe(int count, DevPki pki, DevPki.Issued client, DevPki.Issued server, bool tls)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serverCert = WithKey(server);
+        var clientCert = WithKey(client);
+        var accept = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptTcpClientAsync();
+            Stream stream = socket.GetStream();
+            if (tls)
+            {
+                var ssl = new SslStream(stream);
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = SslStreamCertificateContext.Create(serverCert, [pki.Intermediate.Certificate], offline: true),
+                    ClientCertificateRequired = true,
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                });
+                stream = ssl;
+            }
+
+            var buffer = new byte[64 * 1024];
+            long total = 0;
+            var expected = (long)count * (Size + 4);
+            while (total < expected)
+            {
+                var n = await stream.ReadAsync(buffer);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                total += n;
+            }
+
+            return total;
+        });
+        using var clientSocket = new TcpClient { NoDelay = true };
+        await clientSocket.ConnectAsync(IPAddress.Loopback, port);
+        Stream output = clientSocket.GetStream();
+        if (tls)
+        {
+            var ssl = new SslStream(output);
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "qm2",
+                ClientCertificateContext = SslStreamCertificateContext.Create(clientCert, [pki.Intermediate.Certificate], offline: true),
+                EnabledSslProtocols = SslProtocols.Tls13,
+                CipherSuitesPolicy = new CipherSuitesPolicy([TlsCipherSuite.TLS_AES_128_GCM_SHA256]),
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            output = ssl;
+        }
+
+        var perWrite = 64 * 1024 / (Size + 4);
+        var batch = new byte[perWrite * (Size + 4)];
+        for (var i = 0; i < perWrite; i++)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(i * (Size + 4)), Size);
+        }
+
+        var sw = Stopwatch.StartNew();
+        for (var sent = 0; sent < count; sent += perWrite)
+        {
+            var frames = Math.Min(perWrite, count - sent);
+            await output.WriteAsync(batch.AsMemory(0, frames * (Size + 4)));
+        }
+
+        await output.FlushAsync();
+        await accept;
+        var rate = count / sw.Elapsed.TotalSeconds;
+        await output.DisposeAsync();
+        return rate;
+    }
+
+    /// <summary>Fills QM1's transmission queue with the channel stopped, then times START CHANNEL until the sender has committed every message.</summary>
+    private static async Task<double> Channel(int count, DevPki pki, DevPki.Issued qm1Cert, DevPki.Issued qm2Cert, Persistence persistence)
+    {
+        var dir = Directory.CreateTempSubdirectory("actorqm-chlbench-").FullName;
+        var system = ActorSystem.Create("chlbench", "akka.loglevel = ERROR");
+        try
+        {
+            pki.WriteKeyRepository(Path.Combine(dir, "qm1key"), "ibmwebspheremqqm1", qm1Cert);
+            pki.WriteKeyRepository(Path.Combine(dir, "qm2key"), "ibmwebspheremqqm2", qm2Cert);
+            var qm2 = await Start(system, dir, "QM2", $"""
+                ALTER QMGR SSLKEYR('{dir}/qm2key')
+                DEFINE QLOCAL(APP.IN) MAXDEPTH(999999999)
+                DEFINE CHANNEL(QM1.TO.QM2) CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')
+                DEFINE LISTENER(L) IPADDR('127.0.0.1') PORT(0) CONTROL(QMGR)
+                """);
+            var listeners = await qm2.Ask<Channel.Listeners>(QueueManager.GetListeners.Instance, TimeSpan.FromSeconds(5));
+            while (listeners.Bound.Count == 0)
+            {
+                await Task.Delay(20);
+                listeners = await qm2.Ask<Channel.Listeners>(QueueManager.GetListeners.Instance, TimeSpan.FromSeconds(5));
+            }
+
+            var qm1 = await Start(system, dir, "QM1", $"""
+                ALTER QMGR SSLKEYR('{dir}/qm1key')
+                DEFINE QLOCAL(QM2) USAGE(XMITQ) MAXDEPTH(999999999)
+                DEFINE QREMOTE(APP.REMOTE) RNAME(APP.IN) RQMNAME(QM2) XMITQ(QM2)
+                DEFINE CHANNEL(QM1.TO.QM2) CHLTYPE(SDR) CONNAME('127.0.0.1({listeners.Bound.Values.First().Port})') XMITQ(QM2) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50)
+                """);
+            var payload = new byte[Size];
+            Random.Shared.NextBytes(payload);
+            var output = await new QueueManagerConnection(qm1, "bench").OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+            var message = new MqMessage(new MessageDescriptor { Persistence = persistence }, payload);
+            for (var start = 0; start < count; start += 512)
+            {
+                await Task.WhenAll(Enumerable.Range(0, Math.Min(512, count - start)).Select(_ => output.PutAsync(message)));
+            }
+
+            var sw = Stopwatch.StartNew();
+            await new QueueManagerConnection(qm1).RunMqscAsync("START CHANNEL(QM1.TO.QM2)");
+            while (true)
+            {
+                var status = await qm1.Ask<IReadOnlyList<ChannelStatus>>(QueueManager.GetChannelStatus.Instance, TimeSpan.FromSeconds(5));
+                if (status.FirstOrDefault()?.Messages >= count)
+                {
+                    break;
+                }
+
+                await Task.Delay(2);
+            }
+
+            return count / sw.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            await system.Terminate();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task<IActorRef> Start(ActorSystem system, string dir, string name, string script)
+    {
+        await File.WriteAllTextAsync(Path.Combine(dir, name + ".mqsc"), script);
+        var settings = ActorQmSettings.ForQueueManager(name, ConfigurationFactory.ParseString($"store.path = \"{dir}/{name}.db\"")) with { MqscFile = Path.Combine(dir, name + ".mqsc") };
+        return (await QueueManagerBootstrap.StartAsync(system, settings)).Actor;
+    }
+
+    private static X509Certificate2 WithKey(DevPki.Issued issued) =>
+        X509CertificateLoader.LoadPkcs12(issued.Certificate.CopyWithPrivateKey(issued.Key).Export(X509ContentType.Pkcs12), null);
+}
