@@ -56,6 +56,9 @@ public sealed class ChannelStatusBoard
 
     internal void Set(ChannelStatus status) => _status[status.Name] = status;
 
+    /// <summary>A channel with several instances (SVRCONN) has one entry per instance.</summary>
+    internal void Set(string key, ChannelStatus status) => _status[key] = status;
+
     internal void Update(string name, Func<ChannelStatus, ChannelStatus> change)
     {
         if (_status.TryGetValue(name, out var current))
@@ -143,7 +146,7 @@ public static class Channel
     public sealed record ChannelFailed(string QMgrName, string ChannelName, string AmqCode, string Detail);
 
     // Between the actors
-    internal sealed record RegisterInbound(string Name, IActorRef Channel);
+    internal sealed record RegisterInbound(string Name, IActorRef Channel, bool Client = false);
 
     internal sealed record InboundRegistered(bool Accepted, string Detail);
 }

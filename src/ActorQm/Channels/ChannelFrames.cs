@@ -14,6 +14,8 @@ public enum SegmentType : byte
     Heartbeat = 6,
     Status = 7,
     Close = 8,
+    ClientRequest = 9,
+    ClientResponse = 10,
 }
 
 /// <summary>Channel types as they travel in initial data.</summary>
@@ -23,6 +25,9 @@ public enum ChannelType : byte
     Server = 2,
     Receiver = 3,
     Requester = 4,
+
+    /// <summary>A client application connecting to a server-connection (SVRCONN) channel.</summary>
+    Client = 5,
 }
 
 /// <summary>A decoded segment: one frame of the channel protocol.</summary>
@@ -42,7 +47,8 @@ public sealed record InitialData(
     int SequenceWrap,
     string CipherSpec,
     long LastCommittedSeq,
-    long InDoubtSeq) : Segment;
+    long InDoubtSeq,
+    string ApplicationName = "") : Segment;
 
 /// <summary>The responding end's agreement: the negotiated values and its own last committed sequence number.</summary>
 public sealed record InitialDataReply(string QMgrName, int BatchSize, int MaxMessageLength, int HeartbeatSeconds, long LastCommittedSeq) : Segment;
@@ -62,6 +68,12 @@ public sealed record StatusSegment(string AmqCode, int Reason, string Text) : Se
 
 /// <summary>The other end is ending the channel normally (STOP CHANNEL, DISCINT).</summary>
 public sealed record CloseSegment(string Reason) : Segment;
+
+/// <summary>An MQI call of a client over a server-connection channel; <see cref="Body"/> as <see cref="ClientProtocol"/> writes it.</summary>
+public sealed record ClientRequest(int Correlation, ClientOp Op, byte[] Body) : Segment;
+
+/// <summary>The answer to the request with the same correlation: MQRC 0 and a body, or a reason code and its text.</summary>
+public sealed record ClientResponse(int Correlation, int Reason, string Detail, byte[] Body) : Segment;
 
 /// <summary>
 /// Encodes and decodes channel segments: <c>version(1) type(1) body</c>, integers big-endian,
@@ -87,7 +99,7 @@ public static class ChannelFrames
                 }
 
             default:
-                var w = new Writer(segment is InitialData ? 256 : 64);
+                var w = new FrameWriter(segment is InitialData ? 256 : 64);
                 w.Byte(Version);
                 switch (segment)
                 {
@@ -103,6 +115,7 @@ public static class ChannelFrames
                         w.String(i.CipherSpec);
                         w.Long(i.LastCommittedSeq);
                         w.Long(i.InDoubtSeq);
+                        w.String(i.ApplicationName);
                         break;
                     case InitialDataReply r:
                         w.Byte((byte)SegmentType.InitialDataReply);
@@ -135,6 +148,19 @@ public static class ChannelFrames
                         w.Byte((byte)SegmentType.Close);
                         w.String(c.Reason);
                         break;
+                    case ClientRequest q:
+                        w.Byte((byte)SegmentType.ClientRequest);
+                        w.Int(q.Correlation);
+                        w.Byte((byte)q.Op);
+                        w.Raw(q.Body);
+                        break;
+                    case ClientResponse r:
+                        w.Byte((byte)SegmentType.ClientResponse);
+                        w.Int(r.Correlation);
+                        w.Int(r.Reason);
+                        w.String(r.Detail.Length > 512 ? r.Detail[..512] : r.Detail);
+                        w.Raw(r.Body);
+                        break;
                     default:
                         throw new ArgumentException($"unknown segment {segment.GetType().Name}", nameof(segment));
                 }
@@ -165,10 +191,10 @@ public static class ChannelFrames
             return (null, $"protocol version {frame[0]} is not supported (this end speaks {Version})");
         }
 
-        var r = new Reader(frame[2..]);
+        var r = new FrameReader(frame[2..]);
         Segment? segment = (SegmentType)frame[1] switch
         {
-            SegmentType.InitialData => new InitialData(r.String(), (ChannelType)r.Byte(), r.String(), r.Int(), r.Int(), r.Int(), r.Int(), r.String(), r.Long(), r.Long()),
+            SegmentType.InitialData => new InitialData(r.String(), (ChannelType)r.Byte(), r.String(), r.Int(), r.Int(), r.Int(), r.Int(), r.String(), r.Long(), r.Long(), r.String()),
             SegmentType.InitialDataReply => new InitialDataReply(r.String(), r.Int(), r.Int(), r.Int(), r.Long()),
             SegmentType.Message => new MessageSegment(r.Long(), r.Byte() == 1, r.Rest()),
             SegmentType.BatchEnd => new BatchEnd(r.Long(), r.Int()),
@@ -176,6 +202,8 @@ public static class ChannelFrames
             SegmentType.Heartbeat => new Heartbeat(r.Byte() == 1),
             SegmentType.Status => new StatusSegment(r.String(), r.Int(), r.String()),
             SegmentType.Close => new CloseSegment(r.String()),
+            SegmentType.ClientRequest => new ClientRequest(r.Int(), (ClientOp)r.Byte(), r.Rest()),
+            SegmentType.ClientResponse => new ClientResponse(r.Int(), r.Int(), r.String(), r.Rest()),
             _ => null,
         };
         if (segment is null)
@@ -193,113 +221,120 @@ public static class ChannelFrames
             return (null, $"{(SegmentType)frame[1]} segment has {r.Remaining} bytes after its end");
         }
 
-        return segment is InitialData { Type: < ChannelType.Sender or > ChannelType.Requester } i
+        return segment is InitialData { Type: < ChannelType.Sender or > ChannelType.Client } i
             ? (null, $"InitialData names channel type {(byte)i.Type}, which does not exist")
             : (segment, null);
     }
 
-    private sealed class Writer(int capacity)
+}
+
+/// <summary>Writes protocol fields: integers big-endian, strings as a 16-bit length and UTF-8.</summary>
+public sealed class FrameWriter(int capacity = 64)
+{
+    private byte[] _buffer = new byte[capacity];
+    private int _length;
+
+    public void Byte(byte b) => Take(1)[0] = b;
+
+    public void Int(int v) => BinaryPrimitives.WriteInt32BigEndian(Take(4), v);
+
+    public void Long(long v) => BinaryPrimitives.WriteInt64BigEndian(Take(8), v);
+
+    public void Raw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Take(bytes.Length));
+
+    /// <summary>Reserves <paramref name="n"/> bytes for the caller to fill.</summary>
+    public Span<byte> Take(int n)
     {
-        private byte[] _buffer = new byte[capacity];
-        private int _length;
-
-        public void Byte(byte b) => Take(1)[0] = b;
-
-        public void Int(int v) => BinaryPrimitives.WriteInt32BigEndian(Take(4), v);
-
-        public void Long(long v) => BinaryPrimitives.WriteInt64BigEndian(Take(8), v);
-
-        public void String(string s)
+        if (_length + n > _buffer.Length)
         {
-            var count = Encoding.UTF8.GetByteCount(s);
-            if (count > MaxStringBytes)
-            {
-                throw new ArgumentException($"string of {count} bytes is longer than the protocol's {MaxStringBytes}");
-            }
-
-            BinaryPrimitives.WriteUInt16BigEndian(Take(2), (ushort)count);
-            Encoding.UTF8.GetBytes(s, Take(count));
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + n));
         }
 
-        public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+        var span = _buffer.AsSpan(_length, n);
+        _length += n;
+        return span;
+    }
 
-        private Span<byte> Take(int n)
+    public void String(string s)
+    {
+        var count = Encoding.UTF8.GetByteCount(s);
+        if (count > ChannelFrames.MaxStringBytes)
         {
-            if (_length + n > _buffer.Length)
-            {
-                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + n));
-            }
+            throw new ArgumentException($"string of {count} bytes is longer than the protocol's {ChannelFrames.MaxStringBytes}");
+        }
 
-            var span = _buffer.AsSpan(_length, n);
-            _length += n;
-            return span;
+        BinaryPrimitives.WriteUInt16BigEndian(Take(2), (ushort)count);
+        Encoding.UTF8.GetBytes(s, Take(count));
+    }
+
+    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+}
+
+/// <summary>Reads protocol fields; past the end it records an error and yields zeros, so decoding never throws.</summary>
+public ref struct FrameReader(ReadOnlySpan<byte> data)
+{
+    private readonly ReadOnlySpan<byte> _data = data;
+    private int _position;
+
+    public string? Error { get; private set; }
+
+    public readonly bool AtEnd => _position == _data.Length;
+
+    public readonly int Remaining => _data.Length - _position;
+
+    public byte Byte() => Take(1) is { Length: 1 } b ? b[0] : (byte)0;
+
+    public int Int() => Take(4) is { Length: 4 } b ? BinaryPrimitives.ReadInt32BigEndian(b) : 0;
+
+    public long Long() => Take(8) is { Length: 8 } b ? BinaryPrimitives.ReadInt64BigEndian(b) : 0;
+
+    public string String()
+    {
+        var lengthBytes = Take(2);
+        if (lengthBytes.Length < 2)
+        {
+            return string.Empty;
+        }
+
+        var length = BinaryPrimitives.ReadUInt16BigEndian(lengthBytes);
+        if (length > ChannelFrames.MaxStringBytes)
+        {
+            Error ??= $"string of {length} bytes exceeds {ChannelFrames.MaxStringBytes}";
+            return string.Empty;
+        }
+
+        var bytes = Take(length);
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            Error ??= "string is not valid UTF-8";
+            return string.Empty;
         }
     }
 
-    /// <summary>Reads fields; past the end it records an error and yields zeros, so decoding never throws.</summary>
-    private ref struct Reader(ReadOnlySpan<byte> data)
+    public byte[] Rest()
     {
-        private readonly ReadOnlySpan<byte> _data = data;
-        private int _position;
+        var rest = _data[_position..].ToArray();
+        _position = _data.Length;
+        return rest;
+    }
 
-        public string? Error { get; private set; }
+    public ReadOnlySpan<byte> Bytes(int n) => Take(n);
 
-        public readonly bool AtEnd => _position == _data.Length;
-
-        public readonly int Remaining => _data.Length - _position;
-
-        public byte Byte() => Take(1) is { Length: 1 } b ? b[0] : (byte)0;
-
-        public int Int() => Take(4) is { Length: 4 } b ? BinaryPrimitives.ReadInt32BigEndian(b) : 0;
-
-        public long Long() => Take(8) is { Length: 8 } b ? BinaryPrimitives.ReadInt64BigEndian(b) : 0;
-
-        public string String()
+    private ReadOnlySpan<byte> Take(int n)
+    {
+        if (Error is not null || _position + n > _data.Length)
         {
-            var lengthBytes = Take(2);
-            if (lengthBytes.Length < 2)
-            {
-                return string.Empty;
-            }
-
-            var length = BinaryPrimitives.ReadUInt16BigEndian(lengthBytes);
-            if (length > MaxStringBytes)
-            {
-                Error ??= $"string of {length} bytes exceeds {MaxStringBytes}";
-                return string.Empty;
-            }
-
-            var bytes = Take(length);
-            try
-            {
-                return new UTF8Encoding(false, true).GetString(bytes);
-            }
-            catch (DecoderFallbackException)
-            {
-                Error ??= "string is not valid UTF-8";
-                return string.Empty;
-            }
-        }
-
-        public byte[] Rest()
-        {
-            var rest = _data[_position..].ToArray();
+            Error ??= $"needs {n} more bytes at offset {_position + 2}, only {_data.Length - _position} left";
             _position = _data.Length;
-            return rest;
+            return [];
         }
 
-        private ReadOnlySpan<byte> Take(int n)
-        {
-            if (Error is not null || _position + n > _data.Length)
-            {
-                Error ??= $"needs {n} more bytes at offset {_position + 2}, only {_data.Length - _position} left";
-                _position = _data.Length;
-                return [];
-            }
-
-            var span = _data.Slice(_position, n);
-            _position += n;
-            return span;
-        }
+        var span = _data.Slice(_position, n);
+        _position += n;
+        return span;
     }
 }

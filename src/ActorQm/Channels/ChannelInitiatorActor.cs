@@ -27,6 +27,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
     private readonly IActorRef _handshakes;
     private readonly Dictionary<string, IActorRef> _senders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _receivers = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, string> _clients = new();
     private readonly Dictionary<string, (IActorRef Actor, IPEndPoint? Bound)> _listeners = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, (string Name, IActorRef ReplyTo)> _startingListeners = new();
     private readonly Dictionary<IActorRef, List<(RegisterInbound Request, IActorRef ReplyTo)>> _adopting = new();
@@ -61,7 +62,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
             }
 
             // Spec 7.5: other TLS channels are stopped (their partners retry and bind with the new material).
-            foreach (var receiver in _receivers.Values)
+            foreach (var receiver in _receivers.Values.Concat(_clients.Keys))
             {
                 receiver.Tell(new StopChannel(string.Empty));
             }
@@ -123,6 +124,11 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
 
     private void HandleStop(StopChannel stop)
     {
+        foreach (var (client, _) in _clients.Where(c => c.Value == stop.Name))
+        {
+            client.Tell(stop);
+        }
+
         if (_senders.TryGetValue(stop.Name, out var sender))
         {
             sender.Tell(stop);
@@ -141,6 +147,15 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
 
     private void HandleRegister(RegisterInbound register)
     {
+        if (register.Client)
+        {
+            // Server-connection channels run one instance per client.
+            _clients[register.Channel] = register.Name;
+            Context.Watch(register.Channel);
+            Sender.Tell(new InboundRegistered(true, string.Empty));
+            return;
+        }
+
         if (_board.Find(register.Name) is { State: ChannelState.Stopped })
         {
             Sender.Tell(new InboundRegistered(false, $"channel {register.Name} is STOPPED here (START CHANNEL to allow it)"));
@@ -173,6 +188,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
 
     private void HandleTerminated(Terminated t)
     {
+        _clients.Remove(t.ActorRef);
         foreach (var (name, actor) in _receivers.Where(r => r.Value.Equals(t.ActorRef)).ToList())
         {
             _receivers.Remove(name);

@@ -22,7 +22,7 @@ public static class InboundChannels
         var channel = catalog.Find("CHANNEL", hello.ChannelName);
         if (channel is null)
         {
-            return new Refused("AMQ9520E", MqReason.UnknownObjectName, $"channel {hello.ChannelName} is not defined on {catalog.QMgrName}");
+            return new Refused("AMQ9520E", hello.Type == ChannelType.Client ? MqReason.UnknownChannelName : MqReason.UnknownObjectName, $"channel {hello.ChannelName} is not defined on {catalog.QMgrName}");
         }
 
         var type = channel.Text("CHLTYPE");
@@ -30,11 +30,17 @@ public static class InboundChannels
         {
             ChannelType.Sender => type is "RCVR",
             ChannelType.Server => type is "RCVR",
+            ChannelType.Client => type is "SVRCONN",
             _ => false,
         };
         if (!pairs)
         {
             return new Refused("AMQ9547E", MqReason.UnexpectedError, $"channel {channel.Name} is {type} here; a remote {hello.Type} channel cannot pair with it");
+        }
+
+        if (hello.Type == ChannelType.Client && hello.QMgrName.Length > 0 && hello.QMgrName != catalog.QMgrName)
+        {
+            return new Refused("AMQ9999E", MqReason.QMgrNameError, $"the client asked for queue manager {hello.QMgrName}; this is {catalog.QMgrName}");
         }
 
         var definition = ChannelDefinition.From(channel);

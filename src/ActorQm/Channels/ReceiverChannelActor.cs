@@ -23,7 +23,8 @@ internal sealed record ReceiverData(
     TimeSpan Heartbeat = default,
     List<MessageSegment>? Batch = null,
     ReceiverUnit? Unit = null,
-    bool StopRequested = false);
+    bool StopRequested = false,
+    IActorRef? Client = null);
 
 /// <summary>One batch on its way into the target queues as a single unit of work.</summary>
 internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> messages)
@@ -100,7 +101,9 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
             },
             InboundChannels.Refused r => Close(e.StateData, r.AmqCode, r.Detail, r.Reason),
             Accepting a => Register(a, e.StateData),
-            Registered r => r.Answer.Accepted ? Start(r.Accepting, e.StateData) : Close(e.StateData, "AMQ9514E", r.Answer.Detail),
+            Registered r when !r.Answer.Accepted => Close(e.StateData, "AMQ9514E", r.Answer.Detail),
+            Registered r when r.Accepting.Hello.Type == ChannelType.Client => StartClient(r.Accepting, e.StateData),
+            Registered r => Start(r.Accepting, e.StateData),
             _ => null,
         });
 
@@ -137,6 +140,8 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
 
         WhenUnhandled(e => e.FsmEvent switch
         {
+            Terminated t when t.ActorRef.Equals(e.StateData.Client) => Stop(),
+            StopChannel s when e.StateData.Client is { } client => Forward(client, s),
             Transport.ConnectionClosed c => Ended(e.StateData, c.AmqCode, c.Reason),
             Handshake.HandshakeFailed => Stop(),
             Closing c => Close(e.StateData, c.AmqCode, c.Detail),
@@ -185,7 +190,7 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
 
     private State<ChannelState, ReceiverData> Register(Accepting accepting, ReceiverData data)
     {
-        _initiator.Ask<InboundRegistered>(new RegisterInbound(accepting.Hello.ChannelName, Self), TimeSpan.FromSeconds(30))
+        _initiator.Ask<InboundRegistered>(new RegisterInbound(accepting.Hello.ChannelName, Self, accepting.Hello.Type == ChannelType.Client), TimeSpan.FromSeconds(30))
             .ContinueWith(t => t.IsCompletedSuccessfully ? (object)new Registered(accepting, t.Result) : new Closing("AMQ9999E", "the channel initiator did not answer"), TaskScheduler.Default)
             .PipeTo(Self);
         return Stay();
@@ -214,6 +219,34 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
         RestartReceiveTimer(next);
         _log.Info("AMQ9002I: channel {0} is starting (from {1} at {2}, peer '{3}').", def.Name, hello.QMgrName, _remote, session.Peer?.Subject.ToString() ?? "none");
         return GoTo(ChannelState.Running).Using(next);
+    }
+
+    /// <summary>A client on a SVRCONN channel: its own agent serves it from here on, on this connection.</summary>
+    private State<ChannelState, ReceiverData> StartClient(Accepting accepting, ReceiverData data)
+    {
+        CancelTimer(InitialDataTimer);
+        var (hello, def) = (accepting.Hello, accepting.Accepted.Definition);
+        var session = data.Session!;
+        var key = $"{def.Name}@{_connectionId}";
+        _board.Set(key, new ChannelStatus(def.Name, "SVRCONN", ChannelState.Running)
+        {
+            ConName = _remote.ToString(), RemoteQMgr = hello.ApplicationName, Started = DateTimeOffset.UtcNow,
+            SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
+        });
+        var (transport, queueManager, sync, board, qmgr, applName) = (data.Transport, _queueManager, _sync, _board, _qmgr, hello.ApplicationName);
+        var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName)), "svrconn");
+        Context.Watch(client);
+        Send(data, new InitialDataReply(_qmgr, 1, Math.Min(hello.MaxMessageLength, def.MaxMessageLength), Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0));
+        data.Transport.Tell(new Transport.Redirect(client));
+        _log.Info("AMQ9002I: client '{0}' connected on channel {1} from {2}, peer '{3}'.", applName, def.Name, _remote, session.Peer?.Subject.ToString() ?? "none");
+        return GoTo(ChannelState.Running).Using(data with { Definition = def, Client = client });
+    }
+
+    private State<ChannelState, ReceiverData> Forward(IActorRef client, StopChannel stop)
+    {
+        client.Tell(stop);
+        return Stay();
     }
 
     private State<ChannelState, ReceiverData> OnFrame(Segment? segment, ReceiverData data)
@@ -329,7 +362,7 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
 
         unit.Outstanding++;
         unit.Queues.Add(((QueueManager.QueueOpened)opened!).Handle.Queue);
-        ((QueueManager.QueueOpened)opened).Handle.Queue.Tell(new LocalQueue.StagePut(put.Message, put.PutApplName, unit.Id, index));
+        ((QueueManager.QueueOpened)opened).Handle.Queue.Tell(new LocalQueue.StagePut(put.Message, put.PutApplName, unit.Id, index, Self));
     }
 
     private State<ChannelState, ReceiverData> Answered(ReceiverData data, long unitId, Action<ReceiverUnit> record)
@@ -404,7 +437,7 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
             unit.Rejected.Remove(index);
             unit.Outstanding++;
             unit.Queues.Add(dlq.Handle.Queue);
-            dlq.Handle.Queue.Tell(new LocalQueue.StagePut(wrapped, def.Name, unit.Id, index));
+            dlq.Handle.Queue.Tell(new LocalQueue.StagePut(wrapped, def.Name, unit.Id, index, Self));
         }
 
         return Stay();

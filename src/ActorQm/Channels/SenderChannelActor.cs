@@ -270,7 +270,7 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
         }
 
         var options = new GetOptions { Syncpoint = true, Wait = wait > TimeSpan.Zero ? wait : Timeout.InfiniteTimeSpan };
-        _start.XmitQueue.Tell(new LocalQueue.Get(options));
+        _start.XmitQueue.Tell(new LocalQueue.Get(options, Self));
     }
 
     private State<ChannelState, SenderData> Idle(SenderData data)
@@ -292,7 +292,7 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
         var batch = new SenderBatch([first], _nextSeq, _nextSeq);
         if (Def.BatchSize > 1)
         {
-            _start.XmitQueue.Tell(new LocalQueue.GetBatch(Def.BatchSize - 1, Math.Max(1, Def.BatchLimitBytes - first.Message.Payload.Length)));
+            _start.XmitQueue.Tell(new LocalQueue.GetBatch(Def.BatchSize - 1, Math.Max(1, Def.BatchLimitBytes - first.Message.Payload.Length), Self));
             return Stay().Using(data with { Batch = batch, Idle = TimeSpan.Zero });
         }
 

@@ -39,7 +39,8 @@ public static class LocalQueue
     // Commands
     public sealed record Put(MqMessage Message, string PutApplName = "");
 
-    public sealed record Get(GetOptions Options);
+    /// <param name="Owner">Under syncpoint: the actor whose end backs the get out (a connection or a channel); null: the caller commits or backs out itself.</param>
+    public sealed record Get(GetOptions Options, IActorRef? Owner = null);
 
     public sealed record CommitGet(long Token);
 
@@ -65,10 +66,10 @@ public static class LocalQueue
 
     // Used by message channels
     /// <summary>Checks a put as MQPUT would and holds the message invisible until its unit commits.</summary>
-    internal sealed record StagePut(MqMessage Message, string PutApplName, long UnitId, int Index);
+    internal sealed record StagePut(MqMessage Message, string PutApplName, long UnitId, int Index, IActorRef? Owner = null);
 
     /// <summary>Staged and counted against MAXDEPTH; <see cref="Insert"/> is the journal write for a persistent message, to commit with the unit.</summary>
-    internal sealed record PutStaged(long UnitId, int Index, JournalOp? Insert);
+    internal sealed record PutStaged(long UnitId, int Index, JournalOp? Insert, MessageDescriptor? Descriptor = null);
 
     internal sealed record StagedPutRejected(long UnitId, int Index, MqReason Reason, string Detail);
 
@@ -78,13 +79,21 @@ public static class LocalQueue
     internal sealed record BackoutStaged(long UnitId);
 
     /// <summary>Takes up to <see cref="Max"/> available messages under syncpoint at once, without waiting.</summary>
-    internal sealed record GetBatch(int Max, long MaxBytes);
+    internal sealed record GetBatch(int Max, long MaxBytes, IActorRef? Owner = null);
 
     /// <summary>Each entry's <see cref="MessageGot.Cursor"/> holds the message's journal key.</summary>
     internal sealed record BatchGot(IReadOnlyList<MessageGot> Messages);
 
-    /// <summary>Removes gets taken under syncpoint in one journal transaction.</summary>
-    internal sealed record CommitGets(IReadOnlyList<long> Tokens);
+    /// <summary>
+    /// Removes gets taken under syncpoint in one journal transaction; with <see cref="Journaled"/>
+    /// the deletes were already committed by the caller's unit of work (<see cref="PrepareGetDeletes"/>).
+    /// </summary>
+    internal sealed record CommitGets(IReadOnlyList<long> Tokens, bool Journaled = false);
+
+    /// <summary>The journal deletes that committing these gets needs, for a unit of work that also holds puts; nothing changes yet.</summary>
+    internal sealed record PrepareGetDeletes(IReadOnlyList<long> Tokens);
+
+    internal sealed record GetDeletesPrepared(IReadOnlyList<JournalOp> Deletes);
 
     internal sealed record GetsCommitted(int Count);
 

@@ -12,13 +12,50 @@ namespace ActorQm.Queues;
 internal sealed partial class LocalQueueActor
 {
     private readonly Dictionary<long, List<StoredMessage>> _staged = new();
+    private readonly Dictionary<long, IActorRef> _owners = new();
+    private readonly Dictionary<long, IActorRef> _stagedOwners = new();
     private int _stagedCount;
+
+    /// <summary>Whoever took a message under syncpoint or staged a unit: if it ends first, its work is backed out (as MQ does for a connection that ends).</summary>
+    private void Own(long key, IActorRef owner, bool staged = false)
+    {
+        (staged ? _stagedOwners : _owners)[key] = owner;
+        Context.Watch(owner);
+    }
+
+    private void ReleaseOwnedBy(IActorRef dead)
+    {
+        foreach (var token in _owners.Where(o => o.Value.Equals(dead)).Select(o => o.Key).ToList())
+        {
+            _owners.Remove(token);
+            if (_uncommitted.ContainsKey(token))
+            {
+                HandleBackout(new BackoutGet(token));
+            }
+        }
+
+        foreach (var unit in _stagedOwners.Where(o => o.Value.Equals(dead)).Select(o => o.Key).ToList())
+        {
+            DropStaged(unit);
+        }
+    }
+
+    private void DropStaged(long unit)
+    {
+        _stagedOwners.Remove(unit);
+        if (_staged.Remove(unit, out var list))
+        {
+            _stagedCount -= list.Count;
+            Publish();
+        }
+    }
 
     private void ReceiveUnits()
     {
         Receive<StagePut>(HandleStagePut);
         Receive<CommitStaged>(c =>
         {
+            _stagedOwners.Remove(c.UnitId);
             if (_staged.Remove(c.UnitId, out var list))
             {
                 _stagedCount -= list.Count;
@@ -37,20 +74,19 @@ internal sealed partial class LocalQueueActor
                 Publish();
             }
         });
-        Receive<BackoutStaged>(b =>
-        {
-            if (_staged.Remove(b.UnitId, out var list))
-            {
-                _stagedCount -= list.Count;
-                Publish();
-            }
-        });
+        Receive<BackoutStaged>(b => DropStaged(b.UnitId));
         Receive<GetBatch>(HandleGetBatch);
         Receive<CommitGets>(HandleCommitGets);
+        Receive<PrepareGetDeletes>(p => Sender.Tell(new GetDeletesPrepared(p.Tokens
+            .Select(t => _uncommitted.GetValueOrDefault(t))
+            .Where(m => m is { IsPersistent: true })
+            .Select(m => JournalOp.Delete(m!.Seq, ActorRefs.Nobody, null))
+            .ToList())));
         Receive<ReleaseGets>(r =>
         {
             foreach (var token in r.Tokens)
             {
+                _owners.Remove(token);
                 if (_uncommitted.Remove(token, out var m))
                 {
                     m.Locked = false;
@@ -78,12 +114,16 @@ internal sealed partial class LocalQueueActor
         if (!_staged.TryGetValue(put.UnitId, out var list))
         {
             _staged[put.UnitId] = list = [];
+            if (put.Owner is { } owner)
+            {
+                Own(put.UnitId, owner, staged: true);
+            }
         }
 
         list.Add(stored);
         _stagedCount++;
         Publish();
-        Sender.Tell(new PutStaged(put.UnitId, put.Index, stored.IsPersistent ? JournalOp.Insert(_definition.Name, stored, ActorRefs.Nobody, null) : null));
+        Sender.Tell(new PutStaged(put.UnitId, put.Index, stored.IsPersistent ? JournalOp.Insert(_definition.Name, stored, ActorRefs.Nobody, null) : null, stored.Message.Descriptor));
     }
 
     private void HandleGetBatch(GetBatch get)
@@ -103,7 +143,7 @@ internal sealed partial class LocalQueueActor
 
                 cursor = new BrowseCursor(m.Priority, m.Seq);
                 bytes += m.Message.Payload.Length;
-                taken.Add(Lock(m));
+                taken.Add(Lock(m, get.Owner));
             }
         }
 
@@ -116,10 +156,11 @@ internal sealed partial class LocalQueueActor
         var deletes = new List<JournalOp>();
         foreach (var token in commit.Tokens)
         {
+            _owners.Remove(token);
             if (_uncommitted.Remove(token, out var m))
             {
                 _buckets.Remove(m);
-                if (m.IsPersistent)
+                if (m.IsPersistent && !commit.Journaled)
                 {
                     deletes.Add(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
                 }

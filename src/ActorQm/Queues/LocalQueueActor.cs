@@ -82,6 +82,8 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
 
                 node = next;
             }
+
+            ReleaseOwnedBy(t.ActorRef);
         });
         Receive<JournalWriteFailed>(HandleJournalFailure);
         Receive<SweepExpired>(_ => _buckets.SweepExpired(NowMs(), _onExpired));
@@ -203,11 +205,11 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         var found = _buckets.First(options.BrowseAfter ?? BrowseCursor.Start, static (m, o) => o.Matches(m.Message.Descriptor), options, NowMs(), _onExpired);
         if (found is not null)
         {
-            Serve(Sender, options, found);
+            Serve(Sender, options, found, get.Owner);
         }
         else if (options.Wait > TimeSpan.Zero || options.Wait == Timeout.InfiniteTimeSpan)
         {
-            var waiter = new Waiter(++_nextWaiterId, Sender, options);
+            var waiter = new Waiter(++_nextWaiterId, Sender, options, get.Owner);
             _waiters.AddLast(waiter);
             // A requester that dies while it waits (an Ask that gave up, a closed connection) must not
             // be handed a message: it would be taken off the queue and lost.
@@ -225,7 +227,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         Publish();
     }
 
-    private void Serve(IActorRef replyTo, GetOptions options, StoredMessage m)
+    private void Serve(IActorRef replyTo, GetOptions options, StoredMessage m, IActorRef? owner)
     {
         if (options.BrowseAfter is not null)
         {
@@ -233,7 +235,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         }
         else if (options.Syncpoint)
         {
-            replyTo.Tell(Lock(m));
+            replyTo.Tell(Lock(m, owner));
         }
         else
         {
@@ -252,12 +254,20 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         Publish();
     }
 
-    /// <summary>Takes a message under syncpoint; the cursor names it (its journal key) for a channel's in-doubt record.</summary>
-    private MessageGot Lock(StoredMessage m)
+    /// <summary>
+    /// Takes a message under syncpoint for <paramref name="owner"/>, whose end backs it out; the
+    /// cursor names it (its journal key) for a channel's in-doubt record.
+    /// </summary>
+    private MessageGot Lock(StoredMessage m, IActorRef? owner)
     {
         m.Locked = true;
         var token = ++_nextToken;
         _uncommitted[token] = m;
+        if (owner is not null)
+        {
+            Own(token, owner);
+        }
+
         return new MessageGot(Snapshot(m), token, new BrowseCursor(m.Priority, m.Seq));
     }
 
@@ -279,7 +289,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
             {
                 _waiters.Remove(node);
                 Timers.Cancel(w.Id);
-                Serve(w.ReplyTo, w.Options, m);
+                Serve(w.ReplyTo, w.Options, m, w.Owner);
                 if (w.Options.BrowseAfter is null)
                 {
                     break;
@@ -297,6 +307,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
 
     private void HandleCommit(CommitGet commit)
     {
+        _owners.Remove(commit.Token);
         if (!_uncommitted.Remove(commit.Token, out var m))
         {
             Sender.Tell(new GetRejected(MqReason.UnexpectedError, $"No uncommitted get {commit.Token} on {_definition.Name}."));
@@ -318,6 +329,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
 
     private void HandleBackout(BackoutGet backout)
     {
+        _owners.Remove(backout.Token);
         if (!_uncommitted.Remove(backout.Token, out var m))
         {
             Sender.Tell(new GetRejected(MqReason.UnexpectedError, $"No uncommitted get {backout.Token} on {_definition.Name}."));
@@ -431,7 +443,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private sealed record Waiter(long Id, IActorRef ReplyTo, GetOptions Options);
+    private sealed record Waiter(long Id, IActorRef ReplyTo, GetOptions Options, IActorRef? Owner);
 
     private sealed record Persisted(StoredMessage Message, IActorRef ReplyTo);
 

@@ -62,7 +62,7 @@ public sealed record TlsCredentials(X509Certificate2? Certificate, IReadOnlyList
     /// The trust anchors go in too: the runtime needs the complete path to ask for a staple, and it
     /// sends only the certificates of the path, never an unrelated one.
     /// </summary>
-    internal SslStreamCertificateContext? Context =>
+    public SslStreamCertificateContext? Context =>
         Certificate is null ? null : _context ??= SslStreamCertificateContext.Create(Certificate, new X509Certificate2Collection(CertificateChain.Concat(TrustAnchors).ToArray()), offline: !OcspStapling);
 }
 

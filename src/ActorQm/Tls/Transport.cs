@@ -28,6 +28,9 @@ public static class Transport
     /// <summary>Let <see cref="Frames"/> more frames be read (credit-based back-pressure).</summary>
     public sealed record ResumeReading(int Frames);
 
+    /// <summary>From now on, frames and events go to <see cref="Owner"/> (a connection handed from the channel that accepted it to the agent that serves it).</summary>
+    public sealed record Redirect(IActorRef Owner);
+
     /// <summary>Write what is queued, send TLS close_notify, close the socket.</summary>
     public sealed record Close
     {

@@ -20,7 +20,8 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     private const int HeaderBytes = 4;
     private readonly Handshake.StartHandshake _handshake;
     private readonly IActorRef _handshakes;
-    private readonly IActorRef _owner;
+    // Written only by this actor; read by the reading loop, which picks up a redirect for the next frame.
+    private volatile IActorRef _owner;
     private readonly TransportSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SemaphoreSlim _credit = new(0);
@@ -116,6 +117,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             WriteNext();
         });
         Receive<ResumeReading>(r => _credit.Release(Math.Max(0, r.Frames)));
+        Receive<Redirect>(r => _owner = r.Owner);
         Receive<Recheck>(_ => RevocationChecker.CheckAsync(_peerChain, _handshake.Revocation, DateTimeOffset.UtcNow, _stop.Token)
             .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : new RevocationAnswer(RevocationStatus.Unknown, "re-check", "re-check did not complete", null), TaskScheduler.Default)
             .PipeTo(Self));

@@ -1,0 +1,360 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Channels;
+using ActorQm.Messages;
+using ActorQm.Tls;
+
+namespace ActorQm.Client;
+
+/// <summary>
+/// A connection to a queue manager over a server-connection channel (MQCONNX): TLS with the
+/// queue manager's certificate validated as the channel's own peers are (chain, revocation,
+/// SSLPEER) before the first byte of MQI flows. Calls are answered in order; failures are
+/// <see cref="MqException"/> with MQ's reason code. One connection is one MQ connection handle:
+/// use several for parallel work.
+/// </summary>
+public sealed class MqClient : IAsyncDisposable
+{
+    private const int HeaderBytes = 4;
+    private readonly SslStream _stream;
+    private readonly MqClientOptions _options;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<ClientResponse>> _pending = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _reader;
+    private int _nextCorrelation;
+    private int _disposed;
+    private volatile MqException? _broken;
+
+    private MqClient(SslStream stream, MqClientOptions options, string qmgr, PeerIdentity peer, string cipherSpec)
+    {
+        _stream = stream;
+        _options = options;
+        QueueManagerName = qmgr;
+        Peer = peer;
+        CipherSpec = cipherSpec;
+        _reader = ReadLoop();
+    }
+
+    public string QueueManagerName { get; }
+
+    /// <summary>Who the queue manager proved to be.</summary>
+    public PeerIdentity Peer { get; }
+
+    public string CipherSpec { get; }
+
+    public static async Task<MqClient> ConnectAsync(MqClientOptions options, CancellationToken cancel = default)
+    {
+        var repository = KeyRepository.Open(options.KeyRepository);
+        var label = options.CertificateLabel ?? KeyRepository.DefaultClientLabel(Environment.UserName);
+        var credentials = repository.Labels.Contains(label) ? repository.Credentials(label) : repository.TrustOnly();
+        var cipher = CipherSpecs.Select(options.CipherSpec)
+            ?? throw new MqException(MqReason.SslInitializationError, $"AMQ9635E: '{options.CipherSpec}' is not a CipherSpec that can be used");
+        var filter = options.SslPeer is { Length: > 0 } peerText ? DistinguishedNameFilter.Parse(peerText) : null;
+
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            connectTimeout.CancelAfter(options.Timeout);
+            await tcp.ConnectAsync(options.Host, options.Port, connectTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            tcp.Dispose();
+            throw new MqException(MqReason.HostNotAvailable, $"AMQ9202E: remote host {options.Host}({options.Port}) not available: {e.Message}");
+        }
+
+        var stream = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+        try
+        {
+            var (peer, chain) = await Handshake(stream, options, credentials, cipher, cancel).ConfigureAwait(false);
+            var validated = chain;
+            var revocation = await RevocationChecker.CheckAsync(validated, options.Revocation, DateTimeOffset.UtcNow, cancel).ConfigureAwait(false);
+            if (revocation.Status == RevocationStatus.Revoked)
+            {
+                throw new MqException(MqReason.SslCertificateRevoked, $"AMQ9633E: the queue manager's certificate is revoked: {revocation.Detail}");
+            }
+
+            if (revocation.Status == RevocationStatus.Unknown && options.Revocation.Unknown == UnknownRevocationPolicy.Required)
+            {
+                throw new MqException(MqReason.SslInitializationError, $"AMQ9716E: revocation status of the queue manager's certificate could not be determined: {revocation.Detail}");
+            }
+
+            if (filter is not null && !filter.Matches(peer.Subject))
+            {
+                throw new MqException(MqReason.SslPeerNameMismatch, $"AMQ9636E: the queue manager's distinguished name ({peer.Subject}) does not match SSLPEER('{filter.Text}')");
+            }
+
+            var negotiated = CipherSpecs.NameOf(stream.NegotiatedCipherSuite, stream.SslProtocol);
+            await WriteFrame(stream, ChannelFrames.Encode(new InitialData(options.Channel, ChannelType.Client, options.QueueManager, 1, 104_857_600, 300, 999_999_999, options.CipherSpec, 0, 0, options.ApplicationName)), cancel).ConfigureAwait(false);
+            var reply = await ReadSegment(stream, cancel).ConfigureAwait(false);
+            return reply switch
+            {
+                InitialDataReply ok => new MqClient(stream, options, ok.QMgrName, peer, negotiated),
+                StatusSegment refused => throw new MqException((MqReason)refused.Reason, $"{refused.AmqCode}: {refused.Text}"),
+                _ => throw new MqException(MqReason.ConnectionBroken, "the queue manager closed the connection during the initial data (its log says why)"),
+            };
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            tcp.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>MQOPEN.</summary>
+    public async Task<MqClientQueue> OpenAsync(string queue, ClientOpenPurpose purpose, string queueManager = "")
+    {
+        var w = new FrameWriter();
+        w.String(queue);
+        w.String(queueManager);
+        w.Byte((byte)purpose);
+        var body = await Call(ClientOp.Open, w.ToArray()).ConfigureAwait(false);
+        var r = new FrameReader(body);
+        var handle = r.Int();
+        return new MqClientQueue(this, handle, r.String(), purpose);
+    }
+
+    /// <summary>MQPUT1: returns the descriptor as stored (MsgId, PutDateTime).</summary>
+    public async Task<MessageDescriptor> PutAsync(string queue, MqMessage message, bool syncpoint = false, string queueManager = "")
+    {
+        var w = new FrameWriter(message.Payload.Length + 400);
+        w.String(queue);
+        w.String(queueManager);
+        w.Byte(syncpoint ? (byte)1 : (byte)0);
+        ClientProtocol.WriteMessage(w, message);
+        return ReadDescriptor(await Call(ClientOp.Put1, w.ToArray()).ConfigureAwait(false));
+    }
+
+    /// <summary>MQCMIT: every put and get under syncpoint since the last commit or backout, in one journal transaction.</summary>
+    public Task CommitAsync() => Call(ClientOp.Commit, []);
+
+    /// <summary>MQBACK: puts under syncpoint vanish, gets under syncpoint go back (their backout count rises).</summary>
+    public Task BackoutAsync() => Call(ClientOp.Backout, []);
+
+    /// <summary>MQSC run by the queue manager's command server (like runmqsc -c); only over SYSTEM.ADMIN.SVRCONN.</summary>
+    public async Task<(IReadOnlyList<string> Lines, int Failed)> RunMqscAsync(string script)
+    {
+        var body = await Call(ClientOp.Mqsc, System.Text.Encoding.UTF8.GetBytes(script)).ConfigureAwait(false);
+        var r = new FrameReader(body);
+        var failed = r.Int();
+        var count = r.Int();
+        var lines = new List<string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            lines.Add(r.String());
+        }
+
+        return (lines, failed);
+    }
+
+    internal async Task<byte[]> Call(ClientOp op, byte[] body, TimeSpan? wait = null)
+    {
+        if (_broken is { } broken)
+        {
+            throw new MqException(broken.Reason, broken.Message);
+        }
+
+        var correlation = Interlocked.Increment(ref _nextCorrelation);
+        var answer = new TaskCompletionSource<ClientResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[correlation] = answer;
+        try
+        {
+            await WriteLocked(ChannelFrames.Encode(new ClientRequest(correlation, op, body))).ConfigureAwait(false);
+            var limit = wait == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : (wait ?? TimeSpan.Zero) + _options.Timeout;
+            var response = await answer.Task.WaitAsync(limit).ConfigureAwait(false);
+            return response.Reason == 0 ? response.Body : throw new MqException((MqReason)response.Reason, response.Detail);
+        }
+        catch (TimeoutException)
+        {
+            throw new MqException(MqReason.ConnectionBroken, $"no answer to {op} within {_options.Timeout} beyond its wait");
+        }
+        finally
+        {
+            _pending.TryRemove(correlation, out _);
+        }
+    }
+
+    internal static MessageDescriptor ReadDescriptor(byte[] body)
+    {
+        var r = new FrameReader(body);
+        return ClientProtocol.ReadDescriptor(ref r);
+    }
+
+    private async Task WriteLocked(byte[] frame)
+    {
+        await _writeLock.WaitAsync(_stop.Token).ConfigureAwait(false);
+        try
+        {
+            await WriteFrame(_stream, frame, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            throw Break(new MqException(MqReason.ConnectionBroken, $"AMQ9206E: error sending to the queue manager: {e.Message}"));
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task ReadLoop()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                switch (await ReadSegment(_stream, _stop.Token).ConfigureAwait(false))
+                {
+                    case ClientResponse response when _pending.TryGetValue(response.Correlation, out var waiter):
+                        waiter.TrySetResult(response);
+                        break;
+                    case Heartbeat { Reply: false }:
+                        await WriteLocked(ChannelFrames.Encode(new Heartbeat(true))).ConfigureAwait(false);
+                        break;
+                    case StatusSegment status:
+                        Break(new MqException((MqReason)status.Reason, $"{status.AmqCode}: {status.Text}"));
+                        return;
+                    case CloseSegment close:
+                        Break(new MqException(MqReason.ConnectionBroken, $"the queue manager ended the connection ({close.Reason})"));
+                        return;
+                    case null:
+                        Break(new MqException(MqReason.ConnectionBroken, "the queue manager closed the connection"));
+                        return;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidDataException)
+        {
+            Break(new MqException(MqReason.ConnectionBroken, $"connection to the queue manager lost: {e.Message}"));
+        }
+    }
+
+    private MqException Break(MqException reason)
+    {
+        _broken ??= reason;
+        foreach (var waiter in _pending.Values)
+        {
+            waiter.TrySetException(new MqException(reason.Reason, reason.Message));
+        }
+
+        return reason;
+    }
+
+    private static async Task<(PeerIdentity Peer, IReadOnlyList<X509Certificate2> Chain)> Handshake(SslStream stream, MqClientOptions options, TlsCredentials credentials, CipherSpecSelection cipher, CancellationToken cancel)
+    {
+        var policy = new ChainPolicy(credentials.TrustAnchors, credentials.Intermediates, CertificateUsage.Server);
+        X509Certificate2? peerCertificate = null;
+        ChainSnapshot? snapshot = null;
+        try
+        {
+            await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = ChannelSni.Encode(options.Channel),
+                EnabledSslProtocols = cipher.Protocols,
+                CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : CipherSpecs.Policy(cipher.Offered),
+                ClientCertificateContext = credentials.Context,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                CertificateChainPolicy = ChainValidator.ChainPolicyFor(policy),
+                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                {
+                    // Only record: the decision is taken below, before any MQI byte flows.
+                    peerCertificate = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    snapshot = chain is null || certificate is null ? null : ChainSnapshot.Of(chain);
+                    return true;
+                },
+            }, cancel).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+        {
+            throw new MqException(MqReason.SslInitializationError, $"AMQ9641E: TLS negotiation with the queue manager failed: {e.GetBaseException().Message}");
+        }
+
+        if (!cipher.Accepts(stream.SslProtocol, stream.NegotiatedCipherSuite))
+        {
+            throw new MqException(MqReason.SslInitializationError, $"AMQ9641E: the CipherSpec negotiated ({CipherSpecs.NameOf(stream.NegotiatedCipherSuite, stream.SslProtocol)}) is not {options.CipherSpec}");
+        }
+
+        if (peerCertificate is null)
+        {
+            throw new MqException(MqReason.SslInitializationError, "AMQ9633E: the queue manager sent no certificate");
+        }
+
+        var result = snapshot is { } built ? ChainValidator.Evaluate(built, peerCertificate, policy) : ChainValidator.Validate(peerCertificate, policy);
+        if (!result.IsValid)
+        {
+            throw new MqException(MqReason.SslInitializationError, $"AMQ9633E: bad certificate from the queue manager ({result.FailedStep}): {result.Reason}");
+        }
+
+        return (PeerIdentity.Of(peerCertificate), result.Chain);
+    }
+
+    private static async Task WriteFrame(Stream stream, byte[] frame, CancellationToken cancel)
+    {
+        var buffer = new byte[HeaderBytes + frame.Length];
+        BinaryPrimitives.WriteInt32BigEndian(buffer, frame.Length);
+        frame.CopyTo(buffer, HeaderBytes);
+        await stream.WriteAsync(buffer, cancel).ConfigureAwait(false);
+        await stream.FlushAsync(cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>The next segment, or null at end of stream; a malformed one is <see cref="InvalidDataException"/>.</summary>
+    private static async Task<Segment?> ReadSegment(Stream stream, CancellationToken cancel)
+    {
+        var header = new byte[HeaderBytes];
+        if (await stream.ReadAtLeastAsync(header, HeaderBytes, throwOnEndOfStream: false, cancel).ConfigureAwait(false) < HeaderBytes)
+        {
+            return null;
+        }
+
+        var length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length is < 0 or > 110 * 1024 * 1024)
+        {
+            throw new InvalidDataException($"the queue manager announced a frame of {length} bytes");
+        }
+
+        var frame = new byte[length];
+        await stream.ReadExactlyAsync(frame, cancel).ConfigureAwait(false);
+        var (segment, error) = ChannelFrames.Decode(frame);
+        return segment ?? throw new InvalidDataException(error);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        if (_broken is null)
+        {
+            try
+            {
+                await WriteLocked(ChannelFrames.Encode(new CloseSegment("client disconnected"))).ConfigureAwait(false);
+            }
+            catch (MqException)
+            {
+                // Already gone: nothing to tell the queue manager.
+            }
+        }
+
+        Break(new MqException(MqReason.ConnectionBroken, "the connection was closed by the application"));
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _reader.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _writeLock.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,78 @@
+using ActorQm.Channels;
+using ActorQm.Messages;
+
+namespace ActorQm.Client;
+
+/// <summary>What to get: wait, match and syncpoint (MQGMO/MQMD match fields).</summary>
+public sealed record ClientGetOptions
+{
+    public static readonly ClientGetOptions NoWait = new();
+
+    /// <summary>Zero: no wait; <see cref="Timeout.InfiniteTimeSpan"/>: forever.</summary>
+    public TimeSpan Wait { get; init; }
+
+    public MqId? MsgId { get; init; }
+
+    public MqId? CorrelId { get; init; }
+
+    /// <summary>Under syncpoint: removed at <see cref="MqClient.CommitAsync"/>, returned at backout or if the connection ends.</summary>
+    public bool Syncpoint { get; init; }
+}
+
+/// <summary>An opened queue (MQHOBJ) on a client connection.</summary>
+public sealed class MqClientQueue
+{
+    private readonly MqClient _client;
+    private readonly int _handle;
+
+    internal MqClientQueue(MqClient client, int handle, string resolvedName, ClientOpenPurpose purpose)
+    {
+        _client = client;
+        _handle = handle;
+        ResolvedName = resolvedName;
+        Purpose = purpose;
+    }
+
+    /// <summary>The local queue the name resolved to (a transmission queue for a remote destination).</summary>
+    public string ResolvedName { get; }
+
+    public ClientOpenPurpose Purpose { get; }
+
+    public async Task<MessageDescriptor> PutAsync(MqMessage message, bool syncpoint = false)
+    {
+        var w = new FrameWriter(message.Payload.Length + 300);
+        w.Int(_handle);
+        w.Byte(syncpoint ? (byte)1 : (byte)0);
+        ClientProtocol.WriteMessage(w, message);
+        return MqClient.ReadDescriptor(await _client.Call(ClientOp.Put, w.ToArray()).ConfigureAwait(false));
+    }
+
+    /// <summary>MQGET; MQRC 2033 when nothing arrives within the wait.</summary>
+    public Task<MqMessage> GetAsync(ClientGetOptions? options = null) => Get(options ?? ClientGetOptions.NoWait, options?.Syncpoint == true ? ClientGetFlags.Syncpoint : ClientGetFlags.None);
+
+    /// <summary>Browse from the first message (the queue must be opened for browse).</summary>
+    public Task<MqMessage> BrowseFirstAsync(ClientGetOptions? options = null) => Get(options ?? ClientGetOptions.NoWait, ClientGetFlags.BrowseFirst);
+
+    /// <summary>Browse the message after the last one browsed on this handle.</summary>
+    public Task<MqMessage> BrowseNextAsync(ClientGetOptions? options = null) => Get(options ?? ClientGetOptions.NoWait, ClientGetFlags.BrowseNext);
+
+    public async Task CloseAsync()
+    {
+        var w = new FrameWriter();
+        w.Int(_handle);
+        await _client.Call(ClientOp.Close, w.ToArray()).ConfigureAwait(false);
+    }
+
+    private async Task<MqMessage> Get(ClientGetOptions options, ClientGetFlags flags)
+    {
+        var w = new FrameWriter(64);
+        w.Int(_handle);
+        w.Byte((byte)flags);
+        w.Int(options.Wait == Timeout.InfiniteTimeSpan ? -1 : (int)Math.Min(int.MaxValue, options.Wait.TotalMilliseconds));
+        ClientProtocol.WriteId(w, options.MsgId);
+        ClientProtocol.WriteId(w, options.CorrelId);
+        var body = await _client.Call(ClientOp.Get, w.ToArray(), options.Wait).ConfigureAwait(false);
+        var r = new FrameReader(body);
+        return ClientProtocol.ReadMessage(ref r);
+    }
+}

@@ -1,0 +1,81 @@
+using ActorQm.Messages;
+
+namespace ActorQm.Channels;
+
+/// <summary>The MQI calls a client makes over a server-connection channel.</summary>
+public enum ClientOp : byte
+{
+    Open = 1,
+    Close = 2,
+    Put = 3,
+    Put1 = 4,
+    Get = 5,
+    Commit = 6,
+    Backout = 7,
+    Mqsc = 8,
+}
+
+/// <summary>How a client opens a queue (MQOO_OUTPUT, MQOO_INPUT_*, MQOO_BROWSE).</summary>
+public enum ClientOpenPurpose : byte
+{
+    Output = 0,
+    Input = 1,
+    Browse = 2,
+}
+
+/// <summary>MQGMO options a client sends with a get.</summary>
+[Flags]
+public enum ClientGetFlags : byte
+{
+    None = 0,
+    Syncpoint = 1,
+    BrowseFirst = 2,
+    BrowseNext = 4,
+}
+
+/// <summary>
+/// Bodies of <see cref="ClientRequest"/> and <see cref="ClientResponse"/> (docs/protocol.md):
+/// written and read with the same field rules as every segment, messages as the 248-byte
+/// descriptor then the data. Shared by the server-connection channel and <c>ActorQm.Client</c>.
+/// </summary>
+public static class ClientProtocol
+{
+    public static void WriteMessage(FrameWriter w, MqMessage message)
+    {
+        DescriptorCodec.Encode(message.Descriptor, w.Take(DescriptorCodec.Length));
+        w.Raw(message.Payload.Span);
+    }
+
+    /// <summary>A message that takes the rest of the body.</summary>
+    public static MqMessage ReadMessage(ref FrameReader r)
+    {
+        var descriptor = r.Bytes(DescriptorCodec.Length);
+        if (descriptor.Length < DescriptorCodec.Length)
+        {
+            return new MqMessage(MessageDescriptor.Default, Array.Empty<byte>());
+        }
+
+        return new MqMessage(DescriptorCodec.Decode(descriptor), r.Rest());
+    }
+
+    public static void WriteDescriptor(FrameWriter w, MessageDescriptor descriptor) => DescriptorCodec.Encode(descriptor, w.Take(DescriptorCodec.Length));
+
+    public static MessageDescriptor ReadDescriptor(ref FrameReader r)
+    {
+        var bytes = r.Bytes(DescriptorCodec.Length);
+        return bytes.Length == DescriptorCodec.Length ? DescriptorCodec.Decode(bytes) : MessageDescriptor.Default;
+    }
+
+    public static void WriteId(FrameWriter w, MqId? id)
+    {
+        var span = w.Take(MqId.Length);
+        (id ?? MqId.None).WriteTo(span);
+    }
+
+    /// <summary>24 bytes; all zeros means "no match on this field" (MQMI_NONE).</summary>
+    public static MqId? ReadId(ref FrameReader r)
+    {
+        var bytes = r.Bytes(MqId.Length);
+        return bytes.Length == MqId.Length && bytes.IndexOfAnyExcept((byte)0) >= 0 ? MqId.FromBytes(bytes) : null;
+    }
+}

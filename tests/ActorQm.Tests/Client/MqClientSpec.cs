@@ -1,0 +1,219 @@
+using ActorQm.Channels;
+using ActorQm.Client;
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using ActorQm.Tests.Support;
+using Akka.Actor;
+using Xunit.Abstractions;
+
+namespace ActorQm.Tests.Client;
+
+/// <summary>The client library against a queue manager's server-connection channels, over real TLS on loopback.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private StartedQueueManager _qm = null!;
+    private int _port;
+
+    private async Task Start()
+    {
+        var key = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        _qm = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
+            ALTER QMGR SSLKEYR('{key}')
+            DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example')
+            DEFINE CHANNEL('SYSTEM.ADMIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=ADMIN,O=Example')
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """);
+        _port = await QueueManagerPair.ListenerPort(_qm.Actor);
+    }
+
+    private MqClientOptions Options(string subject = "CN=APP1,O=Example", string channel = "APP.SVRCONN", string? sslPeer = "CN=QM2,OU=MQ,O=Example")
+    {
+        var folder = "client-" + subject.GetHashCode(StringComparison.Ordinal).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        var path = _dir.File(folder);
+        if (!Directory.Exists(path))
+        {
+            QueueManagerPair.KeyRepository(_dir, folder, "app", TestPki.Leaf(TestPki.Shared.Ca, subject).WithKey());
+        }
+
+        return new MqClientOptions
+        {
+            Host = "127.0.0.1", Port = _port, Channel = channel, QueueManager = "QM2", KeyRepository = path, CertificateLabel = "app",
+            CipherSpec = "TLS_AES_128_GCM_SHA256", SslPeer = sslPeer, ApplicationName = "client-spec",
+        };
+    }
+
+    [Fact]
+    public async Task Client_must_put_browse_and_get_with_wait_and_match_over_a_mutually_authenticated_svrconn()
+    {
+        await Start();
+        await using var client = await MqClient.ConnectAsync(Options());
+        Assert.Equal("QM2", client.QueueManagerName);
+        Assert.Equal("TLS_AES_128_GCM_SHA256", client.CipherSpec);
+        Assert.Contains("CN=QM2", client.Peer.Subject.ToString(), StringComparison.Ordinal);
+
+        var output = await client.OpenAsync("APP.IN", ClientOpenPurpose.Output);
+        var correl = MqId.FromString("order-7");
+        for (var i = 0; i < 5; i++)
+        {
+            var stored = await output.PutAsync(TestMessages.Text($"m{i}", Persistence.Persistent, correlId: i == 3 ? correl : null));
+            Assert.False(stored.MsgId.IsNone);
+        }
+
+        var browse = await client.OpenAsync("APP.IN", ClientOpenPurpose.Browse);
+        Assert.Equal("m0", TestMessages.Text(await browse.BrowseFirstAsync()));
+        Assert.Equal("m1", TestMessages.Text(await browse.BrowseNextAsync()));
+
+        var input = await client.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+        Assert.Equal("m3", TestMessages.Text(await input.GetAsync(new ClientGetOptions { CorrelId = correl })));
+        foreach (var expected in new[] { "m0", "m1", "m2", "m4" })
+        {
+            var got = await input.GetAsync();
+            Assert.Equal(expected, TestMessages.Text(got));
+            Assert.Equal("client-spec", got.Descriptor.PutApplName.Trim());
+        }
+
+        var empty = await Assert.ThrowsAsync<MqException>(() => input.GetAsync(new ClientGetOptions { Wait = TimeSpan.FromMilliseconds(200) }));
+        Assert.Equal(MqReason.NoMsgAvailable, empty.Reason);
+
+        var waiting = input.GetAsync(new ClientGetOptions { Wait = TimeSpan.FromSeconds(10) });
+        await new QueueManagerConnection(_qm.Actor).PutAsync("APP.IN", TestMessages.Text("late"));
+        Assert.Equal("late", TestMessages.Text(await waiting));
+        var unknown = await Assert.ThrowsAsync<MqException>(() => client.OpenAsync("NO.SUCH.Q", ClientOpenPurpose.Input));
+        Assert.Equal(MqReason.UnknownObjectName, unknown.Reason);
+    }
+
+    [Fact]
+    public async Task Client_unit_of_work_must_commit_puts_and_gets_together_and_back_out_on_request_or_disconnect()
+    {
+        await Start();
+        await using var app = await MqClient.ConnectAsync(Options());
+        await using var other = await MqClient.ConnectAsync(Options("CN=APP2,O=Example"));
+        var output = await app.OpenAsync("APP.IN", ClientOpenPurpose.Output);
+        await output.PutAsync(TestMessages.Text("first", Persistence.Persistent), syncpoint: true);
+        await output.PutAsync(TestMessages.Text("second", Persistence.Persistent), syncpoint: true);
+        var otherInput = await other.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+        Assert.Equal(MqReason.NoMsgAvailable, (await Assert.ThrowsAsync<MqException>(() => otherInput.GetAsync())).Reason);
+
+        await app.CommitAsync();
+        var taken = await otherInput.GetAsync(new ClientGetOptions { Syncpoint = true });
+        Assert.Equal("first", TestMessages.Text(taken));
+        await other.BackoutAsync();
+        var again = await otherInput.GetAsync(new ClientGetOptions { Syncpoint = true });
+        Assert.Equal("first", TestMessages.Text(again));
+        Assert.Equal(1, again.Descriptor.BackoutCount);
+
+        // A get and a put in one unit of work commit together.
+        await other.PutAsync("APP.IN", TestMessages.Text("reply", Persistence.Persistent), syncpoint: true);
+        await other.CommitAsync();
+        var input = await app.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+        Assert.Equal("second", TestMessages.Text(await input.GetAsync()));
+        Assert.Equal("reply", TestMessages.Text(await input.GetAsync()));
+
+        // Uncommitted work of a client that goes is backed out.
+        await output.PutAsync(TestMessages.Text("never", Persistence.Persistent), syncpoint: true);
+        await app.PutAsync("APP.IN", TestMessages.Text("kept", Persistence.Persistent));
+        Assert.Equal("kept", TestMessages.Text(await otherInput.GetAsync(new ClientGetOptions { Syncpoint = true })));
+        await other.DisposeAsync();
+        await app.DisposeAsync();
+        var local = new QueueManagerConnection(_qm.Actor);
+        await AwaitAssertAsync(async () => Assert.Equal("kept", TestMessages.Text(await local.GetAsync("APP.IN"))), TimeSpan.FromSeconds(10));
+        Assert.Equal(MqReason.NoMsgAvailable, (await Assert.ThrowsAsync<MqException>(() => local.GetAsync("APP.IN"))).Reason);
+    }
+
+    [Fact]
+    public async Task Client_that_goes_while_its_get_waits_must_not_take_the_message_with_it()
+    {
+        await Start();
+        var leaving = await MqClient.ConnectAsync(Options());
+        var input = await leaving.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+        var abandoned = input.GetAsync(new ClientGetOptions { Wait = TimeSpan.FromSeconds(30) });
+        await Task.Delay(200);
+        await leaving.DisposeAsync();
+        await Assert.ThrowsAsync<MqException>(() => abandoned);
+        await Task.Delay(200);
+        await new QueueManagerConnection(_qm.Actor).PutAsync("APP.IN", TestMessages.Text("for the next one", Persistence.Persistent));
+
+        await using var next = await MqClient.ConnectAsync(Options());
+        var nextInput = await next.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+        Assert.Equal("for the next one", TestMessages.Text(await nextInput.GetAsync(new ClientGetOptions { Wait = TimeSpan.FromSeconds(10) })));
+    }
+
+    [Fact]
+    public async Task Client_must_be_refused_with_reason_codes_for_its_certificate_the_queue_managers_and_the_channel()
+    {
+        await Start();
+        var outsider = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(Options("CN=EVE,O=Example")));
+        Assert.Equal(MqReason.NotAuthorized, outsider.Reason);
+        Assert.Contains("AMQ9636E", outsider.Message, StringComparison.Ordinal);
+
+        var wrongQm = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(Options(sslPeer: "CN=QM9")));
+        Assert.Equal(MqReason.SslPeerNameMismatch, wrongQm.Reason);
+
+        var noChannel = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(Options(channel: "NO.SUCH.SVRCONN")));
+        Assert.Equal(MqReason.UnknownChannelName, noChannel.Reason);
+
+        var wrongName = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(Options() with { QueueManager = "QM7" }));
+        Assert.Equal(MqReason.QMgrNameError, wrongName.Reason);
+
+        var noHost = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(Options() with { Port = 1 }));
+        Assert.Equal(MqReason.HostNotAvailable, noHost.Reason);
+    }
+
+    [Fact]
+    public async Task Remote_admin_must_run_MQSC_over_SYSTEM_ADMIN_SVRCONN_only()
+    {
+        await Start();
+        await using var admin = await MqClient.ConnectAsync(Options("CN=ADMIN,O=Example", "SYSTEM.ADMIN.SVRCONN"));
+        var (lines, failed) = await admin.RunMqscAsync("DISPLAY QSTATUS('APP.IN')\nDISPLAY CHSTATUS(*)");
+        Assert.Equal(0, failed);
+        Assert.Contains(lines, l => l.Contains("CURDEPTH(0)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("CHLTYPE(SVRCONN)", StringComparison.Ordinal) && l.Contains("SYSTEM.ADMIN.SVRCONN", StringComparison.Ordinal));
+
+        await using var app = await MqClient.ConnectAsync(Options());
+        var refused = await Assert.ThrowsAsync<MqException>(() => app.RunMqscAsync("DISPLAY QMGR"));
+        Assert.Equal(MqReason.NotAuthorized, refused.Reason);
+    }
+
+    [Fact]
+    public async Task Many_clients_must_each_get_their_own_connection_agent()
+    {
+        await Start();
+        var clients = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => MqClient.ConnectAsync(Options())));
+        try
+        {
+            await Task.WhenAll(clients.Select(async (c, i) =>
+            {
+                for (var n = 0; n < 25; n++)
+                {
+                    await c.PutAsync("APP.IN", TestMessages.Text($"{i}:{n}", Persistence.Persistent));
+                }
+            }));
+            var status = await _qm.Actor.Ask<IReadOnlyList<ChannelStatus>>(QueueManager.GetChannelStatus.Instance, TimeSpan.FromSeconds(5));
+            Assert.Equal(20, status.Count(s => s.Type == "SVRCONN"));
+            var local = new QueueManagerConnection(_qm.Actor);
+            var seen = new HashSet<string>();
+            for (var n = 0; n < 500; n++)
+            {
+                seen.Add(TestMessages.Text(await local.GetAsync("APP.IN")));
+            }
+
+            Assert.Equal(500, seen.Count);
+        }
+        finally
+        {
+            foreach (var c in clients)
+            {
+                await c.DisposeAsync();
+            }
+        }
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        _dir.Dispose();
+    }
+}
