@@ -7,5 +7,9 @@ var root = new RootCommand("actorqm: queue managers with MQ-grade secure channel
     MqscCommandLine.Create(),
     DemoCommand.Create(),
     CertCommand.Create(),
+    ClientCommands.Put(),
+    ClientCommands.Get(browse: false),
+    ClientCommands.Get(browse: true),
+    PkiCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

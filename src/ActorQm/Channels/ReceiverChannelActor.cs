@@ -237,8 +237,9 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
         var (transport, queueManager, sync, board, qmgr, applName) = (data.Transport, _queueManager, _sync, _board, _qmgr, hello.ApplicationName);
         var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName)), "svrconn");
         Context.Watch(client);
-        Send(data, new InitialDataReply(_qmgr, 1, Math.Min(hello.MaxMessageLength, def.MaxMessageLength), Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0));
+        // Redirect first: the client's first call may be read as soon as the reply is written.
         data.Transport.Tell(new Transport.Redirect(client));
+        Send(data, new InitialDataReply(_qmgr, 1, Math.Min(hello.MaxMessageLength, def.MaxMessageLength), Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0));
         _log.Info("AMQ9002I: client '{0}' connected on channel {1} from {2}, peer '{3}'.", applName, def.Name, _remote, session.Peer?.Subject.ToString() ?? "none");
         return GoTo(ChannelState.Running).Using(data with { Definition = def, Client = client });
     }

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using ActorQm.Client;
+using ActorQm.Configuration;
+using ActorQm.Tls;
+using Akka.Configuration;
+
+namespace ActorQm.Cli;
+
+/// <summary>
+/// The connection options every client command shares, as an MQ client takes them: CONNAME,
+/// channel, queue manager, key repository, certificate label, CipherSpec, SSLPEER of the queue
+/// manager and revocation checks; or a HOCON file (<c>--client-config</c>) with the same names.
+/// </summary>
+internal sealed class ClientConnection
+{
+    public Option<string?> Conn { get; } = new("--conn") { Description = "CONNAME of the queue manager: host(port)" };
+    public Option<string?> Channel { get; } = new("--channel") { Description = "Server-connection channel (SVRCONN)" };
+    public Option<string?> QMgr { get; } = new("--qmgr", "-m") { Description = "Queue manager name (checked against the one that answers)" };
+    public Option<string?> KeyRepository { get; } = new("--key-repository") { Description = "Key repository folder (personal/, trusted/, stash), like MQSSLKEYR" };
+    public Option<string?> CertLabel { get; } = new("--cert-label") { Description = "Label of the client certificate (default ibmwebspheremq<user>)" };
+    public Option<string?> Cipher { get; } = new("--cipher") { Description = "CipherSpec or alias (default ANY_TLS12_OR_HIGHER)" };
+    public Option<string?> SslPeer { get; } = new("--sslpeer") { Description = "SSLPEER the queue manager's certificate must match" };
+    public Option<Uri?> Ocsp { get; } = new("--ocsp") { Description = "OCSP responder for the queue manager's certificate chain" };
+    public Option<bool> OcspAia { get; } = new("--ocsp-aia") { Description = "Ask the responders named in the certificates' AIA" };
+    public Option<FileInfo[]> Crl { get; } = new("--crl") { Description = "CRL files (repeatable)", AllowMultipleArgumentsPerToken = true };
+    public Option<string> Unknown { get; } = new("--unknown") { Description = "When revocation status is unknown: required, warn or optional", DefaultValueFactory = _ => "required" };
+    public Option<FileInfo?> ClientConfig { get; } = new("--client-config") { Description = "HOCON file with actorqm.client { conn, channel, qmgr, key-repository, cert-label, cipher, sslpeer, ocsp, crl-files }" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Conn, Channel, QMgr, KeyRepository, CertLabel, Cipher, SslPeer, Ocsp, OcspAia, Crl, Unknown, ClientConfig })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public bool Given(ParseResult parse) => parse.GetValue(Conn) is not null || parse.GetValue(ClientConfig) is not null;
+
+    /// <param name="defaultChannel">The channel when none is given (remote MQSC: SYSTEM.ADMIN.SVRCONN).</param>
+    public async Task<MqClient> ConnectAsync(ParseResult parse, string applicationName, string? defaultChannel = null)
+    {
+        var file = parse.GetValue(ClientConfig);
+        var config = file is null ? Config.Empty : ConfigurationFactory.ParseString(await File.ReadAllTextAsync(file.FullName)).GetConfig("actorqm.client") ?? Config.Empty;
+        var baseDir = file?.DirectoryName;
+        string? Pick(Option<string?> option, string key) => parse.GetValue(option) ?? (config.HasPath(key) ? config.GetString(key) : null);
+        var conn = Pick(Conn, "conn") ?? throw new CliException("--conn host(port) is required (or conn in --client-config)", 20);
+        var (host, port) = Channels.ChannelDefinition.ParseConName(conn);
+        var keys = Pick(KeyRepository, "key-repository") ?? throw new CliException("--key-repository is required (or key-repository in --client-config)", 20);
+        var unknown = parse.GetValue(Unknown) switch
+        {
+            "warn" => UnknownRevocationPolicy.Warn,
+            "optional" => UnknownRevocationPolicy.Optional,
+            "required" => UnknownRevocationPolicy.Required,
+            var other => throw new CliException($"--unknown must be required, warn or optional, not '{other}'", 20),
+        };
+        var crlFiles = parse.GetValue(Crl)?.Select(f => f.FullName).ToList() ?? [];
+        if (config.HasPath("crl-files"))
+        {
+            crlFiles.AddRange(config.GetStringList("crl-files").Select(f => Resolve(f, baseDir)));
+        }
+
+        var ocsp = parse.GetValue(Ocsp) ?? (config.HasPath("ocsp") ? new Uri(config.GetString("ocsp")) : null);
+        var revocation = new RevocationSettings(crlFiles.Select(CrlDocument.Load).ToList(), Unknown: unknown, OcspResponder: ocsp,
+            OcspCheckExtensions: parse.GetValue(OcspAia), Ocsp: ocsp is not null || parse.GetValue(OcspAia) ? new OcspClient() : null);
+        return await MqClient.ConnectAsync(new MqClientOptions
+        {
+            Host = host,
+            Port = port,
+            Channel = Pick(Channel, "channel") ?? defaultChannel ?? throw new CliException("--channel is required (or channel in --client-config)", 20),
+            QueueManager = Pick(QMgr, "qmgr") ?? string.Empty,
+            KeyRepository = Resolve(keys, baseDir),
+            CertificateLabel = Pick(CertLabel, "cert-label"),
+            CipherSpec = Pick(Cipher, "cipher") ?? "ANY_TLS12_OR_HIGHER",
+            SslPeer = Pick(SslPeer, "sslpeer"),
+            Revocation = revocation,
+            ApplicationName = applicationName,
+        });
+    }
+
+    private static string Resolve(string path, string? baseDir) =>
+        Path.IsPathRooted(path) || baseDir is null ? path : Path.GetFullPath(Path.Combine(baseDir, path));
+}

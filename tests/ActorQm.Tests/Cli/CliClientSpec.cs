@@ -1,0 +1,79 @@
+using System.Text.Json;
+using ActorQm.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ActorQm.Tests.Cli;
+
+/// <summary>
+/// The client side of the actorqm command against a running queue manager: a dev PKI from
+/// <c>actorqm pki create</c>, then put, browse and get over a TLS client channel and MQSC over the
+/// admin channel, each a real process.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class CliClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private static (int Exit, List<string> Output, string Error) Run(params string[] args)
+    {
+        using var cli = new ChildProcess("ActorQm.Cli.dll", args);
+        cli.StandardInput.Close();
+        var exit = cli.WaitForExit(TimeSpan.FromMinutes(2));
+        return (exit, cli.Drain([]), cli.StandardError);
+    }
+
+    [Fact]
+    public async Task Cli_must_create_a_dev_pki_and_put_browse_get_and_administer_over_client_channels()
+    {
+        var pki = _dir.File("pki");
+        var (pkiExit, pkiOut, pkiErr) = Run("pki", "create", pki, "--qmgr", "QM2", "--client", "app", "admin");
+        Assert.True(pkiExit == 0, pkiErr);
+        Assert.Contains(pkiOut, l => l.Contains("NOT for production", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(pki, "QM2", "key", "personal", "ibmwebspheremqqm2.p12")));
+        Assert.Equal(20, Run("pki", "create", pki).Exit);
+
+        var qm = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
+            ALTER QMGR SSLKEYR('{Path.Combine(pki, "QM2", "key")}')
+            DEFINE QLOCAL('APP.IN')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=app')
+            DEFINE CHANNEL('SYSTEM.ADMIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=admin')
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """);
+        var port = await QueueManagerPair.ListenerPort(qm.Actor);
+        string[] App(params string[] args) => [.. args, "--conn", $"127.0.0.1({port})", "--channel", "APP.SVRCONN", "-m", "QM2", "--queue", "APP.IN",
+            "--key-repository", Path.Combine(pki, "clients", "app", "key"), "--cert-label", "ibmwebspheremqapp", "--sslpeer", "CN=QM2"];
+
+        var (putExit, _, putErr) = Run(App("put", "--message", "hello", "--message", "world", "--persistent"));
+        Assert.True(putExit == 0, putErr);
+        var (browseExit, browsed, _) = Run(App("browse", "--json"));
+        Assert.Equal(0, browseExit);
+        Assert.Equal(["hello", "world"], browsed.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()));
+        Assert.True(JsonDocument.Parse(browsed[0]).RootElement.GetProperty("persistent").GetBoolean());
+        var (getExit, got, _) = Run(App("get", "-n", "0"));
+        Assert.Equal(0, getExit);
+        Assert.Equal(["hello", "world"], got);
+        var (emptyExit, _, emptyErr) = Run(App("get"));
+        Assert.Equal(2, emptyExit);
+        Assert.Contains("MQRC 2033", emptyErr, StringComparison.Ordinal);
+
+        File.WriteAllText(_dir.File("admin.mqsc"), "DISPLAY QSTATUS('APP.IN')\nDISPLAY CHSTATUS(*)\n");
+        var (mqscExit, mqscOut, mqscErr) = Run("mqsc", "--conn", $"127.0.0.1({port})", "-m", "QM2", "--key-repository", Path.Combine(pki, "clients", "admin", "key"),
+            "--cert-label", "ibmwebspheremqadmin", "--sslpeer", "CN=QM2", "-f", _dir.File("admin.mqsc"), "--json");
+        Assert.True(mqscExit == 0, mqscErr);
+        using var json = JsonDocument.Parse(string.Join('\n', mqscOut));
+        var objects = json.RootElement.GetProperty("objects").EnumerateArray().ToList();
+        Assert.Contains(objects, o => o.TryGetProperty("QUEUE", out var q) && q.GetString() == "APP.IN" && o.GetProperty("CURDEPTH").GetString() == "0");
+        Assert.Contains(objects, o => o.TryGetProperty("CHANNEL", out var c) && c.GetString() == "SYSTEM.ADMIN.SVRCONN" && o.GetProperty("SSLPEER").GetString()!.Contains("CN=admin", StringComparison.Ordinal));
+
+        var (refusedExit, _, refusedErr) = Run("mqsc", "--conn", $"127.0.0.1({port})", "--channel", "APP.SVRCONN", "--key-repository", Path.Combine(pki, "clients", "app", "key"),
+            "--cert-label", "ibmwebspheremqapp", "-f", _dir.File("admin.mqsc"));
+        Assert.Equal(20, refusedExit);
+        Assert.Contains("2035", refusedErr, StringComparison.Ordinal);
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        _dir.Dispose();
+    }
+}
