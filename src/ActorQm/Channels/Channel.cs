@@ -104,6 +104,16 @@ public static class Channel
         RevocationSettings Revocation,
         Transport.Settings TransportSettings);
 
+    /// <summary>Everything a requester channel (RQSTR) needs to call its server and receive from it.</summary>
+    public sealed record RequesterStart(
+        ChannelDefinition Definition,
+        string QMgrName,
+        string DeadLetterQueue,
+        TlsCredentials Credentials,
+        PeerRequirements Requirements,
+        RevocationSettings Revocation,
+        Transport.Settings TransportSettings);
+
     /// <summary>What the responding side of every listener uses for new connections; replaced by REFRESH SECURITY.</summary>
     public sealed record ResponderTls(TlsCredentials? Credentials, RevocationSettings Revocation, IReadOnlyList<CipherSpec>? CipherSpecs, bool AllowTls13, Transport.Settings TransportSettings);
 
@@ -111,6 +121,8 @@ public static class Channel
     public sealed record StartChannel(SenderStart Start);
 
     public sealed record StopChannel(string Name);
+
+    public sealed record StartRequester(RequesterStart Start);
 
     public sealed record StartListener(string Name, System.Net.IPAddress Address, int Port, int Backlog);
 

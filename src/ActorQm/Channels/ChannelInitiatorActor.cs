@@ -42,6 +42,24 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         _handshakes = Context.ActorOf(HandshakeSupervisor.Props(handshakes), "handshakes");
 
         Receive<StartChannel>(start => StartSender(start.Start, Sender));
+        Receive<StartRequester>(HandleStartRequester);
+        Receive<RequesterConnected>(connected =>
+        {
+            var (start, client) = (connected.Start, connected.Client);
+            var (qmgr, queueManager, self, handshakes, sync, board) = (_qmgr, Context.Parent, Self, _handshakes, _sync, _board);
+            var remote = (IPEndPoint)client.Client.RemoteEndPoint!;
+            var id = $"{start.Definition.Name}-{++_instances}";
+            var requester = Context.ActorOf(Props.Create(() => new ReceiverChannelActor(id, client.GetStream(), remote, CurrentResponder(), qmgr, queueManager, self, handshakes, sync, board, start)), $"rqstr-{_instances}");
+            _receivers[start.Definition.Name] = requester;
+            Context.Watch(requester);
+        });
+        Receive<RequesterFailed>(failed =>
+        {
+            _receivers.Remove(failed.Name);
+            _log.Warning("AMQ9202E: requester channel {0}: {1}", failed.Name, failed.Reason);
+            _board.Set(new ChannelStatus(failed.Name, "RQSTR", ChannelState.Stopped) { LastError = $"AMQ9202E: {failed.Reason}", Started = DateTimeOffset.UtcNow });
+            Context.System.EventStream.Publish(new ChannelFailed(_qmgr, failed.Name, "AMQ9202E", failed.Reason));
+        });
         Receive<StopChannel>(HandleStop);
         Receive<SenderChannelActor.SenderEnded>(ended =>
         {
@@ -120,6 +138,37 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         var actor = Context.ActorOf(Akka.Actor.Props.Create(() => new SenderChannelActor(start, _sync, _board, _handshakes)), $"sdr-{++_instances}");
         _senders[name] = actor;
         replyTo.Tell(new CommandAccepted($"AMQ8018I: Start IBM MQ channel accepted ({name})."));
+    }
+
+    /// <summary>A requester calls its server; it runs until the connection ends (MQ requesters do not retry).</summary>
+    private void HandleStartRequester(StartRequester start)
+    {
+        var def = start.Start.Definition;
+        if (_receivers.ContainsKey(def.Name))
+        {
+            Sender.Tell(new CommandRefused("AMQ9514E", $"Channel {def.Name} is in use (already running)."));
+            return;
+        }
+
+        _receivers[def.Name] = ActorRefs.Nobody;
+        _board.Set(new ChannelStatus(def.Name, "RQSTR", ChannelState.Requesting) { ConName = $"{def.Host}({def.Port})", Started = DateTimeOffset.UtcNow });
+        var self = Self;
+        _ = Task.Run(async () =>
+        {
+            var client = new System.Net.Sockets.TcpClient { NoDelay = true };
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await client.ConnectAsync(def.Host, def.Port, timeout.Token).ConfigureAwait(false);
+                self.Tell(new RequesterConnected(start.Start, client));
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                client.Dispose();
+                self.Tell(new RequesterFailed(def.Name, $"remote host {def.Host}({def.Port}) not available: {e.Message}"));
+            }
+        });
+        Sender.Tell(new CommandAccepted($"AMQ8018I: Start IBM MQ channel accepted ({def.Name})."));
     }
 
     private void HandleStop(StopChannel stop)
@@ -221,6 +270,10 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         _listeners[start.Name] = (listener, null);
         _startingListeners[listener] = (start.Name, Sender);
     }
+
+    private sealed record RequesterConnected(RequesterStart Start, System.Net.Sockets.TcpClient Client);
+
+    private sealed record RequesterFailed(string Name, string Reason);
 
     private ResponderTls CurrentResponder() => _responder ?? new ResponderTls(null, RevocationSettings.None, null, true, new Transport.Settings());
 

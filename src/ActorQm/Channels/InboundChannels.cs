@@ -17,6 +17,9 @@ public static class InboundChannels
 
     public sealed record Refused(string AmqCode, MqReason Reason, string Detail);
 
+    /// <summary>A requester called a server channel: the server sends, on the requester's connection.</summary>
+    public sealed record AcceptedAsServer(Accepted Accepted, Channel.SenderStart Start);
+
     public static object Check(ObjectCatalog catalog, InitialData hello, Handshake.HandshakeSucceeded session, bool allowTls13)
     {
         var channel = catalog.Find("CHANNEL", hello.ChannelName);
@@ -31,6 +34,7 @@ public static class InboundChannels
             ChannelType.Sender => type is "RCVR",
             ChannelType.Server => type is "RCVR",
             ChannelType.Client => type is "SVRCONN",
+            ChannelType.Requester => type is "SVR",
             _ => false,
         };
         if (!pairs)

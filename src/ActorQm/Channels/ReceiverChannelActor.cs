@@ -50,7 +50,7 @@ internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> m
 /// staged on its target queues and committed in one journal transaction together with the new
 /// sequence number before it is confirmed, so a batch is on the queues exactly once whatever fails.
 /// </summary>
-internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
+internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
 {
     private const string InitialDataTimer = "initial-data";
     private const string ReceiveTimer = "receive-timeout";
@@ -65,10 +65,12 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
     private readonly Dictionary<(string Q, string QM), object> _handles = [];
     private readonly string _connectionId;
     private readonly IPEndPoint _remote;
+    private readonly RequesterStart? _requester;
     private string? _name;
 
-    public ReceiverChannelActor(string connectionId, Stream stream, IPEndPoint remote, ResponderTls tls, string qmgr, IActorRef queueManager, IActorRef initiator, IActorRef handshakes, ChannelSyncStore sync, ChannelStatusBoard board)
+    public ReceiverChannelActor(string connectionId, Stream stream, IPEndPoint remote, ResponderTls tls, string qmgr, IActorRef queueManager, IActorRef initiator, IActorRef handshakes, ChannelSyncStore sync, ChannelStatusBoard board, RequesterStart? requester = null)
     {
+        _requester = requester;
         _connectionId = connectionId;
         _remote = remote;
         _qmgr = qmgr;
@@ -80,22 +82,30 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
         // accepts any enabled CipherSpec and an absent client certificate, and the channel's own
         // SSLCIPH, SSLCAUTH and SSLPEER are checked as soon as the initial data names it.
         var anyCipher = CipherSpecs.Select("ANY_TLS12_OR_HIGHER", tls.AllowTls13)!;
-        var request = new Handshake.StartHandshake(connectionId, HandshakeRole.Responder, stream, string.Empty,
-            tls.Credentials ?? new TlsCredentials(null, [], [], []), new PeerRequirements(anyCipher, ClientAuthRequired: false), ActorRefs.Nobody,
-            tls.AllowTls13 ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls12)
-        {
-            Revocation = tls.Revocation,
-            ResponderCipherSpecs = tls.CipherSpecs,
-        };
-        StartWith(ChannelState.Binding, new ReceiverData(Context.ActorOf(Transport.Props(request, handshakes, Self, tls.TransportSettings), "transport")));
+        var request = requester is null
+            ? new Handshake.StartHandshake(connectionId, HandshakeRole.Responder, stream, string.Empty,
+                tls.Credentials ?? new TlsCredentials(null, [], [], []), new PeerRequirements(anyCipher, ClientAuthRequired: false), ActorRefs.Nobody,
+                tls.AllowTls13 ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls12)
+            {
+                Revocation = tls.Revocation,
+                ResponderCipherSpecs = tls.CipherSpecs,
+            }
+            : new Handshake.StartHandshake(connectionId, HandshakeRole.Initiator, stream, ChannelSni.Encode(requester.Definition.Name), requester.Credentials, requester.Requirements, ActorRefs.Nobody)
+            {
+                Revocation = requester.Revocation,
+            };
+        StartWith(ChannelState.Binding, new ReceiverData(Context.ActorOf(Transport.Props(request, handshakes, Self, requester?.TransportSettings ?? tls.TransportSettings), "transport")));
         SetTimer(InitialDataTimer, new Closing("AMQ9259E", "no initial data from the remote end in time"), TimeSpan.FromSeconds(60));
 
         When(ChannelState.Binding, e => e.FsmEvent switch
         {
+            Transport.Connected c when _requester is not null => CallServer(e.StateData with { Session = c.Handshake }),
             Transport.Connected c => Stay().Using(e.StateData with { Session = c.Handshake }),
             Transport.FrameReceived f => Read(f, e.StateData) switch
             {
-                InitialData hello when e.StateData.Session is { } session => Accept(hello, session, e.StateData),
+                InitialData hello when e.StateData.Session is { } session && _requester is null => Accept(hello, session, e.StateData),
+                InitialDataReply reply when _requester is not null => BeginRequester(reply, e.StateData),
+                StatusSegment status => Close(e.StateData, status.AmqCode, $"the remote end refused the channel: {status.Text}"),
                 null => Stay(),
                 var other => Close(e.StateData, "AMQ9504E", $"protocol error: {other.GetType().Name} before initial data"),
             },
@@ -103,6 +113,7 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
             Accepting a => Register(a, e.StateData),
             Registered r when !r.Answer.Accepted => Close(e.StateData, "AMQ9514E", r.Answer.Detail),
             Registered r when r.Accepting.Hello.Type == ChannelType.Client => StartClient(r.Accepting, e.StateData),
+            Registered r when r.Accepting.Server is { } server => StartServer(r.Accepting, server, e.StateData),
             Registered r => Start(r.Accepting, e.StateData),
             _ => null,
         });
@@ -142,6 +153,7 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
         {
             Terminated t when t.ActorRef.Equals(e.StateData.Client) => Stop(),
             StopChannel s when e.StateData.Client is { } client => Forward(client, s),
+            SenderChannelActor.SenderEnded => Stay(),
             Transport.ConnectionClosed c => Ended(e.StateData, c.AmqCode, c.Reason),
             Handshake.HandshakeFailed => Stop(),
             Closing c => Close(e.StateData, c.AmqCode, c.Detail),
@@ -183,7 +195,14 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
     {
         var self = Self;
         _queueManager.Ask<object>(new QueueManager.AcceptChannel(hello, session), TimeSpan.FromSeconds(30))
-            .ContinueWith(t => t.IsCompletedSuccessfully && t.Result is InboundChannels.Accepted a ? new Accepting(hello, a) : t.IsCompletedSuccessfully ? t.Result : new Closing("AMQ9999E", "the queue manager did not answer"), TaskScheduler.Default)
+            .ContinueWith(t => t.IsCompletedSuccessfully
+                ? t.Result switch
+                {
+                    InboundChannels.Accepted a => new Accepting(hello, a),
+                    InboundChannels.AcceptedAsServer s => new Accepting(hello, s.Accepted) { Server = s.Start },
+                    var other => other,
+                }
+                : new Closing("AMQ9999E", "the queue manager did not answer"), TaskScheduler.Default)
             .PipeTo(self);
         return Stay();
     }
@@ -219,35 +238,6 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
         RestartReceiveTimer(next);
         _log.Info("AMQ9002I: channel {0} is starting (from {1} at {2}, peer '{3}').", def.Name, hello.QMgrName, _remote, session.Peer?.Subject.ToString() ?? "none");
         return GoTo(ChannelState.Running).Using(next);
-    }
-
-    /// <summary>A client on a SVRCONN channel: its own agent serves it from here on, on this connection.</summary>
-    private State<ChannelState, ReceiverData> StartClient(Accepting accepting, ReceiverData data)
-    {
-        CancelTimer(InitialDataTimer);
-        var (hello, def) = (accepting.Hello, accepting.Accepted.Definition);
-        var session = data.Session!;
-        var key = $"{def.Name}@{_connectionId}";
-        _board.Set(key, new ChannelStatus(def.Name, "SVRCONN", ChannelState.Running)
-        {
-            ConName = _remote.ToString(), RemoteQMgr = hello.ApplicationName, Started = DateTimeOffset.UtcNow,
-            SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
-            SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
-        });
-        var (transport, queueManager, sync, board, qmgr, applName) = (data.Transport, _queueManager, _sync, _board, _qmgr, hello.ApplicationName);
-        var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName)), "svrconn");
-        Context.Watch(client);
-        // Redirect first: the client's first call may be read as soon as the reply is written.
-        data.Transport.Tell(new Transport.Redirect(client));
-        Send(data, new InitialDataReply(_qmgr, 1, Math.Min(hello.MaxMessageLength, def.MaxMessageLength), Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0));
-        _log.Info("AMQ9002I: client '{0}' connected on channel {1} from {2}, peer '{3}'.", applName, def.Name, _remote, session.Peer?.Subject.ToString() ?? "none");
-        return GoTo(ChannelState.Running).Using(data with { Definition = def, Client = client });
-    }
-
-    private State<ChannelState, ReceiverData> Forward(IActorRef client, StopChannel stop)
-    {
-        client.Tell(stop);
-        return Stay();
     }
 
     private State<ChannelState, ReceiverData> OnFrame(Segment? segment, ReceiverData data)
@@ -559,7 +549,11 @@ internal sealed class ReceiverChannelActor : FSM<ChannelState, ReceiverData>
 
     private static long NextAfter(long seq, ReceiverData data) => seq >= (data.Definition?.SequenceWrap ?? int.MaxValue) ? 1 : seq + 1;
 
-    private sealed record Accepting(InitialData Hello, InboundChannels.Accepted Accepted);
+    private sealed record Accepting(InitialData Hello, InboundChannels.Accepted Accepted)
+    {
+        /// <summary>A requester called a server channel: what the server needs to send.</summary>
+        public SenderStart? Server { get; init; }
+    }
 
     private sealed record Resolved(long UnitId, Dictionary<(string, string), object> Handles);
 

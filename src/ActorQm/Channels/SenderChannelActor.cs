@@ -44,14 +44,19 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
     private readonly ChannelSyncStore _sync;
     private readonly ChannelStatusBoard _board;
     private readonly IActorRef _handshakes;
+    private readonly Inbound? _inbound;
     private SenderStart _start;
+    private int _batchSize;
     private ChannelDefinition Def => _start.Definition;
     private long _nextConnection;
     private long _nextSeq;
 
-    public SenderChannelActor(SenderStart start, ChannelSyncStore sync, ChannelStatusBoard board, IActorRef handshakes)
+    /// <param name="inbound">A server channel answering its requester: the connection is the requester's, already accepted.</param>
+    public SenderChannelActor(SenderStart start, ChannelSyncStore sync, ChannelStatusBoard board, IActorRef handshakes, Inbound? inbound = null)
     {
         _start = start;
+        _inbound = inbound;
+        _batchSize = start.Definition.BatchSize;
         _sync = sync;
         _board = board;
         _handshakes = handshakes;
@@ -62,7 +67,14 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
             ConName = $"{Def.Host}({Def.Port})", XmitQ = Def.XmitQ, LastSeq = record.LastSeq, InDoubt = record.IsInDoubt, Started = DateTimeOffset.UtcNow,
         });
 
-        StartWith(ChannelState.Starting, new SenderData());
+        if (inbound is null)
+        {
+            StartWith(ChannelState.Starting, new SenderData());
+        }
+        else
+        {
+            StartWith(ChannelState.Binding, new SenderData(inbound.Transport));
+        }
 
         When(ChannelState.Starting, e => e.FsmEvent switch
         {
@@ -74,6 +86,7 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
         When(ChannelState.Binding, e => e.FsmEvent switch
         {
             Transport.Connected c => SendInitialData(c, e.StateData),
+            InitialData hello when _inbound is not null => AnswerRequester(hello, e.StateData),
             Transport.FrameReceived f => OnBindingFrame(f, e.StateData),
             LocalQueue.Discarded => EnterRunning(e.StateData),
             Handshake.HandshakeFailed f => Retry(e.StateData with { Transport = null }, f.AmqCode, f.Detail),
@@ -136,6 +149,7 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
             if (to == ChannelState.Stopped)
             {
                 Context.Parent.Tell(new SenderEnded(Def.Name, NextStateData.Inactive));
+                Self.Tell(PoisonPill.Instance);
             }
 
             _board.Update(Def.Name, s => s with { State = to, LastError = NextStateData.LastError ?? s.LastError });
@@ -148,7 +162,14 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
     protected override void PreStart()
     {
         base.PreStart();
-        Connect();
+        if (_inbound is null)
+        {
+            Connect();
+        }
+        else
+        {
+            Self.Tell(_inbound.Hello);
+        }
     }
 
     protected override void PostStop()
@@ -214,6 +235,7 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
         {
             case InitialDataReply reply:
                 CancelTimer(ReplyTimer);
+                _batchSize = Math.Min(Def.BatchSize, reply.BatchSize);
                 _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName });
                 return SettleInDoubt(reply.LastCommittedSeq, data);
             case StatusSegment status:
@@ -223,6 +245,21 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
             default:
                 return ProtocolError(data, $"unexpected {segment.GetType().Name} during initial data");
         }
+    }
+
+    /// <summary>A requester called: agree the limits, then settle by the number it reported, as a sender does with its receiver's.</summary>
+    private State<ChannelState, SenderData> AnswerRequester(InitialData hello, SenderData data)
+    {
+        var hs = _inbound!.Session;
+        _batchSize = Math.Min(Def.BatchSize, hello.BatchSize);
+        _board.Update(Def.Name, s => s with
+        {
+            RemoteQMgr = hello.QMgrName, SslCipherSpec = hs.CipherSpec, SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = hs.Peer?.Serial ?? string.Empty,
+        });
+        Send(data, new InitialDataReply(_start.QMgrName, _batchSize, Math.Min(Def.MaxMessageLength, hello.MaxMessageLength),
+            Math.Max(hello.HeartbeatSeconds, (int)Def.HeartbeatInterval.TotalSeconds), _sync.Get(Def.Name).LastSeq));
+        return SettleInDoubt(hello.LastCommittedSeq, data);
     }
 
     /// <summary>The receiver's last committed number says whether the in-doubt batch arrived (commit) or not (back out).</summary>
@@ -290,9 +327,9 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
     private State<ChannelState, SenderData> StartBatch(LocalQueue.MessageGot first, SenderData data)
     {
         var batch = new SenderBatch([first], _nextSeq, _nextSeq);
-        if (Def.BatchSize > 1)
+        if (_batchSize > 1)
         {
-            _start.XmitQueue.Tell(new LocalQueue.GetBatch(Def.BatchSize - 1, Math.Max(1, Def.BatchLimitBytes - first.Message.Payload.Length), Self));
+            _start.XmitQueue.Tell(new LocalQueue.GetBatch(_batchSize - 1, Math.Max(1, Def.BatchLimitBytes - first.Message.Payload.Length), Self));
             return Stay().Using(data with { Batch = batch, Idle = TimeSpan.Zero });
         }
 
@@ -381,7 +418,13 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
 
         // Secret key reset (SSLRKEYC) and REFRESH SECURITY take effect between batches: a fresh
         // handshake on a new connection gives new session keys, and nothing is in doubt here.
-        var keyReset = Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
+        // A server answering a requester is not the TLS client: the requester renews the keys.
+        var keyReset = _inbound is null && Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
+        if (data.Rebind && _inbound is not null)
+        {
+            return Stop(next, "security refreshed");
+        }
+
         if (keyReset || data.Rebind)
         {
             Send(next, new CloseSegment(keyReset ? "secret key reset" : "security refreshed"));
@@ -400,6 +443,11 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
 
     private State<ChannelState, SenderData> Rebind(SenderData data, string reason)
     {
+        if (_inbound is not null)
+        {
+            return Stop(data, $"the requester closed the connection ({reason})");
+        }
+
         _log.Info("channel {0}: the remote end closed the connection ({1}); binding again.", Def.Name, reason);
         Release(data);
         data.Transport.Tell(Transport.Close.Instance);
@@ -425,7 +473,8 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
         _log.Warning("{0}: channel {1}: {2}", code, Def.Name, detail);
         Context.System.EventStream.Publish(new ChannelFailed(_start.QMgrName, Def.Name, code, detail));
         var next = data with { Attempts = attempt, LastError = $"{code}: {detail}" };
-        if (limit || data.StopRequested)
+        // A server answering a requester cannot call back: the requester starts again.
+        if (limit || data.StopRequested || _inbound is not null)
         {
             _log.Error("AMQ9506E: channel {0} stopped after {1} attempts.", Def.Name, attempt);
             return GoTo(ChannelState.Stopped).Using(next);
@@ -485,6 +534,11 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
     /// <summary>Nothing in flight: bind again with the refreshed material now rather than at the next batch.</summary>
     private State<ChannelState, SenderData> RebindIdle(RefreshTls refresh, SenderData data)
     {
+        if (_inbound is not null)
+        {
+            return Stop(data, "security refreshed");
+        }
+
         _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
         CancelTimer(HeartbeatTimer);
         Send(data, new CloseSegment("security refreshed"));
@@ -533,6 +587,9 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
 
     /// <summary>Told to the initiator: the instance ends, STOPPED or (DISCINT) INACTIVE.</summary>
     internal sealed record SenderEnded(string Name, bool Inactive);
+
+    /// <summary>The requester's connection, accepted by a listener, and what it said.</summary>
+    internal sealed record Inbound(IActorRef Transport, InitialData Hello, Handshake.HandshakeSucceeded Session);
 
     private sealed record RetryNow
     {

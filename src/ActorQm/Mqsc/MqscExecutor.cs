@@ -197,14 +197,14 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         var type = channel.Text("CHLTYPE");
         var allowed = cmd.Verb switch
         {
-            "START" => ["SDR", "RCVR"],
-            "STOP" => ["SDR", "RCVR"],
-            "RESET" => new[] { "SDR", "RCVR" },
-            _ => ["SDR"],
+            "START" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN"],
+            "STOP" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN"],
+            "RESET" => new[] { "SDR", "RCVR", "SVR", "RQSTR" },
+            _ => ["SDR", "SVR"],
         };
         if (!allowed.Contains(type))
         {
-            throw new MqscException("AMQ8033E", $"{cmd.Verb} CHANNEL is not valid for channel {name} of type {type} (ActorQm runs SDR and RCVR channels).", cmd.ObjectName!.Position);
+            throw new MqscException("AMQ8033E", $"{cmd.Verb} CHANNEL is not valid for channel {name} of type {type} (ActorQm runs SDR, SVR, RCVR, RQSTR and SVRCONN channels; RESOLVE is for the sending ones).", cmd.ObjectName!.Position);
         }
 
         var seq = cmd.Find("SEQNUM")?.Values.SingleOrDefault()?.Text;

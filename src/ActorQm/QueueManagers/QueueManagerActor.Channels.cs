@@ -19,7 +19,17 @@ internal sealed partial class QueueManagerActor
 
     private void ReceiveChannels()
     {
-        Receive<AcceptChannel>(a => Sender.Tell(InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13)));
+        Receive<AcceptChannel>(a =>
+        {
+            var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13);
+            if (answer is InboundChannels.Accepted accepted && a.Hello.Type == ChannelType.Requester)
+            {
+                var (start, error) = SenderStart(_catalog.Find("CHANNEL", a.Hello.ChannelName)!, inbound: true);
+                answer = start is null ? new InboundChannels.Refused("AMQ9519E", Messages.MqReason.UnknownXmitQ, error!) : new InboundChannels.AcceptedAsServer(accepted, start);
+            }
+
+            Sender.Tell(answer);
+        });
         Receive<LocalQueue.TriggerFired>(HandleTrigger);
         Receive<GetListeners>(_ => _initiator.Forward(Channel.GetListeners.Instance));
         Receive<GetChannelStatus>(_ => Sender.Tell(_board.All));
@@ -89,7 +99,19 @@ internal sealed partial class QueueManagerActor
         var channel = action.Channel;
         switch (action.Verb)
         {
-            case "START" when channel.Text("CHLTYPE") == "SDR":
+            case "START" when channel.Text("CHLTYPE") == "RQSTR":
+                var (requester, why) = RequesterStart(channel);
+                if (requester is null)
+                {
+                    _log.Warning("{0} (START CHANNEL({1}))", why, channel.Name);
+                    _board.Set(new ChannelStatus(channel.Name, "RQSTR", ChannelState.Stopped) { LastError = why!, Started = DateTimeOffset.UtcNow });
+                    return;
+                }
+
+                _board.Remove(channel.Name);
+                _initiator.Tell(new Channel.StartRequester(requester));
+                break;
+            case "START" when channel.Text("CHLTYPE") == "SDR" || (channel.Text("CHLTYPE") == "SVR" && channel.Text("CONNAME").Length > 0):
                 var (start, error) = SenderStart(channel);
                 if (start is null)
                 {
@@ -138,8 +160,9 @@ internal sealed partial class QueueManagerActor
     {
         var channels = fired.TriggerData.Length > 0
             ? _catalog.Find("CHANNEL", fired.TriggerData) is { } named ? [named] : []
-            : _catalog.All("CHANNEL").Where(c => c.Text("CHLTYPE") == "SDR" && c.Text("XMITQ") == fired.QueueName).ToList();
-        foreach (var channel in channels.Where(c => c.Text("CHLTYPE") == "SDR"))
+            : _catalog.All("CHANNEL").Where(c => c.Text("CHLTYPE") is "SDR" or "SVR" && c.Text("XMITQ") == fired.QueueName).ToList();
+        // A server without CONNAME cannot call anyone: it sends when its requester calls.
+        foreach (var channel in channels.Where(c => c.Text("CHLTYPE") == "SDR" || (c.Text("CHLTYPE") == "SVR" && c.Text("CONNAME").Length > 0)))
         {
             if (_board.Find(channel.Name) is { State: not ChannelState.Inactive })
             {
@@ -153,7 +176,8 @@ internal sealed partial class QueueManagerActor
         }
     }
 
-    private (Channel.SenderStart? Start, string? Error) SenderStart(MqObject channel)
+    /// <param name="inbound">A server answering its requester: it needs no CONNAME of its own.</param>
+    private (Channel.SenderStart? Start, string? Error) SenderStart(MqObject channel, bool inbound = false)
     {
         ChannelDefinition definition;
         try
@@ -165,7 +189,7 @@ internal sealed partial class QueueManagerActor
             return (null, $"AMQ9203E: {e.Message}");
         }
 
-        if (definition.Host.Length == 0)
+        if (definition.Host.Length == 0 && !inbound)
         {
             return (null, $"AMQ9203E: channel {channel.Name} has no CONNAME.");
         }
@@ -187,6 +211,30 @@ internal sealed partial class QueueManagerActor
             return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.Revocation, TransportSettings()), null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    private (Channel.RequesterStart? Start, string? Error) RequesterStart(MqObject channel)
+    {
+        try
+        {
+            var definition = ChannelDefinition.From(channel, _catalog.QMgr.Number("SSLRKEYC"));
+            if (definition.Host.Length == 0)
+            {
+                return (null, $"AMQ9203E: channel {channel.Name} has no CONNAME.");
+            }
+
+            var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _settings.Tls.AllowTls13);
+            if (requirements is null)
+            {
+                return (null, $"AMQ9635E: channel {channel.Name} has no SSLCIPH; ActorQm message channels run over TLS only.");
+            }
+
+            return (new Channel.RequesterStart(definition, _settings.Name, _catalog.QMgr.Text("DEADQ"), _tls.CredentialsFor(_catalog, channel), requirements, _tls.Revocation, TransportSettings()), null);
+        }
+        catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException or FormatException)
         {
             return (null, e.Message);
         }

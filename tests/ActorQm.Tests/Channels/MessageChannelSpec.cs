@@ -3,6 +3,7 @@ using ActorQm.Messages;
 using ActorQm.QueueManagers;
 using ActorQm.Queues;
 using ActorQm.Tests.Support;
+using Akka.Actor;
 using Xunit.Abstractions;
 
 namespace ActorQm.Tests.Channels;
@@ -267,6 +268,61 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         await AwaitAssertAsync(() => Assert.True(responder.Requests > before), TimeSpan.FromSeconds(10));
         await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("after refresh", Persistence.Persistent));
         Assert.Equal("after refresh", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+    }
+
+    [Fact]
+    public async Task Requester_must_call_its_server_and_receive_what_the_server_sends_on_that_connection()
+    {
+        var key1 = QueueManagerPair.KeyRepository(_dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
+        var key2 = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        var qm1 = await QueueManagerPair.Start(Sys, _dir, "QM1", $"""
+            ALTER QMGR SSLKEYR('{key1}')
+            DEFINE QLOCAL('QM2') USAGE(XMITQ)
+            DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
+            DEFINE CHANNEL('QM2.PULLS') CHLTYPE(SVR) XMITQ('QM2') SSLCIPH(TLS_AES_256_GCM_SHA384) SSLPEER('CN=QM2,OU=MQ,O=Example')
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """);
+        var port = await QueueManagerPair.ListenerPort(qm1.Actor);
+        var qm2 = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
+            ALTER QMGR SSLKEYR('{key2}')
+            DEFINE QLOCAL('APP.IN')
+            DEFINE CHANNEL('QM2.PULLS') CHLTYPE(RQSTR) CONNAME('127.0.0.1({port})') SSLCIPH(TLS_AES_256_GCM_SHA384) SSLPEER('CN=QM1,OU=MQ,O=Example')
+            """);
+        var conn1 = new QueueManagerConnection(qm1.Actor, "qm1-app");
+        for (var i = 0; i < 120; i++)
+        {
+            await conn1.PutAsync("APP.REMOTE", TestMessages.Text($"pulled {i}", Persistence.Persistent));
+        }
+
+        await new QueueManagerConnection(qm2.Actor).RunMqscAsync("START CHANNEL('QM2.PULLS')");
+        var conn2 = new QueueManagerConnection(qm2.Actor);
+        for (var i = 0; i < 120; i++)
+        {
+            Assert.Equal($"pulled {i}", TestMessages.Text(await conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+        }
+
+        await AwaitAssertAsync(async () =>
+        {
+            var server = (await qm1.Actor.Ask<IReadOnlyList<ChannelStatus>>(QueueManager.GetChannelStatus.Instance, TimeSpan.FromSeconds(5))).Single(s => s.Name == "QM2.PULLS");
+            Assert.Equal("SVR", server.Type);
+            Assert.Equal(120, server.LastSeq);
+            Assert.Equal("TLS_AES_256_GCM_SHA384", server.SslCipherSpec);
+            var requester = (await qm2.Actor.Ask<IReadOnlyList<ChannelStatus>>(QueueManager.GetChannelStatus.Instance, TimeSpan.FromSeconds(5))).Single(s => s.Name == "QM2.PULLS");
+            Assert.Equal(ChannelState.Running, requester.State);
+            Assert.Equal(120, requester.LastSeq);
+            Assert.Contains("CN=QM1", requester.SslPeer, StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Server_channel_with_a_CONNAME_must_send_like_a_sender()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir);
+        await pair.Conn1.RunMqscAsync($"DELETE CHANNEL('{QueueManagerPair.Channel}')\nDEFINE CHANNEL('{QueueManagerPair.Channel}') CHLTYPE(SVR) CONNAME('127.0.0.1({pair.Port})') XMITQ('QM2') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2,O=Example')");
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("served", Persistence.Persistent));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        Assert.Equal("served", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+        Assert.Equal("SVR", (await pair.Status(pair.Qm1.Actor))!.Type);
     }
 
     private static async Task AssertNoMessage(QueueManagerConnection conn, string queue)

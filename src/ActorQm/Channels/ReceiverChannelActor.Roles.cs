@@ -1,0 +1,90 @@
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Channels.Channel;
+
+namespace ActorQm.Channels;
+
+/// <summary>
+/// The other roles a connection can take after the handshake: a client's server-connection
+/// agent, a server channel sending to the requester that called it, and this actor as the
+/// requester (RQSTR) that calls its server and receives on the connection it opened.
+/// </summary>
+internal sealed partial class ReceiverChannelActor
+{
+    /// <summary>A client on a SVRCONN channel: its own agent serves it from here on, on this connection.</summary>
+    private State<ChannelState, ReceiverData> StartClient(Accepting accepting, ReceiverData data)
+    {
+        CancelTimer(InitialDataTimer);
+        var (hello, def) = (accepting.Hello, accepting.Accepted.Definition);
+        var session = data.Session!;
+        var key = $"{def.Name}@{_connectionId}";
+        _board.Set(key, new ChannelStatus(def.Name, "SVRCONN", ChannelState.Running)
+        {
+            ConName = _remote.ToString(), RemoteQMgr = hello.ApplicationName, Started = DateTimeOffset.UtcNow,
+            SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
+        });
+        var (transport, queueManager, sync, board, qmgr, applName) = (data.Transport, _queueManager, _sync, _board, _qmgr, hello.ApplicationName);
+        var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName)), "svrconn");
+        Context.Watch(client);
+        // Redirect first: the client's first call may be read as soon as the reply is written.
+        data.Transport.Tell(new Transport.Redirect(client));
+        Send(data, new InitialDataReply(_qmgr, 1, Math.Min(hello.MaxMessageLength, def.MaxMessageLength), Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0));
+        _log.Info("AMQ9002I: client '{0}' connected on channel {1} from {2}, peer '{3}'.", applName, def.Name, _remote, session.Peer?.Subject.ToString() ?? "none");
+        return GoTo(ChannelState.Running).Using(data with { Definition = def, Client = client });
+    }
+
+    private State<ChannelState, ReceiverData> Forward(IActorRef client, StopChannel stop)
+    {
+        client.Tell(stop);
+        return Stay();
+    }
+
+    /// <summary>A requester called this server channel: a sending agent runs on this connection from here on.</summary>
+    private State<ChannelState, ReceiverData> StartServer(Accepting accepting, SenderStart start, ReceiverData data)
+    {
+        CancelTimer(InitialDataTimer);
+        var inbound = new SenderChannelActor.Inbound(data.Transport, accepting.Hello, data.Session!);
+        var (sync, board) = (_sync, _board);
+        var server = Context.ActorOf(Props.Create(() => new SenderChannelActor(start, sync, board, ActorRefs.Nobody, inbound)), "server");
+        Context.Watch(server);
+        data.Transport.Tell(new Transport.Redirect(server));
+        _log.Info("AMQ9002I: requester {0} at {1} called server channel {2}.", accepting.Hello.QMgrName, _remote, start.Definition.Name);
+        return GoTo(ChannelState.Running).Using(data with { Client = server });
+    }
+
+    /// <summary>As requester: the handshake accepted the server; ask it to start sending, reporting what this end last committed.</summary>
+    private State<ChannelState, ReceiverData> CallServer(ReceiverData data)
+    {
+        var def = _requester!.Definition;
+        var record = _sync.Get(def.Name);
+        Send(data, new InitialData(def.Name, ChannelType.Requester, _qmgr, def.BatchSize, def.MaxMessageLength, (int)def.HeartbeatInterval.TotalSeconds,
+            def.SequenceWrap, def.SslCiph, record.LastSeq, 0));
+        return Stay().Using(data);
+    }
+
+    private State<ChannelState, ReceiverData> BeginRequester(InitialDataReply reply, ReceiverData data)
+    {
+        CancelTimer(InitialDataTimer);
+        var def = _requester!.Definition;
+        _name = def.Name;
+        var record = _sync.Get(def.Name);
+        var heartbeat = TimeSpan.FromSeconds(reply.HeartbeatSeconds);
+        var next = data with
+        {
+            Definition = def, DeadQ = _requester.DeadLetterQueue, LastSeq = record.LastSeq, Heartbeat = heartbeat,
+            BatchSize = reply.BatchSize, MaxMessageLength = reply.MaxMessageLength,
+        };
+        var session = data.Session!;
+        _board.Set(new ChannelStatus(def.Name, def.ChannelType, ChannelState.Running)
+        {
+            ConName = $"{def.Host}({def.Port})", RemoteQMgr = reply.QMgrName, LastSeq = record.LastSeq, CurrentSeq = record.LastSeq, Started = DateTimeOffset.UtcNow,
+            SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
+        });
+        RestartReceiveTimer(next);
+        _log.Info("AMQ9002I: requester channel {0} is receiving from {1} at {2}({3}).", def.Name, reply.QMgrName, def.Host, def.Port);
+        return GoTo(ChannelState.Running).Using(next);
+    }
+}
