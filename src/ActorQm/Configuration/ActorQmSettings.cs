@@ -60,6 +60,9 @@ public sealed record QueueManagerSettings(
     TimeSpan ExpiryInterval,
     TlsSettings Tls)
 {
+    /// <summary>TLS listeners started with the queue manager, from HOCON (like DEFINE LISTENER ... CONTROL(QMGR)).</summary>
+    public IReadOnlyList<ListenerSettings> Listeners { get; init; } = [];
+
     private static readonly Regex NamePattern = new("^[A-Za-z0-9._/%]{1,48}$", RegexOptions.CultureInvariant);
 
     public static QueueManagerSettings Create(string name, Config config, string? baseDirectory)
@@ -83,6 +86,15 @@ public sealed record QueueManagerSettings(
             config.GetTimeSpan("store.busy-timeout"),
             Positive(config.GetInt("store.max-batch"), name, "store.max-batch"));
         var maxMsgl = Positive(config.GetInt("max-message-length"), name, "max-message-length");
+        var listeners = new List<ListenerSettings>();
+        if (config.HasPath("listeners") && config.GetConfig("listeners") is { } listenerConfig)
+        {
+            foreach (var key in listenerConfig.AsEnumerable().Select(e => e.Key.Split('.')[0]).Distinct(StringComparer.Ordinal))
+            {
+                listeners.Add(ListenerSettings.Create(name, key, listenerConfig.GetConfig(key)));
+            }
+        }
+
         return new QueueManagerSettings(
             name,
             string.IsNullOrWhiteSpace(mqsc) ? null : Resolve(mqsc, baseDirectory),
@@ -91,7 +103,7 @@ public sealed record QueueManagerSettings(
             Math.Min(maxMsgl, Positive(config.GetInt("queue.max-message-length"), name, "queue.max-message-length")),
             maxMsgl,
             config.GetTimeSpan("expiry-interval"),
-            TlsSettings.Create(name, config.GetConfig("tls"), baseDirectory));
+            TlsSettings.Create(name, config.GetConfig("tls"), baseDirectory)) { Listeners = listeners };
     }
 
     private static int Positive(int value, string qm, string key) =>
@@ -152,6 +164,25 @@ public sealed record TlsSettings(
         return names.Select(n => Tls.CipherSpecs.DefinitionError(n) is { } why || Tls.CipherSpecs.Find(n) is not { } spec
             ? throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.allowed-cipher-specs: {Tls.CipherSpecs.DefinitionError(n) ?? $"'{n}' is an alias, not a CipherSpec"}.")
             : spec).ToList();
+    }
+}
+
+/// <summary>A TLS listener declared in HOCON: <c>listeners { NAME { port = 1414, address = "0.0.0.0", backlog = 128 } }</c>.</summary>
+public sealed record ListenerSettings(string Name, System.Net.IPAddress Address, int Port, int Backlog)
+{
+    public static ListenerSettings Create(string qm, string name, Config config)
+    {
+        var where = $"actorqm.queue-managers.{qm}.listeners.{name}";
+        var port = config.GetInt("port", -1);
+        if (port is < 0 or > 65535)
+        {
+            throw new ConfigurationException($"{where}.port must be 0-65535 (0: any free port).");
+        }
+
+        var text = config.GetString("address", "0.0.0.0");
+        return System.Net.IPAddress.TryParse(text, out var address)
+            ? new ListenerSettings(name.ToUpperInvariant(), address, port, config.GetInt("backlog", 128))
+            : throw new ConfigurationException($"{where}.address '{text}' is not an IP address.");
     }
 }
 

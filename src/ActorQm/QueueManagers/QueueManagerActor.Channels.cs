@@ -75,6 +75,11 @@ internal sealed partial class QueueManagerActor
 
     private void StartAutomaticListeners()
     {
+        foreach (var listener in _settings.Listeners)
+        {
+            _initiator.Tell(new Channel.StartListener(listener.Name, listener.Address, listener.Port, listener.Backlog));
+        }
+
         foreach (var listener in _catalog.All("LISTENER").Where(l => l.Text("CONTROL") is "QMGR" or "STARTONLY"))
         {
             StartListener(listener);

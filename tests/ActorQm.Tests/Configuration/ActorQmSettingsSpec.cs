@@ -42,10 +42,31 @@ public sealed class ActorQmSettingsSpec
         Assert.Equal(7, two.DefaultMaxDepth);
     }
 
+    [Fact]
+    public void Settings_must_read_hocon_listeners_by_name()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            actorqm.queue-managers.QM1.listeners {
+              tls { port = 1414, address = "127.0.0.1" }
+              any { port = 0 }
+            }
+            """);
+
+        var listeners = ActorQmSettings.Create(config).QueueManagers.Single().Listeners;
+
+        Assert.Equal(["ANY", "TLS"], listeners.Select(l => l.Name).Order());
+        Assert.Equal(1414, listeners.Single(l => l.Name == "TLS").Port);
+        Assert.Equal(System.Net.IPAddress.Loopback, listeners.Single(l => l.Name == "TLS").Address);
+        Assert.Equal(System.Net.IPAddress.Any, listeners.Single(l => l.Name == "ANY").Address);
+        Assert.Empty(ActorQmSettings.ForQueueManager("QM1").Listeners);
+    }
+
     [Theory]
     [InlineData("QM1 { store.synchronous = normal }", "must be 'full' or 'extra'")]
     [InlineData("QM1 { store.max-batch = 0 }", "max-batch must be positive")]
     [InlineData("\"BAD NAME\" { }", "not a valid queue manager name")]
+    [InlineData("QM1 { listeners.x { port = 70000 } }", "listeners.x.port must be 0-65535")]
+    [InlineData("QM1 { listeners.x { port = 1, address = nowhere } }", "is not an IP address")]
     public void Settings_must_refuse_unsafe_or_invalid_values_with_the_key_named(string entry, string why)
     {
         var config = ConfigurationFactory.ParseString($"actorqm.queue-managers {{ {entry} }}");
