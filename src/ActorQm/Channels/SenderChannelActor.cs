@@ -23,6 +23,9 @@ internal sealed record SenderData(
 /// <summary>A batch taken from the transmission queue: its gets (tokens), journal keys and sequence numbers.</summary>
 internal sealed record SenderBatch(List<LocalQueue.MessageGot> Messages, long FirstSeq, long LastSeq, bool Sent = false, bool Confirmed = false)
 {
+    /// <summary>When the first message was taken: BATCHINT counts from here.</summary>
+    public DateTime Opened { get; init; } = DateTime.UtcNow;
+
     public IReadOnlyList<long> Tokens => Messages.Select(m => m.Token).ToList();
 }
 
@@ -96,10 +99,12 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
 
         When(ChannelState.Running, e => e.FsmEvent switch
         {
+            LocalQueue.MessageGot got when e.StateData.Batch is { Sent: false } => Collected(e.StateData, [got]),
             LocalQueue.MessageGot got => StartBatch(got, e.StateData),
+            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } when e.StateData.Batch is { Sent: false } => SendBatch(e.StateData),
             LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } => Idle(e.StateData),
             LocalQueue.GetRejected r => Fail(e.StateData, "AMQ9519E", $"transmission queue {Def.XmitQ}: MQRC {(int)r.Reason} {r.Detail}"),
-            LocalQueue.BatchGot more => SendBatch(e.StateData, more),
+            LocalQueue.BatchGot more => Collected(e.StateData, more.Messages),
             InDoubtRecorded => EndBatch(e.StateData),
             Transport.FrameReceived f => OnRunningFrame(f, e.StateData),
             LocalQueue.GetsCommitted => Committed(e.StateData),
@@ -324,23 +329,44 @@ internal sealed class SenderChannelActor : FSM<ChannelState, SenderData>
         return Stay().Using(data with { Idle = idle });
     }
 
-    private State<ChannelState, SenderData> StartBatch(LocalQueue.MessageGot first, SenderData data)
+    private State<ChannelState, SenderData> StartBatch(LocalQueue.MessageGot first, SenderData data) =>
+        Collected(data with { Batch = new SenderBatch([], _nextSeq, _nextSeq), Idle = TimeSpan.Zero }, [first]);
+
+    /// <summary>
+    /// Adds what the transmission queue gave; the batch ends at BATCHSZ messages or BATCHLIM bytes,
+    /// or when the queue is empty and BATCHINT has passed since its first message.
+    /// </summary>
+    private State<ChannelState, SenderData> Collected(SenderData data, IReadOnlyList<LocalQueue.MessageGot> more)
     {
-        var batch = new SenderBatch([first], _nextSeq, _nextSeq);
-        if (_batchSize > 1)
+        var batch = data.Batch!;
+        batch.Messages.AddRange(more);
+        var bytes = batch.Messages.Sum(m => (long)m.Message.Payload.Length);
+        var room = _batchSize - batch.Messages.Count;
+        if (room <= 0 || (Def.BatchLimitBytes > 0 && bytes >= Def.BatchLimitBytes))
         {
-            _start.XmitQueue.Tell(new LocalQueue.GetBatch(_batchSize - 1, Math.Max(1, Def.BatchLimitBytes - first.Message.Payload.Length), Self));
-            return Stay().Using(data with { Batch = batch, Idle = TimeSpan.Zero });
+            return SendBatch(data);
         }
 
-        return SendBatch(data with { Batch = batch, Idle = TimeSpan.Zero }, new LocalQueue.BatchGot([]));
+        if (more.Count > 0)
+        {
+            _start.XmitQueue.Tell(new LocalQueue.GetBatch(room, Def.BatchLimitBytes > 0 ? Def.BatchLimitBytes - bytes : long.MaxValue, Self));
+            return Stay().Using(data);
+        }
+
+        var left = Def.BatchInterval - (DateTime.UtcNow - batch.Opened);
+        if (left <= TimeSpan.Zero)
+        {
+            return SendBatch(data);
+        }
+
+        _start.XmitQueue.Tell(new LocalQueue.Get(new GetOptions { Syncpoint = true, Wait = left }, Self));
+        return Stay().Using(data);
     }
 
     /// <summary>Sends the batch's messages, then records it in doubt; the batch end goes once that record is durable.</summary>
-    private State<ChannelState, SenderData> SendBatch(SenderData data, LocalQueue.BatchGot more)
+    private State<ChannelState, SenderData> SendBatch(SenderData data)
     {
         var batch = data.Batch!;
-        batch.Messages.AddRange(more.Messages);
         var seq = _nextSeq;
         var bytes = 0L;
         var last = seq;

@@ -325,6 +325,27 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.Equal("SVR", (await pair.Status(pair.Qm1.Actor))!.Type);
     }
 
+    [Fact]
+    public async Task Sender_must_hold_a_batch_open_for_BATCHINT_while_the_transmission_queue_is_empty()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "BATCHSZ(10) BATCHINT(1500)");
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Running, (await pair.Status(pair.Qm1.Actor))!.State), TimeSpan.FromSeconds(10));
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("a", Persistence.Persistent));
+        await Task.Delay(300);
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("b", Persistence.Persistent));
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("c", Persistence.Persistent));
+
+        foreach (var expected in new[] { "a", "b", "c" })
+        {
+            Assert.Equal(expected, TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+        }
+
+        var sdr = (await pair.Status(pair.Qm1.Actor))!;
+        Assert.Equal(3, sdr.Messages);
+        Assert.Equal(1, sdr.Batches);
+    }
+
     private static async Task AssertNoMessage(QueueManagerConnection conn, string queue)
     {
         var e = await Assert.ThrowsAsync<MqException>(() => conn.GetAsync(queue));
