@@ -15,7 +15,7 @@ namespace ActorQm.Channels;
 /// in MQ). Puts and gets under syncpoint form a unit of work committed in one journal transaction;
 /// whatever is uncommitted when the client goes is backed out.
 /// </summary>
-internal sealed class ServerConnectionActor : ReceiveActor
+internal sealed partial class ServerConnectionActor : ReceiveActor
 {
     /// <summary>MQ's channel for remote administration; the only one that takes MQSC.</summary>
     public const string AdminChannel = "SYSTEM.ADMIN.SVRCONN";
@@ -135,25 +135,6 @@ internal sealed class ServerConnectionActor : ReceiveActor
         Serve(request).ContinueWith(t => t.IsCompletedSuccessfully
             ? t.Result
             : new Answer(request.Correlation, (int)MqReason.UnexpectedError, t.Exception?.GetBaseException().Message ?? "cancelled", []), TaskScheduler.Default).PipeTo(self);
-    }
-
-    /// <summary>Reads a call's fields (before any await: the reader lives on the frame).</summary>
-    private static Call Parse(ClientRequest request)
-    {
-        var r = new FrameReader(request.Body);
-        Call call = request.Op switch
-        {
-            ClientOp.Open => new OpenCall(r.String(), r.String(), (ClientOpenPurpose)r.Byte()),
-            ClientOp.Close => new CloseCall(r.Int()),
-            ClientOp.Put => new PutCall(r.Int(), null, null, r.Byte() == 1, ClientProtocol.ReadMessage(ref r)),
-            ClientOp.Put1 => new PutCall(null, r.String(), r.String(), r.Byte() == 1, ClientProtocol.ReadMessage(ref r)),
-            ClientOp.Get => new GetCall(r.Int(), (ClientGetFlags)r.Byte(), r.Int(), ClientProtocol.ReadId(ref r), ClientProtocol.ReadId(ref r)),
-            ClientOp.Commit => new CommitCall(),
-            ClientOp.Backout => new BackoutCall(),
-            ClientOp.Mqsc => new MqscCall(System.Text.Encoding.UTF8.GetString(r.Rest())),
-            _ => new BadCall($"unknown call {(byte)request.Op}"),
-        };
-        return r.Error is { } error ? new BadCall($"malformed {request.Op} call: {error}") : call;
     }
 
     /// <summary>Runs one call; only one runs at a time, so connection state is touched by one call at a time.</summary>
@@ -397,24 +378,6 @@ internal sealed class ServerConnectionActor : ReceiveActor
     private sealed record Delivered(IActorRef Queue, long Token);
 
 private const int HandleError = 2019;
-
-    private abstract record Call;
-
-    private sealed record OpenCall(string Queue, string QMgr, ClientOpenPurpose Purpose) : Call;
-
-    private sealed record CloseCall(int Handle) : Call;
-
-    private sealed record PutCall(int? Handle, string? Queue, string? QMgr, bool Syncpoint, MqMessage Message) : Call;
-
-    private sealed record GetCall(int Handle, ClientGetFlags Flags, int WaitMs, MqId? MsgId, MqId? CorrelId) : Call;
-
-    private sealed record CommitCall : Call;
-
-    private sealed record BackoutCall : Call;
-
-    private sealed record MqscCall(string Script) : Call;
-
-    private sealed record BadCall(string Why) : Call;
 
     private sealed record UnitDurable
     {

@@ -1,0 +1,209 @@
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using ActorQm.Queues;
+using ActorQm.Store;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Channels.Channel;
+
+namespace ActorQm.Channels;
+
+/// <summary>A receiving channel's batches: staged on their target queues, retried, dead-lettered, committed in one journal transaction.</summary>
+internal sealed partial class ReceiverChannelActor
+{
+    /// <summary>Opens (once per session) every destination of the batch, and the dead-letter queue.</summary>
+    private void Resolve(ReceiverUnit unit, ReceiverData data)
+    {
+        var keys = new HashSet<(string, string)>();
+        foreach (var m in unit.Messages)
+        {
+            var (header, _) = Unwrap(m);
+            if (header is not null)
+            {
+                keys.Add((header.RemoteQName, header.RemoteQMgrName));
+            }
+        }
+
+        if (data.DeadQ.Length > 0)
+        {
+            keys.Add((data.DeadQ, string.Empty));
+        }
+
+        var missing = keys.Where(k => !_handles.ContainsKey(k)).ToList();
+        var asks = missing.Select(k => _queueManager.Ask<object>(new QueueManager.OpenQueue(k.Item1, QueueManager.OpenPurpose.Output, k.Item2.Length == 0 ? null : k.Item2), TimeSpan.FromSeconds(30))).ToArray();
+        Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
+            ? new Resolved(unit.Id, missing.Zip(t.Result).ToDictionary(p => p.First, p => p.Second))
+            : new Resolved(unit.Id, []), TaskScheduler.Default).PipeTo(Self);
+    }
+
+    private State<ChannelState, ReceiverData> Stage(Resolved resolved, ReceiverData data)
+    {
+        foreach (var (key, reply) in resolved.Handles)
+        {
+            _handles[key] = reply;
+        }
+
+        if (data.Unit is not { } unit || unit.Id != resolved.UnitId)
+        {
+            return Stay();
+        }
+
+        for (var i = 0; i < unit.Messages.Count; i++)
+        {
+            StageOne(unit, i, data);
+        }
+
+        return Settle(data, unit.Id);
+    }
+
+    private void StageOne(ReceiverUnit unit, int index, ReceiverData data)
+    {
+        var (header, message) = Unwrap(unit.Messages[index]);
+        if (header is null)
+        {
+            unit.Rejected[index] = (MqReason.UnexpectedError, "the message has no valid MQXQH");
+            return;
+        }
+
+        var opened = _handles.GetValueOrDefault((header.RemoteQName, header.RemoteQMgrName));
+        var (put, rejected) = opened is QueueManager.QueueOpened o
+            ? o.Handle.PreparePut(message!, data.Definition!.Name)
+            : (null, new LocalQueue.PutRejected(opened is QueueManager.OpenRejected r ? r.Reason : MqReason.UnknownObjectName, opened is QueueManager.OpenRejected r2 ? r2.Detail : $"{header.RemoteQName} could not be opened"));
+        if (put is null)
+        {
+            unit.Rejected[index] = (rejected!.Reason, rejected.Detail);
+            return;
+        }
+
+        unit.Outstanding++;
+        unit.Queues.Add(((QueueManager.QueueOpened)opened!).Handle.Queue);
+        ((QueueManager.QueueOpened)opened).Handle.Queue.Tell(new LocalQueue.StagePut(put.Message, put.PutApplName, unit.Id, index, Self));
+    }
+
+    private State<ChannelState, ReceiverData> Answered(ReceiverData data, long unitId, Action<ReceiverUnit> record)
+    {
+        if (data.Unit is not { } unit || unit.Id != unitId)
+        {
+            return Stay();
+        }
+
+        record(unit);
+        unit.Outstanding--;
+        return Settle(data, unitId);
+    }
+
+    /// <summary>When every staging answer is in: commits, retries, dead-letters or gives up.</summary>
+    private State<ChannelState, ReceiverData> Settle(ReceiverData data, long unitId)
+    {
+        if (data.Unit is not { } unit || unit.Id != unitId || unit.Outstanding > 0)
+        {
+            return Stay();
+        }
+
+        if (unit.Rejected.Count == 0)
+        {
+            var def = data.Definition!;
+            var parts = new List<JournalOp>(unit.Inserts) { ChannelSyncStore.Record(new ChannelSyncRecord(def.Name, unit.End.LastSeq, 0, [])) };
+            unit.Committing = true;
+            _sync.Enqueue(JournalOp.Unit(parts, Self, new UnitCommitted(unit.Id)));
+            return Stay();
+        }
+
+        var transient = unit.Rejected.Values.All(r => r.Reason is MqReason.QFull or MqReason.PutInhibited);
+        if (transient && unit.Retries < data.Definition!.MessageRetries)
+        {
+            unit.Retries++;
+            SetTimer(MessageRetryTimer, RetryMessages.Instance, data.Definition.MessageRetryTimer);
+            return GoTo(ChannelState.Paused);
+        }
+
+        return DeadLetter(unit, data);
+    }
+
+    private ReceiverData StageRejected(ReceiverData data)
+    {
+        var unit = data.Unit!;
+        var retry = unit.Rejected.Keys.ToList();
+        unit.Rejected.Clear();
+        foreach (var index in retry)
+        {
+            StageOne(unit, index, data);
+        }
+
+        Self.Tell(new CheckUnit(unit.Id));
+        return data;
+    }
+
+    private State<ChannelState, ReceiverData> DeadLetter(ReceiverUnit unit, ReceiverData data)
+    {
+        var def = data.Definition!;
+        if (!def.UseDeadLetterQueue || _handles.GetValueOrDefault((data.DeadQ, string.Empty)) is not QueueManager.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.Contains))
+        {
+            var (index, (reason, detail)) = unit.Rejected.First();
+            return Abandon(data, "AMQ9544E", $"message {unit.Messages[index].Seq} could not be put to its destination ({detail}, MQRC {(int)reason}) and {(def.UseDeadLetterQueue ? "the dead-letter queue is unavailable" : "USEDLQ(NO)")}; the batch stays on the sender's transmission queue");
+        }
+
+        foreach (var (index, (reason, _)) in unit.Rejected.ToList())
+        {
+            var (header, message) = Unwrap(unit.Messages[index]);
+            var wrapped = DeadLetterHeader.Wrap(message!, (int)reason, header!.RemoteQName, header.RemoteQMgrName, def.Name, DateTimeOffset.UtcNow);
+            _log.Warning("AMQ9544W: channel {0}: message {1} for {2} put to the dead-letter queue {3} (MQRC {4}).", def.Name, unit.Messages[index].Seq, header.RemoteQName, data.DeadQ, (int)reason);
+            unit.DeadLettered.Add(index);
+            unit.Rejected.Remove(index);
+            unit.Outstanding++;
+            unit.Queues.Add(dlq.Handle.Queue);
+            dlq.Handle.Queue.Tell(new LocalQueue.StagePut(wrapped, def.Name, unit.Id, index, Self));
+        }
+
+        return Stay();
+    }
+
+    /// <summary>The batch is durable: its messages become visible and the new sequence number is the one to report.</summary>
+    private ReceiverData FinishUnit(UnitCommitted committed, ReceiverData data)
+    {
+        if (data.Unit is not { } unit || unit.Id != committed.UnitId)
+        {
+            return data;
+        }
+
+        foreach (var queue in unit.Queues)
+        {
+            queue.Tell(new LocalQueue.CommitStaged(unit.Id));
+        }
+
+        _sync.Remember(new ChannelSyncRecord(data.Definition!.Name, unit.End.LastSeq, 0, []));
+        return data with { Unit = null, LastSeq = unit.End.LastSeq };
+    }
+
+    private State<ChannelState, ReceiverData> Confirmed(UnitCommitted committed, ReceiverData data)
+    {
+        if (data.Unit is not { } unit || unit.Id != committed.UnitId)
+        {
+            return Stay();
+        }
+
+        var next = FinishUnit(committed, data);
+        Send(data, new Confirm(unit.End.LastSeq));
+        var bytes = unit.Messages.Sum(m => (long)m.XmitMessage.Length);
+        _board.Update(data.Definition!.Name, s => s with
+        {
+            LastSeq = unit.End.LastSeq, CurrentSeq = unit.End.LastSeq, Messages = s.Messages + unit.Messages.Count, Batches = s.Batches + 1, BytesReceived = s.BytesReceived + bytes,
+        });
+        return data.StopRequested ? Close(next, null, "STOP CHANNEL") : Stay().Using(next);
+    }
+
+    /// <summary>The batch cannot be delivered: nothing of it stays, and the sender keeps it on its transmission queue.</summary>
+    private State<ChannelState, ReceiverData> Abandon(ReceiverData data, string code, string detail)
+    {
+        if (data.Unit is { } unit)
+        {
+            foreach (var queue in unit.Queues)
+            {
+                queue.Tell(new LocalQueue.BackoutStaged(unit.Id));
+            }
+        }
+
+        return Close(data with { Unit = null }, code, detail);
+    }
+}

@@ -1,0 +1,163 @@
+using ActorQm.Queues;
+using ActorQm.Store;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Channels.Channel;
+
+namespace ActorQm.Channels;
+
+/// <summary>A sending channel's batches: collected from the transmission queue, sent, recorded in doubt, committed on confirmation; key reset and refresh between batches.</summary>
+internal sealed partial class SenderChannelActor
+{
+    private void AskForMessage(SenderData data)
+    {
+        var wait = Def.HeartbeatInterval > TimeSpan.Zero ? Def.HeartbeatInterval : Def.DisconnectInterval;
+        if (Def.DisconnectInterval > TimeSpan.Zero && Def.DisconnectInterval - data.Idle < wait)
+        {
+            wait = Def.DisconnectInterval - data.Idle;
+        }
+
+        var options = new GetOptions { Syncpoint = true, Wait = wait > TimeSpan.Zero ? wait : Timeout.InfiniteTimeSpan };
+        _start.XmitQueue.Tell(new LocalQueue.Get(options, Self));
+    }
+
+    private State<ChannelState, SenderData> Idle(SenderData data)
+    {
+        var idle = data.Idle + (Def.HeartbeatInterval > TimeSpan.Zero ? Def.HeartbeatInterval : Def.DisconnectInterval);
+        if (Def.DisconnectInterval > TimeSpan.Zero && idle >= Def.DisconnectInterval)
+        {
+            _log.Info("AMQ9545I: channel {0} closed: disconnect interval ({1}) expired.", Def.Name, Def.DisconnectInterval);
+            return Stop(data, "disconnect interval expired", ChannelState.Inactive);
+        }
+
+        Send(data, new Heartbeat(false));
+        SetTimer(HeartbeatTimer, HeartbeatLost.Instance, HeartbeatWait(Def.HeartbeatInterval));
+        return Stay().Using(data with { Idle = idle });
+    }
+
+    private State<ChannelState, SenderData> StartBatch(LocalQueue.MessageGot first, SenderData data) =>
+        Collected(data with { Batch = new SenderBatch([], _nextSeq, _nextSeq), Idle = TimeSpan.Zero }, [first]);
+
+    /// <summary>
+    /// Adds what the transmission queue gave; the batch ends at BATCHSZ messages or BATCHLIM bytes,
+    /// or when the queue is empty and BATCHINT has passed since its first message.
+    /// </summary>
+    private State<ChannelState, SenderData> Collected(SenderData data, IReadOnlyList<LocalQueue.MessageGot> more)
+    {
+        var batch = data.Batch!;
+        batch.Messages.AddRange(more);
+        var bytes = batch.Messages.Sum(m => (long)m.Message.Payload.Length);
+        var room = _batchSize - batch.Messages.Count;
+        if (room <= 0 || (Def.BatchLimitBytes > 0 && bytes >= Def.BatchLimitBytes))
+        {
+            return SendBatch(data);
+        }
+
+        if (more.Count > 0)
+        {
+            _start.XmitQueue.Tell(new LocalQueue.GetBatch(room, Def.BatchLimitBytes > 0 ? Def.BatchLimitBytes - bytes : long.MaxValue, Self));
+            return Stay().Using(data);
+        }
+
+        var left = Def.BatchInterval - (DateTime.UtcNow - batch.Opened);
+        if (left <= TimeSpan.Zero)
+        {
+            return SendBatch(data);
+        }
+
+        _start.XmitQueue.Tell(new LocalQueue.Get(new GetOptions { Syncpoint = true, Wait = left }, Self));
+        return Stay().Using(data);
+    }
+
+    /// <summary>Sends the batch's messages, then records it in doubt; the batch end goes once that record is durable.</summary>
+    private State<ChannelState, SenderData> SendBatch(SenderData data)
+    {
+        var batch = data.Batch!;
+        var seq = _nextSeq;
+        var bytes = 0L;
+        var last = seq;
+        foreach (var m in batch.Messages)
+        {
+            last = seq;
+            var segment = new MessageSegment(seq, m.Message.IsPersistent, m.Message.Payload.ToArray());
+            bytes += m.Message.Payload.Length;
+            data.Transport.Tell(new Transport.Send(ChannelFrames.Encode(segment)));
+            seq = NextAfter(seq);
+        }
+
+        var record = _sync.Get(Def.Name);
+        _sync.Save(record with { InDoubtSeq = last, InDoubtMessages = batch.Messages.Select(m => m.Cursor.Seq).ToList() }, Self, InDoubtRecorded.Instance);
+        _board.Update(Def.Name, s => s with { CurrentSeq = last, InDoubt = true, BytesSent = s.BytesSent + bytes });
+        return Stay().Using(data with { Batch = batch with { LastSeq = last }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
+    }
+
+    private State<ChannelState, SenderData> EndBatch(SenderData data)
+    {
+        var batch = data.Batch!;
+        Send(data, new BatchEnd(batch.LastSeq, batch.Messages.Count));
+        return Stay().Using(data with { Batch = batch with { Sent = true } });
+    }
+
+    /// <summary>The confirmed batch is off the transmission queue: nothing is in doubt any more.</summary>
+    private SenderData RecordCommitted(SenderData data)
+    {
+        if (data.Batch is not { Confirmed: true } batch)
+        {
+            return data;
+        }
+
+        _sync.Save(new ChannelSyncRecord(Def.Name, batch.LastSeq, 0, []), ActorRefs.Nobody, null);
+        _nextSeq = NextAfter(batch.LastSeq);
+        _board.Update(Def.Name, s => s with { LastSeq = batch.LastSeq, InDoubt = false, Messages = s.Messages + batch.Messages.Count, Batches = s.Batches + 1 });
+        return data with { Batch = null };
+    }
+
+    private State<ChannelState, SenderData> Committed(SenderData data)
+    {
+        var next = RecordCommitted(data);
+        if (data.StopRequested)
+        {
+            return Stop(next, "STOP CHANNEL");
+        }
+
+        // Secret key reset (SSLRKEYC) and REFRESH SECURITY take effect between batches: a fresh
+        // handshake on a new connection gives new session keys, and nothing is in doubt here.
+        // A server answering a requester is not the TLS client: the requester renews the keys.
+        var keyReset = _inbound is null && Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
+        if (data.Rebind && _inbound is not null)
+        {
+            return Stop(next, "security refreshed");
+        }
+
+        if (keyReset || data.Rebind)
+        {
+            Send(next, new CloseSegment(keyReset ? "secret key reset" : "security refreshed"));
+            next.Transport.Tell(Transport.Close.Instance);
+            if (keyReset)
+            {
+                _board.Update(Def.Name, s => s with { KeyResets = s.KeyResets + 1, LastKeyReset = DateTimeOffset.UtcNow });
+            }
+
+            return GoTo(ChannelState.Starting).Using(next with { Transport = null, BytesSinceKeyReset = 0, Rebind = false });
+        }
+
+        AskForMessage(next);
+        return Stay().Using(next);
+    }
+
+    /// <summary>Nothing in flight: bind again with the refreshed material now rather than at the next batch.</summary>
+    private State<ChannelState, SenderData> RebindIdle(RefreshTls refresh, SenderData data)
+    {
+        if (_inbound is not null)
+        {
+            return Stop(data, "security refreshed");
+        }
+
+        _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
+        CancelTimer(HeartbeatTimer);
+        Send(data, new CloseSegment("security refreshed"));
+        data.Transport.Tell(Transport.Close.Instance);
+        return GoTo(ChannelState.Starting).Using(data with { Transport = null, BytesSinceKeyReset = 0, Rebind = false });
+    }
+}

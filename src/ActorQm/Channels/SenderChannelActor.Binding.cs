@@ -1,0 +1,129 @@
+using System.Net.Sockets;
+using ActorQm.Queues;
+using ActorQm.Store;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Channels.Channel;
+
+namespace ActorQm.Channels;
+
+/// <summary>A sending channel's start: connect, handshake, initial data, and settling an in-doubt batch with the partner.</summary>
+internal sealed partial class SenderChannelActor
+{
+    private void Connect()
+    {
+        var (host, port) = (Def.Host, Def.Port);
+        var self = Self;
+        _ = Task.Run(async () =>
+        {
+            var client = new TcpClient { NoDelay = true };
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await client.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+                self.Tell(client);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                client.Dispose();
+                self.Tell(new ConnectFailed(e.Message));
+            }
+        });
+    }
+
+    private IActorRef OpenTransport(TcpClient client)
+    {
+        var id = $"{Def.Name}-{++_nextConnection}";
+        var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements, ActorRefs.Nobody)
+        {
+            Revocation = _start.Revocation,
+        };
+        return Context.ActorOf(Transport.Props(request, _handshakes, Self, _start.TransportSettings), "connection-" + _nextConnection);
+    }
+
+    private State<ChannelState, SenderData> SendInitialData(Transport.Connected connected, SenderData data)
+    {
+        var hs = connected.Handshake;
+        _board.Update(Def.Name, s => s with
+        {
+            SslCipherSpec = hs.CipherSpec, SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = hs.Peer?.Serial ?? string.Empty,
+        });
+        var record = _sync.Get(Def.Name);
+        Send(data, new InitialData(Def.Name, Def.WireType, _start.QMgrName, Def.BatchSize, Def.MaxMessageLength,
+            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq));
+        SetTimer(ReplyTimer, ReplyTimedOut.Instance, ReplyTimeout);
+        return Stay();
+    }
+
+    private State<ChannelState, SenderData> OnBindingFrame(Transport.FrameReceived frame, SenderData data)
+    {
+        var segment = Read(frame, data);
+        switch (segment)
+        {
+            case InitialDataReply reply:
+                CancelTimer(ReplyTimer);
+                _batchSize = Math.Min(Def.BatchSize, reply.BatchSize);
+                _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName });
+                return SettleInDoubt(reply.LastCommittedSeq, data);
+            case StatusSegment status:
+                return Fail(data, status.AmqCode, $"the remote end refused the channel: {status.Text} (MQRC {status.Reason})");
+            case null:
+                return Stay();
+            default:
+                return ProtocolError(data, $"unexpected {segment.GetType().Name} during initial data");
+        }
+    }
+
+    /// <summary>A requester called: agree the limits, then settle by the number it reported, as a sender does with its receiver's.</summary>
+    private State<ChannelState, SenderData> AnswerRequester(InitialData hello, SenderData data)
+    {
+        var hs = _inbound!.Session;
+        _batchSize = Math.Min(Def.BatchSize, hello.BatchSize);
+        _board.Update(Def.Name, s => s with
+        {
+            RemoteQMgr = hello.QMgrName, SslCipherSpec = hs.CipherSpec, SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = hs.Peer?.Serial ?? string.Empty,
+        });
+        Send(data, new InitialDataReply(_start.QMgrName, _batchSize, Math.Min(Def.MaxMessageLength, hello.MaxMessageLength),
+            Math.Max(hello.HeartbeatSeconds, (int)Def.HeartbeatInterval.TotalSeconds), _sync.Get(Def.Name).LastSeq));
+        return SettleInDoubt(hello.LastCommittedSeq, data);
+    }
+
+    /// <summary>The receiver's last committed number says whether the in-doubt batch arrived (commit) or not (back out).</summary>
+    private State<ChannelState, SenderData> SettleInDoubt(long partnerLastSeq, SenderData data)
+    {
+        var record = _sync.Get(Def.Name);
+        if (record.IsInDoubt && partnerLastSeq == record.InDoubtSeq)
+        {
+            _log.Info("AMQ9548I: channel {0}: in-doubt batch ending {1} was committed by the remote end; removing it from {2}.", Def.Name, record.InDoubtSeq, Def.XmitQ);
+            _sync.Save(new ChannelSyncRecord(Def.Name, record.InDoubtSeq, 0, []), ActorRefs.Nobody, null);
+            _nextSeq = NextAfter(record.InDoubtSeq);
+            _start.XmitQueue.Tell(new LocalQueue.Discard(record.InDoubtMessages));
+            return Stay();
+        }
+
+        if (partnerLastSeq != record.LastSeq)
+        {
+            return Fail(data, "AMQ9526E", $"message sequence number error: this end last committed {record.LastSeq}{(record.IsInDoubt ? $" with batch {record.InDoubtSeq} in doubt" : string.Empty)}, the remote end {partnerLastSeq}; RESET CHANNEL or RESOLVE CHANNEL");
+        }
+
+        if (record.IsInDoubt)
+        {
+            _log.Info("AMQ9548I: channel {0}: in-doubt batch ending {1} never reached the remote end; sending it again.", Def.Name, record.InDoubtSeq);
+            _sync.Save(record with { InDoubtSeq = 0, InDoubtMessages = [] }, ActorRefs.Nobody, null);
+        }
+
+        _nextSeq = NextAfter(record.LastSeq);
+        return EnterRunning(data);
+    }
+
+    private State<ChannelState, SenderData> EnterRunning(SenderData data)
+    {
+        _log.Info("AMQ9002I: channel {0} is starting (to {1}({2})).", Def.Name, Def.Host, Def.Port);
+        _board.Update(Def.Name, s => s with { InDoubt = false, LastError = string.Empty });
+        AskForMessage(data);
+        return GoTo(ChannelState.Running).Using(data with { Attempts = 0, LastError = null, Idle = TimeSpan.Zero });
+    }
+}

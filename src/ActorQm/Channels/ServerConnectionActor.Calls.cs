@@ -1,0 +1,44 @@
+using ActorQm.Messages;
+
+namespace ActorQm.Channels;
+
+/// <summary>The MQI calls of a client as the server-connection agent reads them.</summary>
+internal sealed partial class ServerConnectionActor
+{
+    /// <summary>Reads a call's fields (before any await: the reader lives on the frame).</summary>
+    private static Call Parse(ClientRequest request)
+    {
+        var r = new FrameReader(request.Body);
+        Call call = request.Op switch
+        {
+            ClientOp.Open => new OpenCall(r.String(), r.String(), (ClientOpenPurpose)r.Byte()),
+            ClientOp.Close => new CloseCall(r.Int()),
+            ClientOp.Put => new PutCall(r.Int(), null, null, r.Byte() == 1, ClientProtocol.ReadMessage(ref r)),
+            ClientOp.Put1 => new PutCall(null, r.String(), r.String(), r.Byte() == 1, ClientProtocol.ReadMessage(ref r)),
+            ClientOp.Get => new GetCall(r.Int(), (ClientGetFlags)r.Byte(), r.Int(), ClientProtocol.ReadId(ref r), ClientProtocol.ReadId(ref r)),
+            ClientOp.Commit => new CommitCall(),
+            ClientOp.Backout => new BackoutCall(),
+            ClientOp.Mqsc => new MqscCall(System.Text.Encoding.UTF8.GetString(r.Rest())),
+            _ => new BadCall($"unknown call {(byte)request.Op}"),
+        };
+        return r.Error is { } error ? new BadCall($"malformed {request.Op} call: {error}") : call;
+    }
+
+    private abstract record Call;
+
+    private sealed record OpenCall(string Queue, string QMgr, ClientOpenPurpose Purpose) : Call;
+
+    private sealed record CloseCall(int Handle) : Call;
+
+    private sealed record PutCall(int? Handle, string? Queue, string? QMgr, bool Syncpoint, MqMessage Message) : Call;
+
+    private sealed record GetCall(int Handle, ClientGetFlags Flags, int WaitMs, MqId? MsgId, MqId? CorrelId) : Call;
+
+    private sealed record CommitCall : Call;
+
+    private sealed record BackoutCall : Call;
+
+    private sealed record MqscCall(string Script) : Call;
+
+    private sealed record BadCall(string Why) : Call;
+}
