@@ -175,9 +175,11 @@ internal sealed partial class LocalQueueActor
     {
         var wanted = discard.Seqs.ToHashSet();
         var deletes = new List<JournalOp>();
+        var removed = 0;
         foreach (var m in _buckets.All().Where(m => wanted.Contains(m.Seq) && !m.Locked).ToList())
         {
             _buckets.Remove(m);
+            removed++;
             if (m.IsPersistent)
             {
                 deletes.Add(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
@@ -185,7 +187,7 @@ internal sealed partial class LocalQueueActor
         }
 
         Publish();
-        Durably(deletes, new Discarded(deletes.Count));
+        Durably(deletes, new Discarded(removed));
     }
 
     /// <summary>Answers once every write is durable, in one transaction; at once when there is none.</summary>
