@@ -141,12 +141,14 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             RefreshTls r => Refresh(r, e.StateData),
             LocalQueue.GetsCommitted => Stay().Using(RecordCommitted(e.StateData)),
             LocalQueue.GetsReleased or LocalQueue.Discarded or InDoubtRecorded => Stay(),
+            System.Net.Sockets.TcpClient stray => Discard(stray),
             _ => Unexpected(e.FsmEvent),
         });
 
         OnTransition((from, to) =>
         {
-            if (to == ChannelState.Starting)
+            // The initial state is entered by PreStart, not by a transition.
+            if (to == ChannelState.Starting && from != ChannelState.Starting)
             {
                 Connect();
             }
@@ -303,6 +305,13 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     {
         _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
         return Stay().Using(data);
+    }
+
+    /// <summary>A connection that completed after its attempt was given up (stop, another attempt): closed at once.</summary>
+    private State<ChannelState, SenderData> Discard(System.Net.Sockets.TcpClient stray)
+    {
+        stray.Dispose();
+        return Stay();
     }
 
     private State<ChannelState, SenderData> Unexpected(object message)

@@ -195,7 +195,8 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
 
         // Heartbeats keep the receiver (which ends a silent connection after 2 x HBINT) running until DISCINT.
         await transitions.FishForMessageAsync<Channel.ChannelStateChanged>(t => t is { QMgrName: "QM1", To: ChannelState.Stopped }, TimeSpan.FromSeconds(15));
-        Assert.Null(await pair.Status(pair.Qm1.Actor));
+        // INACTIVE: the instance is gone from the status board (the initiator learns of the end just after).
+        await AwaitAssertAsync(async () => Assert.Null(await pair.Status(pair.Qm1.Actor)), TimeSpan.FromSeconds(5));
         var receiverFailures = CreateTestProbe();
         Sys.EventStream.Subscribe(receiverFailures.Ref, typeof(Channel.ChannelFailed));
         await receiverFailures.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
@@ -341,9 +342,12 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
             Assert.Equal(expected, TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
         }
 
-        var sdr = (await pair.Status(pair.Qm1.Actor))!;
-        Assert.Equal(3, sdr.Messages);
-        Assert.Equal(1, sdr.Batches);
+        await AwaitAssertAsync(async () =>
+        {
+            var sdr = (await pair.Status(pair.Qm1.Actor))!;
+            Assert.Equal(3, sdr.Messages);
+            Assert.Equal(1, sdr.Batches);
+        }, TimeSpan.FromSeconds(10));
     }
 
     private static async Task AssertNoMessage(QueueManagerConnection conn, string queue)
