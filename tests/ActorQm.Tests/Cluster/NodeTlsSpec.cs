@@ -1,0 +1,92 @@
+using ActorQm.Cluster;
+using ActorQm.Tests.Support;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Event;
+using Xunit.Abstractions;
+
+namespace ActorQm.Tests.Cluster;
+
+/// <summary>Akka.Remote between nodes over mutual TLS with key repository material: real sockets, real handshakes.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class NodeTlsSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly List<ActorSystem> _nodes = [];
+
+    private ActorSystem Node(string name, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string? filter = "CN=NODE.*,O=Example")
+    {
+        var folder = QueueManagerPair.KeyRepository(_dir, name + "key", "node", certificate);
+        var config = ConfigurationFactory.ParseString("""
+            akka.loglevel = INFO
+            akka.actor.provider = remote
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, enable-ssl = true }
+            """);
+        var setup = BootstrapSetup.Create().WithConfig(config).And(NodeTls.Setup(KeyRepository.Open(folder), "node", filter));
+        var node = ActorSystem.Create(name, setup);
+        _nodes.Add(node);
+        node.ActorOf(Props.Create(() => new Echo()), "echo");
+        return node;
+    }
+
+    private static Address AddressOf(ActorSystem node) => ((ExtendedActorSystem)node).Provider.DefaultAddress;
+
+    private static async Task<IActorRef?> Identify(ActorSystem from, ActorSystem to)
+    {
+        try
+        {
+            var identity = await from.ActorSelection(new RootActorPath(AddressOf(to)) / "user" / "echo").Ask<ActorIdentity>(new Identify(1), TimeSpan.FromSeconds(5));
+            return identity.Subject;
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
+    public async Task Nodes_with_certificates_from_the_key_repository_must_associate_over_mutual_tls()
+    {
+        var a = Node("a", TestPki.Leaf(TestPki.Shared.Ca, "CN=NODE.A,O=Example").WithKey());
+        var b = Node("b", TestPki.Leaf(TestPki.Shared.Ca, "CN=NODE.B,O=Example").WithKey());
+
+        Assert.NotNull(await Identify(a, b));
+        Assert.NotNull(await Identify(b, a));
+    }
+
+    [Fact]
+    public async Task A_node_with_an_untrusted_or_filtered_certificate_must_be_refused_with_the_failing_check_logged()
+    {
+        var b = Node("b", TestPki.Leaf(TestPki.Shared.Ca, "CN=NODE.B,O=Example").WithKey());
+        var warnings = CreateTestProbe();
+        b.EventStream.Subscribe(warnings.Ref, typeof(Warning));
+        var otherRoot = TestPki.Root("Rogue Root");
+        var rogue = Node("rogue", TestPki.Leaf(TestPki.Intermediate(otherRoot, "Rogue CA"), "CN=NODE.R,O=Example").WithKey(), filter: null);
+        var outsider = Node("outsider", TestPki.Leaf(TestPki.Shared.Ca, "CN=OTHER,O=Example").WithKey(), filter: null);
+
+        Assert.Null(await Identify(rogue, b));
+        var untrusted = await warnings.FishForMessageAsync<Warning>(w => w.Message.ToString()!.Contains("AMQ9633E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains("NODE.R", untrusted.Message.ToString(), StringComparison.Ordinal);
+
+        Assert.Null(await Identify(outsider, b));
+        await warnings.FishForMessageAsync<Warning>(w => w.Message.ToString()!.Contains("AMQ9636E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+    }
+
+    private sealed class Echo : ReceiveActor
+    {
+        public Echo() => ReceiveAny(m => Sender.Tell(m));
+    }
+
+    public new void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Terminate().Wait(TimeSpan.FromSeconds(10));
+        }
+
+        base.Dispose();
+        _dir.Dispose();
+    }
+}
