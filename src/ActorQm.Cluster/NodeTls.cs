@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using ActorQm.Tls;
+using Akka.Event;
 using Akka.Remote.Transport.DotNetty;
 
 namespace ActorQm.Cluster;
