@@ -40,6 +40,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
                 "REFRESH" when command.ObjectType == "SECURITY" => RefreshSecurity(command),
                 "START" or "STOP" or "RESET" or "RESOLVE" when command.ObjectType == "CHANNEL" => ChannelAction(command),
                 "START" or "STOP" when command.ObjectType == "LISTENER" => ListenerAction(command),
+                "REVOKE" when command.ObjectType == "CERT" => RevokeCertificate(command),
                 _ => throw Syntax($"{command.Verb} {command.ObjectType} is not a valid command.", command.Position),
             };
         }
@@ -234,6 +235,33 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
             _ => "AMQ8024I: ActorQm channel resolve accepted.",
         };
         return Done(text, new ChannelActionRequested(cmd.Verb, channel, seqNum, action == "COMMIT"));
+    }
+
+    private static MqscOutcome RevokeCertificate(MqscCommand cmd)
+    {
+        var serial = cmd.ObjectName?.Text.Replace(":", string.Empty, StringComparison.Ordinal) ?? string.Empty;
+        if (serial.Length == 0 || serial.Length > 40 || !serial.All(Uri.IsHexDigit))
+        {
+            throw new MqscException("AMQ8424E", $"Error detected in a name keyword: CERT('{cmd.ObjectName?.Text}') needs the certificate's serial number in hex.", cmd.ObjectName?.Position ?? cmd.Position);
+        }
+
+        var issuer = cmd.Find("ISSUER")?.Values.SingleOrDefault()?.Text
+            ?? throw Syntax("REVOKE CERT needs ISSUER('distinguished name of the issuing CA').", cmd.Position);
+        try
+        {
+            PeerName.Parse(issuer);
+        }
+        catch (PeerNameFilterException e)
+        {
+            throw new MqscException("AMQ9640E", e.Message.Replace("SSLPEER", "ISSUER", StringComparison.Ordinal), cmd.Find("ISSUER")!.Position);
+        }
+
+        if (cmd.Keywords.FirstOrDefault(k => k.Name != "ISSUER") is { } extra)
+        {
+            throw Syntax($"{extra.Name} is not valid on REVOKE CERT.", extra.Position);
+        }
+
+        return Done("AMQ8790I: ActorQm certificate revocation accepted: new handshakes with it are refused and running connections that use it end.", new CertificateRevocationRequested(issuer, serial.ToUpperInvariant()));
     }
 
     private MqscOutcome ListenerAction(MqscCommand cmd)

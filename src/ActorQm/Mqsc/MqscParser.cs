@@ -14,7 +14,7 @@ public static class MqscParser
         ["DEF"] = "DEFINE", ["DIS"] = "DISPLAY", ["DELETE"] = "DELETE", ["DEFINE"] = "DEFINE",
         ["DISPLAY"] = "DISPLAY", ["ALTER"] = "ALTER", ["SET"] = "SET", ["CLEAR"] = "CLEAR",
         ["REFRESH"] = "REFRESH", ["START"] = "START", ["STOP"] = "STOP", ["RESET"] = "RESET",
-        ["RESOLVE"] = "RESOLVE",
+        ["RESOLVE"] = "RESOLVE", ["REVOKE"] = "REVOKE",
     };
 
     private static readonly Dictionary<string, string> TypeSynonyms = new(StringComparer.Ordinal)
@@ -24,7 +24,7 @@ public static class MqscParser
         ["CHL"] = "CHANNEL", ["CHANNEL"] = "CHANNEL", ["QMGR"] = "QMGR", ["AUTHINFO"] = "AUTHINFO",
         ["NL"] = "NAMELIST", ["NAMELIST"] = "NAMELIST", ["LSTR"] = "LISTENER", ["LISTENER"] = "LISTENER",
         ["CHLAUTH"] = "CHLAUTH", ["QSTATUS"] = "QSTATUS", ["QS"] = "QSTATUS", ["CHSTATUS"] = "CHSTATUS",
-        ["CHS"] = "CHSTATUS", ["SECURITY"] = "SECURITY", ["QMSTATUS"] = "QMSTATUS",
+        ["CHS"] = "CHSTATUS", ["SECURITY"] = "SECURITY", ["QMSTATUS"] = "QMSTATUS", ["CERT"] = "CERT",
     };
 
     /// <summary>Splits a script into commands and parses each; the first bad command stops it.</summary>

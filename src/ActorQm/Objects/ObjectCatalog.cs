@@ -19,6 +19,9 @@ public sealed record SslSecurityRefreshed : CatalogChange;
 /// <summary>START, STOP, RESET or RESOLVE CHANNEL: a runtime action for the channel initiator; the catalog does not change.</summary>
 public sealed record ChannelActionRequested(string Verb, MqObject Channel, long SeqNum = 1, bool Commit = false) : CatalogChange;
 
+/// <summary>REVOKE CERT(serial) ISSUER(dn): beyond MQ, the certificate joins the system's (and the cluster's) revocation list.</summary>
+public sealed record CertificateRevocationRequested(string Issuer, string Serial) : CatalogChange;
+
 /// <summary>START or STOP LISTENER.</summary>
 public sealed record ListenerActionRequested(string Verb, MqObject Listener) : CatalogChange;
 

@@ -260,6 +260,7 @@ internal sealed partial class QueueManagerActor
             $"CRLCACHE({_tls.CachedCrls})",
             $"REVCHECK({(_tls.Revocation.ChecksAnything ? "YES" : "NO")})",
             $"OCSPSTPL({(_settings.Tls.OcspStapling ? "YES" : "NO")})",
+            $"REVOKED({RevokedCertificates.For(Context.System).Count})",
             .. _tls.Problems.Select(p => $"SSLPROBLEM('{p}')"),
         ];
     }

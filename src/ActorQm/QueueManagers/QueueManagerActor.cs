@@ -43,7 +43,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         };
         _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => _board.All, QMgrStatus);
         _sync = new Channels.ChannelSyncStore(journal, journal.LoadChannelSync());
-        _tls = new Tls.QueueManagerTls(settings.Tls);
+        _tls = new Tls.QueueManagerTls(settings.Tls, Tls.RevokedCertificates.For(Context.System));
 
         Receive<OpenQueue>(HandleOpen);
         Receive<PutMessage>(HandlePut);
@@ -302,6 +302,9 @@ internal sealed partial class QueueManagerActor : ReceiveActor
                 return null;
             case ListenerActionRequested l:
                 HandleListenerAction(l);
+                return null;
+            case CertificateRevocationRequested r:
+                Tls.RevokedCertificates.For(Context.System).Add(new Tls.RevokedCertificate(r.Issuer, r.Serial, $"REVOKE CERT on {_settings.Name}"));
                 return null;
             case ObjectDeleted { Object.Type: "QLOCAL" } d:
                 _queues[d.Object.Name].Actor.Tell(new LocalQueue.DeleteQueue());

@@ -8,7 +8,7 @@ namespace ActorQm.Tls;
 /// revocation sources (SSLCRLNL, HOCON) with their caches. Loaded at start and again by
 /// REFRESH SECURITY TYPE(SSL); between refreshes one version is used (spec 7.5, the 9.2 semantics).
 /// </summary>
-public sealed class QueueManagerTls(TlsSettings settings)
+public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? revoked = null)
 {
     private readonly OcspClient _ocsp = new();
     private readonly CrlCache _crls = new();
@@ -51,13 +51,13 @@ public sealed class QueueManagerTls(TlsSettings settings)
         try
         {
             var built = RevocationSources.FromCatalog(catalog, settings, _ocsp, _crls);
-            Revocation = built.Settings;
+            Revocation = built.Settings with { Revoked = revoked };
             problems.AddRange(built.Warnings);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or IOException)
         {
             // Refuse rather than check less: with sources that cannot be read, every status is unknown.
-            Revocation = RevocationSettings.Unusable(e.Message, settings.OcspAuthentication);
+            Revocation = RevocationSettings.Unusable(e.Message, settings.OcspAuthentication) with { Revoked = revoked };
             problems.Add(e.Message);
         }
 

@@ -39,14 +39,18 @@ public sealed record RevocationSettings(
     bool OcspCheckExtensions = false,
     OcspClient? Ocsp = null,
     string? ConfigurationError = null,
-    IReadOnlyList<LdapCrlServer>? LdapServers = null)
+    IReadOnlyList<LdapCrlServer>? LdapServers = null,
+    RevokedCertificates? Revoked = null)
 {
     public static readonly RevocationSettings None = new([]);
 
     /// <summary>Sources that were configured but could not be loaded: every status is unknown until they are fixed.</summary>
     public static RevocationSettings Unusable(string why, UnknownRevocationPolicy unknown) => new([], Unknown: unknown, ConfigurationError: why);
 
-    public bool ChecksAnything => ConfigurationError is not null || Crls.Count > 0 || CdpCheckExtensions || LdapServers is { Count: > 0 }
+    public bool ChecksAnything => Revoked is { Count: > 0 } || ChecksSources;
+
+    /// <summary>Any OCSP or CRL source (or a broken configuration of one).</summary>
+    public bool ChecksSources => ConfigurationError is not null || Crls.Count > 0 || CdpCheckExtensions || LdapServers is { Count: > 0 }
         || (Ocsp is not null && (OcspResponder is not null || OcspCheckExtensions));
 
     public TimeSpan EffectiveFetchTimeout => FetchTimeout ?? TimeSpan.FromSeconds(5);
@@ -66,6 +70,23 @@ public static class RevocationChecker
         if (!settings.ChecksAnything)
         {
             return RevocationAnswer.NotChecked;
+        }
+
+        // Beyond MQ: what this actor system already knows revoked (REVOKE CERT, the cluster) decides first.
+        if (settings.Revoked is { Count: > 0 } known)
+        {
+            foreach (var certificate in chain)
+            {
+                if (known.Find(certificate) is { } entry)
+                {
+                    return new RevocationAnswer(RevocationStatus.Revoked, "revocation list " + entry.Source, $"serial {certificate.SerialNumber} of '{PeerName.Issuer(certificate)}' is on this system's revocation list ({entry.Source})", certificate);
+                }
+            }
+
+            if (!settings.ChecksSources)
+            {
+                return RevocationAnswer.NotChecked;
+            }
         }
 
         if (settings.ConfigurationError is { } broken)

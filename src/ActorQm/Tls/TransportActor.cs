@@ -48,6 +48,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        Context.System.EventStream.Unsubscribe(Self);
         _stop.Cancel();
         _stream?.Dispose();
         _credit.Dispose();
@@ -68,6 +69,11 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
 
             _credit.Release(_settings.InitialReadCredit);
             ReadFrames(ok.Stream).PipeTo(Self);
+            if (ok.Chain.Count > 0)
+            {
+                Context.System.EventStream.Subscribe(Self, typeof(RevokedCertificates.CertificateRevoked));
+            }
+
             Become(Open);
         });
         Receive<Handshake.HandshakeFailed>(failed =>
@@ -127,6 +133,15 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             if (answer.Status == RevocationStatus.Revoked)
             {
                 Shut("AMQ9633E", $"the remote certificate was revoked while the connection ran: {answer.Detail}");
+            }
+        });
+        Receive<RevokedCertificates.CertificateRevoked>(revoked =>
+        {
+            // Beyond MQ: a peer revoked while its connection runs (REVOKE CERT, the cluster) is cut off at once.
+            var key = revoked.Certificate.Key();
+            if (_peerChain.Any(c => RevokedCertificate.Key(PeerName.Issuer(c), c.SerialNumber) == key))
+            {
+                Shut("AMQ9633E", $"the remote certificate (serial {revoked.Certificate.Serial}) was revoked while the connection ran ({revoked.Certificate.Source})");
             }
         });
         Receive<ReadEnded>(ended => Shut(ended.AmqCode, ended.Reason));

@@ -350,6 +350,37 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         }, TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task REVOKE_CERT_must_end_a_running_channel_that_uses_the_certificate_and_refuse_it_from_then_on()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir);
+        var failures = CreateTestProbe();
+        Sys.EventStream.Subscribe(failures.Ref, typeof(Channel.ChannelFailed));
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("before", Persistence.Persistent));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        Assert.Equal("before", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+
+        var qm1 = TestPki.Shared.Qm1;
+        var issuer = ActorQm.Tls.PeerName.Issuer(qm1).ToString();
+        var revoke = await pair.Conn2.RunMqscAsync($"REVOKE CERT('{qm1.SerialNumber}') ISSUER('{issuer}')");
+        Assert.Equal(0, revoke.Failed);
+
+        var cut = await failures.FishForMessageAsync<Channel.ChannelFailed>(f => f.QMgrName == "QM1", TimeSpan.FromSeconds(10));
+        Assert.NotEqual(string.Empty, cut.AmqCode);
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("after", Persistence.Persistent));
+        var sslErrors = CreateTestProbe();
+        Sys.EventStream.Subscribe(sslErrors.Ref, typeof(ActorQm.Tls.Handshake.ChannelSslError));
+        var refused = await sslErrors.FishForMessageAsync<ActorQm.Tls.Handshake.ChannelSslError>(e => e.Role == ActorQm.Tls.HandshakeRole.Responder, TimeSpan.FromSeconds(10));
+        Assert.Equal("AMQ9633E", refused.AmqCode);
+        Assert.Contains("revocation list", refused.Detail, StringComparison.Ordinal);
+        await Task.Delay(1500);
+        await AssertNoMessage(pair.Conn2, "APP.IN");
+        var status = await pair.Conn2.RunMqscAsync("DISPLAY QMSTATUS");
+        Assert.Contains(status.Lines, l => l.Contains("REVOKED(1)", StringComparison.Ordinal));
+        var bad = await pair.Conn2.RunMqscAsync("REVOKE CERT('XYZ') ISSUER('CN=A')");
+        Assert.Equal(1, bad.Failed);
+    }
+
     private static async Task AssertNoMessage(QueueManagerConnection conn, string queue)
     {
         var e = await Assert.ThrowsAsync<MqException>(() => conn.GetAsync(queue));
