@@ -309,6 +309,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         if (code is not null)
         {
             _log.Warning("{0}: channel {1}: {2}", code, _name ?? _connectionId, reason);
+            Context.System.EventStream.Publish(new ChannelFailed(_qmgr, _name ?? string.Empty, code, reason));
         }
 
         return data.Unit is { Committing: true } ? GoTo(ChannelState.Stopping).Using(data with { StopRequested = true }) : Stop();
