@@ -1,0 +1,16 @@
+using ActorQm.Cluster;
+using Akka.Hosting;
+
+namespace ActorQm.Hosting;
+
+/// <summary>ActorQm features that need Akka.Cluster (configure the cluster itself with Akka.Cluster.Hosting).</summary>
+public static class ActorQmClusterExtensions
+{
+    /// <summary>
+    /// Cluster-wide revocation: a certificate revoked on any node (REVOKE CERT) is refused by every
+    /// node's handshakes and ends the running connections that use it, once the replicated list
+    /// reaches that node (at once for reachable nodes, else within a gossip interval).
+    /// </summary>
+    public static AkkaConfigurationBuilder WithActorQmRevocationGossip(this AkkaConfigurationBuilder builder, RevocationGossip.Settings? settings = null) =>
+        builder.WithActors((system, _) => system.ActorOf(RevocationGossip.Props(settings), "actorqm-revocation-gossip"));
+}
