@@ -13,4 +13,8 @@ public static class ActorQmClusterExtensions
     /// </summary>
     public static AkkaConfigurationBuilder WithActorQmRevocationGossip(this AkkaConfigurationBuilder builder, RevocationGossip.Settings? settings = null) =>
         builder.WithActors((system, _) => system.ActorOf(RevocationGossip.Props(settings), "actorqm-revocation-gossip"));
+
+    /// <summary>DISPLAY CHSTATUS on any node shows every node's channels (NODE, QMNAME), reported every <paramref name="interval"/>.</summary>
+    public static AkkaConfigurationBuilder WithActorQmClusterStatus(this AkkaConfigurationBuilder builder, TimeSpan? interval = null) =>
+        builder.WithActors((system, _) => system.ActorOf(ClusterStatus.Props(interval), "actorqm-cluster-status"));
 }

@@ -40,6 +40,12 @@ public sealed record ChannelStatus(string Name, string Type, ChannelState State)
     public DateTimeOffset? LastKeyReset { get; init; }
     public DateTimeOffset Started { get; init; }
     public string LastError { get; init; } = string.Empty;
+
+    /// <summary>The queue manager that runs the instance (set where statuses of several are shown together).</summary>
+    public string QMgr { get; init; } = string.Empty;
+
+    /// <summary>In a cluster: the node whose queue manager runs the instance; empty for this node.</summary>
+    public string Node { get; init; } = string.Empty;
 }
 
 /// <summary>

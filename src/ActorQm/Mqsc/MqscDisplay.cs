@@ -103,6 +103,7 @@ internal static class MqscDisplay
                 $"BYTSRCVD({s.BytesReceived})", $"SSLCIPH({s.SslCipherSpec})", $"SSLPEER('{s.SslPeer}')", $"SSLCERTI('{s.SslCertIssuer}')",
                 $"SSLRKEYS({s.KeyResets})", $"CHSTADA({s.Started:yyyy-MM-dd})", $"CHSTATI({s.Started:HH.mm.ss})",
                 .. s.LastError.Length > 0 ? new[] { $"LASTERR('{s.LastError}')" } : [],
+                .. s.Node.Length > 0 ? new[] { $"QMNAME({s.QMgr})", $"NODE('{s.Node}')" } : [],
             ]));
         }
 

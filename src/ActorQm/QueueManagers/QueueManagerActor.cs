@@ -41,7 +41,9 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             ["MAXDEPTH"] = (long)settings.DefaultMaxDepth,
             ["MAXMSGL"] = (long)settings.DefaultMaxMessageLength,
         };
-        _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => _board.All, QMgrStatus);
+        // DISPLAY CHSTATUS shows this queue manager's channels and, in a cluster, every other node's.
+        var view = Channels.ChannelStatusView.For(Context.System);
+        _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => [.. _board.All, .. view.Remote], QMgrStatus);
         _sync = new Channels.ChannelSyncStore(journal, journal.LoadChannelSync());
         _tls = new Tls.QueueManagerTls(settings.Tls, Tls.RevokedCertificates.For(Context.System));
 
@@ -92,6 +94,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             StartQueue(q);
         }
 
+        Channels.ChannelStatusView.For(Context.System).Register(_settings.Name, _board);
         StartInitiator();
         LoadTls();
         if (_settings.MqscFile is null)
@@ -106,6 +109,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
 
     protected override void PostStop()
     {
+        Channels.ChannelStatusView.For(Context.System).Unregister(_settings.Name);
         _journal.Dispose();
         _log.Info("AMQ8004I: queue manager {0} ended.", _settings.Name);
     }

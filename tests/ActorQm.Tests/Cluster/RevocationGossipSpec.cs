@@ -6,7 +6,6 @@ using ActorQm.Queues;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
 using Akka.Actor;
-using Akka.Configuration;
 using Xunit.Abstractions;
 
 namespace ActorQm.Tests.Cluster;
@@ -19,36 +18,15 @@ namespace ActorQm.Tests.Cluster;
 public sealed class RevocationGossipSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly List<ActorSystem> _nodes = [];
+    private ClusterNodes? _cluster;
     private readonly ITestOutputHelper _output = output;
-
-    private ActorSystem Node(string name)
-    {
-        var node = ActorSystem.Create("cluster", ConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
-            akka.actor.provider = cluster
-            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-            akka.cluster.distributed-data.gossip-interval = 500ms
-            akka.cluster.roles = ["{{name}}"]
-            """));
-        _nodes.Add(node);
-        return node;
-    }
 
     [Fact]
     public async Task A_certificate_revoked_on_one_node_must_be_refused_and_cut_off_on_the_others()
     {
-        var a = Node("a");
-        var b = Node("b");
-        var c = Node("c");
-        var seed = Akka.Cluster.Cluster.Get(a).SelfAddress;
-        foreach (var node in _nodes)
-        {
-            Akka.Cluster.Cluster.Get(node).Join(seed);
-        }
-
-        await AwaitConditionAsync(() => Task.FromResult(_nodes.All(n => Akka.Cluster.Cluster.Get(n).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 3)), TimeSpan.FromSeconds(30));
-        foreach (var node in _nodes)
+        _cluster = await ClusterNodes.StartAsync(3);
+        var (a, b, c) = (_cluster.Nodes[0], _cluster.Nodes[1], _cluster.Nodes[2]);
+        foreach (var node in _cluster.Nodes)
         {
             node.ActorOf(RevocationGossip.Props(), "revocation-gossip");
         }
@@ -83,11 +61,7 @@ public sealed class RevocationGossipSpec(ITestOutputHelper output) : Akka.TestKi
 
     public new void Dispose()
     {
-        foreach (var node in _nodes)
-        {
-            node.Terminate().Wait(TimeSpan.FromSeconds(10));
-        }
-
+        _cluster?.Dispose();
         base.Dispose();
         _dir.Dispose();
     }
