@@ -114,27 +114,10 @@ internal static class ChannelDemo
                 await system.Terminate();
             }
 
-            if (keep)
-            {
-                Console.WriteLine($"  kept {dir.FullName}");
-            }
-            else
-            {
-                dir.Delete(recursive: true);
-            }
+            Keep(dir, keep);
         }
 
-        Console.WriteLine();
-        Console.WriteLine($"{"phase",-34} {"messages",9} {"seconds",8} {"msgs/s",10} {"MB/s",8}  result");
-        foreach (var (phase, n, seconds, ok, note) in results)
-        {
-            var rate = seconds > 0 ? n / seconds : 0;
-            Console.WriteLine($"{phase,-34} {n,9} {seconds,8:F2} {rate,10:F0} {rate * size / 1e6,8:F1}  {(ok ? "ok" : "FAILED")}: {note}");
-        }
-
-        var failed = results.Count(r => !r.Ok);
-        Console.WriteLine(failed == 0 ? "demo passed: every message arrived intact, in order, exactly once; the revoked peer was refused" : $"demo FAILED: {failed} phases failed");
-        return failed == 0 ? 0 : 1;
+        return Report(results, size, 34, "demo passed: every message arrived intact, in order, exactly once; the revoked peer was refused");
     }
 
     /// <summary>Puts on QM1 (to the remote queue) while QM2's application gets, and checks every message on arrival.</summary>

@@ -52,4 +52,33 @@ internal static class DemoMessages
             payload[i] = (byte)x;
         }
     }
+
+    /// <summary>Removes the demo's folder, or says where it is kept.</summary>
+    public static void Keep(DirectoryInfo dir, bool keep)
+    {
+        if (keep)
+        {
+            Console.WriteLine($"  kept {dir.FullName}");
+        }
+        else
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The table of phases with rates; the exit code: 0 only if every phase passed.</summary>
+    public static int Report(List<(string Phase, int Messages, double Seconds, bool Ok, string Note)> results, int size, int width, string passed)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"phase".PadRight(width)} {"messages",9} {"seconds",8} {"msgs/s",10} {"MB/s",8}  result");
+        foreach (var (phase, n, seconds, ok, note) in results)
+        {
+            var rate = seconds > 0 ? n / seconds : 0;
+            Console.WriteLine($"{phase.PadRight(width)} {n,9} {seconds,8:F2} {rate,10:F0} {rate * size / 1e6,8:F1}  {(ok ? "ok" : "FAILED")}: {note}");
+        }
+
+        var failed = results.Count(r => !r.Ok);
+        Console.WriteLine(failed == 0 ? passed : $"demo FAILED: {failed} phases failed");
+        return failed == 0 ? 0 : 1;
+    }
 }
