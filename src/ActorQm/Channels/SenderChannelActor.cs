@@ -160,7 +160,10 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             }
 
             _board.Update(Def.Name, s => s with { State = to, LastError = NextStateData.LastError ?? s.LastError });
-            Context.System.EventStream.Publish(new ChannelStateChanged(_start.QMgrName, Def.Name, from, to, NextStateData.LastError));
+            if (from != to)
+            {
+                Context.System.EventStream.Publish(new ChannelStateChanged(_start.QMgrName, Def.Name, from, to, NextStateData.LastError));
+            }
         });
 
         Initialize();

@@ -381,6 +381,41 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.Equal(1, bad.Failed);
     }
 
+    [Fact]
+    public async Task Sender_must_publish_each_state_it_passes_through_from_start_to_stop()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir);
+        var transitions = CreateTestProbe();
+        Sys.EventStream.Subscribe(transitions.Ref, typeof(Channel.ChannelStateChanged));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        // Each end's transitions in order (the two ends interleave, so they are read apart).
+        var seen = new List<Channel.ChannelStateChanged>();
+        async Task<IReadOnlyList<(ChannelState, ChannelState)>> Of(string qmgr, int count)
+        {
+            while (seen.Count(t => t.QMgrName == qmgr) < count)
+            {
+                seen.Add(await transitions.ExpectMsgAsync<Channel.ChannelStateChanged>(TimeSpan.FromSeconds(10)));
+            }
+
+            return seen.Where(t => t.QMgrName == qmgr).Take(count).Select(t => (t.From, t.To)).ToList();
+        }
+
+        Assert.Equal([(ChannelState.Starting, ChannelState.Binding), (ChannelState.Binding, ChannelState.Running)], await Of("QM1", 2));
+        Assert.Equal([(ChannelState.Binding, ChannelState.Running)], await Of("QM2", 1));
+
+        await pair.Conn1.RunMqscAsync($"STOP CHANNEL('{QueueManagerPair.Channel}')");
+        Assert.Equal((ChannelState.Running, ChannelState.Stopped), (await Of("QM1", 3))[2]);
+        Assert.Equal((ChannelState.Running, ChannelState.Stopping), (await Of("QM2", 2))[1]);
+        Assert.Equal(ChannelState.Stopped, (await pair.Status(pair.Qm1.Actor))!.State);
+
+        // A stopped sender is started again only by START CHANNEL, and runs from the number it had.
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("again", Persistence.Persistent));
+        await transitions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        Assert.Equal("again", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+    }
+
     private static async Task AssertNoMessage(QueueManagerConnection conn, string queue)
     {
         var e = await Assert.ThrowsAsync<MqException>(() => conn.GetAsync(queue));
