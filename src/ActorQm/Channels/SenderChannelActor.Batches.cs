@@ -99,18 +99,47 @@ internal sealed partial class SenderChannelActor
         return Stay().Using(data with { Batch = batch with { Sent = true } });
     }
 
-    /// <summary>The confirmed batch is off the transmission queue: nothing is in doubt any more.</summary>
+    /// <summary>
+    /// The receiver has the batch: its gets are committed (removed from the transmission queue).
+    /// Unless the channel must stop, rebind or renew its keys first, the next batch is collected
+    /// while that commit is written: its in-doubt record (which carries this batch as committed)
+    /// is enqueued after the commit's deletes, so the journal never holds it without them.
+    /// </summary>
+    private State<ChannelState, SenderData> Confirmed(SenderData data, SenderBatch batch)
+    {
+        _start.XmitQueue.Tell(new LocalQueue.CommitGets(batch.Tokens));
+        var keyResetDue = _inbound is null && Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
+        // One commit in flight at a time: a confirm that overtakes the previous commit's answer waits for it.
+        if (data.StopRequested || data.Rebind || keyResetDue || data.Committing is not null)
+        {
+            return Stay().Using(data with { Batch = batch with { Confirmed = true } });
+        }
+
+        var record = _sync.Get(Def.Name);
+        _sync.Remember(record with { LastSeq = batch.LastSeq });
+        _nextSeq = NextAfter(batch.LastSeq);
+        var next = data with { Batch = null, Committing = batch with { Confirmed = true } };
+        AskForMessage(next);
+        return Stay().Using(next);
+    }
+
+    /// <summary>The confirmed batch is off the transmission queue; unless a newer batch is already in doubt, nothing is.</summary>
     private SenderData RecordCommitted(SenderData data)
     {
-        if (data.Batch is not { Confirmed: true } batch)
+        var batch = data.Committing ?? data.Batch;
+        if (batch is not { Confirmed: true })
         {
             return data;
         }
 
-        _sync.Save(new ChannelSyncRecord(Def.Name, batch.LastSeq, 0, []), ActorRefs.Nobody, null);
-        _nextSeq = NextAfter(batch.LastSeq);
-        _board.Update(Def.Name, s => s with { LastSeq = batch.LastSeq, InDoubt = false, Messages = s.Messages + batch.Messages.Count, Batches = s.Batches + 1 });
-        return data with { Batch = null };
+        if (_sync.Get(Def.Name) is { } current && (current.InDoubtSeq == batch.LastSeq || current.InDoubtSeq == 0))
+        {
+            _sync.Save(new ChannelSyncRecord(Def.Name, batch.LastSeq, 0, []), ActorRefs.Nobody, null);
+        }
+
+        _nextSeq = data.Committing is null ? NextAfter(batch.LastSeq) : _nextSeq;
+        _board.Update(Def.Name, s => s with { LastSeq = batch.LastSeq, InDoubt = s.CurrentSeq != batch.LastSeq && s.InDoubt, Messages = s.Messages + batch.Messages.Count, Batches = s.Batches + 1 });
+        return data.Committing is null ? data with { Batch = null } : data with { Committing = null };
     }
 
     private State<ChannelState, SenderData> Committed(SenderData data)

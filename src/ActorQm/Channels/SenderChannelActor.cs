@@ -18,7 +18,8 @@ internal sealed record SenderData(
     bool Rebind = false,
     bool StopRequested = false,
     TimeSpan Idle = default,
-    bool Inactive = false);
+    bool Inactive = false,
+    SenderBatch? Committing = null);
 
 /// <summary>A batch taken from the transmission queue: its gets (tokens), journal keys and sequence numbers.</summary>
 internal sealed record SenderBatch(List<LocalQueue.MessageGot> Messages, long FirstSeq, long LastSeq, bool Sent = false, bool Confirmed = false)
@@ -107,6 +108,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             LocalQueue.BatchGot more => Collected(e.StateData, more.Messages),
             InDoubtRecorded => EndBatch(e.StateData),
             Transport.FrameReceived f => OnRunningFrame(f, e.StateData),
+            LocalQueue.GetsCommitted when e.StateData.Committing is not null => Stay().Using(RecordCommitted(e.StateData)),
             LocalQueue.GetsCommitted => Committed(e.StateData),
             HeartbeatLost => Fail(e.StateData, "AMQ9259E", "no heartbeat reply from the remote end"),
             StopChannel => e.StateData.Batch is null ? Stop(e.StateData, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
@@ -198,8 +200,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
         switch (segment)
         {
             case Confirm c when data.Batch is { Sent: true } batch && c.LastSeq == batch.LastSeq:
-                _start.XmitQueue.Tell(new LocalQueue.CommitGets(batch.Tokens));
-                return Stay().Using(data with { Batch = batch with { Confirmed = true } });
+                return Confirmed(data, batch);
             case Confirm c:
                 return ProtocolError(data, $"confirm of sequence number {c.LastSeq} does not match the batch sent ({data.Batch?.LastSeq.ToString() ?? "none"})");
             case Heartbeat { Reply: true }:
