@@ -91,12 +91,7 @@ public static class ChannelFrames
         switch (segment)
         {
             case MessageSegment m:
-                {
-                    var frame = new byte[MessageHeaderBytes + m.XmitMessage.Length];
-                    WriteMessageHeader(frame, m.Seq, m.Persistent);
-                    m.XmitMessage.CopyTo(frame, MessageHeaderBytes);
-                    return frame;
-                }
+                return EncodeMessage(m.Seq, m.Persistent, m.XmitMessage);
 
             default:
                 var w = new FrameWriter(segment is InitialData ? 256 : 64);
@@ -169,7 +164,16 @@ public static class ChannelFrames
         }
     }
 
-    /// <summary>Header of a message segment, written in front of the data by the sender's batching path.</summary>
+    /// <summary>A message segment straight from the transmission-queue message's bytes: one allocation, one copy.</summary>
+    public static byte[] EncodeMessage(long seq, bool persistent, ReadOnlySpan<byte> xmitMessage)
+    {
+        var frame = new byte[MessageHeaderBytes + xmitMessage.Length];
+        WriteMessageHeader(frame, seq, persistent);
+        xmitMessage.CopyTo(frame.AsSpan(MessageHeaderBytes));
+        return frame;
+    }
+
+    /// <summary>Header of a message segment, written in front of the data.</summary>
     public static void WriteMessageHeader(Span<byte> frame, long seq, bool persistent)
     {
         frame[0] = Version;

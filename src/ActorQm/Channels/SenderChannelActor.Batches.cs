@@ -80,9 +80,8 @@ internal sealed partial class SenderChannelActor
         foreach (var m in batch.Messages)
         {
             last = seq;
-            var segment = new MessageSegment(seq, m.Message.IsPersistent, m.Message.Payload.ToArray());
             bytes += m.Message.Payload.Length;
-            data.Transport.Tell(new Transport.Send(ChannelFrames.Encode(segment)));
+            data.Transport.Tell(new Transport.Send(ChannelFrames.EncodeMessage(seq, m.Message.IsPersistent, m.Message.Payload.Span)));
             seq = NextAfter(seq);
         }
 
