@@ -46,7 +46,7 @@ internal sealed class ClusterStatusActor : ReceiveActor, IWithTimers
 
     private void ReportLocal()
     {
-        var report = JsonSerializer.Serialize(_view.Local);
+        var report = JsonSerializer.Serialize(new NodeReport(_view.LocalQueueManagers, _view.Local));
         if (report == _lastReport)
         {
             return;
@@ -62,18 +62,23 @@ internal sealed class ClusterStatusActor : ReceiveActor, IWithTimers
         var self = _cluster.SelfAddress.ToString();
         var members = _cluster.State.Members.Select(m => m.Address.ToString()).ToHashSet(StringComparer.Ordinal);
         var remote = new List<ChannelStatus>();
+        var queueManagers = new List<(string, string)>();
         foreach (var (node, report) in reports)
         {
-            if (node == self || !members.Contains(node))
+            if (node == self || !members.Contains(node) || JsonSerializer.Deserialize<NodeReport>(report) is not { } parsed)
             {
                 continue;
             }
 
-            remote.AddRange((JsonSerializer.Deserialize<List<ChannelStatus>>(report) ?? []).Select(s => s with { Node = node }));
+            remote.AddRange(parsed.Channels.Select(s => s with { Node = node }));
+            queueManagers.AddRange(parsed.QueueManagers.Select(q => (q, node)));
         }
 
-        _view.SetRemote(remote);
+        _view.SetRemote(remote, queueManagers);
     }
+
+    /// <summary>What one node reports: its queue managers and their channel instances.</summary>
+    private sealed record NodeReport(IReadOnlyList<string> QueueManagers, IReadOnlyList<ChannelStatus> Channels);
 
     private sealed record Report
     {

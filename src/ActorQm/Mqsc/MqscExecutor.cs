@@ -19,7 +19,7 @@ public sealed record MqscOutcome(bool Succeeded, IReadOnlyList<string> Lines, IR
 /// Validates and executes MQSC commands against a catalog without touching it: it returns the
 /// changes, which the queue manager applies only when the whole command is valid.
 /// </summary>
-public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null, Func<IReadOnlyList<string>>? qmgrStatus = null)
+public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null, Func<IReadOnlyList<string>>? qmgrStatus = null, Func<IReadOnlyList<(string QMgr, string Node)>>? otherQueueManagers = null)
 {
     [GeneratedRegex("^[A-Za-z0-9._/%]+$", RegexOptions.CultureInvariant)]
     private static partial Regex NameChars();
@@ -357,7 +357,10 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         {
             "QSTATUS" => MqscDisplay.QueueStatus(catalog, cmd, queueStatus),
             "CHSTATUS" => MqscDisplay.ChannelStatus(cmd, channelStatus?.Invoke() ?? []),
-            "QMSTATUS" => new MqscOutcome(true, ["AMQ8705I: Display Queue Manager Status Details.", .. MqscDisplay.Columns([$"QMNAME({catalog.QMgrName})", "STATUS(RUNNING)", .. qmgrStatus?.Invoke() ?? []])], []),
+            "QMSTATUS" => new MqscOutcome(true, [
+                "AMQ8705I: Display Queue Manager Status Details.", .. MqscDisplay.Columns([$"QMNAME({catalog.QMgrName})", "STATUS(RUNNING)", .. qmgrStatus?.Invoke() ?? []]),
+                .. (otherQueueManagers?.Invoke() ?? []).SelectMany(o => new[] { "AMQ8705I: Display Queue Manager Status Details." }.Concat(MqscDisplay.Columns([$"QMNAME({o.QMgr})", "STATUS(RUNNING)", .. o.Node.Length > 0 ? new[] { $"NODE('{o.Node}')" } : []]))),
+            ], []),
             _ => MqscDisplay.Objects(catalog, cmd),
         };
 

@@ -16,7 +16,7 @@ public sealed class ClusterStatusSpec(ITestOutputHelper output) : Akka.TestKit.X
     private ClusterNodes? _cluster;
 
     [Fact]
-    public async Task DISPLAY_CHSTATUS_must_show_every_nodes_channels_with_their_node_address()
+    public async Task DISPLAY_CHSTATUS_and_QMSTATUS_must_show_every_nodes_channels_and_queue_managers_with_their_node()
     {
         _cluster = await ClusterNodes.StartAsync(2);
         var (a, c) = (_cluster.Nodes[0], _cluster.Nodes[1]);
@@ -41,6 +41,11 @@ public sealed class ClusterStatusSpec(ITestOutputHelper output) : Akka.TestKit.X
             Assert.Contains(lines, l => l.Contains("QMNAME(QM2)", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.Contains("STATUS(RUNNING)", StringComparison.Ordinal));
         }, TimeSpan.FromSeconds(15));
+        var qmstatus = (await connA.RunMqscAsync("DISPLAY QMSTATUS")).Lines;
+        Assert.Contains(qmstatus, l => l.Contains("QMNAME(QMA)", StringComparison.Ordinal));
+        Assert.Contains(qmstatus, l => l.Contains("QMNAME(QM1)", StringComparison.Ordinal));
+        Assert.Contains(qmstatus, l => l.Contains("QMNAME(QM2)", StringComparison.Ordinal));
+        Assert.Contains(qmstatus, l => l.Contains($"NODE('{nodeC}')", StringComparison.Ordinal));
     }
 
     public new void Dispose()
