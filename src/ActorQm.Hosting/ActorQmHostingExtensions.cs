@@ -20,7 +20,7 @@ public static class ActorQmHostingExtensions
     {
         var options = new ActorQmOptions();
         configure(options);
-        var plan = new List<(QueueManagerSettings, Type?, IReadOnlyList<string>)>();
+        var plan = new List<(QueueManagerSettings, Action<IActorRegistry, IActorRef>?, IReadOnlyList<string>)>();
         if (options.Hocon is { } hocon)
         {
             foreach (var settings in ActorQmSettings.Create(hocon, options.BaseDirectory).QueueManagers)
@@ -36,7 +36,7 @@ public static class ActorQmHostingExtensions
                 throw new ConfigurationException($"actorqm: queue manager {declared.Name} is declared twice (in code and in HOCON).");
             }
 
-            plan.Add((ActorQmSettings.ForQueueManager(declared.Name, declared.Config(), options.BaseDirectory), declared.RegistryKey, declared.Mqsc));
+            plan.Add((ActorQmSettings.ForQueueManager(declared.Name, declared.Config(), options.BaseDirectory), declared.Register, declared.Mqsc));
         }
 
         return builder

@@ -1,4 +1,6 @@
+using Akka.Actor;
 using Akka.Configuration;
+using Akka.Hosting;
 
 namespace ActorQm.Hosting;
 
@@ -24,7 +26,7 @@ public sealed class ActorQmOptions
     /// <summary>A queue manager whose actor is resolvable as <c>IRequiredActor&lt;TKey&gt;</c> (Akka.Hosting's registry).</summary>
     public QueueManagerOptions AddQueueManager<TKey>(string name)
     {
-        var options = new QueueManagerOptions(name, typeof(TKey));
+        var options = new QueueManagerOptions(name, static (registry, actor) => registry.Register<TKey>(actor, overwrite: true));
         Declared.Add(options);
         return options;
     }
@@ -32,22 +34,23 @@ public sealed class ActorQmOptions
     /// <summary>Registers the actor of a queue manager declared in <see cref="Hocon"/> under <typeparamref name="TKey"/>.</summary>
     public ActorQmOptions WithRegistryKey<TKey>(string queueManager)
     {
-        RegistryKeys[queueManager] = typeof(TKey);
+        RegistryKeys[queueManager] = static (registry, actor) => registry.Register<TKey>(actor, overwrite: true);
         return this;
     }
 
-    internal Dictionary<string, Type> RegistryKeys { get; } = new(StringComparer.Ordinal);
+    internal Dictionary<string, Action<IActorRegistry, IActorRef>> RegistryKeys { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One queue manager declared in code, in the style of Akka.Hosting's builders.</summary>
-public sealed class QueueManagerOptions(string name, Type? registryKey)
+public sealed class QueueManagerOptions(string name, Action<IActorRegistry, IActorRef>? register)
 {
     private readonly List<string> _hocon = [];
     private readonly List<string> _mqsc = [];
 
     public string Name { get; } = name;
 
-    internal Type? RegistryKey { get; } = registryKey;
+    /// <summary>Registers the started actor under the key type it was declared with (the generic registration wakes waiting IRequiredActor callers).</summary>
+    internal Action<IActorRegistry, IActorRef>? Register { get; } = register;
 
     internal IReadOnlyList<string> Mqsc => _mqsc;
 

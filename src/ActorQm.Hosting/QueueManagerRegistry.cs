@@ -37,7 +37,7 @@ internal sealed class QueueManagerRegistry : IQueueManagerRegistry
         }
     }
 
-    internal void Start(ActorSystem system, IActorRegistry registry, IReadOnlyList<(QueueManagerSettings Settings, Type? Key, IReadOnlyList<string> Mqsc)> plan)
+    internal void Start(ActorSystem system, IActorRegistry registry, IReadOnlyList<(QueueManagerSettings Settings, Action<IActorRegistry, IActorRef>? Register, IReadOnlyList<string> Mqsc)> plan)
     {
         lock (_started)
         {
@@ -47,13 +47,13 @@ internal sealed class QueueManagerRegistry : IQueueManagerRegistry
             }
         }
 
-        foreach (var (settings, key, mqsc) in plan)
+        foreach (var (settings, register, mqsc) in plan)
         {
-            _ = StartOne(system, registry, settings, key, mqsc);
+            _ = StartOne(system, registry, settings, register, mqsc);
         }
     }
 
-    private async Task StartOne(ActorSystem system, IActorRegistry registry, QueueManagerSettings settings, Type? key, IReadOnlyList<string> mqsc)
+    private async Task StartOne(ActorSystem system, IActorRegistry registry, QueueManagerSettings settings, Action<IActorRegistry, IActorRef>? register, IReadOnlyList<string> mqsc)
     {
         TaskCompletionSource<IActorRef> done;
         lock (_started)
@@ -69,10 +69,7 @@ internal sealed class QueueManagerRegistry : IQueueManagerRegistry
                 await started.Actor.Ask<QueueManager.MqscCompleted>(new QueueManager.RunMqsc(script, Startup: true), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             }
 
-            if (key is not null)
-            {
-                registry.TryRegister(key, started.Actor, overwrite: true);
-            }
+            register?.Invoke(registry, started.Actor);
 
             done.TrySetResult(started.Actor);
         }

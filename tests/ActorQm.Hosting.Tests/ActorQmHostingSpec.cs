@@ -44,7 +44,10 @@ public sealed class ActorQmHostingSpec(ITestOutputHelper output) : Akka.Hosting.
     [Fact]
     public async Task Hosted_queue_manager_must_resolve_as_a_required_actor_and_through_the_registry()
     {
-        var cancel = TestContext.Current.CancellationToken;
+        // Bounded: a queue manager that never registers fails the spec instead of hanging the run.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(30));
+        var cancel = bounded.Token;
         var orders = await ActorRegistry.GetAsync<OrdersQm>(cancel);
         var conn = new QueueManagerConnection(orders, "hosted-app");
         await conn.PutAsync("ORDERS", new MqMessage(new MessageDescriptor(), "order 1"u8.ToArray()));
@@ -65,7 +68,9 @@ public sealed class ActorQmHostingSpec(ITestOutputHelper output) : Akka.Hosting.
     [Fact]
     public async Task Health_check_must_report_each_queue_manager_and_fail_for_one_that_could_not_start()
     {
-        var cancel = TestContext.Current.CancellationToken;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(30));
+        var cancel = bounded.Token;
         var registry = Host.Services.GetRequiredService<IQueueManagerRegistry>();
         await registry.GetAsync("ORDERS.QM", cancel);
         await registry.GetAsync("FROM.HOCON", cancel);
