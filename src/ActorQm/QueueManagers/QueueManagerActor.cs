@@ -309,8 +309,10 @@ internal sealed partial class QueueManagerActor : ReceiveActor
                 HandleListenerAction(l);
                 return null;
             case CertificateRevocationRequested r:
-                Tls.RevokedCertificates.For(Context.System).Add(new Tls.RevokedCertificate(r.Issuer, r.Serial, $"REVOKE CERT on {_settings.Name}"));
-                return null;
+                var revoked = new Tls.RevokedCertificate(r.Issuer, r.Serial, $"REVOKE CERT on {_settings.Name}");
+                Tls.RevokedCertificates.For(Context.System).Add(revoked);
+                // Kept in the journal: the list is filled again at the next start.
+                return JournalOp.SaveRevoked(revoked, Self, null);
             case ObjectDeleted { Object.Type: "QLOCAL" } d:
                 _queues[d.Object.Name].Actor.Tell(new LocalQueue.DeleteQueue());
                 _queues.Remove(d.Object.Name);

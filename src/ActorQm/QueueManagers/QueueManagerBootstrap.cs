@@ -45,6 +45,12 @@ public static class QueueManagerBootstrap
             }
 
             var recovered = journal.LoadMessages();
+            var revoked = Tls.RevokedCertificates.For(system);
+            foreach (var certificate in journal.LoadRevoked())
+            {
+                revoked.Add(certificate);
+            }
+
             actor = system.ActorOf(QueueManager.Props(settings, journal, catalog, recovered), QueueManager.ActorName(settings.Name));
         }
         catch

@@ -12,6 +12,7 @@ internal enum JournalOpKind
     DeleteObject,
     SaveChannelSync,
     Unit,
+    SaveRevoked,
 }
 
 /// <summary>
@@ -53,6 +54,12 @@ internal sealed class JournalOp
     public ChannelSyncRecord? Sync { get; private init; }
 
     public IReadOnlyList<JournalOp> Parts { get; private init; } = [];
+
+    public Tls.RevokedCertificate? Revoked { get; private init; }
+
+    /// <summary>A certificate an administrator revoked (REVOKE CERT): the system's list is filled from these at start.</summary>
+    public static JournalOp SaveRevoked(Tls.RevokedCertificate revoked, IActorRef notify, object? ack) =>
+        new() { Kind = JournalOpKind.SaveRevoked, Revoked = revoked, Notify = notify, Ack = ack };
 
     /// <summary>A channel's synchronisation record (sequence number, in-doubt batch), replacing the previous one.</summary>
     public static JournalOp SaveChannelSync(ChannelSyncRecord sync, IActorRef notify, object? ack) =>

@@ -32,6 +32,7 @@ internal sealed class MessageJournal : IDisposable
     private SqliteCommand _saveObject = null!;
     private SqliteCommand _deleteObject = null!;
     private SqliteCommand _saveSync = null!;
+    private SqliteCommand _saveRevoked = null!;
     private SqliteCommand[] _statements = [];
 
     private MessageJournal(string qmgr, StoreSettings settings, FileStream lockFile, SqliteConnection connection)
@@ -99,6 +100,9 @@ internal sealed class MessageJournal : IDisposable
                   qmgr TEXT NOT NULL, channel TEXT NOT NULL, last_seq INTEGER NOT NULL,
                   in_doubt_seq INTEGER NOT NULL, in_doubt_msgs BLOB NOT NULL,
                   PRIMARY KEY (qmgr, channel));
+                CREATE TABLE IF NOT EXISTS revoked_certificates(
+                  qmgr TEXT NOT NULL, cert_key TEXT NOT NULL, issuer TEXT NOT NULL, serial TEXT NOT NULL, source TEXT NOT NULL,
+                  PRIMARY KEY (qmgr, cert_key));
                 """);
             return new MessageJournal(qmgr, settings, lockFile, connection);
         }
@@ -171,6 +175,23 @@ internal sealed class MessageJournal : IDisposable
         {
             var channel = reader.GetString(0);
             result[channel] = new ChannelSyncRecord(channel, reader.GetInt64(1), reader.GetInt64(2), ChannelSyncRecord.DecodeMessages((byte[])reader[3]));
+        }
+
+        return result;
+    }
+
+    /// <summary>Certificates revoked on this queue manager (REVOKE CERT) by earlier runs.</summary>
+    public List<Tls.RevokedCertificate> LoadRevoked()
+    {
+        var result = new List<Tls.RevokedCertificate>();
+        using var connection = OpenReader();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT issuer, serial, source FROM revoked_certificates WHERE qmgr = $q";
+        cmd.Parameters.AddWithValue("$q", _qmgr);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            result.Add(new Tls.RevokedCertificate(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
         }
 
         return result;
@@ -339,6 +360,14 @@ internal sealed class MessageJournal : IDisposable
                 _saveSync.Parameters[4].Value = sync.EncodeMessages();
                 _saveSync.ExecuteNonQuery();
                 break;
+            case JournalOpKind.SaveRevoked:
+                var revoked = op.Revoked!;
+                _saveRevoked.Parameters[1].Value = revoked.Key();
+                _saveRevoked.Parameters[2].Value = revoked.Issuer;
+                _saveRevoked.Parameters[3].Value = revoked.Serial;
+                _saveRevoked.Parameters[4].Value = revoked.Source;
+                _saveRevoked.ExecuteNonQuery();
+                break;
             case JournalOpKind.Unit:
                 foreach (var part in op.Parts)
                 {
@@ -363,7 +392,8 @@ internal sealed class MessageJournal : IDisposable
         _saveObject = Prepare("INSERT INTO objects(qmgr, type, name, definition) VALUES ($q, $1, $2, $3) ON CONFLICT(qmgr, type, name) DO UPDATE SET definition = excluded.definition", 3);
         _deleteObject = Prepare("DELETE FROM objects WHERE qmgr = $q AND type = $1 AND name = $2", 2);
         _saveSync = Prepare("INSERT INTO channel_sync(qmgr, channel, last_seq, in_doubt_seq, in_doubt_msgs) VALUES ($q, $1, $2, $3, $4) ON CONFLICT(qmgr, channel) DO UPDATE SET last_seq = excluded.last_seq, in_doubt_seq = excluded.in_doubt_seq, in_doubt_msgs = excluded.in_doubt_msgs", 4);
-        _statements = [_insert, _delete, _backout, _purge, _saveObject, _deleteObject, _saveSync];
+        _saveRevoked = Prepare("INSERT INTO revoked_certificates(qmgr, cert_key, issuer, serial, source) VALUES ($q, $1, $2, $3, $4) ON CONFLICT(qmgr, cert_key) DO NOTHING", 4);
+        _statements = [_insert, _delete, _backout, _purge, _saveObject, _deleteObject, _saveSync, _saveRevoked];
     }
 
     private SqliteCommand Prepare(string sql, int parameters)

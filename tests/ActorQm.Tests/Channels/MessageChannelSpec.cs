@@ -379,6 +379,19 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.Contains(status.Lines, l => l.Contains("REVOKED(1)", StringComparison.Ordinal));
         var bad = await pair.Conn2.RunMqscAsync("REVOKE CERT('XYZ') ISSUER('CN=A')");
         Assert.Equal(1, bad.Failed);
+
+        // The revocation is in QM2's journal: a new actor system that starts QM2 knows it again.
+        await QueueManagerBootstrap.StopAsync(pair.Qm2.Actor);
+        var restarted = Akka.Actor.ActorSystem.Create("restarted", TestMessages.Quiet);
+        try
+        {
+            await QueueManagerBootstrap.StartAsync(restarted, TestMessages.Settings("QM2", _dir.Path));
+            Assert.NotNull(ActorQm.Tls.RevokedCertificates.For(restarted).Find(qm1));
+        }
+        finally
+        {
+            await restarted.Terminate();
+        }
     }
 
     [Fact]
