@@ -52,6 +52,19 @@ public sealed class CliClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit
         var (getExit, got, _) = Run(App("get", "-n", "0"));
         Assert.Equal(0, getExit);
         Assert.Equal(["hello", "world"], got);
+        // The same connection from a client configuration file (paths relative to the file).
+        File.WriteAllText(Path.Combine(pki, "client.conf"), $$"""
+            actorqm.client {
+              conn = "127.0.0.1({{port}})", channel = APP.SVRCONN, qmgr = QM2
+              key-repository = "clients/app/key", cert-label = ibmwebspheremqapp, sslpeer = "CN=QM2"
+            }
+            """);
+        var (configPutExit, _, configPutErr) = Run("put", "--client-config", Path.Combine(pki, "client.conf"), "--queue", "APP.IN", "--message", "from config");
+        Assert.True(configPutExit == 0, configPutErr);
+        var (configGetExit, configGot, _) = Run("get", "--client-config", Path.Combine(pki, "client.conf"), "--queue", "APP.IN");
+        Assert.Equal(0, configGetExit);
+        Assert.Equal(["from config"], configGot);
+
         var (emptyExit, _, emptyErr) = Run(App("get"));
         Assert.Equal(2, emptyExit);
         Assert.Contains("MQRC 2033", emptyErr, StringComparison.Ordinal);
