@@ -82,17 +82,9 @@ public static class InboundChannels
                 : new Accepted(definition, catalog.QMgr.Text("DEADQ"), null);
         }
 
-        if (requirements.SslPeer is { } filter && !filter.Matches(session.Peer.Subject))
-        {
-            return new Refused("AMQ9636E", MqReason.NotAuthorized, $"the distinguished name of the remote end ({session.Peer.Subject}) does not match SSLPEER('{filter.Text}') of channel {channel.Name}");
-        }
-
-        var rule = requirements.PeerMaps is { Count: > 0 } maps ? SslPeerMapRule.Select(maps, session.Peer.Subject, session.Peer.Issuer) : null;
-        if (rule is { UserSource: "NOACCESS" })
-        {
-            return new Refused("AMQ9777E", MqReason.NotAuthorized, $"channel {channel.Name} was blocked by CHLAUTH('{rule.Profile}') TYPE(SSLPEERMAP) SSLPEER('{rule.SslPeer.Text}') USERSRC(NOACCESS)");
-        }
-
-        return new Accepted(definition, catalog.QMgr.Text("DEADQ"), rule is { UserSource: "MAP" } ? rule.McaUser : session.McaUser);
+        var check = requirements.CheckPeer(session.Peer, HandshakeRole.Responder);
+        return check.AmqCode is { } code
+            ? new Refused(code, check.Reason, $"{check.Detail} (channel {channel.Name})")
+            : new Accepted(definition, catalog.QMgr.Text("DEADQ"), check.McaUser ?? session.McaUser);
     }
 }

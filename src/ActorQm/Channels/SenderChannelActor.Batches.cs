@@ -37,7 +37,7 @@ internal sealed partial class SenderChannelActor
     }
 
     private State<ChannelState, SenderData> StartBatch(LocalQueue.MessageGot first, SenderData data) =>
-        Collected(data with { Batch = new SenderBatch([], _nextSeq, _nextSeq), Idle = TimeSpan.Zero }, [first]);
+        Collected(data with { Batch = new SenderBatch([], _nextSeq), Idle = TimeSpan.Zero }, [first]);
 
     /// <summary>
     /// Adds what the transmission queue gave; the batch ends at BATCHSZ messages or BATCHLIM bytes,

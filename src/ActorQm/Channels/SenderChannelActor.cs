@@ -22,7 +22,7 @@ internal sealed record SenderData(
     SenderBatch? Committing = null);
 
 /// <summary>A batch taken from the transmission queue: its gets (tokens), journal keys and sequence numbers.</summary>
-internal sealed record SenderBatch(List<LocalQueue.MessageGot> Messages, long FirstSeq, long LastSeq, bool Sent = false, bool Confirmed = false)
+internal sealed record SenderBatch(List<LocalQueue.MessageGot> Messages, long LastSeq, bool Sent = false, bool Confirmed = false)
 {
     /// <summary>When the first message was taken: BATCHINT counts from here.</summary>
     public DateTime Opened { get; init; } = DateTime.UtcNow;

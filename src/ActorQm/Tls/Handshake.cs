@@ -43,7 +43,29 @@ public sealed record PeerRequirements(
     CipherSpecSelection Cipher,
     DistinguishedNameFilter? SslPeer = null,
     bool ClientAuthRequired = true,
-    IReadOnlyList<SslPeerMapRule>? PeerMaps = null);
+    IReadOnlyList<SslPeerMapRule>? PeerMaps = null)
+{
+    /// <summary>
+    /// SSLPEER, then the most specific CHLAUTH SSLPEERMAP record: the peer filter step, shared by the
+    /// handshake and by a responder that learns the channel only from the initial data.
+    /// </summary>
+    public PeerCheck CheckPeer(PeerIdentity? peer, HandshakeRole role)
+    {
+        if (SslPeer is { } filter && (peer is null || !filter.Matches(peer.Subject)))
+        {
+            return new PeerCheck("AMQ9636E", role == HandshakeRole.Responder ? MqReason.NotAuthorized : MqReason.SslPeerNameMismatch,
+                $"the distinguished name of the remote end ({peer?.Subject.ToString() ?? "no certificate"}) does not match SSLPEER('{filter.Text}')", null);
+        }
+
+        var rule = peer is not null && PeerMaps is { Count: > 0 } maps ? SslPeerMapRule.Select(maps, peer.Subject, peer.Issuer) : null;
+        return rule is { UserSource: "NOACCESS" }
+            ? new PeerCheck("AMQ9777E", MqReason.NotAuthorized, $"channel was blocked by CHLAUTH('{rule.Profile}') TYPE(SSLPEERMAP) SSLPEER('{rule.SslPeer.Text}') USERSRC(NOACCESS)", null)
+            : new PeerCheck(null, MqReason.None, string.Empty, rule is { UserSource: "MAP" } ? rule.McaUser : null);
+    }
+}
+
+/// <summary>The answer of the peer filter: refused with an AMQ code and MQRC, or passed with the MCA user a SSLPEERMAP record maps to.</summary>
+public sealed record PeerCheck(string? AmqCode, MqReason Reason, string Detail, string? McaUser);
 
 /// <summary>Our certificate (with key) and what we trust, from the key repository.</summary>
 public sealed record TlsCredentials(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> CertificateChain, IReadOnlyList<X509Certificate2> TrustAnchors, IReadOnlyList<X509Certificate2> Intermediates)

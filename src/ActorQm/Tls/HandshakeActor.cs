@@ -289,32 +289,17 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
     private State<HandshakeStep, HandshakeData> ApplyPeerFilter(Filtering f)
     {
-        var requirements = _request.Requirements;
-        var responder = _request.Role == HandshakeRole.Responder;
-        if (requirements.SslPeer is { } filter && (f.Peer is null || !filter.Matches(f.Peer.Subject)))
+        var check = _request.Requirements.CheckPeer(f.Peer, _request.Role);
+        if (check.AmqCode is { } code)
         {
-            return Reject(HandshakeStep.PeerFilter, "AMQ9636E", responder ? MqReason.NotAuthorized : MqReason.SslPeerNameMismatch,
-                $"the distinguished name of the remote end ({f.Peer?.Subject.ToString() ?? "no certificate"}) does not match SSLPEER('{filter.Text}')", f.Peer);
-        }
-
-        string? mcaUser = null;
-        if (f.Peer is not null && requirements.PeerMaps is { Count: > 0 } maps)
-        {
-            var rule = SslPeerMapRule.Select(maps, f.Peer.Subject, f.Peer.Issuer);
-            if (rule is { UserSource: "NOACCESS" })
-            {
-                return Reject(HandshakeStep.PeerFilter, "AMQ9777E", MqReason.NotAuthorized,
-                    $"channel was blocked by CHLAUTH('{rule.Profile}') TYPE(SSLPEERMAP) SSLPEER('{rule.SslPeer.Text}') USERSRC(NOACCESS)", f.Peer);
-            }
-
-            mcaUser = rule is { UserSource: "MAP" } ? rule.McaUser : null;
+            return Reject(HandshakeStep.PeerFilter, code, check.Reason, check.Detail, f.Peer);
         }
 
         _handedOver = true;
         _outcome.MarkAnswered();
         var session = f.Session;
         _request.ReplyTo.Tell(new HandshakeSucceeded(_request.ConnectionId, session.Stream, f.Peer, session.Protocol, session.Suite,
-            CipherSpecs.NameOf(session.Suite, session.Protocol), mcaUser, _clock.Elapsed) { Chain = f.Chain });
+            CipherSpecs.NameOf(session.Suite, session.Protocol), check.McaUser, _clock.Elapsed) { Chain = f.Chain });
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
     }
 
