@@ -43,7 +43,7 @@ internal static class LocalDemo
                 actorqm.queue-managers { "{{QMgr}}" { mqsc-file = "demo.mqsc", store.path = "{{QMgr}}.db" } }
                 """);
             var settings = ActorQmSettings.Create(config, dir.FullName).QueueManagers.Single();
-            Console.WriteLine($"ActorQm demo: queue manager {QMgr}, journal {settings.Store.Path}, {count} messages of {size} bytes per phase");
+            Console.WriteLine($"ActorQm demo: queue manager {QMgr}, journal {settings.Store.Describe()}, {count} messages of {size} bytes per phase");
 
             var system = CliConfig.CreateSystem(config, "WARNING");
             try

@@ -37,7 +37,7 @@ internal static class StartCommand
                     }
                 }
 
-                Console.WriteLine($"AMQ8003I: ActorQm queue manager {qm.Name} started (journal {qm.Store.Path}).");
+                Console.WriteLine($"AMQ8003I: ActorQm queue manager {qm.Name} started (journal {qm.Store.Describe()}).");
             }
 
             await stop.Task;

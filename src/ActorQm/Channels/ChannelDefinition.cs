@@ -62,10 +62,28 @@ public sealed record ChannelDefinition(
             TimeSpan.FromMilliseconds(Number(o, "MRTMR", 1000)),
             Number(o, "MAXMSGL", 4_194_304),
             o.Text("SSLCIPH"),
-            keyResetBytes is > 0 and < 32 * 1024 ? 32 * 1024 : keyResetBytes);
+            keyResetBytes is > 0 and < 32 * 1024 ? 32 * 1024 : keyResetBytes)
+        {
+            Addresses = ParseConNameList(o.Text("CONNAME")),
+        };
     }
 
-    /// <summary>CONNAME('host(port)'); the port defaults to 1414 as in MQ.</summary>
+    /// <summary>
+    /// Every address of a CONNAME list ('host(port),host(port)'), tried in order at each connect
+    /// attempt: how a channel finds a queue manager that may run on any of several nodes.
+    /// </summary>
+    public IReadOnlyList<(string Host, int Port)> Addresses { get; init; } = [];
+
+    /// <summary>The addresses to try: the CONNAME list, or the single Host/Port of a definition built without one.</summary>
+    public IReadOnlyList<(string Host, int Port)> ConnectAddresses => Addresses.Count > 0 ? Addresses : Host.Length > 0 ? [(Host, Port)] : [];
+
+    /// <summary>Every host(port) of a comma-separated CONNAME list; the port defaults to 1414 as in MQ.</summary>
+    public static IReadOnlyList<(string Host, int Port)> ParseConNameList(string conname) =>
+        conname.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => ParseConName(part))
+            .ToList();
+
+    /// <summary>The first address of CONNAME('host(port)[,host(port)...]'); the port defaults to 1414 as in MQ.</summary>
     public static (string Host, int Port) ParseConName(string conname)
     {
         var first = conname.Split(',')[0].Trim();

@@ -155,17 +155,14 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         var self = Self;
         _ = Task.Run(async () =>
         {
-            var client = new System.Net.Sockets.TcpClient { NoDelay = true };
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await client.ConnectAsync(def.Host, def.Port, timeout.Token).ConfigureAwait(false);
-                self.Tell(new RequesterConnected(start.Start, client));
+                var connected = await ChannelConnector.ConnectAsync(def.ConnectAddresses, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                self.Tell(new RequesterConnected(start.Start, connected.Client));
             }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+            catch (ChannelConnector.ConnectFailedException e)
             {
-                client.Dispose();
-                self.Tell(new RequesterFailed(def.Name, $"remote host {def.Host}({def.Port}) not available: {e.Message}"));
+                self.Tell(new RequesterFailed(def.Name, $"remote host not available: {e.Message}"));
             }
         });
         Sender.Tell(new CommandAccepted($"AMQ8018I: Start IBM MQ channel accepted ({def.Name})."));

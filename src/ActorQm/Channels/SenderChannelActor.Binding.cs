@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
@@ -13,29 +12,26 @@ internal sealed partial class SenderChannelActor
 {
     private void Connect()
     {
-        var (host, port) = (Def.Host, Def.Port);
+        var addresses = Def.ConnectAddresses;
         var self = Self;
         _ = Task.Run(async () =>
         {
-            var client = new TcpClient { NoDelay = true };
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await client.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
-                self.Tell(client);
+                self.Tell(await ChannelConnector.ConnectAsync(addresses, TimeSpan.FromSeconds(30)).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            catch (ChannelConnector.ConnectFailedException e)
             {
-                client.Dispose();
                 self.Tell(new ConnectFailed(e.Message));
             }
         });
     }
 
-    private IActorRef OpenTransport(TcpClient client)
+    private IActorRef OpenTransport(ChannelConnector.Connected connected)
     {
         var id = $"{Def.Name}-{++_nextConnection}";
-        var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements, ActorRefs.Nobody)
+        _board.Update(Def.Name, s => s with { ConName = $"{connected.Host}({connected.Port})" });
+        var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, connected.Client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements, ActorRefs.Nobody)
         {
             Revocation = _start.Revocation,
         };

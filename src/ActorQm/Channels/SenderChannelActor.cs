@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
@@ -82,8 +81,8 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
 
         When(ChannelState.Starting, e => e.FsmEvent switch
         {
-            TcpClient client => GoTo(ChannelState.Binding).Using(e.StateData with { Transport = OpenTransport(client) }),
-            ConnectFailed f => Retry(e.StateData, "AMQ9202E", $"remote host {Def.Host}({Def.Port}) not available: {f.Reason}"),
+            ChannelConnector.Connected c => GoTo(ChannelState.Binding).Using(e.StateData with { Transport = OpenTransport(c) }),
+            ConnectFailed f => Retry(e.StateData, "AMQ9202E", $"remote host not available: {f.Reason}"),
             _ => null,
         });
 
@@ -143,7 +142,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             RefreshTls r => Refresh(r, e.StateData),
             LocalQueue.GetsCommitted => Stay().Using(RecordCommitted(e.StateData)),
             LocalQueue.GetsReleased or LocalQueue.Discarded or InDoubtRecorded => Stay(),
-            System.Net.Sockets.TcpClient stray => Discard(stray),
+            ChannelConnector.Connected stray => Discard(stray),
             _ => Unexpected(e.FsmEvent),
         });
 
@@ -312,9 +311,9 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     }
 
     /// <summary>A connection that completed after its attempt was given up (stop, another attempt): closed at once.</summary>
-    private State<ChannelState, SenderData> Discard(System.Net.Sockets.TcpClient stray)
+    private State<ChannelState, SenderData> Discard(ChannelConnector.Connected stray)
     {
-        stray.Dispose();
+        stray.Client.Dispose();
         return Stay();
     }
 

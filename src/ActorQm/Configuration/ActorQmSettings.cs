@@ -80,11 +80,28 @@ public sealed record QueueManagerSettings(
             throw new ConfigurationException($"actorqm.queue-managers.{name}.store.synchronous must be 'full' or 'extra', not '{synchronous.ToLowerInvariant()}': weaker modes lose acknowledged messages on power loss.");
         }
 
+        var engine = config.GetString("store.engine", "sqlite").ToLowerInvariant() switch
+        {
+            "sqlite" => StoreEngine.Sqlite,
+            "postgresql" => StoreEngine.PostgreSql,
+            var other => throw new ConfigurationException($"actorqm.queue-managers.{name}.store.engine must be 'sqlite' or 'postgresql', not '{other}'."),
+        };
+        var connectionString = config.GetString("store.connection-string", string.Empty);
+        if (engine == StoreEngine.PostgreSql && string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ConfigurationException($"actorqm.queue-managers.{name}.store.connection-string is required with store.engine = postgresql.");
+        }
+
         var store = new StoreSettings(
             Resolve(storePath, baseDirectory),
             synchronous,
             config.GetTimeSpan("store.busy-timeout"),
-            Positive(config.GetInt("store.max-batch"), name, "store.max-batch"));
+            Positive(config.GetInt("store.max-batch"), name, "store.max-batch"))
+        {
+            Engine = engine,
+            ConnectionString = connectionString,
+            LockWait = config.GetTimeSpan("store.lock-wait", TimeSpan.FromSeconds(30)),
+        };
         var maxMsgl = Positive(config.GetInt("max-message-length"), name, "max-message-length");
         var listeners = new List<ListenerSettings>();
         if (config.HasPath("listeners") && config.GetConfig("listeners") is { } listenerConfig)
@@ -187,4 +204,30 @@ public sealed record ListenerSettings(string Name, System.Net.IPAddress Address,
 }
 
 /// <summary>Where and how the queue manager's journal is kept.</summary>
-public sealed record StoreSettings(string Path, string Synchronous, TimeSpan BusyTimeout, int MaxBatch);
+public sealed record StoreSettings(string Path, string Synchronous, TimeSpan BusyTimeout, int MaxBatch)
+{
+    public StoreEngine Engine { get; init; } = StoreEngine.Sqlite;
+
+    /// <summary>PostgreSQL only; may hold a password, so it is never logged or shown.</summary>
+    public string ConnectionString { get; init; } = string.Empty;
+
+    public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where the journal is, for messages: the file, or the server and database (never the password).</summary>
+    public string Describe() => Engine == StoreEngine.PostgreSql
+        ? new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) is var b ? $"postgresql://{b.Host}:{b.Port}/{b.Database}" : string.Empty
+        : Path;
+
+    /// <summary>A connection string is a secret; it never reaches a log through ToString.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Engine = {Engine}, Location = {Describe()}, Synchronous = {Synchronous}, MaxBatch = {MaxBatch}");
+        return true;
+    }
+}
+
+public enum StoreEngine
+{
+    Sqlite,
+    PostgreSql,
+}

@@ -104,7 +104,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         }
 
         var recoveredCount = _queues.Values.Sum(q => q.Counters.Depth);
-        _log.Info("AMQ8003I: queue manager {0} started with {1} queues and {2} recovered persistent messages (journal {3}).", _settings.Name, _queues.Count, recoveredCount, _journal.Path);
+        _log.Info("AMQ8003I: queue manager {0} started with {1} queues and {2} recovered persistent messages (journal {3}).", _settings.Name, _queues.Count, recoveredCount, _journal.Location);
         ReportOrphans();
     }
 

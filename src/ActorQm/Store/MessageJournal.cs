@@ -1,14 +1,14 @@
+using System.Data.Common;
 using System.Runtime.InteropServices;
 using ActorQm.Configuration;
 using ActorQm.Messages;
 using Akka.Actor;
-using Microsoft.Data.Sqlite;
 
 namespace ActorQm.Store;
 
 /// <summary>
 /// The queue manager's durable store: live persistent messages and object definitions in one
-/// SQLite database. Writes from every queue actor are group-committed by one writer thread: it
+/// SQL database (a SQLite file by default, PostgreSQL shared by a cluster; see <see cref="JournalEngine"/>). Writes from every queue actor are group-committed by one writer thread: it
 /// drains whatever has queued up while the previous transaction was syncing and commits it all in
 /// one transaction, so the cost of a sync is shared by every message in it. Consumed messages are
 /// deleted, so recovery reads only live rows. See docs/persistence.md.
@@ -17,37 +17,38 @@ internal sealed class MessageJournal : IDisposable
 {
     private readonly StoreSettings _settings;
     private readonly string _qmgr;
-    private readonly FileStream _lock;
-    private readonly SqliteConnection _connection;
+    private readonly JournalEngine _engine;
+    private readonly DbConnection _connection;
     private readonly Thread _writer;
     private readonly object _gate = new();
     private List<JournalOp> _pending = new(256);
     private List<JournalOp> _draining = new(256);
     private bool _stopping;
     private long _lastSeq;
-    private SqliteCommand _insert = null!;
-    private SqliteCommand _delete = null!;
-    private SqliteCommand _backout = null!;
-    private SqliteCommand _purge = null!;
-    private SqliteCommand _saveObject = null!;
-    private SqliteCommand _deleteObject = null!;
-    private SqliteCommand _saveSync = null!;
-    private SqliteCommand _saveRevoked = null!;
-    private SqliteCommand[] _statements = [];
+    private DbCommand _insert = null!;
+    private DbCommand _delete = null!;
+    private DbCommand _backout = null!;
+    private DbCommand _purge = null!;
+    private DbCommand _saveObject = null!;
+    private DbCommand _deleteObject = null!;
+    private DbCommand _saveSync = null!;
+    private DbCommand _saveRevoked = null!;
+    private DbCommand[] _statements = [];
 
-    private MessageJournal(string qmgr, StoreSettings settings, FileStream lockFile, SqliteConnection connection)
+    private MessageJournal(string qmgr, StoreSettings settings, JournalEngine engine, DbConnection connection)
     {
         _qmgr = qmgr;
         _settings = settings;
-        _lock = lockFile;
+        _engine = engine;
         _connection = connection;
         PrepareStatements();
-        _lastSeq = ScalarLong("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE qmgr = $q");
+        _lastSeq = ScalarLong("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE qmgr = @q");
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = $"actorqm-journal-{qmgr}" };
         _writer.Start();
     }
 
-    public string Path => _settings.Path;
+    /// <summary>Where the journal is (a file, or a PostgreSQL server and database; never a password).</summary>
+    public string Location => _engine.Location;
 
     /// <summary>Batches committed and operations written since open, for status and benchmarks.</summary>
     public long CommittedBatches { get; private set; }
@@ -59,57 +60,19 @@ internal sealed class MessageJournal : IDisposable
     /// </summary>
     public static MessageJournal Open(string qmgr, StoreSettings settings)
     {
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(settings.Path));
-        if (!string.IsNullOrEmpty(dir))
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        FileStream lockFile;
+        var engine = JournalEngine.For(qmgr, settings);
+        DbConnection? connection = null;
         try
         {
-            lockFile = new FileStream(settings.Path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e)
-        {
-            throw new QueueManagerInUseException(qmgr, settings.Path, e);
-        }
-
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = settings.Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        try
-        {
-            connection.Open();
-            Execute(connection, "PRAGMA journal_mode=WAL;");
-            Execute(connection, $"PRAGMA synchronous={settings.Synchronous};");
-            Execute(connection, $"PRAGMA busy_timeout={(int)settings.BusyTimeout.TotalMilliseconds};");
-            Execute(connection, """
-                CREATE TABLE IF NOT EXISTS messages(
-                  qmgr TEXT NOT NULL, seq INTEGER NOT NULL, queue TEXT NOT NULL,
-                  backout INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-                  descriptor BLOB NOT NULL, payload BLOB NOT NULL,
-                  PRIMARY KEY (qmgr, seq));
-                CREATE TABLE IF NOT EXISTS objects(
-                  qmgr TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,
-                  PRIMARY KEY (qmgr, type, name));
-                CREATE TABLE IF NOT EXISTS channel_sync(
-                  qmgr TEXT NOT NULL, channel TEXT NOT NULL, last_seq INTEGER NOT NULL,
-                  in_doubt_seq INTEGER NOT NULL, in_doubt_msgs BLOB NOT NULL,
-                  PRIMARY KEY (qmgr, channel));
-                CREATE TABLE IF NOT EXISTS revoked_certificates(
-                  qmgr TEXT NOT NULL, cert_key TEXT NOT NULL, issuer TEXT NOT NULL, serial TEXT NOT NULL, source TEXT NOT NULL,
-                  PRIMARY KEY (qmgr, cert_key));
-                """);
-            return new MessageJournal(qmgr, settings, lockFile, connection);
+            engine.Lock();
+            connection = engine.OpenWriter();
+            engine.EnsureSchema(connection);
+            return new MessageJournal(qmgr, settings, engine, connection);
         }
         catch
         {
-            connection.Dispose();
-            lockFile.Dispose();
+            connection?.Dispose();
+            engine.Dispose();
             throw;
         }
     }
@@ -141,13 +104,13 @@ internal sealed class MessageJournal : IDisposable
         var result = new Dictionary<string, List<StoredMessage>>(StringComparer.Ordinal);
         using var connection = OpenReader();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT seq, queue, backout, expires_at, descriptor, payload FROM messages WHERE qmgr = $q ORDER BY seq";
-        cmd.Parameters.AddWithValue("$q", _qmgr);
+        cmd.CommandText = "SELECT seq, queue, backout, expires_at, descriptor, payload FROM messages WHERE qmgr = @q ORDER BY seq";
+        cmd.Parameters.Add(_engine.Parameter("@q", _qmgr));
         {
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
-                var descriptor = DescriptorCodec.Decode((byte[])reader[4]) with { BackoutCount = reader.GetInt32(2) };
+                var descriptor = DescriptorCodec.Decode((byte[])reader[4]) with { BackoutCount = (int)reader.GetInt64(2) };
                 var message = new MqMessage(descriptor, (byte[])reader[5]);
                 var queue = reader.GetString(1);
                 if (!result.TryGetValue(queue, out var list))
@@ -168,8 +131,8 @@ internal sealed class MessageJournal : IDisposable
         var result = new Dictionary<string, ChannelSyncRecord>(StringComparer.Ordinal);
         using var connection = OpenReader();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT channel, last_seq, in_doubt_seq, in_doubt_msgs FROM channel_sync WHERE qmgr = $q";
-        cmd.Parameters.AddWithValue("$q", _qmgr);
+        cmd.CommandText = "SELECT channel, last_seq, in_doubt_seq, in_doubt_msgs FROM channel_sync WHERE qmgr = @q";
+        cmd.Parameters.Add(_engine.Parameter("@q", _qmgr));
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
         {
@@ -186,8 +149,8 @@ internal sealed class MessageJournal : IDisposable
         var result = new List<Tls.RevokedCertificate>();
         using var connection = OpenReader();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT issuer, serial, source FROM revoked_certificates WHERE qmgr = $q";
-        cmd.Parameters.AddWithValue("$q", _qmgr);
+        cmd.CommandText = "SELECT issuer, serial, source FROM revoked_certificates WHERE qmgr = @q";
+        cmd.Parameters.Add(_engine.Parameter("@q", _qmgr));
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
         {
@@ -203,8 +166,8 @@ internal sealed class MessageJournal : IDisposable
         var result = new List<(string, string, string)>();
         using var connection = OpenReader();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT type, name, definition FROM objects WHERE qmgr = $q ORDER BY rowid";
-        cmd.Parameters.AddWithValue("$q", _qmgr);
+        cmd.CommandText = "SELECT type, name, definition FROM objects WHERE qmgr = @q ORDER BY " + _engine.ObjectOrder;
+        cmd.Parameters.Add(_engine.Parameter("@q", _qmgr));
         {
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
@@ -217,17 +180,7 @@ internal sealed class MessageJournal : IDisposable
     }
 
     // Reads get their own connection: the writer thread owns the other one.
-    private SqliteConnection OpenReader()
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = _settings.Path,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        return connection;
-    }
+    private DbConnection OpenReader() => _engine.OpenReader();
 
     private void WriterLoop()
     {
@@ -277,7 +230,7 @@ internal sealed class MessageJournal : IDisposable
             CommittedBatches++;
             CommittedOps += count;
         }
-        catch (Exception e) when (e is SqliteException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is DbException or IOException or InvalidOperationException)
         {
             failure = e.Message;
         }
@@ -385,25 +338,25 @@ internal sealed class MessageJournal : IDisposable
 
     private void PrepareStatements()
     {
-        _insert = Prepare("INSERT INTO messages(qmgr, seq, queue, backout, expires_at, descriptor, payload) VALUES ($q, $1, $2, $3, $4, $5, $6)", 6);
-        _delete = Prepare("DELETE FROM messages WHERE qmgr = $q AND seq = $1", 1);
-        _backout = Prepare("UPDATE messages SET backout = $2 WHERE qmgr = $q AND seq = $1", 2);
-        _purge = Prepare("DELETE FROM messages WHERE qmgr = $q AND queue = $1", 1);
-        _saveObject = Prepare("INSERT INTO objects(qmgr, type, name, definition) VALUES ($q, $1, $2, $3) ON CONFLICT(qmgr, type, name) DO UPDATE SET definition = excluded.definition", 3);
-        _deleteObject = Prepare("DELETE FROM objects WHERE qmgr = $q AND type = $1 AND name = $2", 2);
-        _saveSync = Prepare("INSERT INTO channel_sync(qmgr, channel, last_seq, in_doubt_seq, in_doubt_msgs) VALUES ($q, $1, $2, $3, $4) ON CONFLICT(qmgr, channel) DO UPDATE SET last_seq = excluded.last_seq, in_doubt_seq = excluded.in_doubt_seq, in_doubt_msgs = excluded.in_doubt_msgs", 4);
-        _saveRevoked = Prepare("INSERT INTO revoked_certificates(qmgr, cert_key, issuer, serial, source) VALUES ($q, $1, $2, $3, $4) ON CONFLICT(qmgr, cert_key) DO NOTHING", 4);
+        _insert = Prepare("INSERT INTO messages(qmgr, seq, queue, backout, expires_at, descriptor, payload) VALUES (@q, @p1, @p2, @p3, @p4, @p5, @p6)", 6);
+        _delete = Prepare("DELETE FROM messages WHERE qmgr = @q AND seq = @p1", 1);
+        _backout = Prepare("UPDATE messages SET backout = @p2 WHERE qmgr = @q AND seq = @p1", 2);
+        _purge = Prepare("DELETE FROM messages WHERE qmgr = @q AND queue = @p1", 1);
+        _saveObject = Prepare("INSERT INTO objects(qmgr, type, name, definition) VALUES (@q, @p1, @p2, @p3) ON CONFLICT(qmgr, type, name) DO UPDATE SET definition = excluded.definition", 3);
+        _deleteObject = Prepare("DELETE FROM objects WHERE qmgr = @q AND type = @p1 AND name = @p2", 2);
+        _saveSync = Prepare("INSERT INTO channel_sync(qmgr, channel, last_seq, in_doubt_seq, in_doubt_msgs) VALUES (@q, @p1, @p2, @p3, @p4) ON CONFLICT(qmgr, channel) DO UPDATE SET last_seq = excluded.last_seq, in_doubt_seq = excluded.in_doubt_seq, in_doubt_msgs = excluded.in_doubt_msgs", 4);
+        _saveRevoked = Prepare("INSERT INTO revoked_certificates(qmgr, cert_key, issuer, serial, source) VALUES (@q, @p1, @p2, @p3, @p4) ON CONFLICT(qmgr, cert_key) DO NOTHING", 4);
         _statements = [_insert, _delete, _backout, _purge, _saveObject, _deleteObject, _saveSync, _saveRevoked];
     }
 
-    private SqliteCommand Prepare(string sql, int parameters)
+    private DbCommand Prepare(string sql, int parameters)
     {
         var cmd = _connection.CreateCommand();
         cmd.CommandText = sql;
-        cmd.Parameters.AddWithValue("$q", _qmgr);
+        cmd.Parameters.Add(_engine.Parameter("@q", _qmgr));
         for (var i = 1; i <= parameters; i++)
         {
-            cmd.Parameters.Add(new SqliteParameter("$" + i, null));
+            cmd.Parameters.Add(_engine.Parameter("@p" + i, DBNull.Value));
         }
 
         return cmd;
@@ -413,15 +366,8 @@ internal sealed class MessageJournal : IDisposable
     {
         using var cmd = _connection.CreateCommand();
         cmd.CommandText = sql;
-        cmd.Parameters.AddWithValue("$q", _qmgr);
+        cmd.Parameters.Add(_engine.Parameter("@q", _qmgr));
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
     }
 
     /// <summary>Commits everything queued so far, then closes the database and releases the lock.</summary>
@@ -445,10 +391,10 @@ internal sealed class MessageJournal : IDisposable
         }
 
         _connection.Dispose();
-        _lock.Dispose();
+        _engine.Dispose();
     }
 }
 
 /// <summary>Another process (or another runtime in this one) holds the queue manager's data.</summary>
-public sealed class QueueManagerInUseException(string qmgr, string path, Exception inner)
-    : Exception($"AMQ8146E: queue manager {qmgr} is in use by another process (lock on {path}.lock).", inner);
+public sealed class QueueManagerInUseException(string qmgr, string owner, Exception inner)
+    : Exception($"AMQ8146E: queue manager {qmgr} is in use by another process ({owner}).", inner);

@@ -1,3 +1,4 @@
+using ActorQm.Configuration;
 using ActorQm.Messages;
 using ActorQm.Store;
 using ActorQm.Tests.Support;
@@ -6,11 +7,14 @@ using static ActorQm.Tests.Support.TestMessages;
 
 namespace ActorQm.Tests.Store;
 
-public sealed class MessageJournalSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
+/// <summary>What every journal engine must do; run once per engine by the specs below.</summary>
+public abstract class MessageJournalContract(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    protected readonly TempDirectory _dir = new();
 
-    private MessageJournal Open() => MessageJournal.Open("QM1", Settings("QM1", _dir.Path).Store);
+    private protected abstract StoreSettings Store { get; }
+
+    private protected MessageJournal Open() => MessageJournal.Open("QM1", Store);
 
     private StoredMessage Stored(MessageJournal journal, string text, int priority = 0) =>
         new(journal.NextSeq(), Text(text, Persistence.Persistent, priority) with { Descriptor = Text(text, Persistence.Persistent, priority).Descriptor with { MsgId = MqId.New(), PutDateTime = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) } }, StoredMessage.NeverExpires);
@@ -125,10 +129,33 @@ public sealed class MessageJournalSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.Equal("DEFINE QLOCAL('A') DESCR('v2') REPLACE", only.Definition);
     }
 
+    [Fact]
+    public async Task Journal_must_restore_objects_in_the_order_they_were_first_defined()
+    {
+        var probe = CreateTestProbe("writer");
+        using (var journal = Open())
+        {
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "Z", "DEFINE QLOCAL('Z') REPLACE", probe, 1));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "A", "DEFINE QLOCAL('A') REPLACE", probe, 2));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "Z", "DEFINE QLOCAL('Z') DESCR('v2') REPLACE", probe, 3));
+            await probe.ExpectMsgAsync(1);
+            await probe.ExpectMsgAsync(2);
+            await probe.ExpectMsgAsync(3);
+        }
+
+        using var reopened = Open();
+        Assert.Equal(new[] { "Z", "A" }, reopened.LoadObjects().Select(o => o.Name));
+    }
+
     public new void Dispose()
     {
         Shutdown();
         _dir.Dispose();
         base.Dispose();
     }
+}
+
+public sealed class MessageJournalSpec(ITestOutputHelper output) : MessageJournalContract(output)
+{
+    private protected override StoreSettings Store => Settings("QM1", _dir.Path).Store;
 }

@@ -1,0 +1,66 @@
+using System.Data.Common;
+using ActorQm.Configuration;
+
+namespace ActorQm.Store;
+
+/// <summary>
+/// What differs between the SQL engines a journal can live on: how a connection is opened, the
+/// schema's column types, and how a runtime takes exclusive ownership of one queue manager's rows.
+/// The statements themselves are the same on every engine (named parameters, ON CONFLICT upserts).
+/// </summary>
+internal abstract class JournalEngine : IDisposable
+{
+    public static JournalEngine For(string qmgr, StoreSettings settings) => settings.Engine switch
+    {
+        StoreEngine.PostgreSql => new PostgresJournalEngine(qmgr, settings),
+        _ => new SqliteJournalEngine(qmgr, settings),
+    };
+
+    /// <summary>Where the journal is, for messages and status (never a password).</summary>
+    public abstract string Location { get; }
+
+    /// <summary>Takes exclusive ownership of the queue manager's data, or throws <see cref="QueueManagerInUseException"/>.</summary>
+    public abstract void Lock();
+
+    /// <summary>The connection the writer thread owns (and, for PostgreSQL, the one holding the ownership lock).</summary>
+    public abstract DbConnection OpenWriter();
+
+    /// <summary>A connection for reads at start, separate from the writer's.</summary>
+    public abstract DbConnection OpenReader();
+
+    /// <summary>CREATE TABLE IF NOT EXISTS statements in this engine's types.</summary>
+    public abstract string Schema { get; }
+
+    /// <summary>The column giving object definitions in the order they were first saved.</summary>
+    public abstract string ObjectOrder { get; }
+
+    public abstract DbParameter Parameter(string name, object? value);
+
+    /// <summary>Creates the tables that do not exist yet.</summary>
+    public virtual void EnsureSchema(DbConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = Schema;
+        cmd.ExecuteNonQuery();
+    }
+
+    public abstract void Dispose();
+
+    protected static string Tables(string integer, string blob, string objectOrder) => $"""
+        CREATE TABLE IF NOT EXISTS messages(
+          qmgr TEXT NOT NULL, seq {integer} NOT NULL, queue TEXT NOT NULL,
+          backout {integer} NOT NULL, expires_at {integer} NOT NULL,
+          descriptor {blob} NOT NULL, payload {blob} NOT NULL,
+          PRIMARY KEY (qmgr, seq));
+        CREATE TABLE IF NOT EXISTS objects(
+          {objectOrder}qmgr TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,
+          PRIMARY KEY (qmgr, type, name));
+        CREATE TABLE IF NOT EXISTS channel_sync(
+          qmgr TEXT NOT NULL, channel TEXT NOT NULL, last_seq {integer} NOT NULL,
+          in_doubt_seq {integer} NOT NULL, in_doubt_msgs {blob} NOT NULL,
+          PRIMARY KEY (qmgr, channel));
+        CREATE TABLE IF NOT EXISTS revoked_certificates(
+          qmgr TEXT NOT NULL, cert_key TEXT NOT NULL, issuer TEXT NOT NULL, serial TEXT NOT NULL, source TEXT NOT NULL,
+          PRIMARY KEY (qmgr, cert_key));
+        """;
+}

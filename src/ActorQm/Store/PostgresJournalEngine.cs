@@ -1,0 +1,93 @@
+using System.Data.Common;
+using ActorQm.Configuration;
+using Npgsql;
+
+namespace ActorQm.Store;
+
+/// <summary>
+/// The shared journal of a cluster: every queue manager's rows in one PostgreSQL database, so a
+/// queue manager can be restarted on any node. Ownership is a session advisory lock held by the
+/// writer's connection: it is released the moment that connection ends, including when its
+/// process is killed, and no other runtime can write the queue manager's rows while it is held.
+/// </summary>
+internal sealed class PostgresJournalEngine(string qmgr, StoreSettings settings) : JournalEngine
+{
+    private NpgsqlConnection? _writer;
+
+    public override string Location => settings.Describe();
+
+    public override string Schema => Tables("BIGINT", "BYTEA", "ord BIGSERIAL, ");
+
+    public override string ObjectOrder => "ord";
+
+    public override void Lock()
+    {
+        var writer = Connect();
+        try
+        {
+            var deadline = DateTime.UtcNow + settings.LockWait;
+            while (!TryLock(writer))
+            {
+                if (DateTime.UtcNow >= deadline)
+                {
+                    throw new QueueManagerInUseException(qmgr, $"PostgreSQL advisory lock at {Location}, waited {settings.LockWait.TotalSeconds:0.#}s",
+                        new InvalidOperationException("another runtime holds the queue manager's journal"));
+                }
+
+                Thread.Sleep(250);
+            }
+
+            _writer = writer;
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    public override DbConnection OpenWriter() => _writer ?? throw new InvalidOperationException("the journal is not locked");
+
+    public override DbConnection OpenReader() => Connect();
+
+    public override DbParameter Parameter(string name, object? value) => new NpgsqlParameter(name, value);
+
+    // Two runtimes creating the tables at once would collide on PostgreSQL's catalog: serialise it.
+    public override void EnsureSchema(DbConnection connection)
+    {
+        using var tx = connection.BeginTransaction();
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT pg_advisory_xact_lock(hashtextextended('actorqm.schema', 0));\n" + Schema;
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+    }
+
+    public override void Dispose() => _writer?.Dispose();
+
+    private bool TryLock(NpgsqlConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        // One 64-bit key per queue manager name; the namespace keeps it apart from other users of advisory locks.
+        cmd.CommandText = "SELECT pg_try_advisory_lock(hashtextextended('actorqm.journal:' || @q, 0))";
+        cmd.Parameters.AddWithValue("q", qmgr);
+        return cmd.ExecuteScalar() is true;
+    }
+
+    private NpgsqlConnection Connect()
+    {
+        // The writer holds a session lock for the queue manager's life: it must never go back to a pool.
+        var builder = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false, ApplicationName = "actorqm-" + qmgr };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException)
+        {
+            connection.Dispose();
+            throw new IOException($"AMQ7080E: cannot reach the journal of queue manager {qmgr} at {Location}: {e.Message}", e);
+        }
+    }
+}

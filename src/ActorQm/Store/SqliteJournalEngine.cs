@@ -1,0 +1,78 @@
+using System.Data.Common;
+using ActorQm.Configuration;
+using Microsoft.Data.Sqlite;
+
+namespace ActorQm.Store;
+
+/// <summary>The embedded default: one SQLite file per queue manager, WAL, owned through an exclusive lock file.</summary>
+internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) : JournalEngine
+{
+    private FileStream? _lock;
+
+    public override string Location => settings.Path;
+
+    public override string Schema => Tables("INTEGER", "BLOB", string.Empty);
+
+    // SQLite keeps a row's rowid through ON CONFLICT DO UPDATE, so it is the order of first definition.
+    public override string ObjectOrder => "rowid";
+
+    public override void Lock()
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(settings.Path));
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        try
+        {
+            _lock = new FileStream(settings.Path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new QueueManagerInUseException(qmgr, $"lock on {settings.Path}.lock", e);
+        }
+    }
+
+    public override DbConnection OpenWriter()
+    {
+        var connection = Open(SqliteOpenMode.ReadWriteCreate);
+        try
+        {
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, $"PRAGMA synchronous={settings.Synchronous};");
+            Execute(connection, $"PRAGMA busy_timeout={(int)settings.BusyTimeout.TotalMilliseconds};");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public override DbConnection OpenReader() => Open(SqliteOpenMode.ReadOnly);
+
+    public override DbParameter Parameter(string name, object? value) => new SqliteParameter(name, value);
+
+    public override void Dispose() => _lock?.Dispose();
+
+    private SqliteConnection Open(SqliteOpenMode mode)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = settings.Path,
+            Mode = mode,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(DbConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}
