@@ -6,6 +6,35 @@ using Akka.Actor;
 
 namespace ActorQm.QueueManagers;
 
+/// <summary>A queue manager ready to spawn: its journal is open and locked, its state restored.</summary>
+public sealed class PreparedQueueManager
+{
+    private readonly MessageJournal _journal;
+
+    internal PreparedQueueManager(string name, Props props, string? script, MessageJournal journal)
+    {
+        Name = name;
+        Props = props;
+        Script = script;
+        _journal = journal;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The queue manager actor; it closes the journal when it stops.</summary>
+    public Props Props { get; }
+
+    /// <summary>The start-up MQSC script, already checked; null when there is none.</summary>
+    public string? Script { get; }
+
+    /// <summary>Releases the journal of a queue manager that will not be spawned after all.</summary>
+    public void Abandon() => _journal.Dispose();
+
+    /// <summary>Applies the start-up script to the spawned actor; null when there is none.</summary>
+    public async Task<QueueManager.MqscCompleted?> RunStartupScriptAsync(IActorRef actor, TimeSpan? timeout = null) =>
+        Script is null ? null : await actor.Ask<QueueManager.MqscCompleted>(new QueueManager.RunMqsc(Script, Startup: true), timeout ?? TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+}
+
 /// <summary>A running queue manager and what its start-up script printed.</summary>
 public sealed record StartedQueueManager(string Name, IActorRef Actor, QueueManager.MqscCompleted? StartupOutput);
 
@@ -16,6 +45,19 @@ public sealed record StartedQueueManager(string Name, IActorRef Actor, QueueMana
 public static class QueueManagerBootstrap
 {
     public static async Task<StartedQueueManager> StartAsync(ActorSystem system, QueueManagerSettings settings, TimeSpan? timeout = null)
+    {
+        var prepared = await PrepareAsync(system, settings).ConfigureAwait(false);
+        var actor = system.ActorOf(prepared.Props, QueueManager.ActorName(settings.Name));
+        return new StartedQueueManager(settings.Name, actor, await prepared.RunStartupScriptAsync(actor, timeout).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Everything of a start but spawning the actor: checks the script, opens and locks the journal
+    /// (which may wait for a previous owner, see store.lock-wait), restores objects, messages and
+    /// revocations. Whoever spawns <see cref="PreparedQueueManager.Props"/> (the system, or a cluster
+    /// entity) owns the journal from then on; <see cref="PreparedQueueManager.Abandon"/> releases it otherwise.
+    /// </summary>
+    public static async Task<PreparedQueueManager> PrepareAsync(ActorSystem system, QueueManagerSettings settings)
     {
         // Parse the whole script first so that a syntax error stops the start before anything changes.
         string? script = null;
@@ -34,8 +76,7 @@ public static class QueueManagerBootstrap
             }
         }
 
-        var journal = MessageJournal.Open(settings.Name, settings.Store);
-        IActorRef actor;
+        var journal = await Task.Run(() => MessageJournal.Open(settings.Name, settings.Store)).ConfigureAwait(false);
         try
         {
             var catalog = new ObjectCatalog(settings.Name, new Dictionary<string, object> { ["MAXMSGL"] = (long)settings.MaxMessageLength });
@@ -51,21 +92,13 @@ public static class QueueManagerBootstrap
                 revoked.Add(certificate);
             }
 
-            actor = system.ActorOf(QueueManager.Props(settings, journal, catalog, recovered), QueueManager.ActorName(settings.Name));
+            return new PreparedQueueManager(settings.Name, QueueManager.Props(settings, journal, catalog, recovered), script, journal);
         }
         catch
         {
             journal.Dispose();
             throw;
         }
-
-        QueueManager.MqscCompleted? output = null;
-        if (script is not null)
-        {
-            output = await actor.Ask<QueueManager.MqscCompleted>(new QueueManager.RunMqsc(script, Startup: true), timeout ?? TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        }
-
-        return new StartedQueueManager(settings.Name, actor, output);
     }
 
     /// <summary>Stops the queue manager; its journal commits what is queued and closes before this returns.</summary>

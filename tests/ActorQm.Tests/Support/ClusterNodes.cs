@@ -10,7 +10,7 @@ internal sealed class ClusterNodes : IDisposable
 
     public IReadOnlyList<ActorSystem> Nodes => _nodes;
 
-    public static async Task<ClusterNodes> StartAsync(int count)
+    public static async Task<ClusterNodes> StartAsync(int count, string extraConfig = "")
     {
         var cluster = new ClusterNodes();
         for (var i = 0; i < count; i++)
@@ -20,7 +20,7 @@ internal sealed class ClusterNodes : IDisposable
                 akka.actor.provider = cluster
                 akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
                 akka.cluster.distributed-data.gossip-interval = 500ms
-                """)));
+                """).WithFallback(ConfigurationFactory.ParseString(extraConfig))));
         }
 
         var seed = Akka.Cluster.Cluster.Get(cluster._nodes[0]).SelfAddress;
@@ -44,11 +44,14 @@ internal sealed class ClusterNodes : IDisposable
         return cluster;
     }
 
-    public void Dispose()
+    /// <summary>Leaves the cluster gracefully (its shards are handed off) and terminates the node.</summary>
+    public async Task LeaveAsync(ActorSystem node)
     {
-        foreach (var node in _nodes)
-        {
-            node.Terminate().Wait(TimeSpan.FromSeconds(10));
-        }
+        await Akka.Cluster.Cluster.Get(node).LeaveAsync();
+        await node.Terminate();
+        _nodes.Remove(node);
     }
+
+    // All at once: one by one, each leaving node waits for the others to take over its shards.
+    public void Dispose() => Task.WhenAll(_nodes.Select(n => n.Terminate())).Wait(TimeSpan.FromSeconds(20));
 }

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using ActorQm.Cluster;
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using ActorQm.Tests.Support;
+using Akka.Actor;
+using Akka.Configuration;
+using Xunit.Abstractions;
+using static ActorQm.Tests.Support.TestMessages;
+
+namespace ActorQm.Tests.Cluster;
+
+/// <summary>Queue managers as sharded entities on three in-process nodes with a real PostgreSQL journal.</summary>
+public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit(Quiet, output), IClassFixture<PostgresServer>
+{
+    private static readonly string[] Names = ["QMA", "QMB", "QMC"];
+
+    private (QueueManagerSharding.Settings Settings, string Connection) Declare()
+    {
+        var connection = postgres.CreateDatabase();
+        var qms = string.Join("\n", Names.Select(n => $"{n} {{ }}"));
+        var config = ConfigurationFactory.ParseString($$"""
+            actorqm.queue-manager-defaults.store { engine = postgresql, connection-string = "{{connection}}", lock-wait = 20s }
+            actorqm.queue-managers { {{qms}} }
+            actorqm.cluster.sharding.keep-alive-interval = 300ms
+            """);
+        return (QueueManagerSharding.Settings.Create(ActorQmSettings.Create(config), config), connection);
+    }
+
+    private static ConcurrentQueue<QueueManagerSharding.QueueManagerStarted> Watch(ClusterNodes cluster)
+    {
+        var started = new ConcurrentQueue<QueueManagerSharding.QueueManagerStarted>();
+        foreach (var node in cluster.Nodes)
+        {
+            var listener = node.ActorOf(Props.Create(() => new Collector(started)));
+            node.EventStream.Subscribe(listener, typeof(QueueManagerSharding.QueueManagerStarted));
+        }
+
+        return started;
+    }
+
+    [Fact]
+    public async Task QueueManagerSharding_must_run_each_queue_manager_on_exactly_one_node()
+    {
+        var (settings, _) = Declare();
+        using var cluster = await ClusterNodes.StartAsync(3);
+        var started = Watch(cluster);
+        var regions = cluster.Nodes.Select(n => QueueManagerSharding.Start(n, settings)).ToList();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await AwaitConditionAsync(() => Task.FromResult(started.Count >= Names.Length), TimeSpan.FromSeconds(40));
+        Output!.WriteLine($"all started after {clock.ElapsedMilliseconds} ms");
+        await Task.Delay(1000);
+
+        Assert.Equal(Names.Order(), started.Select(s => s.QMgrName).Order());
+        // Any node reaches any queue manager through its region.
+        foreach (var (region, name) in regions.Zip(Names.Reverse()))
+        {
+            var answer = await region.Ask<QueueManager.MqscCompleted>(new QueueManagerSharding.Envelope(name, new QueueManager.RunMqsc("DISPLAY QMGR(*) QMNAME")), TimeSpan.FromSeconds(20));
+            Assert.Contains(answer.Lines, l => l.Contains($"QMGR({name})", StringComparison.Ordinal));
+        }
+
+        Output!.WriteLine($"asked after {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task QueueManagerSharding_must_re_home_a_queue_manager_with_its_persistent_messages_when_its_node_leaves()
+    {
+        var (settings, _) = Declare();
+        using var cluster = await ClusterNodes.StartAsync(3);
+        var started = Watch(cluster);
+        foreach (var node in cluster.Nodes)
+        {
+            QueueManagerSharding.Start(node, settings);
+        }
+
+        await AwaitConditionAsync(() => Task.FromResult(started.Count >= Names.Length), TimeSpan.FromSeconds(40));
+        var first = started.Single(s => s.QMgrName == "QMB");
+        var home = cluster.Nodes.Single(n => Akka.Cluster.Cluster.Get(n).SelfAddress == first.Node);
+        var connection = new QueueManagerConnection(first.QueueManager, "spec");
+        await connection.RunMqscAsync("DEFINE QLOCAL(APP.Q)");
+        for (var i = 0; i < 50; i++)
+        {
+            await connection.PutAsync("APP.Q", Text("m" + i, Persistence.Persistent));
+        }
+
+        await cluster.LeaveAsync(home);
+
+        await AwaitConditionAsync(() => Task.FromResult(started.Count(s => s.QMgrName == "QMB") == 2), TimeSpan.FromSeconds(60));
+        var second = started.Last(s => s.QMgrName == "QMB");
+        Assert.NotEqual(first.Node, second.Node);
+        var moved = new QueueManagerConnection(second.QueueManager, "spec");
+        var got = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            got.Add(Text(await moved.GetAsync("APP.Q")));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => "m" + i), got);
+        await Assert.ThrowsAsync<MqException>(() => moved.GetAsync("APP.Q"));
+    }
+
+    [Fact]
+    public void QueueManagerSharding_must_refuse_queue_managers_whose_journal_only_one_node_can_read()
+    {
+        var config = ConfigurationFactory.ParseString("actorqm.queue-managers { QM1 { } }");
+
+        var e = Assert.Throws<ConfigurationException>(() => QueueManagerSharding.Settings.Create(ActorQmSettings.Create(config), config));
+
+        Assert.Contains("store.engine = postgresql", e.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class Collector : ReceiveActor
+    {
+        public Collector(ConcurrentQueue<QueueManagerSharding.QueueManagerStarted> started) =>
+            Receive<QueueManagerSharding.QueueManagerStarted>(started.Enqueue);
+    }
+}
