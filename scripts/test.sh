@@ -3,8 +3,9 @@
 # from the TRX results. Exits non-zero if the build fails or any test fails.
 # Installs what the tests need when it is missing: the openssl command (TLS interop tests run
 # s_client/s_server, OCSP tests run `openssl ocsp` per request) and slapd with ldap-utils (CRLs
-# from a real LDAP server; each test starts and stops its own slapd on loopback). SQLite ships
-# inside Microsoft.Data.Sqlite.
+# from a real LDAP server; each test starts and stops its own slapd on loopback) and the
+# PostgreSQL server (the cluster's shared journal; each test class runs initdb and its own server
+# on a loopback port, then stops and removes it). SQLite ships inside Microsoft.Data.Sqlite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ need=()
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${need[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -4,7 +4,10 @@ using ActorQm.QueueManagers;
 
 namespace ActorQm.Cli;
 
-/// <summary><c>actorqm start --config FILE</c>: runs the queue managers a HOCON file declares until SIGINT/SIGTERM.</summary>
+/// <summary>
+/// <c>actorqm start --config FILE</c>: runs the queue managers a HOCON file declares until SIGINT/SIGTERM,
+/// in this process, or as a cluster node when <c>actorqm.cluster.enabled = on</c>.
+/// </summary>
 internal static class StartCommand
 {
     public static Command Create()
@@ -21,6 +24,11 @@ internal static class StartCommand
         var stop = new TaskCompletionSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+        if (ClusterNode.Enabled(config))
+        {
+            return await ClusterNode.RunAsync(config, settings, file.DirectoryName, stop.Task);
+        }
+
         var system = CliConfig.CreateSystem(config, "INFO");
         var started = new List<StartedQueueManager>();
         try

@@ -1,0 +1,83 @@
+using ActorQm.Cluster;
+using ActorQm.Configuration;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+
+namespace ActorQm.Cli;
+
+/// <summary>
+/// <c>actorqm start</c> with <c>actorqm.cluster.enabled = on</c>: this process is one Akka.Cluster
+/// node; the declared queue managers run as sharded entities on whichever node their shard is
+/// allocated to, and move when that node goes. Node links use TLS with the key repository's
+/// certificate when <c>actorqm.cluster.node-tls</c> names one.
+/// </summary>
+internal static class ClusterNode
+{
+    public static bool Enabled(Config config) => config.WithFallback(ActorQmSettings.Reference).GetBoolean("actorqm.cluster.enabled");
+
+    public static async Task<int> RunAsync(Config config, ActorQmSettings settings, string? baseDirectory, Task stop)
+    {
+        var full = config.WithFallback(ActorQmSettings.Reference);
+        var sharding = QueueManagerSharding.Settings.Create(settings, full);
+        var system = ActorSystem.Create("actorqm", Setup(full, baseDirectory));
+        try
+        {
+            var printer = system.ActorOf(Props.Create(() => new Printer()), "actorqm-console");
+            system.EventStream.Subscribe(printer, typeof(QueueManagerSharding.QueueManagerStarted));
+            system.EventStream.Subscribe(printer, typeof(QueueManagerSharding.QueueManagerStartFailed));
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            cluster.RegisterOnMemberUp(() => Console.WriteLine($"AMQ8024I: node {cluster.SelfAddress} is up in the cluster."));
+            QueueManagerSharding.Start(system, sharding);
+            await stop;
+            // Leaving hands this node's queue managers to the other nodes before the process ends.
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+            return 0;
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    private static ActorSystemSetup Setup(Config full, string? baseDirectory)
+    {
+        var tls = full.GetConfig("actorqm.cluster.node-tls");
+        var repository = tls?.GetString("key-repository", string.Empty) ?? string.Empty;
+        var config = ConfigurationFactory.ParseString("""
+            akka.loglevel = INFO
+            akka.stdout-loglevel = INFO
+            akka.actor.provider = cluster
+            """).WithFallback(full);
+        if (repository.Length == 0)
+        {
+            return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        }
+
+        var path = Path.IsPathRooted(repository) || baseDirectory is null ? repository : Path.GetFullPath(Path.Combine(baseDirectory, repository));
+        var label = tls!.GetString("label", string.Empty);
+        var filter = tls.GetString("peer-filter", string.Empty);
+        return BootstrapSetup.Create()
+            .WithConfig(ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true").WithFallback(config))
+            .And(NodeTls.Setup(KeyRepository.Open(path), label, filter));
+    }
+
+    private sealed class Printer : ReceiveActor
+    {
+        public Printer()
+        {
+            Receive<QueueManagerSharding.QueueManagerStarted>(started =>
+            {
+                foreach (var line in started.StartupOutput)
+                {
+                    Console.WriteLine(line);
+                }
+
+                Console.WriteLine($"AMQ8003I: ActorQm queue manager {started.QMgrName} started on node {started.Node} ({started.Recovery.TotalMilliseconds:0} ms to take its journal and recover).");
+            });
+            Receive<QueueManagerSharding.QueueManagerStartFailed>(failed =>
+                Console.WriteLine($"AMQ8101E: queue manager {failed.QMgrName} did not start on node {failed.Node}: {failed.Reason} (tried again shortly)."));
+        }
+    }
+}

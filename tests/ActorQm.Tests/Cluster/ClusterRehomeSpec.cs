@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using ActorQm.Queues;
+using ActorQm.Tests.Support;
+using Akka.Configuration;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace ActorQm.Tests.Cluster;
+
+/// <summary>
+/// Three real <c>actorqm start</c> cluster nodes (Akka.Remote over mutual TLS) sharing a real
+/// PostgreSQL journal. QM1 sends 5,000 persistent messages to QM2 over a TLS channel whose CONNAME
+/// lists QM2's listener on every node; the node hosting QM2 is killed with SIGKILL mid-stream.
+/// QM2 must start again on a surviving node and every message arrive exactly once, in order per priority.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ClusterRehomeSpec(PostgresServer postgres, ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IClassFixture<PostgresServer>, IDisposable
+{
+    private const int Messages = 5000;
+    private const string Channel = "QM1.TO.QM2";
+    private readonly TempDirectory _dir = new();
+    private readonly ITestOutputHelper _output = output;
+    private readonly string _journal = postgres.CreateDatabase();
+
+    [Fact]
+    public async Task A_queue_manager_whose_node_is_killed_must_re_home_and_receive_every_message_exactly_once()
+    {
+        var remoting = Enumerable.Range(0, 3).Select(_ => FreePort()).ToArray();
+        var listeners = Enumerable.Range(0, 3).Select(_ => FreePort()).ToArray();
+        var configs = await Prepare(remoting, listeners);
+        var nodes = configs.Select((c, i) => new Node(i + 1, new ChildProcess("ActorQm.Cli.dll", "start", "--config", c))).ToList();
+        try
+        {
+            await WaitFor(() => Starts(nodes, "QM1") > 0 && Starts(nodes, "QM2") > 0, TimeSpan.FromMinutes(1), "QM1 and QM2 started");
+            var threshold = new Random().Next(Messages / 20, Messages / 4);
+            await WaitFor(() => Durable("QM2", "APP.IN") >= threshold, TimeSpan.FromMinutes(2), $"{threshold} messages delivered", poll: 5);
+
+            // The node that printed QM2's start last is where it runs now.
+            var qm2 = nodes.Last(n => n.Lines.Any(l => l.Contains("queue manager QM2 started on node", StringComparison.Ordinal)));
+            var clock = Stopwatch.StartNew();
+            qm2.Process.KillHard();
+            var seen = Durable("QM2", "APP.IN");
+            var survivors = nodes.Where(n => n != qm2).ToList();
+            var before = Starts(survivors, "QM2");
+            await WaitFor(() => Starts(survivors, "QM2") > before, TimeSpan.FromMinutes(2), "QM2 started on a surviving node");
+            var rehome = clock.Elapsed;
+            var moved = survivors.Last(n => n.Lines.Any(l => l.Contains("queue manager QM2 started on node", StringComparison.Ordinal)));
+            _output.WriteLine($"killed node {qm2.Number} (hosting QM2) when {seen} of {Messages} messages had arrived; QM2 re-homed on node {moved.Number} after {rehome.TotalSeconds:0.0} s");
+            Assert.True(seen < Messages, "the kill must land while messages are still in flight");
+
+            await WaitFor(() => Durable("QM1", "QM2") == 0 && Durable("QM2", "APP.IN") >= Messages, TimeSpan.FromMinutes(3), "every message delivered");
+            _output.WriteLine($"all {Messages} messages delivered {clock.Elapsed.TotalSeconds:0.0} s after the kill");
+            await Task.Delay(500);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.Process.Signal(15);
+            }
+
+            foreach (var node in nodes)
+            {
+                try
+                {
+                    node.Process.WaitForExit(TimeSpan.FromSeconds(30));
+                }
+                catch (TimeoutException)
+                {
+                    _output.WriteLine($"node {node.Number} did not stop within 30 s; killed");
+                }
+
+                node.Process.Drain(node.Lines);
+                _output.WriteLine($"--- node {node.Number}: {node.Lines.Count} lines, these about ActorQm, errors and membership:\n{string.Join("\n", node.Lines.Where(l => l.Contains("AMQ", StringComparison.Ordinal) || l.Contains("ERROR", StringComparison.Ordinal) || l.Contains("Welcome", StringComparison.Ordinal) || l.Contains("is Up", StringComparison.Ordinal)).Take(40))}");
+                node.Process.Dispose();
+            }
+        }
+
+        var messages = await Browse();
+        var indexes = messages.Select(m => int.Parse(TestMessages.Text(m), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(Messages, messages.Count);
+        Assert.Equal(Messages, messages.Select(m => m.Descriptor.MsgId).Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, Messages), indexes.Order());
+        Assert.Equal(Enumerable.Range(0, Messages).OrderByDescending(i => i % 3).ThenBy(i => i), indexes);
+    }
+
+    private sealed record Node(int Number, ChildProcess Process)
+    {
+        public List<string> Lines { get; } = [];
+    }
+
+    private async Task<string[]> Prepare(int[] remoting, int[] listeners)
+    {
+        var key1 = QueueManagerPair.KeyRepository(_dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
+        var key2 = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        var conname = string.Join(",", listeners.Select(p => $"127.0.0.1({p})"));
+        var qm1Objects = $"""
+            ALTER QMGR SSLKEYR('{key1}')
+            DEFINE QLOCAL('QM2') USAGE(XMITQ) MAXDEPTH(100000)
+            DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
+            DEFINE CHANNEL('{Channel}') CHLTYPE(SDR) CONNAME('{conname}') XMITQ('QM2') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50) SHORTRTY(1000) SHORTTMR(1)
+            """;
+        File.WriteAllText(_dir.File("qm1-prefill.mqsc"), qm1Objects);
+        File.WriteAllText(_dir.File("qm1.mqsc"), qm1Objects + $"\nSTART CHANNEL('{Channel}')\n");
+        File.WriteAllText(_dir.File("qm2.mqsc"), $"""
+            ALTER QMGR SSLKEYR('{key2}')
+            DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
+            DEFINE CHANNEL('{Channel}') CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')
+            """);
+        var store = $"store {{ engine = postgresql, connection-string = \"{_journal}\", lock-wait = 60s }}";
+
+        // The stream is put before the nodes start, so the kill lands while messages are in flight.
+        var prefill = ActorQmSettings.Create(ConfigurationFactory.ParseString($"actorqm.queue-managers.QM1 {{ mqsc-file = \"qm1-prefill.mqsc\", {store} }}"), _dir.Path).QueueManagers.Single();
+        var qm = await QueueManagerBootstrap.StartAsync(Sys, prefill);
+        var put = await new QueueManagerConnection(qm.Actor, "rehome-test").OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+        for (var start = 0; start < Messages; start += 500)
+        {
+            await Task.WhenAll(Enumerable.Range(start, 500).Select(i => put.PutAsync(TestMessages.Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Persistence.Persistent, priority: i % 3))));
+        }
+
+        await QueueManagerBootstrap.StopAsync(qm.Actor);
+
+        var seeds = string.Join(", ", remoting.Take(2).Select(p => $"\"akka.ssl.tcp://actorqm@127.0.0.1:{p}\""));
+        var configs = new string[3];
+        for (var i = 0; i < 3; i++)
+        {
+            var nodeKey = QueueManagerPair.KeyRepository(_dir, $"node{i + 1}key", "node", TestPki.Leaf(TestPki.Shared.Ca, $"CN=NODE{i + 1},O=Example").WithKey());
+            configs[i] = _dir.File($"node{i + 1}.conf");
+            File.WriteAllText(configs[i], $$"""
+                akka {
+                  remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{remoting[i]}} }
+                  cluster {
+                    seed-nodes = [{{seeds}}]
+                    # Sharding waits for all three, so queue managers are placed once, not moved as nodes join.
+                    min-nr-of-members = 3
+                    failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 3s }
+                    split-brain-resolver { active-strategy = keep-majority, stable-after = 3s }
+                  }
+                }
+                actorqm {
+                  cluster {
+                    enabled = on
+                    node-tls { key-repository = "{{nodeKey}}", label = node, peer-filter = "CN=NODE*,O=Example" }
+                    sharding.keep-alive-interval = 500ms
+                  }
+                  queue-manager-defaults { {{store}} }
+                  queue-managers {
+                    QM1 { mqsc-file = "qm1.mqsc" }
+                    QM2 { mqsc-file = "qm2.mqsc", listeners.TLS { address = "127.0.0.1", port = {{listeners[i]}} } }
+                  }
+                }
+                """);
+        }
+
+        return configs;
+    }
+
+    /// <summary>How many times <paramref name="nodes"/> have printed that <paramref name="qmgr"/> started on them.</summary>
+    private static int Starts(IEnumerable<Node> nodes, string qmgr) =>
+        nodes.Sum(n => n.Process.Drain(n.Lines).Count(l => l.Contains($"queue manager {qmgr} started on node", StringComparison.Ordinal)));
+
+    private async Task<List<MqMessage>> Browse()
+    {
+        var settings = ActorQmSettings.Create(ConfigurationFactory.ParseString($"actorqm.queue-managers.QM2 {{ store {{ engine = postgresql, connection-string = \"{_journal}\" }} }}"), _dir.Path).QueueManagers.Single();
+        var qm = await QueueManagerBootstrap.StartAsync(Sys, settings);
+        var input = await new QueueManagerConnection(qm.Actor).OpenAsync("APP.IN", QueueManager.OpenPurpose.Input);
+        var messages = new List<MqMessage>();
+        var cursor = BrowseCursor.Start;
+        while (true)
+        {
+            try
+            {
+                var got = await input.GetAsync(new GetOptions { BrowseAfter = cursor });
+                messages.Add(got.Message);
+                cursor = got.Cursor;
+            }
+            catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
+            {
+                await QueueManagerBootstrap.StopAsync(qm.Actor);
+                return messages;
+            }
+        }
+    }
+
+    /// <summary>Durable messages of a queue, read from the shared journal while the nodes run.</summary>
+    private int Durable(string qmgr, string queue)
+    {
+        using var connection = new NpgsqlConnection(_journal);
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM messages WHERE qmgr = @qm AND queue = @q";
+        cmd.Parameters.AddWithValue("qm", qmgr);
+        cmd.Parameters.AddWithValue("q", queue);
+        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task WaitFor(Func<bool> condition, TimeSpan timeout, string what, int poll = 50)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for: {what}");
+            }
+
+            await Task.Delay(poll);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        _dir.Dispose();
+    }
+}
