@@ -13,7 +13,7 @@ namespace ActorQm.Cli;
 /// </summary>
 internal sealed class ClientConnection
 {
-    public Option<string?> Conn { get; } = new("--conn") { Description = "CONNAME of the queue manager: host(port)" };
+    public Option<string?> Conn { get; } = new("--conn") { Description = "CONNAME of the queue manager: host(port), or a list host(port),host(port) tried in order" };
     public Option<string?> Channel { get; } = new("--channel") { Description = "Server-connection channel (SVRCONN)" };
     public Option<string?> QMgr { get; } = new("--qmgr", "-m") { Description = "Queue manager name (checked against the one that answers)" };
     public Option<string?> KeyRepository { get; } = new("--key-repository") { Description = "Key repository folder (personal/, trusted/, stash), like MQSSLKEYR" };
@@ -44,7 +44,8 @@ internal sealed class ClientConnection
         var baseDir = file?.DirectoryName;
         string? Pick(Option<string?> option, string key) => parse.GetValue(option) ?? (config.HasPath(key) ? config.GetString(key) : null);
         var conn = Pick(Conn, "conn") ?? throw new CliException("--conn host(port) is required (or conn in --client-config)", 20);
-        var (host, port) = Channels.ChannelDefinition.ParseConName(conn);
+        var addresses = Channels.ChannelDefinition.ParseConNameList(conn);
+        var (host, port) = addresses.Count > 0 ? addresses[0] : throw new CliException("--conn is empty", 20);
         var keys = Pick(KeyRepository, "key-repository") ?? throw new CliException("--key-repository is required (or key-repository in --client-config)", 20);
         var unknown = parse.GetValue(Unknown) switch
         {
@@ -66,6 +67,7 @@ internal sealed class ClientConnection
         {
             Host = host,
             Port = port,
+            AlternateAddresses = addresses.Skip(1).ToList(),
             Channel = Pick(Channel, "channel") ?? defaultChannel ?? throw new CliException("--channel is required (or channel in --client-config)", 20),
             QueueManager = Pick(QMgr, "qmgr") ?? string.Empty,
             KeyRepository = Resolve(keys, baseDir),

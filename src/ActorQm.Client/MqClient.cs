@@ -55,17 +55,15 @@ public sealed class MqClient : IAsyncDisposable
             ?? throw new MqException(MqReason.SslInitializationError, $"AMQ9635E: '{options.CipherSpec}' is not a CipherSpec that can be used");
         var filter = options.SslPeer is { Length: > 0 } peerText ? DistinguishedNameFilter.Parse(peerText) : null;
 
-        var tcp = new TcpClient { NoDelay = true };
+        TcpClient tcp;
         try
         {
-            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            connectTimeout.CancelAfter(options.Timeout);
-            await tcp.ConnectAsync(options.Host, options.Port, connectTimeout.Token).ConfigureAwait(false);
+            var connected = await Channels.ChannelConnector.ConnectAsync([(options.Host, options.Port), .. options.AlternateAddresses], options.Timeout, cancel).ConfigureAwait(false);
+            tcp = connected.Client;
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (Channels.ChannelConnector.ConnectFailedException e)
         {
-            tcp.Dispose();
-            throw new MqException(MqReason.HostNotAvailable, $"AMQ9202E: remote host {options.Host}({options.Port}) not available: {e.Message}");
+            throw new MqException(MqReason.HostNotAvailable, $"AMQ9202E: remote host not available: {e.Message}");
         }
 
         var stream = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);

@@ -13,6 +13,12 @@ public sealed record MqClientOptions
 
     public int Port { get; init; } = 1414;
 
+    /// <summary>
+    /// Further addresses of a CONNAME list, tried in order when <see cref="Host"/>(<see cref="Port"/>)
+    /// does not answer: a queue manager that may run on any node of a cluster.
+    /// </summary>
+    public IReadOnlyList<(string Host, int Port)> AlternateAddresses { get; init; } = [];
+
     /// <summary>The server-connection channel (SVRCONN) to connect through.</summary>
     public required string Channel { get; init; }
 

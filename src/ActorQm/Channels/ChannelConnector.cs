@@ -3,12 +3,12 @@ using System.Net.Sockets;
 namespace ActorQm.Channels;
 
 /// <summary>Opens the TCP connection of an outbound channel: each CONNAME address in turn, the first that answers wins.</summary>
-internal static class ChannelConnector
+public static class ChannelConnector
 {
     public sealed record Connected(TcpClient Client, string Host, int Port);
 
     /// <exception cref="SocketException">No address answered; the message names each and why.</exception>
-    public static async Task<Connected> ConnectAsync(IReadOnlyList<(string Host, int Port)> addresses, TimeSpan timeoutEach)
+    public static async Task<Connected> ConnectAsync(IReadOnlyList<(string Host, int Port)> addresses, TimeSpan timeoutEach, CancellationToken cancel = default)
     {
         var failures = new List<string>();
         foreach (var (host, port) in addresses)
@@ -16,7 +16,8 @@ internal static class ChannelConnector
             var client = new TcpClient { NoDelay = true };
             try
             {
-                using var timeout = new CancellationTokenSource(timeoutEach);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                timeout.CancelAfter(timeoutEach);
                 await client.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
                 return new Connected(client, host, port);
             }
@@ -27,6 +28,7 @@ internal static class ChannelConnector
             }
         }
 
+        cancel.ThrowIfCancellationRequested();
         throw new ConnectFailedException(failures.Count == 0 ? "no CONNAME" : string.Join("; ", failures));
     }
 
