@@ -45,7 +45,8 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(get passed)))
   file_failed=$(($(get failed) + $(get error) + $(get timeout) + $(get aborted)))
   failed=$((failed + file_failed))
-  skipped=$((skipped + $(get notExecuted)))
+  # xunit skips are counted as total minus executed (its TRX leaves notExecuted at 0).
+  skipped=$((skipped + $(get total) - $(get executed)))
   # A crashed test host leaves counters of the tests that ran only: count the crash itself.
   outcome=$(grep -o '<ResultSummary outcome="[A-Za-z]*"' "$trx" | head -n 1 | grep -o '"[A-Za-z]*"' | tr -d '"')
   if [ "$outcome" != "Completed" ] && [ "$file_failed" -eq 0 ]; then
