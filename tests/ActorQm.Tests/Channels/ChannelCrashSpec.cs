@@ -124,28 +124,8 @@ public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xu
         return process;
     }
 
-    private async Task<List<MqMessage>> Browse()
-    {
-        var settings = ActorQmSettings.Create(ConfigurationFactory.ParseString("actorqm.queue-managers.QM2 { store.path = \"QM2.db\" }"), _dir.Path).QueueManagers.Single();
-        var qm = await QueueManagerBootstrap.StartAsync(Sys, settings);
-        var input = await new QueueManagerConnection(qm.Actor).OpenAsync("APP.IN", QueueManager.OpenPurpose.Input);
-        var messages = new List<MqMessage>();
-        var cursor = BrowseCursor.Start;
-        while (true)
-        {
-            try
-            {
-                var got = await input.GetAsync(new GetOptions { BrowseAfter = cursor });
-                messages.Add(got.Message);
-                cursor = got.Cursor;
-            }
-            catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
-            {
-                await QueueManagerBootstrap.StopAsync(qm.Actor);
-                return messages;
-            }
-        }
-    }
+    private Task<List<MqMessage>> Browse() =>
+        JournalBrowse.AllAsync(Sys, ActorQmSettings.Create(ConfigurationFactory.ParseString("actorqm.queue-managers.QM2 { store.path = \"QM2.db\" }"), _dir.Path).QueueManagers.Single(), "APP.IN");
 
     private int Delivered() => Durable("QM2.db", "APP.IN");
 

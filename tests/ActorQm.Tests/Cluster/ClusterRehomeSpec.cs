@@ -164,28 +164,8 @@ public sealed class ClusterRehomeSpec(PostgresServer postgres, ITestOutputHelper
     private static int Starts(IEnumerable<Node> nodes, string qmgr) =>
         nodes.Sum(n => n.Process.Drain(n.Lines).Count(l => l.Contains($"queue manager {qmgr} started on node", StringComparison.Ordinal)));
 
-    private async Task<List<MqMessage>> Browse()
-    {
-        var settings = ActorQmSettings.Create(ConfigurationFactory.ParseString($"actorqm.queue-managers.QM2 {{ store {{ engine = postgresql, connection-string = \"{_journal}\" }} }}"), _dir.Path).QueueManagers.Single();
-        var qm = await QueueManagerBootstrap.StartAsync(Sys, settings);
-        var input = await new QueueManagerConnection(qm.Actor).OpenAsync("APP.IN", QueueManager.OpenPurpose.Input);
-        var messages = new List<MqMessage>();
-        var cursor = BrowseCursor.Start;
-        while (true)
-        {
-            try
-            {
-                var got = await input.GetAsync(new GetOptions { BrowseAfter = cursor });
-                messages.Add(got.Message);
-                cursor = got.Cursor;
-            }
-            catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
-            {
-                await QueueManagerBootstrap.StopAsync(qm.Actor);
-                return messages;
-            }
-        }
-    }
+    private Task<List<MqMessage>> Browse() =>
+        JournalBrowse.AllAsync(Sys, ActorQmSettings.Create(ConfigurationFactory.ParseString($"actorqm.queue-managers.QM2 {{ store {{ engine = postgresql, connection-string = \"{_journal}\" }} }}"), _dir.Path).QueueManagers.Single(), "APP.IN");
 
     /// <summary>Durable messages of a queue, read from the shared journal while the nodes run.</summary>
     private int Durable(string qmgr, string queue)
