@@ -69,7 +69,7 @@ actorqm {
   cluster {
     enabled = on
     node-tls { key-repository = "pki/NODE$i/key", label = "ibmwebspheremqnode$i", peer-filter = "CN=NODE*" }
-    sharding.keep-alive-interval = 500ms
+    sharding { keep-alive-interval = 500ms, min-nodes = 3 }
   }
   queue-manager-defaults.store { engine = postgresql, connection-string = "Host=127.0.0.1;Port=$pgport;Username=actorqm;Database=postgres" }
   queue-managers {

@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Sharding;
+using Akka.Event;
 
 namespace ActorQm.Cluster;
 
@@ -7,18 +9,51 @@ namespace ActorQm.Cluster;
 /// Asks the shard region, at every tick, for each declared queue manager to be running. Sharding
 /// starts the ones not running anywhere on the node their shard is allocated to, so a queue
 /// manager whose node is gone starts elsewhere within one tick of its shard being re-allocated.
+/// The first request waits until <c>minNodes</c> members are up (then never again).
 /// </summary>
 internal sealed class QueueManagerKeeperActor : ReceiveActor, IWithTimers
 {
     private readonly IActorRef _region;
     private readonly IReadOnlyList<string> _names;
     private readonly TimeSpan _interval;
+    private readonly int _minNodes;
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public QueueManagerKeeperActor(IActorRef region, IReadOnlyList<string> names, TimeSpan interval)
+    public QueueManagerKeeperActor(IActorRef region, IReadOnlyList<string> names, TimeSpan interval, int minNodes)
     {
         _region = region;
         _names = names;
         _interval = interval;
+        _minNodes = minNodes;
+        Become(Waiting);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        if (_minNodes <= 1)
+        {
+            StartKeeping();
+        }
+        else
+        {
+            _log.Info("AMQ8024I: queue managers are placed once {0} cluster members are up.", _minNodes);
+            _cluster.Subscribe(Self, ClusterEvent.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent));
+        }
+    }
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    private void Waiting()
+    {
+        Receive<ClusterEvent.CurrentClusterState>(state => CheckUp(state.Members));
+        Receive<ClusterEvent.IMemberEvent>(_ => CheckUp(_cluster.State.Members));
+    }
+
+    private void Keeping()
+    {
         Receive<Tick>(_ =>
         {
             foreach (var name in _names)
@@ -30,9 +65,20 @@ internal sealed class QueueManagerKeeperActor : ReceiveActor, IWithTimers
         ReceiveAny(_ => { });
     }
 
-    public ITimerScheduler Timers { get; set; } = null!;
+    private void CheckUp(IEnumerable<Member> members)
+    {
+        if (members.Count(m => m.Status == MemberStatus.Up) >= _minNodes)
+        {
+            _cluster.Unsubscribe(Self);
+            StartKeeping();
+        }
+    }
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("keep-alive", Tick.Instance, TimeSpan.Zero, _interval);
+    private void StartKeeping()
+    {
+        Become(Keeping);
+        Timers.StartPeriodicTimer("keep-alive", Tick.Instance, TimeSpan.Zero, _interval);
+    }
 
     private sealed record Tick
     {

@@ -17,7 +17,10 @@ public static class QueueManagerSharding
     /// <param name="KeepAlive">How often every node asks for each declared queue manager to be running, which is
     /// what starts them at cluster start and again after a re-home or a failed start.</param>
     /// <param name="Role">Only nodes with this cluster role host queue managers; empty: every node.</param>
-    public sealed record Settings(IReadOnlyList<QueueManagerSettings> QueueManagers, TimeSpan KeepAlive, string Role = "")
+    /// <param name="MinNodes">Queue managers are first placed once this many members are up, so they are not started
+    /// on the first node and then moved as the others join. Only the first placement waits: after a node is lost,
+    /// the survivors re-home at once, whatever their number.</param>
+    public sealed record Settings(IReadOnlyList<QueueManagerSettings> QueueManagers, TimeSpan KeepAlive, string Role = "", int MinNodes = 1)
     {
         public static Settings Create(ActorQmSettings settings, Akka.Configuration.Config config)
         {
@@ -35,7 +38,13 @@ public static class QueueManagerSharding
                     $"actorqm.cluster: queue managers {string.Join(", ", shared)} keep their journal on one node (store.engine = sqlite); a sharded queue manager needs store.engine = postgresql so any node can recover it.");
             }
 
-            return new Settings(settings.QueueManagers, keepAlive, section?.GetString("role", string.Empty) ?? string.Empty);
+            var minNodes = section?.GetInt("min-nodes", 1) ?? 1;
+            if (minNodes < 1)
+            {
+                throw new Akka.Configuration.ConfigurationException($"actorqm.cluster.sharding.min-nodes must be at least 1, not {minNodes}.");
+            }
+
+            return new Settings(settings.QueueManagers, keepAlive, section?.GetString("role", string.Empty) ?? string.Empty, minNodes);
         }
     }
 
@@ -68,7 +77,7 @@ public static class QueueManagerSharding
             name => Props.Create(() => new QueueManagerEntityActor(byName.GetValueOrDefault(name))),
             sharding,
             new Extractor());
-        system.ActorOf(Props.Create(() => new QueueManagerKeeperActor(region, settings.QueueManagers.Select(q => q.Name).ToList(), settings.KeepAlive)), "actorqm-keeper");
+        system.ActorOf(Props.Create(() => new QueueManagerKeeperActor(region, settings.QueueManagers.Select(q => q.Name).ToList(), settings.KeepAlive, settings.MinNodes)), "actorqm-keeper");
         return region;
     }
 

@@ -17,14 +17,14 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
 {
     private static readonly string[] Names = ["QMA", "QMB", "QMC"];
 
-    private (QueueManagerSharding.Settings Settings, string Connection) Declare()
+    private (QueueManagerSharding.Settings Settings, string Connection) Declare(int minNodes = 1)
     {
         var connection = postgres.CreateDatabase();
         var qms = string.Join("\n", Names.Select(n => $"{n} {{ }}"));
         var config = ConfigurationFactory.ParseString($$"""
             actorqm.queue-manager-defaults.store { engine = postgresql, connection-string = "{{connection}}", lock-wait = 20s }
             actorqm.queue-managers { {{qms}} }
-            actorqm.cluster.sharding.keep-alive-interval = 300ms
+            actorqm.cluster.sharding { keep-alive-interval = 300ms, min-nodes = {{minNodes}} }
             """);
         return (QueueManagerSharding.Settings.Create(ActorQmSettings.Create(config), config), connection);
     }
@@ -44,7 +44,7 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
     [Fact]
     public async Task QueueManagerSharding_must_run_each_queue_manager_on_exactly_one_node()
     {
-        var (settings, _) = Declare();
+        var (settings, _) = Declare(minNodes: 3);
         using var cluster = await ClusterNodes.StartAsync(3);
         var started = Watch(cluster);
         var regions = cluster.Nodes.Select(n => QueueManagerSharding.Start(n, settings)).ToList();
@@ -100,6 +100,19 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
 
         Assert.Equal(Enumerable.Range(0, 50).Select(i => "m" + i), got);
         await Assert.ThrowsAsync<MqException>(() => moved.GetAsync("APP.Q"));
+    }
+
+    [Fact]
+    public async Task QueueManagerSharding_must_not_place_queue_managers_before_min_nodes_members_are_up()
+    {
+        var (settings, _) = Declare(minNodes: 2);
+        using var cluster = await ClusterNodes.StartAsync(1);
+        var started = Watch(cluster);
+
+        QueueManagerSharding.Start(cluster.Nodes[0], settings);
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Empty(started);
     }
 
     [Fact]
