@@ -20,6 +20,7 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash
     private readonly Address _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private IActorRef _queueManager = ActorRefs.Nobody;
+    private Task<PreparedQueueManager>? _prepare;
 
     public QueueManagerEntityActor(QueueManagerSettings? settings)
     {
@@ -39,7 +40,24 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash
         }
 
         _log.Info("AMQ8024I: starting queue manager {0} on node {1}.", _settings.Name, _node);
-        QueueManagerBootstrap.PrepareAsync(Context.System, _settings).PipeTo(Self, success: p => p, failure: e => new Status.Failure(e));
+        _prepare = QueueManagerBootstrap.PrepareAsync(Context.System, _settings);
+        _prepare.PipeTo(Self, success: p => p, failure: e => new Status.Failure(e));
+    }
+
+    // Stopped (a shard hand-off, a node leaving) before the queue manager was spawned: the journal
+    // opened for it, now or later, must be let go, or its lock would hold off the next owner.
+    protected override void PostStop()
+    {
+        if (_queueManager.IsNobody())
+        {
+            _prepare?.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    t.Result.Abandon();
+                }
+            }, TaskScheduler.Default);
+        }
     }
 
     private void Starting()
@@ -59,7 +77,8 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash
         });
         Receive<Status.Failure>(failure =>
         {
-            var reason = failure.Cause.GetBaseException().Message;
+            // Our own exceptions carry the AMQ code and what failed; only the task's wrapper is peeled off.
+            var reason = ((failure.Cause as AggregateException)?.InnerExceptions.FirstOrDefault() ?? failure.Cause).Message;
             _log.Error("AMQ8101E: queue manager {0} did not start on node {1}: {2}", _settings!.Name, _node, reason);
             Context.System.EventStream.Publish(new QueueManagerStartFailed(_settings.Name, _node, reason));
             Context.Stop(Self);

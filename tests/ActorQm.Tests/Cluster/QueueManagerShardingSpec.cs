@@ -17,12 +17,12 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
 {
     private static readonly string[] Names = ["QMA", "QMB", "QMC"];
 
-    private (QueueManagerSharding.Settings Settings, string Connection) Declare(int minNodes = 1)
+    private (QueueManagerSharding.Settings Settings, string Connection) Declare(int minNodes = 1, string? connectionString = null, string lockWait = "20s")
     {
-        var connection = postgres.CreateDatabase();
+        var connection = connectionString ?? postgres.CreateDatabase();
         var qms = string.Join("\n", Names.Select(n => $"{n} {{ }}"));
         var config = ConfigurationFactory.ParseString($$"""
-            actorqm.queue-manager-defaults.store { engine = postgresql, connection-string = "{{connection}}", lock-wait = 20s }
+            actorqm.queue-manager-defaults.store { engine = postgresql, connection-string = "{{connection}}", lock-wait = {{lockWait}} }
             actorqm.queue-managers { {{qms}} }
             actorqm.cluster.sharding { keep-alive-interval = 300ms, min-nodes = {{minNodes}} }
             """);
@@ -113,6 +113,59 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
 
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Empty(started);
+    }
+
+    [Fact]
+    public async Task QueueManagerSharding_must_report_a_queue_manager_that_cannot_start_and_try_it_again()
+    {
+        // Nothing listens on this port: the journal cannot be reached.
+        var (settings, _) = Declare(connectionString: $"Host=127.0.0.1;Port={Loopback.FreePort()};Username=actorqm;Database=postgres;Timeout=2");
+        using var cluster = await ClusterNodes.StartAsync(1);
+        var node = cluster.Nodes[0];
+        var failures = CreateTestProbe(node, "failures");
+        node.EventStream.Subscribe(failures.Ref, typeof(QueueManagerSharding.QueueManagerStartFailed));
+
+        QueueManagerSharding.Start(node, settings);
+
+        var first = await failures.ExpectMsgAsync<QueueManagerSharding.QueueManagerStartFailed>(TimeSpan.FromSeconds(20));
+        Assert.Contains("AMQ7080E", first.Reason, StringComparison.Ordinal);
+        var again = await failures.FishForMessageAsync<QueueManagerSharding.QueueManagerStartFailed>(f => f.QMgrName == first.QMgrName, TimeSpan.FromSeconds(20));
+        Assert.Equal(first.Node, again.Node);
+    }
+
+    [Fact]
+    public async Task QueueManagerSharding_must_let_go_of_a_journal_it_was_still_taking_when_its_entity_stopped()
+    {
+        var (settings, connection) = Declare(lockWait: "30s");
+        var store = settings.QueueManagers.Single(q => q.Name == "QMA").Store;
+        var held = ActorQm.Store.MessageJournal.Open("QMA", store);
+        using var cluster = await ClusterNodes.StartAsync(1);
+        var node = cluster.Nodes[0];
+        var region = QueueManagerSharding.Start(node, settings);
+        await AwaitConditionAsync(() => Task.FromResult(WriterSessions(connection, "QMA") >= 2), TimeSpan.FromSeconds(20));
+
+        // The entity stops (as in a shard hand-off) while it still waits for QMA's lock, and
+        // nothing starts it again; then the lock comes free and its late start completes.
+        var keeper = await node.ActorSelection("/user/actorqm-keeper").ResolveOne(TimeSpan.FromSeconds(5));
+        await keeper.GracefulStop(TimeSpan.FromSeconds(5));
+        region.Tell(new QueueManagerSharding.Envelope("QMA", PoisonPill.Instance));
+        await Task.Delay(500);
+        held.Dispose();
+
+        // The late start takes the lock and must let it go at once: no session of QMA's may remain.
+        await AwaitConditionAsync(() => Task.FromResult(WriterSessions(connection, "QMA") == 0), TimeSpan.FromSeconds(15));
+        using var next = ActorQm.Store.MessageJournal.Open("QMA", store);
+    }
+
+    /// <summary>Sessions of <paramref name="qmgr"/>'s journal writers (holding or waiting for its lock).</summary>
+    private static int WriterSessions(string connection, string qmgr)
+    {
+        using var admin = new Npgsql.NpgsqlConnection(connection + ";Pooling=false");
+        admin.Open();
+        using var cmd = admin.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = @name";
+        cmd.Parameters.AddWithValue("name", "actorqm-" + qmgr);
+        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
