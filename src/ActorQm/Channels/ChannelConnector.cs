@@ -7,7 +7,7 @@ public static class ChannelConnector
 {
     public sealed record Connected(TcpClient Client, string Host, int Port);
 
-    /// <exception cref="SocketException">No address answered; the message names each and why.</exception>
+    /// <exception cref="ConnectFailedException">No address answered; the message names each and why.</exception>
     public static async Task<Connected> ConnectAsync(IReadOnlyList<(string Host, int Port)> addresses, TimeSpan timeoutEach, CancellationToken cancel = default)
     {
         var failures = new List<string>();

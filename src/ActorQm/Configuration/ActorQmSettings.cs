@@ -214,9 +214,16 @@ public sealed record StoreSettings(string Path, string Synchronous, TimeSpan Bus
     public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where the journal is, for messages: the file, or the server and database (never the password).</summary>
-    public string Describe() => Engine == StoreEngine.PostgreSql
-        ? new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) is var b ? $"postgresql://{b.Host}:{b.Port}/{b.Database}" : string.Empty
-        : Path;
+    public string Describe()
+    {
+        if (Engine != StoreEngine.PostgreSql)
+        {
+            return Path;
+        }
+
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+        return $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
+    }
 
     /// <summary>A connection string is a secret; it never reaches a log through ToString.</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)

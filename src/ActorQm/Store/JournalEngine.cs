@@ -19,11 +19,11 @@ internal abstract class JournalEngine : IDisposable
     /// <summary>Where the journal is, for messages and status (never a password).</summary>
     public abstract string Location { get; }
 
-    /// <summary>Takes exclusive ownership of the queue manager's data, or throws <see cref="QueueManagerInUseException"/>.</summary>
-    public abstract void Lock();
-
-    /// <summary>The connection the writer thread owns (and, for PostgreSQL, the one holding the ownership lock).</summary>
-    public abstract DbConnection OpenWriter();
+    /// <summary>
+    /// Takes exclusive ownership of the queue manager's data (or throws <see cref="QueueManagerInUseException"/>)
+    /// and opens the connection the writer thread owns; for PostgreSQL that connection holds the ownership.
+    /// </summary>
+    public abstract DbConnection OpenOwnedWriter();
 
     /// <summary>A connection for reads at start, separate from the writer's.</summary>
     public abstract DbConnection OpenReader();

@@ -8,7 +8,8 @@ namespace ActorQm.Store;
 
 /// <summary>
 /// The queue manager's durable store: live persistent messages and object definitions in one
-/// SQL database (a SQLite file by default, PostgreSQL shared by a cluster; see <see cref="JournalEngine"/>). Writes from every queue actor are group-committed by one writer thread: it
+/// SQL database (a SQLite file by default, PostgreSQL shared by a cluster; see <see cref="JournalEngine"/>).
+/// Writes from every queue actor are group-committed by one writer thread: it
 /// drains whatever has queued up while the previous transaction was syncing and commits it all in
 /// one transaction, so the cost of a sync is shared by every message in it. Consumed messages are
 /// deleted, so recovery reads only live rows. See docs/persistence.md.
@@ -64,8 +65,7 @@ internal sealed class MessageJournal : IDisposable
         DbConnection? connection = null;
         try
         {
-            engine.Lock();
-            connection = engine.OpenWriter();
+            connection = engine.OpenOwnedWriter();
             engine.EnsureSchema(connection);
             return new MessageJournal(qmgr, settings, engine, connection);
         }

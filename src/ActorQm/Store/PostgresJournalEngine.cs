@@ -12,15 +12,13 @@ namespace ActorQm.Store;
 /// </summary>
 internal sealed class PostgresJournalEngine(string qmgr, StoreSettings settings) : JournalEngine
 {
-    private NpgsqlConnection? _writer;
-
     public override string Location => settings.Describe();
 
     public override string Schema => Tables("BIGINT", "BYTEA", "ord BIGSERIAL, ");
 
     public override string ObjectOrder => "ord";
 
-    public override void Lock()
+    public override DbConnection OpenOwnedWriter()
     {
         var writer = Connect();
         try
@@ -37,7 +35,7 @@ internal sealed class PostgresJournalEngine(string qmgr, StoreSettings settings)
                 Thread.Sleep(250);
             }
 
-            _writer = writer;
+            return writer;
         }
         catch
         {
@@ -45,8 +43,6 @@ internal sealed class PostgresJournalEngine(string qmgr, StoreSettings settings)
             throw;
         }
     }
-
-    public override DbConnection OpenWriter() => _writer ?? throw new InvalidOperationException("the journal is not locked");
 
     public override DbConnection OpenReader() => Connect();
 
@@ -63,7 +59,10 @@ internal sealed class PostgresJournalEngine(string qmgr, StoreSettings settings)
         tx.Commit();
     }
 
-    public override void Dispose() => _writer?.Dispose();
+    // The writer connection (and with it the lock) is closed by the journal that owns it.
+    public override void Dispose()
+    {
+    }
 
     private bool TryLock(NpgsqlConnection connection)
     {

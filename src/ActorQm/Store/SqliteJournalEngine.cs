@@ -16,7 +16,7 @@ internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) :
     // SQLite keeps a row's rowid through ON CONFLICT DO UPDATE, so it is the order of first definition.
     public override string ObjectOrder => "rowid";
 
-    public override void Lock()
+    public override DbConnection OpenOwnedWriter()
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(settings.Path));
         if (!string.IsNullOrEmpty(dir))
@@ -32,10 +32,7 @@ internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) :
         {
             throw new QueueManagerInUseException(qmgr, $"lock on {settings.Path}.lock", e);
         }
-    }
 
-    public override DbConnection OpenWriter()
-    {
         var connection = Open(SqliteOpenMode.ReadWriteCreate);
         try
         {

@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using ActorQm.Configuration;
 using ActorQm.Messages;
-using ActorQm.QueueManagers;
-using ActorQm.Queues;
 using ActorQm.Tests.Support;
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
@@ -20,7 +16,6 @@ namespace ActorQm.Tests.Channels;
 public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
 {
     private const int Count = 5000;
-    private const string Channel = "QM1.TO.QM2";
     private readonly TempDirectory _dir = new();
     private readonly ITestOutputHelper _output = output;
 
@@ -38,7 +33,7 @@ public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xu
 
     private async Task Run(bool killReceiver)
     {
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var (qm1Config, qm2Config) = await Prepare(port);
         var qm2 = StartProcess(qm2Config, "QM2");
         var qm1 = StartProcess(qm1Config, "QM1");
@@ -46,7 +41,7 @@ public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xu
         {
             var threshold = new Random().Next(Count / 10, Count / 2);
             var victimDb = killReceiver ? "QM2.db" : "QM1.db";
-            await WaitFor(() => Delivered() >= threshold, TimeSpan.FromMinutes(2), $"{threshold} messages delivered");
+            await PersistentStream.WaitFor(() => Delivered() >= threshold, TimeSpan.FromMinutes(2), $"{threshold} messages delivered");
             var seen = Delivered();
             if (killReceiver)
             {
@@ -62,7 +57,7 @@ public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xu
             }
 
             _output.WriteLine($"killed {victimDb} process after {seen} of {Count} messages had arrived");
-            await WaitFor(() => Durable("QM1.db", "QM2") == 0 && Delivered() >= Count, TimeSpan.FromMinutes(2), "every message delivered");
+            await PersistentStream.WaitFor(() => Durable("QM1.db", "QM2") == 0 && Delivered() >= Count, TimeSpan.FromMinutes(2), "every message delivered");
             await Task.Delay(500);
         }
         finally
@@ -75,45 +70,21 @@ public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xu
             }
         }
 
-        var messages = await Browse();
-        var indexes = messages.Select(m => int.Parse(TestMessages.Text(m), System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(Count, messages.Count);
-        Assert.Equal(Count, messages.Select(m => m.Descriptor.MsgId).Distinct().Count());
-        Assert.Equal(Enumerable.Range(0, Count), indexes.Order());
-        Assert.Equal(Enumerable.Range(0, Count).OrderByDescending(i => i % 3).ThenBy(i => i), indexes);
+        PersistentStream.AssertExactlyOnceInOrder(await Browse(), Count);
     }
 
     private async Task<(string Qm1, string Qm2)> Prepare(int port)
     {
-        var key1 = QueueManagerPair.KeyRepository(_dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
-        var key2 = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
-        var qm1Objects = $"""
-            ALTER QMGR SSLKEYR('{key1}')
-            DEFINE QLOCAL('QM2') USAGE(XMITQ) MAXDEPTH(100000)
-            DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
-            DEFINE CHANNEL('{Channel}') CHLTYPE(SDR) CONNAME('127.0.0.1({port})') XMITQ('QM2') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50) SHORTRTY(1000) SHORTTMR(1)
-            """;
+        var (qm1Objects, qm2Objects) = PersistentStream.Objects(_dir, $"127.0.0.1({port})");
         File.WriteAllText(_dir.File("qm1-prefill.mqsc"), qm1Objects);
-        File.WriteAllText(_dir.File("qm1.mqsc"), qm1Objects + $"\nSTART CHANNEL('{Channel}')\n");
-        File.WriteAllText(_dir.File("qm2.mqsc"), $"""
-            ALTER QMGR SSLKEYR('{key2}')
-            DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
-            DEFINE CHANNEL('{Channel}') CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')
-            DEFINE LISTENER('L1') IPADDR('127.0.0.1') PORT({port}) CONTROL(QMGR)
-            """);
+        File.WriteAllText(_dir.File("qm1.mqsc"), qm1Objects + $"\nSTART CHANNEL('{PersistentStream.Channel}')\n");
+        File.WriteAllText(_dir.File("qm2.mqsc"), qm2Objects + $"\nDEFINE LISTENER('L1') IPADDR('127.0.0.1') PORT({port}) CONTROL(QMGR)\n");
         File.WriteAllText(_dir.File("qm1.conf"), "actorqm.queue-managers.QM1 { mqsc-file = \"qm1.mqsc\", store.path = \"QM1.db\" }");
         File.WriteAllText(_dir.File("qm2.conf"), "actorqm.queue-managers.QM2 { mqsc-file = \"qm2.mqsc\", store.path = \"QM2.db\" }");
 
         // The stream is put before the processes start, so the kill lands while messages are in flight.
         var prefill = ActorQmSettings.Create(ConfigurationFactory.ParseString("actorqm.queue-managers.QM1 { mqsc-file = \"qm1-prefill.mqsc\", store.path = \"QM1.db\" }"), _dir.Path).QueueManagers.Single();
-        var qm = await QueueManagerBootstrap.StartAsync(Sys, prefill);
-        var output = await new QueueManagerConnection(qm.Actor, "crash-test").OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
-        for (var start = 0; start < Count; start += 500)
-        {
-            await Task.WhenAll(Enumerable.Range(start, 500).Select(i => output.PutAsync(TestMessages.Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Persistence.Persistent, priority: i % 3))));
-        }
-
-        await QueueManagerBootstrap.StopAsync(qm.Actor);
+        await PersistentStream.PrefillAsync(Sys, prefill, Count);
         return (_dir.File("qm1.conf"), _dir.File("qm2.conf"));
     }
 
@@ -144,27 +115,6 @@ public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xu
         cmd.CommandText = "SELECT COUNT(*) FROM messages WHERE queue = $q";
         cmd.Parameters.AddWithValue("$q", queue);
         return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task WaitFor(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for: {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public new void Dispose()

@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using ActorQm.Configuration;
 using ActorQm.Messages;
-using ActorQm.QueueManagers;
-using ActorQm.Queues;
 using ActorQm.Tests.Support;
 using Akka.Configuration;
 using Npgsql;
@@ -23,7 +19,6 @@ public sealed class ClusterRehomeSpec(PostgresServer postgres, ITestOutputHelper
     : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IClassFixture<PostgresServer>, IDisposable
 {
     private const int Messages = 5000;
-    private const string Channel = "QM1.TO.QM2";
     private readonly TempDirectory _dir = new();
     private readonly ITestOutputHelper _output = output;
     private readonly string _journal = postgres.CreateDatabase();
@@ -31,15 +26,15 @@ public sealed class ClusterRehomeSpec(PostgresServer postgres, ITestOutputHelper
     [Fact]
     public async Task A_queue_manager_whose_node_is_killed_must_re_home_and_receive_every_message_exactly_once()
     {
-        var remoting = Enumerable.Range(0, 3).Select(_ => FreePort()).ToArray();
-        var listeners = Enumerable.Range(0, 3).Select(_ => FreePort()).ToArray();
+        var remoting = Enumerable.Range(0, 3).Select(_ => Loopback.FreePort()).ToArray();
+        var listeners = Enumerable.Range(0, 3).Select(_ => Loopback.FreePort()).ToArray();
         var configs = await Prepare(remoting, listeners);
         var nodes = configs.Select((c, i) => new Node(i + 1, new ChildProcess("ActorQm.Cli.dll", "start", "--config", c))).ToList();
         try
         {
-            await WaitFor(() => Starts(nodes, "QM1") > 0 && Starts(nodes, "QM2") > 0, TimeSpan.FromMinutes(1), "QM1 and QM2 started");
+            await PersistentStream.WaitFor(() => Starts(nodes, "QM1") > 0 && Starts(nodes, "QM2") > 0, TimeSpan.FromMinutes(1), "QM1 and QM2 started");
             var threshold = new Random().Next(Messages / 20, Messages / 4);
-            await WaitFor(() => Durable("QM2", "APP.IN") >= threshold, TimeSpan.FromMinutes(2), $"{threshold} messages delivered", poll: 5);
+            await PersistentStream.WaitFor(() => Durable("QM2", "APP.IN") >= threshold, TimeSpan.FromMinutes(2), $"{threshold} messages delivered", pollMs: 5);
 
             // The node that printed QM2's start last is where it runs now.
             var qm2 = nodes.Last(n => n.Lines.Any(l => l.Contains("queue manager QM2 started on node", StringComparison.Ordinal)));
@@ -48,13 +43,13 @@ public sealed class ClusterRehomeSpec(PostgresServer postgres, ITestOutputHelper
             var seen = Durable("QM2", "APP.IN");
             var survivors = nodes.Where(n => n != qm2).ToList();
             var before = Starts(survivors, "QM2");
-            await WaitFor(() => Starts(survivors, "QM2") > before, TimeSpan.FromMinutes(2), "QM2 started on a surviving node");
+            await PersistentStream.WaitFor(() => Starts(survivors, "QM2") > before, TimeSpan.FromMinutes(2), "QM2 started on a surviving node");
             var rehome = clock.Elapsed;
             var moved = survivors.Last(n => n.Lines.Any(l => l.Contains("queue manager QM2 started on node", StringComparison.Ordinal)));
             _output.WriteLine($"killed node {qm2.Number} (hosting QM2) when {seen} of {Messages} messages had arrived; QM2 re-homed on node {moved.Number} after {rehome.TotalSeconds:0.0} s");
             Assert.True(seen < Messages, "the kill must land while messages are still in flight");
 
-            await WaitFor(() => Durable("QM1", "QM2") == 0 && Durable("QM2", "APP.IN") >= Messages, TimeSpan.FromMinutes(3), "every message delivered");
+            await PersistentStream.WaitFor(() => Durable("QM1", "QM2") == 0 && Durable("QM2", "APP.IN") >= Messages, TimeSpan.FromMinutes(3), "every message delivered");
             _output.WriteLine($"all {Messages} messages delivered {clock.Elapsed.TotalSeconds:0.0} s after the kill");
             await Task.Delay(500);
         }
@@ -82,12 +77,7 @@ public sealed class ClusterRehomeSpec(PostgresServer postgres, ITestOutputHelper
             }
         }
 
-        var messages = await Browse();
-        var indexes = messages.Select(m => int.Parse(TestMessages.Text(m), System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(Messages, messages.Count);
-        Assert.Equal(Messages, messages.Select(m => m.Descriptor.MsgId).Distinct().Count());
-        Assert.Equal(Enumerable.Range(0, Messages), indexes.Order());
-        Assert.Equal(Enumerable.Range(0, Messages).OrderByDescending(i => i % 3).ThenBy(i => i), indexes);
+        PersistentStream.AssertExactlyOnceInOrder(await Browse(), Messages);
     }
 
     private sealed record Node(int Number, ChildProcess Process)
@@ -97,34 +87,16 @@ public sealed class ClusterRehomeSpec(PostgresServer postgres, ITestOutputHelper
 
     private async Task<string[]> Prepare(int[] remoting, int[] listeners)
     {
-        var key1 = QueueManagerPair.KeyRepository(_dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
-        var key2 = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
         var conname = string.Join(",", listeners.Select(p => $"127.0.0.1({p})"));
-        var qm1Objects = $"""
-            ALTER QMGR SSLKEYR('{key1}')
-            DEFINE QLOCAL('QM2') USAGE(XMITQ) MAXDEPTH(100000)
-            DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
-            DEFINE CHANNEL('{Channel}') CHLTYPE(SDR) CONNAME('{conname}') XMITQ('QM2') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50) SHORTRTY(1000) SHORTTMR(1)
-            """;
+        var (qm1Objects, qm2Objects) = PersistentStream.Objects(_dir, conname);
         File.WriteAllText(_dir.File("qm1-prefill.mqsc"), qm1Objects);
-        File.WriteAllText(_dir.File("qm1.mqsc"), qm1Objects + $"\nSTART CHANNEL('{Channel}')\n");
-        File.WriteAllText(_dir.File("qm2.mqsc"), $"""
-            ALTER QMGR SSLKEYR('{key2}')
-            DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
-            DEFINE CHANNEL('{Channel}') CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')
-            """);
+        File.WriteAllText(_dir.File("qm1.mqsc"), qm1Objects + $"\nSTART CHANNEL('{PersistentStream.Channel}')\n");
+        File.WriteAllText(_dir.File("qm2.mqsc"), qm2Objects);
         var store = $"store {{ engine = postgresql, connection-string = \"{_journal}\", lock-wait = 60s }}";
 
         // The stream is put before the nodes start, so the kill lands while messages are in flight.
         var prefill = ActorQmSettings.Create(ConfigurationFactory.ParseString($"actorqm.queue-managers.QM1 {{ mqsc-file = \"qm1-prefill.mqsc\", {store} }}"), _dir.Path).QueueManagers.Single();
-        var qm = await QueueManagerBootstrap.StartAsync(Sys, prefill);
-        var put = await new QueueManagerConnection(qm.Actor, "rehome-test").OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
-        for (var start = 0; start < Messages; start += 500)
-        {
-            await Task.WhenAll(Enumerable.Range(start, 500).Select(i => put.PutAsync(TestMessages.Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Persistence.Persistent, priority: i % 3))));
-        }
-
-        await QueueManagerBootstrap.StopAsync(qm.Actor);
+        await PersistentStream.PrefillAsync(Sys, prefill, Messages);
 
         var seeds = string.Join(", ", remoting.Take(2).Select(p => $"\"akka.ssl.tcp://actorqm@127.0.0.1:{p}\""));
         var configs = new string[3];
@@ -177,27 +149,6 @@ public sealed class ClusterRehomeSpec(PostgresServer postgres, ITestOutputHelper
         cmd.Parameters.AddWithValue("qm", qmgr);
         cmd.Parameters.AddWithValue("q", queue);
         return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task WaitFor(Func<bool> condition, TimeSpan timeout, string what, int poll = 50)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for: {what}");
-            }
-
-            await Task.Delay(poll);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public new void Dispose()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace ActorQm.Tests.Support;
@@ -27,7 +25,7 @@ public sealed class PostgresServer : IDisposable
             Run("chown", "-R", "postgres:postgres", _dir.Path);
         }
 
-        Port = FreePort();
+        Port = Loopback.FreePort();
         RunAsOwner(Path.Combine(_bin, "initdb"), "-D", _data, "-A", "trust", "-U", "actorqm", "-E", "UTF8", "--no-sync");
         RunAsOwner(Path.Combine(_bin, "pg_ctl"), "-D", _data, "-l", _dir.File("server.log"), "-w", "-t", "30", "-o",
             $"-p {Port} -k {_dir.Path} -c listen_addresses=127.0.0.1 -c max_connections=200", "start");
@@ -89,13 +87,6 @@ public sealed class PostgresServer : IDisposable
         {
             throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed: {stderr} {stdout.Result}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -18,7 +18,7 @@ internal sealed class Slapd : IDisposable
 
     public Slapd()
     {
-        Port = FreePort();
+        Port = Loopback.FreePort();
         Directory.CreateDirectory(_dir.File("db"));
         File.WriteAllText(_dir.File("slapd.conf"), $"""
             include /etc/ldap/schema/core.schema
@@ -97,13 +97,6 @@ internal sealed class Slapd : IDisposable
         }
 
         throw new TimeoutException("slapd did not listen within 20 s");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -1,0 +1,72 @@
+using ActorQm.Configuration;
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using Akka.Actor;
+using Xunit;
+
+namespace ActorQm.Tests.Support;
+
+/// <summary>
+/// The stream the multi-process crash specs send: QM1 puts persistent messages numbered 0..N-1
+/// (priority n % 3) to APP.IN on QM2 through a mutually authenticated TLS channel, and afterwards
+/// every one must be on APP.IN exactly once, in order within its priority.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+internal static class PersistentStream
+{
+    public const string Channel = "QM1.TO.QM2";
+
+    /// <summary>QM1's and QM2's objects (key repositories created in <paramref name="dir"/>); the sender calls <paramref name="conname"/>.</summary>
+    public static (string Qm1, string Qm2) Objects(TempDirectory dir, string conname)
+    {
+        var key1 = QueueManagerPair.KeyRepository(dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
+        var key2 = QueueManagerPair.KeyRepository(dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        return ($"""
+            ALTER QMGR SSLKEYR('{key1}')
+            DEFINE QLOCAL('QM2') USAGE(XMITQ) MAXDEPTH(100000)
+            DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
+            DEFINE CHANNEL('{Channel}') CHLTYPE(SDR) CONNAME('{conname}') XMITQ('QM2') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50) SHORTRTY(1000) SHORTTMR(1)
+            """, $"""
+            ALTER QMGR SSLKEYR('{key2}')
+            DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
+            DEFINE CHANNEL('{Channel}') CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')
+            """);
+    }
+
+    /// <summary>Puts the whole stream on QM1's transmission queue before any process starts, so a kill lands while messages are in flight.</summary>
+    public static async Task PrefillAsync(ActorSystem system, QueueManagerSettings qm1, int count)
+    {
+        var qm = await QueueManagerBootstrap.StartAsync(system, qm1);
+        var output = await new QueueManagerConnection(qm.Actor, "crash-test").OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+        for (var start = 0; start < count; start += 500)
+        {
+            await Task.WhenAll(Enumerable.Range(start, Math.Min(500, count - start)).Select(i =>
+                output.PutAsync(TestMessages.Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture), Persistence.Persistent, priority: i % 3))));
+        }
+
+        await QueueManagerBootstrap.StopAsync(qm.Actor);
+    }
+
+    public static void AssertExactlyOnceInOrder(IReadOnlyList<MqMessage> messages, int count)
+    {
+        var indexes = messages.Select(m => int.Parse(TestMessages.Text(m), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(count, messages.Count);
+        Assert.Equal(count, messages.Select(m => m.Descriptor.MsgId).Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, count), indexes.Order());
+        Assert.Equal(Enumerable.Range(0, count).OrderByDescending(i => i % 3).ThenBy(i => i), indexes);
+    }
+
+    public static async Task WaitFor(Func<bool> condition, TimeSpan timeout, string what, int pollMs = 20)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for: {what}");
+            }
+
+            await Task.Delay(pollMs);
+        }
+    }
+}
