@@ -6,9 +6,10 @@
 #   scripts/cluster.sh where  which node runs each queue manager
 #   scripts/cluster.sh kill QM  SIGKILL the node running QM and time its re-home on another node
 #   scripts/cluster.sh down   stop the nodes and PostgreSQL, remove everything
-# State lives in ${ACTORQM_CLUSTER_DIR:-cluster/} (logs: node1.log ...). QM1 and QM2 each listen on
-# every node's port (QM1: 14141-14143, QM2: 14241-14243) while they run there; clients and the
-# QM1->QM2 channel use the CONNAME list of all three.
+# State lives in ${ACTORQM_CLUSTER_DIR:-cluster/} (logs: node1.log ...). Every node listens for QM1
+# (14141-14143) and QM2 (14241-14243) wherever they run: the accepting node does the TLS handshake
+# and the queue manager serves the connection on its node. Clients and the QM1->QM2 channel use the
+# CONNAME list of all three, so a dead node's port is skipped.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${ACTORQM_CLUSTER_DIR:-$root/cluster}"
@@ -70,11 +71,15 @@ actorqm {
     enabled = on
     node-tls { key-repository = "pki/NODE$i/key", label = "ibmwebspheremqnode$i", peer-filter = "CN=NODE*" }
     sharding { keep-alive-interval = 500ms, min-nodes = 3 }
+    routing.listeners {
+      QM1-ANY { queue-manager = QM1, address = "127.0.0.1", port = $((14140 + i)) }
+      QM2-ANY { queue-manager = QM2, address = "127.0.0.1", port = $((14240 + i)) }
+    }
   }
   queue-manager-defaults.store { engine = postgresql, connection-string = "Host=127.0.0.1;Port=$pgport;Username=actorqm;Database=postgres" }
   queue-managers {
-    QM1 { mqsc-file = "qm1.mqsc", listeners.TLS { address = "127.0.0.1", port = $((14140 + i)) } }
-    QM2 { mqsc-file = "qm2.mqsc", listeners.TLS { address = "127.0.0.1", port = $((14240 + i)) } }
+    QM1 { mqsc-file = "qm1.mqsc" }
+    QM2 { mqsc-file = "qm2.mqsc" }
   }
 }
 HOCON
@@ -83,7 +88,8 @@ HOCON
   done
 
   for _ in $(seq 1 120); do
-    if grep -q "queue manager QM1 started on node" "$dir"/node*.log && grep -q "queue manager QM2 started on node" "$dir"/node*.log; then
+    if grep -q "queue manager QM1 started on node" "$dir"/node*.log && grep -q "queue manager QM2 started on node" "$dir"/node*.log \
+      && [ "$(cat "$dir"/node*.log | grep -c "(served wherever")" -ge 6 ]; then
       where
       echo "Try: scripts/actorqm put --conn '$(conname 14141)' --channel APP.SVRCONN -m QM1 --key-repository $dir/pki/clients/app/key --cert-label ibmwebspheremqapp --sslpeer CN=QM1 --queue APP.REMOTE --persistent --message hello"
       echo "     scripts/actorqm get --conn '$(conname 14241)' --channel APP.SVRCONN -m QM2 --key-repository $dir/pki/clients/app/key --cert-label ibmwebspheremqapp --sslpeer CN=QM2 --queue APP.IN --wait 5000"
@@ -91,7 +97,7 @@ HOCON
     fi
     sleep 1
   done
-  echo "cluster.sh: QM1 and QM2 did not both start within 120 s; see $dir/node*.log" >&2
+  echo "cluster.sh: QM1 and QM2 and every node's listeners did not all start within 120 s; see $dir/node*.log" >&2
   exit 1
 }
 

@@ -79,7 +79,7 @@ internal static class HandshakeBench
                         throw new InvalidOperationException("handshake refused: " + outcome);
                     }
 
-                    ok.Stream.Dispose();
+                    ok.Stream!.Dispose();
                 }
             }
 

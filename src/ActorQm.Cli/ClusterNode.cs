@@ -21,6 +21,7 @@ internal static class ClusterNode
     {
         var full = config.WithFallback(ActorQmSettings.Reference);
         var sharding = QueueManagerSharding.Settings.Create(settings, full);
+        var routing = QueueManagerRouting.Settings.Create(settings, full);
         var system = ActorSystem.Create("actorqm", Setup(full, baseDirectory));
         try
         {
@@ -29,7 +30,13 @@ internal static class ClusterNode
             system.EventStream.Subscribe(printer, typeof(QueueManagerSharding.QueueManagerStartFailed));
             var cluster = Akka.Cluster.Cluster.Get(system);
             cluster.RegisterOnMemberUp(() => Console.WriteLine($"AMQ8024I: node {cluster.SelfAddress} is up in the cluster."));
-            QueueManagerSharding.Start(system, sharding);
+            system.EventStream.Subscribe(printer, typeof(Routing.RoutedConnection.ListenerStarted));
+            // Revocations, channel status and MQ cluster membership are shared with every node.
+            system.ActorOf(RevocationGossip.Props(), "actorqm-revocation-gossip");
+            system.ActorOf(ClusterStatus.Props(), "actorqm-cluster-status");
+            system.ActorOf(ClusterQueueDirectory.Props(), "actorqm-cluster-queues");
+            var region = QueueManagerSharding.Start(system, sharding);
+            QueueManagerRouting.Start(system, region, routing);
             await stop;
             // Leaving hands this node's queue managers to the other nodes before the process ends.
             await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
@@ -49,7 +56,7 @@ internal static class ClusterNode
             akka.loglevel = INFO
             akka.stdout-loglevel = INFO
             akka.actor.provider = cluster
-            """).WithFallback(full);
+            """).WithFallback(full).WithFallback(ClusterMessageSerializer.Configuration);
         if (repository.Length == 0)
         {
             return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
@@ -76,6 +83,8 @@ internal static class ClusterNode
 
                 Console.WriteLine($"AMQ8003I: ActorQm queue manager {started.QMgrName} started on node {started.Node} ({started.Recovery.TotalMilliseconds:0} ms to take its journal and recover).");
             });
+            Receive<Routing.RoutedConnection.ListenerStarted>(started =>
+                Console.WriteLine($"AMQ9209I: listener for queue manager {started.QMgrName} started on {started.Bound} (served wherever {started.QMgrName} runs)."));
             Receive<QueueManagerSharding.QueueManagerStartFailed>(failed =>
                 Console.WriteLine($"AMQ8101E: queue manager {failed.QMgrName} did not start on node {failed.Node}: {failed.Reason} (tried again shortly)."));
         }

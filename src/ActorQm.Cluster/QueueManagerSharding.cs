@@ -63,6 +63,7 @@ public static class QueueManagerSharding
     /// <returns>The region: send it <see cref="Envelope"/>s.</returns>
     public static IActorRef Start(ActorSystem system, Settings settings)
     {
+        ClusterMessageSerializer.EnsureConfigured(system);
         var byName = settings.QueueManagers.ToDictionary(q => q.Name, StringComparer.Ordinal);
         // Getting the extension first loads sharding's reference config into the system.
         var extension = ClusterSharding.Get(system);

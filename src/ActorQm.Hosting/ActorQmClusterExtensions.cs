@@ -17,4 +17,12 @@ public static class ActorQmClusterExtensions
     /// <summary>DISPLAY CHSTATUS on any node shows every node's channels (NODE, QMNAME), reported every <paramref name="interval"/>.</summary>
     public static AkkaConfigurationBuilder WithActorQmClusterStatus(this AkkaConfigurationBuilder builder, TimeSpan? interval = null) =>
         builder.WithActors((system, _) => system.ActorOf(ClusterStatus.Props(interval), "actorqm-cluster-status"));
+
+    /// <summary>
+    /// MQ clusters across nodes: queue managers on every node see each other's CLUSRCVR channels and cluster queues
+    /// (replicated with Akka.DistributedData instead of MQ full repositories), define their cluster-senders and
+    /// balance puts to cluster queues over the members wherever they run.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithActorQmClusterQueues(this AkkaConfigurationBuilder builder) =>
+        builder.WithActors((system, _) => system.ActorOf(ClusterQueueDirectory.Props(), "actorqm-cluster-queues"));
 }

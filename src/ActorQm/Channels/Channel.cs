@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Authentication;
 using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
@@ -121,7 +122,22 @@ public static class Channel
         Transport.Settings TransportSettings);
 
     /// <summary>What the responding side of every listener uses for new connections; replaced by REFRESH SECURITY.</summary>
-    public sealed record ResponderTls(TlsCredentials? Credentials, RevocationSettings Revocation, IReadOnlyList<CipherSpec>? CipherSpecs, bool AllowTls13, Transport.Settings TransportSettings);
+    public sealed record ResponderTls(TlsCredentials? Credentials, RevocationSettings Revocation, IReadOnlyList<CipherSpec>? CipherSpecs, bool AllowTls13, Transport.Settings TransportSettings)
+    {
+        /// <summary>
+        /// The handshake of a listener's connection. The responder cannot know the channel before the initial data
+        /// (spec 1.3): it accepts any enabled CipherSpec and an absent client certificate, and the channel's own
+        /// SSLCIPH, SSLCAUTH and SSLPEER are checked as soon as the initial data names it.
+        /// </summary>
+        public Handshake.StartHandshake Handshake(string connectionId, Stream stream) =>
+            new(connectionId, HandshakeRole.Responder, stream, string.Empty, Credentials ?? new TlsCredentials(null, [], [], []),
+                new PeerRequirements(Tls.CipherSpecs.Select("ANY_TLS12_OR_HIGHER", AllowTls13)!, ClientAuthRequired: false), ActorRefs.Nobody,
+                AllowTls13 ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls12)
+            {
+                Revocation = Revocation,
+                ResponderCipherSpecs = CipherSpecs,
+            };
+    }
 
     // Commands to the channel initiator
     public sealed record StartChannel(SenderStart Start);

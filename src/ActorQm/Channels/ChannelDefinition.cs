@@ -30,7 +30,7 @@ public sealed record ChannelDefinition(
 {
     public ChannelType WireType => ChannelType switch
     {
-        "SDR" => Channels.ChannelType.Sender,
+        "SDR" or "CLUSSDR" => Channels.ChannelType.Sender,
         "SVR" => Channels.ChannelType.Server,
         "RQSTR" => Channels.ChannelType.Requester,
         _ => Channels.ChannelType.Receiver,

@@ -46,10 +46,11 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         Receive<RequesterConnected>(connected =>
         {
             var (start, client) = (connected.Start, connected.Client);
-            var (qmgr, queueManager, self, handshakes, sync, board) = (_qmgr, Context.Parent, Self, _handshakes, _sync, _board);
+            var (qmgr, queueManager, self, sync, board) = (_qmgr, Context.Parent, Self, _sync, _board);
             var remote = (IPEndPoint)client.Client.RemoteEndPoint!;
             var id = $"{start.Definition.Name}-{++_instances}";
-            var requester = Context.ActorOf(Props.Create(() => new ReceiverChannelActor(id, client.GetStream(), remote, CurrentResponder(), qmgr, queueManager, self, handshakes, sync, board, start)), $"rqstr-{_instances}");
+            var transport = ReceiverChannelActor.Requesting(id, client.GetStream(), start, _handshakes);
+            var requester = Context.ActorOf(Props.Create(() => new ReceiverChannelActor(id, transport, remote, qmgr, queueManager, self, sync, board, start)), $"rqstr-{_instances}");
             _receivers[start.Definition.Name] = requester;
             Context.Watch(requester);
         });
@@ -68,6 +69,15 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
             {
                 _board.Remove(ended.Name);
             }
+        });
+        Receive<Routing.RoutedConnection.Route>(route =>
+        {
+            // A connection another cluster node accepted and holds: served here like one of our listeners' connections.
+            var (qmgr, queueManager, self, sync, board) = (_qmgr, Context.Parent, Self, _sync, _board);
+            var remote = new IPEndPoint(IPAddress.TryParse(route.RemoteAddress, out var address) ? address : IPAddress.None, route.RemotePort);
+            var id = route.Session.ConnectionId;
+            Func<IActorRef, Props> transport = owner => Routing.RoutedConnection.TransportProps(route, owner);
+            Context.ActorOf(Props.Create(() => new ReceiverChannelActor(id, transport, remote, qmgr, queueManager, self, sync, board, null)), $"routed-{++_instances}");
         });
         Receive<RegisterInbound>(HandleRegister);
         Receive<Terminated>(HandleTerminated);
@@ -262,7 +272,11 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         var listener = Context.ActorOf(TlsListener.Props(
             new TlsListener.Settings(start.Address, start.Port, start.Backlog > 0 ? start.Backlog : 128),
             Self,
-            (id, stream, remote) => Props.Create(() => new ReceiverChannelActor(id, stream, remote, CurrentResponder(), _qmgr, queueManager, self, _handshakes, _sync, _board)),
+            (id, stream, remote) =>
+            {
+                var transport = ReceiverChannelActor.Accepted(id, stream, CurrentResponder(), _handshakes);
+                return Props.Create(() => new ReceiverChannelActor(id, transport, remote, _qmgr, queueManager, self, _sync, _board, null));
+            },
             null), $"listener-{++_instances}");
         _listeners[start.Name] = (listener, null);
         _startingListeners[listener] = (start.Name, Sender);

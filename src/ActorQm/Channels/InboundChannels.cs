@@ -31,7 +31,7 @@ public static class InboundChannels
         var type = channel.Text("CHLTYPE");
         var pairs = hello.Type switch
         {
-            ChannelType.Sender => type is "RCVR",
+            ChannelType.Sender => type is "RCVR" or "CLUSRCVR",
             ChannelType.Server => type is "RCVR",
             ChannelType.Client => type is "SVRCONN",
             ChannelType.Requester => type is "SVR",

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Authentication;
 using ActorQm.Messages;
 using ActorQm.QueueManagers;
 using ActorQm.Queues;
@@ -68,7 +67,9 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     private readonly RequesterStart? _requester;
     private string? _name;
 
-    public ReceiverChannelActor(string connectionId, Stream stream, IPEndPoint remote, ResponderTls tls, string qmgr, IActorRef queueManager, IActorRef initiator, IActorRef handshakes, ChannelSyncStore sync, ChannelStatusBoard board, RequesterStart? requester = null)
+    /// <param name="transport">The Props of this agent's transport, given the agent as its owner: a TLS transport over an
+    /// accepted or connected socket, or a routed one for a connection another cluster node holds.</param>
+    public ReceiverChannelActor(string connectionId, Func<IActorRef, Props> transport, IPEndPoint remote, string qmgr, IActorRef queueManager, IActorRef initiator, ChannelSyncStore sync, ChannelStatusBoard board, RequesterStart? requester = null)
     {
         _requester = requester;
         _connectionId = connectionId;
@@ -78,23 +79,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         _initiator = initiator;
         _sync = sync;
         _board = board;
-        // The responder cannot know the channel before the initial data (spec 1.3): the handshake
-        // accepts any enabled CipherSpec and an absent client certificate, and the channel's own
-        // SSLCIPH, SSLCAUTH and SSLPEER are checked as soon as the initial data names it.
-        var anyCipher = CipherSpecs.Select("ANY_TLS12_OR_HIGHER", tls.AllowTls13)!;
-        var request = requester is null
-            ? new Handshake.StartHandshake(connectionId, HandshakeRole.Responder, stream, string.Empty,
-                tls.Credentials ?? new TlsCredentials(null, [], [], []), new PeerRequirements(anyCipher, ClientAuthRequired: false), ActorRefs.Nobody,
-                tls.AllowTls13 ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls12)
-            {
-                Revocation = tls.Revocation,
-                ResponderCipherSpecs = tls.CipherSpecs,
-            }
-            : new Handshake.StartHandshake(connectionId, HandshakeRole.Initiator, stream, ChannelSni.Encode(requester.Definition.Name), requester.Credentials, requester.Requirements, ActorRefs.Nobody)
-            {
-                Revocation = requester.Revocation,
-            };
-        StartWith(ChannelState.Binding, new ReceiverData(Context.ActorOf(Transport.Props(request, handshakes, Self, requester?.TransportSettings ?? tls.TransportSettings), "transport")));
+        StartWith(ChannelState.Binding, new ReceiverData(Context.ActorOf(transport(Self), "transport")));
         SetTimer(InitialDataTimer, new Closing("AMQ9259E", "no initial data from the remote end in time"), TimeSpan.FromSeconds(60));
 
         When(ChannelState.Binding, e => e.FsmEvent switch
@@ -172,6 +157,19 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
         Initialize();
     }
+
+    /// <summary>A listener's connection: the responder's handshake, then frames over TLS.</summary>
+    public static Func<IActorRef, Props> Accepted(string connectionId, Stream stream, ResponderTls tls, IActorRef handshakes) =>
+        owner => Transport.Props(tls.Handshake(connectionId, stream), handshakes, owner, tls.TransportSettings);
+
+    /// <summary>A requester's own call to its server: this end initiates the handshake, with the channel's material.</summary>
+    public static Func<IActorRef, Props> Requesting(string connectionId, Stream stream, RequesterStart requester, IActorRef handshakes) =>
+        owner => Transport.Props(
+            new Handshake.StartHandshake(connectionId, HandshakeRole.Initiator, stream, ChannelSni.Encode(requester.Definition.Name), requester.Credentials, requester.Requirements, ActorRefs.Nobody)
+            {
+                Revocation = requester.Revocation,
+            },
+            handshakes, owner, requester.TransportSettings);
 
     protected override void PostStop()
     {

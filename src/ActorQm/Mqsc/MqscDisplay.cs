@@ -88,6 +88,39 @@ internal static class MqscDisplay
             : new MqscOutcome(true, lines, []);
     }
 
+    /// <summary>DISPLAY CLUSQMGR(name or generic): the members of this queue manager's MQ clusters and the state of its channel to each.</summary>
+    public static MqscOutcome ClusterQMgrs(MqscCommand cmd, IReadOnlyList<QueueClusters.ClusterQMgrStatus> members)
+    {
+        var pattern = cmd.ObjectName?.Text ?? "*";
+        var lines = new List<string>();
+        foreach (var m in members.Where(m => Matches(pattern, m.QMgr)))
+        {
+            lines.Add("AMQ8441I: Display Cluster Queue Manager details.");
+            lines.AddRange(Columns([$"CLUSQMGR({m.QMgr})", $"CLUSTER({m.Cluster})", $"CHANNEL({m.Channel})", $"CONNAME({m.ConName})", $"STATUS({m.Status})",
+                $"QUEUES('{string.Join(",", m.Queues)}')"]));
+        }
+
+        return lines.Count == 0
+            ? new MqscOutcome(true, ["AMQ8147E: ActorQm object not found: no cluster queue manager matches."], [])
+            : new MqscOutcome(true, lines, []);
+    }
+
+    /// <summary>DISPLAY QCLUSTER(name or generic): every instance of the matching cluster queues, with the member that hosts it.</summary>
+    public static MqscOutcome ClusterQueues(MqscCommand cmd, IReadOnlyList<QueueClusters.ClusterQMgrStatus> members)
+    {
+        var pattern = cmd.ObjectName?.Text ?? "*";
+        var lines = new List<string>();
+        foreach (var (queue, m) in members.SelectMany(m => m.Queues.Select(q => (q, m))).Where(x => Matches(pattern, x.q)).OrderBy(x => x.q, StringComparer.Ordinal))
+        {
+            lines.Add("AMQ8409I: Display Queue details.");
+            lines.AddRange(Columns([$"QUEUE({queue})", "TYPE(QCLUSTER)", $"CLUSQMGR({m.QMgr})", $"CLUSTER({m.Cluster})", $"STATUS({m.Status})"]));
+        }
+
+        return lines.Count == 0
+            ? new MqscOutcome(true, ["AMQ8147E: ActorQm object not found: no cluster queue matches."], [])
+            : new MqscOutcome(true, lines, []);
+    }
+
     /// <summary>DISPLAY CHSTATUS(name or generic): the live status of channel instances, TLS fields included.</summary>
     public static MqscOutcome ChannelStatus(MqscCommand cmd, IReadOnlyList<Channels.ChannelStatus> all)
     {

@@ -19,7 +19,7 @@ public sealed record MqscOutcome(bool Succeeded, IReadOnlyList<string> Lines, IR
 /// Validates and executes MQSC commands against a catalog without touching it: it returns the
 /// changes, which the queue manager applies only when the whole command is valid.
 /// </summary>
-public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null, Func<IReadOnlyList<string>>? qmgrStatus = null, Func<IReadOnlyList<(string QMgr, string Node)>>? otherQueueManagers = null)
+public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null, Func<IReadOnlyList<string>>? qmgrStatus = null, Func<IReadOnlyList<(string QMgr, string Node)>>? otherQueueManagers = null, Func<IReadOnlyList<QueueClusters.ClusterQMgrStatus>>? clusterQMgrs = null)
 {
     [GeneratedRegex("^[A-Za-z0-9._/%]+$", RegexOptions.CultureInvariant)]
     private static partial Regex NameChars();
@@ -198,14 +198,14 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         var type = channel.Text("CHLTYPE");
         var allowed = cmd.Verb switch
         {
-            "START" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN"],
-            "STOP" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN"],
-            "RESET" => new[] { "SDR", "RCVR", "SVR", "RQSTR" },
+            "START" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN", "CLUSRCVR"],
+            "STOP" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN", "CLUSRCVR"],
+            "RESET" => new[] { "SDR", "RCVR", "SVR", "RQSTR", "CLUSRCVR" },
             _ => ["SDR", "SVR"],
         };
         if (!allowed.Contains(type))
         {
-            throw new MqscException("AMQ8033E", $"{cmd.Verb} CHANNEL is not valid for channel {name} of type {type} (ActorQm runs SDR, SVR, RCVR, RQSTR and SVRCONN channels; RESOLVE is for the sending ones).", cmd.ObjectName!.Position);
+            throw new MqscException("AMQ8033E", $"{cmd.Verb} CHANNEL is not valid for channel {name} of type {type} (ActorQm runs SDR, SVR, RCVR, RQSTR, SVRCONN and CLUSRCVR channels, and defines cluster-senders itself; RESOLVE is for the sending ones).", cmd.ObjectName!.Position);
         }
 
         var seq = cmd.Find("SEQNUM")?.Values.SingleOrDefault()?.Text;
@@ -357,6 +357,8 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         {
             "QSTATUS" => MqscDisplay.QueueStatus(catalog, cmd, queueStatus),
             "CHSTATUS" => MqscDisplay.ChannelStatus(cmd, channelStatus?.Invoke() ?? []),
+            "CLUSQMGR" => MqscDisplay.ClusterQMgrs(cmd, clusterQMgrs?.Invoke() ?? []),
+            "QCLUSTER" => MqscDisplay.ClusterQueues(cmd, clusterQMgrs?.Invoke() ?? []),
             "QMSTATUS" => new MqscOutcome(true, [
                 "AMQ8705I: Display Queue Manager Status Details.", .. MqscDisplay.Columns([$"QMNAME({catalog.QMgrName})", "STATUS(RUNNING)", .. qmgrStatus?.Invoke() ?? []]),
                 .. (otherQueueManagers?.Invoke() ?? []).SelectMany(o => new[] { "AMQ8705I: Display Queue Manager Status Details." }.Concat(MqscDisplay.Columns([$"QMNAME({o.QMgr})", "STATUS(RUNNING)", .. o.Node.Length > 0 ? new[] { $"NODE('{o.Node}')" } : []]))),

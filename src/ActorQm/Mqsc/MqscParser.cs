@@ -25,6 +25,7 @@ public static class MqscParser
         ["NL"] = "NAMELIST", ["NAMELIST"] = "NAMELIST", ["LSTR"] = "LISTENER", ["LISTENER"] = "LISTENER",
         ["CHLAUTH"] = "CHLAUTH", ["QSTATUS"] = "QSTATUS", ["QS"] = "QSTATUS", ["CHSTATUS"] = "CHSTATUS",
         ["CHS"] = "CHSTATUS", ["SECURITY"] = "SECURITY", ["QMSTATUS"] = "QMSTATUS", ["CERT"] = "CERT",
+        ["CLUSQMGR"] = "CLUSQMGR", ["QCLUSTER"] = "QCLUSTER", ["QC"] = "QCLUSTER",
     };
 
     /// <summary>Splits a script into commands and parses each; the first bad command stops it.</summary>

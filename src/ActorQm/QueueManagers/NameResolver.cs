@@ -9,21 +9,24 @@ internal sealed record Resolution(MqObject LocalQueue, string? RemoteQName, stri
 /// <summary>
 /// MQ name resolution over a catalog: local queues, aliases, remote queue definitions, queue
 /// manager aliases (QREMOTE with blank RNAME), transmission queues named like the remote queue
-/// manager, then DEFXMITQ.
+/// manager, then the MQ clusters this queue manager belongs to, then DEFXMITQ.
 /// </summary>
 internal static class NameResolver
 {
-    public static (Resolution? Resolution, MqReason Reason, string Detail) ResolveForPut(ObjectCatalog catalog, string queueName, string? qmgrName)
+    /// <param name="cluster">Routes to cluster queues and queue managers; a queue defined here is always used first (CLWLUSEQ(LOCAL)).</param>
+    public static (Resolution? Resolution, MqReason Reason, string Detail) ResolveForPut(ObjectCatalog catalog, string queueName, string? qmgrName, IClusterRoutes? cluster = null)
     {
         if (!string.IsNullOrWhiteSpace(qmgrName) && qmgrName != catalog.QMgrName)
         {
-            return ResolveQMgr(catalog, queueName, qmgrName, first: null);
+            return ResolveQMgr(catalog, queueName, qmgrName, first: null, cluster);
         }
 
         var obj = catalog.FindQueue(queueName);
         if (obj is null)
         {
-            return Fail(MqReason.UnknownObjectName, $"Queue {queueName} is not defined on {catalog.QMgrName}.");
+            return cluster?.ForQueue(queueName) is { } route
+                ? UseXmitQ(catalog, route.XmitQ, queueName, route.QMgr, null)
+                : Fail(MqReason.UnknownObjectName, $"Queue {queueName} is not defined on {catalog.QMgrName}.");
         }
 
         switch (obj.Type)
@@ -98,7 +101,7 @@ internal static class NameResolver
             : ResolveQMgr(catalog, rname, rqm, first);
     }
 
-    private static (Resolution?, MqReason, string) ResolveQMgr(ObjectCatalog catalog, string queueName, string qmgrName, MqObject? first)
+    private static (Resolution?, MqReason, string) ResolveQMgr(ObjectCatalog catalog, string queueName, string qmgrName, MqObject? first, IClusterRoutes? cluster = null)
     {
         var alias = catalog.FindQueue(qmgrName);
         if (alias is { Type: "QREMOTE" } && alias.Text("RNAME").Length == 0)
@@ -125,6 +128,11 @@ internal static class NameResolver
         if (named is { Type: "QLOCAL" } && named.Text("USAGE") == "XMITQ")
         {
             return UseXmitQ(catalog, qmgrName, queueName, qmgrName, first ?? named);
+        }
+
+        if (cluster?.ForQMgr(qmgrName) is { } route)
+        {
+            return UseXmitQ(catalog, route.XmitQ, queueName, route.QMgr, first);
         }
 
         var defXmitQ = catalog.QMgr.Text("DEFXMITQ");

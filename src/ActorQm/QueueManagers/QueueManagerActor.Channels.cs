@@ -2,6 +2,7 @@ using System.Net;
 using ActorQm.Channels;
 using ActorQm.Objects;
 using ActorQm.Queues;
+using ActorQm.Routing;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
@@ -16,6 +17,7 @@ namespace ActorQm.QueueManagers;
 internal sealed partial class QueueManagerActor
 {
     private IActorRef _initiator = ActorRefs.Nobody;
+    private string _securityGeneration = string.Empty;
 
     private void ReceiveChannels()
     {
@@ -30,6 +32,8 @@ internal sealed partial class QueueManagerActor
 
             Sender.Tell(answer);
         });
+        Receive<RoutedConnection.Route>(route => _initiator.Forward(route));
+        Receive<RoutedConnection.DescribeSecurity>(_ => Sender.Tell(DescribeSecurity()));
         Receive<LocalQueue.TriggerFired>(HandleTrigger);
         Receive<GetListeners>(_ => _initiator.Forward(Channel.GetListeners.Instance));
         Receive<GetChannelStatus>(_ => Sender.Tell(_board.All));
@@ -47,17 +51,14 @@ internal sealed partial class QueueManagerActor
     /// <summary>New connections use the material loaded now; running channels bind again between batches (spec 7.5).</summary>
     private void PublishTls(bool refresh)
     {
-        TlsCredentials? credentials = null;
-        try
+        _securityGeneration = Guid.NewGuid().ToString("N");
+        var (responder, problem) = _tls.Responder(_catalog);
+        if (problem is not null)
         {
-            credentials = _tls.KeyRepository is null ? null : _tls.CredentialsFor(_catalog, null);
-        }
-        catch (KeyRepositoryException e)
-        {
-            _log.Warning("{0} (queue manager {1}: listeners refuse TLS connections until REFRESH SECURITY)", e.Message, _settings.Name);
+            _log.Warning("{0} (queue manager {1}: listeners refuse TLS connections until REFRESH SECURITY)", problem, _settings.Name);
         }
 
-        _initiator.Tell(new Channel.UseResponderTls(new Channel.ResponderTls(credentials, _tls.Revocation, _settings.Tls.AllowedCipherSpecs, _settings.Tls.AllowTls13, TransportSettings())));
+        _initiator.Tell(new Channel.UseResponderTls(responder));
         if (refresh)
         {
             var senders = new Dictionary<string, Channel.SenderStart>(StringComparer.Ordinal);
@@ -163,6 +164,12 @@ internal sealed partial class QueueManagerActor
     /// <summary>TRIGTYPE(FIRST) on a transmission queue starts the channel named in TRIGDATA, or the sender serving it.</summary>
     private void HandleTrigger(LocalQueue.TriggerFired fired)
     {
+        if (_clusterSenders.TryGetValue(fired.TriggerData, out var member))
+        {
+            StartClusterSender(member);
+            return;
+        }
+
         var channels = fired.TriggerData.Length > 0
             ? _catalog.Find("CHANNEL", fired.TriggerData) is { } named ? [named] : []
             : _catalog.All("CHANNEL").Where(c => c.Text("CHLTYPE") is "SDR" or "SVR" && c.Text("XMITQ") == fired.QueueName).ToList();
@@ -265,6 +272,14 @@ internal sealed partial class QueueManagerActor
         ];
     }
 
-    private Transport.Settings TransportSettings() =>
-        new(MaxFrameBytes: (int)_catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.Length + 64, RevocationRecheck: _settings.Tls.RevocationRecheck);
+    private Transport.Settings TransportSettings() => _tls.TransportSettings(_catalog);
+
+    /// <summary>A routed listener's handshakes need what this queue manager's own do: the QMGR object and its revocation sources' objects.</summary>
+    private RoutedConnection.SecurityDescribed DescribeSecurity()
+    {
+        var namelist = _catalog.QMgr.Text("SSLCRLNL") is { Length: > 0 } name ? _catalog.Find("NAMELIST", name) : null;
+        var authinfos = namelist?.List("NAMES").Select(n => _catalog.Find("AUTHINFO", n)).OfType<MqObject>() ?? [];
+        MqObject[] objects = [_catalog.QMgr, .. namelist is null ? [] : new[] { namelist }, .. authinfos];
+        return new RoutedConnection.SecurityDescribed(_settings.Name, objects.Select(o => o.ToMqsc()).ToList(), _securityGeneration);
+    }
 }

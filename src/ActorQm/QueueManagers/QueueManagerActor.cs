@@ -44,7 +44,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         // DISPLAY CHSTATUS shows this queue manager's channels and, in a cluster, every other node's.
         var view = Channels.ChannelStatusView.For(Context.System);
         _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => [.. _board.All, .. view.Remote], QMgrStatus,
-            () => [.. view.LocalQueueManagers.Where(q => q != settings.Name).Select(q => (q, string.Empty)), .. view.RemoteQueueManagers]);
+            () => [.. view.LocalQueueManagers.Where(q => q != settings.Name).Select(q => (q, string.Empty)), .. view.RemoteQueueManagers], ClusterQMgrs);
         _sync = new Channels.ChannelSyncStore(journal, journal.LoadChannelSync());
         _tls = new Tls.QueueManagerTls(settings.Tls, Tls.RevokedCertificates.For(Context.System));
 
@@ -57,6 +57,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         Receive<GetTls>(_ => Sender.Tell(new TlsMaterial(_tls)));
         Receive<JournalWriteFailed>(f => _log.Error("AMQ7080E: journal write of an object definition on {0} failed: {1}", _settings.Name, f.Reason));
         ReceiveChannels();
+        ReceiveClusters();
     }
 
     /// <summary>
@@ -103,6 +104,8 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             StartAutomaticListeners();
         }
 
+        Context.System.EventStream.Subscribe(Self, typeof(QueueClusters.ClusterDirectoryChanged));
+        AdvertiseClusters();
         var recoveredCount = _queues.Values.Sum(q => q.Counters.Depth);
         _log.Info("AMQ8003I: queue manager {0} started with {1} queues and {2} recovered persistent messages (journal {3}).", _settings.Name, _queues.Count, recoveredCount, _journal.Location);
         ReportOrphans();
@@ -111,6 +114,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     protected override void PostStop()
     {
         Channels.ChannelStatusView.For(Context.System).Unregister(_settings.Name);
+        Directory.Withdraw(_settings.Name);
         _journal.Dispose();
         _log.Info("AMQ8004I: queue manager {0} ended.", _settings.Name);
     }
@@ -144,7 +148,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             return (Handle(queue, null, null, alias ?? queue), MqReason.None, string.Empty);
         }
 
-        var (resolution, why, text) = NameResolver.ResolveForPut(_catalog, queueName, qmgrName);
+        var (resolution, why, text) = NameResolver.ResolveForPut(_catalog, queueName, qmgrName, this);
         return resolution is null
             ? (null, why, text)
             : (Handle(resolution.LocalQueue, resolution.RemoteQName, resolution.RemoteQMgrName, resolution.FirstDefinition), MqReason.None, string.Empty);
@@ -262,6 +266,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             }
         }
 
+        AdvertiseClusters();
         lines.Add($"{count} MQSC commands read.");
         lines.Add(failed == 0 ? "No commands have a syntax error." : $"{failed} commands have an error.");
         lines.Add(failed == 0 ? "All valid MQSC commands were processed." : "All valid MQSC commands were processed; the ones in error changed nothing.");

@@ -141,10 +141,13 @@ public static class Handshake
         public Func<string?, TlsCredentials?>? CredentialsForServerName { get; init; }
     }
 
-    /// <summary>The peer is accepted: the stream is now the caller's, and channel bytes may flow.</summary>
+    /// <summary>
+    /// The peer is accepted: the stream is now the caller's, and channel bytes may flow. <see cref="Stream"/> is null
+    /// on a queue manager serving a connection that another cluster node accepted and holds (a routed connection).
+    /// </summary>
     public sealed record HandshakeSucceeded(
         string ConnectionId,
-        SslStream Stream,
+        SslStream? Stream,
         PeerIdentity? Peer,
         SslProtocols Protocol,
         TlsCipherSuite Suite,

@@ -73,4 +73,26 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             : KeyRepository.DefaultQueueManagerLabel(catalog.QMgrName);
         return repository.Credentials(label) with { OcspStapling = settings.OcspStapling };
     }
+
+    /// <summary>What every listener's handshakes use: the queue manager's own certificate, revocation sources and CipherSpecs.</summary>
+    /// <returns>The material, and why there is no certificate to present when the key repository cannot provide one.</returns>
+    public (Channels.Channel.ResponderTls Tls, string? Problem) Responder(ObjectCatalog catalog)
+    {
+        TlsCredentials? credentials = null;
+        string? problem = null;
+        try
+        {
+            credentials = KeyRepository is null ? null : CredentialsFor(catalog, null);
+        }
+        catch (KeyRepositoryException e)
+        {
+            problem = e.Message;
+        }
+
+        return (new Channels.Channel.ResponderTls(credentials, Revocation, settings.AllowedCipherSpecs, settings.AllowTls13, TransportSettings(catalog)), problem);
+    }
+
+    /// <summary>Frames may hold the largest message (QMGR MAXMSGL) with its transmission header.</summary>
+    public Transport.Settings TransportSettings(ObjectCatalog catalog) =>
+        new(MaxFrameBytes: (int)catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.Length + 64, RevocationRecheck: settings.RevocationRecheck);
 }

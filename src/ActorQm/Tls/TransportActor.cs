@@ -59,7 +59,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     {
         Receive<Handshake.HandshakeSucceeded>(ok =>
         {
-            _stream = ok.Stream;
+            _stream = ok.Stream ?? throw new InvalidOperationException("a handshake answered without its stream");
             _peerChain = ok.Chain;
             _owner.Tell(new Connected(ok));
             if (_settings.RevocationRecheck is { } every && ok.Chain.Count > 1 && _handshake.Revocation.ChecksAnything)
@@ -68,7 +68,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             }
 
             _credit.Release(_settings.InitialReadCredit);
-            ReadFrames(ok.Stream).PipeTo(Self);
+            ReadFrames(_stream).PipeTo(Self);
             if (ok.Chain.Count > 0)
             {
                 Context.System.EventStream.Subscribe(Self, typeof(RevokedCertificates.CertificateRevoked));

@@ -9,9 +9,10 @@ public sealed class NameResolverSpec
 {
     private readonly ObjectCatalog _catalog = Objects();
 
-    private static ObjectCatalog Objects()
+    private static ObjectCatalog Objects(string extra = "")
     {
         var objects = new TestCatalog();
+        objects.Define(extra);
         objects.Define("""
             DEFINE QLOCAL(LOCAL.Q) DEFPSIST(NO)
             DEFINE QALIAS(ALIAS.Q) TARGET(LOCAL.Q) DEFPSIST(YES)
@@ -118,5 +119,64 @@ public sealed class NameResolverSpec
         Assert.Equal(MqReason.OptionNotValidForType, NameResolver.ResolveForGet(_catalog, "REMOTE.Q").Reason);
         Assert.Equal(MqReason.AliasBaseQTypeError, NameResolver.ResolveForGet(_catalog, "ALIAS.REMOTE").Reason);
         Assert.Equal(MqReason.UnknownObjectName, NameResolver.ResolveForGet(_catalog, "NOPE").Reason);
+    }
+
+    [Fact]
+    public void NameResolver_must_send_a_queue_defined_only_in_a_cluster_to_the_member_the_cluster_chooses()
+    {
+        var cluster = new Routes();
+
+        var first = Resolve("APP.CQ", cluster);
+        var second = Resolve("APP.CQ", cluster);
+
+        Assert.Equal(("SYSTEM.CLUSTER.TRANSMIT.C1.QMB", "APP.CQ", "QMB"), (first.LocalQueue.Name, first.RemoteQName, first.RemoteQMgrName));
+        Assert.Equal(("SYSTEM.CLUSTER.TRANSMIT.C1.QMC", "QMC"), (second.LocalQueue.Name, second.RemoteQMgrName));
+    }
+
+    [Fact]
+    public void NameResolver_must_prefer_a_local_definition_to_a_cluster_queue_of_the_same_name()
+    {
+        var cluster = new Routes();
+
+        Assert.Equal("LOCAL.Q", Resolve("LOCAL.Q", cluster).LocalQueue.Name);
+        Assert.Equal("QM2", Resolve("APP.IN", cluster, "QM2").LocalQueue.Name);
+        Assert.Equal(0, cluster.QueueAsked);
+    }
+
+    [Fact]
+    public void NameResolver_must_reach_a_queue_manager_known_only_in_a_cluster_through_its_cluster_channel()
+    {
+        var resolution = Resolve("ANY.Q", new Routes(), "QMB");
+
+        Assert.Equal(("SYSTEM.CLUSTER.TRANSMIT.C1.QMB", "ANY.Q", "QMB"), (resolution.LocalQueue.Name, resolution.RemoteQName, resolution.RemoteQMgrName));
+    }
+
+    private Resolution Resolve(string queue, IClusterRoutes cluster, string? qmgr = null)
+    {
+        var catalog = Objects("""
+            DEFINE QLOCAL('SYSTEM.CLUSTER.TRANSMIT.C1.QMB') USAGE(XMITQ)
+            DEFINE QLOCAL('SYSTEM.CLUSTER.TRANSMIT.C1.QMC') USAGE(XMITQ)
+            """);
+        var (resolution, reason, detail) = NameResolver.ResolveForPut(catalog, queue, qmgr, cluster);
+        Assert.True(resolution is not null, $"{reason}: {detail}");
+        return resolution!;
+    }
+
+    /// <summary>A cluster in which QMB and QMC host APP.CQ, chosen in turn.</summary>
+    private sealed class Routes : IClusterRoutes
+    {
+        private int _turn;
+
+        public int QueueAsked { get; private set; }
+
+        public (string XmitQ, string QMgr)? ForQueue(string queue)
+        {
+            QueueAsked++;
+            var qmgr = _turn++ % 2 == 0 ? "QMB" : "QMC";
+            return queue == "APP.CQ" ? ("SYSTEM.CLUSTER.TRANSMIT.C1." + qmgr, qmgr) : null;
+        }
+
+        public (string XmitQ, string QMgr)? ForQMgr(string qmgr) =>
+            qmgr is "QMB" or "QMC" ? ("SYSTEM.CLUSTER.TRANSMIT.C1." + qmgr, qmgr) : null;
     }
 }

@@ -20,7 +20,7 @@ internal sealed class ClusterNodes : IDisposable
                 akka.actor.provider = cluster
                 akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
                 akka.cluster.distributed-data.gossip-interval = 500ms
-                """).WithFallback(ConfigurationFactory.ParseString(extraConfig))));
+                """).WithFallback(ConfigurationFactory.ParseString(extraConfig)).WithFallback(ActorQm.Cluster.ClusterMessageSerializer.Configuration)));
         }
 
         var seed = Akka.Cluster.Cluster.Get(cluster._nodes[0]).SelfAddress;

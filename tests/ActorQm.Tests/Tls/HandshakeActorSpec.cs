@@ -78,9 +78,9 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.StartsWith("TLS_", accepted.CipherSpec, StringComparison.Ordinal);
 
         // Channel bytes flow only now, over the handed-over streams.
-        await connected.Stream.WriteAsync("ping"u8.ToArray());
+        await connected.Stream!.WriteAsync("ping"u8.ToArray());
         var buffer = new byte[4];
-        await accepted.Stream.ReadExactlyAsync(buffer);
+        await accepted.Stream!.ReadExactlyAsync(buffer);
         Assert.Equal("ping"u8.ToArray(), buffer);
 
         var seen = new List<(HandshakeStep, HandshakeStep)>();
@@ -120,7 +120,7 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
 
         var accepted = Assert.IsType<HandshakeSucceeded>(optional);
         Assert.Null(accepted.Peer);
-        accepted.Stream.Dispose();
+        accepted.Stream!.Dispose();
         Failed(withPeer, HandshakeStep.CertificateExchange, "AMQ9637E");
     }
 
@@ -212,7 +212,7 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
 
         var accepted = Assert.IsType<HandshakeSucceeded>(mapped);
         Assert.Equal("specific", accepted.McaUser);
-        accepted.Stream.Dispose();
+        accepted.Stream!.Dispose();
         Assert.Equal(MqReason.NotAuthorized, Failed(refused, HandshakeStep.PeerFilter, "AMQ9777E").Reason);
         Assert.IsType<HandshakeSucceeded>(notThisIssuer);
     }
@@ -234,10 +234,10 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
         supervisor.Tell(new StartHandshake("sni-out", HandshakeRole.Initiator, i, ChannelSni.Encode(channel), Credentials(Qm1), Requires(), initiatorProbe));
 
         var connected = await initiatorProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(20));
-        (await responderProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(20))).Stream.Dispose();
+        (await responderProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(20))).Stream!.Dispose();
 
         Assert.Equal(expectedCn, connected.Peer!.Subject.ValuesOf("CN").Single());
-        connected.Stream.Dispose();
+        connected.Stream!.Dispose();
     }
 
     [Theory]

@@ -88,7 +88,7 @@ public sealed class OpenSslInteropSpec(ITestOutputHelper output) : Akka.TestKit.
 
         var accepted = Assert.IsType<HandshakeSucceeded>(outcome);
         Assert.Equal("APP1", accepted.Peer!.Subject.ValuesOf("CN").Single());
-        accepted.Stream.Dispose();
+        accepted.Stream!.Dispose();
     }
 
     [Fact]

@@ -1,0 +1,139 @@
+using System.Net;
+using ActorQm.Channels;
+using ActorQm.Messages;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.Event;
+using static ActorQm.Routing.RoutedConnection;
+
+namespace ActorQm.Routing;
+
+/// <summary>
+/// The accepting node's end of a routed connection: owns the TLS transport, and once the handshake has
+/// accepted the peer asks the queue manager (wherever it runs) to serve it. Frames read before the queue
+/// manager attaches wait here (the transport's read credit bounds them). The request is repeated until the
+/// queue manager attaches, because a message to a queue manager that is moving (its node just died) can be
+/// lost; a queue manager that does not attach in time gets the peer an MQ status (2059, queue manager not
+/// available) and the connection closed. Only the first instance to attach serves the connection.
+/// </summary>
+internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
+{
+    private const string AttachTimer = "attach";
+    private const string RouteTimer = "route-again";
+    private static readonly TimeSpan RouteAgain = TimeSpan.FromSeconds(2);
+    private readonly string _connectionId;
+    private readonly IPEndPoint _remote;
+    private readonly string _qmgr;
+    private readonly Action<object, IActorRef> _toQueueManager;
+    private readonly TimeSpan _attachTimeout;
+    private readonly IActorRef _transport;
+    private readonly List<byte[]> _early = [];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef _routed = ActorRefs.Nobody;
+
+    public ConnectionRouterActor(string connectionId, Stream stream, IPEndPoint remote, string qmgr, Channel.ResponderTls tls, IActorRef handshakes, Action<object, IActorRef> toQueueManager, TimeSpan attachTimeout)
+    {
+        _connectionId = connectionId;
+        _remote = remote;
+        _qmgr = qmgr;
+        _toQueueManager = toQueueManager;
+        _attachTimeout = attachTimeout;
+        _transport = Context.ActorOf(Transport.Props(tls.Handshake(connectionId, stream), handshakes, Self, tls.TransportSettings), "transport");
+        Become(Handshaking);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private void Handshaking()
+    {
+        Receive<Transport.Connected>(connected =>
+        {
+            var route = new Route(_qmgr, _remote.Address.ToString(), _remote.Port, Session.From(connected.Handshake), Self);
+            _toQueueManager(route, Self);
+            Timers.StartPeriodicTimer(RouteTimer, new RouteRequest(route), RouteAgain);
+            Timers.StartSingleTimer(AttachTimer, AttachTimedOut.Instance, _attachTimeout);
+            Become(Attaching);
+        });
+        // The handshake actor has logged why; the transport has closed the socket.
+        Receive<Handshake.HandshakeFailed>(_ => Context.Stop(Self));
+        Receive<Transport.ConnectionClosed>(_ => Context.Stop(Self));
+    }
+
+    private void Attaching()
+    {
+        Receive<Transport.FrameReceived>(f =>
+        {
+            _early.Add(f.Frame.ToArray());
+            f.Dispose();
+        });
+        Receive<RouteRequest>(again => _toQueueManager(again.Route, Self));
+        Receive<Attached>(attached =>
+        {
+            Timers.Cancel(AttachTimer);
+            Timers.Cancel(RouteTimer);
+            _routed = attached.Transport;
+            Context.Watch(_routed);
+            foreach (var frame in _early)
+            {
+                _routed.Tell(new InboundFrame(frame));
+            }
+
+            _early.Clear();
+            Become(Routing);
+        });
+        Receive<AttachTimedOut>(_ =>
+        {
+            Timers.Cancel(RouteTimer);
+            var text = $"queue manager {_qmgr} did not take the connection from {_remote} within {_attachTimeout.TotalSeconds:0} s (it runs on no reachable node)";
+            _log.Warning("AMQ9202E: {0}", text);
+            _transport.Tell(new Transport.Send(ChannelFrames.Encode(new StatusSegment("AMQ9202E", (int)MqReason.QMgrNotAvailable, text))));
+            _transport.Tell(Transport.Close.Instance);
+            Become(Refusing);
+        });
+        Receive<Transport.ConnectionClosed>(_ => Context.Stop(Self));
+    }
+
+    private void Refusing()
+    {
+        Receive<Transport.FrameReceived>(f => f.Dispose());
+        Receive<Attached>(late => late.Transport.Tell(new ConnectionEnded("AMQ9202E", "the queue manager took the connection too late; it was refused")));
+        Receive<Transport.ConnectionClosed>(_ => Context.Stop(Self));
+    }
+
+    private void Routing()
+    {
+        Receive<Transport.FrameReceived>(f =>
+        {
+            _routed.Tell(new InboundFrame(f.Frame.ToArray()));
+            f.Dispose();
+        });
+        Receive<OutboundFrame>(o => _transport.Tell(new Transport.Send(o.Frame, o.Ack ? Written.Instance : null)));
+        // A repeated request that reached the queue manager too: that instance goes, the first one serves.
+        Receive<Attached>(late => !late.Transport.Equals(_routed), late => late.Transport.Tell(new ConnectionEnded(null, "the connection is served by an earlier instance")));
+        Receive<Written>(_ => _routed.Tell(new FramesWritten(1)));
+        Receive<ResumeReading>(r => _transport.Tell(new Transport.ResumeReading(r.Frames)));
+        Receive<CloseConnection>(_ => _transport.Tell(Transport.Close.Instance));
+        Receive<Transport.ConnectionClosed>(closed =>
+        {
+            _routed.Tell(new ConnectionEnded(closed.AmqCode, closed.Reason));
+            Context.Stop(Self);
+        });
+        Receive<Terminated>(t => t.ActorRef.Equals(_routed), _ =>
+        {
+            _log.Info("connection {0} from {1}: queue manager {2} no longer serves it; closing", _connectionId, _remote, _qmgr);
+            _transport.Tell(Transport.Close.Instance);
+        });
+    }
+
+    private sealed record AttachTimedOut
+    {
+        public static readonly AttachTimedOut Instance = new();
+    }
+
+    private sealed record RouteRequest(Route Route);
+
+    private sealed record Written
+    {
+        public static readonly Written Instance = new();
+    }
+}

@@ -1,0 +1,81 @@
+using System.Buffers;
+using ActorQm.Tls;
+using Akka.Actor;
+using static ActorQm.Routing.RoutedConnection;
+
+namespace ActorQm.Routing;
+
+/// <summary>
+/// The queue manager's end of a routed connection: speaks the <see cref="Transport"/> protocol to its
+/// owner (the channel agent) and relays it to the router on the node that holds the socket. Credit,
+/// write acknowledgements and close travel end to end, so back-pressure and a batch's "written"
+/// mean the same as on a local transport. If the holding node goes, the connection is closed.
+/// </summary>
+internal sealed class RoutedTransportActor : ReceiveActor
+{
+    private readonly Route _route;
+    private readonly Queue<object> _acks = new();
+    private IActorRef _owner;
+    private bool _ended;
+
+    public RoutedTransportActor(Route route, IActorRef owner)
+    {
+        _route = route;
+        _owner = owner;
+        Receive<InboundFrame>(f => _owner.Tell(new Transport.FrameReceived(new ArrayOwner(f.Frame), f.Frame.Length)));
+        Receive<Transport.Send>(send =>
+        {
+            if (send.Ack is not null)
+            {
+                _acks.Enqueue(send.Ack);
+            }
+
+            _route.Router.Tell(new OutboundFrame(send.Frame, send.Ack is not null));
+        });
+        Receive<FramesWritten>(written =>
+        {
+            for (var i = 0; i < written.Count && _acks.TryDequeue(out var ack); i++)
+            {
+                _owner.Tell(ack);
+            }
+        });
+        Receive<Transport.ResumeReading>(r => _route.Router.Tell(new ResumeReading(r.Frames)));
+        Receive<Transport.Redirect>(r => _owner = r.Owner);
+        Receive<Transport.Close>(_ => _route.Router.Tell(CloseConnection.Instance));
+        Receive<ConnectionEnded>(e => End(e.AmqCode, e.Reason));
+        Receive<Terminated>(_ => End("AMQ9208E", $"the cluster node holding the connection from {_route.RemoteAddress} is gone"));
+    }
+
+    protected override void PreStart()
+    {
+        Context.Watch(_route.Router);
+        _route.Router.Tell(new Attached(Self));
+        _owner.Tell(new Transport.Connected(_route.Session.ToHandshake()));
+    }
+
+    protected override void PostStop()
+    {
+        // Stopped with its owner: the socket on the other node is closed too.
+        if (!_ended)
+        {
+            _route.Router.Tell(CloseConnection.Instance);
+        }
+    }
+
+    private void End(string? code, string reason)
+    {
+        _ended = true;
+        _owner.Tell(new Transport.ConnectionClosed(code, reason));
+        Context.Stop(Self);
+    }
+
+    /// <summary>A frame that arrived in its own array (deserialized or copied once): nothing to return to a pool.</summary>
+    private sealed class ArrayOwner(byte[] frame) : IMemoryOwner<byte>
+    {
+        public Memory<byte> Memory => frame;
+
+        public void Dispose()
+        {
+        }
+    }
+}

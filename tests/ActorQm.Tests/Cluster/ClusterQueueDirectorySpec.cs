@@ -1,0 +1,79 @@
+using ActorQm.Cluster;
+using ActorQm.Messages;
+using ActorQm.QueueClusters;
+using ActorQm.QueueManagers;
+using ActorQm.Tests.Support;
+using Akka.Actor;
+using Xunit.Abstractions;
+using static ActorQm.Tests.Support.TestMessages;
+
+namespace ActorQm.Tests.Cluster;
+
+/// <summary>
+/// MQ cluster membership replicated through Akka.DistributedData: a queue manager on one node puts to a
+/// cluster queue hosted on another node, and the member drops out when its node leaves.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ClusterQueueDirectorySpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private async Task<IActorRef> Member(ActorSystem node, string name, bool hostsQueue)
+    {
+        var key = QueueManagerPair.KeyRepository(_dir, name.ToLowerInvariant() + "key", "ibmwebspheremq" + name.ToLowerInvariant(),
+            TestPki.Leaf(TestPki.Shared.Ca, $"CN={name},OU=MQ,O=Example").WithKey());
+        var qm = await QueueManagerPair.Start(node, _dir, name, $"""
+            ALTER QMGR SSLKEYR('{key}')
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            {(hostsQueue ? "DEFINE QLOCAL('APP.CQ') CLUSTER('C1')" : string.Empty)}
+            """);
+        var port = await QueueManagerPair.ListenerPort(qm.Actor);
+        await new QueueManagerConnection(qm.Actor, "spec").RunMqscAsync(
+            $"DEFINE CHANNEL('C1.{name}') CHLTYPE(CLUSRCVR) CLUSTER('C1') CONNAME('127.0.0.1({port})') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('OU=MQ,O=Example') SHORTRTY(100) SHORTTMR(1)");
+        return qm.Actor;
+    }
+
+    [Fact]
+    public async Task ClusterQueueDirectory_must_let_a_queue_manager_put_to_a_cluster_queue_hosted_on_another_node()
+    {
+        using var cluster = await ClusterNodes.StartAsync(2);
+        foreach (var node in cluster.Nodes)
+        {
+            node.ActorOf(ClusterQueueDirectory.Props());
+        }
+
+        var qma = await Member(cluster.Nodes[0], "QMA", hostsQueue: false);
+        var qmb = await Member(cluster.Nodes[1], "QMB", hostsQueue: true);
+        await AwaitConditionAsync(() => Task.FromResult(ClusterDirectory.For(cluster.Nodes[0]).All.Any(m => m.QMgrName == "QMB" && m.Queues.Contains("APP.CQ"))),
+            TimeSpan.FromSeconds(20));
+
+        var app = new QueueManagerConnection(qma, "spec");
+        for (var i = 0; i < 5; i++)
+        {
+            await app.PutAsync("APP.CQ", Text("across-" + i, Persistence.Persistent));
+        }
+
+        var target = new QueueManagerConnection(qmb, "spec");
+        var got = new List<string>();
+        await AwaitAssertAsync(async () =>
+        {
+            while (got.Count < 5)
+            {
+                got.Add(Text(await target.GetAsync("APP.CQ")));
+            }
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => "across-" + i), got);
+
+        await cluster.LeaveAsync(cluster.Nodes[1]);
+
+        await AwaitConditionAsync(() => Task.FromResult(!ClusterDirectory.For(cluster.Nodes[0]).All.Any(m => m.QMgrName == "QMB")), TimeSpan.FromSeconds(20));
+        var gone = await Assert.ThrowsAsync<MqException>(() => app.PutAsync("APP.CQ", Text("nowhere")));
+        Assert.Equal(MqReason.UnknownObjectName, gone.Reason);
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        _dir.Dispose();
+    }
+}

@@ -1,0 +1,150 @@
+using ActorQm.Channels;
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using ActorQm.Tests.Support;
+using Akka.Actor;
+using Xunit.Abstractions;
+using static ActorQm.Tests.Support.TestMessages;
+
+namespace ActorQm.Tests.QueueClusters;
+
+/// <summary>
+/// Three queue managers of one MQ cluster in one actor system, over real TLS on loopback: QMB and
+/// QMC host the cluster queue APP.CQ, QMA puts to it without defining it.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ClusterQueuesSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    /// <param name="sslPeer">The cluster's SSLPEER: what every member's CLUSRCVR demands, and its auto-defined senders check.</param>
+    private async Task<IActorRef> Member(string name, bool hostsQueue, string sslPeer = "OU=MQ,O=Example")
+    {
+        var key = QueueManagerPair.KeyRepository(_dir, name.ToLowerInvariant() + "key", "ibmwebspheremq" + name.ToLowerInvariant(),
+            TestPki.Leaf(TestPki.Shared.Ca, $"CN={name},OU=MQ,O=Example").WithKey());
+        var qm = await QueueManagerPair.Start(Sys, _dir, name, $"""
+            ALTER QMGR SSLKEYR('{key}')
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            {(hostsQueue ? "DEFINE QLOCAL('APP.CQ') CLUSTER('C1') MAXDEPTH(100000)" : string.Empty)}
+            """);
+        var port = await QueueManagerPair.ListenerPort(qm.Actor);
+        var joined = await new QueueManagerConnection(qm.Actor, "spec").RunMqscAsync(
+            $"DEFINE CHANNEL('C1.{name}') CHLTYPE(CLUSRCVR) CLUSTER('C1') CONNAME('127.0.0.1({port})') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('{sslPeer}') SHORTRTY(100) SHORTTMR(1)");
+        Assert.Equal(0, joined.Failed);
+        return qm.Actor;
+    }
+
+    private static async Task<int> Drain(IActorRef qm, string queue = "APP.CQ")
+    {
+        var connection = new QueueManagerConnection(qm, "spec");
+        var count = 0;
+        while (true)
+        {
+            try
+            {
+                await connection.GetAsync(queue);
+                count++;
+            }
+            catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
+            {
+                return count;
+            }
+        }
+    }
+
+    private static async Task<ChannelState?> StateOf(IActorRef qm, string channel) =>
+        (await qm.Ask<IReadOnlyList<ChannelStatus>>(QueueManager.GetChannelStatus.Instance, TimeSpan.FromSeconds(5))).FirstOrDefault(s => s.Name == channel)?.State;
+
+    [Fact]
+    public async Task ClusterQueues_must_balance_puts_across_the_members_hosting_the_queue_over_auto_defined_tls_channels()
+    {
+        var qma = await Member("QMA", hostsQueue: false);
+        var qmb = await Member("QMB", hostsQueue: true);
+        var qmc = await Member("QMC", hostsQueue: true);
+        var app = new QueueManagerConnection(qma, "spec");
+
+        for (var i = 0; i < 20; i++)
+        {
+            await app.PutAsync("APP.CQ", Text("m" + i, Persistence.Persistent));
+        }
+
+        var (atB, atC) = (0, 0);
+        await AwaitAssertAsync(async () =>
+        {
+            atB += await Drain(qmb);
+            atC += await Drain(qmc);
+            Assert.Equal(20, atB + atC);
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+        Assert.Equal((10, 10), (atB, atC));
+        Assert.Equal(ChannelState.Running, await StateOf(qma, "C1.QMB"));
+        Assert.Equal(ChannelState.Running, await StateOf(qma, "C1.QMC"));
+
+        var display = string.Join("\n", (await app.RunMqscAsync("DISPLAY CLUSQMGR(*)")).Lines);
+        Assert.Contains("CLUSQMGR(QMA)", display, StringComparison.Ordinal);
+        Assert.Matches(@"CLUSQMGR\(QMB\)\s+CLUSTER\(C1\)\s+CHANNEL\(C1\.QMB\)", display);
+        Assert.Contains("STATUS(RUNNING)", display, StringComparison.Ordinal);
+        var instances = (await app.RunMqscAsync("DISPLAY QCLUSTER(APP.*)")).Lines.Where(l => l.Contains("CLUSQMGR(", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, instances.Count);
+    }
+
+    [Fact]
+    public async Task ClusterQueues_must_skip_a_member_whose_channel_is_not_running()
+    {
+        var qma = await Member("QMA", hostsQueue: false);
+        var qmb = await Member("QMB", hostsQueue: true);
+        var qmc = await Member("QMC", hostsQueue: true);
+        var app = new QueueManagerConnection(qma, "spec");
+        await app.PutAsync("APP.CQ", Text("warm-up b"));
+        await app.PutAsync("APP.CQ", Text("warm-up c"));
+        await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Running, await StateOf(qma, "C1.QMC")), TimeSpan.FromSeconds(15));
+
+        // QMC refuses its cluster channel: QMA's sender to it retries, and QMA stops choosing QMC.
+        await new QueueManagerConnection(qmc, "spec").RunMqscAsync("STOP CHANNEL('C1.QMC')");
+        await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Retrying, await StateOf(qma, "C1.QMC")), TimeSpan.FromSeconds(15));
+        for (var i = 0; i < 10; i++)
+        {
+            await app.PutAsync("APP.CQ", Text("while-c-is-down-" + i, Persistence.Persistent));
+        }
+
+        var atB = 0;
+        await AwaitAssertAsync(async () =>
+        {
+            atB += await Drain(qmb);
+            Assert.Equal(11, atB);
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+        Assert.Equal(1, await Drain(qmc));
+    }
+
+    [Fact]
+    public async Task ClusterQueues_must_not_deliver_to_a_member_whose_certificate_the_clusters_sslpeer_refuses()
+    {
+        var qma = await Member("QMA", hostsQueue: false);
+        var qmb = await Member("QMB", hostsQueue: true);
+        // QMC's certificate says OU=MQ: QMA's auto-defined sender to it demands QMC's CLUSRCVR SSLPEER of OU=OTHER, so the
+        // handshake fails on QMA's side; nothing reaches QMC's queue and the cluster uses QMB.
+        var qmc = await Member("QMC", hostsQueue: true, sslPeer: "OU=OTHER,O=Example");
+        var app = new QueueManagerConnection(qma, "spec");
+        await app.PutAsync("APP.CQ", Text("first"));
+        await app.PutAsync("APP.CQ", Text("second"));
+        await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Retrying, await StateOf(qma, "C1.QMC")), TimeSpan.FromSeconds(15));
+
+        for (var i = 0; i < 10; i++)
+        {
+            await app.PutAsync("APP.CQ", Text("after-" + i));
+        }
+
+        var atB = 0;
+        await AwaitAssertAsync(async () =>
+        {
+            atB += await Drain(qmb);
+            Assert.Equal(11, atB);
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+        Assert.Equal(0, await Drain(qmc));
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        _dir.Dispose();
+    }
+}
