@@ -46,10 +46,22 @@ internal sealed class QueueManagerKeeperActor : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
+    // Counted from the events themselves: Cluster.State may not yet show the member an event announces,
+    // and missing the last MemberUp would leave the queue managers unplaced for good.
     private void Waiting()
     {
-        Receive<ClusterEvent.CurrentClusterState>(state => CheckUp(state.Members));
-        Receive<ClusterEvent.IMemberEvent>(_ => CheckUp(_cluster.State.Members));
+        var up = new HashSet<Address>();
+        Receive<ClusterEvent.CurrentClusterState>(state =>
+        {
+            up.UnionWith(state.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address));
+            CheckUp(up);
+        });
+        Receive<ClusterEvent.MemberUp>(e =>
+        {
+            up.Add(e.Member.Address);
+            CheckUp(up);
+        });
+        Receive<ClusterEvent.IMemberEvent>(e => up.Remove(e.Member.Address));
     }
 
     private void Keeping()
@@ -65,9 +77,9 @@ internal sealed class QueueManagerKeeperActor : ReceiveActor, IWithTimers
         ReceiveAny(_ => { });
     }
 
-    private void CheckUp(IEnumerable<Member> members)
+    private void CheckUp(HashSet<Address> up)
     {
-        if (members.Count(m => m.Status == MemberStatus.Up) >= _minNodes)
+        if (up.Count >= _minNodes)
         {
             _cluster.Unsubscribe(Self);
             StartKeeping();
