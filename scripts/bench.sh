@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Prints figures measured in one run on this machine:
-#   scripts/bench.sh [messages]           persistence: ActorQm's queues and journal against an
-#                                          event-sourced queue on Akka.Persistence.Sql, same SQLite
+# Benchmarks: programs that print figures measured in one run on this machine, never assertions.
+#   scripts/bench.sh                      the full table (L1 limits, C1/C2 channels with 1/4/16
+#                                          channels, C3/C4 clients, H1 handshakes, M1 footprint),
+#                                          each row as a ratio to a row of the same run; written to
+#                                          bench/results/latest.md (about 5 minutes)
+#   scripts/bench.sh --quick              the same at a tenth of the sizes (bench/results/quick.md)
+#   scripts/bench.sh micro                BenchmarkDotNet micro-benchmarks of the hot paths
+#                                          (frame codec, SSLPEER match, OCSP cache, queue put+get)
+#   scripts/bench.sh persistence [n]      ActorQm's queues and journal against an event-sourced
+#                                          queue on Akka.Persistence.Sql, same SQLite
 #   scripts/bench.sh handshake [count]    TLS handshakes/s: bare SslStream mTLS against ActorQm
-#   scripts/bench.sh channel [messages]   channel QM1 -> QM2 over TLS against a raw SslStream pipe
+#   scripts/bench.sh channel [messages]   one channel QM1 -> QM2 over TLS against a raw SslStream pipe
+#   scripts/bench.sh footprint [n]        time to start n TLS channels; memory per idle channel and client
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -23,31 +23,41 @@ namespace ActorQm.Bench;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class ChannelBench
 {
-    private const int Size = 1024;
+    internal const int Size = 1024;
 
     public static async Task Run(int count)
     {
-        Console.WriteLine($"# ActorQm channel bench: {count} messages of {Size} B, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        var pki = DevPki.Create();
+        Console.WriteLine($"# ActorQm channel bench: {count} messages of {Size} B, {BenchReport.Machine()}");
+        var rows = await Rows(DevPki.Create(), count, [1]);
+        Console.Write(BenchReport.Table(rows, Size));
+    }
+
+    /// <summary>L1 (the limits), then C1 (non-persistent) and C2 (persistent) with each number of channels in <paramref name="channels"/>.</summary>
+    public static async Task<List<BenchRow>> Rows(DevPki pki, int count, IReadOnlyList<int> channels)
+    {
         var qm1 = pki.Issue($"CN=QM1,{DevPki.Organisation}");
         var qm2 = pki.Issue($"CN=QM2,{DevPki.Organisation}");
-        var rows = new List<(string Name, double Rate, string Note)>();
-        var tlsLimit = await RawPipe(count * 4, pki, qm1, qm2, tls: true);
-        var plainLimit = await RawPipe(count * 4, pki, qm1, qm2, tls: false);
-        rows.Add(("L1 raw SslStream pipe (TLS 1.3 AES-128-GCM)", tlsLimit, "one way, 4-byte length + 1 KiB, 64 KiB writes"));
-        rows.Add(("L1 raw socket pipe (no TLS)", plainLimit, "same frames"));
+        var tlsLimit = await RawPipe(count * 10, pki, qm1, qm2, tls: true);
+        var plainLimit = await RawPipe(count * 10, pki, qm1, qm2, tls: false);
+        var rows = new List<BenchRow>
+        {
+            new("L1", "raw SslStream pipe, TLS 1.3 AES-128-GCM, one way", tlsLimit, "msgs/s", 1, "L1 TLS", "4-byte length + 1 KiB frames, 64 KiB writes: the physical limit"),
+            new("L1", "raw socket pipe, no TLS, one way", plainLimit, "msgs/s", plainLimit / tlsLimit, "L1 TLS", "same frames; TLS costs 1 - L1 TLS / L1 plain"),
+        };
         foreach (var persistence in new[] { Persistence.NotPersistent, Persistence.Persistent })
         {
-            var rate = await Channel(count, pki, qm1, qm2, persistence);
-            rows.Add(($"C1 channel QM1->QM2, {(persistence == Persistence.Persistent ? "persistent" : "non-persistent")}", rate,
-                persistence == Persistence.Persistent ? "batch of 50 durable (fsync) at the receiver before its confirm" : "BATCHSZ(50), journal sync of sequence number per batch"));
+            foreach (var n in channels)
+            {
+                var rate = await Channel(count * Math.Min(n, 4), pki, qm1, qm2, persistence, n);
+                var persistent = persistence == Persistence.Persistent;
+                rows.Add(new(persistent ? "C2" : "C1", $"channel QM1->QM2, mutual TLS 1.3, {(persistent ? "persistent" : "non-persistent")}, {n} channel{(n == 1 ? string.Empty : "s")}",
+                    rate, "msgs/s", rate / tlsLimit, "L1 TLS", persistent
+                        ? "BATCHSZ(50); each batch durable (fsync) at the receiver before its confirm"
+                        : "BATCHSZ(50); NPMSPEED(FAST); sequence number journalled per batch"));
+            }
         }
 
-        Console.WriteLine($"{"row",-48} {"msgs/s",10} {"MB/s",8} {"x L1 TLS",9}  note");
-        foreach (var (name, rate, note) in rows)
-        {
-            Console.WriteLine($"{name,-48} {rate,10:F0} {rate * Size / 1e6,8:F1} {rate / tlsLimit,9:F3}  {note}");
-        }
+        return rows;
     }
 
     private static async Task<double> RawPipe(int count, DevPki pki, DevPki.Issued client, DevPki.Issued server, bool tls)
@@ -128,8 +138,8 @@ internal static class ChannelBench
         return rate;
     }
 
-    /// <summary>Fills QM1's transmission queue with the channel stopped, then times START CHANNEL until the sender has committed every message.</summary>
-    private static async Task<double> Channel(int count, DevPki pki, DevPki.Issued qm1Cert, DevPki.Issued qm2Cert, Persistence persistence)
+    /// <summary>Fills QM1's transmission queues with the channels stopped, then times START CHANNEL until the senders have committed every message.</summary>
+    private static async Task<double> Channel(int count, DevPki pki, DevPki.Issued qm1Cert, DevPki.Issued qm2Cert, Persistence persistence, int channels)
     {
         var dir = Directory.CreateTempSubdirectory("actorqm-chlbench-").FullName;
         var system = ActorSystem.Create("chlbench", "akka.loglevel = ERROR");
@@ -137,40 +147,44 @@ internal static class ChannelBench
         {
             pki.WriteKeyRepository(Path.Combine(dir, "qm1key"), "ibmwebspheremqqm1", qm1Cert);
             pki.WriteKeyRepository(Path.Combine(dir, "qm2key"), "ibmwebspheremqqm2", qm2Cert);
+            var receivers = string.Join("\n", Enumerable.Range(1, channels).Select(i => $"DEFINE CHANNEL(QM1.QM2.C{i}) CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')"));
             var qm2 = await Start(system, dir, "QM2", $"""
                 ALTER QMGR SSLKEYR('{dir}/qm2key')
                 DEFINE QLOCAL(APP.IN) MAXDEPTH(999999999)
-                DEFINE CHANNEL(QM1.TO.QM2) CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')
+                {receivers}
                 DEFINE LISTENER(L) IPADDR('127.0.0.1') PORT(0) CONTROL(QMGR)
                 """);
-            var listeners = await qm2.Ask<Channel.Listeners>(QueueManager.GetListeners.Instance, TimeSpan.FromSeconds(5));
-            while (listeners.Bound.Count == 0)
-            {
-                await Task.Delay(20);
-                listeners = await qm2.Ask<Channel.Listeners>(QueueManager.GetListeners.Instance, TimeSpan.FromSeconds(5));
-            }
-
+            var port = await ListenerPort(qm2);
+            var senders = string.Join("\n", Enumerable.Range(1, channels).Select(i => $"""
+                DEFINE QLOCAL(XQ{i}) USAGE(XMITQ) MAXDEPTH(999999999)
+                DEFINE QREMOTE(APP.R{i}) RNAME(APP.IN) RQMNAME(QM2) XMITQ(XQ{i})
+                DEFINE CHANNEL(QM1.QM2.C{i}) CHLTYPE(SDR) CONNAME('127.0.0.1({port})') XMITQ(XQ{i}) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50)
+                """));
             var qm1 = await Start(system, dir, "QM1", $"""
                 ALTER QMGR SSLKEYR('{dir}/qm1key')
-                DEFINE QLOCAL(QM2) USAGE(XMITQ) MAXDEPTH(999999999)
-                DEFINE QREMOTE(APP.REMOTE) RNAME(APP.IN) RQMNAME(QM2) XMITQ(QM2)
-                DEFINE CHANNEL(QM1.TO.QM2) CHLTYPE(SDR) CONNAME('127.0.0.1({listeners.Bound.Values.First().Port})') XMITQ(QM2) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50)
+                {senders}
                 """);
             var payload = new byte[Size];
             Random.Shared.NextBytes(payload);
-            var output = await new QueueManagerConnection(qm1, "bench").OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+            var connection = new QueueManagerConnection(qm1, "bench");
+            var outputs = new List<OpenedQueue>();
+            for (var i = 1; i <= channels; i++)
+            {
+                outputs.Add(await connection.OpenAsync($"APP.R{i}", QueueManager.OpenPurpose.Output));
+            }
+
             var message = new MqMessage(new MessageDescriptor { Persistence = persistence }, payload);
             for (var start = 0; start < count; start += 512)
             {
-                await Task.WhenAll(Enumerable.Range(0, Math.Min(512, count - start)).Select(_ => output.PutAsync(message)));
+                await Task.WhenAll(Enumerable.Range(start, Math.Min(512, count - start)).Select(k => outputs[k % channels].PutAsync(message)));
             }
 
             var sw = Stopwatch.StartNew();
-            await new QueueManagerConnection(qm1).RunMqscAsync("START CHANNEL(QM1.TO.QM2)");
+            await connection.RunMqscAsync(string.Join("\n", Enumerable.Range(1, channels).Select(i => $"START CHANNEL(QM1.QM2.C{i})")));
             while (true)
             {
                 var status = await qm1.Ask<IReadOnlyList<ChannelStatus>>(QueueManager.GetChannelStatus.Instance, TimeSpan.FromSeconds(5));
-                if (status.FirstOrDefault()?.Messages >= count)
+                if (status.Sum(s => s.Messages) >= count)
                 {
                     break;
                 }
@@ -187,10 +201,24 @@ internal static class ChannelBench
         }
     }
 
-    private static async Task<IActorRef> Start(ActorSystem system, string dir, string name, string script)
+    internal static async Task<int> ListenerPort(IActorRef qm)
+    {
+        while (true)
+        {
+            var listeners = await qm.Ask<Channel.Listeners>(QueueManager.GetListeners.Instance, TimeSpan.FromSeconds(5));
+            if (listeners.Bound.Count > 0)
+            {
+                return listeners.Bound.Values.First().Port;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    internal static async Task<IActorRef> Start(ActorSystem system, string dir, string name, string script, string hocon = "")
     {
         await File.WriteAllTextAsync(Path.Combine(dir, name + ".mqsc"), script);
-        var settings = ActorQmSettings.ForQueueManager(name, ConfigurationFactory.ParseString($"store.path = \"{dir}/{name}.db\"")) with { MqscFile = Path.Combine(dir, name + ".mqsc") };
+        var settings = ActorQmSettings.ForQueueManager(name, ConfigurationFactory.ParseString($"store.path = \"{dir}/{name}.db\"\n{hocon}")) with { MqscFile = Path.Combine(dir, name + ".mqsc") };
         return (await QueueManagerBootstrap.StartAsync(system, settings)).Actor;
     }
 

@@ -17,7 +17,7 @@ namespace ActorQm.Bench;
 /// </summary>
 internal static class HandshakeBench
 {
-    public static async Task Run(int count)
+    public static async Task<List<BenchRow>> Run(int count)
     {
         var (root, ca, qm1, qm2) = Pki(out var rootKey, out var caKey);
         using var responder = new Cli.Dev.DevOcspResponder((root, rootKey), (ca, caKey));
@@ -105,6 +105,16 @@ internal static class HandshakeBench
             Console.WriteLine($"| {"ActorQm + CRL + cold OCSP, sequential",-50} | {qmCold,8:F0} | {qmCold / bareSeq,5:F2} |");
             Console.WriteLine();
             Console.WriteLine($"Added cost of a cold OCSP check (both ends ask for the peer and its CA): {1000.0 / qmCold - 1000.0 / qmRevocation:F2} ms per handshake; responder answered {responder.Requests} requests.");
+            const string both = "both ends in this process";
+            return
+            [
+                new("H1", "handshakes, bare SslStream mutual TLS, sequential", bareSeq, "per s", 1, "H1 bare seq", both),
+                new("H1", "handshakes, ActorQm chain + SSLPEER, sequential", qmSeq, "per s", qmSeq / bareSeq, "H1 bare seq", both),
+                new("H1", "handshakes, ActorQm chain + CRL + OCSP (warm cache) + SSLPEER, sequential", qmRevocation, "per s", qmRevocation / bareSeq, "H1 bare seq", both),
+                new("H1", "handshakes, ActorQm chain + CRL + cold OCSP + SSLPEER, sequential", qmCold, "per s", qmCold / bareSeq, "H1 bare seq", "every handshake asks the loopback dev OCSP responder (real OCSP over HTTP)"),
+                new("H1", "handshakes, bare SslStream mutual TLS, 8 concurrent", bareConc, "per s", 1, "H1 bare 8", both),
+                new("H1", "handshakes, ActorQm chain + SSLPEER, 8 concurrent", qmConc, "per s", qmConc / bareConc, "H1 bare 8", both),
+            ];
         }
         finally
         {

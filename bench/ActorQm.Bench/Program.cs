@@ -7,22 +7,46 @@ using ActorQm.QueueManagers;
 using Akka.Actor;
 using Akka.Configuration;
 
-// Put+get rates of ActorQm's queue actors and SQLite journal, against an event-sourced queue on
+// Without arguments: the full table (FullRun). "persistence": put+get rates of ActorQm's queue actors and SQLite journal, against an event-sourced queue on
 // Akka.Persistence.Sql over the same SQLite, measured in one run on this machine. Figures, not
 // assertions: compare the ratios, not the absolute numbers, across machines.
-if (args.Length > 0 && args[0] == "channel" && OperatingSystem.IsLinux())
+if ((args.Length == 0 || args[0] is "all" or "--quick") && OperatingSystem.IsLinux())
+{
+    await FullRun.Run(quick: args.Contains("--quick"));
+    return;
+}
+
+if (args[0] == "channel" && OperatingSystem.IsLinux())
 {
     await ChannelBench.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
     return;
 }
 
-if (args.Length > 0 && args[0] == "handshake")
+if (args[0] == "micro")
+{
+    MicroBench.Run();
+    return;
+}
+
+if (args[0] == "footprint" && OperatingSystem.IsLinux())
+{
+    Console.Write(BenchReport.Table(await FootprintBench.Rows(ActorQm.Cli.Dev.DevPki.Create(), args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000), 1024));
+    return;
+}
+
+if (args[0] == "handshake")
 {
     await HandshakeBench.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300);
     return;
 }
 
-var count = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+if (args[0] != "persistence")
+{
+    Console.Error.WriteLine("usage: bench [all [--quick] | micro | persistence [messages] | channel [messages] | handshake [count] | footprint [connections]]");
+    Environment.Exit(2);
+}
+
+var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
 const int size = 1024;
 const int window = 512;
 var payload = new byte[size];

@@ -31,6 +31,13 @@ internal sealed partial class ReceiverChannelActor
         }
 
         var missing = keys.Where(k => !_handles.ContainsKey(k)).ToList();
+        if (missing.Count == 0)
+        {
+            // Every destination is open from an earlier batch: stage now, without a round trip.
+            Self.Tell(new Resolved(unit.Id, []));
+            return;
+        }
+
         var asks = missing.Select(k => _queueManager.Ask<object>(new QueueManager.OpenQueue(k.Item1, QueueManager.OpenPurpose.Output, k.Item2.Length == 0 ? null : k.Item2), TimeSpan.FromSeconds(30))).ToArray();
         Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
             ? new Resolved(unit.Id, missing.Zip(t.Result).ToDictionary(p => p.First, p => p.Second))
@@ -49,9 +56,24 @@ internal sealed partial class ReceiverChannelActor
             return Stay();
         }
 
+        // One message per target queue for the whole batch, not one per message.
+        var byQueue = new Dictionary<IActorRef, List<LocalQueue.StagePut>>();
         for (var i = 0; i < unit.Messages.Count; i++)
         {
-            StageOne(unit, i, data);
+            if (Prepare(unit, i, data) is { } put)
+            {
+                if (!byQueue.TryGetValue(put.Queue, out var puts))
+                {
+                    byQueue[put.Queue] = puts = [];
+                }
+
+                puts.Add(put.Put);
+            }
+        }
+
+        foreach (var (queue, puts) in byQueue)
+        {
+            queue.Tell(new LocalQueue.StagePuts(puts));
         }
 
         return Settle(data, unit.Id);
@@ -59,11 +81,20 @@ internal sealed partial class ReceiverChannelActor
 
     private void StageOne(ReceiverUnit unit, int index, ReceiverData data)
     {
+        if (Prepare(unit, index, data) is { } put)
+        {
+            put.Queue.Tell(put.Put);
+        }
+    }
+
+    /// <summary>The put of one batch message to its target queue, counted as outstanding; null when it is rejected already.</summary>
+    private (IActorRef Queue, LocalQueue.StagePut Put)? Prepare(ReceiverUnit unit, int index, ReceiverData data)
+    {
         var (header, message) = Unwrap(unit.Messages[index]);
         if (header is null)
         {
             unit.Rejected[index] = (MqReason.UnexpectedError, "the message has no valid MQXQH");
-            return;
+            return null;
         }
 
         var opened = _handles.GetValueOrDefault((header.RemoteQName, header.RemoteQMgrName));
@@ -73,12 +104,37 @@ internal sealed partial class ReceiverChannelActor
         if (put is null)
         {
             unit.Rejected[index] = (rejected!.Reason, rejected.Detail);
-            return;
+            return null;
         }
 
+        var queue = ((QueueManager.QueueOpened)opened!).Handle.Queue;
         unit.Outstanding++;
-        unit.Queues.Add(((QueueManager.QueueOpened)opened!).Handle.Queue);
-        ((QueueManager.QueueOpened)opened).Handle.Queue.Tell(new LocalQueue.StagePut(put.Message, put.PutApplName, unit.Id, index, Self));
+        unit.Queues.Add(queue);
+        return (queue, new LocalQueue.StagePut(put.Message, put.PutApplName, unit.Id, index, Self));
+    }
+
+    private State<ChannelState, ReceiverData> AnsweredAll(ReceiverData data, LocalQueue.PutsStaged staged)
+    {
+        foreach (var answer in staged.Answers)
+        {
+            switch (answer)
+            {
+                case LocalQueue.PutStaged p when data.Unit is { } unit && unit.Id == p.UnitId:
+                    if (p.Insert is { } insert)
+                    {
+                        unit.Inserts.Add(insert);
+                    }
+
+                    unit.Outstanding--;
+                    break;
+                case LocalQueue.StagedPutRejected r when data.Unit is { } unit && unit.Id == r.UnitId:
+                    unit.Rejected[r.Index] = (r.Reason, r.Detail);
+                    unit.Outstanding--;
+                    break;
+            }
+        }
+
+        return data.Unit is { } current ? Settle(data, current.Id) : Stay();
     }
 
     private State<ChannelState, ReceiverData> Answered(ReceiverData data, long unitId, Action<ReceiverUnit> record)

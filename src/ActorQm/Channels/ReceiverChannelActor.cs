@@ -54,6 +54,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     private const string InitialDataTimer = "initial-data";
     private const string ReceiveTimer = "receive-timeout";
     private const string MessageRetryTimer = "message-retry";
+    private const int CreditGroup = 16;
     private static long _units;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _qmgr;
@@ -66,6 +67,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     private readonly IPEndPoint _remote;
     private readonly RequesterStart? _requester;
     private string? _name;
+    private int _consumedFrames;
 
     /// <param name="transport">The Props of this agent's transport, given the agent as its owner: a TLS transport over an
     /// accepted or connected socket, or a routed one for a connection another cluster node holds.</param>
@@ -109,6 +111,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             Resolved r => Stage(r, e.StateData),
             LocalQueue.PutStaged p => Answered(e.StateData, p.UnitId, u => { if (p.Insert is { } insert) { u.Inserts.Add(insert); } }),
             LocalQueue.StagedPutRejected r => Answered(e.StateData, r.UnitId, u => u.Rejected[r.Index] = (r.Reason, r.Detail)),
+            LocalQueue.PutsStaged all => AnsweredAll(e.StateData, all),
             CheckUnit c => Settle(e.StateData, c.UnitId),
             UnitCommitted c => Confirmed(c, e.StateData),
             JournalWriteFailed f => Abandon(e.StateData, "AMQ7080E", $"the batch could not be made durable: {f.Reason}"),
@@ -338,7 +341,13 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     {
         using (frame)
         {
-            data.Transport.Tell(new Transport.ResumeReading(1));
+            // Credit goes back in groups: the reader keeps most of its initial credit, and this saves a message per frame.
+            if (++_consumedFrames >= CreditGroup)
+            {
+                data.Transport.Tell(new Transport.ResumeReading(_consumedFrames));
+                _consumedFrames = 0;
+            }
+
             var (segment, error) = ChannelFrames.Decode(frame.Frame.Span);
             if (error is not null)
             {

@@ -73,6 +73,12 @@ public static class LocalQueue
 
     internal sealed record StagedPutRejected(long UnitId, int Index, MqReason Reason, string Detail);
 
+    /// <summary>A batch's messages for one queue in one message, staged in order; answered by one <see cref="PutsStaged"/>.</summary>
+    internal sealed record StagePuts(IReadOnlyList<StagePut> Puts);
+
+    /// <summary>One <see cref="PutStaged"/> or <see cref="StagedPutRejected"/> per put, in order.</summary>
+    internal sealed record PutsStaged(IReadOnlyList<object> Answers);
+
     /// <summary>The unit's journal writes are durable: its staged messages become visible, in put order.</summary>
     internal sealed record CommitStaged(long UnitId);
 

@@ -52,7 +52,8 @@ internal sealed partial class LocalQueueActor
 
     private void ReceiveUnits()
     {
-        Receive<StagePut>(HandleStagePut);
+        Receive<StagePut>(put => Sender.Tell(Stage(put)));
+        Receive<StagePuts>(puts => Sender.Tell(new PutsStaged(puts.Puts.Select(Stage).ToList())));
         Receive<CommitStaged>(c =>
         {
             _stagedOwners.Remove(c.UnitId);
@@ -102,13 +103,13 @@ internal sealed partial class LocalQueueActor
         Receive<UnitDone>(d => d.ReplyTo.Tell(d.Reply));
     }
 
-    private void HandleStagePut(StagePut put)
+    /// <returns><see cref="PutStaged"/> or <see cref="StagedPutRejected"/>.</returns>
+    private object Stage(StagePut put)
     {
         var (stored, rejected) = Admit(put.Message, put.PutApplName);
         if (stored is null)
         {
-            Sender.Tell(new StagedPutRejected(put.UnitId, put.Index, rejected!.Reason, rejected.Detail));
-            return;
+            return new StagedPutRejected(put.UnitId, put.Index, rejected!.Reason, rejected.Detail);
         }
 
         if (!_staged.TryGetValue(put.UnitId, out var list))
@@ -123,7 +124,7 @@ internal sealed partial class LocalQueueActor
         list.Add(stored);
         _stagedCount++;
         Publish();
-        Sender.Tell(new PutStaged(put.UnitId, put.Index, stored.IsPersistent ? JournalOp.Insert(_definition.Name, stored, ActorRefs.Nobody, null) : null, stored.Message.Descriptor));
+        return new PutStaged(put.UnitId, put.Index, stored.IsPersistent ? JournalOp.Insert(_definition.Name, stored, ActorRefs.Nobody, null) : null, stored.Message.Descriptor);
     }
 
     private void HandleGetBatch(GetBatch get)

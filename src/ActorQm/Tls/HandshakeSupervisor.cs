@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using ActorQm.Messages;
 using Akka.Actor;
 using Akka.Event;
@@ -31,12 +32,17 @@ public static class HandshakeSupervisor
 /// One per listener and one per outbound side: spawns one <see cref="HandshakeActor"/> per
 /// connection, bounds how many run at once (queueing, then refusing), and survives any of them
 /// failing: the connection of a failed handshake actor is closed and reported as refused.
+/// A responder's connection takes a running slot only once its peer has sent its first bytes
+/// (the ClientHello): a silent peer waits outside the slots (counted with the queued ones) until
+/// the step timeout, so silent or stalled connections cannot hold every slot, and two queue
+/// managers starting many channels to each other cannot wait on each other's queued handshakes.
 /// </summary>
 internal sealed class HandshakeSupervisorActor : ReceiveActor
 {
     private readonly HandshakeSupervisor.Settings _settings;
     private readonly Dictionary<IActorRef, (StartHandshake Request, HandshakeOutcome Outcome)> _running = new();
     private readonly Queue<StartHandshake> _queued = new();
+    private int _silent;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _refused;
     private long _failed;
@@ -62,7 +68,19 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
                 Spawn(next);
             }
         });
-        Receive<HandshakeSupervisor.GetStatus>(_ => Sender.Tell(new HandshakeSupervisor.Status(_running.Count, _queued.Count, _refused, _failed)));
+        Receive<HandshakeSupervisor.GetStatus>(_ => Sender.Tell(new HandshakeSupervisor.Status(_running.Count, _queued.Count + _silent, _refused, _failed)));
+        Receive<PeerSpoke>(spoke =>
+        {
+            _silent--;
+            Run(spoke.Request);
+        });
+        Receive<PeerSilent>(silent =>
+        {
+            _silent--;
+            _failed++;
+            silent.Request.Transport.Dispose();
+            silent.Request.ReplyTo.Tell(new HandshakeFailed(silent.Request.ConnectionId, HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError, silent.Reason, null));
+        });
     }
 
     /// <summary>A handshake actor that throws is stopped (never restarted half-way through a handshake); everyone else goes on.</summary>
@@ -74,6 +92,45 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
 
     private void Admit(StartHandshake request)
     {
+        // Connections whose peer has not spoken yet count as waiting: running, waiting and silent together stay within the bounds.
+        if (_running.Count + _queued.Count + _silent >= _settings.MaxConcurrent + _settings.MaxQueued)
+        {
+            Refuse(request);
+            return;
+        }
+
+        if (request.Role == HandshakeRole.Responder && request.Transport is NetworkStream network)
+        {
+            _silent++;
+            WaitForFirstBytes(network.Socket, request, _settings.EffectiveStepTimeout).PipeTo(Self);
+            return;
+        }
+
+        Run(request);
+    }
+
+    private static async Task<object> WaitForFirstBytes(Socket socket, StartHandshake request, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            // Peeks: the bytes stay for the TLS handshake.
+            var buffer = new byte[1];
+            var n = await socket.ReceiveAsync(buffer, SocketFlags.Peek, cancel.Token).ConfigureAwait(false);
+            return n > 0 ? new PeerSpoke(request) : new PeerSilent(request, "the remote end closed the connection before the TLS handshake");
+        }
+        catch (OperationCanceledException)
+        {
+            return new PeerSilent(request, $"the remote end sent nothing within {timeout.TotalSeconds:F1} s of connecting (no TLS ClientHello)");
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return new PeerSilent(request, $"the connection failed before the TLS handshake: {e.Message}");
+        }
+    }
+
+    private void Run(StartHandshake request)
+    {
         if (_running.Count < _settings.MaxConcurrent)
         {
             Spawn(request);
@@ -84,12 +141,21 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
         }
         else
         {
-            _refused++;
-            request.Transport.Dispose();
-            request.ReplyTo.Tell(new HandshakeFailed(request.ConnectionId, HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.QMgrNotAvailable,
-                $"too many handshakes in progress ({_settings.MaxConcurrent} running, {_settings.MaxQueued} waiting); connection refused", null));
+            Refuse(request);
         }
     }
+
+    private void Refuse(StartHandshake request)
+    {
+        _refused++;
+        request.Transport.Dispose();
+        request.ReplyTo.Tell(new HandshakeFailed(request.ConnectionId, HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.QMgrNotAvailable,
+            $"too many handshakes in progress ({_settings.MaxConcurrent} running, {_settings.MaxQueued} waiting); connection refused", null));
+    }
+
+    private sealed record PeerSpoke(StartHandshake Request);
+
+    private sealed record PeerSilent(StartHandshake Request, string Reason);
 
     private void Spawn(StartHandshake request)
     {

@@ -312,10 +312,11 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
     public async Task Handshake_must_refuse_when_the_local_end_cannot_start_TLS_and_go_on_serving()
     {
         var supervisor = Supervisor();
-        var (_, broken) = await Connect();
+        var (caller, broken) = await Connect();
         var probe = CreateTestProbe("broken");
+        Supervisor().Tell(new StartHandshake("caller", HandshakeRole.Initiator, caller, "QM2", Credentials(Qm1), Requires(), CreateTestProbe("caller")));
 
-        // A responder without a certificate of its own cannot even start its TLS layer.
+        // A responder without a certificate of its own cannot even start its TLS layer when the caller's hello arrives.
         supervisor.Tell(new StartHandshake("broken", HandshakeRole.Responder, broken, "QM2", Credentials(null), Requires(), probe));
 
         Failed(await probe.ExpectMsgAsync<HandshakeFailed>(TimeSpan.FromSeconds(10)), HandshakeStep.CertificateExchange, "AMQ9616E");

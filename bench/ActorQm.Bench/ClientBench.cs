@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using ActorQm.Channels;
+using ActorQm.Cli.Dev;
+using ActorQm.Client;
+using ActorQm.Messages;
+using Akka.Actor;
+
+namespace ActorQm.Bench;
+
+/// <summary>
+/// Client applications over a server-connection channel with mutual TLS: C3, one producer and one
+/// consumer connection moving 1 KiB messages through a queue; C4, the time from a put to the get
+/// that was waiting for it, one message in flight.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+internal static class ClientBench
+{
+    private const int Window = 64;
+
+    public static async Task<List<BenchRow>> Rows(DevPki pki, int count, int samples, double tlsLimit)
+    {
+        var dir = Directory.CreateTempSubdirectory("actorqm-clientbench-").FullName;
+        var system = ActorSystem.Create("clientbench", "akka.loglevel = ERROR");
+        try
+        {
+            var qm = await Server(system, pki, dir);
+            var port = await ChannelBench.ListenerPort(qm);
+            await using var producer = await MqClient.ConnectAsync(Options(pki, dir, port, "producer"));
+            await using var consumer = await MqClient.ConnectAsync(Options(pki, dir, port, "consumer"));
+            var output = await producer.OpenAsync("APP.Q", ClientOpenPurpose.Output);
+            var input = await consumer.OpenAsync("APP.Q", ClientOpenPurpose.Input);
+            var payload = new byte[ChannelBench.Size];
+            Random.Shared.NextBytes(payload);
+            var message = new MqMessage(new MessageDescriptor { Persistence = Persistence.NotPersistent }, payload);
+            await Throughput(output, input, message, 2_000);
+            var rate = await Throughput(output, input, message, count);
+
+            var latencies = new List<double>(samples);
+            for (var i = 0; i < samples + 200; i++)
+            {
+                var waiting = input.GetAsync(new ClientGetOptions { Wait = TimeSpan.FromSeconds(10) });
+                var sw = Stopwatch.StartNew();
+                await output.PutAsync(message);
+                await waiting;
+                if (i >= 200)
+                {
+                    latencies.Add(sw.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            latencies.Sort();
+            double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+            return
+            [
+                new("C3", "client put -> QM -> client get, SVRCONN mutual TLS, non-persistent, 1 producer + 1 consumer", rate, "msgs/s", rate / tlsLimit, "L1 TLS",
+                    $"{Window} puts and {Window} gets in flight per connection"),
+                new("C4", "put-to-get latency p50, one message in flight", P(0.50), "ms", null, string.Empty, $"{samples} samples: the get waits, then the put"),
+                new("C4", "put-to-get latency p99", P(0.99), "ms", null, string.Empty, string.Empty),
+                new("C4", "put-to-get latency p99.9", P(0.999), "ms", null, string.Empty, string.Empty),
+            ];
+        }
+        finally
+        {
+            await system.Terminate();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>QM2 with a server-connection channel for any client of the dev CA, listening on a loopback port.</summary>
+    internal static async Task<IActorRef> Server(ActorSystem system, DevPki pki, string dir, string extra = "", string hocon = "")
+    {
+        pki.WriteKeyRepository(Path.Combine(dir, "qm2key"), "ibmwebspheremqqm2", pki.Issue($"CN=QM2,{DevPki.Organisation}"));
+        return await ChannelBench.Start(system, dir, "QM2", $"""
+            ALTER QMGR SSLKEYR('{dir}/qm2key')
+            DEFINE QLOCAL(APP.Q) MAXDEPTH(999999999)
+            DEFINE CHANNEL(APP.SVRCONN) CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('{DevPki.Organisation}')
+            DEFINE LISTENER(L) IPADDR('127.0.0.1') PORT(0) BACKLOG(2048) CONTROL(QMGR)
+            {extra}
+            """, hocon);
+    }
+
+    internal static MqClientOptions Options(DevPki pki, string dir, int port, string name)
+    {
+        var path = Path.Combine(dir, "client-" + name);
+        if (!Directory.Exists(path))
+        {
+            pki.WriteKeyRepository(path, "app", pki.Issue($"CN={name},{DevPki.Organisation}"));
+        }
+
+        return new MqClientOptions
+        {
+            Host = "127.0.0.1", Port = port, Channel = "APP.SVRCONN", QueueManager = "QM2", KeyRepository = path, CertificateLabel = "app",
+            CipherSpec = "TLS_AES_128_GCM_SHA256", SslPeer = "CN=QM2", ApplicationName = "bench",
+        };
+    }
+
+    private static async Task<double> Throughput(MqClientQueue output, MqClientQueue input, MqMessage message, int count)
+    {
+        var sw = Stopwatch.StartNew();
+        var put = 0;
+        var got = 0;
+        var producing = Task.WhenAll(Enumerable.Range(0, Window).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref put) <= count)
+            {
+                await output.PutAsync(message);
+            }
+        }));
+        var consuming = Task.WhenAll(Enumerable.Range(0, Window).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref got) <= count)
+            {
+                await input.GetAsync(new ClientGetOptions { Wait = TimeSpan.FromSeconds(30) });
+            }
+        }));
+        await Task.WhenAll(producing, consuming);
+        return count / sw.Elapsed.TotalSeconds;
+    }
+}

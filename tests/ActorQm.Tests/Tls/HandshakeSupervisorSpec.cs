@@ -1,0 +1,75 @@
+using ActorQm.Tests.Support;
+using ActorQm.Tls;
+using Akka.Actor;
+using Xunit.Abstractions;
+using static ActorQm.Tls.Handshake;
+
+namespace ActorQm.Tests.Tls;
+
+/// <summary>The bounds a handshake supervisor puts on a listener's handshakes, over real loopback sockets.</summary>
+public sealed class HandshakeSupervisorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
+{
+    private readonly List<IDisposable> _sockets = [];
+
+    private async Task<(Stream Initiator, Stream Responder)> Connect()
+    {
+        var (client, server) = await LoopbackTls.ConnectAsync();
+        _sockets.Add(client);
+        _sockets.Add(server);
+        return (client.GetStream(), server.GetStream());
+    }
+
+    private static PeerRequirements Any() => new(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!, null, ClientAuthRequired: true);
+
+    private IActorRef Supervisor(int maxConcurrent, double stepSeconds) =>
+        Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(maxConcurrent, 8, TimeSpan.FromSeconds(stepSeconds))));
+
+    [Fact]
+    public async Task HandshakeSupervisor_must_not_let_callers_that_send_nothing_hold_the_running_slots()
+    {
+        var responders = Supervisor(maxConcurrent: 1, stepSeconds: 15);
+        var initiators = Supervisor(maxConcurrent: 1, stepSeconds: 15);
+        var silentProbe = CreateTestProbe("silent");
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, silent) = await Connect();
+            responders.Tell(new StartHandshake($"silent-{i}", HandshakeRole.Responder, silent, "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), Any(), silentProbe));
+        }
+
+        var (initiator, responder) = await Connect();
+        var outProbe = CreateTestProbe("out");
+        var inProbe = CreateTestProbe("in");
+        initiators.Tell(new StartHandshake("out", HandshakeRole.Initiator, initiator, "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm1), Any(), outProbe));
+        responders.Tell(new StartHandshake("in", HandshakeRole.Responder, responder, "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), Any(), inProbe));
+
+        // Well within the 15 s step timeout that the silent ones would otherwise hold the only slot for.
+        (await inProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(5))).Stream!.Dispose();
+        (await outProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(5))).Stream!.Dispose();
+        await silentProbe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task HandshakeSupervisor_must_refuse_a_caller_that_sends_nothing_within_the_step_timeout()
+    {
+        var responders = Supervisor(maxConcurrent: 4, stepSeconds: 1);
+        var (_, silent) = await Connect();
+        var probe = CreateTestProbe();
+
+        responders.Tell(new StartHandshake("silent", HandshakeRole.Responder, silent, "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), Any(), probe));
+
+        var failed = await probe.ExpectMsgAsync<HandshakeFailed>(TimeSpan.FromSeconds(5));
+        Assert.Equal(("AMQ9638E", HandshakeStep.CertificateExchange), (failed.AmqCode, failed.Step));
+        Assert.Contains("sent nothing", failed.Detail, StringComparison.Ordinal);
+        var status = await responders.Ask<HandshakeSupervisor.Status>(HandshakeSupervisor.GetStatus.Instance, TimeSpan.FromSeconds(5));
+        Assert.Equal((0, 0, 1L), (status.Running, status.Queued, status.Failed));
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        foreach (var socket in _sockets)
+        {
+            socket.Dispose();
+        }
+    }
+}
