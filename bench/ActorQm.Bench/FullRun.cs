@@ -19,10 +19,10 @@ internal static class FullRun
         int N(int full) => Math.Max(100, (int)(full * scale));
         Console.WriteLine($"# ActorQm benchmark{(quick ? " (quick)" : string.Empty)}: {BenchReport.Machine()}");
         var pki = DevPki.Create();
-        var rows = await ChannelBench.Rows(pki, N(40_000), [1, 4, 16]);
+        var rows = await ChannelBench.Rows(pki, N(60_000), [1, 4, 16]);
         var tlsLimit = rows[0].Value;
-        rows.AddRange(await ClientBench.Rows(pki, N(40_000), N(2_000), tlsLimit));
-        rows.AddRange(await HandshakeBench.Run(N(300)));
+        rows.AddRange(await ClientBench.Rows(pki, N(60_000), N(5_000), tlsLimit));
+        rows.AddRange(await HandshakeBench.Run(N(500)));
         rows.AddRange(await FootprintBench.Rows(pki, quick ? 100 : 1000));
 
         var notes = Targets(rows).ToList();

@@ -86,7 +86,12 @@ internal static class HandshakeBench
             await Measure("warm-up", 20, 1, Bare);
             await Measure("warm-up", 20, 1, ActorQm);
             var bareSeq = await Measure("bare SslStream mTLS, sequential", count, 1, Bare);
+            var steps = system.ActorOf(Props.Create(() => new StepTimes()));
+            system.EventStream.Subscribe(steps, typeof(Handshake.HandshakeTransitioned));
             var qmSeq = await Measure("ActorQm full validation + SSLPEER, sequential", count, 1, ActorQm);
+            system.EventStream.Unsubscribe(steps);
+            var times = await steps.Ask<string>(StepTimes.Report.Instance, TimeSpan.FromSeconds(5));
+            Console.WriteLine($"ActorQm handshake, mean time from the handshake actor's start to each step (sequential run): {times}");
             var bareConc = await Measure("bare SslStream mTLS, 8 concurrent", count, 8, Bare);
             var qmConc = await Measure("ActorQm full validation + SSLPEER, 8 concurrent", count, 8, ActorQm);
             var warm = new RevocationSettings(crls, OcspResponder: responder.Url, Ocsp: warmOcsp);
@@ -109,7 +114,7 @@ internal static class HandshakeBench
             return
             [
                 new("H1", "handshakes, bare SslStream mutual TLS, sequential", bareSeq, "per s", 1, "H1 bare seq", both),
-                new("H1", "handshakes, ActorQm chain + SSLPEER, sequential", qmSeq, "per s", qmSeq / bareSeq, "H1 bare seq", both),
+                new("H1", "handshakes, ActorQm chain + SSLPEER, sequential", qmSeq, "per s", qmSeq / bareSeq, "H1 bare seq", $"both ends in this process; mean time to each step: {times}"),
                 new("H1", "handshakes, ActorQm chain + CRL + OCSP (warm cache) + SSLPEER, sequential", qmRevocation, "per s", qmRevocation / bareSeq, "H1 bare seq", both),
                 new("H1", "handshakes, ActorQm chain + CRL + cold OCSP + SSLPEER, sequential", qmCold, "per s", qmCold / bareSeq, "H1 bare seq", "every handshake asks the loopback dev OCSP responder (real OCSP over HTTP)"),
                 new("H1", "handshakes, bare SslStream mutual TLS, 8 concurrent", bareConc, "per s", 1, "H1 bare 8", both),
@@ -188,6 +193,28 @@ internal static class HandshakeBench
             request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
             using var cert = request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), now.AddDays(-1), now.AddDays(90), [serial]);
             return X509CertificateLoader.LoadPkcs12(cert.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
+        }
+    }
+
+    /// <summary>Mean elapsed time at which the handshakes reached each step, by step, both roles together.</summary>
+    private sealed class StepTimes : ReceiveActor
+    {
+        private readonly Dictionary<HandshakeStep, (double Sum, int Count)> _times = [];
+
+        public StepTimes()
+        {
+            Receive<Handshake.HandshakeTransitioned>(t =>
+            {
+                var (sum, n) = _times.GetValueOrDefault(t.To);
+                _times[t.To] = (sum + t.Elapsed.TotalMilliseconds, n + 1);
+            });
+            Receive<Report>(_ => Sender.Tell(string.Join(", ", _times.OrderBy(p => p.Value.Sum / p.Value.Count)
+                .Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Key} {p.Value.Sum / p.Value.Count:F2} ms")))));
+        }
+
+        public sealed record Report
+        {
+            public static readonly Report Instance = new();
         }
     }
 }

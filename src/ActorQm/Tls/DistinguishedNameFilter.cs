@@ -33,10 +33,14 @@ public sealed class DistinguishedNameFilter
 
     private readonly List<Term> _terms;
 
+    // Grouped once: every handshake and CHLAUTH lookup matches against the same filter.
+    private readonly (string Type, Term[] Terms)[] _groups;
+
     private DistinguishedNameFilter(string text, List<Term> terms)
     {
         Text = text;
         _terms = terms;
+        _groups = terms.GroupBy(t => t.Type).Select(g => (g.Key, g.ToArray())).ToArray();
     }
 
     public string Text { get; }
@@ -108,32 +112,50 @@ public sealed class DistinguishedNameFilter
 
     public bool Matches(PeerName peer)
     {
-        foreach (var group in _terms.GroupBy(t => t.Type))
+        foreach (var (type, wanted) in _groups)
         {
-            var values = peer.ValuesOf(group.Key).ToList();
-            if (group.Key is "OU" or "DC")
+            if (type is "OU" or "DC")
             {
-                var wanted = group.ToList();
-                if (values.Count < wanted.Count)
+                // Multi-valued: the filter's values must match the peer's first ones, in order.
+                var i = 0;
+                foreach (var value in peer.ValuesOf(type))
                 {
-                    return false;
-                }
+                    if (i == wanted.Length)
+                    {
+                        break;
+                    }
 
-                for (var i = 0; i < wanted.Count; i++)
-                {
-                    if (!wanted[i].Matches(values[i]))
+                    if (!wanted[i++].Matches(value))
                     {
                         return false;
                     }
                 }
+
+                if (i < wanted.Length)
+                {
+                    return false;
+                }
             }
-            else if (!values.Any(group.Single().Matches))
+            else if (!AnyMatches(wanted[0], peer.ValuesOf(type)))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    private static bool AnyMatches(Term term, IEnumerable<string> values)
+    {
+        foreach (var value in values)
+        {
+            if (term.Matches(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public override string ToString() => Text;

@@ -56,14 +56,16 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
 
     public async Task<RevocationAnswer> CheckAsync(Uri responder, X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset now, TimeSpan timeout, CancellationToken cancel)
     {
-        var parser = new Org.BouncyCastle.X509.X509CertificateParser();
-        var bcIssuer = parser.ReadCertificate(issuer.RawData);
-        var serial = parser.ReadCertificate(certificate.RawData).SerialNumber;
-        var key = $"{responder}|{issuer.Thumbprint}|{serial}";
+        // The key needs no parsing: a cached answer costs a dictionary lookup, not two certificate parses.
+        var key = $"{responder}|{issuer.Thumbprint}|{certificate.SerialNumber}";
         if (_cache.TryGetValue(key, out var cached) && cached.Expires > now)
         {
             return cached.Answer with { Source = cached.Answer.Source + " (cached)" };
         }
+
+        var parser = new Org.BouncyCastle.X509.X509CertificateParser();
+        var bcIssuer = parser.ReadCertificate(issuer.RawData);
+        var serial = parser.ReadCertificate(certificate.RawData).SerialNumber;
 
         var id = new CertificateID(CertificateID.DigestSha1, bcIssuer, serial);
         var nonce = new byte[16];
