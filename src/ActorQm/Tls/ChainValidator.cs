@@ -206,6 +206,12 @@ public static class ChainValidator
             return Fail(ValidationStep.Certificate, $"{role} is X.509 v{cert.Version}, not v3");
         }
 
+        // A name with a control character (a NUL above all) can be read two ways: "CN=APP1\0.evil" passes SSLPEER('CN=APP*').
+        if ((ControlCharacter(cert.SubjectName.Name) ?? ControlCharacter(cert.IssuerName.Name)) is { } control)
+        {
+            return Fail(ValidationStep.Certificate, $"{role} has a control character (U+{(int)control:X4}) in its subject or issuer name");
+        }
+
         var serial = cert.SerialNumberBytes.Span;
         // Trust anchors are chosen by the administrator; some long-lived roots have serial 0.
         if (!isRoot && (serial.Length > 20 || serial.IndexOfAnyExcept((byte)0) < 0 || (serial[0] & 0x80) != 0))
@@ -265,6 +271,13 @@ public static class ChainValidator
                 return Fail(ValidationStep.KeyUsage, "peer certificate may sign certificates (keyUsage keyCertSign)");
             }
 
+            // A TLS peer proves its key by signing (CertificateVerify, ECDHE); only an RSA key may instead be a key-transport key.
+            if (isLeaf && !keyUsage.KeyUsages.HasFlag(X509KeyUsageFlags.DigitalSignature)
+                && !(keyUsage.KeyUsages.HasFlag(X509KeyUsageFlags.KeyEncipherment) && cert.GetKeyAlgorithm() == "1.2.840.113549.1.1.1"))
+            {
+                return Fail(ValidationStep.KeyUsage, $"peer certificate may not sign in a TLS handshake (keyUsage {keyUsage.KeyUsages} lacks digitalSignature)");
+            }
+
             if (!isLeaf && !keyUsage.KeyUsages.HasFlag(X509KeyUsageFlags.KeyCertSign))
             {
                 return Fail(ValidationStep.KeyUsage, $"{role} may not sign certificates (keyUsage lacks keyCertSign)");
@@ -288,6 +301,19 @@ public static class ChainValidator
         }
 
         return CheckIdentifiers(cert, isLeaf, isRoot, role) ?? CheckStructure(cert, isLeaf, role);
+    }
+
+    private static char? ControlCharacter(string name)
+    {
+        foreach (var c in name)
+        {
+            if (char.IsControl(c))
+            {
+                return c;
+            }
+        }
+
+        return null;
     }
 
     private static ChainValidationResult? CheckIdentifiers(X509Certificate2 cert, bool isLeaf, bool isRoot, string role)

@@ -1,0 +1,325 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using ActorQm.Channels;
+using ActorQm.Client;
+using ActorQm.Messages;
+using ActorQm.Tests.Support;
+using ActorQm.Tls;
+using Akka.Actor;
+using Akka.TestKit;
+using Xunit.Abstractions;
+using static ActorQm.Tests.Support.TestMessages;
+
+namespace ActorQm.Tests.Hardening;
+
+/// <summary>
+/// The hostile-peer matrix: each peer attacks a running queue manager over a real TLS socket and must be
+/// refused with the right AMQ code (seen on the queue manager's side), must get no message in or out,
+/// and a good client on the same listener must work right afterwards. With ACTORQM_HOSTILE_REPORT set,
+/// every case appends a line to that file (scripts/hostile-peers.sh prints it as a table).
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
+{
+    private static readonly TestPki.Issued Root = TestPki.Shared.Root;
+    private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
+    private static readonly TestPki.Issued Stranger = TestPki.Intermediate(TestPki.Root("Stranger Root"), "Stranger CA");
+    private static readonly TestPki.Issued RevokedCa = TestPki.Intermediate(Root, "Revoked CA");
+    private static readonly TestPki.Issued StaleCa = TestPki.Intermediate(Root, "Stale CA");
+    private static readonly TestPki.Issued LengthZeroCa = TestPki.Intermediate(Root, "Length Zero CA", pathLength: 0);
+    private const string App = "CN=APP1,OU=APPS,O=Example";
+    private readonly TempDirectory _dir = new();
+    private OpenSslOcspResponder? _responder;
+
+    /// <summary>What a case changes: the attacker's certificate and CA certificates it sends, CRLs the queue manager reads, or a raw attack.</summary>
+    public sealed record Case(string Name, string Expected, Func<HostilePeerMatrixSpec, Attack> Build);
+
+    public sealed record Attack(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> Sends, string Channel = "APP.SVRCONN", string CipherSpec = "TLS_AES_128_GCM_SHA256",
+        Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, bool RevokedByOcsp = false);
+
+    private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
+
+    private static readonly Case[] Cases =
+    [
+        new("expired leaf", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App, notBefore: TestPki.Now.AddDays(-30), notAfter: TestPki.Now.AddDays(-1)))),
+        new("not-yet-valid leaf", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App, notBefore: TestPki.Now.AddDays(1), notAfter: TestPki.Now.AddDays(30)))),
+        new("expired intermediate", "AMQ9633E", _ =>
+        {
+            var expired = TestPki.Intermediate(Root, "Expired CA", notBefore: TestPki.Now.AddDays(-60), notAfter: TestPki.Now.AddDays(-1));
+            return Client(TestPki.Leaf(expired, App), expired.Certificate);
+        }),
+        new("untrusted root", "AMQ9633E", _ => Client(TestPki.Leaf(Stranger, App), Stranger.Certificate)),
+        new("missing intermediate", "AMQ9633E", _ => Client(TestPki.Leaf(TestPki.Intermediate(Root, "Unsent CA"), App))),
+        new("self-signed leaf", "AMQ9633E", _ => new Attack(SelfSigned(App), [])),
+        // OpenSSL fails the signature inside the TLS handshake, before the certificate reaches ActorQm's validator.
+        new("tampered issuer signature", "AMQ9616E", _ => Client(TestPki.Leaf(new TestPki.Issued(Ca.Certificate, ECDsa.Create(ECCurve.NamedCurves.nistP256)), App))),
+        new("CA:TRUE leaf as end entity", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App, ca: true, usage: X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign))),
+        new("server-only EKU as client", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App, client: false))),
+        new("key usage without digitalSignature", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App, usage: X509KeyUsageFlags.NonRepudiation))),
+        new("path length exceeded", "AMQ9633E", _ =>
+        {
+            var sub = TestPki.Intermediate(LengthZeroCa, "Too Deep CA");
+            return Client(TestPki.Leaf(sub, App), LengthZeroCa.Certificate, sub.Certificate);
+        }),
+        new("leaf revoked by CRL", "AMQ9633E", _ =>
+        {
+            var leaf = TestPki.Leaf(Ca, App);
+            return Client(leaf) with { CaCrl = TestPki.Crl(Ca, [leaf.Certificate]) };
+        }),
+        new("intermediate revoked by CRL", "AMQ9633E", _ => Client(TestPki.Leaf(RevokedCa, App), RevokedCa.Certificate) with
+        {
+            RootCrl = TestPki.Crl(Root, [RevokedCa.Certificate]), ExtraCrl = TestPki.Crl(RevokedCa, []),
+        }),
+        new("expired CRL of the peer's CA (status unknown under REQUIRED)", "AMQ9716E", _ => Client(TestPki.Leaf(StaleCa, App), StaleCa.Certificate) with
+        {
+            ExtraCrl = TestPki.Crl(StaleCa, [], nextUpdate: TestPki.Now.AddDays(-1), thisUpdate: TestPki.Now.AddDays(-10)),
+        }),
+        new("CRL of the peer's CA signed by another key", "AMQ9716E", _ => Client(TestPki.Leaf(StaleCa, App), StaleCa.Certificate) with
+        {
+            ExtraCrl = TestPki.Crl(new TestPki.Issued(StaleCa.Certificate, ECDsa.Create(ECCurve.NamedCurves.nistP256)), []),
+        }),
+        new("leaf revoked by OCSP (openssl ocsp responder)", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App)) with { RevokedByOcsp = true }),
+        new("SSLPEER mismatch on CN", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=OTHER,OU=APPS,O=Example"))),
+        new("SSLPEER mismatch on OU", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=SALES,O=Example"))),
+        new("SSLPEER mismatch on O", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=APPS,O=Elsewhere"))),
+        new("SSLPEER multi-OU order mismatch", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=B,OU=A,O=Example")) with { Channel = "OU.SVRCONN" }),
+        new("no certificate under SSLCAUTH(REQUIRED)", "AMQ9637E", _ => new Attack(null, [])),
+        new("CipherSpec mismatch: client asks another than the channel's", "AMQ9631E", _ => Client(TestPki.Leaf(Ca, App)) with { CipherSpec = "TLS_AES_256_GCM_SHA384" }),
+        new("CipherSpec mismatch: client offers one the queue manager does not allow", "AMQ9616E", _ => Client(TestPki.Leaf(Ca, App)) with { CipherSpec = "TLS_CHACHA20_POLY1305_SHA256" }),
+        new("CHLAUTH SSLPEERMAP USERSRC(NOACCESS)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, "CN=APP9,OU=APPS,O=Example"))),
+        new("NUL byte in the DN", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, "CN=APP1\0X,OU=APPS,O=Example"))),
+        new("TLS 1.1 ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, OldClientHello(0x02)))),
+        new("TLS 1.0 ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, OldClientHello(0x01)))),
+        new("plaintext MQ client on the TLS port", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, PlaintextHello()))),
+        new("garbage bytes before the ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, [0x00, 0xff, 0x13, 0x37, .. "GET / HTTP/1.1\r\n\r\n"u8.ToArray()]))),
+        new("HTTP request on the TLS port", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, "GET / HTTP/1.1\r\nHost: qm\r\n\r\n"u8.ToArray()))),
+    ];
+
+    public static IEnumerable<object[]> CaseNames => Cases.Select(c => new object[] { c.Name });
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public async Task Hostile_peer_must_be_refused_with_its_code_get_nothing_and_leave_the_listener_serving(string name)
+    {
+        var test = Cases.Single(c => c.Name == name);
+        var attack = test.Build(this);
+        var (qm, port) = await StartQueueManager(attack);
+        var refusals = CreateTestProbe("refusals");
+        Sys.EventStream.Subscribe(refusals.Ref, typeof(Handshake.ChannelSslError));
+        Sys.EventStream.Subscribe(refusals.Ref, typeof(Channel.ChannelFailed));
+
+        var refused = false;
+        string? clientSaw = null;
+        try
+        {
+            if (attack.Raw is { } raw)
+            {
+                await raw(port);
+            }
+            else
+            {
+                await using var client = await MqClient.ConnectAsync(Options(port, attack));
+                // Connected: the matrix fails below, but first try to deliver, to show what would be lost.
+                await client.PutAsync("APP.IN", Text("from a hostile peer", Persistence.Persistent));
+            }
+        }
+        catch (Exception e) when (e is MqException or IOException or AuthenticationException or SocketException)
+        {
+            refused = true;
+            clientSaw = e.Message;
+        }
+
+        var code = await QueueManagerCode(refusals);
+        var depth = await Depth(qm);
+        var goodAfter = await GoodClientWorks(port);
+        Report(name, refused || attack.Raw is not null, code, test.Expected, depth, goodAfter);
+        Output!.WriteLine($"{name}: client saw '{clientSaw}'; queue manager said {code}");
+
+        Assert.True(refused || attack.Raw is not null, $"{name}: the peer was not refused");
+        Assert.Equal(test.Expected, code);
+        Assert.Equal(0, depth);
+        Assert.True(goodAfter, $"{name}: a good client could not work on the same listener afterwards");
+    }
+
+    private async Task<(IActorRef Qm, int Port)> StartQueueManager(Attack attack)
+    {
+        var key = QueueManagerPair.KeyRepository(_dir, "qmhkey", "ibmwebspheremqqmh", TestPki.Leaf(Ca, "CN=QMH,OU=MQ,O=Example").WithKey());
+        var crls = new List<string>();
+        void Crl(string file, byte[] der)
+        {
+            File.WriteAllBytes(_dir.File(file), der);
+            crls.Add(_dir.File(file));
+        }
+
+        Crl("root.crl", attack.RootCrl ?? TestPki.Crl(Root, []));
+        Crl("ca.crl", attack.CaCrl ?? TestPki.Crl(Ca, []));
+        if (attack.ExtraCrl is { } extra)
+        {
+            Crl("extra.crl", extra);
+        }
+
+        var ocsp = string.Empty;
+        if (attack.RevokedByOcsp)
+        {
+            _responder = new OpenSslOcspResponder(Ca, Ca);
+            _responder.Revoked(attack.Certificate!);
+            ocsp = $"DEFINE AUTHINFO('OCSP') AUTHTYPE(OCSP) OCSPURL('{_responder.Url}')\nDEFINE NAMELIST('REVOCATION') NAMES('OCSP')\nALTER QMGR SSLCRLNL('REVOCATION')";
+        }
+
+        var qm = await QueueManagerPair.Start(Sys, _dir, "QMH", $"""
+            ALTER QMGR SSLKEYR('{key}')
+            {ocsp}
+            DEFINE QLOCAL('APP.IN')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,OU=APPS,O=Example')
+            DEFINE CHANNEL('OU.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLCAUTH(REQUIRED) SSLPEER('OU=A,OU=B,O=Example')
+            SET CHLAUTH('APP.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('CN=APP9') USERSRC(NOACCESS)
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """, $"tls {{ ocsp-authentication = {(attack.RevokedByOcsp ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
+        return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
+    }
+
+    private MqClientOptions Options(int port, Attack attack)
+    {
+        var path = _dir.File("client-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(path, "personal"));
+        Directory.CreateDirectory(Path.Combine(path, "trusted"));
+        foreach (var (cert, i) in new[] { Root.Certificate, Ca.Certificate }.Concat(attack.Sends).Select((c, i) => (c, i)))
+        {
+            File.WriteAllText(Path.Combine(path, "trusted", $"ca{i}.pem"), cert.ExportCertificatePem());
+        }
+
+        if (attack.Certificate is { } own)
+        {
+            File.WriteAllBytes(Path.Combine(path, "personal", "app.p12"), own.Export(X509ContentType.Pkcs12, "pw"));
+            File.WriteAllText(path + ".sth", "pw\n");
+            File.SetUnixFileMode(path + ".sth", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return new MqClientOptions
+        {
+            Host = "127.0.0.1", Port = port, Channel = attack.Channel, QueueManager = "QMH", KeyRepository = path,
+            CertificateLabel = "app", CipherSpec = attack.CipherSpec, SslPeer = "CN=QMH,OU=MQ,O=Example", ApplicationName = "hostile", Timeout = TimeSpan.FromSeconds(10),
+        };
+    }
+
+    /// <summary>The first refusal the queue manager reported for this connection: its handshake, or the channel's checks after it.</summary>
+    private static async Task<string?> QueueManagerCode(TestProbe refusals) =>
+        await refusals.ReceiveOneAsync(TimeSpan.FromSeconds(10)) switch
+        {
+            Handshake.ChannelSslError e => e.AmqCode,
+            Channel.ChannelFailed f => f.AmqCode,
+            _ => null,
+        };
+
+    private static async Task<int> Depth(IActorRef qm)
+    {
+        var connection = new ActorQm.QueueManagers.QueueManagerConnection(qm, "matrix");
+        var count = 0;
+        try
+        {
+            while (true)
+            {
+                await connection.GetAsync("APP.IN");
+                count++;
+            }
+        }
+        catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
+        {
+            return count;
+        }
+    }
+
+    private async Task<bool> GoodClientWorks(int port)
+    {
+        try
+        {
+            await using var good = await MqClient.ConnectAsync(Options(port, Client(TestPki.Leaf(Ca, "CN=APP2,OU=APPS,O=Example"))));
+            var queue = await good.OpenAsync("APP.IN", ClientOpenPurpose.Output);
+            await queue.PutAsync(Text("good", Persistence.Persistent));
+            var input = await good.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+            return Text(await input.GetAsync()) == "good";
+        }
+        catch (MqException e)
+        {
+            Output!.WriteLine($"good client failed: {e.Message}");
+            return false;
+        }
+    }
+
+    private static X509Certificate2 SelfSigned(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2"), new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var cert = request.CreateSelfSigned(TestPki.Now.AddDays(-1), TestPki.Now.AddDays(30));
+        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>A ClientHello that offers only TLS 1.{minor - 1} and one CBC suite, written by hand: .NET will not send one.</summary>
+    private static byte[] OldClientHello(byte minor)
+    {
+        var random = RandomNumberGenerator.GetBytes(32);
+        byte[] body = [0x03, minor, .. random, 0x00, 0x00, 0x02, 0x00, 0x2f, 0x01, 0x00];
+        byte[] handshake = [0x01, 0x00, (byte)(body.Length >> 8), (byte)body.Length, .. body];
+        return [0x16, 0x03, minor, (byte)(handshake.Length >> 8), (byte)handshake.Length, .. handshake];
+    }
+
+    /// <summary>Bytes that are not a TLS ClientHello; the queue manager must close the connection without a channel byte.</summary>
+    private static async Task RawBytes(int port, byte[] bytes)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(bytes);
+        var buffer = new byte[256];
+        var read = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                read += n;
+                // A TLS alert record (content type 21) is the only answer allowed; never channel data.
+                if (buffer[0] != 21)
+                {
+                    throw new InvalidOperationException($"the queue manager answered {Convert.ToHexString(buffer, 0, n)} to a non-TLS peer");
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>What a client would send first without TLS: a channel frame with its initial data.</summary>
+    private static byte[] PlaintextHello()
+    {
+        var frame = ChannelFrames.Encode(new InitialData("APP.SVRCONN", ChannelType.Client, "QMH", 1, 4_194_304, 300, 999_999_999, "TLS_AES_128_GCM_SHA256", 0, 0, "plain"));
+        var bytes = new byte[frame.Length + 4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes, frame.Length);
+        frame.CopyTo(bytes, 4);
+        return bytes;
+    }
+
+    private static void Report(string name, bool refused, string? code, string expected, int depth, bool goodAfter)
+    {
+        if (Environment.GetEnvironmentVariable("ACTORQM_HOSTILE_REPORT") is { Length: > 0 } path)
+        {
+            File.AppendAllText(path, string.Join('\t', name, refused ? "refused" : "ACCEPTED", code ?? "-", expected, depth, goodAfter ? "yes" : "NO") + "\n", new UTF8Encoding(false));
+        }
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        _responder?.Dispose();
+        _dir.Dispose();
+    }
+}
