@@ -58,7 +58,7 @@ public sealed class MqClient : IAsyncDisposable
         TcpClient tcp;
         try
         {
-            var connected = await Channels.ChannelConnector.ConnectAsync([(options.Host, options.Port), .. options.AlternateAddresses], options.Timeout, cancel).ConfigureAwait(false);
+            var connected = await Channels.ChannelConnector.ConnectAsync([(options.Host, options.Port), .. options.AlternateAddresses], options.Timeout, cancel, options.LocalAddress).ConfigureAwait(false);
             tcp = connected.Client;
         }
         catch (Channels.ChannelConnector.ConnectFailedException e)

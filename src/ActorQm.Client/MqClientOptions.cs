@@ -44,4 +44,7 @@ public sealed record MqClientOptions
 
     /// <summary>How long a call may take beyond its own wait interval.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The local address to connect from (MQ's LOCLADDR of a CLNTCONN channel); null: the system's choice.</summary>
+    public System.Net.IPAddress? LocalAddress { get; init; }
 }

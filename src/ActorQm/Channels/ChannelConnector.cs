@@ -7,13 +7,14 @@ public static class ChannelConnector
 {
     public sealed record Connected(TcpClient Client, string Host, int Port);
 
+    /// <param name="localAddress">The local address to connect from (MQ's LOCLADDR); null: the system's choice.</param>
     /// <exception cref="ConnectFailedException">No address answered; the message names each and why.</exception>
-    public static async Task<Connected> ConnectAsync(IReadOnlyList<(string Host, int Port)> addresses, TimeSpan timeoutEach, CancellationToken cancel = default)
+    public static async Task<Connected> ConnectAsync(IReadOnlyList<(string Host, int Port)> addresses, TimeSpan timeoutEach, CancellationToken cancel = default, System.Net.IPAddress? localAddress = null)
     {
         var failures = new List<string>();
         foreach (var (host, port) in addresses)
         {
-            var client = new TcpClient { NoDelay = true };
+            var client = localAddress is null ? new TcpClient { NoDelay = true } : new TcpClient(new System.Net.IPEndPoint(localAddress, 0)) { NoDelay = true };
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);

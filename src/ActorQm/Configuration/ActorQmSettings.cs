@@ -146,6 +146,9 @@ public sealed record TlsSettings(
     TimeSpan? RevocationRecheck = null,
     bool OcspStapling = false)
 {
+    /// <summary>Beyond MQ: handshakes one remote address may have pending (waiting, queued or running) on a listener; more are refused before any TLS work.</summary>
+    public int MaxHandshakesPerAddress { get; init; } = 64;
+
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
         var authentication = config.GetString("ocsp-authentication").ToLowerInvariant() switch
@@ -168,7 +171,12 @@ public sealed record TlsSettings(
             config.GetTimeSpan("expiry-warning"),
             ReadAllowedCipherSpecs(qm, config.GetStringList("allowed-cipher-specs")),
             config.GetString("revocation-recheck-interval") is "off" or "" ? null : config.GetTimeSpan("revocation-recheck-interval"),
-            config.GetBoolean("ocsp-stapling"));
+            config.GetBoolean("ocsp-stapling"))
+        {
+            MaxHandshakesPerAddress = config.GetInt("max-handshakes-per-address", 64) is var perAddress and > 0
+                ? perAddress
+                : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.max-handshakes-per-address must be at least 1."),
+        };
     }
 
     private static IReadOnlyList<Tls.CipherSpec>? ReadAllowedCipherSpecs(string qm, IList<string> names)

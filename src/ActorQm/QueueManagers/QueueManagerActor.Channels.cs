@@ -45,7 +45,7 @@ internal sealed partial class QueueManagerActor
     {
         var tls = _settings.Tls;
         _initiator = Context.ActorOf(ChannelInitiator.Props(_settings.Name, _sync, _board,
-            new HandshakeSupervisor.Settings(tls.MaxConcurrentHandshakes, tls.MaxQueuedHandshakes, tls.HandshakeStepTimeout)), "channels");
+            new HandshakeSupervisor.Settings(tls.MaxConcurrentHandshakes, tls.MaxQueuedHandshakes, tls.HandshakeStepTimeout, tls.MaxHandshakesPerAddress)), "channels");
     }
 
     /// <summary>New connections use the material loaded now; running channels bind again between batches (spec 7.5).</summary>

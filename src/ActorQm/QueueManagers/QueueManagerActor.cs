@@ -114,6 +114,8 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     protected override void PostStop()
     {
         Channels.ChannelStatusView.For(Context.System).Unregister(_settings.Name);
+        // Unsubscribed first: withdrawing publishes a change this stopped actor must not be sent.
+        Context.System.EventStream.Unsubscribe(Self);
         Directory.Withdraw(_settings.Name);
         _journal.Dispose();
         _log.Info("AMQ8004I: queue manager {0} ended.", _settings.Name);

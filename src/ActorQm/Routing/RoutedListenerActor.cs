@@ -52,7 +52,7 @@ internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         var tls = _settings.QueueManager.Tls;
-        _handshakes = Context.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(tls.MaxConcurrentHandshakes, tls.MaxQueuedHandshakes, tls.HandshakeStepTimeout)), "handshakes");
+        _handshakes = Context.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(tls.MaxConcurrentHandshakes, tls.MaxQueuedHandshakes, tls.HandshakeStepTimeout, tls.MaxHandshakesPerAddress)), "handshakes");
         Self.Tell(Describe.Instance);
         Timers.StartPeriodicTimer(DescribeTimer, Describe.Instance, _settings.SecurityRefresh);
     }

@@ -12,7 +12,8 @@ public static class HandshakeSupervisor
     /// <param name="maxConcurrent">Handshakes running at once; more wait in a queue.</param>
     /// <param name="maxQueued">Handshakes waiting; beyond that new connections are refused at once.</param>
     /// <param name="stepTimeout">Longest any one step may take (a stalled peer costs at most this per step).</param>
-    public sealed record Settings(int MaxConcurrent = 16, int MaxQueued = 256, TimeSpan? StepTimeout = null)
+    /// <param name="MaxPerAddress">Responder handshakes one remote address may have pending at once; more are refused at once.</param>
+    public sealed record Settings(int MaxConcurrent = 16, int MaxQueued = 256, TimeSpan? StepTimeout = null, int MaxPerAddress = 64)
     {
         public TimeSpan EffectiveStepTimeout => StepTimeout ?? TimeSpan.FromSeconds(30);
     }
@@ -43,6 +44,8 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
     private readonly Dictionary<IActorRef, (StartHandshake Request, HandshakeOutcome Outcome)> _running = new();
     private readonly Queue<StartHandshake> _queued = new();
     private int _silent;
+    private readonly Dictionary<System.Net.IPAddress, int> _perAddress = new();
+    private readonly Dictionary<string, System.Net.IPAddress> _addressOf = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _refused;
     private long _failed;
@@ -54,6 +57,11 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
         Receive<StartHandshake>(Admit);
         Receive<Terminated>(t =>
         {
+            if (_running.TryGetValue(t.ActorRef, out var finished))
+            {
+                Release(finished.Request);
+            }
+
             if (_running.Remove(t.ActorRef, out var ended) && !ended.Outcome.Answered)
             {
                 // The handshake actor died without answering: refuse its peer here.
@@ -77,6 +85,7 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
         Receive<PeerSilent>(silent =>
         {
             _silent--;
+            Release(silent.Request);
             _failed++;
             silent.Request.Transport.Dispose();
             silent.Request.ReplyTo.Tell(new HandshakeFailed(silent.Request.ConnectionId, HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError, silent.Reason, null));
@@ -101,6 +110,19 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
 
         if (request.Role == HandshakeRole.Responder && request.Transport is NetworkStream network)
         {
+            if (network.Socket.RemoteEndPoint is System.Net.IPEndPoint { Address: var address })
+            {
+                var pending = _perAddress.GetValueOrDefault(address);
+                if (pending >= _settings.MaxPerAddress)
+                {
+                    Refuse(request, $"{address} already has {pending} handshakes pending (max-handshakes-per-address); connection refused");
+                    return;
+                }
+
+                _perAddress[address] = pending + 1;
+                _addressOf[request.ConnectionId] = address;
+            }
+
             _silent++;
             WaitForFirstBytes(network.Socket, request, _settings.EffectiveStepTimeout).PipeTo(Self);
             return;
@@ -145,12 +167,21 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
         }
     }
 
-    private void Refuse(StartHandshake request)
+    private void Refuse(StartHandshake request, string? why = null)
     {
         _refused++;
+        Release(request);
         request.Transport.Dispose();
         request.ReplyTo.Tell(new HandshakeFailed(request.ConnectionId, HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.QMgrNotAvailable,
-            $"too many handshakes in progress ({_settings.MaxConcurrent} running, {_settings.MaxQueued} waiting); connection refused", null));
+            why ?? $"too many handshakes in progress ({_settings.MaxConcurrent} running, {_settings.MaxQueued} waiting); connection refused", null));
+    }
+
+    private void Release(StartHandshake request)
+    {
+        if (_addressOf.Remove(request.ConnectionId, out var address) && --_perAddress[address] == 0)
+        {
+            _perAddress.Remove(address);
+        }
     }
 
     private sealed record PeerSpoke(StartHandshake Request);
