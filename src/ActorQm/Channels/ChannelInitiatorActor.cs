@@ -32,6 +32,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
     private readonly Dictionary<IActorRef, (string Name, IActorRef ReplyTo)> _startingListeners = new();
     private readonly Dictionary<IActorRef, List<(RegisterInbound Request, IActorRef ReplyTo)>> _adopting = new();
     private volatile ResponderTls? _responder;
+    private volatile IReadOnlyList<string> _blocked = [];
     private long _instances;
 
     public ChannelInitiatorActor(string qmgr, ChannelSyncStore sync, ChannelStatusBoard board, HandshakeSupervisor.Settings handshakes)
@@ -82,6 +83,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         Receive<RegisterInbound>(HandleRegister);
         Receive<Terminated>(HandleTerminated);
         Receive<UseResponderTls>(u => _responder = u.Tls);
+        Receive<UseBlockedAddresses>(u => _blocked = u.Patterns);
         Receive<RefreshTls>(refresh =>
         {
             foreach (var sender in _senders.Values)
@@ -277,7 +279,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
                 var transport = ReceiverChannelActor.Accepted(id, stream, CurrentResponder(), _handshakes);
                 return Props.Create(() => new ReceiverChannelActor(id, transport, remote, _qmgr, queueManager, self, _sync, _board, null));
             },
-            null), $"listener-{++_instances}");
+            address => ChannelSecurity.BlockedBy(_blocked, address)), $"listener-{++_instances}");
         _listeners[start.Name] = (listener, null);
         _startingListeners[listener] = (start.Name, Sender);
     }

@@ -41,6 +41,14 @@ internal sealed partial class QueueManagerActor
         Receive<Channel.CommandRefused>(r => _log.Warning("{0}: {1}", r.AmqCode, r.Text));
     }
 
+    /// <summary>After the start and every MQSC run: what depends on the definitions follows them at once.</summary>
+    private void DefinitionsChanged()
+    {
+        // BLOCKADDR rules apply to the listeners before any TLS byte of the next connection.
+        _initiator.Tell(new Channel.UseBlockedAddresses(ChannelSecurity.BlockedAddresses(_catalog)));
+        AdvertiseClusters();
+    }
+
     private void StartInitiator()
     {
         var tls = _settings.Tls;

@@ -105,7 +105,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         }
 
         Context.System.EventStream.Subscribe(Self, typeof(QueueClusters.ClusterDirectoryChanged));
-        AdvertiseClusters();
+        DefinitionsChanged();
         var recoveredCount = _queues.Values.Sum(q => q.Counters.Depth);
         _log.Info("AMQ8003I: queue manager {0} started with {1} queues and {2} recovered persistent messages (journal {3}).", _settings.Name, _queues.Count, recoveredCount, _journal.Location);
         ReportOrphans();
@@ -268,7 +268,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             }
         }
 
-        AdvertiseClusters();
+        DefinitionsChanged();
         lines.Add($"{count} MQSC commands read.");
         lines.Add(failed == 0 ? "No commands have a syntax error." : $"{failed} commands have an error.");
         lines.Add(failed == 0 ? "All valid MQSC commands were processed." : "All valid MQSC commands were processed; the ones in error changed nothing.");

@@ -53,10 +53,15 @@ public static class ChannelSecurity
     }
 
     /// <summary>The BLOCKADDR pattern (CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST) an address matches, or null.</summary>
-    public static string? BlockedBy(ObjectCatalog catalog, System.Net.IPAddress address) =>
+    public static string? BlockedBy(ObjectCatalog catalog, System.Net.IPAddress address) => BlockedBy(BlockedAddresses(catalog), address);
+
+    public static string? BlockedBy(IReadOnlyList<string> patterns, System.Net.IPAddress address) => patterns.FirstOrDefault(p => AddressPattern.Matches(p, address));
+
+    /// <summary>Every BLOCKADDR pattern in force (none while QMGR CHLAUTH is DISABLED).</summary>
+    public static IReadOnlyList<string> BlockedAddresses(ObjectCatalog catalog) =>
         catalog.QMgr.Text("CHLAUTH") != "ENABLED"
-            ? null
-            : catalog.All("CHLAUTH").Where(r => r.Text("TYPE") == "BLOCKADDR").SelectMany(r => r.List("ADDRLIST")).FirstOrDefault(p => AddressPattern.Matches(p, address));
+            ? []
+            : catalog.All("CHLAUTH").Where(r => r.Text("TYPE") == "BLOCKADDR").SelectMany(r => r.List("ADDRLIST")).ToList();
 
     /// <summary>CHLAUTH profiles may hold '*' anywhere, standing for any run of characters.</summary>
     public static bool ProfileMatches(string profile, string channelName)

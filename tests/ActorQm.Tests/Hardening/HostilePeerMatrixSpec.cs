@@ -39,7 +39,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     public sealed record Case(string Name, string Expected, Func<HostilePeerMatrixSpec, Attack> Build);
 
     public sealed record Attack(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> Sends, string Channel = "APP.SVRCONN", string CipherSpec = "TLS_AES_128_GCM_SHA256",
-        Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, bool RevokedByOcsp = false);
+        Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, bool RevokedByOcsp = false, string? From = null);
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
 
@@ -90,6 +90,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         new("no certificate under SSLCAUTH(REQUIRED)", "AMQ9637E", _ => new Attack(null, [])),
         new("CipherSpec mismatch: client asks another than the channel's", "AMQ9631E", _ => Client(TestPki.Leaf(Ca, App)) with { CipherSpec = "TLS_AES_256_GCM_SHA384" }),
         new("CipherSpec mismatch: client offers one the queue manager does not allow", "AMQ9616E", _ => Client(TestPki.Leaf(Ca, App)) with { CipherSpec = "TLS_CHACHA20_POLY1305_SHA256" }),
+        new("CHLAUTH BLOCKADDR (refused before any TLS byte)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, App)) with { From = "127.0.0.9" }),
         new("CHLAUTH SSLPEERMAP USERSRC(NOACCESS)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, "CN=APP9,OU=APPS,O=Example"))),
         new("NUL byte in the DN", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, "CN=APP1\0X,OU=APPS,O=Example"))),
         new("TLS 1.1 ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, OldClientHello(0x02)))),
@@ -111,6 +112,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         var refusals = CreateTestProbe("refusals");
         Sys.EventStream.Subscribe(refusals.Ref, typeof(Handshake.ChannelSslError));
         Sys.EventStream.Subscribe(refusals.Ref, typeof(Channel.ChannelFailed));
+        Sys.EventStream.Subscribe(refusals.Ref, typeof(TlsListener.ConnectionBlocked));
 
         var refused = false;
         string? clientSaw = null;
@@ -177,6 +179,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,OU=APPS,O=Example')
             DEFINE CHANNEL('OU.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLCAUTH(REQUIRED) SSLPEER('OU=A,OU=B,O=Example')
             SET CHLAUTH('APP.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('CN=APP9') USERSRC(NOACCESS)
+            SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """, $"tls {{ ocsp-authentication = {(attack.RevokedByOcsp ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
@@ -203,6 +206,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         {
             Host = "127.0.0.1", Port = port, Channel = attack.Channel, QueueManager = "QMH", KeyRepository = path,
             CertificateLabel = "app", CipherSpec = attack.CipherSpec, SslPeer = "CN=QMH,OU=MQ,O=Example", ApplicationName = "hostile", Timeout = TimeSpan.FromSeconds(10),
+            LocalAddress = attack.From is null ? null : System.Net.IPAddress.Parse(attack.From),
         };
     }
 
@@ -212,6 +216,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         {
             Handshake.ChannelSslError e => e.AmqCode,
             Channel.ChannelFailed f => f.AmqCode,
+            TlsListener.ConnectionBlocked => "AMQ9777E",
             _ => null,
         };
 
