@@ -32,6 +32,7 @@ public enum MqReason
     XmitQUsageError = 2092,
     ResourceProblem = 2102,
     QMgrStopping = 2162,
+    StorageMediumFull = 2192,
     KeyRepositoryError = 2381,
     SslInitializationError = 2393,
     SslPeerNameMismatch = 2398,

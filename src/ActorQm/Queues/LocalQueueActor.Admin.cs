@@ -12,16 +12,17 @@ internal sealed partial class LocalQueueActor
     private void HandleJournalFailure(JournalWriteFailed failure)
     {
         _log.Error("AMQ7080E: journal write for queue {0} on {1} failed: {2}", _definition.Name, _qmgr, failure.Reason);
+        var reason = failure.StorageFull ? MqReason.StorageMediumFull : MqReason.ResourceProblem;
         switch (failure.Ack)
         {
             case Persisted p:
                 MarkReady(p.Message, failed: true);
-                p.ReplyTo.Tell(new PutRejected(MqReason.ResourceProblem, "The message could not be made durable: " + failure.Reason));
+                p.ReplyTo.Tell(new PutRejected(reason, "The message could not be made durable: " + failure.Reason));
                 break;
             case Deleted { Reply: MessageGot or GetCommitted } d:
                 // Not durably removed: it is still in the journal, so it stays on the queue.
                 _buckets.Add(d.Message.Requeued());
-                d.ReplyTo.Tell(new GetRejected(MqReason.ResourceProblem, "The get could not be made durable: " + failure.Reason));
+                d.ReplyTo.Tell(new GetRejected(reason, "The get could not be made durable: " + failure.Reason));
                 break;
             case Deleted d:
                 d.ReplyTo.Tell(d.Reply);

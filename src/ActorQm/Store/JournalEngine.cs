@@ -44,6 +44,9 @@ internal abstract class JournalEngine : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>The write failed because the disk (or the database's storage) is full: MQRC 2192 rather than 2102.</summary>
+    public abstract bool IsStorageFull(Exception e);
+
     public abstract void Dispose();
 
     protected static string Tables(string integer, string blob, string objectOrder) => $"""

@@ -83,4 +83,4 @@ internal sealed class JournalOp
 }
 
 /// <summary>Told instead of the ack when the transaction holding a write failed (disk full, I/O error).</summary>
-internal sealed record JournalWriteFailed(object? Ack, string Reason);
+internal sealed record JournalWriteFailed(object? Ack, string Reason, bool StorageFull = false);

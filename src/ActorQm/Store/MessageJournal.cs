@@ -213,6 +213,7 @@ internal sealed class MessageJournal : IDisposable
     private void Commit(int start, int count)
     {
         string? failure = null;
+        var storageFull = false;
         try
         {
             using var tx = _connection.BeginTransaction();
@@ -233,6 +234,7 @@ internal sealed class MessageJournal : IDisposable
         catch (Exception e) when (e is DbException or IOException or InvalidOperationException)
         {
             failure = e.Message;
+            storageFull = _engine.IsStorageFull(e);
         }
 
         if (failure is not null && count > 1)
@@ -256,7 +258,7 @@ internal sealed class MessageJournal : IDisposable
 
             if (failure is not null)
             {
-                op.Notify.Tell(new JournalWriteFailed(op.Ack, failure));
+                op.Notify.Tell(new JournalWriteFailed(op.Ack, failure, storageFull));
             }
             else if (op.Ack is not null)
             {

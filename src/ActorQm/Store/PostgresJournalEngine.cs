@@ -60,6 +60,9 @@ internal sealed class PostgresJournalEngine(string qmgr, StoreSettings settings)
     }
 
     // The writer connection (and with it the lock) is closed by the journal that owns it.
+    // disk_full (53100): the server cannot extend the journal's tables.
+    public override bool IsStorageFull(Exception e) => e is Npgsql.PostgresException { SqlState: "53100" };
+
     public override void Dispose()
     {
     }

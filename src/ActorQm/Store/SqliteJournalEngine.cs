@@ -52,6 +52,9 @@ internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) :
 
     public override DbParameter Parameter(string name, object? value) => new SqliteParameter(name, value);
 
+    // SQLITE_FULL: the database or the disk holding it is full.
+    public override bool IsStorageFull(Exception e) => e is SqliteException { SqliteErrorCode: 13 };
+
     public override void Dispose() => _lock?.Dispose();
 
     private SqliteConnection Open(SqliteOpenMode mode)
@@ -61,6 +64,9 @@ internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) :
             DataSource = settings.Path,
             Mode = mode,
             Pooling = false,
+            // Microsoft.Data.Sqlite retries a locked database for the command timeout (30 s by default):
+            // busy-timeout bounds the whole wait, so a journal held by another process fails a put in that time.
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(settings.BusyTimeout.TotalSeconds)),
         }.ToString());
         connection.Open();
         return connection;

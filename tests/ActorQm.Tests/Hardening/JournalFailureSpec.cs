@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using ActorQm.Tests.Support;
+using Akka.Actor;
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+using static ActorQm.Tests.Support.TestMessages;
+
+namespace ActorQm.Tests.Hardening;
+
+/// <summary>
+/// Journal writes that fail under a put: a journal another process holds locked past the busy timeout,
+/// and a disk that fills up (a 1 MiB tmpfs). The put must fail with a clear reason code, the queue
+/// manager must go on serving, and every acknowledged message must be there after a restart.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private string? _mounted;
+
+    private async Task<IActorRef> Start(string directory) =>
+        (await QueueManagerPair.Start(Sys, _dir, "QMJ", "DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)",
+            $"store {{ path = \"{Path.Combine(directory, "QMJ.db")}\", busy-timeout = 300ms }}")).Actor;
+
+    private static async Task<List<string>> Drain(IActorRef qm)
+    {
+        var connection = new QueueManagerConnection(qm, "spec");
+        var got = new List<string>();
+        try
+        {
+            while (true)
+            {
+                got.Add(Text(await connection.GetAsync("APP.IN")));
+            }
+        }
+        catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
+        {
+            return got;
+        }
+    }
+
+    [Fact]
+    public async Task Put_must_fail_with_2102_while_the_journal_cannot_be_written_and_lose_nothing_acknowledged()
+    {
+        var qm = await Start(_dir.Path);
+        var app = new QueueManagerConnection(qm, "spec");
+        await app.PutAsync("APP.IN", Text("before", Persistence.Persistent));
+
+        // Another process holds the journal's write lock for longer than the busy timeout.
+        using (var holder = new SqliteConnection($"Data Source={_dir.File("QMJ.db")};Pooling=False"))
+        {
+            holder.Open();
+            using var begin = holder.CreateCommand();
+            begin.CommandText = "BEGIN EXCLUSIVE";
+            begin.ExecuteNonQuery();
+
+            var failed = await Assert.ThrowsAsync<MqException>(() => app.PutAsync("APP.IN", Text("while locked", Persistence.Persistent)));
+            Assert.Equal(MqReason.ResourceProblem, failed.Reason);
+            Assert.Contains("could not be made durable", failed.Message, StringComparison.Ordinal);
+
+            using var rollback = holder.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+
+        await app.PutAsync("APP.IN", Text("after", Persistence.Persistent));
+        await QueueManagerBootstrap.StopAsync(qm);
+        var restarted = await Start(_dir.Path);
+
+        Assert.Equal(["before", "after"], await Drain(restarted));
+    }
+
+    [RootFact]
+    public async Task Put_must_fail_with_2192_when_the_disk_is_full_and_lose_nothing_acknowledged()
+    {
+        var disk = Directory.CreateDirectory(_dir.File("small-disk")).FullName;
+        Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", disk);
+        _mounted = disk;
+        var qm = await Start(disk);
+        var app = new QueueManagerConnection(qm, "spec");
+        var acknowledged = new List<string>();
+        MqException? full = null;
+        for (var i = 0; i < 5000 && full is null; i++)
+        {
+            try
+            {
+                await app.PutAsync("APP.IN", Text($"m{i}:" + new string('x', 1000), Persistence.Persistent));
+                acknowledged.Add($"m{i}");
+            }
+            catch (MqException e)
+            {
+                full = e;
+            }
+        }
+
+        Output!.WriteLine($"{acknowledged.Count} messages acknowledged before the disk filled: {full?.Message}");
+        Assert.NotNull(full);
+        Assert.Equal(MqReason.StorageMediumFull, full.Reason);
+
+        // A get on a full disk fails the same way and leaves its message on the queue (its delete could not be written).
+        var get = await Assert.ThrowsAsync<MqException>(() => app.GetAsync("APP.IN"));
+        Assert.Equal(MqReason.StorageMediumFull, get.Reason);
+        await QueueManagerBootstrap.StopAsync(qm);
+
+        // Every acknowledged message is in the journal, in order, and nothing else.
+        var settings = Settings("QMJ", disk);
+        var survived = (await JournalBrowse.AllAsync(Sys, settings, "APP.IN")).Select(m => Text(m)).Select(t => t[..t.IndexOf(':', StringComparison.Ordinal)]).ToList();
+        Assert.Equal(acknowledged, survived);
+    }
+
+    private static void Run(string file, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {process.StandardError.ReadToEnd()}");
+        }
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        if (_mounted is { } disk)
+        {
+            Run("umount", "-l", disk);
+        }
+
+        _dir.Dispose();
+    }
+
+    /// <summary>A fact that needs root (it mounts a small tmpfs); skipped otherwise.</summary>
+    private sealed class RootFactAttribute : FactAttribute
+    {
+        public RootFactAttribute()
+        {
+            if (Environment.UserName != "root")
+            {
+                Skip = "mounting a small tmpfs needs root";
+            }
+        }
+    }
+}
