@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Fuzzing with afl++ and SharpFuzz, bounded in time: the channel frame decoder, the MQSC parser, the
+# SSLPEER/DN parser and the CRL parser, each for N seconds (default 60). Installs afl++ (Debian) and
+# the SharpFuzz tool when missing. Prints executions and crashes per target; crashing inputs are kept
+# in fuzz/findings/<target>/default/crashes (turn each into a regression test).
+#   scripts/fuzz.sh [seconds-per-target=60] [targets...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_SKIP_BIN_CHECK=1
+seconds="${1:-60}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(frames mqsc dn crl)
+
+if ! command -v afl-fuzz > /dev/null; then
+  echo "fuzz.sh: installing afl++" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++ > /dev/null
+fi
+export PATH="$PATH:$HOME/.dotnet/tools"
+if ! command -v sharpfuzz > /dev/null; then
+  dotnet tool install -g SharpFuzz.CommandLine --version 2.3.0 > /dev/null
+fi
+
+out="fuzz/ActorQm.Fuzz/bin/Release/net10.0"
+dotnet build fuzz/ActorQm.Fuzz/ActorQm.Fuzz.csproj -c Release -nologo -v q >&2
+# ActorQm and the library that parses CRLs and OCSP answers for it are instrumented (a fresh build each run).
+sharpfuzz "$out/ActorQm.dll" > /dev/null
+sharpfuzz "$out/BouncyCastle.Cryptography.dll" > /dev/null
+
+seeds() {
+  local dir="fuzz/findings/$1/in"
+  mkdir -p "$dir"
+  case "$1" in
+    frames) printf '\x01\x03\x00\x00\x00\x00\x00\x00\x00\x2a' > "$dir/confirm"; printf '\x01\x05\x00\x00' > "$dir/heartbeat" ;;
+    mqsc) printf "DEFINE QLOCAL('APP.IN') MAXDEPTH(5000) +\n  DESCR('x')\nALTER QMGR SSLKEYR('/k')\n" > "$dir/define" ;;
+    dn) printf 'CN=QM*,OU=A,OU=B,O=Example,C=GB' > "$dir/filter" ;;
+    crl) openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/../ca.key" -out "$dir/../ca.pem" -subj "/CN=Fuzz CA" -days 2 2> /dev/null
+         printf '' > "$dir/../index.txt"; printf '01\n' > "$dir/../crlnumber"
+         printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\ncrlnumber=%s\ndefault_md=sha256\ndefault_crl_days=1\n' "$dir/../index.txt" "$dir/../crlnumber" > "$dir/../ca.cnf"
+         openssl ca -gencrl -config "$dir/../ca.cnf" -keyfile "$dir/../ca.key" -cert "$dir/../ca.pem" -out "$dir/../crl.pem" 2> /dev/null
+         openssl crl -in "$dir/../crl.pem" -outform DER -out "$dir/crl.der" ;;
+  esac
+}
+
+printf '%-8s %12s %10s %8s\n' target executions exec/s crashes
+for target in "${targets[@]}"; do
+  seeds "$target"
+  findings="fuzz/findings/$target"
+  rm -rf "$findings/out"
+  timeout $((seconds + 60)) afl-fuzz -i "$findings/in" -o "$findings/out" -V "$seconds" -t 5000 -m none -- \
+    dotnet "$out/ActorQm.Fuzz.dll" "$target" > "$findings/afl.log" 2>&1 || true
+  stats="$findings/out/default/fuzzer_stats"
+  if [ -f "$stats" ]; then
+    printf '%-8s %12s %10s %8s\n' "$target" "$(awk -F': ' '/^execs_done/ {print $2}' "$stats")" \
+      "$(awk -F': ' '/^execs_per_sec/ {print $2}' "$stats")" "$(awk -F': ' '/^saved_crashes/ {print $2}' "$stats")"
+  else
+    echo "$target: afl-fuzz did not run; see $findings/afl.log"
+  fi
+done
