@@ -34,12 +34,25 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     private const string App = "CN=APP1,OU=APPS,O=Example";
     private readonly TempDirectory _dir = new();
     private OpenSslOcspResponder? _responder;
+    private readonly TestPki.Issued _goodLeaf = TestPki.Leaf(Ca, "CN=APP2,OU=APPS,O=Example");
 
     /// <summary>What a case changes: the attacker's certificate and CA certificates it sends, CRLs the queue manager reads, or a raw attack.</summary>
     public sealed record Case(string Name, string Expected, Func<HostilePeerMatrixSpec, Attack> Build);
 
     public sealed record Attack(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> Sends, string Channel = "APP.SVRCONN", string CipherSpec = "TLS_AES_128_GCM_SHA256",
-        Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, bool RevokedByOcsp = false, string? From = null);
+        Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, Ocsp Ocsp = Ocsp.None, string? From = null);
+
+    /// <summary>How the attacker's leaf stands with a real OCSP responder (the good client's leaf is always GOOD there).</summary>
+    public enum Ocsp
+    {
+        None,
+
+        /// <summary>Revoked; OCSPAuthentication OPTIONAL, CRLs as usual.</summary>
+        Revoked,
+
+        /// <summary>Unknown to the responder, with no CRL for its issuer: OCSPAuthentication REQUIRED must refuse it.</summary>
+        Unknown,
+    }
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
 
@@ -82,7 +95,8 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         {
             ExtraCrl = TestPki.Crl(new TestPki.Issued(StaleCa.Certificate, ECDsa.Create(ECCurve.NamedCurves.nistP256)), []),
         }),
-        new("leaf revoked by OCSP (openssl ocsp responder)", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App)) with { RevokedByOcsp = true }),
+        new("leaf revoked by OCSP (openssl ocsp responder)", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Revoked }),
+        new("leaf unknown to OCSP under OCSPAuthentication REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Unknown }),
         new("SSLPEER mismatch on CN", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=OTHER,OU=APPS,O=Example"))),
         new("SSLPEER mismatch on OU", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=SALES,O=Example"))),
         new("SSLPEER mismatch on O", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=APPS,O=Elsewhere"))),
@@ -158,17 +172,27 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         }
 
         Crl("root.crl", attack.RootCrl ?? TestPki.Crl(Root, []));
-        Crl("ca.crl", attack.CaCrl ?? TestPki.Crl(Ca, []));
+        if (attack.Ocsp != Ocsp.Unknown)
+        {
+            // With no CRL for the intermediate CA, OCSP alone decides its leaves.
+            Crl("ca.crl", attack.CaCrl ?? TestPki.Crl(Ca, []));
+        }
+
         if (attack.ExtraCrl is { } extra)
         {
             Crl("extra.crl", extra);
         }
 
         var ocsp = string.Empty;
-        if (attack.RevokedByOcsp)
+        if (attack.Ocsp != Ocsp.None)
         {
             _responder = new OpenSslOcspResponder(Ca, Ca);
-            _responder.Revoked(attack.Certificate!);
+            _responder.Good(_goodLeaf.Certificate);
+            if (attack.Ocsp == Ocsp.Revoked)
+            {
+                _responder.Revoked(attack.Certificate!);
+            }
+
             ocsp = $"DEFINE AUTHINFO('OCSP') AUTHTYPE(OCSP) OCSPURL('{_responder.Url}')\nDEFINE NAMELIST('REVOCATION') NAMES('OCSP')\nALTER QMGR SSLCRLNL('REVOCATION')";
         }
 
@@ -181,7 +205,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             SET CHLAUTH('APP.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('CN=APP9') USERSRC(NOACCESS)
             SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            """, $"tls {{ ocsp-authentication = {(attack.RevokedByOcsp ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
+            """, $"tls {{ ocsp-authentication = {(attack.Ocsp == Ocsp.Revoked ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
     }
 
@@ -242,7 +266,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     {
         try
         {
-            await using var good = await MqClient.ConnectAsync(Options(port, Client(TestPki.Leaf(Ca, "CN=APP2,OU=APPS,O=Example"))));
+            await using var good = await MqClient.ConnectAsync(Options(port, Client(_goodLeaf)));
             var queue = await good.OpenAsync("APP.IN", ClientOpenPurpose.Output);
             await queue.PutAsync(Text("good", Persistence.Persistent));
             var input = await good.OpenAsync("APP.IN", ClientOpenPurpose.Input);
