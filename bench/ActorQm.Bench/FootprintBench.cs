@@ -9,7 +9,7 @@ namespace ActorQm.Bench;
 
 /// <summary>
 /// M1: what idle connections cost. Many TLS message channels QM1 -> QM2 started at once (time until
-/// all run, then managed heap and working set per channel), and as many idle client connections.
+/// all run, then the managed heap per channel), and as many idle client connections.
 /// Both ends run in this process, so each figure holds both ends of a connection.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -57,12 +57,7 @@ public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xu
         }
         finally
         {
-            foreach (var process in new[] { qm1, qm2 })
-            {
-                process.Signal(15);
-                process.WaitForExit(TimeSpan.FromSeconds(30));
-                process.Dispose();
-            }
+            ProcessPair.Stop(qm1, qm2);
         }
 
         PersistentStream.AssertExactlyOnceInOrder(await pair.BrowseDeliveredAsync(Sys), Count);

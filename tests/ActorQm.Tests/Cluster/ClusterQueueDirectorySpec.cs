@@ -18,21 +18,6 @@ public sealed class ClusterQueueDirectorySpec(ITestOutputHelper output) : Akka.T
 {
     private readonly TempDirectory _dir = new();
 
-    private async Task<IActorRef> Member(ActorSystem node, string name, bool hostsQueue)
-    {
-        var key = QueueManagerPair.KeyRepository(_dir, name.ToLowerInvariant() + "key", "ibmwebspheremq" + name.ToLowerInvariant(),
-            TestPki.Leaf(TestPki.Shared.Ca, $"CN={name},OU=MQ,O=Example").WithKey());
-        var qm = await QueueManagerPair.Start(node, _dir, name, $"""
-            ALTER QMGR SSLKEYR('{key}')
-            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            {(hostsQueue ? "DEFINE QLOCAL('APP.CQ') CLUSTER('C1')" : string.Empty)}
-            """);
-        var port = await QueueManagerPair.ListenerPort(qm.Actor);
-        await new QueueManagerConnection(qm.Actor, "spec").RunMqscAsync(
-            $"DEFINE CHANNEL('C1.{name}') CHLTYPE(CLUSRCVR) CLUSTER('C1') CONNAME('127.0.0.1({port})') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('OU=MQ,O=Example') SHORTRTY(100) SHORTTMR(1)");
-        return qm.Actor;
-    }
-
     [Fact]
     public async Task ClusterQueueDirectory_must_let_a_queue_manager_put_to_a_cluster_queue_hosted_on_another_node()
     {
@@ -42,8 +27,8 @@ public sealed class ClusterQueueDirectorySpec(ITestOutputHelper output) : Akka.T
             node.ActorOf(ClusterQueueDirectory.Props());
         }
 
-        var qma = await Member(cluster.Nodes[0], "QMA", hostsQueue: false);
-        var qmb = await Member(cluster.Nodes[1], "QMB", hostsQueue: true);
+        var qma = await MqClusterMember.StartAsync(cluster.Nodes[0], _dir, "QMA", hostsQueue: false);
+        var qmb = await MqClusterMember.StartAsync(cluster.Nodes[1], _dir, "QMB", hostsQueue: true);
         await AwaitConditionAsync(() => Task.FromResult(ClusterDirectory.For(cluster.Nodes[0]).All.Any(m => m.QMgrName == "QMB" && m.Queues.Contains("APP.CQ"))),
             TimeSpan.FromSeconds(20));
 

@@ -76,12 +76,7 @@ public sealed class ChaosSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Te
         }
         finally
         {
-            foreach (var process in new[] { qm1, qm2 })
-            {
-                process.Signal(15);
-                process.WaitForExit(TimeSpan.FromSeconds(30));
-                process.Dispose();
-            }
+            ProcessPair.Stop(qm1, qm2);
         }
 
         var delivered = await pair.BrowseDeliveredAsync(Sys);

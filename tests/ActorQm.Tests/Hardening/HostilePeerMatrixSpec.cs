@@ -150,7 +150,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         }
 
         var code = await QueueManagerCode(refusals);
-        var depth = await Depth(qm);
+        var depth = (await DrainAsync(qm, "APP.IN")).Count;
         var goodAfter = await GoodClientWorks(port);
         Report(name, refused || attack.Raw is not null, code, test.Expected, depth, goodAfter);
         Output!.WriteLine($"{name}: client saw '{clientSaw}'; queue manager said {code}");
@@ -243,24 +243,6 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             TlsListener.ConnectionBlocked => "AMQ9777E",
             _ => null,
         };
-
-    private static async Task<int> Depth(IActorRef qm)
-    {
-        var connection = new ActorQm.QueueManagers.QueueManagerConnection(qm, "matrix");
-        var count = 0;
-        try
-        {
-            while (true)
-            {
-                await connection.GetAsync("APP.IN");
-                count++;
-            }
-        }
-        catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
-        {
-            return count;
-        }
-    }
 
     private async Task<bool> GoodClientWorks(int port)
     {

@@ -24,23 +24,6 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
         (await QueueManagerPair.Start(Sys, _dir, "QMJ", "DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)",
             $"store {{ path = \"{Path.Combine(directory, "QMJ.db")}\", busy-timeout = 300ms }}")).Actor;
 
-    private static async Task<List<string>> Drain(IActorRef qm)
-    {
-        var connection = new QueueManagerConnection(qm, "spec");
-        var got = new List<string>();
-        try
-        {
-            while (true)
-            {
-                got.Add(Text(await connection.GetAsync("APP.IN")));
-            }
-        }
-        catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
-        {
-            return got;
-        }
-    }
-
     [Fact]
     public async Task Put_must_fail_with_2102_while_the_journal_cannot_be_written_and_lose_nothing_acknowledged()
     {
@@ -69,7 +52,7 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
         await QueueManagerBootstrap.StopAsync(qm);
         var restarted = await Start(_dir.Path);
 
-        Assert.Equal(["before", "after"], await Drain(restarted));
+        Assert.Equal(["before", "after"], await DrainAsync(restarted, "APP.IN"));
     }
 
     [RootFact]

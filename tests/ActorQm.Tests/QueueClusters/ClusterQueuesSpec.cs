@@ -17,50 +17,15 @@ public sealed class ClusterQueuesSpec(ITestOutputHelper output) : Akka.TestKit.X
 {
     private readonly TempDirectory _dir = new();
 
-    /// <param name="sslPeer">The cluster's SSLPEER: what every member's CLUSRCVR demands, and its auto-defined senders check.</param>
-    private async Task<IActorRef> Member(string name, bool hostsQueue, string sslPeer = "OU=MQ,O=Example")
-    {
-        var key = QueueManagerPair.KeyRepository(_dir, name.ToLowerInvariant() + "key", "ibmwebspheremq" + name.ToLowerInvariant(),
-            TestPki.Leaf(TestPki.Shared.Ca, $"CN={name},OU=MQ,O=Example").WithKey());
-        var qm = await QueueManagerPair.Start(Sys, _dir, name, $"""
-            ALTER QMGR SSLKEYR('{key}')
-            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            {(hostsQueue ? "DEFINE QLOCAL('APP.CQ') CLUSTER('C1') MAXDEPTH(100000)" : string.Empty)}
-            """);
-        var port = await QueueManagerPair.ListenerPort(qm.Actor);
-        var joined = await new QueueManagerConnection(qm.Actor, "spec").RunMqscAsync(
-            $"DEFINE CHANNEL('C1.{name}') CHLTYPE(CLUSRCVR) CLUSTER('C1') CONNAME('127.0.0.1({port})') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('{sslPeer}') SHORTRTY(100) SHORTTMR(1)");
-        Assert.Equal(0, joined.Failed);
-        return qm.Actor;
-    }
-
-    private static async Task<int> Drain(IActorRef qm, string queue = "APP.CQ")
-    {
-        var connection = new QueueManagerConnection(qm, "spec");
-        var count = 0;
-        while (true)
-        {
-            try
-            {
-                await connection.GetAsync(queue);
-                count++;
-            }
-            catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
-            {
-                return count;
-            }
-        }
-    }
-
     private static async Task<ChannelState?> StateOf(IActorRef qm, string channel) =>
         (await qm.Ask<IReadOnlyList<ChannelStatus>>(QueueManager.GetChannelStatus.Instance, TimeSpan.FromSeconds(5))).FirstOrDefault(s => s.Name == channel)?.State;
 
     [Fact]
     public async Task ClusterQueues_must_balance_puts_across_the_members_hosting_the_queue_over_auto_defined_tls_channels()
     {
-        var qma = await Member("QMA", hostsQueue: false);
-        var qmb = await Member("QMB", hostsQueue: true);
-        var qmc = await Member("QMC", hostsQueue: true);
+        var qma = await MqClusterMember.StartAsync(Sys, _dir, "QMA", hostsQueue: false);
+        var qmb = await MqClusterMember.StartAsync(Sys, _dir, "QMB", hostsQueue: true);
+        var qmc = await MqClusterMember.StartAsync(Sys, _dir, "QMC", hostsQueue: true);
         var app = new QueueManagerConnection(qma, "spec");
 
         for (var i = 0; i < 20; i++)
@@ -71,8 +36,8 @@ public sealed class ClusterQueuesSpec(ITestOutputHelper output) : Akka.TestKit.X
         var (atB, atC) = (0, 0);
         await AwaitAssertAsync(async () =>
         {
-            atB += await Drain(qmb);
-            atC += await Drain(qmc);
+            atB += (await DrainAsync(qmb, "APP.CQ")).Count;
+            atC += (await DrainAsync(qmc, "APP.CQ")).Count;
             Assert.Equal(20, atB + atC);
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
         Assert.Equal((10, 10), (atB, atC));
@@ -90,9 +55,9 @@ public sealed class ClusterQueuesSpec(ITestOutputHelper output) : Akka.TestKit.X
     [Fact]
     public async Task ClusterQueues_must_skip_a_member_whose_channel_is_not_running()
     {
-        var qma = await Member("QMA", hostsQueue: false);
-        var qmb = await Member("QMB", hostsQueue: true);
-        var qmc = await Member("QMC", hostsQueue: true);
+        var qma = await MqClusterMember.StartAsync(Sys, _dir, "QMA", hostsQueue: false);
+        var qmb = await MqClusterMember.StartAsync(Sys, _dir, "QMB", hostsQueue: true);
+        var qmc = await MqClusterMember.StartAsync(Sys, _dir, "QMC", hostsQueue: true);
         var app = new QueueManagerConnection(qma, "spec");
         await app.PutAsync("APP.CQ", Text("warm-up b"));
         await app.PutAsync("APP.CQ", Text("warm-up c"));
@@ -109,20 +74,20 @@ public sealed class ClusterQueuesSpec(ITestOutputHelper output) : Akka.TestKit.X
         var atB = 0;
         await AwaitAssertAsync(async () =>
         {
-            atB += await Drain(qmb);
+            atB += (await DrainAsync(qmb, "APP.CQ")).Count;
             Assert.Equal(11, atB);
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
-        Assert.Equal(1, await Drain(qmc));
+        Assert.Single(await DrainAsync(qmc, "APP.CQ"));
     }
 
     [Fact]
     public async Task ClusterQueues_must_not_deliver_to_a_member_whose_certificate_the_clusters_sslpeer_refuses()
     {
-        var qma = await Member("QMA", hostsQueue: false);
-        var qmb = await Member("QMB", hostsQueue: true);
+        var qma = await MqClusterMember.StartAsync(Sys, _dir, "QMA", hostsQueue: false);
+        var qmb = await MqClusterMember.StartAsync(Sys, _dir, "QMB", hostsQueue: true);
         // QMC's certificate says OU=MQ: QMA's auto-defined sender to it demands QMC's CLUSRCVR SSLPEER of OU=OTHER, so the
         // handshake fails on QMA's side; nothing reaches QMC's queue and the cluster uses QMB.
-        var qmc = await Member("QMC", hostsQueue: true, sslPeer: "OU=OTHER,O=Example");
+        var qmc = await MqClusterMember.StartAsync(Sys, _dir, "QMC", hostsQueue: true, sslPeer: "OU=OTHER,O=Example");
         var app = new QueueManagerConnection(qma, "spec");
         await app.PutAsync("APP.CQ", Text("first"));
         await app.PutAsync("APP.CQ", Text("second"));
@@ -136,10 +101,10 @@ public sealed class ClusterQueuesSpec(ITestOutputHelper output) : Akka.TestKit.X
         var atB = 0;
         await AwaitAssertAsync(async () =>
         {
-            atB += await Drain(qmb);
+            atB += (await DrainAsync(qmb, "APP.CQ")).Count;
             Assert.Equal(11, atB);
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
-        Assert.Equal(0, await Drain(qmc));
+        Assert.Empty(await DrainAsync(qmc, "APP.CQ"));
     }
 
     public new void Dispose()

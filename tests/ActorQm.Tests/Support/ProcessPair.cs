@@ -37,6 +37,17 @@ internal sealed class ProcessPair(TempDirectory dir)
         return process;
     }
 
+    /// <summary>SIGTERM and wait (each process ends its channels and journal cleanly), then let go of them.</summary>
+    public static void Stop(params ChildProcess[] processes)
+    {
+        foreach (var process in processes)
+        {
+            process.Signal(15);
+            process.WaitForExit(TimeSpan.FromSeconds(30));
+            process.Dispose();
+        }
+    }
+
     public int Delivered => Durable("QM2.db", "APP.IN");
 
     public int OnTransmissionQueue => Durable("QM1.db", "QM2");

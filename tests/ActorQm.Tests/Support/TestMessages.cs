@@ -22,5 +22,23 @@ internal static class TestMessages
     public static QueueManagerSettings Settings(string name, string directory, string extra = "") =>
         ActorQmSettings.ForQueueManager(name, ConfigurationFactory.ParseString($"store.path = \"{System.IO.Path.Combine(directory, name + ".db")}\"\nexpiry-interval = 100ms\n{extra}"));
 
+    /// <summary>Gets every message of a queue until MQRC 2033; their texts, in order.</summary>
+    public static async Task<List<string>> DrainAsync(Akka.Actor.IActorRef qm, string queue)
+    {
+        var connection = new ActorQm.QueueManagers.QueueManagerConnection(qm, "spec");
+        var got = new List<string>();
+        try
+        {
+            while (true)
+            {
+                got.Add(Text(await connection.GetAsync(queue)));
+            }
+        }
+        catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
+        {
+            return got;
+        }
+    }
+
     public const string Quiet = "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING";
 }
