@@ -20,26 +20,10 @@ public sealed class CrashRecoverySpec(ITestOutputHelper output) : Akka.TestKit.X
 
     private string JournalPath => _dir.File("CRASH.QM.db");
 
-    private async Task<List<MqMessage>> Recover()
+    private Task<List<MqMessage>> Recover()
     {
         var settings = TestMessages.Settings(CrashPayload.QMgr, _dir.Path);
-        var started = await QueueManagerBootstrap.StartAsync(Sys, settings with { Store = settings.Store with { Path = JournalPath } });
-        var input = await new QueueManagerConnection(started.Actor).OpenAsync(CrashPayload.Queue, QueueManager.OpenPurpose.Input);
-        var messages = new List<MqMessage>();
-        var cursor = BrowseCursor.Start;
-        while (true)
-        {
-            try
-            {
-                var got = await input.GetAsync(new GetOptions { BrowseAfter = cursor });
-                messages.Add(got.Message);
-                cursor = got.Cursor;
-            }
-            catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
-            {
-                return messages;
-            }
-        }
+        return JournalBrowse.AllAsync(Sys, settings with { Store = settings.Store with { Path = JournalPath } }, CrashPayload.Queue);
     }
 
     [Fact]
