@@ -19,6 +19,9 @@ internal sealed partial class QueueManagerActor
     private IActorRef _initiator = ActorRefs.Nobody;
     private string _securityGeneration = string.Empty;
 
+    // Routed listeners (on any node) that asked for this queue manager's security: told again at every change.
+    private readonly HashSet<IActorRef> _routedListeners = new();
+
     private void ReceiveChannels()
     {
         Receive<AcceptChannel>(a =>
@@ -33,7 +36,16 @@ internal sealed partial class QueueManagerActor
             Sender.Tell(answer);
         });
         Receive<RoutedConnection.Route>(route => _initiator.Forward(route));
-        Receive<RoutedConnection.DescribeSecurity>(_ => Sender.Tell(DescribeSecurity()));
+        Receive<RoutedConnection.DescribeSecurity>(_ =>
+        {
+            if (_routedListeners.Add(Sender))
+            {
+                Context.Watch(Sender);
+            }
+
+            Sender.Tell(DescribeSecurity());
+        });
+        Receive<Terminated>(t => _routedListeners.Remove(t.ActorRef));
         Receive<LocalQueue.TriggerFired>(HandleTrigger);
         Receive<GetListeners>(_ => _initiator.Forward(Channel.GetListeners.Instance));
         Receive<GetChannelStatus>(_ => Sender.Tell(_board.All));
@@ -46,6 +58,15 @@ internal sealed partial class QueueManagerActor
     {
         // BLOCKADDR rules apply to the listeners before any TLS byte of the next connection.
         _initiator.Tell(new Channel.UseBlockedAddresses(ChannelSecurity.BlockedAddresses(_catalog)));
+        if (_routedListeners.Count > 0)
+        {
+            var described = DescribeSecurity();
+            foreach (var listener in _routedListeners)
+            {
+                listener.Tell(described);
+            }
+        }
+
         AdvertiseClusters();
     }
 
@@ -282,12 +303,16 @@ internal sealed partial class QueueManagerActor
 
     private Transport.Settings TransportSettings() => _tls.TransportSettings(_catalog);
 
-    /// <summary>A routed listener's handshakes need what this queue manager's own do: the QMGR object and its revocation sources' objects.</summary>
+    /// <summary>
+    /// A routed listener's handshakes need what this queue manager's own do: the QMGR object, its revocation
+    /// sources' objects, and the CHLAUTH BLOCKADDR rules its listeners apply before any TLS byte.
+    /// </summary>
     private RoutedConnection.SecurityDescribed DescribeSecurity()
     {
         var namelist = _catalog.QMgr.Text("SSLCRLNL") is { Length: > 0 } name ? _catalog.Find("NAMELIST", name) : null;
         var authinfos = namelist?.List("NAMES").Select(n => _catalog.Find("AUTHINFO", n)).OfType<MqObject>() ?? [];
-        MqObject[] objects = [_catalog.QMgr, .. namelist is null ? [] : new[] { namelist }, .. authinfos];
+        var blocks = _catalog.All("CHLAUTH").Where(r => r.Text("TYPE") == "BLOCKADDR");
+        MqObject[] objects = [_catalog.QMgr, .. namelist is null ? [] : new[] { namelist }, .. authinfos, .. blocks];
         return new RoutedConnection.SecurityDescribed(_settings.Name, objects.Select(o => o.ToMqsc()).ToList(), _securityGeneration);
     }
 }

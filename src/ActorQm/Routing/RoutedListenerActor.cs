@@ -11,10 +11,10 @@ namespace ActorQm.Routing;
 /// <summary>
 /// A listener on this node for a queue manager that may run on another. It handshakes as the queue
 /// manager itself would: it asks the queue manager for its TLS definitions (SSLKEYR, CERTLABL,
-/// SSLCRLNL with its AUTHINFO objects), opens that key repository here (private keys never cross
-/// nodes), and builds the same revocation sources from this node's <c>tls</c> settings. It starts
-/// listening only once it has them, and asks again every <c>security-refresh</c> so ALTER QMGR and
-/// REFRESH SECURITY reach it. Each accepted connection gets a <see cref="ConnectionRouterActor"/>.
+/// SSLCRLNL with its AUTHINFO objects, CHLAUTH BLOCKADDR rules), opens that key repository here
+/// (private keys never cross nodes), and builds the same revocation sources from this node's
+/// <c>tls</c> settings. It starts listening only once it has them; the queue manager tells it again
+/// after every change, and it asks again every <c>security-refresh</c> in case such news was lost. Each accepted connection gets a <see cref="ConnectionRouterActor"/>.
 /// </summary>
 internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
 {
@@ -27,6 +27,7 @@ internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
     private IActorRef _listener = ActorRefs.Nobody;
     private SecurityDescribed? _described;
     private volatile Channel.ResponderTls? _responder;
+    private volatile IReadOnlyList<string> _blocked = [];
 
     public RoutedListenerActor(ListenerSettings settings, Action<object, IActorRef> toQueueManager)
     {
@@ -81,6 +82,7 @@ internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
         }
 
         _responder = responder;
+        _blocked = ChannelSecurity.BlockedAddresses(catalog);
         _described = described;
         if (_listener.IsNobody())
         {
@@ -94,7 +96,8 @@ internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
         _listener = Context.ActorOf(TlsListener.Props(
             new TlsListener.Settings(_settings.Address.Address, _settings.Address.Port, _settings.Backlog),
             Self,
-            (id, stream, remote) => RouterProps($"{qmgr}-{id}", stream, remote, qmgr, _responder!, handshakes, toQueueManager, timeout)),
+            (id, stream, remote) => RouterProps($"{qmgr}-{id}", stream, remote, qmgr, _responder!, handshakes, toQueueManager, timeout),
+            address => ChannelSecurity.BlockedBy(_blocked, address)),
             "listener");
     }
 

@@ -2,9 +2,11 @@ using ActorQm.Messages;
 using ActorQm.Mqsc;
 using ActorQm.QueueManagers;
 using ActorQm.Queues;
+using ActorQm.Routing;
 using ActorQm.Store;
 using ActorQm.Tests.Support;
 using Akka.Actor;
+using Akka.Event;
 using Xunit.Abstractions;
 using static ActorQm.Tests.Support.TestMessages;
 
@@ -183,6 +185,37 @@ public sealed class QueueManagerActorSpec(ITestOutputHelper output) : Akka.TestK
 
         Assert.Equal("kept", Text(await conn.GetAsync("APP.IN")));
         await conn.PutAsync("APP.IN", Text("still serving"));
+    }
+
+    [Fact]
+    public async Task QueueManager_must_tell_routed_listeners_its_BLOCKADDR_rules_at_once_when_they_change()
+    {
+        var (qm, conn) = await StartQm(Objects);
+        var listener = CreateTestProbe("routed-listener");
+
+        qm.Actor.Tell(RoutedConnection.DescribeSecurity.Instance, listener.Ref);
+        var first = await listener.ExpectMsgAsync<RoutedConnection.SecurityDescribed>();
+        Assert.DoesNotContain(first.Definitions, d => d.Contains("BLOCKADDR", StringComparison.Ordinal));
+
+        await conn.RunMqscAsync("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.9.*')");
+        var pushed = await listener.ExpectMsgAsync<RoutedConnection.SecurityDescribed>();
+        Assert.Contains(pushed.Definitions, d => d.Contains("BLOCKADDR", StringComparison.Ordinal) && d.Contains("10.9.*", StringComparison.Ordinal));
+
+        // A listener that has gone is no longer told (nothing for it ends in dead letters).
+        var deadLetters = CreateTestProbe("dead-letters");
+        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));
+        Watch(listener.Ref);
+        listener.Ref.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(listener.Ref);
+        await Task.Delay(200);
+        await conn.RunMqscAsync("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.8.*') ACTION(REPLACE)");
+        var letters = new List<object>();
+        while (await deadLetters.ReceiveOneAsync(TimeSpan.FromMilliseconds(500)) is DeadLetter letter)
+        {
+            letters.Add(letter.Message);
+        }
+
+        Assert.DoesNotContain(letters, m => m is RoutedConnection.SecurityDescribed);
     }
 
     public new void Dispose()

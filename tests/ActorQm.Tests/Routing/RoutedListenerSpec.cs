@@ -3,6 +3,7 @@ using ActorQm.Channels;
 using ActorQm.Client;
 using ActorQm.Messages;
 using ActorQm.Routing;
+using ActorQm.Tls;
 using ActorQm.Tests.Support;
 using Akka.Actor;
 using Akka.TestKit;
@@ -38,7 +39,7 @@ public sealed class RoutedListenerSpec(ITestOutputHelper output) : Akka.TestKit.
         return (queueManager, started.Bound.Port);
     }
 
-    private MqClientOptions Client(int port, string subject = "CN=APP1,O=Example", TestPki.Issued? issuer = null)
+    private MqClientOptions Client(int port, string subject = "CN=APP1,O=Example", TestPki.Issued? issuer = null, string? from = null)
     {
         var folder = "client-" + Guid.NewGuid().ToString("N");
         var path = QueueManagerPair.KeyRepository(_dir, folder, "app", TestPki.Leaf(issuer ?? TestPki.Shared.Ca, subject).WithKey());
@@ -46,6 +47,7 @@ public sealed class RoutedListenerSpec(ITestOutputHelper output) : Akka.TestKit.
         {
             Host = "127.0.0.1", Port = port, Channel = "APP.SVRCONN", QueueManager = "QMR", KeyRepository = path, CertificateLabel = "app",
             CipherSpec = "TLS_AES_128_GCM_SHA256", SslPeer = "CN=QMR,OU=MQ,O=Example", ApplicationName = "routed-spec", Timeout = TimeSpan.FromSeconds(10),
+            LocalAddress = from is null ? null : IPAddress.Parse(from),
         };
     }
 
@@ -147,6 +149,32 @@ public sealed class RoutedListenerSpec(ITestOutputHelper output) : Akka.TestKit.
 
         await ExpectTerminatedAsync(route.Router, TimeSpan.FromSeconds(5));
         await Assert.ThrowsAsync<MqException>(() => connecting);
+    }
+
+    [Fact]
+    public async Task RoutedListener_must_close_a_blocked_address_before_any_TLS_byte_and_follow_the_queue_managers_CHLAUTH()
+    {
+        var (queueManager, port) = await Start();
+        var listener = queueManager.LastSender;
+        var blocked = CreateTestProbe("blocked");
+        Sys.EventStream.Subscribe(blocked.Ref, typeof(TlsListener.ConnectionBlocked));
+        var keyRepository = _dir.File("qmrkey");
+        // As the queue manager describes itself: the whole QMGR object, CHLAUTH(ENABLED) included.
+        listener.Tell(new SecurityDescribed("QMR", [$"ALTER QMGR SSLKEYR('{keyRepository}') CHLAUTH(ENABLED)", "SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9') ACTION(REPLACE)"], "g1"));
+        await Task.Delay(200);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => MqClient.ConnectAsync(Client(port, from: "127.0.0.9")));
+        Assert.Equal("127.0.0.9", (await blocked.ExpectMsgAsync<TlsListener.ConnectionBlocked>(TimeSpan.FromSeconds(5))).Pattern);
+        await queueManager.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+
+        // Another address is served as before; once the rule is removed, so is the blocked one.
+        _ = MqClient.ConnectAsync(Client(port, from: "127.0.0.1"));
+        Assert.Equal("127.0.0.1", (await queueManager.ExpectMsgAsync<Route>(TimeSpan.FromSeconds(10))).RemoteAddress);
+        listener.Tell(new SecurityDescribed("QMR", [$"ALTER QMGR SSLKEYR('{keyRepository}') CHLAUTH(ENABLED)"], "g1"));
+        await Task.Delay(200);
+        _ = MqClient.ConnectAsync(Client(port, from: "127.0.0.9"));
+        Assert.Equal("127.0.0.9", (await queueManager.ExpectMsgAsync<Route>(TimeSpan.FromSeconds(10))).RemoteAddress);
+        await blocked.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
     }
 
     public new void Dispose()
