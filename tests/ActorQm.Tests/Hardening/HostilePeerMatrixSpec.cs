@@ -33,7 +33,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     private static readonly TestPki.Issued LengthZeroCa = TestPki.Intermediate(Root, "Length Zero CA", pathLength: 0);
     private const string App = "CN=APP1,OU=APPS,O=Example";
     private readonly TempDirectory _dir = new();
-    private OpenSslOcspResponder? _responder;
+    private readonly List<OpenSslOcspResponder> _responders = new();
     private readonly TestPki.Issued _goodLeaf = TestPki.Leaf(Ca, "CN=APP2,OU=APPS,O=Example");
 
     /// <summary>What a case changes: the attacker's certificate and CA certificates it sends, CRLs the queue manager reads, or a raw attack.</summary>
@@ -52,6 +52,15 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
 
         /// <summary>Unknown to the responder, with no CRL for its issuer: OCSPAuthentication REQUIRED must refuse it.</summary>
         Unknown,
+
+        /// <summary>GOOD, signed by an OCSP-signing key of another CA (REQUIRED, no CRL for its issuer).</summary>
+        ImpostorSigned,
+
+        /// <summary>GOOD, signed by the issuer with the request's nonce, but its nextUpdate is a day past (REQUIRED, no CRL).</summary>
+        Stale,
+
+        /// <summary>Revoked now; the responder replays the GOOD answer it gave before (REQUIRED, no CRL).</summary>
+        ReplayedGood,
     }
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
@@ -97,6 +106,9 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         }),
         new("leaf revoked by OCSP (openssl ocsp responder)", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Revoked }),
         new("leaf unknown to OCSP under OCSPAuthentication REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Unknown }),
+        new("OCSP GOOD signed by an unauthorised key under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.ImpostorSigned }),
+        new("OCSP GOOD that is stale (nextUpdate past) under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Stale }),
+        new("OCSP replay of an old GOOD for a now-revoked leaf under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.ReplayedGood }),
         new("SSLPEER mismatch on CN", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=OTHER,OU=APPS,O=Example"))),
         new("SSLPEER mismatch on OU", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=SALES,O=Example"))),
         new("SSLPEER mismatch on O", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=APPS,O=Elsewhere"))),
@@ -172,7 +184,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         }
 
         Crl("root.crl", attack.RootCrl ?? TestPki.Crl(Root, []));
-        if (attack.Ocsp != Ocsp.Unknown)
+        if (attack.Ocsp is Ocsp.None or Ocsp.Revoked)
         {
             // With no CRL for the intermediate CA, OCSP alone decides its leaves.
             Crl("ca.crl", attack.CaCrl ?? TestPki.Crl(Ca, []));
@@ -186,14 +198,10 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         var ocsp = string.Empty;
         if (attack.Ocsp != Ocsp.None)
         {
-            _responder = new OpenSslOcspResponder(Ca, Ca);
-            _responder.Good(_goodLeaf.Certificate);
-            if (attack.Ocsp == Ocsp.Revoked)
-            {
-                _responder.Revoked(attack.Certificate!);
-            }
-
-            ocsp = $"DEFINE AUTHINFO('OCSP') AUTHTYPE(OCSP) OCSPURL('{_responder.Url}')\nDEFINE NAMELIST('REVOCATION') NAMES('OCSP')\nALTER QMGR SSLCRLNL('REVOCATION')";
+            var responder = Responder(Ca);
+            responder.Good(_goodLeaf.Certificate);
+            HostileOcsp(responder, attack.Ocsp, attack.Certificate!);
+            ocsp = $"DEFINE AUTHINFO('OCSP') AUTHTYPE(OCSP) OCSPURL('{responder.Url}')\nDEFINE NAMELIST('REVOCATION') NAMES('OCSP')\nALTER QMGR SSLCRLNL('REVOCATION')";
         }
 
         var qm = await QueueManagerPair.Start(Sys, _dir, "QMH", $"""
@@ -207,6 +215,41 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """, $"tls {{ ocsp-authentication = {(attack.Ocsp == Ocsp.Revoked ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
+    }
+
+    private OpenSslOcspResponder Responder(TestPki.Issued signer)
+    {
+        var responder = new OpenSslOcspResponder(Ca, signer);
+        _responders.Add(responder);
+        return responder;
+    }
+
+    /// <summary>
+    /// How the one real responder (which answers the good client GOOD throughout) treats the attacker's leaf:
+    /// only requests about that leaf get the hostile answer, so the good client can still prove itself.
+    /// </summary>
+    private void HostileOcsp(OpenSslOcspResponder responder, Ocsp mode, X509Certificate2 leaf)
+    {
+        switch (mode)
+        {
+            case Ocsp.Revoked:
+                responder.Revoked(leaf);
+                break;
+            case Ocsp.ImpostorSigned:
+                var impostor = Responder(TestPki.Leaf(Stranger, "CN=OCSP.SIGNER", server: false, client: false, ocspSigning: true));
+                impostor.Good(leaf);
+                responder.AnswerFor(leaf, impostor.Respond);
+                break;
+            case Ocsp.Stale:
+                responder.AnswerFor(leaf, request => OcspAnswers.Good(request, Ca, DateTime.UtcNow.AddDays(-2), DateTime.UtcNow.AddDays(-1)));
+                break;
+            case Ocsp.ReplayedGood:
+                responder.Good(leaf);
+                var old = responder.Respond(OcspAnswers.Request(leaf, Ca));
+                responder.Revoked(leaf);
+                responder.AnswerFor(leaf, _ => old);
+                break;
+        }
     }
 
     private MqClientOptions Options(int port, Attack attack)
@@ -330,7 +373,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     public new void Dispose()
     {
         base.Dispose();
-        _responder?.Dispose();
+        _responders.ForEach(r => r.Dispose());
         _dir.Dispose();
     }
 }

@@ -28,10 +28,21 @@ internal sealed class OpenSslOcspResponder : IDisposable
 
     public int Requests => _http.Requests;
 
-    /// <summary>Replaces every answer with this one (a replayed response).</summary>
-    public byte[]? Replay { get; set; }
+    private readonly Dictionary<Org.BouncyCastle.Math.BigInteger, Func<byte[], byte[]>> _answerFor = new();
 
     public byte[]? LastResponse { get; private set; }
+
+    /// <summary>
+    /// Requests about <paramref name="certificate"/> get what <paramref name="answer"/> makes of them (a replayed,
+    /// stale or impostor-signed response) while every other certificate is answered by `openssl ocsp` as usual.
+    /// </summary>
+    public void AnswerFor(X509Certificate2 certificate, Func<byte[], byte[]> answer)
+    {
+        lock (_answerFor)
+        {
+            _answerFor[OcspAnswers.SerialOf(certificate)] = answer;
+        }
+    }
 
     public void Good(X509Certificate2 certificate) => Add('V', certificate, null);
 
@@ -44,7 +55,7 @@ internal sealed class OpenSslOcspResponder : IDisposable
             _index.RemoveAll(l => l.Split('\t')[3] == certificate.SerialNumber);
             var expiry = certificate.NotAfter.ToUniversalTime().ToString("yyMMddHHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
             var revoked = revokedAt is { } at ? at.UtcDateTime.ToString("yyMMddHHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture) + ",keyCompromise" : string.Empty;
-            _index.Add($"{status}\t{expiry}\t{revoked}\t{certificate.SerialNumber}\tunknown\t/CN=x");
+            _index.Add($"{status}\t{expiry}\t{revoked}\t{certificate.SerialNumber}\tunknown\t/CN={certificate.SerialNumber}");
             WriteIndex();
         }
     }
@@ -53,11 +64,18 @@ internal sealed class OpenSslOcspResponder : IDisposable
 
     private byte[] Answer(byte[] request)
     {
-        if (Replay is { } replay)
+        Func<byte[], byte[]>? special;
+        lock (_answerFor)
         {
-            return replay;
+            _answerFor.TryGetValue(OcspAnswers.SerialOf(request), out special);
         }
 
+        return special?.Invoke(request) ?? Respond(request);
+    }
+
+    /// <summary>What `openssl ocsp` answers to <paramref name="request"/> with this responder's index and signer.</summary>
+    public byte[] Respond(byte[] request)
+    {
         var id = Guid.NewGuid().ToString("N");
         var req = _dir.File(id + ".req");
         var resp = _dir.File(id + ".resp");
@@ -71,9 +89,13 @@ internal sealed class OpenSslOcspResponder : IDisposable
             }
 
             using var process = Process.Start(info)!;
+            var errors = process.StandardError.ReadToEndAsync();
             process.StandardOutput.ReadToEnd();
-            process.StandardError.ReadToEnd();
             process.WaitForExit(20_000);
+            if (!File.Exists(resp))
+            {
+                throw new InvalidOperationException($"openssl ocsp gave no response: {errors.Result}");
+            }
         }
 
         LastResponse = File.ReadAllBytes(resp);

@@ -66,7 +66,8 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         Assert.Equal(RevocationStatus.Good, (await Check(leaf, Ocsp(responder.Url))).Status);
 
         responder.Revoked(leaf.Certificate);
-        responder.Replay = responder.LastResponse;
+        var old = responder.LastResponse!;
+        responder.AnswerFor(leaf.Certificate, _ => old);
         var replayed = await Check(leaf, Ocsp(responder.Url));
 
         Assert.Equal(RevocationStatus.Unknown, replayed.Status);
@@ -137,27 +138,6 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         Assert.Equal((HandshakeStep.Revocation, "AMQ9633E", MqReason.SslCertificateRevoked), (failed.Step, failed.AmqCode, failed.Reason));
     }
 
-    /// <summary>
-    /// A responder that signs correctly (the issuer's key, our nonce) but with the given validity:
-    /// stale and future answers cannot be produced with `openssl ocsp`, so BouncyCastle signs them.
-    /// </summary>
-    private static byte[] SignedAnswer(byte[] request, DateTime thisUpdate, DateTime nextUpdate)
-    {
-        var req = new Org.BouncyCastle.Ocsp.OcspReq(request);
-        var id = req.GetRequestList()[0].GetCertID();
-        var nonce = req.GetExtensionValue(Org.BouncyCastle.Asn1.Ocsp.OcspObjectIdentifiers.PkixOcspNonce);
-        var issuer = new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(Ca.Certificate.RawData);
-        var key = Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(Ca.Key.ExportPkcs8PrivateKey());
-        var generator = new Org.BouncyCastle.Ocsp.BasicOcspRespGenerator(new Org.BouncyCastle.Ocsp.RespID(issuer.SubjectDN));
-        generator.AddResponse(id, Org.BouncyCastle.Ocsp.CertificateStatus.Good, thisUpdate, nextUpdate, null);
-        generator.SetResponseExtensions(new Org.BouncyCastle.Asn1.X509.X509Extensions(new Dictionary<Org.BouncyCastle.Asn1.DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension>
-        {
-            [Org.BouncyCastle.Asn1.Ocsp.OcspObjectIdentifiers.PkixOcspNonce] = new(false, nonce),
-        }));
-        var basic = generator.Generate("SHA256WITHECDSA", key, null, DateTime.UtcNow);
-        return new Org.BouncyCastle.Ocsp.OCSPRespGenerator().Generate(Org.BouncyCastle.Ocsp.OCSPRespGenerator.Successful, basic).GetEncoded();
-    }
-
     [Theory]
     [InlineData(-2, -1, "stale")]
     [InlineData(1, 2, "in the future")]
@@ -165,7 +145,7 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
     {
         var http = new LoopbackHttp();
         _disposables.Add(http);
-        http.Handler = request => SignedAnswer(request, DateTime.UtcNow.AddDays(thisDays), DateTime.UtcNow.AddDays(nextDays));
+        http.Handler = request => OcspAnswers.Good(request, Ca, DateTime.UtcNow.AddDays(thisDays), DateTime.UtcNow.AddDays(nextDays));
         var leaf = TestPki.Leaf(Ca, "CN=OUT.OF.TIME");
 
         var answer = await Check(leaf, Ocsp(http.Url("/ocsp")));
@@ -179,7 +159,7 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
     {
         var http = new LoopbackHttp();
         _disposables.Add(http);
-        http.Handler = request => SignedAnswer(request, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1));
+        http.Handler = request => OcspAnswers.Good(request, Ca, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1));
 
         Assert.Equal(RevocationStatus.Good, (await Check(TestPki.Leaf(Ca, "CN=IN.TIME"), Ocsp(http.Url("/ocsp")))).Status);
     }
