@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Chaos run (bounded): a stream of persistent messages QM1 -> QM2 over a TLS channel between two
-# `actorqm start` processes, through a proxy that can cut the connection; each round SIGKILLs the
-# sender or the receiver, or cuts the connection mid-batch, at a random point. Every message must
-# arrive exactly once. The test suite runs 3 rounds; this runs more:
+# `actorqm start` processes, through a proxy that can cut or stall the connection; each round
+# SIGKILLs the sender or the receiver, or cuts or stalls the connection mid-batch, at a random point
+# (every kind once first). Every message must arrive exactly once. The test suite runs 4 rounds;
+# this runs more:
 #   scripts/chaos.sh [rounds=20] [messages=20000] [seed=random]
 set -euo pipefail
 cd "$(dirname "$0")/.."

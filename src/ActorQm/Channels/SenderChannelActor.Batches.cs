@@ -95,6 +95,12 @@ internal sealed partial class SenderChannelActor
     {
         var batch = data.Batch!;
         Send(data, new BatchEnd(batch.LastSeq, batch.Messages.Count));
+        // A connection that stalls (no data, no close) must not hold the batch in doubt for ever.
+        if (Def.HeartbeatInterval > TimeSpan.Zero)
+        {
+            SetTimer(ConfirmTimer, new ConfirmLost(batch.LastSeq), HeartbeatWait(Def.HeartbeatInterval));
+        }
+
         return Stay().Using(data with { Batch = batch with { Sent = true } });
     }
 
@@ -106,6 +112,7 @@ internal sealed partial class SenderChannelActor
     /// </summary>
     private State<ChannelState, SenderData> Confirmed(SenderData data, SenderBatch batch)
     {
+        CancelTimer(ConfirmTimer);
         _start.XmitQueue.Tell(new LocalQueue.CommitGets(batch.Tokens));
         var keyResetDue = _inbound is null && Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
         // One commit in flight at a time: a confirm that overtakes the previous commit's answer waits for it.

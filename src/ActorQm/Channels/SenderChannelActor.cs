@@ -42,6 +42,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     private const string RetryTimer = "retry";
     private const string ReplyTimer = "initial-data-reply";
     private const string HeartbeatTimer = "heartbeat-reply";
+    private const string ConfirmTimer = "batch-confirm";
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ChannelSyncStore _sync;
@@ -110,6 +111,8 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             LocalQueue.GetsCommitted when e.StateData.Committing is not null => Stay().Using(RecordCommitted(e.StateData)),
             LocalQueue.GetsCommitted => Committed(e.StateData),
             HeartbeatLost => Fail(e.StateData, "AMQ9259E", "no heartbeat reply from the remote end"),
+            ConfirmLost c when e.StateData.Batch is { Sent: true, Confirmed: false } batch && batch.LastSeq == c.LastSeq =>
+                Fail(e.StateData, "AMQ9259E", $"no confirmation of the batch ending at sequence number {c.LastSeq} within {HeartbeatWait(Def.HeartbeatInterval)}: the connection has stalled"),
             StopChannel => e.StateData.Batch is null ? Stop(e.StateData, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
             RefreshTls r when e.StateData.Batch is null => RebindIdle(r, e.StateData),
             RefreshTls r => Refresh(r, e.StateData with { Rebind = true }),
@@ -141,7 +144,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             StopChannel => Stop(e.StateData, "STOP CHANNEL"),
             RefreshTls r => Refresh(r, e.StateData),
             LocalQueue.GetsCommitted => Stay().Using(RecordCommitted(e.StateData)),
-            LocalQueue.GetsReleased or LocalQueue.Discarded or InDoubtRecorded => Stay(),
+            LocalQueue.GetsReleased or LocalQueue.Discarded or InDoubtRecorded or ConfirmLost => Stay(),
             ChannelConnector.Connected stray => Discard(stray),
             _ => Unexpected(e.FsmEvent),
         });
@@ -376,6 +379,8 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     {
         public static readonly HeartbeatLost Instance = new();
     }
+
+    private sealed record ConfirmLost(long LastSeq);
 
     private sealed record InDoubtRecorded
     {

@@ -203,6 +203,37 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Sender_must_give_up_on_a_batch_a_stalled_connection_never_confirms_and_deliver_it_once_on_a_new_one()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "HBINT(1) BATCHSZ(10)", rcvrAttributes: "HBINT(1)");
+        using var proxy = new FaultProxy(pair.Port);
+        await pair.Conn1.RunMqscAsync($"ALTER CHANNEL('{QueueManagerPair.Channel}') CHLTYPE(SDR) CONNAME('127.0.0.1({proxy.Port})')");
+        var failures = CreateTestProbe("failures");
+        Sys.EventStream.Subscribe(failures.Ref, typeof(Channel.ChannelFailed));
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("before", Persistence.Persistent));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        Assert.Equal("before", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+
+        // The network goes silent: no byte and no close reaches either end. The batch below goes into the void.
+        proxy.StallAll();
+        for (var i = 0; i < 5; i++)
+        {
+            await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text($"m{i}", Persistence.Persistent));
+        }
+
+        var stalled = await failures.FishForMessageAsync<Channel.ChannelFailed>(f => f.QMgrName == "QM1", TimeSpan.FromSeconds(15));
+        Assert.Equal("AMQ9259E", stalled.AmqCode);
+        Assert.Contains("stalled", stalled.Detail, StringComparison.Ordinal);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal($"m{i}", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+        }
+
+        await AssertNoMessage(pair.Conn2, "APP.IN");
+        Assert.Equal(1, proxy.Stalls);
+    }
+
+    [Fact]
     public async Task Receiver_must_close_a_connection_sending_a_malformed_frame_and_keep_serving_the_real_channel()
     {
         var pair = await QueueManagerPair.StartAsync(Sys, _dir);

@@ -6,8 +6,9 @@ namespace ActorQm.Tests.Hardening;
 
 /// <summary>
 /// Chaos on a stream of persistent messages QM1 -> QM2 over a TLS channel between two real
-/// <c>actorqm start</c> processes, through a proxy that can cut the connection: each round, at a
-/// random point, SIGKILLs the sender, SIGKILLs the receiver or cuts the connection mid-batch. After
+/// <c>actorqm start</c> processes, through a proxy that can cut or stall the connection: each round, at
+/// a random point, SIGKILLs the sender, SIGKILLs the receiver, cuts the connection mid-batch or stalls
+/// it (nothing passes, not even the close, until both ends give up on it by their heartbeat rules). After
 /// every round no message is on QM2 twice; at the end every message is there exactly once, in order
 /// per priority. A short run is part of the suite; <c>scripts/chaos.sh</c> runs 20 rounds
 /// (ACTORQM_CHAOS_ROUNDS, ACTORQM_CHAOS_MESSAGES, ACTORQM_CHAOS_SEED; ACTORQM_CHAOS_REPORT gets the figures).
@@ -23,18 +24,21 @@ public sealed class ChaosSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Te
     [Fact]
     public async Task Chaos_rounds_of_kills_and_cut_connections_must_lose_and_duplicate_nothing()
     {
-        var rounds = Setting("ACTORQM_CHAOS_ROUNDS", 3);
+        var rounds = Setting("ACTORQM_CHAOS_ROUNDS", 4);
         var count = Setting("ACTORQM_CHAOS_MESSAGES", 3000);
         var seed = Setting("ACTORQM_CHAOS_SEED", Environment.TickCount & 0x7fffffff);
         var random = new Random(seed);
         Output!.WriteLine($"chaos: {rounds} rounds over {count} persistent messages, seed {seed}");
 
         var listener = Loopback.FreePort();
-        using var proxy = new CuttingProxy(listener);
+        using var proxy = new FaultProxy(listener);
         var pair = await ProcessPair.PrepareAsync(Sys, _dir, count, listener, proxy.Port);
         var qm2 = pair.Start("QM2");
         var qm1 = pair.Start("QM1");
-        var faults = new Dictionary<string, int> { ["SIGKILL sender"] = 0, ["SIGKILL receiver"] = 0, ["connection cut"] = 0 };
+        string[] kinds = ["SIGKILL sender", "SIGKILL receiver", "connection cut", "connection stall"];
+        var faults = kinds.ToDictionary(k => k, _ => 0);
+        // Every kind of fault once (in random order) before the rest are drawn at random.
+        var firsts = Enumerable.Range(0, kinds.Length).OrderBy(_ => random.Next()).ToArray();
         var done = 0;
         try
         {
@@ -44,29 +48,31 @@ public sealed class ChaosSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Te
             {
                 var at = Math.Min(count - 1, round * slice + random.Next(1, Math.Max(2, slice)));
                 await PersistentStream.WaitFor(() => pair.Delivered >= at, TimeSpan.FromMinutes(2), $"round {round + 1}: {at} messages delivered");
-                var fault = random.Next(3);
+                var fault = round < firsts.Length ? firsts[round] : random.Next(kinds.Length);
                 switch (fault)
                 {
                     case 0:
                         qm1.KillHard();
                         qm1.Dispose();
                         qm1 = pair.Start("QM1");
-                        faults["SIGKILL sender"]++;
                         break;
                     case 1:
                         qm2.KillHard();
                         qm2.Dispose();
                         qm2 = pair.Start("QM2");
-                        faults["SIGKILL receiver"]++;
+                        break;
+                    case 2:
+                        proxy.CutAll();
                         break;
                     default:
-                        proxy.CutAll();
-                        faults["connection cut"]++;
+                        proxy.StallAll();
                         break;
                 }
 
+                faults[kinds[fault]]++;
+
                 var duplicates = pair.Duplicates;
-                Output.WriteLine($"round {round + 1}: {(fault == 0 ? "SIGKILL sender" : fault == 1 ? "SIGKILL receiver" : "connection cut")} at {pair.Delivered} delivered; duplicates on QM2: {duplicates}");
+                Output.WriteLine($"round {round + 1}: {kinds[fault]} at {pair.Delivered} delivered; duplicates on QM2: {duplicates}");
                 Assert.Equal(0, duplicates);
                 done++;
             }

@@ -16,7 +16,10 @@ internal static class PersistentStream
 {
     public const string Channel = "QM1.TO.QM2";
 
-    /// <summary>QM1's and QM2's objects (key repositories created in <paramref name="dir"/>); the sender calls <paramref name="conname"/>.</summary>
+    /// <summary>
+    /// QM1's and QM2's objects (key repositories created in <paramref name="dir"/>); the sender calls <paramref name="conname"/>.
+    /// HBINT(2) on both ends: a connection that goes silent is given up within 4 s.
+    /// </summary>
     public static (string Qm1, string Qm2) Objects(TempDirectory dir, string conname)
     {
         var key1 = QueueManagerPair.KeyRepository(dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
@@ -25,11 +28,11 @@ internal static class PersistentStream
             ALTER QMGR SSLKEYR('{key1}')
             DEFINE QLOCAL('QM2') USAGE(XMITQ) MAXDEPTH(100000)
             DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
-            DEFINE CHANNEL('{Channel}') CHLTYPE(SDR) CONNAME('{conname}') XMITQ('QM2') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50) SHORTRTY(1000) SHORTTMR(1)
+            DEFINE CHANNEL('{Channel}') CHLTYPE(SDR) CONNAME('{conname}') XMITQ('QM2') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50) HBINT(2) SHORTRTY(1000) SHORTTMR(1)
             """, $"""
             ALTER QMGR SSLKEYR('{key2}')
             DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
-            DEFINE CHANNEL('{Channel}') CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')
+            DEFINE CHANNEL('{Channel}') CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1') HBINT(2)
             """);
     }
 

@@ -4,19 +4,22 @@ using System.Net.Sockets;
 namespace ActorQm.Tests.Support;
 
 /// <summary>
-/// A loopback TCP proxy in front of a listener that a test can tell to cut every connection at once
-/// (both sockets reset, mid-batch if a batch is in flight): a network that drops connections.
+/// A loopback TCP proxy in front of a listener that a test can tell to misbehave on every open
+/// connection at once: <see cref="CutAll"/> resets both sockets (a network that drops connections),
+/// <see cref="StallAll"/> keeps them open but lets no byte and no close through any more (a network
+/// that goes silent: a black-holed route, a hung middlebox). New connections are served as before.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-internal sealed class CuttingProxy : IDisposable
+internal sealed class FaultProxy : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _target;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<(TcpClient In, TcpClient Out)> _pairs = [];
+    private readonly List<Link> _links = [];
+    private readonly List<Link> _stalled = [];
     private readonly Lock _lock = new();
 
-    public CuttingProxy(int target)
+    public FaultProxy(int target)
     {
         _target = target;
         _listener.Start();
@@ -27,19 +30,37 @@ internal sealed class CuttingProxy : IDisposable
 
     public int Cuts { get; private set; }
 
-    /// <summary>Resets every open connection; new ones are accepted as before.</summary>
+    public int Stalls { get; private set; }
+
+    /// <summary>Resets every open connection.</summary>
     public void CutAll()
     {
         lock (_lock)
         {
-            foreach (var (a, b) in _pairs)
+            foreach (var link in _links)
             {
-                Reset(a);
-                Reset(b);
+                Reset(link.In);
+                Reset(link.Out);
             }
 
-            Cuts += _pairs.Count;
-            _pairs.Clear();
+            Cuts += _links.Count;
+            _links.Clear();
+        }
+    }
+
+    /// <summary>From now on every open connection swallows what either end sends, and neither end learns of the other's close.</summary>
+    public void StallAll()
+    {
+        lock (_lock)
+        {
+            foreach (var link in _links)
+            {
+                link.Stalled = true;
+                _stalled.Add(link);
+            }
+
+            Stalls += _links.Count;
+            _links.Clear();
         }
     }
 
@@ -78,13 +99,14 @@ internal sealed class CuttingProxy : IDisposable
                     continue;
                 }
 
+                var link = new Link(inbound, outbound);
                 lock (_lock)
                 {
-                    _pairs.Add((inbound, outbound));
+                    _links.Add(link);
                 }
 
-                _ = Pump(inbound, outbound);
-                _ = Pump(outbound, inbound);
+                _ = Pump(link, inbound, outbound);
+                _ = Pump(link, outbound, inbound);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
@@ -92,7 +114,7 @@ internal sealed class CuttingProxy : IDisposable
         }
     }
 
-    private async Task Pump(TcpClient from, TcpClient to)
+    private async Task Pump(Link link, TcpClient from, TcpClient to)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -100,7 +122,10 @@ internal sealed class CuttingProxy : IDisposable
             int n;
             while ((n = await from.GetStream().ReadAsync(buffer, _stop.Token)) > 0)
             {
-                await to.GetStream().WriteAsync(buffer.AsMemory(0, n), _stop.Token);
+                if (!link.Stalled)
+                {
+                    await to.GetStream().WriteAsync(buffer.AsMemory(0, n), _stop.Token);
+                }
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
@@ -108,8 +133,12 @@ internal sealed class CuttingProxy : IDisposable
         }
         finally
         {
+            // A stalled link passes on no close either: the other end must find out by itself.
             Reset(from);
-            Reset(to);
+            if (!link.Stalled)
+            {
+                Reset(to);
+            }
         }
     }
 
@@ -118,6 +147,24 @@ internal sealed class CuttingProxy : IDisposable
         _stop.Cancel();
         _listener.Stop();
         CutAll();
+        lock (_lock)
+        {
+            foreach (var link in _stalled)
+            {
+                Reset(link.In);
+                Reset(link.Out);
+            }
+        }
+
         _stop.Dispose();
+    }
+
+    private sealed class Link(TcpClient inbound, TcpClient outbound)
+    {
+        public TcpClient In { get; } = inbound;
+
+        public TcpClient Out { get; } = outbound;
+
+        public volatile bool Stalled;
     }
 }
