@@ -250,7 +250,7 @@ internal sealed partial class ReceiverChannelActor
     }
 
     /// <summary>The batch cannot be delivered: nothing of it stays, and the sender keeps it on its transmission queue.</summary>
-    private State<ChannelState, ReceiverData> Abandon(ReceiverData data, string code, string detail)
+    private State<ChannelState, ReceiverData> Abandon(ReceiverData data, string code, string detail, MqReason reason = MqReason.UnexpectedError)
     {
         if (data.Unit is { } unit)
         {
@@ -260,6 +260,12 @@ internal sealed partial class ReceiverChannelActor
             }
         }
 
-        return Close(data with { Unit = null }, code, detail);
+        return Close(data with { Unit = null }, code, detail, reason);
     }
+
+    /// <summary>The journal could not write the batch: the sender keeps it and learns why (2192 when the disk is full).</summary>
+    private State<ChannelState, ReceiverData> NotDurable(ReceiverData data, JournalWriteFailed failed) =>
+        failed.StorageFull
+            ? Abandon(data, "AMQ7080E", $"the batch could not be made durable: the queue manager's storage is full (MQRC 2192): {failed.Reason}", MqReason.StorageMediumFull)
+            : Abandon(data, "AMQ7080E", $"the batch could not be made durable (MQRC 2102): {failed.Reason}", MqReason.ResourceProblem);
 }

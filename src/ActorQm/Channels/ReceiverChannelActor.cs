@@ -114,7 +114,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             LocalQueue.PutsStaged all => AnsweredAll(e.StateData, all),
             CheckUnit c => Settle(e.StateData, c.UnitId),
             UnitCommitted c => Confirmed(c, e.StateData),
-            JournalWriteFailed f => Abandon(e.StateData, "AMQ7080E", $"the batch could not be made durable: {f.Reason}"),
+            JournalWriteFailed f => NotDurable(e.StateData, f),
             _ => null,
         });
 

@@ -19,7 +19,7 @@ namespace ActorQm.Tests.Hardening;
 public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private string? _mounted;
+    private readonly List<string> _mounted = [];
 
     private async Task<IActorRef> Start(string directory) =>
         (await QueueManagerPair.Start(Sys, _dir, "QMJ", "DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)",
@@ -59,9 +59,7 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
     [Fact]
     public async Task Put_must_fail_with_2192_when_the_disk_is_full_and_lose_nothing_acknowledged()
     {
-        var disk = Directory.CreateDirectory(_dir.File("small-disk")).FullName;
-        Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", disk);
-        _mounted = disk;
+        var disk = Mount("small-disk", "1m");
         var qm = await Start(disk);
         var app = new QueueManagerConnection(qm, "spec");
         var acknowledged = new List<string>();
@@ -94,6 +92,59 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.Equal(acknowledged, survived);
     }
 
+    [Fact]
+    public async Task Channel_batches_must_stay_on_the_sender_while_the_receivers_disk_is_full_and_arrive_once_when_space_returns()
+    {
+        var disk = Mount("qm2-disk", "1m");
+        const int count = 1500;
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "BATCHSZ(20)",
+            qm2Hocon: $"store {{ path = \"{Path.Combine(disk, "QM2.db")}\", busy-timeout = 300ms }}");
+        var failures = CreateTestProbe("failures");
+        Sys.EventStream.Subscribe(failures.Ref, typeof(ActorQm.Channels.Channel.ChannelFailed));
+        var output = await pair.Conn1.OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+        for (var i = 0; i < count; i++)
+        {
+            await output.PutAsync(Text($"m{i}:" + new string('x', 1000), Persistence.Persistent));
+        }
+
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        // QM2's disk fills part-way through the stream: the batch that does not fit is refused, not confirmed.
+        var full = await failures.FishForMessageAsync<ActorQm.Channels.Channel.ChannelFailed>(f => f.QMgrName == "QM2", TimeSpan.FromSeconds(60));
+        Output!.WriteLine($"receiver: {full.AmqCode} {full.Detail}");
+        Assert.Contains("MQRC 2192", full.Detail, StringComparison.Ordinal);
+        var told = await failures.FishForMessageAsync<ActorQm.Channels.Channel.ChannelFailed>(f => f.QMgrName == "QM1", TimeSpan.FromSeconds(10));
+        Output.WriteLine($"sender: {told.AmqCode} {told.Detail}");
+        Assert.Contains($"(MQRC {(int)MqReason.StorageMediumFull})", told.Detail, StringComparison.Ordinal);
+
+        // The sender retries into the full disk (each attempt refused the same way) before space returns.
+        var again = await failures.FishForMessageAsync<ActorQm.Channels.Channel.ChannelFailed>(f => f.QMgrName == "QM2", TimeSpan.FromSeconds(10));
+        Assert.Contains("MQRC 2192", again.Detail, StringComparison.Ordinal);
+        var before = (await pair.Status(pair.Qm2.Actor))?.LastSeq;
+        Output.WriteLine($"{before} of {count} messages committed on QM2 before space returned");
+
+        // Space returns (the tmpfs grows): the sender's retries deliver the rest, each message once, in order.
+        Run("mount", "-o", "remount,size=64m", disk);
+        var qm2 = new QueueManagerConnection(pair.Qm2.Actor, "spec");
+        var delivered = new List<string>();
+        while (delivered.Count < count)
+        {
+            var got = await qm2.GetAsync("APP.IN", new ActorQm.Queues.GetOptions { Wait = TimeSpan.FromSeconds(30) });
+            delivered.Add(Text(got)[..Text(got).IndexOf(':', StringComparison.Ordinal)]);
+        }
+
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"m{i}"), delivered);
+        await Assert.ThrowsAsync<MqException>(() => qm2.GetAsync("APP.IN"));
+    }
+
+    private string Mount(string name, string size)
+    {
+        var disk = Directory.CreateDirectory(_dir.File(name)).FullName;
+        Run("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", disk);
+        _mounted.Add(disk);
+        return disk;
+    }
+
     private static void Run(string file, params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;
@@ -107,7 +158,7 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
     public new void Dispose()
     {
         base.Dispose();
-        if (_mounted is { } disk)
+        foreach (var disk in _mounted)
         {
             Run("umount", "-l", disk);
         }

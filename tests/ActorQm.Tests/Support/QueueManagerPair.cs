@@ -25,7 +25,7 @@ internal sealed class QueueManagerPair
     /// <param name="qm1Extra">MQSC appended to QM1's script; the channel is defined after it.</param>
     /// <param name="sdrAttributes">Extra attributes of the SDR definition.</param>
     /// <param name="rcvrAttributes">Extra attributes of the RCVR definition.</param>
-    public static async Task<QueueManagerPair> StartAsync(ActorSystem system, TempDirectory dir, string sdrAttributes = "", string rcvrAttributes = "", string qm2Extra = "", string qm1Extra = "", string cipher = "TLS_AES_128_GCM_SHA256", string retry = "SHORTRTY(100) SHORTTMR(1)", string qm1Hocon = "")
+    public static async Task<QueueManagerPair> StartAsync(ActorSystem system, TempDirectory dir, string sdrAttributes = "", string rcvrAttributes = "", string qm2Extra = "", string qm1Extra = "", string cipher = "TLS_AES_128_GCM_SHA256", string retry = "SHORTRTY(100) SHORTTMR(1)", string qm1Hocon = "", string qm2Hocon = "")
     {
         var key1 = KeyRepository(dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
         var key2 = KeyRepository(dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
@@ -37,7 +37,7 @@ internal sealed class QueueManagerPair
             DEFINE CHANNEL('{Channel}') CHLTYPE(RCVR) SSLCIPH({cipher}) SSLCAUTH(REQUIRED) SSLPEER('CN=QM1,O=Example') {rcvrAttributes}
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             {qm2Extra}
-            """);
+            """, qm2Hocon);
         var port = await ListenerPort(qm2.Actor);
         var qm1 = await Start(system, dir, "QM1", $"""
             ALTER QMGR SSLKEYR('{key1}')
