@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzing with afl++ and SharpFuzz, bounded in time: the channel frame decoder, the MQSC parser, the
-# SSLPEER/DN parser and the CRL parser, each for N seconds (default 60). Installs afl++ (Debian) and
+# SSLPEER/DN parser, the CRL parser and the OCSP answer reader, each for N seconds (default 60). Installs afl++ (Debian) and
 # the SharpFuzz tool when missing. Prints executions and crashes per target; crashing inputs are kept
 # in fuzz/findings/<target>/default/crashes (turn each into a regression test).
 #   scripts/fuzz.sh [seconds-per-target=60] [targets...]
@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 AFL_SKIP_CPUFREQ=1 AFL_I_DO
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frames mqsc dn crl)
+[ ${#targets[@]} -gt 0 ] || targets=(frames mqsc dn crl ocsp)
 
 if ! command -v afl-fuzz > /dev/null; then
   echo "fuzz.sh: installing afl++" >&2
@@ -39,6 +39,16 @@ seeds() {
          printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\ncrlnumber=%s\ndefault_md=sha256\ndefault_crl_days=1\n' "$dir/../index.txt" "$dir/../crlnumber" > "$dir/../ca.cnf"
          openssl ca -gencrl -config "$dir/../ca.cnf" -keyfile "$dir/../ca.key" -cert "$dir/../ca.pem" -out "$dir/../crl.pem" 2> /dev/null
          openssl crl -in "$dir/../crl.pem" -outform DER -out "$dir/crl.der" ;;
+    # A real `openssl ocsp` answer (GOOD, with the request's nonce) about a leaf; the harness reads answers
+    # to that request, so mutations reach the signature, nonce, certificate-id and time checks.
+    ocsp) local d="$dir/.."
+          openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" -subj "/CN=Fuzz CA" -days 2 2> /dev/null
+          openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/leaf.key" -out "$d/leaf.csr" -subj "/CN=Fuzz Leaf" 2> /dev/null
+          openssl x509 -req -in "$d/leaf.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -set_serial 4660 -days 2 -out "$d/leaf.pem" 2> /dev/null
+          printf 'V\t%s\t\t1234\tunknown\t/CN=Fuzz Leaf\n' "$(date -u -d '+2 days' +%y%m%d%H%M%SZ)" > "$d/index.txt"
+          openssl ocsp -issuer "$d/ca.pem" -cert "$d/leaf.pem" -reqout "$d/request.der" 2> /dev/null
+          openssl ocsp -index "$d/index.txt" -CA "$d/ca.pem" -rsigner "$d/ca.pem" -rkey "$d/ca.key" -nmin 60 \
+            -reqin "$d/request.der" -respout "$dir/good.der" 2> /dev/null ;;
   esac
 }
 
@@ -47,8 +57,10 @@ for target in "${targets[@]}"; do
   seeds "$target"
   findings="fuzz/findings/$target"
   rm -rf "$findings/out"
+  extra=()
+  [ "$target" != ocsp ] || extra=("$findings/ca.pem" "$findings/leaf.pem" "$findings/request.der")
   timeout $((seconds + 60)) afl-fuzz -i "$findings/in" -o "$findings/out" -V "$seconds" -t 5000 -m none -- \
-    dotnet "$out/ActorQm.Fuzz.dll" "$target" > "$findings/afl.log" 2>&1 || true
+    dotnet "$out/ActorQm.Fuzz.dll" "$target" "${extra[@]}" > "$findings/afl.log" 2>&1 || true
   stats="$findings/out/default/fuzzer_stats"
   if [ -f "$stats" ]; then
     printf '%-8s %12s %10s %8s\n' "$target" "$(awk -F': ' '/^execs_done/ {print $2}' "$stats")" \

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using ActorQm.Channels;
 using ActorQm.Mqsc;
 using ActorQm.Tls;
@@ -42,7 +43,9 @@ Action<ReadOnlySpan<byte>> run = target switch
         {
         }
     },
-    _ => throw new ArgumentException("usage: ActorQm.Fuzz frames | mqsc | dn | crl"),
+    // OCSP answers, read as for a real request (args: issuer PEM, certificate PEM, the request whose nonce the seeds carry): an answer, never an exception.
+    "ocsp" => OcspTarget(args),
+    _ => throw new ArgumentException("usage: ActorQm.Fuzz frames | mqsc | dn | crl | ocsp <issuer.pem> <leaf.pem> <request.der>"),
 };
 
 Fuzzer.OutOfProcess.Run(stream =>
@@ -51,3 +54,25 @@ Fuzzer.OutOfProcess.Run(stream =>
     stream.CopyTo(buffer);
     run(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
 });
+
+static Action<ReadOnlySpan<byte>> OcspTarget(string[] args)
+{
+    var issuer = X509Certificate2.CreateFromPem(File.ReadAllText(args[1]));
+    var leaf = X509Certificate2.CreateFromPem(File.ReadAllText(args[2]));
+    var requestBytes = File.ReadAllBytes(args[3]);
+    var responder = new Uri("http://127.0.0.1/ocsp");
+    var now = DateTimeOffset.UtcNow;
+
+    // BouncyCastle is instrumented: it may run only once the fuzzer's shared memory is set up, inside the first run.
+    var request = new Lazy<(Org.BouncyCastle.Ocsp.CertificateID Id, byte[] Nonce, Org.BouncyCastle.X509.X509Certificate Issuer)>(() =>
+    {
+        var parsed = new Org.BouncyCastle.Ocsp.OcspReq(requestBytes);
+        var nonce = Org.BouncyCastle.Asn1.Asn1OctetString.GetInstance(parsed.GetExtensionValue(Org.BouncyCastle.Asn1.Ocsp.OcspObjectIdentifiers.PkixOcspNonce).GetOctets()).GetOctets();
+        return (parsed.GetRequestList()[0].GetCertID(), nonce, new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(issuer.RawData));
+    });
+    return data =>
+    {
+        var (id, nonce, bcIssuer) = request.Value;
+        OcspClient.Interpret(responder, data.ToArray(), id, nonce, bcIssuer, leaf, now, TimeSpan.FromMinutes(5), out _);
+    };
+}

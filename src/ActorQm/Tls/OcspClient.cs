@@ -103,7 +103,7 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
             }
         }
 
-        var answer = Interpret(responder, body, id, nonce, bcIssuer, certificate, now, out var nextUpdate);
+        var answer = Interpret(responder, body, id, nonce, bcIssuer, certificate, now, ClockSkew, out var nextUpdate);
         if (answer.Status != RevocationStatus.Unknown && nextUpdate is { } next)
         {
             if (_cache.Count >= capacity)
@@ -117,24 +117,33 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
         return answer;
     }
 
-    private RevocationAnswer Interpret(Uri responder, byte[] body, CertificateID id, byte[] nonce, BcCertificate issuer, X509Certificate2 certificate, DateTimeOffset now, out DateTimeOffset? nextUpdate)
+    /// <summary>What a responder's answer says about <paramref name="certificate"/>: any bytes give an answer (Unknown with the reason when it cannot be believed), never an exception.</summary>
+    internal static RevocationAnswer Interpret(Uri responder, byte[] body, CertificateID id, byte[] nonce, BcCertificate issuer, X509Certificate2 certificate, DateTimeOffset now, TimeSpan clockSkew, out DateTimeOffset? nextUpdate)
     {
         nextUpdate = null;
-        BasicOcspResp basic;
         try
         {
-            var response = new OcspResp(body);
-            if (response.Status != OcspRespStatus.Successful)
-            {
-                return Unknown(responder, certificate, $"responder status {response.Status}");
-            }
-
-            basic = (BasicOcspResp)response.GetResponseObject();
+            return Read(responder, body, id, nonce, issuer, certificate, now, clockSkew, out nextUpdate);
         }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or OcspException or Asn1Exception)
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or InvalidOperationException or OcspException or Asn1Exception
+            or Org.BouncyCastle.Security.Certificates.CertificateException)
         {
+            // BouncyCastle parses parts of a response (embedded certificates, extensions) only when they are read.
+            nextUpdate = null;
             return Unknown(responder, certificate, $"malformed response: {e.Message}");
         }
+    }
+
+    private static RevocationAnswer Read(Uri responder, byte[] body, CertificateID id, byte[] nonce, BcCertificate issuer, X509Certificate2 certificate, DateTimeOffset now, TimeSpan clockSkew, out DateTimeOffset? nextUpdate)
+    {
+        nextUpdate = null;
+        var response = new OcspResp(body);
+        if (response.Status != OcspRespStatus.Successful)
+        {
+            return Unknown(responder, certificate, $"responder status {response.Status}");
+        }
+
+        var basic = (BasicOcspResp)response.GetResponseObject();
 
         if (SignerProblem(basic, issuer) is { } signer)
         {
@@ -155,12 +164,12 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
 
         var thisUpdate = new DateTimeOffset(DateTime.SpecifyKind(single.ThisUpdate, DateTimeKind.Utc));
         nextUpdate = single.NextUpdate is { } n ? new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc)) : null;
-        if (thisUpdate > now + ClockSkew)
+        if (thisUpdate > now + clockSkew)
         {
             return Unknown(responder, certificate, $"response thisUpdate {thisUpdate:u} is in the future");
         }
 
-        if (nextUpdate is { } next && next + ClockSkew < now)
+        if (nextUpdate is { } next && next + clockSkew < now)
         {
             return Unknown(responder, certificate, $"response is stale (nextUpdate {next:u})");
         }

@@ -61,6 +61,9 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
 
         /// <summary>Revoked now; the responder replays the GOOD answer it gave before (REQUIRED, no CRL).</summary>
         ReplayedGood,
+
+        /// <summary>Revoked on the CA's CRL; the responder answers with a malformed response the fuzzer found (OPTIONAL).</summary>
+        Malformed,
     }
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
@@ -109,6 +112,11 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         new("OCSP GOOD signed by an unauthorised key under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.ImpostorSigned }),
         new("OCSP GOOD that is stale (nextUpdate past) under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Stale }),
         new("OCSP replay of an old GOOD for a now-revoked leaf under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.ReplayedGood }),
+        new("malformed OCSP answer hiding a CRL revocation", "AMQ9633E", _ =>
+        {
+            var leaf = TestPki.Leaf(Ca, App);
+            return Client(leaf) with { CaCrl = TestPki.Crl(Ca, [leaf.Certificate]), Ocsp = Ocsp.Malformed };
+        }),
         new("SSLPEER mismatch on CN", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=OTHER,OU=APPS,O=Example"))),
         new("SSLPEER mismatch on OU", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=SALES,O=Example"))),
         new("SSLPEER mismatch on O", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=APPS,O=Elsewhere"))),
@@ -184,7 +192,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         }
 
         Crl("root.crl", attack.RootCrl ?? TestPki.Crl(Root, []));
-        if (attack.Ocsp is Ocsp.None or Ocsp.Revoked)
+        if (attack.Ocsp is Ocsp.None or Ocsp.Revoked or Ocsp.Malformed)
         {
             // With no CRL for the intermediate CA, OCSP alone decides its leaves.
             Crl("ca.crl", attack.CaCrl ?? TestPki.Crl(Ca, []));
@@ -213,7 +221,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             SET CHLAUTH('APP.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('CN=APP9') USERSRC(NOACCESS)
             SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            """, $"tls {{ ocsp-authentication = {(attack.Ocsp == Ocsp.Revoked ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
+            """, $"tls {{ ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
     }
 
@@ -242,6 +250,10 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
                 break;
             case Ocsp.Stale:
                 responder.AnswerFor(leaf, request => OcspAnswers.Good(request, Ca, DateTime.UtcNow.AddDays(-2), DateTime.UtcNow.AddDays(-1)));
+                break;
+            case Ocsp.Malformed:
+                var finding = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Tls", "OcspFuzzFindings"), "*.der").Order(StringComparer.Ordinal).First();
+                responder.AnswerFor(leaf, _ => File.ReadAllBytes(finding));
                 break;
             case Ocsp.ReplayedGood:
                 responder.Good(leaf);

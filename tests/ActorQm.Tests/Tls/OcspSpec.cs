@@ -164,6 +164,45 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         Assert.Equal(RevocationStatus.Good, (await Check(TestPki.Leaf(Ca, "CN=IN.TIME"), Ocsp(http.Url("/ocsp")))).Status);
     }
 
+    public static IEnumerable<object[]> FuzzFindings =>
+        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Tls", "OcspFuzzFindings"), "*.der").Order(StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
+
+    /// <summary>
+    /// Answers afl++ found (scripts/fuzz.sh ocsp) that made the reader throw: malformed certificates and
+    /// extensions inside an otherwise well-formed response, parsed by BouncyCastle only when read.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FuzzFindings))]
+    public void Ocsp_must_read_an_answer_the_fuzzer_crashed_it_with_as_unknown(string finding)
+    {
+        var body = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Tls", "OcspFuzzFindings", finding));
+        var leaf = TestPki.Leaf(Ca, "CN=FUZZED");
+        var issuer = new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(Ca.Certificate.RawData);
+        var id = new Org.BouncyCastle.Ocsp.CertificateID(
+            new Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier(Org.BouncyCastle.Asn1.Oiw.OiwObjectIdentifiers.IdSha1, Org.BouncyCastle.Asn1.DerNull.Instance), issuer, OcspAnswers.SerialOf(leaf.Certificate));
+
+        var answer = OcspClient.Interpret(new Uri("http://127.0.0.1/ocsp"), body, id, new byte[16], issuer, leaf.Certificate, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5), out var nextUpdate);
+
+        Assert.Equal(RevocationStatus.Unknown, answer.Status);
+        Assert.Null(nextUpdate);
+    }
+
+    [Fact]
+    public async Task Ocsp_must_not_let_a_malformed_answer_hide_a_revocation_the_CRL_knows()
+    {
+        // Before the fix, the reader's exception ended the whole revocation check as Unknown: the CRL was never read.
+        var http = new LoopbackHttp();
+        _disposables.Add(http);
+        var finding = (string)FuzzFindings.First()[0];
+        http.Handler = _ => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Tls", "OcspFuzzFindings", finding));
+        var revoked = TestPki.Leaf(Ca, "CN=REVOKED.ON.CRL");
+        var crl = CrlDocument.Parse(TestPki.Crl(Ca, [revoked.Certificate]), "CA CRL");
+
+        var answer = await Check(revoked, Ocsp(http.Url("/ocsp"), crl));
+
+        Assert.Equal(RevocationStatus.Revoked, answer.Status);
+    }
+
     [Fact]
     public async Task Transport_must_cut_off_a_running_peer_revoked_after_its_handshake_within_one_recheck()
     {
