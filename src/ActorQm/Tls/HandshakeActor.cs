@@ -82,6 +82,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         When(HandshakeStep.Revocation, e => (e.FsmEvent, e.StateData) switch
         {
             (RevocationChecked a, CheckingRevocation r) => AfterRevocation(a.Answer, r),
+            // An error inside the check is no answer: refused whatever OCSPAuthentication says, like a check that does not finish.
+            (RevocationFaulted f, CheckingRevocation r) => Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, $"revocation check failed: {f.Reason}", r.Peer),
             (StateTimeout, CheckingRevocation r) => Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, "revocation status could not be determined in time", r.Peer),
             _ => null,
         }, stepTimeout);
@@ -264,8 +266,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         // timeout bounds the whole step); other handshakes run in their own actors.
         RevocationChecker.CheckAsync(r.Chain, _request.Revocation, DateTimeOffset.UtcNow, _cancel.Token)
             .ContinueWith(t => t.IsCompletedSuccessfully
-                ? new RevocationChecked(t.Result)
-                : new RevocationChecked(new RevocationAnswer(RevocationStatus.Unknown, "CRL", t.Exception?.GetBaseException().Message ?? "cancelled", null)), TaskScheduler.Default)
+                ? (object)new RevocationChecked(t.Result)
+                : new RevocationFaulted(t.Exception?.GetBaseException().Message ?? "cancelled"), TaskScheduler.Default)
             .PipeTo(Self);
     }
 
@@ -333,6 +335,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private sealed record ChainChecked(ChainValidationResult Result);
 
     private sealed record RevocationChecked(RevocationAnswer Answer);
+
+    private sealed record RevocationFaulted(string Reason);
 
     private sealed record FilterPeer
     {

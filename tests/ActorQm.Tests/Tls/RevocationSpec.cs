@@ -45,6 +45,17 @@ public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     }
 
     [Fact]
+    public async Task Revocation_must_refuse_the_peer_when_the_check_itself_fails_even_under_OPTIONAL()
+    {
+        // A fault inside the checker (here a null CRL entry it trips over) is no answer; OPTIONAL covers only unknown statuses.
+        var settings = new RevocationSettings([Crl(Ca, []), null!], Unknown: UnknownRevocationPolicy.Optional);
+
+        var failed = Refused(await Accept(TestPki.Leaf(Ca, "CN=CHECK.FAULTED"), settings), "AMQ9716E");
+
+        Assert.Contains("revocation check failed", failed.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Revocation_must_check_the_whole_chain_except_the_root()
     {
         var revokedCa = TestPki.Intermediate(Root, "Revoked CA");
