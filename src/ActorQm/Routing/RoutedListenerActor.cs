@@ -14,7 +14,8 @@ namespace ActorQm.Routing;
 /// SSLCRLNL with its AUTHINFO objects, CHLAUTH BLOCKADDR rules), opens that key repository here
 /// (private keys never cross nodes), and builds the same revocation sources from this node's
 /// <c>tls</c> settings. It starts listening only once it has them; the queue manager tells it again
-/// after every change, and it asks again every <c>security-refresh</c> in case such news was lost. Each accepted connection gets a <see cref="ConnectionRouterActor"/>.
+/// after every change, and it asks again every <c>security-refresh</c> in case such news was lost.
+/// Each accepted connection gets a <see cref="ConnectionRouterActor"/>.
 /// </summary>
 internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
 {
