@@ -183,7 +183,8 @@ public static class Channel
     public sealed record ChannelFailed(string QMgrName, string ChannelName, string AmqCode, string Detail);
 
     // Between the actors
-    internal sealed record RegisterInbound(string Name, IActorRef Channel, bool Client = false);
+    /// <param name="From">The client's address: MAXINSTC counts the instances of each address.</param>
+    internal sealed record RegisterInbound(string Name, IActorRef Channel, bool Client = false, System.Net.IPAddress? From = null, int MaxInstances = 999_999_999, int MaxInstancesPerClient = 999_999_999);
 
-    internal sealed record InboundRegistered(bool Accepted, string Detail);
+    internal sealed record InboundRegistered(bool Accepted, string Detail, string AmqCode = "AMQ9514E", Messages.MqReason Reason = Messages.MqReason.UnexpectedError);
 }

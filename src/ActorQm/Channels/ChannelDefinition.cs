@@ -65,8 +65,16 @@ public sealed record ChannelDefinition(
             keyResetBytes is > 0 and < 32 * 1024 ? 32 * 1024 : keyResetBytes)
         {
             Addresses = ParseConNameList(o.Text("CONNAME")),
+            MaxInstances = Number(o, "MAXINST", 999_999_999),
+            MaxInstancesPerClient = Number(o, "MAXINSTC", 999_999_999),
         };
     }
+
+    /// <summary>MAXINST of a server-connection channel: how many instances may run at once (0: no client may connect).</summary>
+    public int MaxInstances { get; init; } = 999_999_999;
+
+    /// <summary>MAXINSTC: how many of those may come from one client address at once.</summary>
+    public int MaxInstancesPerClient { get; init; } = 999_999_999;
 
     /// <summary>
     /// Every address of a CONNAME list ('host(port),host(port)'), tried in order at each connect

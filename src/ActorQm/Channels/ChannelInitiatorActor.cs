@@ -27,7 +27,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
     private readonly IActorRef _handshakes;
     private readonly Dictionary<string, IActorRef> _senders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _receivers = new(StringComparer.Ordinal);
-    private readonly Dictionary<IActorRef, string> _clients = new();
+    private readonly Dictionary<IActorRef, (string Name, System.Net.IPAddress? From)> _clients = new();
     private readonly Dictionary<string, (IActorRef Actor, IPEndPoint? Bound)> _listeners = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, (string Name, IActorRef ReplyTo)> _startingListeners = new();
     private readonly Dictionary<IActorRef, List<(RegisterInbound Request, IActorRef ReplyTo)>> _adopting = new();
@@ -182,7 +182,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
 
     private void HandleStop(StopChannel stop)
     {
-        foreach (var (client, _) in _clients.Where(c => c.Value == stop.Name))
+        foreach (var (client, _) in _clients.Where(c => c.Value.Name == stop.Name))
         {
             client.Tell(stop);
         }
@@ -207,8 +207,19 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
     {
         if (register.Client)
         {
-            // Server-connection channels run one instance per client.
-            _clients[register.Channel] = register.Name;
+            // Server-connection channels run one instance per client, within MAXINST and MAXINSTC.
+            var instances = _clients.Values.Count(c => c.Name == register.Name);
+            var fromClient = _clients.Values.Count(c => c.Name == register.Name && Equals(c.From, register.From));
+            if (instances >= register.MaxInstances || fromClient >= register.MaxInstancesPerClient)
+            {
+                var limit = instances >= register.MaxInstances
+                    ? $"MAXINST({register.MaxInstances}): {instances} instances running"
+                    : $"MAXINSTC({register.MaxInstancesPerClient}): {fromClient} instances running from {register.From}";
+                Sender.Tell(new InboundRegistered(false, $"channel {register.Name} is not available: {limit}", "AMQ9513E", Messages.MqReason.ChannelNotAvailable));
+                return;
+            }
+
+            _clients[register.Channel] = (register.Name, register.From);
             Context.Watch(register.Channel);
             Sender.Tell(new InboundRegistered(true, string.Empty));
             return;

@@ -98,7 +98,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             },
             InboundChannels.Refused r => Close(e.StateData, r.AmqCode, r.Detail, r.Reason),
             Accepting a => Register(a, e.StateData),
-            Registered r when !r.Answer.Accepted => Close(e.StateData, "AMQ9514E", r.Answer.Detail),
+            Registered r when !r.Answer.Accepted => Close(e.StateData, r.Answer.AmqCode, r.Answer.Detail, r.Answer.Reason),
             Registered r when r.Accepting.Hello.Type == ChannelType.Client => StartClient(r.Accepting, e.StateData),
             Registered r when r.Accepting.Server is { } server => StartServer(r.Accepting, server, e.StateData),
             Registered r => Start(r.Accepting, e.StateData),
@@ -210,7 +210,9 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
     private State<ChannelState, ReceiverData> Register(Accepting accepting, ReceiverData data)
     {
-        _initiator.Ask<InboundRegistered>(new RegisterInbound(accepting.Hello.ChannelName, Self, accepting.Hello.Type == ChannelType.Client), TimeSpan.FromSeconds(30))
+        var def = accepting.Accepted.Definition;
+        var register = new RegisterInbound(accepting.Hello.ChannelName, Self, accepting.Hello.Type == ChannelType.Client, _remote.Address, def.MaxInstances, def.MaxInstancesPerClient);
+        _initiator.Ask<InboundRegistered>(register, TimeSpan.FromSeconds(30))
             .ContinueWith(t => t.IsCompletedSuccessfully ? (object)new Registered(accepting, t.Result) : new Closing("AMQ9999E", "the channel initiator did not answer"), TaskScheduler.Default)
             .PipeTo(Self);
         return Stay();

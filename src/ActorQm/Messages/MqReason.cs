@@ -22,6 +22,7 @@ public enum MqReason
     QNotEmpty = 2055,
     QMgrNameError = 2058,
     QMgrNotAvailable = 2059,
+    ChannelNotAvailable = 2537,
     HostNotAvailable = 2538,
     UnknownChannelName = 2540,
     ObjectHandleError = 2019,

@@ -24,6 +24,7 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
             DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
             DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example')
             DEFINE CHANNEL('SYSTEM.ADMIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=ADMIN,O=Example')
+            DEFINE CHANNEL('LIMITED.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) MAXINST(3) MAXINSTC(2)
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """);
         _port = await QueueManagerPair.ListenerPort(_qm.Actor);
@@ -160,6 +161,29 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
 
         var noHost = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(Options() with { Port = 1 }));
         Assert.Equal(MqReason.HostNotAvailable, noHost.Reason);
+    }
+
+    [Fact]
+    public async Task Server_connection_channel_must_hold_to_MAXINSTC_per_client_address_and_MAXINST_in_all()
+    {
+        await Start();
+        MqClientOptions From(string address) => Options(channel: "LIMITED.SVRCONN") with { LocalAddress = System.Net.IPAddress.Parse(address) };
+        var first = await MqClient.ConnectAsync(From("127.0.0.1"));
+        await using var second = await MqClient.ConnectAsync(From("127.0.0.1"));
+
+        var perClient = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(From("127.0.0.1")));
+        Assert.Equal(MqReason.ChannelNotAvailable, perClient.Reason);
+        Assert.Contains("MAXINSTC(2)", perClient.Message, StringComparison.Ordinal);
+
+        await using var third = await MqClient.ConnectAsync(From("127.0.0.2"));
+        var overall = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(From("127.0.0.3")));
+        Assert.Equal(MqReason.ChannelNotAvailable, overall.Reason);
+        Assert.Contains("MAXINST(3)", overall.Message, StringComparison.Ordinal);
+
+        // An instance that ends frees its place; the other channels were never limited.
+        await first.DisposeAsync();
+        await AwaitAssertAsync(async () => await (await MqClient.ConnectAsync(From("127.0.0.1"))).DisposeAsync(), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200));
+        await using var unlimited = await MqClient.ConnectAsync(Options() with { LocalAddress = System.Net.IPAddress.Parse("127.0.0.1") });
     }
 
     [Fact]
