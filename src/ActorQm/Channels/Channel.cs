@@ -159,7 +159,7 @@ public static class Channel
     public sealed record UseResponderTls(ResponderTls Tls);
 
     /// <summary>The CHLAUTH BLOCKADDR patterns in force: every listener closes a matching connection before any TLS byte.</summary>
-    public sealed record UseBlockedAddresses(IReadOnlyList<string> Patterns);
+    public sealed record UseBlockedAddresses(IReadOnlyList<AddressBlock> Patterns);
 
     /// <summary>Every running sending channel finishes its batch and binds again with the queue manager's new TLS material.</summary>
     public sealed record RefreshTls(IReadOnlyDictionary<string, SenderStart> Senders);

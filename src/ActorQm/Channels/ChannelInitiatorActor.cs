@@ -32,7 +32,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
     private readonly Dictionary<IActorRef, (string Name, IActorRef ReplyTo)> _startingListeners = new();
     private readonly Dictionary<IActorRef, List<(RegisterInbound Request, IActorRef ReplyTo)>> _adopting = new();
     private volatile ResponderTls? _responder;
-    private volatile IReadOnlyList<string> _blocked = [];
+    private volatile IReadOnlyList<AddressBlock> _blocked = [];
     private long _instances;
 
     public ChannelInitiatorActor(string qmgr, ChannelSyncStore sync, ChannelStatusBoard board, HandshakeSupervisor.Settings handshakes)

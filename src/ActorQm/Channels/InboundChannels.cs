@@ -8,19 +8,25 @@ namespace ActorQm.Channels;
 /// What the responding queue manager decides once the caller's initial data names the channel:
 /// the definition must exist and pair with the caller's type, and the TLS session (already
 /// validated: chain, revocation) must satisfy this channel's SSLCIPH, SSLCAUTH, SSLPEER and
-/// CHLAUTH SSLPEERMAP records, which the responder could not know during the handshake (spec 1.3).
+/// CHLAUTH SSLPEERMAP records, which the responder could not know during the handshake (spec 1.3);
+/// when no SSLPEERMAP record matched, the ADDRESSMAP and QMGRMAP records decide.
 /// </summary>
 public static class InboundChannels
 {
     /// <summary>The channel may run: its definition and where undeliverable messages go.</summary>
-    public sealed record Accepted(ChannelDefinition Definition, string DeadLetterQueue, string? McaUser);
+    public sealed record Accepted(ChannelDefinition Definition, string DeadLetterQueue, string? McaUser)
+    {
+        /// <summary>A CHLAUTH NOACCESS record in WARN(YES) mode matched: the channel runs, and the queue manager logs this.</summary>
+        public string? Warning { get; init; }
+    }
 
     public sealed record Refused(string AmqCode, MqReason Reason, string Detail);
 
     /// <summary>A requester called a server channel: the server sends, on the requester's connection.</summary>
     public sealed record AcceptedAsServer(Accepted Accepted, Channel.SenderStart Start);
 
-    public static object Check(ObjectCatalog catalog, InitialData hello, Handshake.HandshakeSucceeded session, bool allowTls13)
+    /// <param name="from">The caller's address, for ADDRESSMAP and QMGRMAP records (null: unknown, none of them matches).</param>
+    public static object Check(ObjectCatalog catalog, InitialData hello, Handshake.HandshakeSucceeded session, bool allowTls13, System.Net.IPAddress? from = null)
     {
         var channel = catalog.Find("CHANNEL", hello.ChannelName);
         if (channel is null)
@@ -75,16 +81,37 @@ public static class InboundChannels
             return new Refused("AMQ9631E", MqReason.SslInitializationError, $"the CipherSpec negotiated ({session.CipherSpec}) is not the one channel {channel.Name} requires ({definition.SslCiph})");
         }
 
-        if (session.Peer is null)
+        if (session.Peer is null && (requirements.ClientAuthRequired || requirements.SslPeer is not null))
         {
-            return requirements.ClientAuthRequired || requirements.SslPeer is not null
-                ? new Refused("AMQ9637E", MqReason.SslInitializationError, $"the remote end sent no certificate, and channel {channel.Name} has SSLCAUTH(REQUIRED) or SSLPEER")
-                : new Accepted(definition, catalog.QMgr.Text("DEADQ"), null);
+            return new Refused("AMQ9637E", MqReason.SslInitializationError, $"the remote end sent no certificate, and channel {channel.Name} has SSLCAUTH(REQUIRED) or SSLPEER");
         }
 
-        var check = requirements.CheckPeer(session.Peer, HandshakeRole.Responder);
-        return check.AmqCode is { } code
-            ? new Refused(code, check.Reason, $"{check.Detail} (channel {channel.Name})")
-            : new Accepted(definition, catalog.QMgr.Text("DEADQ"), check.McaUser ?? session.McaUser);
+        var check = session.Peer is null ? new PeerCheck(null, MqReason.None, string.Empty, null) : requirements.CheckPeer(session.Peer, HandshakeRole.Responder);
+        if (check.AmqCode is { } code)
+        {
+            return new Refused(code, check.Reason, $"{check.Detail} (channel {channel.Name})");
+        }
+
+        var accepted = new Accepted(definition, catalog.QMgr.Text("DEADQ"), check.McaUser ?? session.McaUser) { Warning = check.Warning };
+        return check.MappedBy is null ? IdentityMap(catalog, channel.Name, hello, from, accepted) : accepted;
+    }
+
+    private static object IdentityMap(ObjectCatalog catalog, string channelName, InitialData hello, System.Net.IPAddress? from, Accepted accepted)
+    {
+        if (ChannelSecurity.IdentityMapFor(catalog, channelName, from, hello.Type == ChannelType.Client ? null : hello.QMgrName) is not { } map)
+        {
+            return accepted;
+        }
+
+        var type = map.Text("TYPE");
+        var record = $"CHLAUTH('{map.Name}') TYPE({type}) {(type == "QMGRMAP" ? $"QMNAME('{map.Text("QMNAME")}')" : $"ADDRESS('{map.Text("ADDRESS")}')")} USERSRC({map.Text("USERSRC")})";
+        var caller = $"{(hello.Type == ChannelType.Client ? "client" : $"queue manager {hello.QMgrName}")} at {from}";
+        return map.Text("USERSRC") switch
+        {
+            "NOACCESS" when map.Text("WARN") != "YES" => new Refused("AMQ9777E", MqReason.NotAuthorized, $"channel {channelName} was blocked for the {caller} by {record}"),
+            "NOACCESS" => accepted with { Warning = $"channel {channelName} would have been blocked for the {caller} by {record} WARN(YES)" },
+            "MAP" => accepted with { McaUser = map.Text("MCAUSER") },
+            _ => accepted,
+        };
     }
 }

@@ -45,7 +45,8 @@ public static class QueueManager
     }
 
     /// <summary>A receiving channel's initial data named its channel: answered by <see cref="Channels.InboundChannels.Accepted"/> or <see cref="Channels.InboundChannels.Refused"/>.</summary>
-    public sealed record AcceptChannel(Channels.InitialData Hello, Tls.Handshake.HandshakeSucceeded Session);
+    /// <param name="From">The caller's address (CHLAUTH ADDRESSMAP and QMGRMAP records match on it).</param>
+    public sealed record AcceptChannel(Channels.InitialData Hello, Tls.Handshake.HandshakeSucceeded Session, System.Net.IPAddress? From = null);
 
     /// <summary>The listeners' bound addresses, answered by <see cref="Channels.Channel.Listeners"/>.</summary>
     public sealed record GetListeners

@@ -26,7 +26,13 @@ internal sealed partial class QueueManagerActor
     {
         Receive<AcceptChannel>(a =>
         {
-            var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13);
+            var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13, a.From);
+            if (answer is InboundChannels.Accepted { Warning: { } warning })
+            {
+                // MQRC 2578 (CHANNEL_BLOCKED_WARNING): a CHLAUTH record in warning mode let the channel in.
+                _log.Warning("AMQ9787W: {0}", warning);
+            }
+
             if (answer is InboundChannels.Accepted accepted && a.Hello.Type == ChannelType.Requester)
             {
                 var (start, error) = SenderStart(_catalog.Find("CHANNEL", a.Hello.ChannelName)!, inbound: true);

@@ -28,7 +28,7 @@ internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
     private IActorRef _listener = ActorRefs.Nobody;
     private SecurityDescribed? _described;
     private volatile Channel.ResponderTls? _responder;
-    private volatile IReadOnlyList<string> _blocked = [];
+    private volatile IReadOnlyList<AddressBlock> _blocked = [];
 
     public RoutedListenerActor(ListenerSettings settings, Action<object, IActorRef> toQueueManager)
     {

@@ -49,19 +49,49 @@ public static class ChannelSecurity
             r.Text("SSLCERTI").Length == 0 ? null : DistinguishedNameFilter.Parse(r.Text("SSLCERTI")),
             r.Text("USERSRC"),
             r.Text("MCAUSER"),
-            r.Name)).ToList();
+            r.Name,
+            r.Text("WARN") == "YES")).ToList();
     }
 
-    /// <summary>The BLOCKADDR pattern (CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST) an address matches, or null.</summary>
-    public static string? BlockedBy(ObjectCatalog catalog, System.Net.IPAddress address) => BlockedBy(BlockedAddresses(catalog), address);
+    /// <summary>The BLOCKADDR pattern (CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST) an address matches, or null; a blocking one before a WARN(YES) one.</summary>
+    public static AddressBlock? BlockedBy(ObjectCatalog catalog, System.Net.IPAddress address) => BlockedBy(BlockedAddresses(catalog), address);
 
-    public static string? BlockedBy(IReadOnlyList<string> patterns, System.Net.IPAddress address) => patterns.FirstOrDefault(p => AddressPattern.Matches(p, address));
+    public static AddressBlock? BlockedBy(IReadOnlyList<AddressBlock> blocks, System.Net.IPAddress address) =>
+        blocks.Where(b => AddressPattern.Matches(b.Pattern, address)).OrderBy(b => b.WarnOnly).FirstOrDefault();
 
     /// <summary>Every BLOCKADDR pattern in force (none while QMGR CHLAUTH is DISABLED).</summary>
-    public static IReadOnlyList<string> BlockedAddresses(ObjectCatalog catalog) =>
+    public static IReadOnlyList<AddressBlock> BlockedAddresses(ObjectCatalog catalog) =>
         catalog.QMgr.Text("CHLAUTH") != "ENABLED"
             ? []
-            : catalog.All("CHLAUTH").Where(r => r.Text("TYPE") == "BLOCKADDR").SelectMany(r => r.List("ADDRLIST")).ToList();
+            : catalog.All("CHLAUTH").Where(r => r.Text("TYPE") == "BLOCKADDR")
+                .SelectMany(r => r.List("ADDRLIST").Select(p => new AddressBlock(p, r.Text("WARN") == "YES"))).ToList();
+
+    /// <summary>
+    /// The ADDRESSMAP or QMGRMAP record that decides an inbound channel's access when no SSLPEERMAP record
+    /// matched its peer: among the records whose profile matches the channel and whose ADDRESS (and
+    /// QMNAME) match the caller, the most specific profile wins; within it QMGRMAP before ADDRESSMAP,
+    /// then the more specific address. <paramref name="remoteQMgr"/> is null for clients.
+    /// </summary>
+    public static MqObject? IdentityMapFor(ObjectCatalog catalog, string channelName, System.Net.IPAddress? address, string? remoteQMgr)
+    {
+        if (catalog.QMgr.Text("CHLAUTH") != "ENABLED")
+        {
+            return null;
+        }
+
+        bool AddressMatches(MqObject r) => r.Text("ADDRESS") is not { Length: > 0 } pattern || (address is not null && AddressPattern.Matches(pattern, address));
+        return catalog.All("CHLAUTH")
+            .Where(r => ProfileMatches(r.Name, channelName) && r.Text("TYPE") switch
+            {
+                "ADDRESSMAP" => address is not null && AddressMatches(r),
+                "QMGRMAP" => remoteQMgr is not null && ProfileMatches(r.Text("QMNAME"), remoteQMgr) && AddressMatches(r),
+                _ => false,
+            })
+            .OrderByDescending(r => ProfileSpecificity(r.Name))
+            .ThenBy(r => r.Text("TYPE") == "QMGRMAP" ? 0 : 1)
+            .ThenByDescending(r => ProfileSpecificity(r.Text("TYPE") == "QMGRMAP" ? r.Text("QMNAME") : r.Text("ADDRESS")))
+            .FirstOrDefault();
+    }
 
     /// <summary>CHLAUTH profiles may hold '*' anywhere, standing for any run of characters.</summary>
     public static bool ProfileMatches(string profile, string channelName)
@@ -95,3 +125,6 @@ public static class ChannelSecurity
     /// <summary>More literal characters is more specific; with as many, fewer wildcards is.</summary>
     private static int ProfileSpecificity(string profile) => (profile.Count(c => c != '*') * 100) - profile.Count(c => c == '*');
 }
+
+/// <summary>A CHLAUTH BLOCKADDR pattern; <see cref="WarnOnly"/> (WARN(YES)): the connection is let in and logged.</summary>
+public sealed record AddressBlock(string Pattern, bool WarnOnly = false);

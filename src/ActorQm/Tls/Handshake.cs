@@ -25,7 +25,7 @@ public enum HandshakeRole
 }
 
 /// <summary>A CHLAUTH SSLPEERMAP record as the handshake applies it.</summary>
-public sealed record SslPeerMapRule(DistinguishedNameFilter SslPeer, DistinguishedNameFilter? SslCertIssuer, string UserSource, string McaUser, string Profile)
+public sealed record SslPeerMapRule(DistinguishedNameFilter SslPeer, DistinguishedNameFilter? SslCertIssuer, string UserSource, string McaUser, string Profile, bool Warn = false)
 {
     /// <summary>A record naming an issuer beats one that does not; then the more literal characters, the more specific.</summary>
     public int Specificity => (SslCertIssuer is null ? 0 : 100_000) + SslPeer.Specificity;
@@ -58,14 +58,25 @@ public sealed record PeerRequirements(
         }
 
         var rule = peer is not null && PeerMaps is { Count: > 0 } maps ? SslPeerMapRule.Select(maps, peer.Subject, peer.Issuer) : null;
-        return rule is { UserSource: "NOACCESS" }
-            ? new PeerCheck("AMQ9777E", MqReason.NotAuthorized, $"channel was blocked by CHLAUTH('{rule.Profile}') TYPE(SSLPEERMAP) SSLPEER('{rule.SslPeer.Text}') USERSRC(NOACCESS)", null)
-            : new PeerCheck(null, MqReason.None, string.Empty, rule is { UserSource: "MAP" } ? rule.McaUser : null);
+        var record = rule is null ? null : $"CHLAUTH('{rule.Profile}') TYPE(SSLPEERMAP) SSLPEER('{rule.SslPeer.Text}') USERSRC({rule.UserSource})";
+        return rule switch
+        {
+            { UserSource: "NOACCESS", Warn: false } => new PeerCheck("AMQ9777E", MqReason.NotAuthorized, $"channel was blocked by {record}", null) { MappedBy = record },
+            { UserSource: "NOACCESS" } => new PeerCheck(null, MqReason.None, string.Empty, null) { MappedBy = record, Warning = $"channel would have been blocked by {record} WARN(YES)" },
+            _ => new PeerCheck(null, MqReason.None, string.Empty, rule is { UserSource: "MAP" } ? rule.McaUser : null) { MappedBy = record },
+        };
     }
 }
 
 /// <summary>The answer of the peer filter: refused with an AMQ code and MQRC, or passed with the MCA user a SSLPEERMAP record maps to.</summary>
-public sealed record PeerCheck(string? AmqCode, MqReason Reason, string Detail, string? McaUser);
+public sealed record PeerCheck(string? AmqCode, MqReason Reason, string Detail, string? McaUser)
+{
+    /// <summary>The SSLPEERMAP record that decided, if one matched: ADDRESSMAP and QMGRMAP records are not consulted then.</summary>
+    public string? MappedBy { get; init; }
+
+    /// <summary>A NOACCESS record in WARN(YES) mode matched: the peer passes and this is logged.</summary>
+    public string? Warning { get; init; }
+}
 
 /// <summary>Our certificate (with key) and what we trust, from the key repository.</summary>
 public sealed record TlsCredentials(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> CertificateChain, IReadOnlyList<X509Certificate2> TrustAnchors, IReadOnlyList<X509Certificate2> Intermediates)

@@ -12,7 +12,7 @@ public static class TlsListener
     /// <param name="connection">Props of the actor that takes over one accepted connection (for example a
     /// <see cref="Transport"/> with a responder handshake); it owns the stream from then on.</param>
     /// <param name="blockedBy">The CHLAUTH BLOCKADDR pattern an address matches, or null; checked before any TLS.</param>
-    public static Props Props(Settings settings, IActorRef owner, Func<string, Stream, IPEndPoint, Props> connection, Func<IPAddress, string?>? blockedBy = null) =>
+    public static Props Props(Settings settings, IActorRef owner, Func<string, Stream, IPEndPoint, Props> connection, Func<IPAddress, AddressBlock?>? blockedBy = null) =>
         Akka.Actor.Props.Create(() => new TlsListenerActor(settings, owner, connection, blockedBy ?? (_ => null)));
 
     /// <summary>Told to the owner once the socket is bound.</summary>
@@ -23,4 +23,7 @@ public static class TlsListener
 
     /// <summary>Published on the EventStream for a connection refused by BLOCKADDR: closed before any TLS byte (AMQ9777).</summary>
     public sealed record ConnectionBlocked(IPEndPoint Remote, string Pattern);
+
+    /// <summary>Published for a connection a BLOCKADDR pattern in WARN(YES) mode matched: let in, and logged (MQRC 2578).</summary>
+    public sealed record ConnectionWouldBeBlocked(IPEndPoint Remote, string Pattern);
 }

@@ -17,13 +17,13 @@ internal sealed class TlsListenerActor : ReceiveActor
     private readonly ListenerSettings _settings;
     private readonly IActorRef _owner;
     private readonly Func<string, Stream, IPEndPoint, Props> _connection;
-    private readonly Func<IPAddress, string?> _blockedBy;
+    private readonly Func<IPAddress, AddressBlock?> _blockedBy;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stop = new();
     private TcpListener? _listener;
     private long _accepted;
 
-    public TlsListenerActor(ListenerSettings settings, IActorRef owner, Func<string, Stream, IPEndPoint, Props> connection, Func<IPAddress, string?> blockedBy)
+    public TlsListenerActor(ListenerSettings settings, IActorRef owner, Func<string, Stream, IPEndPoint, Props> connection, Func<IPAddress, AddressBlock?> blockedBy)
     {
         _settings = settings;
         _owner = owner;
@@ -90,13 +90,18 @@ internal sealed class TlsListenerActor : ReceiveActor
     private void Admit(TcpClient client)
     {
         var remote = (IPEndPoint)client.Client.RemoteEndPoint!;
-        if (_blockedBy(remote.Address) is { } pattern)
+        switch (_blockedBy(remote.Address))
         {
-            _log.Warning("AMQ9777E: connection from {0} blocked by CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('{1}') before any TLS byte.", remote, pattern);
-            client.Client.LingerState = new LingerOption(true, 0);
-            client.Dispose();
-            Context.System.EventStream.Publish(new ConnectionBlocked(remote, pattern));
-            return;
+            case { WarnOnly: false, Pattern: var pattern }:
+                _log.Warning("AMQ9777E: connection from {0} blocked by CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('{1}') before any TLS byte.", remote, pattern);
+                client.Client.LingerState = new LingerOption(true, 0);
+                client.Dispose();
+                Context.System.EventStream.Publish(new ConnectionBlocked(remote, pattern));
+                return;
+            case { Pattern: var pattern }:
+                _log.Warning("AMQ9787W: connection from {0} would have been blocked by CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('{1}') WARN(YES); let in.", remote, pattern);
+                Context.System.EventStream.Publish(new ConnectionWouldBeBlocked(remote, pattern));
+                break;
         }
 
         client.NoDelay = true;

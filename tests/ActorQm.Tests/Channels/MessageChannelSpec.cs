@@ -117,6 +117,29 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Receiver_must_refuse_a_queue_manager_a_QMGRMAP_record_denies_and_let_it_in_while_the_record_only_warns()
+    {
+        var failures = CreateTestProbe();
+        Sys.EventStream.Subscribe(failures.Ref, typeof(Channel.ChannelFailed));
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, retry: "SHORTRTY(100) SHORTTMR(1)",
+            qm2Extra: $"SET CHLAUTH('{QueueManagerPair.Channel}') TYPE(QMGRMAP) QMNAME('QM1') USERSRC(NOACCESS)");
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("held back", Persistence.Persistent));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        var refused = await failures.FishForMessageAsync<Channel.ChannelFailed>(f => f.QMgrName == "QM2", TimeSpan.FromSeconds(20));
+        Assert.Equal("AMQ9777E", refused.AmqCode);
+        Assert.Contains("QMGRMAP", refused.Detail, StringComparison.Ordinal);
+        await AssertNoMessage(pair.Conn2, "APP.IN");
+
+        // In warning mode the same record lets the channel in and says so in the log (MQRC 2578).
+        await EventFilter.Warning(contains: "AMQ9787W").ExpectAsync(1, async () =>
+        {
+            await pair.Conn2.RunMqscAsync($"SET CHLAUTH('{QueueManagerPair.Channel}') TYPE(QMGRMAP) QMNAME('QM1') USERSRC(NOACCESS) WARN(YES) ACTION(REPLACE)");
+            Assert.Equal("held back", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+        }, TimeSpan.FromSeconds(25));
+    }
+
+    [Fact]
     public async Task Channels_must_agree_on_sequence_numbers_and_RESET_CHANNEL_must_realign_them()
     {
         var pair = await QueueManagerPair.StartAsync(Sys, _dir, retry: "SHORTRTY(0) LONGRTY(0)");

@@ -93,4 +93,55 @@ public sealed class ChannelSecuritySpec
         var chosen = SslPeerMapRule.Select(ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN"), subject, PeerName.Parse("CN=Example CA"));
         Assert.Equal("userB", chosen!.McaUser);
     }
+
+    [Fact]
+    public void IdentityMap_must_choose_the_most_specific_profile_then_QMGRMAP_then_the_most_specific_address()
+    {
+        Run("""
+            SET CHLAUTH('*') TYPE(ADDRESSMAP) ADDRESS('*') USERSRC(NOACCESS)
+            SET CHLAUTH('APP.*') TYPE(ADDRESSMAP) ADDRESS('*') USERSRC(NOACCESS)
+            SET CHLAUTH('APP.*') TYPE(ADDRESSMAP) ADDRESS('10.1.*') USERSRC(MAP) MCAUSER('branch')
+            SET CHLAUTH('TO.QM2') TYPE(ADDRESSMAP) ADDRESS('*') USERSRC(NOACCESS)
+            SET CHLAUTH('TO.QM2') TYPE(QMGRMAP) QMNAME('QM1') USERSRC(CHANNEL)
+            """);
+        string? Decide(string channel, string address, string? qmgr = null) =>
+            ChannelSecurity.IdentityMapFor(Catalog, channel, System.Net.IPAddress.Parse(address), qmgr) is { } r ? $"{r.Name} {r.Text("TYPE")} {r.Text("USERSRC")}" : null;
+
+        Assert.Equal("APP.* ADDRESSMAP MAP", Decide("APP.SVRCONN", "10.1.2.3"));
+        Assert.Equal("APP.* ADDRESSMAP NOACCESS", Decide("APP.SVRCONN", "10.2.2.3"));
+        Assert.Equal("* ADDRESSMAP NOACCESS", Decide("OTHER", "10.1.2.3"));
+        Assert.Equal("TO.QM2 QMGRMAP CHANNEL", Decide("TO.QM2", "10.9.9.9", "QM1"));
+        Assert.Equal("TO.QM2 ADDRESSMAP NOACCESS", Decide("TO.QM2", "10.9.9.9", "QM7"));
+        // A client has no queue manager name: QMGRMAP records never match it.
+        Assert.Equal("TO.QM2 ADDRESSMAP NOACCESS", Decide("TO.QM2", "10.9.9.9"));
+        Run("ALTER QMGR CHLAUTH(DISABLED)");
+        Assert.Null(Decide("APP.SVRCONN", "10.1.2.3"));
+    }
+
+    [Fact]
+    public void BlockedBy_must_mark_the_patterns_of_a_BLOCKADDR_record_in_warning_mode()
+    {
+        Run("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.*','11.1.*') WARN(YES)");
+
+        Assert.Equal(new AddressBlock("10.*", WarnOnly: true), ChannelSecurity.BlockedBy(Catalog, System.Net.IPAddress.Parse("10.1.1.1")));
+        Assert.Null(ChannelSecurity.BlockedBy(Catalog, System.Net.IPAddress.Parse("11.2.1.1")));
+        Run("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.*','11.1.*') WARN(NO) ACTION(REPLACE)");
+        Assert.Equal(new AddressBlock("11.1.*"), ChannelSecurity.BlockedBy(Catalog, System.Net.IPAddress.Parse("11.1.1.1")));
+    }
+
+    [Fact]
+    public void PeerCheck_must_let_a_peer_an_SSLPEERMAP_record_in_warning_mode_denies_pass_with_a_warning()
+    {
+        Run("SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP9') USERSRC(NOACCESS) WARN(YES)");
+        var peer = PeerIdentity.Of(TestPki.Leaf(TestPki.Shared.Ca, "CN=APP9,O=Example").Certificate);
+        var requirements = new PeerRequirements(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!, PeerMaps: ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN"));
+
+        var warned = requirements.CheckPeer(peer, HandshakeRole.Responder);
+        Assert.Null(warned.AmqCode);
+        Assert.Contains("WARN(YES)", warned.Warning, StringComparison.Ordinal);
+
+        Run("SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP9') USERSRC(NOACCESS) WARN(NO) ACTION(REPLACE)");
+        var blocking = requirements with { PeerMaps = ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN") };
+        Assert.Equal("AMQ9777E", blocking.CheckPeer(peer, HandshakeRole.Responder).AmqCode);
+    }
 }

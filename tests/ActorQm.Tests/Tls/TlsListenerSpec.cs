@@ -29,7 +29,7 @@ public sealed class TlsListenerSpec(ITestOutputHelper output) : Akka.TestKit.Xun
     public void AddressPattern_must_match_CHLAUTH_address_patterns(string pattern, string address, bool matches) =>
         Assert.Equal(matches, AddressPattern.Matches(pattern, IPAddress.Parse(address)));
 
-    private async Task<IPEndPoint> Listen(IActorRef handshakes, IActorRef connectionOwner, Func<IPAddress, string?>? blockedBy = null)
+    private async Task<IPEndPoint> Listen(IActorRef handshakes, IActorRef connectionOwner, Func<IPAddress, AddressBlock?>? blockedBy = null)
     {
         var listenerOwner = CreateTestProbe("listener-owner");
         Sys.ActorOf(TlsListener.Props(new TlsListener.Settings(IPAddress.Loopback, 0), listenerOwner,
@@ -97,6 +97,30 @@ public sealed class TlsListenerSpec(ITestOutputHelper output) : Akka.TestKit.Xun
         }
 
         Assert.Equal(0, read);
+    }
+
+    [Fact]
+    public async Task Listener_must_let_in_an_address_a_BLOCKADDR_record_in_warning_mode_matches_and_say_so()
+    {
+        var objects = new TestCatalog("QM2");
+        objects.Define("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.*') WARN(YES)");
+        var catalog = objects.Catalog;
+        var warned = CreateTestProbe("warned");
+        Sys.EventStream.Subscribe(warned, typeof(TlsListener.ConnectionWouldBeBlocked));
+        Sys.EventStream.Subscribe(warned, typeof(TlsListener.ConnectionBlocked));
+        var handshakes = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
+        var inbound = CreateTestProbe("inbound");
+        var bound = await Listen(handshakes, inbound, address => ChannelSecurity.BlockedBy(catalog, address));
+
+        var client = new TcpClient();
+        _clients.Add(client);
+        await client.ConnectAsync(bound);
+        var outbound = CreateTestProbe("outbound");
+        Sys.ActorOf(Transport.Props(new Handshake.StartHandshake("out", HandshakeRole.Initiator, client.GetStream(), "QM2", Credentials(Qm1), Needs, ActorRefs.Nobody), handshakes, outbound));
+
+        Assert.Equal("127.0.0.*", (await warned.ExpectMsgAsync<TlsListener.ConnectionWouldBeBlocked>()).Pattern);
+        await inbound.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
+        await warned.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
     }
 
     public new void Dispose()
