@@ -29,6 +29,15 @@ public sealed class TlsListenerSpec(ITestOutputHelper output) : Akka.TestKit.Xun
     public void AddressPattern_must_match_CHLAUTH_address_patterns(string pattern, string address, bool matches) =>
         Assert.Equal(matches, AddressPattern.Matches(pattern, IPAddress.Parse(address)));
 
+    /// <summary>What a queue manager with these CHLAUTH records tells its listeners.</summary>
+    private static Func<IPAddress, AddressBlock?> BlockAddresses(string mqsc)
+    {
+        var objects = new TestCatalog("QM2");
+        objects.Define(mqsc);
+        var catalog = objects.Catalog;
+        return address => ChannelSecurity.BlockedBy(catalog, address);
+    }
+
     private async Task<IPEndPoint> Listen(IActorRef handshakes, IActorRef connectionOwner, Func<IPAddress, AddressBlock?>? blockedBy = null)
     {
         var listenerOwner = CreateTestProbe("listener-owner");
@@ -64,14 +73,11 @@ public sealed class TlsListenerSpec(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public async Task Listener_must_close_a_blocked_address_before_any_TLS_byte()
     {
-        var objects = new TestCatalog("QM2");
-        objects.Define("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.9.*','127.0.0.*')");
-        var catalog = objects.Catalog;
-
+        var blockedBy = BlockAddresses("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.9.*','127.0.0.*')");
         var blocked = CreateTestProbe("blocked");
         Sys.EventStream.Subscribe(blocked, typeof(TlsListener.ConnectionBlocked));
         var handshakes = CreateTestProbe("handshakes");
-        var bound = await Listen(handshakes, CreateTestProbe("owner"), address => ChannelSecurity.BlockedBy(catalog, address));
+        var bound = await Listen(handshakes, CreateTestProbe("owner"), blockedBy);
         var client = new TcpClient();
         _clients.Add(client);
 
@@ -102,15 +108,13 @@ public sealed class TlsListenerSpec(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public async Task Listener_must_let_in_an_address_a_BLOCKADDR_record_in_warning_mode_matches_and_say_so()
     {
-        var objects = new TestCatalog("QM2");
-        objects.Define("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.*') WARN(YES)");
-        var catalog = objects.Catalog;
+        var blockedBy = BlockAddresses("SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.*') WARN(YES)");
         var warned = CreateTestProbe("warned");
         Sys.EventStream.Subscribe(warned, typeof(TlsListener.ConnectionWouldBeBlocked));
         Sys.EventStream.Subscribe(warned, typeof(TlsListener.ConnectionBlocked));
         var handshakes = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
         var inbound = CreateTestProbe("inbound");
-        var bound = await Listen(handshakes, inbound, address => ChannelSecurity.BlockedBy(catalog, address));
+        var bound = await Listen(handshakes, inbound, blockedBy);
 
         var client = new TcpClient();
         _clients.Add(client);
