@@ -38,15 +38,7 @@ public sealed class ClusterQueueDirectorySpec(ITestOutputHelper output) : Akka.T
             await app.PutAsync("APP.CQ", Text("across-" + i, Persistence.Persistent));
         }
 
-        var target = new QueueManagerConnection(qmb, "spec");
-        var got = new List<string>();
-        await AwaitAssertAsync(async () =>
-        {
-            while (got.Count < 5)
-            {
-                got.Add(Text(await target.GetAsync("APP.CQ")));
-            }
-        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+        var got = await TestMessages.ReceiveAsync(qmb, "APP.CQ", 5, TimeSpan.FromSeconds(20));
         Assert.Equal(Enumerable.Range(0, 5).Select(i => "across-" + i), got);
 
         await cluster.LeaveAsync(cluster.Nodes[1]);

@@ -127,15 +127,7 @@ public sealed class QueueManagerRoutingSpec(PostgresServer postgres, ITestOutput
             await sender.PutAsync("APP.REMOTE", Text("m" + i, Persistence.Persistent));
         }
 
-        var target = new QueueManagerConnection(deployment.Home.QueueManager, "spec");
-        var got = new List<string>();
-        await AwaitAssertAsync(async () =>
-        {
-            while (got.Count < 200)
-            {
-                got.Add(Text(await target.GetAsync("APP.IN")));
-            }
-        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        var got = await TestMessages.ReceiveAsync(deployment.Home.QueueManager, "APP.IN", 200, TimeSpan.FromSeconds(30));
         Assert.Equal(Enumerable.Range(0, 200).Select(i => "m" + i), got);
     }
 

@@ -40,5 +40,18 @@ internal static class TestMessages
         }
     }
 
+    /// <summary>Gets <paramref name="count"/> messages, each waited for up to <paramref name="wait"/>; their texts, in order.</summary>
+    public static async Task<List<string>> ReceiveAsync(Akka.Actor.IActorRef qm, string queue, int count, TimeSpan wait)
+    {
+        var connection = new ActorQm.QueueManagers.QueueManagerConnection(qm, "spec");
+        var got = new List<string>();
+        while (got.Count < count)
+        {
+            got.Add(Text(await connection.GetAsync(queue, new ActorQm.Queues.GetOptions { Wait = wait })));
+        }
+
+        return got;
+    }
+
     public const string Quiet = "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING";
 }
