@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace ActorQm.Tests.Tls;
 
 /// <summary>
-/// The chain validator against the independent x509-limbo vectors (shared/conformance). Host-name
+/// The chain validator against the independent x509-limbo vectors (vendored in Tls/X509Limbo, see its README). Host-name
 /// families are not applicable (MQ matches peers by DN, not host name); features we do not
 /// implement are skipped as upstream harnesses do. Every divergence must be listed, with its
 /// reason, in <see cref="KnownDivergences"/>: a case that changes behaviour either way fails.
@@ -33,24 +33,11 @@ public sealed class X509LimboSpec(ITestOutputHelper output)
         ["pathlen::validation-ignores-pathlen-in-leaf"] = "the leaf is a CA certificate, refused as a peer as in rfc5280::ca-as-leaf",
     };
 
+    /// <summary>The vectors vendored beside this spec (Tls/X509Limbo, copied to the output), or the file named by ACTORQM_LIMBO.</summary>
     internal static string LimboPath()
     {
         var fromEnv = Environment.GetEnvironmentVariable("ACTORQM_LIMBO");
-        if (!string.IsNullOrEmpty(fromEnv))
-        {
-            return fromEnv;
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "conformance", "x509-limbo", "limbo.json");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("limbo.json not found: expected shared/conformance/x509-limbo beside the repository, or set ACTORQM_LIMBO");
+        return string.IsNullOrEmpty(fromEnv) ? Path.Combine(AppContext.BaseDirectory, "Tls", "X509Limbo", "limbo.json") : fromEnv;
     }
 
     private static X509Certificate2 Pem(string pem) => X509Certificate2.CreateFromPem(pem);
