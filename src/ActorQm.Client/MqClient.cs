@@ -283,7 +283,7 @@ public sealed class MqClient : IAsyncDisposable
             throw new MqException(MqReason.SslInitializationError, "AMQ9633E: the queue manager sent no certificate");
         }
 
-        var result = snapshot is { } built ? ChainValidator.Evaluate(built, peerCertificate, policy) : ChainValidator.Validate(peerCertificate, policy);
+        var result = snapshot is { } built ? ChainValidator.ValidatePresented(built, peerCertificate, policy) : ChainValidator.Validate(peerCertificate, policy);
         if (!result.IsValid)
         {
             throw new MqException(MqReason.SslInitializationError, $"AMQ9633E: bad certificate from the queue manager ({result.FailedStep}): {result.Reason}");

@@ -38,12 +38,17 @@ public sealed record ChainPolicy(
     DateTimeOffset? Time = null,
     int MaxDepth = 8);
 
-/// <summary>A built chain copied out of its X509Chain (which the TLS layer disposes after its callback).</summary>
-public sealed record ChainSnapshot(IReadOnlyList<(X509Certificate2 Certificate, X509ChainStatus[] Status)> Elements, X509ChainStatus[] Overall)
+/// <summary>
+/// A built chain copied out of its X509Chain (which the TLS layer disposes after its callback),
+/// with the certificates its extra store held: in a TLS callback, the key repository's
+/// intermediates and whatever the peer sent, the material for other paths.
+/// </summary>
+public sealed record ChainSnapshot(IReadOnlyList<(X509Certificate2 Certificate, X509ChainStatus[] Status)> Elements, X509ChainStatus[] Overall, IReadOnlyList<X509Certificate2> Presented)
 {
     public static ChainSnapshot Of(X509Chain chain) => new(
         chain.ChainElements.Select(e => (X509CertificateLoader.LoadCertificate(e.Certificate.RawData), e.ChainElementStatus.ToArray())).ToList(),
-        chain.ChainStatus.ToArray());
+        chain.ChainStatus.ToArray(),
+        chain.ChainPolicy.ExtraStore.Select(c => X509CertificateLoader.LoadCertificate(c.RawData)).ToList());
 }
 
 /// <summary>The outcome: valid with the chain (leaf first), or the first failing step, why, and which certificate.</summary>
@@ -64,26 +69,18 @@ public sealed record ChainValidationResult(bool IsValid, IReadOnlyList<X509Certi
 /// own trust anchors (never the system store), every signature, every certificate's validity
 /// (both ends inclusive), CA constraints and path length, key usage and extended key usage for
 /// the TLS role, key strength, signature algorithm, and the structural rules X509Chain skips.
-/// X509Chain builds the path and checks signatures; revocation is not its job here (it has no
+/// <see cref="PathBuilder"/> finds every candidate path and X509Chain, restricted to one path at a
+/// time, confirms its signatures and constraints; revocation is not its job here (it has no
 /// usable engine for it, see docs/tls.md) and is a later handshake step.
 /// </summary>
 public static class ChainValidator
 {
-    private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
-    private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
-    private const string AnyExtendedKeyUsage = "2.5.29.37.0";
     internal const string NameConstraintsOid = "2.5.29.30";
-    private const string PolicyConstraintsOid = "2.5.29.36";
-    private const string AuthorityInfoAccessOid = "1.3.6.1.5.5.7.1.1";
 
-    private static readonly HashSet<string> WeakSignatureAlgorithms =
-    [
-        "1.2.840.113549.1.1.4", // md5WithRSA
-        "1.2.840.113549.1.1.5", // sha1WithRSA
-        "1.2.840.10045.4.1", // ecdsa-with-SHA1
-        "1.2.840.10040.4.3", // dsa-with-sha1
-        "2.16.840.1.101.3.4.3.2", // dsa-with-sha256
-    ];
+    /// <summary>Self-issued CA certificates (key rollover) a path may hold beyond the maximum depth, which does not count them.</summary>
+    private const int MaxSelfIssued = 4;
+
+    private static readonly PathBuilder.Limits PathBuilderLimits = new();
 
     /// <summary>
     /// The X509Chain settings for <paramref name="policy"/>: only its anchors, no downloads, no
@@ -106,9 +103,77 @@ public static class ChainValidator
         return chainPolicy;
     }
 
+    /// <summary>
+    /// Validates <paramref name="peer"/> over every path <see cref="PathBuilder"/> finds to the
+    /// policy's anchors: the first path on which every check passes is the answer; when none
+    /// does, the failure of the first (preferred) path, or why no path exists.
+    /// </summary>
     public static ChainValidationResult Validate(X509Certificate2 peer, ChainPolicy policy)
     {
-        using var chain = new X509Chain { ChainPolicy = ChainPolicyFor(policy) };
+        PathBuilder builder;
+        try
+        {
+            builder = PathBuilder.For(peer, policy.TrustAnchors, policy.Intermediates, policy.MaxDepth + MaxSelfIssued);
+        }
+        catch (ArgumentException e)
+        {
+            return ChainValidationResult.Invalid(ValidationStep.Certificate, e.Message, peer);
+        }
+
+        ChainValidationResult? first = null;
+        foreach (var path in builder.Paths())
+        {
+            var result = ValidatePath(path, peer, policy);
+            if (result.IsValid)
+            {
+                return result;
+            }
+
+            first ??= result;
+        }
+
+        if (first is not null)
+        {
+            return first;
+        }
+
+        if (builder.Exhausted)
+        {
+            return ChainValidationResult.Invalid(ValidationStep.Path, $"no path to a trusted root was found within the path-building bounds ({builder.SignatureChecks} signature checks)", peer);
+        }
+
+        return builder.BadSignature is { } forged
+            ? ChainValidationResult.Invalid(ValidationStep.Signature, "a signature in the chain does not verify with the key of the certificate named as its issuer", forged)
+            : ChainValidationResult.Invalid(ValidationStep.Path, "no path to a trusted root in the key repository", peer);
+    }
+
+    /// <summary>
+    /// Validates what a TLS handshake captured: the path the TLS layer built with
+    /// <see cref="ChainPolicyFor"/> settings is used when every check passes on it (the usual case,
+    /// at no extra cost); otherwise every other path through the key repository's certificates and
+    /// the ones the peer sent is tried (a cross-signed CA, a trusted intermediate).
+    /// </summary>
+    public static ChainValidationResult ValidatePresented(ChainSnapshot snapshot, X509Certificate2 peer, ChainPolicy policy)
+    {
+        var built = Evaluate(snapshot, peer, policy);
+        if (built.IsValid)
+        {
+            return built;
+        }
+
+        if (snapshot.Presented.Count > PathBuilderLimits.MaxCertificates)
+        {
+            return ChainValidationResult.Invalid(ValidationStep.Path, $"the peer sent {snapshot.Presented.Count} certificates, more than the {PathBuilderLimits.MaxCertificates} considered", peer);
+        }
+
+        var others = Validate(peer, policy with { Intermediates = policy.Intermediates.Concat(snapshot.Presented).ToList() });
+        return others.IsValid ? others : built;
+    }
+
+    /// <summary>One candidate path, leaf first: X509Chain restricted to exactly its certificates confirms signatures and its constraints, then every rule here.</summary>
+    private static ChainValidationResult ValidatePath(IReadOnlyList<X509Certificate2> path, X509Certificate2 peer, ChainPolicy policy)
+    {
+        using var chain = new X509Chain { ChainPolicy = ChainPolicyFor(policy with { TrustAnchors = [path[^1]], Intermediates = path.Skip(1).SkipLast(1).ToList() }) };
         try
         {
             chain.Build(peer);
@@ -116,11 +181,32 @@ public static class ChainValidator
         catch (CryptographicException e)
         {
             // OpenSSL reports some malformed chains with codes .NET cannot map; that is a refusal, not a crash.
-            return ChainValidationResult.Invalid(ValidationStep.Path, "the chain cannot be evaluated: " + e.Message, peer);
+            return ChainValidationResult.Invalid(ValidationStep.Path, "the chain cannot be evaluated: " + e.Message, peer, path);
         }
 
-        return Evaluate(ChainSnapshot.Of(chain), peer, policy);
+        var snapshot = ChainSnapshot.Of(chain);
+        if (snapshot.Elements.Count != path.Count || !snapshot.Elements.Select(e => e.Certificate).Zip(path).All(p => p.First.RawDataMemory.Span.SequenceEqual(p.Second.RawDataMemory.Span)))
+        {
+            return ChainValidationResult.Invalid(ValidationStep.Path, "the TLS layer's chain engine did not confirm the candidate path", peer, path);
+        }
+
+        // An anchor that is not self-issued (a trusted intermediate) ends the path by configuration:
+        // X509Chain, which wants a self-signed root, calls that partial; every signature up to the
+        // anchor was verified while building.
+        if (!path[^1].IsSelfIssued())
+        {
+            snapshot = snapshot with
+            {
+                Elements = snapshot.Elements.Select(e => (e.Certificate, WithoutPartialChain(e.Status))).ToList(),
+                Overall = WithoutPartialChain(snapshot.Overall),
+            };
+        }
+
+        return Evaluate(snapshot, peer, policy);
     }
+
+    private static X509ChainStatus[] WithoutPartialChain(X509ChainStatus[] statuses) =>
+        statuses.Where(s => s.Status != X509ChainStatusFlags.PartialChain).ToArray();
 
     /// <summary>Applies every check to a chain already built with <see cref="ChainPolicyFor"/> settings.</summary>
     public static ChainValidationResult Evaluate(ChainSnapshot snapshot, X509Certificate2 peer, ChainPolicy policy)
@@ -135,7 +221,7 @@ public static class ChainValidator
 
         for (var i = 0; i < elements.Count; i++)
         {
-            var failure = CheckCertificate(elements[i], i, elements.Count, policy.Usage, time);
+            var failure = CertificateRules.Check(elements[i], i, elements.Count, policy.Usage, time);
             if (failure is not null)
             {
                 return failure with { Chain = elements };
@@ -193,246 +279,4 @@ public static class ChainValidator
         X509ChainStatusFlags.Cyclic => "the chain is cyclic",
         _ => $"{status.Status}: {status.StatusInformation.Trim()}",
     };
-
-    private static ChainValidationResult? CheckCertificate(X509Certificate2 cert, int index, int length, CertificateUsage? usage, DateTimeOffset time)
-    {
-        var isLeaf = index == 0;
-        var isRoot = index == length - 1;
-        ChainValidationResult Fail(ValidationStep step, string reason) => ChainValidationResult.Invalid(step, reason, cert);
-        var role = isLeaf ? "peer certificate" : isRoot ? "root" : "intermediate";
-
-        if (cert.Version != 3)
-        {
-            return Fail(ValidationStep.Certificate, $"{role} is X.509 v{cert.Version}, not v3");
-        }
-
-        // A name with a control character (a NUL above all) can be read two ways: "CN=APP1\0.evil" passes SSLPEER('CN=APP*').
-        if ((ControlCharacter(cert.SubjectName.Name) ?? ControlCharacter(cert.IssuerName.Name)) is { } control)
-        {
-            return Fail(ValidationStep.Certificate, $"{role} has a control character (U+{(int)control:X4}) in its subject or issuer name");
-        }
-
-        var serial = cert.SerialNumberBytes.Span;
-        // Trust anchors are chosen by the administrator; some long-lived roots have serial 0.
-        if (!isRoot && (serial.Length > 20 || serial.IndexOfAnyExcept((byte)0) < 0 || (serial[0] & 0x80) != 0))
-        {
-            return Fail(ValidationStep.Certificate, $"{role} serial number is zero, negative or longer than 20 octets");
-        }
-
-        // Both bounds are inclusive at second precision (RFC 5280 4.1.2.5).
-        var seconds = DateTimeOffset.FromUnixTimeSeconds(time.ToUnixTimeSeconds());
-        var atOrAfterStart = time >= new DateTimeOffset(cert.NotBefore.ToUniversalTime());
-        if (!atOrAfterStart)
-        {
-            return Fail(ValidationStep.Validity, $"{role} is not valid before {cert.NotBefore.ToUniversalTime():u}");
-        }
-
-        if (seconds > new DateTimeOffset(cert.NotAfter.ToUniversalTime()))
-        {
-            return Fail(ValidationStep.Validity, $"{role} expired at {cert.NotAfter.ToUniversalTime():u}");
-        }
-
-        if (WeakSignatureAlgorithms.Contains(cert.SignatureAlgorithm.Value ?? string.Empty))
-        {
-            return Fail(ValidationStep.KeyStrength, $"{role} is signed with a weak algorithm ({cert.SignatureAlgorithm.FriendlyName ?? cert.SignatureAlgorithm.Value})");
-        }
-
-        if (KeyWeakness(cert) is { } weak)
-        {
-            return Fail(ValidationStep.KeyStrength, $"{role} has a weak key: {weak}");
-        }
-
-        var basic = cert.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
-        if (isLeaf)
-        {
-            if (basic is { CertificateAuthority: true })
-            {
-                return Fail(ValidationStep.BasicConstraints, "peer certificate is a CA certificate (basicConstraints cA=TRUE)");
-            }
-        }
-        else
-        {
-            if (basic is null || !basic.CertificateAuthority)
-            {
-                return Fail(ValidationStep.BasicConstraints, $"{role} is not marked as a CA (basicConstraints cA=TRUE missing)");
-            }
-
-            if (!basic.Critical)
-            {
-                return Fail(ValidationStep.BasicConstraints, $"{role} basicConstraints is not critical");
-            }
-        }
-
-        var keyUsage = cert.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
-        if (keyUsage is not null)
-        {
-            if (isLeaf && keyUsage.KeyUsages.HasFlag(X509KeyUsageFlags.KeyCertSign))
-            {
-                return Fail(ValidationStep.KeyUsage, "peer certificate may sign certificates (keyUsage keyCertSign)");
-            }
-
-            // A TLS peer proves its key by signing (CertificateVerify, ECDHE); only an RSA key may instead be a key-transport key.
-            if (isLeaf && !keyUsage.KeyUsages.HasFlag(X509KeyUsageFlags.DigitalSignature)
-                && !(keyUsage.KeyUsages.HasFlag(X509KeyUsageFlags.KeyEncipherment) && cert.GetKeyAlgorithm() == "1.2.840.113549.1.1.1"))
-            {
-                return Fail(ValidationStep.KeyUsage, $"peer certificate may not sign in a TLS handshake (keyUsage {keyUsage.KeyUsages} lacks digitalSignature)");
-            }
-
-            if (!isLeaf && !keyUsage.KeyUsages.HasFlag(X509KeyUsageFlags.KeyCertSign))
-            {
-                return Fail(ValidationStep.KeyUsage, $"{role} may not sign certificates (keyUsage lacks keyCertSign)");
-            }
-        }
-
-        var eku = cert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        if (eku is not null)
-        {
-            var purposes = eku.EnhancedKeyUsages.Cast<Oid>().Select(o => o.Value).ToList();
-            var wanted = usage == CertificateUsage.Server ? ServerAuth : ClientAuth;
-            if (purposes.Count == 0)
-            {
-                return Fail(ValidationStep.ExtendedKeyUsage, $"{role} has an empty extendedKeyUsage");
-            }
-
-            if (usage is not null && !isRoot && !purposes.Contains(wanted) && !purposes.Contains(AnyExtendedKeyUsage))
-            {
-                return Fail(ValidationStep.ExtendedKeyUsage, $"{role} is not for {(usage == CertificateUsage.Server ? "TLS servers (serverAuth)" : "TLS clients (clientAuth)")}");
-            }
-        }
-
-        return CheckIdentifiers(cert, isLeaf, isRoot, role) ?? CheckStructure(cert, isLeaf, role);
-    }
-
-    private static char? ControlCharacter(string name)
-    {
-        foreach (var c in name)
-        {
-            if (char.IsControl(c))
-            {
-                return c;
-            }
-        }
-
-        return null;
-    }
-
-    private static ChainValidationResult? CheckIdentifiers(X509Certificate2 cert, bool isLeaf, bool isRoot, string role)
-    {
-        var aki = cert.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().FirstOrDefault();
-        var ski = cert.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault();
-        if (!isRoot && aki?.KeyIdentifier is null)
-        {
-            return ChainValidationResult.Invalid(ValidationStep.Extensions, $"{role} lacks an authorityKeyIdentifier with a keyIdentifier", cert);
-        }
-
-        if (isRoot && aki is not null)
-        {
-            if (aki.KeyIdentifier is null || aki.NamedIssuer is not null || aki.SerialNumber is not null)
-            {
-                return ChainValidationResult.Invalid(ValidationStep.Extensions, "root authorityKeyIdentifier must hold only a keyIdentifier", cert);
-            }
-
-            if (ski is not null && !aki.KeyIdentifier.Value.Span.SequenceEqual(Convert.FromHexString(ski.SubjectKeyIdentifier ?? string.Empty)))
-            {
-                return ChainValidationResult.Invalid(ValidationStep.Extensions, "root authorityKeyIdentifier does not match its subjectKeyIdentifier", cert);
-            }
-        }
-
-        if (!isLeaf && ski is null)
-        {
-            return ChainValidationResult.Invalid(ValidationStep.Extensions, $"{role} lacks a subjectKeyIdentifier", cert);
-        }
-
-        return null;
-    }
-
-    private static ChainValidationResult? CheckStructure(X509Certificate2 cert, bool isLeaf, string role)
-    {
-        foreach (var ext in cert.Extensions)
-        {
-            switch (ext.Oid?.Value)
-            {
-                case NameConstraintsOid:
-                    if (isLeaf)
-                    {
-                        return ChainValidationResult.Invalid(ValidationStep.NameConstraints, "peer certificate carries nameConstraints, which only CAs may", cert);
-                    }
-
-                    if (!NameConstraintChecks.HasSubtrees(ext.RawData))
-                    {
-                        return ChainValidationResult.Invalid(ValidationStep.NameConstraints, $"{role} nameConstraints has neither permitted nor excluded subtrees", cert);
-                    }
-
-                    break;
-                case PolicyConstraintsOid when !ext.Critical:
-                    return ChainValidationResult.Invalid(ValidationStep.Extensions, $"{role} policyConstraints is not critical", cert);
-                case AuthorityInfoAccessOid when !IsWellFormedSequenceOfSequences(ext.RawData):
-                    return ChainValidationResult.Invalid(ValidationStep.Extensions, $"{role} authorityInfoAccess is malformed", cert);
-            }
-        }
-
-        return null;
-    }
-
-    private static string? KeyWeakness(X509Certificate2 cert)
-    {
-        switch (cert.PublicKey.Oid.Value)
-        {
-            case "1.2.840.113549.1.1.1":
-                using (var rsa = cert.GetRSAPublicKey())
-                {
-                    var modulus = rsa!.ExportParameters(false).Modulus!;
-                    var exactBits = (modulus.Length * 8) - System.Numerics.BitOperations.LeadingZeroCount((uint)modulus[0]) + 24;
-                    if (exactBits < 2048)
-                    {
-                        return $"RSA {exactBits} bits (2048 at least)";
-                    }
-
-                    return exactBits % 8 != 0 ? $"RSA modulus of {exactBits} bits is not a whole number of bytes" : null;
-                }
-
-            case "1.2.840.10045.2.1":
-                using (var ec = cert.GetECDsaPublicKey())
-                {
-                    var curve = ec!.ExportParameters(false).Curve;
-                    var name = curve.Oid?.FriendlyName ?? curve.Oid?.Value ?? "explicit curve";
-                    return curve.Oid?.Value is "1.2.840.10045.3.1.7" or "1.3.132.0.34" or "1.3.132.0.35" ? null : $"EC curve {name} (P-256, P-384 or P-521 only)";
-                }
-
-            case "1.2.840.10040.4.1":
-                return "DSA";
-            case "1.3.101.112":
-                return null;
-            default:
-                return $"unsupported key algorithm {cert.PublicKey.Oid.FriendlyName ?? cert.PublicKey.Oid.Value}";
-        }
-    }
-
-    private static bool IsWellFormedSequenceOfSequences(byte[] der)
-    {
-        try
-        {
-            var outer = new AsnReader(der, AsnEncodingRules.DER);
-            var items = outer.ReadSequence();
-            outer.ThrowIfNotEmpty();
-            if (!items.HasData)
-            {
-                return false;
-            }
-
-            while (items.HasData)
-            {
-                var access = items.ReadSequence();
-                access.ReadObjectIdentifier();
-                access.ReadEncodedValue();
-                access.ThrowIfNotEmpty();
-            }
-
-            return true;
-        }
-        catch (AsnContentException)
-        {
-            return false;
-        }
-    }
 }

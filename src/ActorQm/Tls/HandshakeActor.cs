@@ -255,7 +255,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private void ValidateChain(TlsSession session)
     {
         var result = session.Chain is { } built
-            ? ChainValidator.Evaluate(built, session.PeerCertificate!, _chainPolicy)
+            ? ChainValidator.ValidatePresented(built, session.PeerCertificate!, _chainPolicy)
             : ChainValidator.Validate(session.PeerCertificate!, _chainPolicy);
         Self.Tell(new ChainChecked(result));
     }

@@ -34,17 +34,18 @@ internal sealed class TestPki
             X509CertificateLoader.LoadPkcs12(Certificate.CopyWithPrivateKey(Key).Export(X509ContentType.Pkcs12), null);
     }
 
-    public static Issued Root(string cn = "Test Root CA", DateTimeOffset? notAfter = null)
+    public static Issued Root(string cn = "Test Root CA", DateTimeOffset? notAfter = null, DateTimeOffset? notBefore = null)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = CaRequest(cn, key, pathLength: null);
-        var cert = request.CreateSelfSigned(Now.AddDays(-30), notAfter ?? Now.AddYears(5));
+        var cert = request.CreateSelfSigned(notBefore ?? Now.AddDays(-30), notAfter ?? Now.AddYears(5));
         return new Issued(X509CertificateLoader.LoadCertificate(cert.RawData), key);
     }
 
-    public static Issued Intermediate(Issued issuer, string cn = "Test Intermediate CA", int? pathLength = null, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
+    /// <summary>An intermediate CA; the same <paramref name="key"/> and name under two issuers make a cross-signed CA.</summary>
+    public static Issued Intermediate(Issued issuer, string cn = "Test Intermediate CA", int? pathLength = null, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, ECDsa? key = null)
     {
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        key ??= ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = CaRequest(cn, key, pathLength);
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
         return Sign(request, issuer, notBefore ?? Now.AddDays(-10), notAfter ?? Now.AddYears(2), key);

@@ -39,16 +39,20 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
         Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(maxConcurrent, maxQueued, TimeSpan.FromSeconds(stepSeconds))));
 
     /// <summary>Runs both ends; returns what each end's requester was told.</summary>
+    private Task<(object Initiator, object Responder)> Handshake(
+        X509Certificate2? initiatorCert, PeerRequirements initiatorNeeds, X509Certificate2 responderCert, PeerRequirements responderNeeds) =>
+        Handshake(Credentials(initiatorCert), initiatorNeeds, Credentials(responderCert), responderNeeds);
+
     private async Task<(object Initiator, object Responder)> Handshake(
-        X509Certificate2? initiatorCert, PeerRequirements initiatorNeeds, X509Certificate2 responderCert, PeerRequirements responderNeeds)
+        TlsCredentials initiatorCredentials, PeerRequirements initiatorNeeds, TlsCredentials responderCredentials, PeerRequirements responderNeeds)
     {
         var (i, r) = await Connect();
         var id = Interlocked.Increment(ref _connections);
         var supervisor = Supervisor();
         var initiatorProbe = CreateTestProbe($"initiator-{id}");
         var responderProbe = CreateTestProbe($"responder-{id}");
-        supervisor.Tell(new StartHandshake($"out-{id}", HandshakeRole.Initiator, i, "QM2", Credentials(initiatorCert), initiatorNeeds, initiatorProbe));
-        supervisor.Tell(new StartHandshake($"in-{id}", HandshakeRole.Responder, r, "QM2", Credentials(responderCert), responderNeeds, responderProbe));
+        supervisor.Tell(new StartHandshake($"out-{id}", HandshakeRole.Initiator, i, "QM2", initiatorCredentials, initiatorNeeds, initiatorProbe));
+        supervisor.Tell(new StartHandshake($"in-{id}", HandshakeRole.Responder, r, "QM2", responderCredentials, responderNeeds, responderProbe));
         var responder = await responderProbe.ExpectMsgAsync<object>(TimeSpan.FromSeconds(20));
         var initiator = await initiatorProbe.ExpectMsgAsync<object>(TimeSpan.FromSeconds(20));
         return (initiator, responder);
@@ -134,6 +138,23 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
         var failed = Failed(responder, HandshakeStep.ChainValidation, "AMQ9633E");
         Assert.Contains("Validity check failed", failed.Detail, StringComparison.Ordinal);
         Assert.Contains("CN=OLD.QM", failed.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handshake_must_accept_a_caller_whose_only_valid_path_is_not_the_one_the_TLS_layer_built()
+    {
+        // The responder trusts an intermediate CA as its anchor; the caller sends that CA and the
+        // root above it. X509Chain prefers the (untrusted) root; the path builder ends at the anchor.
+        var root = TestPki.Root("Upper Root");
+        var anchor = TestPki.Intermediate(root, "Trusted Issuing CA");
+        var caller = TestPki.Leaf(anchor, "CN=QM1,OU=MQ,O=Example");
+        var initiator = new TlsCredentials(caller.WithKey(), [anchor.Certificate, root.Certificate], [TestPki.Shared.Root.Certificate], []);
+        var responder = new TlsCredentials(Qm2, [Ca.Certificate], [anchor.Certificate], []);
+
+        var (initiated, responded) = await Handshake(initiator, Requires(), responder, Requires());
+
+        Assert.IsType<HandshakeSucceeded>(responded);
+        Assert.IsType<HandshakeSucceeded>(initiated);
     }
 
     [Fact]
