@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzing with afl++ and SharpFuzz, bounded in time: the channel frame decoder, the MQSC parser, the
-# SSLPEER/DN parser, the CRL parser and the OCSP answer reader, each for N seconds (default 60). Installs afl++ (Debian) and
+# SSLPEER/DN parser, the CRL parser, the OCSP answer reader and the path builder, each for N seconds (default 60). Installs afl++ (Debian) and
 # the SharpFuzz tool when missing. Prints executions and crashes per target; crashing inputs are kept
 # in fuzz/findings/<target>/default/crashes (turn each into a regression test).
 #   scripts/fuzz.sh [seconds-per-target=60] [targets...]
@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 AFL_SKIP_CPUFREQ=1 AFL_I_DO
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frames mqsc dn crl ocsp)
+[ ${#targets[@]} -gt 0 ] || targets=(frames mqsc dn crl ocsp paths)
 
 if ! command -v afl-fuzz > /dev/null; then
   echo "fuzz.sh: installing afl++" >&2
@@ -49,6 +49,30 @@ seeds() {
           openssl ocsp -issuer "$d/ca.pem" -cert "$d/leaf.pem" -reqout "$d/request.der" 2> /dev/null
           openssl ocsp -index "$d/index.txt" -CA "$d/ca.pem" -rsigner "$d/ca.pem" -rkey "$d/ca.key" -nmin 60 \
             -reqin "$d/request.der" -respout "$dir/good.der" 2> /dev/null ;;
+    # A real chain made by openssl (root, cross-signed CA under two roots, leaf): one anchor, the rest intermediates.
+    paths) local d="$dir/.."
+           for ca in root1 root2; do
+             openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/$ca.key" -out "$d/$ca.pem" -subj "/CN=Fuzz $ca" -days 2 \
+               -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2> /dev/null
+           done
+           openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ica.key" -out "$d/ica.csr" -subj "/CN=Fuzz ICA" 2> /dev/null
+           printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > "$d/ca.ext"
+           printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > "$d/leaf.ext"
+           for ca in root1 root2; do
+             openssl x509 -req -in "$d/ica.csr" -CA "$d/$ca.pem" -CAkey "$d/$ca.key" -set_serial 7 -days 2 -extfile "$d/ca.ext" -out "$d/ica-$ca.pem" 2> /dev/null
+           done
+           openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/leaf.key" -out "$d/leaf.csr" -subj "/CN=Fuzz Leaf" 2> /dev/null
+           openssl x509 -req -in "$d/leaf.csr" -CA "$d/ica-root1.pem" -CAkey "$d/ica.key" -set_serial 9 -days 2 -extfile "$d/leaf.ext" -out "$d/leaf.pem" 2> /dev/null
+           python3 - "$d" "$dir/chain.bin" <<'PY'
+import subprocess, sys
+d, out = sys.argv[1], sys.argv[2]
+blob = bytes([1])
+for name in ("leaf", "root2", "ica-root1", "ica-root2", "root1"):
+    der = subprocess.run(["openssl", "x509", "-in", f"{d}/{name}.pem", "-outform", "DER"], capture_output=True, check=True).stdout
+    blob += len(der).to_bytes(2, "big") + der
+open(out, "wb").write(blob)
+PY
+           rm -f "$d"/*.key ;;
   esac
 }
 

@@ -45,7 +45,9 @@ Action<ReadOnlySpan<byte>> run = target switch
     },
     // OCSP answers, read as for a real request (args: issuer PEM, certificate PEM, the request whose nonce the seeds carry): an answer, never an exception.
     "ocsp" => OcspTarget(args),
-    _ => throw new ArgumentException("usage: ActorQm.Fuzz frames | mqsc | dn | crl | ocsp <issuer.pem> <leaf.pem> <request.der>"),
+    // Path building over whatever certificates a peer could send: a verdict within the builder's bounds, never an exception.
+    "paths" => PathsTarget,
+    _ => throw new ArgumentException("usage: ActorQm.Fuzz frames | mqsc | dn | crl | paths | ocsp <issuer.pem> <leaf.pem> <request.der>"),
 };
 
 Fuzzer.OutOfProcess.Run(stream =>
@@ -75,4 +77,61 @@ static Action<ReadOnlySpan<byte>> OcspTarget(string[] args)
         var (id, nonce, bcIssuer) = request.Value;
         OcspClient.Interpret(responder, data.ToArray(), id, nonce, bcIssuer, leaf, now, TimeSpan.FromMinutes(5), out _);
     };
+}
+
+// Input: one byte (how many of the certificates after the peer's are trust anchors), then certificates
+// as [2-byte big-endian length][DER]; the first is the peer's, the rest intermediates. Certificates
+// .NET cannot load are dropped, as the TLS layer would never deliver them.
+static void PathsTarget(ReadOnlySpan<byte> data)
+{
+    if (data.Length < 1)
+    {
+        return;
+    }
+
+    var anchorCount = data[0] % 4;
+    var certificates = new List<X509Certificate2>();
+    for (var rest = data[1..]; rest.Length >= 2;)
+    {
+        var length = Math.Min((rest[0] << 8) | rest[1], rest.Length - 2);
+        try
+        {
+            certificates.Add(X509CertificateLoader.LoadCertificate(rest.Slice(2, length)));
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+        }
+
+        rest = rest[(2 + length)..];
+    }
+
+    if (certificates.Count == 0)
+    {
+        return;
+    }
+
+    var anchors = certificates.Skip(1).Take(anchorCount).ToList();
+    var intermediates = certificates.Skip(1 + anchorCount).ToList();
+    ChainValidator.Validate(certificates[0], new ChainPolicy(anchors, intermediates, CertificateUsage.Client, DateTimeOffset.UnixEpoch.AddYears(56)));
+
+    // A peer certificate BouncyCastle cannot read has no path (Validate refused it above): the builder says so with an ArgumentException.
+    var limits = new PathBuilder.Limits();
+    PathBuilder builder;
+    try
+    {
+        builder = PathBuilder.For(certificates[0], anchors, intermediates, 12, limits);
+    }
+    catch (ArgumentException)
+    {
+        return;
+    }
+
+    foreach (var _ in builder.Paths())
+    {
+    }
+
+    if (builder.SignatureChecks > limits.MaxSignatureChecks || builder.Steps > limits.MaxSteps + 1)
+    {
+        throw new InvalidOperationException($"path building went past its bounds: {builder.SignatureChecks} signatures, {builder.Steps} steps");
+    }
 }
