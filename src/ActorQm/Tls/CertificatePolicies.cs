@@ -30,7 +30,7 @@ internal static class CertificatePolicies
     /// <summary>Bounds on the graph: a legitimate path needs a few dozen nodes; beyond these the path is refused.</summary>
     internal const int MaxNodes = 10_000;
 
-    internal const int MaxEdges = 100_000;
+    internal const int MaxEdges = 50_000;
 
     /// <summary>
     /// Null when <paramref name="path"/> (peer first, trust anchor last) passes policy processing
