@@ -28,6 +28,7 @@ public enum ValidationStep
     Extensions,
     NameConstraints,
     Depth,
+    Policy,
 }
 
 /// <summary>Trust anchors, intermediates and rules for one validation; a null <see cref="Usage"/> skips the purpose check.</summary>
@@ -238,6 +239,11 @@ public static class ChainValidator
         if (NameConstraintChecks.Violation(elements) is { } nc)
         {
             return ChainValidationResult.Invalid(ValidationStep.NameConstraints, nc, peer, elements);
+        }
+
+        if (CertificatePolicies.Violation(elements) is { } p)
+        {
+            return ChainValidationResult.Invalid(ValidationStep.Policy, p, peer, elements);
         }
 
         return ChainValidationResult.Valid(elements);
