@@ -27,9 +27,10 @@ internal static class CertificatePolicies
 {
     public const string AnyPolicy = "2.5.29.32.0";
 
-    /// <summary>Bounds on the graph: a legitimate path needs a few dozen nodes; beyond these the path is refused.</summary>
+    /// <summary>Nodes the graph may create over a path: a real path needs a few dozen; beyond, the path is refused.</summary>
     internal const int MaxNodes = 10_000;
 
+    /// <summary>Edges (node to parent) the graph may create over a path; they grow with the policy mappings.</summary>
     internal const int MaxEdges = 50_000;
 
     /// <summary>

@@ -65,14 +65,15 @@ public sealed class CertificatePoliciesSpec(Xunit.Abstractions.ITestOutputHelper
     [Fact]
     public void CertificatePolicies_must_refuse_a_certificate_carrying_a_policy_extension_twice()
     {
-        // .NET will not encode a duplicate extension: encode a private one of the same length and
-        // rename it. The signature no longer verifies, which policy processing does not look at.
-        var ca = Ca(TestPki.Root("Duplicate Root"), "Duplicate CA", Policies(P(1)), Raw("2.5.29.99", "3000", critical: false));
+        // .NET will not encode a duplicate extension: encode a second certificatePolicies (P2, where
+        // the first says P1) under a private OID of the same length and rename it. The signature no
+        // longer verifies, which policy processing does not look at.
+        var ca = Ca(TestPki.Root("Duplicate Root"), "Duplicate CA", Policies(P(1)), Constraints(0), new X509Extension("2.5.29.99", Policies(P(2)).RawData, false));
         var der = ca.Certificate.RawData;
         var at = der.AsSpan().IndexOf(Convert.FromHexString("0603551d63"));
         der[at + 4] = 0x20;
         var twice = X509CertificateLoader.LoadCertificate(der);
-        var leaf = TestPki.Leaf(ca, extensions: [Policies(P(1))]).Certificate;
+        var leaf = TestPki.Leaf(ca, extensions: [Policies(P(2))]).Certificate;
 
         var violation = CertificatePolicies.Violation([leaf, twice, TestPki.Root().Certificate]);
 
