@@ -30,6 +30,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     private static readonly TestPki.Issued Stranger = TestPki.Intermediate(TestPki.Root("Stranger Root"), "Stranger CA");
     private static readonly TestPki.Issued RevokedCa = TestPki.Intermediate(Root, "Revoked CA");
     private static readonly TestPki.Issued StaleCa = TestPki.Intermediate(Root, "Stale CA");
+    private static readonly TestPki.Issued ScopedCa = TestPki.Intermediate(Root, "Scoped CA");
     private static readonly TestPki.Issued LengthZeroCa = TestPki.Intermediate(Root, "Length Zero CA", pathLength: 0);
     private const string App = "CN=APP1,OU=APPS,O=Example";
     private readonly TempDirectory _dir = new();
@@ -67,6 +68,13 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     }
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
+
+    /// <summary>A leaf of the Scoped CA, whose one CRL (built for that leaf when <paramref name="forLeaf"/> is given) the queue manager reads.</summary>
+    private static Attack Scoped(byte[]? crl, Func<X509Certificate2, byte[]>? forLeaf = null)
+    {
+        var leaf = TestPki.Leaf(ScopedCa, App);
+        return Client(leaf, ScopedCa.Certificate) with { ExtraCrl = crl ?? forLeaf!(leaf.Certificate) };
+    }
 
     private static readonly Case[] Cases =
     [
@@ -107,6 +115,17 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         {
             ExtraCrl = TestPki.Crl(new TestPki.Issued(StaleCa.Certificate, ECDsa.Create(ECCurve.NamedCurves.nistP256)), []),
         }),
+        // The peer's CA publishes only CRLs that cannot answer for a leaf: the status is unknown, never GOOD.
+        new("revoked leaf whose CA's only CRL is an ARL (onlyContainsCACerts) under REQUIRED", "AMQ9716E", _ => Scoped(BcCrl.Build(ScopedCa, [], idp: BcCrl.Idp(onlyCa: true)))),
+        new("revoked leaf whose CA's only CRL is a keyCompromise partition (onlySomeReasons) under REQUIRED", "AMQ9716E", _ =>
+            Scoped(BcCrl.Build(ScopedCa, [], idp: BcCrl.Idp(reasons: Org.BouncyCastle.Asn1.X509.ReasonFlags.KeyCompromise)))),
+        new("revoked leaf whose CA's only CRL is a delta CRL under REQUIRED", "AMQ9716E", _ => Scoped(BcCrl.Build(ScopedCa, [], number: 8, deltaOf: 7))),
+        new("revoked leaf whose CA's CRL has an unknown critical extension under REQUIRED", "AMQ9716E", _ => Scoped(BcCrl.Build(ScopedCa, [], unknownCritical: true))),
+        new("CRL whose entries name a certificateIssuer without being indirect under REQUIRED", "AMQ9716E", _ =>
+            Scoped(BcCrl.Build(ScopedCa, [BcCrl.Entry.Of(TestPki.Leaf(Ca, "CN=ELSEWHERE").Certificate, certificateIssuer: BcCrl.Name(Ca))]))),
+        new("leaf revoked on an indirect CRL, listed under its CA after another CA's entries", "AMQ9633E", _ => Scoped(null, leaf => BcCrl.Build(ScopedCa,
+            [BcCrl.Entry.Of(TestPki.Leaf(Ca, "CN=ELSEWHERE").Certificate, certificateIssuer: BcCrl.Name(Ca)), BcCrl.Entry.Of(leaf, certificateIssuer: BcCrl.Name(ScopedCa))],
+            idp: BcCrl.Idp(indirect: true)))),
         new("leaf revoked by OCSP (openssl ocsp responder)", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Revoked }),
         new("leaf unknown to OCSP under OCSPAuthentication REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Unknown }),
         new("OCSP GOOD signed by an unauthorised key under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.ImpostorSigned }),
