@@ -35,13 +35,15 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     private const string App = "CN=APP1,OU=APPS,O=Example";
     private readonly TempDirectory _dir = new();
     private readonly List<OpenSslOcspResponder> _responders = new();
+    private readonly LoopbackHttp _http = new();
     private readonly TestPki.Issued _goodLeaf = TestPki.Leaf(Ca, "CN=APP2,OU=APPS,O=Example");
 
     /// <summary>What a case changes: the attacker's certificate and CA certificates it sends, CRLs the queue manager reads, or a raw attack.</summary>
     public sealed record Case(string Name, string Expected, Func<HostilePeerMatrixSpec, Attack> Build);
 
     public sealed record Attack(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> Sends, string Channel = "APP.SVRCONN", string CipherSpec = "TLS_AES_128_GCM_SHA256",
-        Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, Ocsp Ocsp = Ocsp.None, string? From = null);
+        Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, Ocsp Ocsp = Ocsp.None, string? From = null,
+        byte[]? CdpCrl = null);
 
     /// <summary>How the attacker's leaf stands with a real OCSP responder (the good client's leaf is always GOOD there).</summary>
     public enum Ocsp
@@ -126,6 +128,12 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         new("leaf revoked on an indirect CRL, listed under its CA after another CA's entries", "AMQ9633E", _ => Scoped(null, leaf => BcCrl.Build(ScopedCa,
             [BcCrl.Entry.Of(TestPki.Leaf(Ca, "CN=ELSEWHERE").Certificate, certificateIssuer: BcCrl.Name(Ca)), BcCrl.Entry.Of(leaf, certificateIssuer: BcCrl.Name(ScopedCa))],
             idp: BcCrl.Idp(indirect: true)))),
+        new("leaf behind a CRL larger than tls.crl-max-bytes at its distribution point under REQUIRED", "AMQ9716E", spec =>
+        {
+            var leaf = TestPki.Leaf(ScopedCa, App, extensions: [BcCrl.DistributionPoint(spec._http.Url("/scoped.crl").ToString())]);
+            var filler = Enumerable.Range(1, 4000).Select(i => new BcCrl.Entry(Org.BouncyCastle.Math.BigInteger.ValueOf(i)));
+            return Client(leaf, ScopedCa.Certificate) with { CdpCrl = BcCrl.Build(ScopedCa, filler) };
+        }),
         new("leaf revoked by OCSP (openssl ocsp responder)", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Revoked }),
         new("leaf unknown to OCSP under OCSPAuthentication REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Unknown }),
         new("OCSP GOOD signed by an unauthorised key under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.ImpostorSigned }),
@@ -223,6 +231,11 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             Crl("extra.crl", extra);
         }
 
+        if (attack.CdpCrl is { } published)
+        {
+            _http.Serve("/scoped.crl", published);
+        }
+
         var ocsp = string.Empty;
         if (attack.Ocsp != Ocsp.None)
         {
@@ -242,7 +255,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.8') USERSRC(NOACCESS)
             SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            """, $"tls {{ ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
+            """, $"tls {{ ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], cdp-check-extensions = on, crl-max-bytes = 64KiB, allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
     }
 
@@ -407,6 +420,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     {
         base.Dispose();
         _responders.ForEach(r => r.Dispose());
+        _http.Dispose();
         _dir.Dispose();
     }
 }
