@@ -72,7 +72,7 @@ public sealed class CrlDocument
                 listed.Add((current, reason));
             }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or ArithmeticException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidCastException or IOException or FormatException or ArithmeticException)
         {
             _defect = $"its extensions cannot be read ({e.Message})";
         }

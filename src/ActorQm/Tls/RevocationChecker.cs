@@ -58,10 +58,10 @@ public sealed record RevocationSettings(
 
 /// <summary>
 /// Checks every certificate of a validated chain except the root (spec §6.4): OCSP (the configured
-/// responder, then the AIA one), then CRLs from distribution points over HTTP, then CRLs from the
-/// AUTHINFO(CRLLDAP) servers (both cached until nextUpdate), then configured CRL files (for
-/// air-gapped sites). The first definitive answer
-/// wins; a certificate no source can decide is UNKNOWN.
+/// responder, then the AIA one), whose first definitive answer wins; else the CRLs of the issuer from
+/// distribution points over HTTP (with the delta CRLs of freshestCRL), the AUTHINFO(CRLLDAP) servers
+/// (both through <see cref="CrlCache"/>) and configured CRL files (for air-gapped sites), weighed
+/// together by <see cref="CrlStatus"/>. A certificate no source can decide is UNKNOWN. See docs/tls.md.
 /// </summary>
 public static class RevocationChecker
 {
