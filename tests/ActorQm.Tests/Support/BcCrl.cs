@@ -35,6 +35,15 @@ internal static class BcCrl
         new(url is null ? null : new DistributionPointName(new GeneralNames(new GeneralName(GeneralName.UniformResourceIdentifier, url))),
             onlyUser, onlyCa, reasons is { } r ? new ReasonFlags(r) : null, indirect, onlyAttribute);
 
+    /// <summary>An issuingDistributionPoint named relative to the CRL issuer (nameRelativeToCRLIssuer) by one RDN, <c>CN=<paramref name="cn"/></c>.</summary>
+    public static IssuingDistributionPoint RelativeIdp(string cn) =>
+        new(new DistributionPointName(DistributionPointName.NameRelativeToCrlIssuer, new DerSet(new DerSequence(X509Name.CN, new DerUtf8String(cn)))),
+            false, false, null, false, false);
+
+    /// <summary>A CRL distribution points extension naming one directoryName, <paramref name="name"/>.</summary>
+    public static X509Extension DirectoryDistributionPoint(X509Name name) =>
+        new("2.5.29.31", new CrlDistPoint([new DistributionPoint(new DistributionPointName(new GeneralNames(new GeneralName(name))), null, null)]).GetDerEncoded(), false);
+
     /// <summary>A CRL (a delta CRL when <paramref name="deltaOf"/> is set) signed by <paramref name="issuer"/>.</summary>
     public static byte[] Build(TestPki.Issued issuer, IEnumerable<Entry> entries, long number = 1, IssuingDistributionPoint? idp = null, long? deltaOf = null,
         bool unknownCritical = false, DateTimeOffset? nextUpdate = null)

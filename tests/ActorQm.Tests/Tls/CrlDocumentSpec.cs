@@ -97,6 +97,19 @@ public sealed class CrlDocumentSpec
     }
 
     [Fact]
+    public async Task CrlDocument_must_read_an_IDP_named_relative_to_the_CRL_issuer()
+    {
+        var crl = Doc(Build(Ca, [], idp: RelativeIdp("Partition 1")), "relative partition");
+        var partition = new X509Name(Name(Ca).ToString() + ",CN=Partition 1");
+        var inPartition = TestPki.Leaf(Ca, "CN=IN.PARTITION", extensions: [DirectoryDistributionPoint(partition)]);
+        var inAnother = TestPki.Leaf(Ca, "CN=IN.ANOTHER", extensions: [DirectoryDistributionPoint(new X509Name(Name(Ca).ToString() + ",CN=Partition 2"))]);
+
+        Assert.Equal(RevocationStatus.Good, (await CheckLeaf(inPartition, crl)).Status);
+        Assert.Equal(RevocationStatus.Unknown, (await CheckLeaf(inAnother, crl)).Status);
+        Assert.Equal(RevocationStatus.Unknown, (await CheckLeaf(TestPki.Leaf(Ca, "CN=NO.DP"), crl)).Status);
+    }
+
+    [Fact]
     public async Task CrlDocument_must_not_use_a_delta_CRL_as_complete()
     {
         var delta = Doc(Build(Ca, [], number: 5, deltaOf: 4), "delta CRL");
