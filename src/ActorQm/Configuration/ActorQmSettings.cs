@@ -149,6 +149,9 @@ public sealed record TlsSettings(
     /// <summary>Beyond MQ: handshakes one remote address may have pending (waiting, queued or running) on a listener; more are refused before any TLS work.</summary>
     public int MaxHandshakesPerAddress { get; init; } = 64;
 
+    /// <summary>Largest CRL read from a distribution point or LDAP server (tls.crl-max-bytes); a bigger one gives no answer.</summary>
+    public long CrlMaxBytes { get; init; } = Tls.CrlCache.DefaultMaxBytes;
+
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
         var authentication = config.GetString("ocsp-authentication").ToLowerInvariant() switch
@@ -176,6 +179,9 @@ public sealed record TlsSettings(
             MaxHandshakesPerAddress = config.GetInt("max-handshakes-per-address", 64) is var perAddress and > 0
                 ? perAddress
                 : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.max-handshakes-per-address must be at least 1."),
+            CrlMaxBytes = (config.HasPath("crl-max-bytes") ? config.GetByteSize("crl-max-bytes") : Tls.CrlCache.DefaultMaxBytes) is > 0 and var crlMax
+                ? crlMax
+                : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.crl-max-bytes must be a positive size such as 32MiB."),
         };
     }
 

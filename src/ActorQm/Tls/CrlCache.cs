@@ -5,31 +5,57 @@ using System.Net.Sockets;
 namespace ActorQm.Tls;
 
 /// <summary>
-/// CRLs fetched from distribution points over HTTP or from LDAP servers, kept until their nextUpdate (or a default
-/// lifetime when they have none), at most <see cref="Capacity"/> of them, and flushed by
-/// REFRESH SECURITY TYPE(SSL). Safe for concurrent handshakes; a fetch costs at most its timeout.
+/// CRLs fetched from distribution points over HTTP or from LDAP servers. Only a CRL that verified against
+/// its issuer is kept (a forged one would otherwise poison the cache until its own, forged, nextUpdate),
+/// until its nextUpdate but never longer than <see cref="MaxLifetime"/>, at most <see cref="Capacity"/>
+/// of them; a source that failed or gave a CRL that did not verify is asked again only after a back-off
+/// (<see cref="RetryMin"/> doubling to <see cref="RetryMax"/>). Downloads are read up to
+/// <see cref="MaxBytes"/> (tls.crl-max-bytes). Flushed by REFRESH SECURITY TYPE(SSL). Safe for
+/// concurrent handshakes; a fetch costs at most its timeout. See docs/tls.md, Revocation.
 /// </summary>
-public sealed class CrlCache(int capacity = 256, HttpClient? http = null)
+public sealed class CrlCache(int capacity = 256, HttpClient? http = null, long maxBytes = CrlCache.DefaultMaxBytes, TimeProvider? time = null)
 {
-    private static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(1);
+    /// <summary>The default of tls.crl-max-bytes: 32 MiB, beyond the largest CRLs public CAs publish.</summary>
+    public const long DefaultMaxBytes = 32L * 1024 * 1024;
+
+    /// <summary>Longest any CRL is kept, whatever its nextUpdate says, so a CA's early reissue is seen.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>First wait before a failed source is asked again; it doubles per failure up to <see cref="RetryMax"/>.</summary>
+    public static readonly TimeSpan RetryMin = TimeSpan.FromSeconds(5);
+
+    public static readonly TimeSpan RetryMax = TimeSpan.FromMinutes(5);
+
     private readonly ConcurrentDictionary<string, (CrlDocument Crl, DateTimeOffset Expires)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset RetryAt, string Why)> _failures = new(StringComparer.Ordinal);
     private readonly HttpClient _http = http ?? new HttpClient();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public int Capacity { get; } = capacity;
+
+    /// <summary>Largest CRL read from a source (tls.crl-max-bytes); a bigger one is no answer.</summary>
+    public long MaxBytes { get; } = maxBytes > 0 ? maxBytes : throw new ArgumentOutOfRangeException(nameof(maxBytes), "must be positive");
 
     public int Count => _entries.Count;
 
     public IReadOnlyDictionary<string, DateTimeOffset> Entries => _entries.ToDictionary(e => e.Key, e => e.Value.Expires);
 
-    public void Flush() => _entries.Clear();
+    public void Flush()
+    {
+        _entries.Clear();
+        _failures.Clear();
+    }
 
-    /// <summary>CRLs from HTTP distribution points (unreachable, slow or broken ones give nothing).</summary>
-    public async Task<IReadOnlyList<CrlDocument>> FetchAsync(IReadOnlyList<Uri> urls, TimeSpan timeout, CancellationToken cancel)
+    /// <summary>Why the last fetch from <paramref name="key"/> gave nothing usable, while it is backing off; else null.</summary>
+    public string? Problem(string key) => _failures.TryGetValue(key, out var failed) ? failed.Why : null;
+
+    /// <summary>CRLs from HTTP distribution points (unreachable, slow, oversized or broken ones give nothing).</summary>
+    public async Task<IReadOnlyList<CrlDocument>> FetchAsync(IReadOnlyList<Uri> urls, Func<CrlDocument, string?> verify, TimeSpan timeout, CancellationToken cancel)
     {
         var found = new List<CrlDocument>();
         foreach (var url in urls)
         {
-            if (await GetAsync(url.ToString(), async ct => await _http.GetByteArrayAsync(url, ct).ConfigureAwait(false), timeout, cancel).ConfigureAwait(false) is { } crl)
+            if (await GetAsync(url.ToString(), ct => DownloadAsync(url, ct), verify, timeout, cancel).ConfigureAwait(false) is { } crl)
             {
                 found.Add(crl);
             }
@@ -40,14 +66,21 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null)
 
     /// <summary>
     /// The CRL cached under <paramref name="key"/>, or fetched with <paramref name="fetch"/> within
-    /// <paramref name="timeout"/>; null when the source has none or cannot give one in time.
+    /// <paramref name="timeout"/>; null when the source has none, cannot give one in time, or is backing off
+    /// after a failure. A fetched CRL is cached only when <paramref name="verify"/> finds no problem with it; one
+    /// that does not verify is still returned (its user checks it again and says why it is unusable).
     /// </summary>
-    public async Task<CrlDocument?> GetAsync(string key, Func<CancellationToken, Task<byte[]?>> fetch, TimeSpan timeout, CancellationToken cancel)
+    public async Task<CrlDocument?> GetAsync(string key, Func<CancellationToken, Task<byte[]?>> fetch, Func<CrlDocument, string?> verify, TimeSpan timeout, CancellationToken cancel)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = _time.GetUtcNow();
         if (_entries.TryGetValue(key, out var cached) && cached.Expires > now)
         {
             return cached.Crl;
+        }
+
+        if (_failures.TryGetValue(key, out var failed) && failed.RetryAt > now)
+        {
+            return null;
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -57,23 +90,83 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null)
             var bytes = await fetch(deadline.Token).ConfigureAwait(false);
             if (bytes is null)
             {
+                Failed(key, $"{key} has no CRL");
                 return null;
             }
 
             var crl = CrlDocument.Parse(bytes, key);
-            if (_entries.Count >= Capacity)
+            if (verify(crl) is { } problem)
             {
-                // Bounded: drop whatever expires first.
-                _entries.TryRemove(_entries.OrderBy(e => e.Value.Expires).First().Key, out _);
+                Failed(key, problem);
+                return crl;
             }
 
-            _entries[key] = (crl, crl.NextUpdate ?? now + DefaultLifetime);
+            Keep(key, crl, now);
             return crl;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or FormatException or IOException or SocketException or AsnContentException)
         {
-            // An unreachable, slow or broken source gives no answer; the next source is tried.
+            // An unreachable, slow, oversized or broken source gives no answer; the next source is tried.
+            Failed(key, e is OperationCanceledException ? $"{key} gave no CRL within {timeout.TotalSeconds:0.#} s" : e.Message);
             return null;
         }
+    }
+
+    /// <summary>Reads at most <paramref name="maxBytes"/> from <paramref name="stream"/>; more is an <see cref="IOException"/>, before it is all read.</summary>
+    internal static async Task<byte[]> ReadCappedAsync(Stream stream, long maxBytes, string source, CancellationToken cancel)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancel).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new IOException($"the CRL from {source} is larger than tls.crl-max-bytes ({maxBytes} bytes)");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private async Task<byte[]?> DownloadAsync(Uri url, CancellationToken cancel)
+    {
+        using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancel).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        if (response.Content.Headers.ContentLength > MaxBytes)
+        {
+            throw new IOException($"the CRL from {url} is larger than tls.crl-max-bytes ({MaxBytes} bytes)");
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
+        return await ReadCappedAsync(body, MaxBytes, url.ToString(), cancel).ConfigureAwait(false);
+    }
+
+    private void Keep(string key, CrlDocument crl, DateTimeOffset now)
+    {
+        _failures.TryRemove(key, out _);
+        if (_entries.Count >= Capacity && !_entries.ContainsKey(key))
+        {
+            // Bounded: drop whatever expires first.
+            _entries.TryRemove(_entries.OrderBy(e => e.Value.Expires).First().Key, out _);
+        }
+
+        var cap = now + MaxLifetime;
+        _entries[key] = (crl, crl.NextUpdate is { } next && next < cap ? next : cap);
+    }
+
+    private void Failed(string key, string why)
+    {
+        _entries.TryRemove(key, out _);
+        if (_failures.Count >= Capacity && !_failures.ContainsKey(key))
+        {
+            _failures.TryRemove(_failures.OrderBy(e => e.Value.RetryAt).First().Key, out _);
+        }
+
+        var failures = _failures.TryGetValue(key, out var before) ? before.Failures + 1 : 1;
+        var wait = TimeSpan.FromTicks(Math.Min(RetryMax.Ticks, RetryMin.Ticks << Math.Min(failures - 1, 20)));
+        _failures[key] = (failures, _time.GetUtcNow() + wait, why);
     }
 }

@@ -31,15 +31,22 @@ public sealed record LdapCrlServer(string Host, int Port, string? User = null, s
 /// </summary>
 public static class LdapCrlClient
 {
+    private const int MessageOverhead = 64 * 1024;
     private static readonly Asn1Tag BindRequest = new(TagClass.Application, 0, isConstructed: true);
     private static readonly Asn1Tag BindResponse = new(TagClass.Application, 1, isConstructed: true);
     private static readonly Asn1Tag SearchRequest = new(TagClass.Application, 3, isConstructed: true);
     private static readonly Asn1Tag SearchResultEntry = new(TagClass.Application, 4, isConstructed: true);
     private static readonly Asn1Tag SearchResultDone = new(TagClass.Application, 5, isConstructed: true);
 
-    /// <summary>The CRL bytes of <paramref name="issuerDn"/>, or null when the entry or attribute is missing.</summary>
-    public static async Task<byte[]?> FetchAsync(LdapCrlServer server, string issuerDn, CancellationToken cancel)
+    /// <summary>
+    /// The CRL bytes of <paramref name="issuerDn"/>, or null when the entry or attribute is missing. An answer
+    /// whose CRL would exceed <paramref name="maxBytes"/> (tls.crl-max-bytes) is an <see cref="IOException"/>,
+    /// refused from its length before it is read.
+    /// </summary>
+    public static async Task<byte[]?> FetchAsync(LdapCrlServer server, string issuerDn, CancellationToken cancel, long maxBytes = CrlCache.DefaultMaxBytes)
     {
+        // The entry's DN and attribute names come on top of the CRL itself.
+        var maxMessage = (int)Math.Min(int.MaxValue, maxBytes + MessageOverhead);
         using var client = new TcpClient();
         await client.ConnectAsync(server.Host, server.Port, cancel).ConfigureAwait(false);
         var stream = client.GetStream();
@@ -53,7 +60,7 @@ public static class LdapCrlClient
                 w.WriteOctetString(System.Text.Encoding.UTF8.GetBytes(server.Password ?? string.Empty), new Asn1Tag(TagClass.ContextSpecific, 0));
             }
         }, cancel).ConfigureAwait(false);
-        var bind = await Receive(stream, cancel).ConfigureAwait(false);
+        var bind = await Receive(stream, maxMessage, cancel).ConfigureAwait(false);
         var bindResult = ResultCode(bind, BindResponse);
         if (bindResult != 0)
         {
@@ -82,7 +89,7 @@ public static class LdapCrlClient
         byte[]? crl = null;
         while (true)
         {
-            var message = await Receive(stream, cancel).ConfigureAwait(false);
+            var message = await Receive(stream, maxMessage, cancel).ConfigureAwait(false);
             var reader = new AsnReader(message, AsnEncodingRules.BER).ReadSequence();
             reader.ReadInteger();
             var tag = reader.PeekTag();
@@ -99,6 +106,10 @@ public static class LdapCrlClient
                     if (type.StartsWith("certificateRevocationList", StringComparison.OrdinalIgnoreCase) && values.HasData)
                     {
                         crl ??= values.ReadOctetString();
+                        if (crl.Length > maxBytes)
+                        {
+                            throw new IOException($"the CRL of '{issuerDn}' on {server} is larger than tls.crl-max-bytes ({maxBytes} bytes)");
+                        }
                     }
                 }
             }
@@ -146,7 +157,7 @@ public static class LdapCrlClient
     }
 
     /// <summary>Reads one whole BER element (an LDAPMessage) from the stream.</summary>
-    private static async Task<byte[]> Receive(NetworkStream stream, CancellationToken cancel)
+    private static async Task<byte[]> Receive(NetworkStream stream, int maxBytes, CancellationToken cancel)
     {
         var head = new byte[2];
         await stream.ReadExactlyAsync(head, cancel).ConfigureAwait(false);
@@ -169,9 +180,9 @@ public static class LdapCrlClient
             length = lengthBytes.Aggregate(0, (acc, b) => (acc << 8) | b);
         }
 
-        if (length is < 0 or > 16 * 1024 * 1024)
+        if (length < 0 || length > maxBytes)
         {
-            throw new IOException($"LDAP response of {length} bytes refused");
+            throw new IOException($"LDAP response of {length} bytes refused (over tls.crl-max-bytes)");
         }
 
         var message = new byte[2 + lengthBytes.Length + length];

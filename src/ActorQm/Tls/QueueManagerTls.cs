@@ -11,7 +11,7 @@ namespace ActorQm.Tls;
 public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? revoked = null)
 {
     private readonly OcspClient _ocsp = new();
-    private readonly CrlCache _crls = new();
+    private readonly CrlCache _crls = new(maxBytes: settings.CrlMaxBytes);
 
     /// <summary>Null when SSLKEYR is blank or could not be opened (see <see cref="Problems"/>).</summary>
     public KeyRepository? KeyRepository { get; private set; }

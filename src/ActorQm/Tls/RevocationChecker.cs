@@ -58,13 +58,16 @@ public sealed record RevocationSettings(
 
 /// <summary>
 /// Checks every certificate of a validated chain except the root (spec §6.4): OCSP (the configured
-/// responder, then the AIA one), then CRLs from distribution points over HTTP, then CRLs from the
-/// AUTHINFO(CRLLDAP) servers (both cached until nextUpdate), then configured CRL files (for
-/// air-gapped sites). The first definitive answer
-/// wins; a certificate no source can decide is UNKNOWN.
+/// responder, then the AIA one), whose first definitive answer wins; else the CRLs of the issuer from
+/// distribution points over HTTP (with the delta CRLs of freshestCRL), the AUTHINFO(CRLLDAP) servers
+/// (both through <see cref="CrlCache"/>) and configured CRL files (for air-gapped sites), weighed
+/// together by <see cref="CrlStatus"/>. A certificate no source can decide is UNKNOWN. See docs/tls.md.
 /// </summary>
 public static class RevocationChecker
 {
+    /// <summary>The freshestCRL extension: where the issuer publishes delta CRLs.</summary>
+    public const string FreshestCrlOid = "2.5.29.46";
+
     public static async Task<RevocationAnswer> CheckAsync(IReadOnlyList<X509Certificate2> chain, RevocationSettings settings, DateTimeOffset now, CancellationToken cancel)
     {
         if (!settings.ChecksAnything)
@@ -137,32 +140,42 @@ public static class RevocationChecker
                 unknowns.Add(answer);
             }
 
-            if (decided is null && settings.CdpCheckExtensions && settings.Cache is { } cache)
+            if (decided is null)
             {
-                var fetched = await cache.FetchAsync(DistributionPoints(subject), settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
-                decided = CrlVerdict(fetched.Where(c => c.IsFrom(bcIssuer)).ToList(), bcIssuer, issuer, subject, serial, role, now, unknowns);
-            }
-
-            if (decided is null && settings.LdapServers is { Count: > 0 } servers && settings.Cache is { } ldapCache)
-            {
-                foreach (var server in servers)
+                // Every CRL of the issuer from every CRL source is weighed together: no first usable CRL decides.
+                var crls = new List<CrlDocument>(settings.Crls);
+                string? Verify(CrlDocument crl) => crl.IsFrom(bcIssuer) ? crl.UsableFor(bcIssuer, issuer, now) : $"CRL from {crl.Source} is issued by '{crl.Issuer}', not by '{issuer.Subject}'";
+                if (settings.CdpCheckExtensions && settings.Cache is { } cache)
                 {
-                    var fromLdap = await ldapCache.GetAsync($"{server}/{issuer.Subject}", ct => LdapCrlClient.FetchAsync(server, issuer.Subject, ct), settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
-                    if (fromLdap is null)
+                    // The freshestCRL extension names where the issuer's delta CRLs are (RFC 5280 §5.2.6).
+                    var urls = DistributionPoints(subject).Concat(DistributionPoints(subject, FreshestCrlOid)).Distinct().ToList();
+                    var fetched = await cache.FetchAsync(urls, Verify, settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                    crls.AddRange(fetched);
+                    foreach (var url in urls.Where(u => !fetched.Any(c => c.Source == u.ToString())))
                     {
-                        unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "LDAP " + server, $"no CRL for '{issuer.Subject}' could be read from {server}", subject));
-                        continue;
-                    }
-
-                    decided = CrlVerdict(fromLdap.IsFrom(bcIssuer) ? [fromLdap] : [], bcIssuer, issuer, subject, serial, role, now, unknowns);
-                    if (decided is not null)
-                    {
-                        break;
+                        unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "CRL " + url, cache.Problem(url.ToString()) ?? $"no CRL could be read from {url}", subject));
                     }
                 }
+
+                if (settings.LdapServers is { Count: > 0 } servers && settings.Cache is { } ldapCache)
+                {
+                    foreach (var server in servers)
+                    {
+                        var key = $"{server}/{issuer.Subject}";
+                        var fromLdap = await ldapCache.GetAsync(key, ct => LdapCrlClient.FetchAsync(server, issuer.Subject, ct, ldapCache.MaxBytes), Verify, settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                        if (fromLdap is null)
+                        {
+                            unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "LDAP " + server, $"no CRL for '{issuer.Subject}' could be read from {server}{(ldapCache.Problem(key) is { } why ? $" ({why})" : string.Empty)}", subject));
+                            continue;
+                        }
+
+                        crls.Add(fromLdap);
+                    }
+                }
+
+                decided = CrlStatus.Decide(crls, bcIssuer, issuer, subject, serial, role, now, unknowns);
             }
 
-            decided ??= CrlVerdict(settings.Crls.Where(c => c.IsFrom(bcIssuer)).ToList(), bcIssuer, issuer, subject, serial, role, now, unknowns);
             if (decided is { Status: RevocationStatus.Revoked })
             {
                 return decided;
@@ -179,30 +192,10 @@ public static class RevocationChecker
         return new RevocationAnswer(RevocationStatus.Good, "OCSP/CRL", "no certificate of the chain is revoked", null);
     }
 
-    /// <summary>The first usable CRL from the issuer decides; unusable ones are noted as UNKNOWN; none: null.</summary>
-    private static RevocationAnswer? CrlVerdict(List<CrlDocument> candidates, Org.BouncyCastle.X509.X509Certificate bcIssuer, X509Certificate2 issuer,
-        X509Certificate2 subject, Org.BouncyCastle.Math.BigInteger serial, string role, DateTimeOffset now, List<RevocationAnswer> unknowns)
+    /// <summary>HTTP URLs of the certificate's CRL distribution points (or, with <see cref="FreshestCrlOid"/>, of its delta CRLs).</summary>
+    public static IReadOnlyList<Uri> DistributionPoints(X509Certificate2 certificate, string extension = "2.5.29.31")
     {
-        foreach (var crl in candidates)
-        {
-            if (crl.UsableFor(bcIssuer, issuer, now) is { } problem)
-            {
-                unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "CRL " + crl.Source, problem, subject));
-                continue;
-            }
-
-            return crl.Lists(serial)
-                ? new RevocationAnswer(RevocationStatus.Revoked, "CRL " + crl.Source, $"the {role} is revoked (serial {subject.SerialNumber} is on the CRL of '{issuer.Subject}' from {crl.Source})", subject)
-                : new RevocationAnswer(RevocationStatus.Good, "CRL " + crl.Source, "not on the CRL", subject);
-        }
-
-        return null;
-    }
-
-    /// <summary>HTTP URLs of the certificate's CRL distribution points.</summary>
-    public static IReadOnlyList<Uri> DistributionPoints(X509Certificate2 certificate)
-    {
-        var ext = certificate.Extensions["2.5.29.31"];
+        var ext = certificate.Extensions[extension];
         if (ext is null)
         {
             return [];

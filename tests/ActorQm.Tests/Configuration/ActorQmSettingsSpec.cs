@@ -16,6 +16,17 @@ public sealed class ActorQmSettingsSpec
         Assert.Equal(4_194_304, qm.MaxMessageLength);
         Assert.Null(qm.MqscFile);
         Assert.Equal(TimeSpan.FromSeconds(5), qm.ExpiryInterval);
+        Assert.Equal(32L * 1024 * 1024, qm.Tls.CrlMaxBytes);
+    }
+
+    [Fact]
+    public void Settings_must_read_the_CRL_size_cap_and_refuse_a_nonsensical_one()
+    {
+        TlsSettings Tls(string crlMax) =>
+            TlsSettings.Create("QM1", ConfigurationFactory.ParseString($"crl-max-bytes = {crlMax}").WithFallback(ActorQmSettings.Reference.GetConfig("actorqm.queue-manager-defaults.tls")), null);
+
+        Assert.Equal(1024L * 1024, Tls("1MiB").CrlMaxBytes);
+        Assert.Throws<ConfigurationException>(() => Tls("0"));
     }
 
     [Fact]

@@ -30,17 +30,20 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     private static readonly TestPki.Issued Stranger = TestPki.Intermediate(TestPki.Root("Stranger Root"), "Stranger CA");
     private static readonly TestPki.Issued RevokedCa = TestPki.Intermediate(Root, "Revoked CA");
     private static readonly TestPki.Issued StaleCa = TestPki.Intermediate(Root, "Stale CA");
+    private static readonly TestPki.Issued ScopedCa = TestPki.Intermediate(Root, "Scoped CA");
     private static readonly TestPki.Issued LengthZeroCa = TestPki.Intermediate(Root, "Length Zero CA", pathLength: 0);
     private const string App = "CN=APP1,OU=APPS,O=Example";
     private readonly TempDirectory _dir = new();
     private readonly List<OpenSslOcspResponder> _responders = new();
+    private readonly LoopbackHttp _http = new();
     private readonly TestPki.Issued _goodLeaf = TestPki.Leaf(Ca, "CN=APP2,OU=APPS,O=Example");
 
     /// <summary>What a case changes: the attacker's certificate and CA certificates it sends, CRLs the queue manager reads, or a raw attack.</summary>
     public sealed record Case(string Name, string Expected, Func<HostilePeerMatrixSpec, Attack> Build);
 
     public sealed record Attack(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> Sends, string Channel = "APP.SVRCONN", string CipherSpec = "TLS_AES_128_GCM_SHA256",
-        Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, Ocsp Ocsp = Ocsp.None, string? From = null);
+        Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, Ocsp Ocsp = Ocsp.None, string? From = null,
+        byte[]? CdpCrl = null);
 
     /// <summary>How the attacker's leaf stands with a real OCSP responder (the good client's leaf is always GOOD there).</summary>
     public enum Ocsp
@@ -67,6 +70,13 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     }
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
+
+    /// <summary>A leaf of the Scoped CA, whose one CRL (built for that leaf when <paramref name="forLeaf"/> is given) the queue manager reads.</summary>
+    private static Attack Scoped(byte[]? crl, Func<X509Certificate2, byte[]>? forLeaf = null)
+    {
+        var leaf = TestPki.Leaf(ScopedCa, App);
+        return Client(leaf, ScopedCa.Certificate) with { ExtraCrl = crl ?? forLeaf!(leaf.Certificate) };
+    }
 
     private static readonly Case[] Cases =
     [
@@ -106,6 +116,23 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         new("CRL of the peer's CA signed by another key", "AMQ9716E", _ => Client(TestPki.Leaf(StaleCa, App), StaleCa.Certificate) with
         {
             ExtraCrl = TestPki.Crl(new TestPki.Issued(StaleCa.Certificate, ECDsa.Create(ECCurve.NamedCurves.nistP256)), []),
+        }),
+        // The peer's CA publishes only CRLs that cannot answer for a leaf: the status is unknown, never GOOD.
+        new("revoked leaf whose CA's only CRL is an ARL (onlyContainsCACerts) under REQUIRED", "AMQ9716E", _ => Scoped(BcCrl.Build(ScopedCa, [], idp: BcCrl.Idp(onlyCa: true)))),
+        new("revoked leaf whose CA's only CRL is a keyCompromise partition (onlySomeReasons) under REQUIRED", "AMQ9716E", _ =>
+            Scoped(BcCrl.Build(ScopedCa, [], idp: BcCrl.Idp(reasons: Org.BouncyCastle.Asn1.X509.ReasonFlags.KeyCompromise)))),
+        new("revoked leaf whose CA's only CRL is a delta CRL under REQUIRED", "AMQ9716E", _ => Scoped(BcCrl.Build(ScopedCa, [], number: 8, deltaOf: 7))),
+        new("revoked leaf whose CA's CRL has an unknown critical extension under REQUIRED", "AMQ9716E", _ => Scoped(BcCrl.Build(ScopedCa, [], unknownCritical: true))),
+        new("CRL whose entries name a certificateIssuer without being indirect under REQUIRED", "AMQ9716E", _ =>
+            Scoped(BcCrl.Build(ScopedCa, [BcCrl.Entry.Of(TestPki.Leaf(Ca, "CN=ELSEWHERE").Certificate, certificateIssuer: BcCrl.Name(Ca))]))),
+        new("leaf revoked on an indirect CRL, listed under its CA after another CA's entries", "AMQ9633E", _ => Scoped(null, leaf => BcCrl.Build(ScopedCa,
+            [BcCrl.Entry.Of(TestPki.Leaf(Ca, "CN=ELSEWHERE").Certificate, certificateIssuer: BcCrl.Name(Ca)), BcCrl.Entry.Of(leaf, certificateIssuer: BcCrl.Name(ScopedCa))],
+            idp: BcCrl.Idp(indirect: true)))),
+        new("leaf behind a CRL larger than tls.crl-max-bytes at its distribution point under REQUIRED", "AMQ9716E", spec =>
+        {
+            var leaf = TestPki.Leaf(ScopedCa, App, extensions: [BcCrl.DistributionPoint(spec._http.Url("/scoped.crl").ToString())]);
+            var filler = Enumerable.Range(1, 4000).Select(i => new BcCrl.Entry(Org.BouncyCastle.Math.BigInteger.ValueOf(i)));
+            return Client(leaf, ScopedCa.Certificate) with { CdpCrl = BcCrl.Build(ScopedCa, filler) };
         }),
         new("leaf revoked by OCSP (openssl ocsp responder)", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Revoked }),
         new("leaf unknown to OCSP under OCSPAuthentication REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Unknown }),
@@ -204,6 +231,11 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             Crl("extra.crl", extra);
         }
 
+        if (attack.CdpCrl is { } published)
+        {
+            _http.Serve("/scoped.crl", published);
+        }
+
         var ocsp = string.Empty;
         if (attack.Ocsp != Ocsp.None)
         {
@@ -223,7 +255,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.8') USERSRC(NOACCESS)
             SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            """, $"tls {{ ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
+            """, $"tls {{ ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], cdp-check-extensions = on, crl-max-bytes = 64KiB, allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
     }
 
@@ -388,6 +420,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     {
         base.Dispose();
         _responders.ForEach(r => r.Dispose());
+        _http.Dispose();
         _dir.Dispose();
     }
 }

@@ -157,6 +157,81 @@ public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(8));
     }
 
+    private static Task<RevocationAnswer> CheckLeaf(TestPki.Issued leaf, RevocationSettings settings) =>
+        RevocationChecker.CheckAsync([leaf.Certificate, Ca.Certificate], settings, DateTimeOffset.UtcNow, CancellationToken.None);
+
+    private static CrlDocument Bc(byte[] der, string name) => CrlDocument.Parse(der, name);
+
+    [Fact]
+    public async Task Revocation_must_find_a_revocation_on_the_real_CRL_when_an_ARL_of_the_issuer_is_seen_first()
+    {
+        var leaf = TestPki.Leaf(Ca, "CN=ARL.FIRST");
+        var arl = Bc(BcCrl.Build(Ca, [], idp: BcCrl.Idp(onlyCa: true)), "ARL");
+
+        var answer = await CheckLeaf(leaf, new RevocationSettings([arl, Crl(Ca, [leaf.Certificate])]));
+
+        Assert.Equal(RevocationStatus.Revoked, answer.Status);
+        Assert.Equal(RevocationStatus.Unknown, (await CheckLeaf(leaf, new RevocationSettings([arl]))).Status);
+    }
+
+    [Fact]
+    public async Task Revocation_must_find_a_revocation_on_any_usable_CRL_not_only_the_first()
+    {
+        var leaf = TestPki.Leaf(Ca, "CN=SECOND.CRL");
+        var older = Bc(BcCrl.Build(Ca, [], number: 1), "older CRL");
+        var newer = Bc(BcCrl.Build(Ca, [BcCrl.Entry.Of(leaf.Certificate)], number: 2), "newer CRL");
+
+        Assert.Equal(RevocationStatus.Revoked, (await CheckLeaf(leaf, new RevocationSettings([older, newer]))).Status);
+    }
+
+    [Fact]
+    public async Task Revocation_must_apply_a_delta_CRL_to_its_base()
+    {
+        var leaf = TestPki.Leaf(Ca, "CN=DELTA.REVOKED");
+        var good = TestPki.Leaf(Ca, "CN=DELTA.GOOD");
+        var baseCrl = Bc(BcCrl.Build(Ca, [], number: 10), "base CRL");
+        var delta = Bc(BcCrl.Build(Ca, [BcCrl.Entry.Of(leaf.Certificate)], number: 11, deltaOf: 10), "delta CRL");
+
+        var answer = await CheckLeaf(leaf, new RevocationSettings([baseCrl, delta]));
+
+        Assert.Equal(RevocationStatus.Revoked, answer.Status);
+        Assert.Contains("delta CRL", answer.Detail, StringComparison.Ordinal);
+        Assert.Equal(RevocationStatus.Good, (await CheckLeaf(good, new RevocationSettings([baseCrl, delta]))).Status);
+    }
+
+    [Fact]
+    public async Task Revocation_must_release_a_certificateHold_only_by_a_delta_that_applies_to_the_base()
+    {
+        var held = TestPki.Leaf(Ca, "CN=ON.HOLD");
+        var baseCrl = Bc(BcCrl.Build(Ca, [BcCrl.Entry.Of(held.Certificate, Org.BouncyCastle.Asn1.X509.CrlReason.CertificateHold)], number: 10), "base CRL");
+        var release = Bc(BcCrl.Build(Ca, [BcCrl.Entry.Of(held.Certificate, Org.BouncyCastle.Asn1.X509.CrlReason.RemoveFromCrl)], number: 11, deltaOf: 10), "delta CRL");
+        var tooNew = Bc(BcCrl.Build(Ca, [BcCrl.Entry.Of(held.Certificate, Org.BouncyCastle.Asn1.X509.CrlReason.RemoveFromCrl)], number: 13, deltaOf: 12), "delta of a later base");
+        var otherScope = Bc(BcCrl.Build(Ca, [BcCrl.Entry.Of(held.Certificate, Org.BouncyCastle.Asn1.X509.CrlReason.RemoveFromCrl)], number: 11, deltaOf: 10,
+            idp: BcCrl.Idp(onlyUser: true)), "delta of another scope");
+
+        Assert.Equal(RevocationStatus.Revoked, (await CheckLeaf(held, new RevocationSettings([baseCrl]))).Status);
+        Assert.Equal(RevocationStatus.Good, (await CheckLeaf(held, new RevocationSettings([baseCrl, release]))).Status);
+        Assert.Equal(RevocationStatus.Revoked, (await CheckLeaf(held, new RevocationSettings([baseCrl, tooNew]))).Status);
+        Assert.Equal(RevocationStatus.Revoked, (await CheckLeaf(held, new RevocationSettings([baseCrl, otherScope]))).Status);
+    }
+
+    [Fact]
+    public async Task Revocation_must_fetch_the_delta_CRL_named_by_the_certificates_freshestCRL()
+    {
+        var http = new LoopbackHttp();
+        _disposables.Add(http);
+        var baseUrl = http.Url("/ca.crl");
+        var deltaUrl = http.Url("/ca-delta.crl");
+        var leaf = TestPki.Leaf(Ca, "CN=FRESHEST", extensions: [BcCrl.DistributionPoint(baseUrl.ToString()), BcCrl.FreshestCrl(deltaUrl)]);
+        http.Serve("/ca.crl", BcCrl.Build(Ca, [], number: 20));
+        http.Serve("/ca-delta.crl", BcCrl.Build(Ca, [BcCrl.Entry.Of(leaf.Certificate)], number: 21, deltaOf: 20));
+
+        var answer = await CheckLeaf(leaf, new RevocationSettings([Crl(Root, [])], CdpCheckExtensions: true, Cache: new CrlCache()));
+
+        Assert.Equal(RevocationStatus.Revoked, answer.Status);
+        Assert.Contains(deltaUrl.ToString(), answer.Source, StringComparison.Ordinal);
+    }
+
     public new void Dispose()
     {
         Shutdown();
