@@ -1,0 +1,69 @@
+using System.Formats.Asn1;
+using System.Text;
+using ActorQm.Tests.Support;
+using ActorQm.Tls;
+
+namespace ActorQm.Tests.Tls;
+
+public sealed class PeerNameSpec
+{
+    private const string CommonName = "2.5.4.3";
+    private const string Organisation = "2.5.4.10";
+
+    private static (string, UniversalTagNumber, byte[]) Printable(string oid, string value) => (oid, UniversalTagNumber.PrintableString, Encoding.Latin1.GetBytes(value));
+
+    private static (string, UniversalTagNumber, byte[]) Utf8(string oid, string value) => (oid, UniversalTagNumber.UTF8String, Encoding.UTF8.GetBytes(value));
+
+    [Fact]
+    public void PeerName_must_render_a_subject_serialNumber_attribute_under_its_OID_never_as_SERIALNUMBER()
+    {
+        var device = TestPki.Leaf(TestPki.Shared.Ca, rawSubject: TestPki.RawName(Utf8(CommonName, "QM1"), Printable("2.5.4.5", "DEVICE-7"))).Certificate;
+        var serial = string.Join(':', device.SerialNumberBytes.ToArray().Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+
+        var subject = PeerName.Subject(device);
+
+        Assert.Equal($"SERIALNUMBER={serial},CN=QM1,2.5.4.5=DEVICE-7", subject.ToString());
+        Assert.Equal([serial], subject.ValuesOf("SERIALNUMBER"));
+        Assert.Equal("2.5.4.5=DEVICE-7", PeerName.FromDer(TestPki.RawName(Printable("2.5.4.5", "DEVICE-7")).RawData).ToString());
+    }
+
+    [Fact]
+    public void PeerName_must_render_emailAddress_as_E()
+    {
+        var name = TestPki.RawName(Utf8(CommonName, "ops"), ("1.2.840.113549.1.9.1", UniversalTagNumber.IA5String, "ops@example.com"u8.ToArray()));
+
+        Assert.Equal("CN=ops,E=ops@example.com", PeerName.FromDer(name.RawData).ToString());
+    }
+
+    [Theory]
+    [InlineData("AD*MIN")]
+    [InlineData("ad@min")]
+    [InlineData("ADMIN\u00e9")] // a byte above 0x7F
+    public void PeerName_must_report_an_invalid_PrintableString_as_malformed_without_throwing(string value)
+    {
+        var name = TestPki.RawName(Printable(CommonName, value), Utf8(Organisation, "Example"));
+        var certificate = TestPki.Leaf(TestPki.Shared.Ca, rawSubject: name).Certificate;
+
+        var fromDer = PeerName.FromDer(name.RawData);
+        var subject = PeerName.Subject(certificate);
+
+        Assert.Contains("PrintableString", fromDer.Malformed, StringComparison.Ordinal);
+        Assert.Contains("CN", fromDer.Malformed, StringComparison.Ordinal);
+        Assert.Equal(fromDer.Malformed, subject.Malformed);
+        Assert.Null(PeerName.Issuer(certificate).Malformed);
+        Assert.DoesNotContain(value, subject.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("SERIALNUMBER=", subject.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PeerName_must_report_bytes_that_are_no_name_as_malformed_without_throwing()
+    {
+        var garbage = PeerName.FromDer([0x30, 0x05, 0x31, 0x7f, 0x00]);
+        var trailing = PeerName.FromDer([.. TestPki.RawName(Utf8(CommonName, "QM1")).RawData, 0x00]);
+
+        Assert.NotNull(garbage.Malformed);
+        Assert.Empty(garbage.Attributes);
+        Assert.NotNull(trailing.Malformed);
+        Assert.Null(PeerName.FromDer(TestPki.RawName(Utf8(CommonName, "QM1")).RawData).Malformed);
+    }
+}
