@@ -42,13 +42,17 @@ public sealed class CliSpec : IDisposable
     }
 
     [Fact]
-    public void Cli_local_demo_must_prove_every_message_intact_and_exit_0()
+    public void Cli_local_demo_must_prove_every_message_intact_at_the_size_given_keep_its_folder_and_exit_0()
     {
-        var (exit, output, error) = Run(null, "demo", "--local", "--messages", "300");
+        var (exit, output, error) = Run(null, "demo", "--local", "--messages", "300", "--size", "64", "--keep");
 
         Assert.True(exit == 0, string.Join('\n', output) + error);
         Assert.Contains("demo passed: every message came back intact", output);
         Assert.Contains(output, l => l.StartsWith("restart keeps persistent only", StringComparison.Ordinal) && l.Contains("ok:", StringComparison.Ordinal));
+        Assert.Contains(output, l => l.EndsWith("300 messages of 64 bytes per phase", StringComparison.Ordinal));
+        var kept = output.Single(l => l.StartsWith("  kept ", StringComparison.Ordinal))["  kept ".Length..];
+        Assert.True(Directory.Exists(kept), $"--keep: {kept} is gone");
+        Directory.Delete(kept, recursive: true);
     }
 
     [Fact]
