@@ -62,13 +62,17 @@ public sealed class CliSpec : IDisposable
         File.WriteAllText(_dir.File("change.mqsc"), "DEFINE QLOCAL(NEW.Q) DESCR('added offline')\nDEFINE QLOCAL(BROKEN) USAGE(MAYBE)\n");
 
         var (exit, output, _) = Run(null, "mqsc", "--config", config, "-f", _dir.File("change.mqsc"));
-        var (displayExit, display, _) = Run("DISPLAY QLOCAL(NEW.Q) DESCR\n", "mqsc", "-c", config);
+        var (displayExit, display, _) = Run("DISPLAY QLOCAL(NEW.Q) DESCR\n", "mqsc", "-c", config, "-m", "QM1", "--json");
+        var (undeclaredExit, _, undeclaredError) = Run("DISPLAY QMGR\n", "mqsc", "-c", config, "-m", "QM9");
 
         Assert.Equal(10, exit);
         Assert.Contains("AMQ8006I: ActorQm queue created.", output);
         Assert.Contains(output, l => l.StartsWith("AMQ8405E", StringComparison.Ordinal) && l.Contains("line 2, column 29", StringComparison.Ordinal));
         Assert.Equal(0, displayExit);
-        Assert.Contains(display, l => l.Contains("DESCR(added offline)", StringComparison.Ordinal));
+        using var json = System.Text.Json.JsonDocument.Parse(string.Join('\n', display));
+        Assert.Equal("added offline", json.RootElement.GetProperty("objects")[0].GetProperty("DESCR").GetString());
+        Assert.Equal(20, undeclaredExit);
+        Assert.Contains("QM9 is not declared", undeclaredError, StringComparison.Ordinal);
     }
 
     [Fact]
