@@ -11,11 +11,13 @@ public readonly record struct DnAttribute(string Type, string Value);
 /// A certificate's subject or issuer as MQ renders it for SSLPEER matching and channel status:
 /// attributes leaf-first (CN before C), and for a subject a leading SERIALNUMBER holding the
 /// certificate's serial number as upper-case hex byte pairs joined by ':'. Decoded from the DER
-/// itself so every attribute (including repeated OU/DC and multi-valued RDNs) is seen. A subject
-/// serialNumber attribute (2.5.4.5) is rendered under its OID, never as SERIALNUMBER, so that it
-/// can never pass for the certificate's serial. Decoding never throws: a name that is not clean
-/// DER, or whose filterable attribute is not a valid character string (a '*' in a
-/// PrintableString), is <see cref="Malformed"/> and matches no filter (docs/tls.md, SSLPEER).
+/// itself so every attribute (including repeated OU/DC and multi-valued RDNs) is seen. In a
+/// subject the serialNumber attribute (2.5.4.5) is rendered under its OID, never as SERIALNUMBER,
+/// so that it can never pass for the certificate's serial; in an issuer (SSLCERTI, REVOKE CERT),
+/// where no certificate serial competes, it is SERIALNUMBER as MQ writes it. Decoding never
+/// throws: a name that is not clean DER, or whose filterable attribute is not a valid character
+/// string (a '*' in a PrintableString), is <see cref="Malformed"/> and matches no filter
+/// (docs/tls.md, SSLPEER).
 /// </summary>
 public sealed class PeerName
 {
@@ -23,6 +25,7 @@ public sealed class PeerName
     {
         ["2.5.4.3"] = "CN",
         ["2.5.4.4"] = "SN",
+        ["2.5.4.5"] = "SERIALNUMBER",
         ["2.5.4.6"] = "C",
         ["2.5.4.7"] = "L",
         ["2.5.4.8"] = "ST",
@@ -38,6 +41,9 @@ public sealed class PeerName
         ["1.2.840.113549.1.9.2"] = "UNSTRUCTUREDNAME",
         ["1.2.840.113549.1.9.8"] = "UNSTRUCTUREDADDRESS",
     };
+
+    /// <summary>The subject's own serialNumber attribute: its OID, which no filter can name (docs/tls.md, SSLPEER).</summary>
+    private const string SubjectSerialNumber = "2.5.4.5";
 
     private PeerName(IReadOnlyList<DnAttribute> attributes, string? malformed = null)
     {
@@ -58,12 +64,14 @@ public sealed class PeerName
     {
         var serial = string.Join(':', certificate.SerialNumberBytes.ToArray().Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
         var (attributes, malformed) = Decode(certificate.SubjectName.RawData);
-        return new PeerName([new DnAttribute("SERIALNUMBER", serial), .. attributes], malformed);
+        var own = attributes.Select(a => a.Type == "SERIALNUMBER" ? a with { Type = SubjectSerialNumber } : a);
+        return new PeerName([new DnAttribute("SERIALNUMBER", serial), .. own], malformed);
     }
 
     /// <summary>The issuer of <paramref name="certificate"/>, as SSLCERTI sees it.</summary>
     public static PeerName Issuer(X509Certificate2 certificate) => FromDer(certificate.IssuerName.RawData);
 
+    /// <summary>A DER name as an issuer name renders (SSLCERTI): no certificate serial, 2.5.4.5 as SERIALNUMBER.</summary>
     public static PeerName FromDer(ReadOnlySpan<byte> der)
     {
         var (attributes, malformed) = Decode(der);

@@ -24,7 +24,19 @@ public sealed class PeerNameSpec
 
         Assert.Equal($"SERIALNUMBER={serial},CN=QM1,2.5.4.5=DEVICE-7", subject.ToString());
         Assert.Equal([serial], subject.ValuesOf("SERIALNUMBER"));
-        Assert.Equal("2.5.4.5=DEVICE-7", PeerName.FromDer(TestPki.RawName(Printable("2.5.4.5", "DEVICE-7")).RawData).ToString());
+    }
+
+    [Fact]
+    public void PeerName_must_render_an_issuer_serialNumber_attribute_as_SERIALNUMBER_where_no_certificate_serial_competes()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=LEAF", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var leaf = request.Create(new System.Security.Cryptography.X509Certificates.X500DistinguishedName("CN=Serial CA,OID.2.5.4.5=5,O=Example"),
+            System.Security.Cryptography.X509Certificates.X509SignatureGenerator.CreateForECDsa(key), TestPki.Now.AddDays(-1), TestPki.Now.AddDays(1), [0x2A]);
+
+        Assert.Equal("CN=Serial CA,SERIALNUMBER=5,O=Example", PeerName.Issuer(leaf).ToString());
+        // REVOKE CERT ISSUER('...') is written in filter syntax: it must name such an issuer and find its certificates.
+        Assert.Equal(new RevokedCertificate("CN=Serial CA,SERIALNUMBER=5,O=Example", "2A", "test").Key(), RevokedCertificate.Key(PeerName.Issuer(leaf), leaf.SerialNumber));
     }
 
     [Fact]
