@@ -76,6 +76,8 @@ public sealed class PeerNameSpec
         Assert.NotNull(garbage.Malformed);
         Assert.Empty(garbage.Attributes);
         Assert.NotNull(trailing.Malformed);
+        Assert.Equal("attribute CN is not a character string", PeerName.FromDer(TestPki.RawName(("2.5.4.3", UniversalTagNumber.OctetString, "QM1"u8.ToArray())).RawData).Malformed);
+        Assert.Null(PeerName.FromDer(TestPki.RawName(("1.2.3.4", UniversalTagNumber.OctetString, "x"u8.ToArray())).RawData).Malformed);
         Assert.Null(PeerName.FromDer(TestPki.RawName(Utf8(CommonName, "QM1")).RawData).Malformed);
     }
 }
