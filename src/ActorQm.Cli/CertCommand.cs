@@ -24,14 +24,14 @@ internal static class CertCommand
         var depth = new Option<int>("--max-depth") { Description = "Most intermediates allowed", DefaultValueFactory = _ => 8 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var crl = new Option<FileInfo[]>("--crl") { Description = "CRL files (PEM or DER, repeatable): revocation is checked when any revocation option is given", AllowMultipleArgumentsPerToken = true };
-        var ocsp = new Option<Uri?>("--ocsp") { Description = "OCSP responder URL (as AUTHINFO OCSPURL)" };
+        var ocsp = new Option<string?>("--ocsp") { Description = "OCSP responder URL, http (as AUTHINFO OCSPURL)" };
         var ocspAia = new Option<bool>("--ocsp-aia") { Description = "Also ask the responder named in each certificate's AIA (OCSPCheckExtensions=YES)" };
         var cdp = new Option<bool>("--crl-cdp") { Description = "Fetch CRLs from each certificate's distribution points (CDPCheckExtensions=YES)" };
         var unknown = new Option<string>("--unknown") { Description = "What an undeterminable status does: required, warn or optional", DefaultValueFactory = _ => "required" };
         var verify = new Command("verify", "Validate a peer certificate as the handshake does") { trust, untrusted, peer, time, usage, depth, json, crl, ocsp, ocspAia, cdp, unknown };
         verify.SetAction((parse, _) => CliRunner.Run(() => Verify(
             parse.GetValue(trust)!, parse.GetValue(untrusted) ?? [], parse.GetValue(peer)!, parse.GetValue(time), parse.GetValue(usage)!, parse.GetValue(depth), parse.GetValue(json),
-            Revocation(parse.GetValue(crl) ?? [], parse.GetValue(ocsp), parse.GetValue(ocspAia), parse.GetValue(cdp), parse.GetValue(unknown)!))));
+            Revocation(parse.GetValue(crl) ?? [], OcspUrl.Parse(parse.GetValue(ocsp), "--ocsp"), parse.GetValue(ocspAia), parse.GetValue(cdp), parse.GetValue(unknown)!))));
         return new Command("cert", "Certificate tools") { verify };
     }
 
@@ -78,7 +78,9 @@ internal static class CertCommand
         var anchors = trust.SelectMany(Load).ToList();
         var intermediates = untrusted.SelectMany(Load).ToList();
         var peer = Load(peerFile).FirstOrDefault() ?? throw new CliException($"{peerFile.FullName} holds no certificate", 20);
-        var result = ChainValidator.Validate(peer, new ChainPolicy(anchors, intermediates, role, at, maxDepth));
+        // As the handshake: a certificate whose name cannot be read cleanly is refused before anything else.
+        var result = PeerName.MalformedNames(peer) is { } malformed ? ChainValidationResult.Invalid(ValidationStep.Certificate, malformed, peer)
+            : ChainValidator.Validate(peer, new ChainPolicy(anchors, intermediates, role, at, maxDepth));
         RevocationAnswer? revoked = null;
         if (result.IsValid && revocation.ChecksAnything)
         {

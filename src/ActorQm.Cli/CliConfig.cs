@@ -66,3 +66,17 @@ internal static class CliRunner
         }
     }
 }
+
+/// <summary>
+/// An OCSP responder URL from the command line or a client configuration file. System.CommandLine has no
+/// Uri parser (a Uri-typed option refused every value), so the option is text read here: an absolute http
+/// URL as AUTHINFO OCSPURL takes, or a one-line error and exit 20.
+/// </summary>
+internal static class OcspUrl
+{
+    /// <returns>null for no value; the URL; or a <see cref="CliException"/> naming <paramref name="source"/>.</returns>
+    public static Uri? Parse(string? text, string source) =>
+        text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp && url.Host.Length > 0 ? url
+        : throw new CliException($"{source} '{text}' is not an http URL of an OCSP responder (as AUTHINFO OCSPURL)", 20);
+}

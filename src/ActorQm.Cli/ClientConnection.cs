@@ -20,7 +20,7 @@ internal sealed class ClientConnection
     public Option<string?> CertLabel { get; } = new("--cert-label") { Description = "Label of the client certificate (default ibmwebspheremq<user>)" };
     public Option<string?> Cipher { get; } = new("--cipher") { Description = "CipherSpec or alias (default ANY_TLS12_OR_HIGHER)" };
     public Option<string?> SslPeer { get; } = new("--sslpeer") { Description = "SSLPEER the queue manager's certificate must match" };
-    public Option<Uri?> Ocsp { get; } = new("--ocsp") { Description = "OCSP responder for the queue manager's certificate chain" };
+    public Option<string?> Ocsp { get; } = new("--ocsp") { Description = "OCSP responder URL (http) for the queue manager's certificate chain" };
     public Option<bool> OcspAia { get; } = new("--ocsp-aia") { Description = "Ask the responders named in the certificates' AIA" };
     public Option<FileInfo[]> Crl { get; } = new("--crl") { Description = "CRL files (repeatable)", AllowMultipleArgumentsPerToken = true };
     public Option<string> Unknown { get; } = new("--unknown") { Description = "When revocation status is unknown: required, warn or optional", DefaultValueFactory = _ => "required" };
@@ -60,8 +60,8 @@ internal sealed class ClientConnection
             crlFiles.AddRange(config.GetStringList("crl-files").Select(f => Resolve(f, baseDir)));
         }
 
-        var ocsp = parse.GetValue(Ocsp) ?? (config.HasPath("ocsp") ? new Uri(config.GetString("ocsp")) : null);
-        var revocation = new RevocationSettings(crlFiles.Select(CrlDocument.Load).ToList(), Unknown: unknown, OcspResponder: ocsp,
+        var ocsp = OcspUrl.Parse(parse.GetValue(Ocsp), "--ocsp") ?? OcspUrl.Parse(config.HasPath("ocsp") ? config.GetString("ocsp") : null, "ocsp in --client-config");
+        var revocation = new RevocationSettings(crlFiles.Select(LoadCrl).ToList(), Unknown: unknown, OcspResponder: ocsp,
             OcspCheckExtensions: parse.GetValue(OcspAia), Ocsp: ocsp is not null || parse.GetValue(OcspAia) ? new OcspClient() : null);
         return await MqClient.ConnectAsync(new MqClientOptions
         {
@@ -77,6 +77,18 @@ internal sealed class ClientConnection
             Revocation = revocation,
             ApplicationName = applicationName,
         });
+    }
+
+    private static CrlDocument LoadCrl(string path)
+    {
+        try
+        {
+            return CrlDocument.Load(path);
+        }
+        catch (Exception e) when (e is FormatException or IOException)
+        {
+            throw new CliException(e.Message, 20);
+        }
     }
 
     private static string Resolve(string path, string? baseDir) =>

@@ -82,9 +82,9 @@ public sealed class MqClient : IAsyncDisposable
                 throw new MqException(MqReason.SslInitializationError, $"AMQ9716E: revocation status of the queue manager's certificate could not be determined: {revocation.Detail}");
             }
 
-            if (filter is not null && !filter.Matches(peer.Subject))
+            if (filter?.Mismatch(peer.Subject) is { } why)
             {
-                throw new MqException(MqReason.SslPeerNameMismatch, $"AMQ9636E: the queue manager's distinguished name ({peer.Subject}) does not match SSLPEER('{filter.Text}')");
+                throw new MqException(MqReason.SslPeerNameMismatch, $"AMQ9636E: the queue manager's distinguished name ({peer.Subject}) does not match SSLPEER('{filter.Text}'): {why}");
             }
 
             var negotiated = CipherSpecs.NameOf(stream.NegotiatedCipherSuite, stream.SslProtocol);
@@ -281,6 +281,11 @@ public sealed class MqClient : IAsyncDisposable
         if (peerCertificate is null)
         {
             throw new MqException(MqReason.SslInitializationError, "AMQ9633E: the queue manager sent no certificate");
+        }
+
+        if (PeerName.MalformedNames(peerCertificate) is { } malformed)
+        {
+            throw new MqException(MqReason.SslInitializationError, $"AMQ9633E: bad certificate from the queue manager: {malformed}");
         }
 
         var result = snapshot is { } built ? ChainValidator.ValidatePresented(built, peerCertificate, policy) : ChainValidator.Validate(peerCertificate, policy);

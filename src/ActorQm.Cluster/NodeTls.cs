@@ -35,6 +35,12 @@ public static class NodeTls
                 return false;
             }
 
+            if (PeerName.MalformedNames(certificate) is { } malformed)
+            {
+                log.Warning("AMQ9633E: node {0} refused: bad certificate: {1}", remotePeer, malformed);
+                return false;
+            }
+
             // Node links run both ways: a node certificate must serve as TLS server and as TLS client.
             foreach (var usage in new[] { CertificateUsage.Server, CertificateUsage.Client })
             {
@@ -46,9 +52,9 @@ public static class NodeTls
                 }
             }
 
-            if (filter is not null && !filter.Matches(PeerName.Subject(certificate)))
+            if (filter?.Mismatch(PeerName.Subject(certificate)) is { } why)
             {
-                log.Warning("AMQ9636E: node {0} refused: its DN '{1}' does not match the node filter '{2}'.", remotePeer, PeerName.Subject(certificate), filter.Text);
+                log.Warning("AMQ9636E: node {0} refused: its DN '{1}' does not match the node filter '{2}': {3}.", remotePeer, PeerName.Subject(certificate), filter.Text, why);
                 return false;
             }
 

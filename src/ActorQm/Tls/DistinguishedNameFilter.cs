@@ -17,7 +17,8 @@ public sealed class PeerNameFilterException(string filter, string attribute, str
 /// commas and semicolons), a leading and/or trailing '*' as wildcard ('\*' for a literal one; a
 /// '*' in the middle is literal). Attributes the filter does not name are not checked. OU and DC
 /// may repeat: they are compared in order, from the certificate's first OU (or DC), and the
-/// certificate may have more after them (a filter cannot skip a leading OU).
+/// certificate may have more after them (a filter cannot skip a leading OU). Any other attribute
+/// the filter names must occur exactly once in the certificate's name (docs/tls.md, SSLPEER).
 /// </summary>
 public sealed class DistinguishedNameFilter
 {
@@ -110,52 +111,70 @@ public sealed class DistinguishedNameFilter
         }
     }
 
-    public bool Matches(PeerName peer)
+    /// <summary>Whether <paramref name="peer"/> satisfies every attribute the filter names (see <see cref="Mismatch"/>).</summary>
+    public bool Matches(PeerName peer) => Mismatch(peer) is null;
+
+    /// <summary>
+    /// Why <paramref name="peer"/> does not match (null when it does), for the refusal message. OU and DC
+    /// are compared in order from the first; any other attribute the filter names must occur exactly once:
+    /// a name that repeats it (<c>CN=MALLORY,CN=ADMIN</c>) is ambiguous, so no one of its values may satisfy
+    /// the filter. A malformed name matches nothing.
+    /// </summary>
+    public string? Mismatch(PeerName peer)
     {
+        if (peer.Malformed is { } malformed)
+        {
+            return $"the name is malformed: {malformed}";
+        }
+
         foreach (var (type, wanted) in _groups)
         {
+            var values = peer.ValuesOf(type).ToList();
             if (type is "OU" or "DC")
             {
-                // Multi-valued: the filter's values must match the peer's first ones, in order.
-                var i = 0;
-                foreach (var value in peer.ValuesOf(type))
+                // Multi-valued (spec 2.5): the filter's values must match the peer's first ones, in order.
+                if (values.Count < wanted.Length)
                 {
-                    if (i == wanted.Length)
-                    {
-                        break;
-                    }
-
-                    if (!wanted[i++].Matches(value))
-                    {
-                        return false;
-                    }
+                    return $"{type} occurs {values.Count} times, the filter names {wanted.Length}";
                 }
 
-                if (i < wanted.Length)
+                for (var i = 0; i < wanted.Length; i++)
                 {
-                    return false;
+                    if (!wanted[i].Matches(values[i]))
+                    {
+                        return $"{type} number {i + 1} does not match";
+                    }
                 }
             }
-            else if (!AnyMatches(wanted[0], peer.ValuesOf(type)))
+            else if (values.Count != 1)
             {
-                return false;
+                return values.Count == 0
+                    ? $"{type} is absent"
+                    : $"{type} occurs {values.Count} times in the name; a filter naming it once matches none of them";
+            }
+            else if (!wanted[0].Matches(values[0]))
+            {
+                return $"{type} does not match";
             }
         }
 
-        return true;
+        return null;
     }
 
-    private static bool AnyMatches(Term term, IEnumerable<string> values)
-    {
-        foreach (var value in values)
-        {
-            if (term.Matches(value))
-            {
-                return true;
-            }
-        }
+    /// <summary>
+    /// Whether the filter would match if any one value of a repeated attribute could satisfy it (a malformed
+    /// name counts as matching). Never grounds to admit a peer; only to block it, so that an ambiguous name
+    /// cannot slip past a CHLAUTH NOACCESS record.
+    /// </summary>
+    internal bool MatchesAnyValue(PeerName peer) =>
+        peer.Malformed is not null || _groups.All(g => g.Type is "OU" or "DC"
+            ? InOrder(g.Type, g.Terms, peer)
+            : peer.ValuesOf(g.Type).Any(g.Terms[0].Matches));
 
-        return false;
+    private static bool InOrder(string type, Term[] wanted, PeerName peer)
+    {
+        var values = peer.ValuesOf(type).ToList();
+        return values.Count >= wanted.Length && wanted.Select((t, i) => t.Matches(values[i])).All(m => m);
     }
 
     public override string ToString() => Text;

@@ -33,9 +33,17 @@ public sealed record SslPeerMapRule(DistinguishedNameFilter SslPeer, Distinguish
     public bool Matches(PeerName subject, PeerName issuer) =>
         SslPeer.Matches(subject) && (SslCertIssuer is null || SslCertIssuer.Matches(issuer));
 
-    /// <summary>The record that applies to a peer: the most specific that matches (the same choice DISPLAY CHLAUTH MATCH(RUNCHECK) shows).</summary>
+    /// <summary>
+    /// The record that applies to a peer: the most specific that matches (the same choice DISPLAY CHLAUTH MATCH(RUNCHECK) shows).
+    /// A name that repeats an attribute a record names matches no MAP record, but does match a NOACCESS record that
+    /// one of its values satisfies: ambiguity never helps the peer (docs/tls.md, SSLPEER).
+    /// </summary>
     public static SslPeerMapRule? Select(IEnumerable<SslPeerMapRule> rules, PeerName subject, PeerName issuer) =>
-        rules.Where(r => r.Matches(subject, issuer)).OrderByDescending(r => r.Specificity).FirstOrDefault();
+        rules.Where(r => r.Matches(subject, issuer) || (r.UserSource == "NOACCESS" && r.BlocksAmbiguous(subject, issuer)))
+            .OrderByDescending(r => r.Specificity).FirstOrDefault();
+
+    private bool BlocksAmbiguous(PeerName subject, PeerName issuer) =>
+        SslPeer.MatchesAnyValue(subject) && (SslCertIssuer is null || SslCertIssuer.MatchesAnyValue(issuer));
 }
 
 /// <summary>What the peer must satisfy: the channel's SSLCIPH, SSLPEER, SSLCAUTH and its SSLPEERMAP records.</summary>
@@ -51,10 +59,10 @@ public sealed record PeerRequirements(
     /// </summary>
     public PeerCheck CheckPeer(PeerIdentity? peer, HandshakeRole role)
     {
-        if (SslPeer is { } filter && (peer is null || !filter.Matches(peer.Subject)))
+        if (SslPeer is { } filter && (peer is null ? "no certificate" : filter.Mismatch(peer.Subject)) is { } why)
         {
             return new PeerCheck("AMQ9636E", role == HandshakeRole.Responder ? MqReason.NotAuthorized : MqReason.SslPeerNameMismatch,
-                $"the distinguished name of the remote end ({peer?.Subject.ToString() ?? "no certificate"}) does not match SSLPEER('{filter.Text}')", null);
+                $"the distinguished name of the remote end ({peer?.Subject.ToString() ?? "no certificate"}) does not match SSLPEER('{filter.Text}'): {why}", null);
         }
 
         var rule = peer is not null && PeerMaps is { Count: > 0 } maps ? SslPeerMapRule.Select(maps, peer.Subject, peer.Issuer) : null;

@@ -254,9 +254,11 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
     private void ValidateChain(TlsSession session)
     {
-        var result = session.Chain is { } built
-            ? ChainValidator.ValidatePresented(built, session.PeerCertificate!, _chainPolicy)
-            : ChainValidator.Validate(session.PeerCertificate!, _chainPolicy);
+        var peer = session.PeerCertificate!;
+        // A name that cannot be read cleanly could be read two ways: refused as a bad certificate (docs/tls.md, SSLPEER).
+        var result = PeerName.MalformedNames(peer) is { } malformed ? ChainValidationResult.Invalid(ValidationStep.Certificate, malformed, peer)
+            : session.Chain is { } built ? ChainValidator.ValidatePresented(built, peer, _chainPolicy)
+            : ChainValidator.Validate(peer, _chainPolicy);
         Self.Tell(new ChainChecked(result));
     }
 

@@ -11,7 +11,13 @@ public readonly record struct DnAttribute(string Type, string Value);
 /// A certificate's subject or issuer as MQ renders it for SSLPEER matching and channel status:
 /// attributes leaf-first (CN before C), and for a subject a leading SERIALNUMBER holding the
 /// certificate's serial number as upper-case hex byte pairs joined by ':'. Decoded from the DER
-/// itself so every attribute (including repeated OU/DC and multi-valued RDNs) is seen.
+/// itself so every attribute (including repeated OU/DC and multi-valued RDNs) is seen. In a
+/// subject the serialNumber attribute (2.5.4.5) is rendered under its OID, never as SERIALNUMBER,
+/// so that it can never pass for the certificate's serial; in an issuer (SSLCERTI, REVOKE CERT),
+/// where no certificate serial competes, it is SERIALNUMBER as MQ writes it. Decoding never
+/// throws: a name that is not clean DER, or whose filterable attribute is not a valid character
+/// string (a '*' in a PrintableString), is <see cref="Malformed"/> and matches no filter
+/// (docs/tls.md, SSLPEER).
 /// </summary>
 public sealed class PeerName
 {
@@ -36,24 +42,50 @@ public sealed class PeerName
         ["1.2.840.113549.1.9.8"] = "UNSTRUCTUREDADDRESS",
     };
 
-    private PeerName(IReadOnlyList<DnAttribute> attributes) => Attributes = attributes;
+    /// <summary>The subject's own serialNumber attribute: its OID, which no filter can name (docs/tls.md, SSLPEER).</summary>
+    private const string SubjectSerialNumber = "2.5.4.5";
+
+    private PeerName(IReadOnlyList<DnAttribute> attributes, string? malformed = null)
+    {
+        Attributes = attributes;
+        Malformed = malformed;
+    }
 
     /// <summary>No attributes at all: matches no filter that names an attribute.</summary>
     public static PeerName Empty { get; } = new([]);
 
     public IReadOnlyList<DnAttribute> Attributes { get; }
 
+    /// <summary>Why the name is not a well-formed distinguished name (null when it is); a malformed name matches no filter.</summary>
+    public string? Malformed { get; }
+
     /// <summary>The subject of <paramref name="certificate"/> with its serial number first, as SSLPEER sees it.</summary>
     public static PeerName Subject(X509Certificate2 certificate)
     {
         var serial = string.Join(':', certificate.SerialNumberBytes.ToArray().Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
-        return new PeerName([new DnAttribute("SERIALNUMBER", serial), .. Decode(certificate.SubjectName.RawData)]);
+        var (attributes, malformed) = Decode(certificate.SubjectName.RawData);
+        var own = attributes.Select(a => a.Type == "SERIALNUMBER" ? a with { Type = SubjectSerialNumber } : a);
+        return new PeerName([new DnAttribute("SERIALNUMBER", serial), .. own], malformed);
     }
 
     /// <summary>The issuer of <paramref name="certificate"/>, as SSLCERTI sees it.</summary>
-    public static PeerName Issuer(X509Certificate2 certificate) => new(Decode(certificate.IssuerName.RawData));
+    public static PeerName Issuer(X509Certificate2 certificate) => FromDer(certificate.IssuerName.RawData);
 
-    public static PeerName FromDer(ReadOnlySpan<byte> der) => new(Decode(der));
+    /// <summary>A DER name as an issuer name renders (SSLCERTI): no certificate serial, 2.5.4.5 as SERIALNUMBER.</summary>
+    public static PeerName FromDer(ReadOnlySpan<byte> der)
+    {
+        var (attributes, malformed) = Decode(der);
+        return new PeerName(attributes, malformed);
+    }
+
+    /// <summary>
+    /// Why the subject or issuer name of <paramref name="certificate"/> cannot be relied on (null when both are
+    /// well formed): every end that checks a peer refuses such a certificate as bad (AMQ9633E).
+    /// </summary>
+    public static string? MalformedNames(X509Certificate2 certificate) =>
+        Subject(certificate).Malformed is { } subject ? $"the subject name is malformed: {subject}"
+        : Issuer(certificate).Malformed is { } issuer ? $"the issuer name is malformed: {issuer}"
+        : null;
 
     /// <summary>A DN written as text (e.g. the SSLPEER of DISPLAY CHLAUTH ... MATCH(RUNCHECK)), in the order written.</summary>
     public static PeerName Parse(string text) => new(DistinguishedNameFilter.Parse(text).Attributes().ToList());
@@ -74,49 +106,75 @@ public sealed class PeerName
         return "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
     }
 
-    /// <summary>Reads RDNSequence ::= SEQUENCE OF SET OF AttributeTypeAndValue; returns leaf-first order.</summary>
-    private static List<DnAttribute> Decode(ReadOnlySpan<byte> der)
+    /// <summary>Reads RDNSequence ::= SEQUENCE OF SET OF AttributeTypeAndValue; returns leaf-first order and the first problem found.</summary>
+    private static (List<DnAttribute> Attributes, string? Malformed) Decode(ReadOnlySpan<byte> der)
     {
         var rdns = new List<List<DnAttribute>>();
-        var reader = new AsnReader(der.ToArray(), AsnEncodingRules.DER);
-        var sequence = reader.ReadSequence();
-        reader.ThrowIfNotEmpty();
-        while (sequence.HasData)
+        string? malformed = null;
+        try
         {
-            var set = sequence.ReadSetOf();
-            var rdn = new List<DnAttribute>();
-            while (set.HasData)
+            var reader = new AsnReader(der.ToArray(), AsnEncodingRules.DER);
+            var sequence = reader.ReadSequence();
+            reader.ThrowIfNotEmpty();
+            while (sequence.HasData)
             {
-                var atv = set.ReadSequence();
-                var oid = atv.ReadObjectIdentifier();
-                var value = ReadValue(atv);
-                rdn.Add(new DnAttribute(Keywords.GetValueOrDefault(oid, oid), value));
-            }
+                var set = sequence.ReadSetOf();
+                var rdn = new List<DnAttribute>();
+                while (set.HasData)
+                {
+                    var atv = set.ReadSequence();
+                    var oid = atv.ReadObjectIdentifier();
+                    var type = Keywords.GetValueOrDefault(oid, oid);
+                    var (value, problem) = ReadValue(atv, type, Keywords.ContainsKey(oid));
+                    atv.ThrowIfNotEmpty();
+                    malformed ??= problem;
+                    rdn.Add(new DnAttribute(type, value));
+                }
 
-            rdns.Add(rdn);
+                rdns.Add(rdn);
+            }
+        }
+        catch (AsnContentException e)
+        {
+            // Nothing of a name that is not DER is trusted: no attributes, only the reason.
+            return ([], $"not a DER-encoded distinguished name ({e.Message})");
         }
 
         rdns.Reverse();
-        return rdns.SelectMany(r => r).ToList();
+        return (rdns.SelectMany(r => r).ToList(), malformed);
     }
 
-    private static string ReadValue(AsnReader atv)
+    /// <summary>A string value, or '#' and the hex of its encoding; a keyword attribute that is no valid string is a problem.</summary>
+    private static (string Value, string? Problem) ReadValue(AsnReader atv, string type, bool keyword)
     {
         var tag = atv.PeekTag();
-        if (tag.TagClass == TagClass.Universal)
+        var encoded = atv.ReadEncodedValue();
+        var hex = "#" + Convert.ToHexString(encoded.Span);
+        if (tag.TagClass != TagClass.Universal || tag.IsConstructed)
         {
-            switch ((UniversalTagNumber)tag.TagValue)
+            return (hex, keyword ? $"attribute {type} is not a character string" : null);
+        }
+
+        var kind = (UniversalTagNumber)tag.TagValue;
+        try
+        {
+            var value = new AsnReader(encoded, AsnEncodingRules.DER);
+            switch (kind)
             {
                 case UniversalTagNumber.UTF8String or UniversalTagNumber.PrintableString or UniversalTagNumber.IA5String
                     or UniversalTagNumber.BMPString or UniversalTagNumber.NumericString or UniversalTagNumber.VisibleString
                     or UniversalTagNumber.UniversalString:
-                    return atv.ReadCharacterString((UniversalTagNumber)tag.TagValue);
+                    return (value.ReadCharacterString(kind), null);
                 case UniversalTagNumber.T61String:
                     // Teletex in certificates is in practice Latin-1.
-                    return Encoding.Latin1.GetString(atv.ReadOctetString(new Asn1Tag(UniversalTagNumber.T61String)));
+                    return (Encoding.Latin1.GetString(value.ReadOctetString(new Asn1Tag(UniversalTagNumber.T61String))), null);
             }
         }
+        catch (AsnContentException)
+        {
+            return (hex, $"attribute {type} is not a valid {kind}");
+        }
 
-        return "#" + Convert.ToHexString(atv.ReadEncodedValue().Span);
+        return (hex, keyword ? $"attribute {type} is not a character string" : null);
     }
 }

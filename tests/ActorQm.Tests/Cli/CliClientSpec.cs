@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using ActorQm.Tests.Support;
 using Xunit.Abstractions;
@@ -82,6 +84,62 @@ public sealed class CliClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit
             "--cert-label", "ibmwebspheremqapp", "-f", _dir.File("admin.mqsc"));
         Assert.Equal(20, refusedExit);
         Assert.Contains("2035", refusedErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_client_options_must_each_take_effect_cipher_priority_wait_json_and_every_revocation_option()
+    {
+        var ca = TestPki.Shared.Ca;
+        using var responder = new OpenSslOcspResponder(ca, ca);
+        var qmCert = TestPki.Leaf(ca, "CN=QMC,OU=MQ,O=Example", extensions: [new X509AuthorityInformationAccessExtension([responder.Url.ToString()], null)]);
+        responder.Good(qmCert.Certificate);
+        var qm = await QueueManagerPair.Start(Sys, _dir, "QMC", $"""
+            ALTER QMGR SSLKEYR('{QueueManagerPair.KeyRepository(_dir, "qmckey", "ibmwebspheremqqmc", qmCert.WithKey())}')
+            DEFINE QLOCAL('APP.IN')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS13_OR_HIGHER) SSLPEER('CN=APPC')
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """);
+        var port = await QueueManagerPair.ListenerPort(qm.Actor);
+        var keys = QueueManagerPair.KeyRepository(_dir, "appkey", "app", TestPki.Leaf(ca, "CN=APPC,O=Example").WithKey());
+        var rootCrl = _dir.File("root.crl");
+        File.WriteAllBytes(rootCrl, TestPki.Crl(TestPki.Shared.Root, []));
+        string[] App(params string[] args) => [.. args, "--conn", $"127.0.0.1({port})", "--channel", "APP.SVRCONN", "-m", "QMC", "--queue", "APP.IN", "--key-repository", keys, "--cert-label", "app"];
+
+        var (putExit, put, putErr) = Run(App("put", "--message", "hi", "--priority", "7", "--json", "--cipher", "TLS_AES_128_GCM_SHA256", "--ocsp", responder.Url.ToString(), "--crl", rootCrl));
+        Assert.True(putExit == 0, putErr);
+        Assert.Equal(7, JsonDocument.Parse(put.Single()).RootElement.GetProperty("put")[0].GetProperty("priority").GetInt32());
+        var asked = responder.Requests;
+        Assert.True(asked > 0, "--ocsp: the responder was not asked");
+        var (getExit, got, getErr) = Run(App("get", "--json", "--wait", "5000", "--ocsp-aia", "--crl", rootCrl));
+        Assert.True(getExit == 0, getErr);
+        Assert.Equal(7, JsonDocument.Parse(got.Single()).RootElement.GetProperty("priority").GetInt32());
+        Assert.True(responder.Requests > asked, "--ocsp-aia: the responder named in the AIA was not asked");
+
+        var waited = Stopwatch.StartNew();
+        Assert.Equal(2, Run(App("get", "--wait", "1500")).Exit);
+        Assert.True(waited.Elapsed >= TimeSpan.FromMilliseconds(1500), $"--wait 1500 gave up after {waited.ElapsedMilliseconds} ms");
+
+        Assert.Equal(20, Run(App("put", "--message", "x", "--cipher", "ECDHE_ECDSA_AES_128_GCM_SHA256")).Exit);
+        var (unknownExit, _, unknownErr) = Run(App("put", "--message", "x", "--crl", rootCrl));
+        Assert.Equal(20, unknownExit);
+        Assert.Contains("AMQ9716E", unknownErr, StringComparison.Ordinal);
+        Assert.Equal(0, Run(App("put", "--message", "x", "--crl", rootCrl, "--unknown", "warn")).Exit);
+        responder.Revoked(qmCert.Certificate);
+        var (revokedExit, _, revokedErr) = Run(App("put", "--message", "x", "--ocsp-aia", "--crl", rootCrl));
+        Assert.Equal(20, revokedExit);
+        Assert.Contains("AMQ9633E", revokedErr, StringComparison.Ordinal);
+
+        var (badUrlExit, _, badUrlErr) = Run(App("put", "--message", "x", "--ocsp", "nope"));
+        Assert.Equal(20, badUrlExit);
+        Assert.Equal("actorqm: --ocsp 'nope' is not an http URL of an OCSP responder (as AUTHINFO OCSPURL)", badUrlErr);
+        File.WriteAllText(_dir.File("bad.conf"), "actorqm.client { ocsp = \"ftp://127.0.0.1/ocsp\" }");
+        var (badConfExit, _, badConfErr) = Run(App("put", "--message", "x", "--client-config", _dir.File("bad.conf")));
+        Assert.Equal(20, badConfExit);
+        Assert.Contains("ocsp in --client-config", badConfErr, StringComparison.Ordinal);
+        File.WriteAllText(_dir.File("not.crl"), "not a CRL");
+        var (badCrlExit, _, badCrlErr) = Run(App("put", "--message", "x", "--crl", _dir.File("not.crl")));
+        Assert.Equal(20, badCrlExit);
+        Assert.Single(badCrlErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     public new void Dispose()

@@ -42,13 +42,17 @@ public sealed class CliSpec : IDisposable
     }
 
     [Fact]
-    public void Cli_local_demo_must_prove_every_message_intact_and_exit_0()
+    public void Cli_local_demo_must_prove_every_message_intact_at_the_size_given_keep_its_folder_and_exit_0()
     {
-        var (exit, output, error) = Run(null, "demo", "--local", "--messages", "300");
+        var (exit, output, error) = Run(null, "demo", "--local", "--messages", "300", "--size", "64", "--keep");
 
         Assert.True(exit == 0, string.Join('\n', output) + error);
         Assert.Contains("demo passed: every message came back intact", output);
         Assert.Contains(output, l => l.StartsWith("restart keeps persistent only", StringComparison.Ordinal) && l.Contains("ok:", StringComparison.Ordinal));
+        Assert.Contains(output, l => l.EndsWith("300 messages of 64 bytes per phase", StringComparison.Ordinal));
+        var kept = output.Single(l => l.StartsWith("  kept ", StringComparison.Ordinal))["  kept ".Length..];
+        Assert.True(Directory.Exists(kept), $"--keep: {kept} is gone");
+        Directory.Delete(kept, recursive: true);
     }
 
     [Fact]
@@ -58,13 +62,17 @@ public sealed class CliSpec : IDisposable
         File.WriteAllText(_dir.File("change.mqsc"), "DEFINE QLOCAL(NEW.Q) DESCR('added offline')\nDEFINE QLOCAL(BROKEN) USAGE(MAYBE)\n");
 
         var (exit, output, _) = Run(null, "mqsc", "--config", config, "-f", _dir.File("change.mqsc"));
-        var (displayExit, display, _) = Run("DISPLAY QLOCAL(NEW.Q) DESCR\n", "mqsc", "-c", config);
+        var (displayExit, display, _) = Run("DISPLAY QLOCAL(NEW.Q) DESCR\n", "mqsc", "-c", config, "-m", "QM1", "--json");
+        var (undeclaredExit, _, undeclaredError) = Run("DISPLAY QMGR\n", "mqsc", "-c", config, "-m", "QM9");
 
         Assert.Equal(10, exit);
         Assert.Contains("AMQ8006I: ActorQm queue created.", output);
         Assert.Contains(output, l => l.StartsWith("AMQ8405E", StringComparison.Ordinal) && l.Contains("line 2, column 29", StringComparison.Ordinal));
         Assert.Equal(0, displayExit);
-        Assert.Contains(display, l => l.Contains("DESCR(added offline)", StringComparison.Ordinal));
+        using var json = System.Text.Json.JsonDocument.Parse(string.Join('\n', display));
+        Assert.Equal("added offline", json.RootElement.GetProperty("objects")[0].GetProperty("DESCR").GetString());
+        Assert.Equal(20, undeclaredExit);
+        Assert.Contains("QM9 is not declared", undeclaredError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -74,6 +74,26 @@ public sealed class NodeTlsSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.
         await warnings.FishForMessageAsync<Warning>(w => w.Message.ToString()!.Contains("AMQ9636E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task A_node_whose_name_is_ambiguous_or_malformed_must_be_refused_by_the_node_filter()
+    {
+        var b = Node("b", TestPki.Leaf(TestPki.Shared.Ca, "CN=NODE.B,O=Example").WithKey());
+        var warnings = CreateTestProbe();
+        b.EventStream.Subscribe(warnings.Ref, typeof(Warning));
+        var mallory = Node("mallory", TestPki.Leaf(TestPki.Shared.Ca, "CN=MALLORY,CN=NODE.M,O=Example").WithKey(), filter: null);
+        var malformed = Node("malformed", TestPki.Leaf(TestPki.Shared.Ca, rawSubject: TestPki.RawName(
+            ("2.5.4.3", System.Formats.Asn1.UniversalTagNumber.PrintableString, "NODE.@"u8.ToArray()),
+            ("2.5.4.10", System.Formats.Asn1.UniversalTagNumber.UTF8String, "Example"u8.ToArray()))).WithKey(), filter: null);
+
+        Assert.Null(await Identify(mallory, b));
+        var ambiguous = await warnings.FishForMessageAsync<Warning>(w => w.Message.ToString()!.Contains("AMQ9636E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains("CN occurs 2 times", ambiguous.Message.ToString(), StringComparison.Ordinal);
+
+        Assert.Null(await Identify(malformed, b));
+        var bad = await warnings.FishForMessageAsync<Warning>(w => w.Message.ToString()!.Contains("AMQ9633E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains("PrintableString", bad.Message.ToString(), StringComparison.Ordinal);
+    }
+
     private sealed class Echo : ReceiveActor
     {
         public Echo() => ReceiveAny(m => Sender.Tell(m));

@@ -148,6 +148,11 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         new("SSLPEER mismatch on OU", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=SALES,O=Example"))),
         new("SSLPEER mismatch on O", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=APPS,O=Elsewhere"))),
         new("SSLPEER multi-OU order mismatch", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=B,OU=A,O=Example")) with { Channel = "OU.SVRCONN" }),
+        new("SSLPEER: a second CN ahead of the allowed one", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=MALLORY,CN=APP1,OU=APPS,O=Example"))),
+        new("SSLPEER serial pin: a subject serialNumber equal to the pinned serial", "AMQ9636E", s =>
+            Client(TestPki.Leaf(Ca, $"CN=APP2,OU=APPS,O=Example,OID.2.5.4.5={Serial(s._goodLeaf.Certificate)}")) with { Channel = "PIN.SVRCONN" }),
+        new("invalid PrintableString in the DN", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, rawSubject: TestPki.RawName(
+            ("2.5.4.3", System.Formats.Asn1.UniversalTagNumber.PrintableString, "APP*1"u8.ToArray()), ("2.5.4.11", System.Formats.Asn1.UniversalTagNumber.UTF8String, "APPS"u8.ToArray()))))),
         new("no certificate under SSLCAUTH(REQUIRED)", "AMQ9637E", _ => new Attack(null, [])),
         new("CipherSpec mismatch: client asks another than the channel's", "AMQ9631E", _ => Client(TestPki.Leaf(Ca, App)) with { CipherSpec = "TLS_AES_256_GCM_SHA384" }),
         new("CipherSpec mismatch: client offers one the queue manager does not allow", "AMQ9616E", _ => Client(TestPki.Leaf(Ca, App)) with { CipherSpec = "TLS_CHACHA20_POLY1305_SHA256" }),
@@ -251,6 +256,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             DEFINE QLOCAL('APP.IN')
             DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,OU=APPS,O=Example')
             DEFINE CHANNEL('OU.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLCAUTH(REQUIRED) SSLPEER('OU=A,OU=B,O=Example')
+            DEFINE CHANNEL('PIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLCAUTH(REQUIRED) SSLPEER('SERIALNUMBER={Serial(_goodLeaf.Certificate)},CN=APP2')
             SET CHLAUTH('APP.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('CN=APP9') USERSRC(NOACCESS)
             SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.8') USERSRC(NOACCESS)
             SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
@@ -349,6 +355,9 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             return false;
         }
     }
+
+    /// <summary>A certificate's serial as SSLPEER writes it (upper-case hex byte pairs joined by ':').</summary>
+    private static string Serial(X509Certificate2 certificate) => string.Join(':', certificate.SerialNumberBytes.ToArray().Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
 
     private static X509Certificate2 SelfSigned(string subject)
     {

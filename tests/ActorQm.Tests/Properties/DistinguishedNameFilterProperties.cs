@@ -62,4 +62,15 @@ public sealed class DistinguishedNameFilterProperties
         Check.One(ChannelFramesProperties.Seeded, Prop.ForAll(Names.Where(n => n.Ous.Length >= 2 && !n.Ous[0].Equals(n.Ous[1], StringComparison.OrdinalIgnoreCase)).ToArbitrary(), n =>
             DistinguishedNameFilter.Parse($"OU={n.Ous[0]},OU={n.Ous[1]}").Matches(Peer(n))
             && !DistinguishedNameFilter.Parse($"OU={n.Ous[1]},OU={n.Ous[0]}").Matches(Peer(n))));
+
+    [Fact]
+    public void DistinguishedNameFilter_must_match_no_value_of_an_attribute_the_name_repeats() =>
+        Check.One(ChannelFramesProperties.Seeded, Prop.ForAll(Names.ToArbitrary(), Value.ToArbitrary(), (n, extra) =>
+        {
+            var twice = PeerName.FromDer(new System.Security.Cryptography.X509Certificates.X500DistinguishedName($"CN={extra},{Dn(n)}").RawData);
+            return !DistinguishedNameFilter.Parse($"CN={n.Cn}").Matches(twice)
+                && !DistinguishedNameFilter.Parse($"CN={extra}").Matches(twice)
+                && !DistinguishedNameFilter.Parse("CN=*").Matches(twice)
+                && DistinguishedNameFilter.Parse($"O={n.O}").Matches(twice);
+        }));
 }

@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -53,10 +54,10 @@ internal sealed class TestPki
 
     public static Issued Leaf(Issued issuer, string subject = "CN=QM2,OU=MQ,O=Example", bool server = true, bool client = true,
         DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool ca = false, X509KeyUsageFlags usage = X509KeyUsageFlags.DigitalSignature,
-        IEnumerable<X509Extension>? extensions = null, bool ocspSigning = false)
+        IEnumerable<X509Extension>? extensions = null, bool ocspSigning = false, X500DistinguishedName? rawSubject = null)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(rawSubject ?? new X500DistinguishedName(subject), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(ca, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, true));
         var purposes = new OidCollection();
@@ -84,6 +85,30 @@ internal sealed class TestPki
         }
 
         return Sign(request, issuer, notBefore ?? Now.AddDays(-1), notAfter ?? Now.AddDays(90), key);
+    }
+
+    /// <summary>
+    /// A name written byte for byte, leaf-first (CN first; DER order is the reverse): one attribute per RDN
+    /// with the string tag given, even where the tag forbids the content (a '*' in a PrintableString).
+    /// </summary>
+    public static X500DistinguishedName RawName(params (string Oid, UniversalTagNumber Tag, byte[] Value)[] leafFirst)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            foreach (var (oid, tag, value) in leafFirst.Reverse())
+            {
+                using (writer.PushSetOf())
+                using (writer.PushSequence())
+                {
+                    writer.WriteObjectIdentifier(oid);
+                    // Written as raw TLV: AsnWriter refuses content its tag forbids, which is the point here.
+                    writer.WriteEncodedValue([(byte)tag, (byte)value.Length, .. value]);
+                }
+            }
+        }
+
+        return new X500DistinguishedName(writer.Encode());
     }
 
     /// <summary>A real CRL signed by <paramref name="issuer"/>'s key listing <paramref name="revoked"/>.</summary>

@@ -144,4 +144,21 @@ public sealed class ChannelSecuritySpec
         var blocking = requirements with { PeerMaps = ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN") };
         Assert.Equal("AMQ9777E", blocking.CheckPeer(peer, HandshakeRole.Responder).AmqCode);
     }
+
+    [Fact]
+    public void SslPeerMapRule_must_not_map_a_peer_by_an_attribute_its_subject_repeats_but_must_still_block_it()
+    {
+        Run("""
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=ADMIN') USERSRC(MAP) MCAUSER('admin')
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=EVIL') USERSRC(NOACCESS)
+            """);
+        var maps = ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN");
+        var issuer = PeerName.Parse("CN=Example CA");
+        PeerName Subject(string dn) => PeerName.Subject(TestPki.Leaf(TestPki.Shared.Ca, dn).Certificate);
+
+        Assert.Equal("admin", SslPeerMapRule.Select(maps, Subject("CN=ADMIN,O=Example"), issuer)!.McaUser);
+        Assert.Null(SslPeerMapRule.Select(maps, Subject("CN=MALLORY,CN=ADMIN,O=Example"), issuer));
+        // An ambiguous name never helps its holder: a NOACCESS record that one of its values matches still blocks.
+        Assert.Equal("NOACCESS", SslPeerMapRule.Select(maps, Subject("CN=EVIL,CN=ADMIN,O=Example"), issuer)!.UserSource);
+    }
 }

@@ -140,17 +140,91 @@ public sealed class DistinguishedNameFilterSpec
     }
 
     [Fact]
-    public void Filter_must_see_both_serial_numbers_when_the_subject_has_its_own()
+    public void Filter_must_pin_the_certificate_serial_never_a_subject_serialNumber_attribute()
     {
-        var both = Certificate(b =>
+        var app1 = Certificate(b => b.AddCommonName("APP1"), serial: [0x0A, 0x0B]);
+        var impostor = Certificate(b =>
         {
-            b.Add("2.5.4.5", "DEVICE-7");
-            b.AddCommonName("QM1");
-        }, serial: [0x0A]);
+            b.Add("2.5.4.5", "0A:0B", System.Formats.Asn1.UniversalTagNumber.PrintableString);
+            b.AddCommonName("APP1");
+        }, serial: [0x0C]);
 
-        Assert.Equal("SERIALNUMBER=0A,SERIALNUMBER=DEVICE-7,CN=QM1", PeerName.Subject(both).ToString());
-        Assert.True(Match("SERIALNUMBER=0A", both));
-        Assert.True(Match("SERIALNUMBER=DEVICE-7", both));
+        Assert.True(Match("SERIALNUMBER=0A:0B,CN=APP1", app1));
+        Assert.False(Match("SERIALNUMBER=0A:0B,CN=APP1", impostor));
+        Assert.False(Match("SERIALNUMBER=*0B", impostor));
+        Assert.True(Match("SERIALNUMBER=0C,CN=APP1", impostor));
+    }
+
+    private static readonly X509Certificate2 Mallory = Certificate(b =>
+    {
+        b.AddCommonName("MALLORY");
+        b.AddCommonName("ADMIN");
+        b.AddOrganizationalUnitName("OPS");
+        b.AddOrganizationName("Example");
+    });
+
+    [Theory]
+    [InlineData("CN=ADMIN")]
+    [InlineData("CN=MALLORY")]
+    [InlineData("CN=*")]
+    [InlineData("CN=ADM*,OU=OPS,O=Example")]
+    public void Filter_must_not_match_an_attribute_the_subject_repeats_where_the_filter_names_it_once(string filter)
+    {
+        Assert.False(Match(filter, Mallory));
+        Assert.Contains("CN occurs 2 times", DistinguishedNameFilter.Parse(filter).Mismatch(PeerName.Subject(Mallory)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Filter_must_still_match_a_subject_that_repeats_an_attribute_the_filter_does_not_name()
+    {
+        Assert.True(Match("OU=OPS,O=Example", Mallory));
+        Assert.Null(DistinguishedNameFilter.Parse("O=Example").Mismatch(PeerName.Subject(Mallory)));
+    }
+
+    [Fact]
+    public void Filter_must_not_match_an_attribute_repeated_inside_one_multi_valued_RDN()
+    {
+        // SET { CN=MALLORY, CN=ADMIN } as one RDN, then O=Example above it.
+        var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSetOf())
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("2.5.4.10");
+                writer.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.UTF8String, "Example");
+            }
+
+            using (writer.PushSetOf())
+            {
+                foreach (var cn in new[] { "MALLORY", "ADMIN" })
+                {
+                    using (writer.PushSequence())
+                    {
+                        writer.WriteObjectIdentifier("2.5.4.3");
+                        writer.WriteCharacterString(System.Formats.Asn1.UniversalTagNumber.UTF8String, cn);
+                    }
+                }
+            }
+        }
+
+        var name = PeerName.FromDer(writer.Encode());
+
+        Assert.Equal(2, name.ValuesOf("CN").Count());
+        Assert.False(DistinguishedNameFilter.Parse("CN=ADMIN").Matches(name));
+        Assert.True(DistinguishedNameFilter.Parse("O=Example").Matches(name));
+    }
+
+    [Fact]
+    public void Filter_must_match_no_malformed_name()
+    {
+        var name = PeerName.FromDer(Support.TestPki.RawName(
+            ("2.5.4.3", System.Formats.Asn1.UniversalTagNumber.PrintableString, "AD*MIN"u8.ToArray()),
+            ("2.5.4.10", System.Formats.Asn1.UniversalTagNumber.UTF8String, "Example"u8.ToArray())).RawData);
+
+        Assert.False(DistinguishedNameFilter.Parse("O=Example").Matches(name));
+        Assert.False(DistinguishedNameFilter.Parse("CN=*").Matches(name));
+        Assert.Contains("PrintableString", DistinguishedNameFilter.Parse("O=Example").Mismatch(name), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,5 +239,21 @@ public sealed class DistinguishedNameFilterSpec
 
         Assert.True(Match("MAIL=OPS@example.com,USERID=ops1", cert));
         Assert.True(Match("E=ops@*,UID=ops1", cert));
+        Assert.Equal("E", DistinguishedNameFilter.Parse("MAIL=x").Types.Single());
+    }
+
+    [Fact]
+    public void Filter_must_refuse_MAIL_and_E_when_the_subject_has_two_email_addresses()
+    {
+        var two = Certificate(b =>
+        {
+            b.AddEmailAddress("mallory@example.com");
+            b.AddEmailAddress("ops@example.com");
+            b.AddCommonName("client");
+        });
+
+        Assert.False(Match("MAIL=ops@example.com", two));
+        Assert.False(Match("E=mallory@example.com", two));
+        Assert.True(Match("CN=client", two));
     }
 }

@@ -158,6 +158,20 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Handshake_must_refuse_a_certificate_whose_name_holds_an_invalid_PrintableString_with_AMQ9633_at_either_end()
+    {
+        var name = TestPki.RawName(("2.5.4.3", System.Formats.Asn1.UniversalTagNumber.PrintableString, "QM*1"u8.ToArray()),
+            ("2.5.4.10", System.Formats.Asn1.UniversalTagNumber.UTF8String, "Example"u8.ToArray()));
+        var bad = TestPki.Leaf(Ca, rawSubject: name).WithKey();
+
+        var (_, responder) = await Handshake(bad, Requires(), Qm2, Requires(sslPeer: "O=Example"));
+        var (initiator, _) = await Handshake(Qm1, Requires(), bad, Requires());
+
+        Assert.Contains("PrintableString", Failed(responder, HandshakeStep.ChainValidation, "AMQ9633E").Detail, StringComparison.Ordinal);
+        Assert.Contains("PrintableString", Failed(initiator, HandshakeStep.ChainValidation, "AMQ9633E").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Handshake_must_refuse_a_responder_from_an_untrusted_CA()
     {
         var rogueRoot = TestPki.Root("Rogue Root");
