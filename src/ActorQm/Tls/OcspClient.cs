@@ -54,7 +54,7 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
         }
     }
 
-    public async Task<RevocationAnswer> CheckAsync(Uri responder, X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset now, TimeSpan timeout, CancellationToken cancel)
+    public async Task<RevocationAnswer> CheckAsync(Uri responder, X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset now, TimeSpan timeout, CancellationToken cancel, bool fresh = false)
     {
         // The key needs no parsing: a cached answer costs a dictionary lookup, not two certificate parses.
         var key = $"{responder}|{issuer.Thumbprint}|{certificate.SerialNumber}";

@@ -225,10 +225,17 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         await outOwner.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
         await inOwner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(800));
 
-        responder.Revoked(peer.Certificate);
-        client.Flush();
+        // The handshake asked once; each re-check must ask again rather than read the cache.
+        await AwaitConditionAsync(() => Task.FromResult(responder.Requests >= 2), TimeSpan.FromSeconds(5));
+        var asked = responder.Requests;
 
-        var closed = await inOwner.ExpectMsgAsync<Transport.ConnectionClosed>(TimeSpan.FromSeconds(10));
+        // The responder's answers are valid for 5 minutes: a re-check served from the cache would not see this.
+        responder.Revoked(peer.Certificate);
+        var revoked = DateTime.UtcNow;
+
+        var closed = await inOwner.ExpectMsgAsync<Transport.ConnectionClosed>(TimeSpan.FromSeconds(5));
+        Output!.WriteLine($"cut off {(DateTime.UtcNow - revoked).TotalMilliseconds:F0} ms after the revocation (re-check every 300 ms)");
+        Assert.True(responder.Requests > asked);
         Assert.Equal("AMQ9633E", closed.AmqCode);
         Assert.Contains("revoked while the connection ran", closed.Reason, StringComparison.Ordinal);
         Assert.NotNull((await outOwner.ExpectMsgAsync<Transport.ConnectionClosed>(TimeSpan.FromSeconds(10))).Reason);
