@@ -149,6 +149,15 @@ public sealed record TlsSettings(
     /// <summary>Beyond MQ: handshakes one remote address may have pending (waiting, queued or running) on a listener; more are refused before any TLS work.</summary>
     public int MaxHandshakesPerAddress { get; init; } = 64;
 
+    /// <summary>Beyond MQ: how an OCSP answer proves it is fresh (tls.ocsp-nonce).</summary>
+    public Tls.OcspNonce OcspNonce { get; init; } = Tls.OcspNonce.Preferred;
+
+    /// <summary>Beyond MQ: how long after it was produced an OCSP answer without our nonce is believed; null: until its nextUpdate (tls.ocsp-nonce-less-max-age).</summary>
+    public TimeSpan? OcspNonceLessMaxAge { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Beyond MQ: the largest OCSP answer read (tls.ocsp-max-bytes).</summary>
+    public long OcspMaxBytes { get; init; } = 128 * 1024;
+
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
         var authentication = config.GetString("ocsp-authentication").ToLowerInvariant() switch
@@ -176,6 +185,17 @@ public sealed record TlsSettings(
             MaxHandshakesPerAddress = config.GetInt("max-handshakes-per-address", 64) is var perAddress and > 0
                 ? perAddress
                 : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.max-handshakes-per-address must be at least 1."),
+            OcspNonce = config.GetString("ocsp-nonce", "preferred").ToLowerInvariant() switch
+            {
+                "required" => Tls.OcspNonce.Required,
+                "preferred" => Tls.OcspNonce.Preferred,
+                "off" => Tls.OcspNonce.Off,
+                var other => throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-nonce must be required, preferred or off, not '{other}'."),
+            },
+            OcspNonceLessMaxAge = config.GetString("ocsp-nonce-less-max-age", "1h") is "off" or "" ? null : config.GetTimeSpan("ocsp-nonce-less-max-age", TimeSpan.FromHours(1)),
+            OcspMaxBytes = config.GetByteSize("ocsp-max-bytes", 128 * 1024) is { } max and >= 1024 and <= 16L << 20
+                ? max
+                : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-max-bytes must be between 1k and 16M."),
         };
     }
 

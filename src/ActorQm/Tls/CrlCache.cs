@@ -13,7 +13,8 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null)
 {
     private static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<string, (CrlDocument Crl, DateTimeOffset Expires)> _entries = new(StringComparer.Ordinal);
-    private readonly HttpClient _http = http ?? new HttpClient();
+    // Redirects are not followed, as for OCSP (docs/tls.md).
+    private readonly HttpClient _http = http ?? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
 
     public int Capacity { get; } = capacity;
 
@@ -24,12 +25,13 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null)
     public void Flush() => _entries.Clear();
 
     /// <summary>CRLs from HTTP distribution points (unreachable, slow or broken ones give nothing).</summary>
-    public async Task<IReadOnlyList<CrlDocument>> FetchAsync(IReadOnlyList<Uri> urls, TimeSpan timeout, CancellationToken cancel)
+    /// <param name="fresh">Fetch even when a cached CRL is current (revocation re-checks); the fetched one replaces it.</param>
+    public async Task<IReadOnlyList<CrlDocument>> FetchAsync(IReadOnlyList<Uri> urls, TimeSpan timeout, CancellationToken cancel, bool fresh = false)
     {
         var found = new List<CrlDocument>();
         foreach (var url in urls)
         {
-            if (await GetAsync(url.ToString(), async ct => await _http.GetByteArrayAsync(url, ct).ConfigureAwait(false), timeout, cancel).ConfigureAwait(false) is { } crl)
+            if (await GetAsync(url.ToString(), async ct => await _http.GetByteArrayAsync(url, ct).ConfigureAwait(false), timeout, cancel, fresh).ConfigureAwait(false) is { } crl)
             {
                 found.Add(crl);
             }
@@ -40,12 +42,12 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null)
 
     /// <summary>
     /// The CRL cached under <paramref name="key"/>, or fetched with <paramref name="fetch"/> within
-    /// <paramref name="timeout"/>; null when the source has none or cannot give one in time.
+    /// <paramref name="timeout"/> (always when <paramref name="fresh"/>); null when the source has none or cannot give one in time.
     /// </summary>
-    public async Task<CrlDocument?> GetAsync(string key, Func<CancellationToken, Task<byte[]?>> fetch, TimeSpan timeout, CancellationToken cancel)
+    public async Task<CrlDocument?> GetAsync(string key, Func<CancellationToken, Task<byte[]?>> fetch, TimeSpan timeout, CancellationToken cancel, bool fresh = false)
     {
         var now = DateTimeOffset.UtcNow;
-        if (_entries.TryGetValue(key, out var cached) && cached.Expires > now)
+        if (!fresh && _entries.TryGetValue(key, out var cached) && cached.Expires > now)
         {
             return cached.Crl;
         }

@@ -45,6 +45,12 @@ public sealed record RevocationSettings(
     public static readonly RevocationSettings None = new([]);
 
     /// <summary>Sources that were configured but could not be loaded: every status is unknown until they are fixed.</summary>
+    /// <summary>
+    /// Ask every OCSP responder and CRL source again rather than answer from the caches (revocation re-checks of a running
+    /// connection); the fresh answers then refresh the caches. Bounded by the same timeout and policy.
+    /// </summary>
+    public bool Fresh { get; init; }
+
     public static RevocationSettings Unusable(string why, UnknownRevocationPolicy unknown) => new([], Unknown: unknown, ConfigurationError: why);
 
     public bool ChecksAnything => Revoked is { Count: > 0 } || ChecksSources;
@@ -127,7 +133,7 @@ public static class RevocationChecker
             RevocationAnswer? decided = null;
             foreach (var responder in responders)
             {
-                var answer = await settings.Ocsp!.CheckAsync(responder, subject, issuer, now, settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                var answer = await settings.Ocsp!.CheckAsync(responder, subject, issuer, now, settings.EffectiveFetchTimeout, cancel, settings.Fresh).ConfigureAwait(false);
                 if (answer.Status != RevocationStatus.Unknown)
                 {
                     decided = answer;
@@ -139,7 +145,7 @@ public static class RevocationChecker
 
             if (decided is null && settings.CdpCheckExtensions && settings.Cache is { } cache)
             {
-                var fetched = await cache.FetchAsync(DistributionPoints(subject), settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                var fetched = await cache.FetchAsync(DistributionPoints(subject), settings.EffectiveFetchTimeout, cancel, settings.Fresh).ConfigureAwait(false);
                 decided = CrlVerdict(fetched.Where(c => c.IsFrom(bcIssuer)).ToList(), bcIssuer, issuer, subject, serial, role, now, unknowns);
             }
 
@@ -147,7 +153,7 @@ public static class RevocationChecker
             {
                 foreach (var server in servers)
                 {
-                    var fromLdap = await ldapCache.GetAsync($"{server}/{issuer.Subject}", ct => LdapCrlClient.FetchAsync(server, issuer.Subject, ct), settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                    var fromLdap = await ldapCache.GetAsync($"{server}/{issuer.Subject}", ct => LdapCrlClient.FetchAsync(server, issuer.Subject, ct), settings.EffectiveFetchTimeout, cancel, settings.Fresh).ConfigureAwait(false);
                     if (fromLdap is null)
                     {
                         unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "LDAP " + server, $"no CRL for '{issuer.Subject}' could be read from {server}", subject));

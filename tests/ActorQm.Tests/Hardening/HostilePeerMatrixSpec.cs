@@ -64,6 +64,18 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
 
         /// <summary>Revoked on the CA's CRL; the responder answers with a malformed response the fuzzer found (OPTIONAL).</summary>
         Malformed,
+
+        /// <summary>Revoked; the responder's signed answer lists the leaf twice, GOOD then REVOKED (REQUIRED, no CRL).</summary>
+        Contradictory,
+
+        /// <summary>Revoked; the responder answers a signed GOOD padded to 1 MiB, past tls.ocsp-max-bytes (REQUIRED, no CRL).</summary>
+        Oversized,
+
+        /// <summary>Revoked; the responder redirects (307) to another responder of the CA that answers GOOD (REQUIRED, no CRL).</summary>
+        Redirected,
+
+        /// <summary>Revoked; the responder replays a signed GOOD without a nonce produced 3 hours ago, nextUpdate tomorrow (REQUIRED, no CRL).</summary>
+        NonceLessStale,
     }
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
@@ -117,6 +129,10 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             var leaf = TestPki.Leaf(Ca, App);
             return Client(leaf) with { CaCrl = TestPki.Crl(Ca, [leaf.Certificate]), Ocsp = Ocsp.Malformed };
         }),
+        new("revoked leaf, OCSP answer listing it GOOD then REVOKED", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Contradictory }),
+        new("revoked leaf, OCSP GOOD larger than tls.ocsp-max-bytes under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Oversized }),
+        new("revoked leaf, OCSP redirect to a responder saying GOOD under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Redirected }),
+        new("revoked leaf, OCSP GOOD without a nonce produced 3 h ago under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.NonceLessStale }),
         new("SSLPEER mismatch on CN", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=OTHER,OU=APPS,O=Example"))),
         new("SSLPEER mismatch on OU", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=SALES,O=Example"))),
         new("SSLPEER mismatch on O", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=APPS,O=Elsewhere"))),
@@ -256,6 +272,25 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             case Ocsp.Malformed:
                 var finding = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Tls", "OcspFuzzFindings"), "*.der").Order(StringComparer.Ordinal).First();
                 responder.AnswerFor(leaf, _ => File.ReadAllBytes(finding));
+                break;
+            case Ocsp.Contradictory:
+                responder.Revoked(leaf);
+                responder.AnswerFor(leaf, request => OcspAnswers.Signed(request, Ca, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1), [OcspAnswers.IsGood, OcspAnswers.IsRevoked]));
+                break;
+            case Ocsp.Oversized:
+                responder.Revoked(leaf);
+                responder.AnswerFor(leaf, request => OcspAnswers.Signed(request, Ca, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1), [OcspAnswers.IsGood], padding: 1 << 20));
+                break;
+            case Ocsp.Redirected:
+                responder.Revoked(leaf);
+                var elsewhere = Responder(Ca);
+                elsewhere.Good(leaf);
+                responder.WriteFor(leaf, LoopbackHttp.Redirect(elsewhere.Url));
+                break;
+            case Ocsp.NonceLessStale:
+                responder.Revoked(leaf);
+                var produced = DateTime.UtcNow.AddHours(-3);
+                responder.AnswerFor(leaf, request => OcspAnswers.Signed(request, Ca, produced, DateTime.UtcNow.AddDays(1), [OcspAnswers.IsGood], OcspAnswers.Nonce.None, produced));
                 break;
             case Ocsp.ReplayedGood:
                 responder.Good(leaf);

@@ -149,7 +149,7 @@ internal sealed class LoopbackHttp : IDisposable
     /// <summary>A 200 answer announcing a small body and sending one byte of it per <paramref name="every"/>, for ever (a slow-drip peer).</summary>
     public static Func<Stream, CancellationToken, Task> Drip(TimeSpan every) => async (stream, cancel) =>
     {
-        await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: 1000000\r\nConnection: close\r\n\r\n"), cancel);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"), cancel);
         using var timer = new PeriodicTimer(every);
         while (await timer.WaitForNextTickAsync(cancel))
         {

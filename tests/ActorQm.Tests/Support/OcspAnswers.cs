@@ -36,6 +36,10 @@ internal static class OcspAnswers
     /// <summary>One SingleResponse: <paramref name="Status"/> (null: good) for the request's certificate, or for <paramref name="Serial"/> of the same issuer.</summary>
     public sealed record Entry(CertificateStatus? Status, Org.BouncyCastle.Math.BigInteger? Serial = null);
 
+    public static readonly Entry IsGood = new(CertificateStatus.Good);
+
+    public static Entry IsRevoked => new(Revoked);
+
     public static CertificateStatus Revoked => new RevokedStatus(DateTime.UtcNow.AddHours(-1), CrlReason.KeyCompromise);
 
     public static CertificateStatus Unknown => new UnknownStatus();

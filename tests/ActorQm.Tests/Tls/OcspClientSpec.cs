@@ -25,7 +25,10 @@ public sealed class OcspClientSpec : IDisposable
     }
 
     private static Task<RevocationAnswer> Ask(OcspClient client, LoopbackHttp http, TestPki.Issued leaf, DateTimeOffset? now = null, TimeSpan? timeout = null, bool fresh = false) =>
-        client.CheckAsync(http.Url("/ocsp"), leaf.Certificate, Ca.Certificate, now ?? DateTimeOffset.UtcNow, timeout ?? Timeout, CancellationToken.None, fresh);
+        Ask(client, http.Url("/ocsp"), leaf, now, timeout, fresh);
+
+    private static Task<RevocationAnswer> Ask(OcspClient client, Uri responder, TestPki.Issued leaf, DateTimeOffset? now = null, TimeSpan? timeout = null, bool fresh = false) =>
+        client.CheckAsync(responder, leaf.Certificate, Ca.Certificate, now ?? DateTimeOffset.UtcNow, timeout ?? Timeout, CancellationToken.None, fresh);
 
     private static byte[] Current(byte[] request, IEnumerable<Entry> singles, Nonce nonce = Nonce.Echo) =>
         Signed(request, Ca, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1), singles, nonce);
@@ -161,6 +164,62 @@ public sealed class OcspClientSpec : IDisposable
         var refused = await Ask(new OcspClient(), old, leaf);
         Assert.Equal(RevocationStatus.Unknown, refused.Status);
         Assert.Contains("tls.ocsp-nonce-less-max-age", refused.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(OcspNonce.Required, "Echo", -1, RevocationStatus.Good)]
+    [InlineData(OcspNonce.Required, "None", -1, RevocationStatus.Unknown)]
+    [InlineData(OcspNonce.Required, "Other", -1, RevocationStatus.Unknown)]
+    [InlineData(OcspNonce.Preferred, "Echo", -180, RevocationStatus.Good)]
+    [InlineData(OcspNonce.Preferred, "None", -1, RevocationStatus.Good)]
+    [InlineData(OcspNonce.Preferred, "None", -180, RevocationStatus.Unknown)]
+    [InlineData(OcspNonce.Preferred, "Other", -1, RevocationStatus.Unknown)]
+    [InlineData(OcspNonce.Off, "None", -1, RevocationStatus.Good)]
+    [InlineData(OcspNonce.Off, "None", -180, RevocationStatus.Unknown)]
+    [InlineData(OcspNonce.Off, "Other", -1, RevocationStatus.Unknown)]
+    public async Task OcspClient_must_believe_an_answer_only_as_its_nonce_setting_says(OcspNonce mode, string nonce, int producedMinutesAgo, RevocationStatus expected)
+    {
+        var produced = DateTime.UtcNow.AddMinutes(producedMinutesAgo);
+        bool? sentNonce = null;
+        var http = Http(request =>
+        {
+            sentNonce = new OcspReq(request).GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce) is not null;
+            return Signed(request, Ca, produced, DateTime.UtcNow.AddDays(1), [IsGood], Enum.Parse<Nonce>(nonce), producedAt: produced);
+        });
+
+        var answer = await Ask(new OcspClient { Nonce = mode }, http, TestPki.Leaf(Ca, "CN=NONCE." + mode));
+
+        Assert.Equal(expected, answer.Status);
+        Assert.Equal(mode != OcspNonce.Off, sentNonce);
+    }
+
+    [Fact]
+    public async Task OcspClient_without_a_nonce_less_max_age_must_believe_an_answer_until_its_nextUpdate()
+    {
+        var http = Http(request => Signed(request, Ca, DateTime.UtcNow.AddDays(-3), DateTime.UtcNow.AddDays(1), [new Entry(CertificateStatus.Good)], Nonce.None,
+            producedAt: DateTime.UtcNow.AddDays(-3)));
+
+        Assert.Equal(RevocationStatus.Good, (await Ask(new OcspClient { Nonce = OcspNonce.Off, NonceLessMaxAge = null }, http, TestPki.Leaf(Ca, "CN=PRE.PRODUCED"))).Status);
+    }
+
+    [Fact]
+    public async Task OcspClient_must_ask_the_responder_on_a_fresh_check_and_keep_its_answer()
+    {
+        using var responder = new OpenSslOcspResponder(Ca, Ca);
+        var leaf = TestPki.Leaf(Ca, "CN=REVOKED.MEANWHILE");
+        responder.Good(leaf.Certificate);
+        var client = new OcspClient();
+        Assert.Equal(RevocationStatus.Good, (await Ask(client, responder.Url, leaf)).Status);
+
+        responder.Revoked(leaf.Certificate);
+
+        Assert.Equal(RevocationStatus.Good, (await Ask(client, responder.Url, leaf)).Status);
+        Assert.Equal(1, responder.Requests);
+        Assert.Equal(RevocationStatus.Revoked, (await Ask(client, responder.Url, leaf, fresh: true)).Status);
+        Assert.Equal(2, responder.Requests);
+        var cached = await Ask(client, responder.Url, leaf);
+        Assert.Equal(RevocationStatus.Revoked, cached.Status);
+        Assert.Contains("(cached)", cached.Source, StringComparison.Ordinal);
     }
 
     public void Dispose() => _disposables.ForEach(d => d.Dispose());
