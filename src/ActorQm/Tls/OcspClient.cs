@@ -20,7 +20,7 @@ public enum OcspNonce
     /// <summary>Send a nonce; an answer echoing it is believed, one without a nonce only within tls.ocsp-nonce-less-max-age.</summary>
     Preferred,
 
-    /// <summary>Send none (responders that refuse or ignore the extension); every answer is judged by tls.ocsp-nonce-less-max-age.</summary>
+    /// <summary>Send none (responders that reject the extension); every answer is judged by tls.ocsp-nonce-less-max-age.</summary>
     Off,
 }
 
@@ -28,7 +28,8 @@ public enum OcspNonce
 /// Asks an OCSP responder about one certificate (RFC 6960 over HTTP POST) and believes the answer only if it
 /// is signed by the issuer or by a responder the issuer certified for OCSP signing (valid at the validation
 /// time), is fresh (it echoes our nonce, or has no nonce and was produced within
-/// <see cref="NonceLessMaxAge"/>, as <see cref="Nonce"/> allows; another request's nonce is never believed),
+/// <see cref="NonceLessMaxAge"/>, as <see cref="Nonce"/> allows; an answer to a nonce we sent that carries another
+/// is never believed),
 /// and every SingleResponse naming this certificate is current (thisUpdate not in the future, nextUpdate not
 /// past, within the clock skew). Any of them saying revoked makes it REVOKED; it is GOOD only when all say
 /// good. The body is read up to <see cref="MaxResponseBytes"/>, the whole exchange within the timeout,
@@ -315,16 +316,17 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
     }
 
     /// <summary>
-    /// Why the answer cannot be taken as fresh, if so: it carries another request's nonce (always refused), or no nonce
+    /// Why the answer cannot be taken as fresh, if so: it carries another nonce than the one we sent (always refused), or no nonce
     /// of ours where one is required, or none and was produced longer ago than the nonce-less window allows.
     /// </summary>
     private static string? Unfresh(BasicOcspResp basic, List<SingleResp> mine, byte[]? nonce, DateTimeOffset now, Freshness policy, out DateTimeOffset? freshUntil)
     {
         freshUntil = null;
-        var nonceExt = basic.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce);
+        // With no nonce sent (off), a nonce in the answer proves nothing to us (some responders add one unasked).
+        var nonceExt = nonce is null ? null : basic.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce);
         if (nonceExt is not null)
         {
-            if (nonce is not null && NonceMatches(nonceExt.GetOctets(), nonce))
+            if (NonceMatches(nonceExt.GetOctets(), nonce!))
             {
                 return null;
             }
