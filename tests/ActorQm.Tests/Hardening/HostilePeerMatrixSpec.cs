@@ -76,6 +76,9 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
 
         /// <summary>Revoked; the responder replays a signed GOOD without a nonce produced 3 hours ago, nextUpdate tomorrow (REQUIRED, no CRL).</summary>
         NonceLessStale,
+
+        /// <summary>GOOD (answers valid for minutes) until the test revokes it at the responder while it is connected (REQUIRED, no CRL).</summary>
+        GoodUntilRevoked,
     }
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
@@ -198,7 +201,36 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         Assert.True(goodAfter, $"{name}: a good client could not work on the same listener afterwards");
     }
 
-    private async Task<(IActorRef Qm, int Port)> StartQueueManager(Attack attack)
+    /// <summary>
+    /// Class 11 of issue 15: a client revoked at the OCSP responder while connected is cut off by the queue manager's next
+    /// re-check, though the answer it got at the handshake is cached for minutes: the re-check asks the responder.
+    /// </summary>
+    [Fact]
+    public async Task Peer_revoked_at_the_responder_while_connected_must_be_cut_off_within_about_one_recheck()
+    {
+        var leaf = TestPki.Leaf(Ca, App);
+        var attack = Client(leaf) with { Ocsp = Ocsp.GoodUntilRevoked };
+        var (qm, port) = await StartQueueManager(attack, recheck: "500ms");
+        var warnings = CreateTestProbe("warnings");
+        Sys.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.Warning));
+        await using var client = await MqClient.ConnectAsync(Options(port, attack));
+        await client.PutAsync("APP.IN", Text("while good", Persistence.Persistent));
+        var responder = _responders[0];
+        var asked = responder.Requests;
+
+        responder.Revoked(leaf.Certificate);
+        var revoked = DateTime.UtcNow;
+
+        var cut = await warnings.FishForMessageAsync<Akka.Event.Warning>(w => w.Message.ToString()!.Contains("revoked while the connection ran", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        Output!.WriteLine($"cut off {(DateTime.UtcNow - revoked).TotalMilliseconds:F0} ms after the revocation (re-check every 500 ms): {cut.Message}");
+        Assert.StartsWith("AMQ9633E", cut.Message.ToString(), StringComparison.Ordinal);
+        Assert.True(responder.Requests > asked, "the re-checks did not ask the responder");
+        await Assert.ThrowsAnyAsync<Exception>(() => client.PutAsync("APP.IN", Text("after the revocation", Persistence.Persistent)));
+        Assert.Equal(["while good"], await DrainAsync(qm, "APP.IN"));
+        Assert.True(await GoodClientWorks(port));
+    }
+
+    private async Task<(IActorRef Qm, int Port)> StartQueueManager(Attack attack, string recheck = "off")
     {
         var key = QueueManagerPair.KeyRepository(_dir, "qmhkey", "ibmwebspheremqqmh", TestPki.Leaf(Ca, "CN=QMH,OU=MQ,O=Example").WithKey());
         var crls = new List<string>();
@@ -239,7 +271,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.8') USERSRC(NOACCESS)
             SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            """, $"tls {{ ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
+            """, $"tls {{ revocation-recheck-interval = {recheck}, ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
     }
 
@@ -272,6 +304,9 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             case Ocsp.Malformed:
                 var finding = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Tls", "OcspFuzzFindings"), "*.der").Order(StringComparer.Ordinal).First();
                 responder.AnswerFor(leaf, _ => File.ReadAllBytes(finding));
+                break;
+            case Ocsp.GoodUntilRevoked:
+                responder.Good(leaf);
                 break;
             case Ocsp.Contradictory:
                 responder.Revoked(leaf);
