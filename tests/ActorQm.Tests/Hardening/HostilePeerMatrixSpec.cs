@@ -23,7 +23,7 @@ namespace ActorQm.Tests.Hardening;
 /// every case appends a line to that file (scripts/hostile-peers.sh prints it as a table).
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
+public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
 {
     private static readonly TestPki.Issued Root = TestPki.Shared.Root;
     private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
@@ -41,45 +41,6 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
 
     public sealed record Attack(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> Sends, string Channel = "APP.SVRCONN", string CipherSpec = "TLS_AES_128_GCM_SHA256",
         Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, Ocsp Ocsp = Ocsp.None, string? From = null);
-
-    /// <summary>How the attacker's leaf stands with a real OCSP responder (the good client's leaf is always GOOD there).</summary>
-    public enum Ocsp
-    {
-        None,
-
-        /// <summary>Revoked; OCSPAuthentication OPTIONAL, CRLs as usual.</summary>
-        Revoked,
-
-        /// <summary>Unknown to the responder, with no CRL for its issuer: OCSPAuthentication REQUIRED must refuse it.</summary>
-        Unknown,
-
-        /// <summary>GOOD, signed by an OCSP-signing key of another CA (REQUIRED, no CRL for its issuer).</summary>
-        ImpostorSigned,
-
-        /// <summary>GOOD, signed by the issuer with the request's nonce, but its nextUpdate is a day past (REQUIRED, no CRL).</summary>
-        Stale,
-
-        /// <summary>Revoked now; the responder replays the GOOD answer it gave before (REQUIRED, no CRL).</summary>
-        ReplayedGood,
-
-        /// <summary>Revoked on the CA's CRL; the responder answers with a malformed response the fuzzer found (OPTIONAL).</summary>
-        Malformed,
-
-        /// <summary>Revoked; the responder's signed answer lists the leaf twice, GOOD then REVOKED (REQUIRED, no CRL).</summary>
-        Contradictory,
-
-        /// <summary>Revoked; the responder answers a signed GOOD padded to 1 MiB, past tls.ocsp-max-bytes (REQUIRED, no CRL).</summary>
-        Oversized,
-
-        /// <summary>Revoked; the responder redirects (307) to another responder of the CA that answers GOOD (REQUIRED, no CRL).</summary>
-        Redirected,
-
-        /// <summary>Revoked; the responder replays a signed GOOD without a nonce produced 3 hours ago, nextUpdate tomorrow (REQUIRED, no CRL).</summary>
-        NonceLessStale,
-
-        /// <summary>GOOD (answers valid for minutes) until the test revokes it at the responder while it is connected (REQUIRED, no CRL).</summary>
-        GoodUntilRevoked,
-    }
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
 
@@ -201,35 +162,6 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         Assert.True(goodAfter, $"{name}: a good client could not work on the same listener afterwards");
     }
 
-    /// <summary>
-    /// Class 11 of issue 15: a client revoked at the OCSP responder while connected is cut off by the queue manager's next
-    /// re-check, though the answer it got at the handshake is cached for minutes: the re-check asks the responder.
-    /// </summary>
-    [Fact]
-    public async Task Peer_revoked_at_the_responder_while_connected_must_be_cut_off_within_about_one_recheck()
-    {
-        var leaf = TestPki.Leaf(Ca, App);
-        var attack = Client(leaf) with { Ocsp = Ocsp.GoodUntilRevoked };
-        var (qm, port) = await StartQueueManager(attack, recheck: "500ms");
-        var warnings = CreateTestProbe("warnings");
-        Sys.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.Warning));
-        await using var client = await MqClient.ConnectAsync(Options(port, attack));
-        await client.PutAsync("APP.IN", Text("while good", Persistence.Persistent));
-        var responder = _responders[0];
-        var asked = responder.Requests;
-
-        responder.Revoked(leaf.Certificate);
-        var revoked = DateTime.UtcNow;
-
-        var cut = await warnings.FishForMessageAsync<Akka.Event.Warning>(w => w.Message.ToString()!.Contains("revoked while the connection ran", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
-        Output!.WriteLine($"cut off {(DateTime.UtcNow - revoked).TotalMilliseconds:F0} ms after the revocation (re-check every 500 ms): {cut.Message}");
-        Assert.StartsWith("AMQ9633E", cut.Message.ToString(), StringComparison.Ordinal);
-        Assert.True(responder.Requests > asked, "the re-checks did not ask the responder");
-        await Assert.ThrowsAnyAsync<Exception>(() => client.PutAsync("APP.IN", Text("after the revocation", Persistence.Persistent)));
-        Assert.Equal(["while good"], await DrainAsync(qm, "APP.IN"));
-        Assert.True(await GoodClientWorks(port));
-    }
-
     private async Task<(IActorRef Qm, int Port)> StartQueueManager(Attack attack, string recheck = "off")
     {
         var key = QueueManagerPair.KeyRepository(_dir, "qmhkey", "ibmwebspheremqqmh", TestPki.Leaf(Ca, "CN=QMH,OU=MQ,O=Example").WithKey());
@@ -273,67 +205,6 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """, $"tls {{ revocation-recheck-interval = {recheck}, ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
-    }
-
-    private OpenSslOcspResponder Responder(TestPki.Issued signer)
-    {
-        var responder = new OpenSslOcspResponder(Ca, signer);
-        _responders.Add(responder);
-        return responder;
-    }
-
-    /// <summary>
-    /// How the one real responder (which answers the good client GOOD throughout) treats the attacker's leaf:
-    /// only requests about that leaf get the hostile answer, so the good client can still prove itself.
-    /// </summary>
-    private void HostileOcsp(OpenSslOcspResponder responder, Ocsp mode, X509Certificate2 leaf)
-    {
-        switch (mode)
-        {
-            case Ocsp.Revoked:
-                responder.Revoked(leaf);
-                break;
-            case Ocsp.ImpostorSigned:
-                var impostor = Responder(TestPki.Leaf(Stranger, "CN=OCSP.SIGNER", server: false, client: false, ocspSigning: true));
-                impostor.Good(leaf);
-                responder.AnswerFor(leaf, impostor.Respond);
-                break;
-            case Ocsp.Stale:
-                responder.AnswerFor(leaf, request => OcspAnswers.Good(request, Ca, DateTime.UtcNow.AddDays(-2), DateTime.UtcNow.AddDays(-1)));
-                break;
-            case Ocsp.Malformed:
-                var finding = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Tls", "OcspFuzzFindings"), "*.der").Order(StringComparer.Ordinal).First();
-                responder.AnswerFor(leaf, _ => File.ReadAllBytes(finding));
-                break;
-            case Ocsp.GoodUntilRevoked:
-                responder.Good(leaf);
-                break;
-            case Ocsp.Contradictory:
-                responder.Revoked(leaf);
-                responder.AnswerFor(leaf, request => OcspAnswers.Signed(request, Ca, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1), [OcspAnswers.IsGood, OcspAnswers.IsRevoked]));
-                break;
-            case Ocsp.Oversized:
-                responder.Revoked(leaf);
-                responder.AnswerFor(leaf, request => OcspAnswers.Signed(request, Ca, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddHours(1), [OcspAnswers.IsGood], padding: 1 << 20));
-                break;
-            case Ocsp.Redirected:
-                responder.Revoked(leaf);
-                var elsewhere = Responder(Ca);
-                elsewhere.Good(leaf);
-                responder.WriteFor(leaf, LoopbackHttp.Redirect(elsewhere.Url));
-                break;
-            case Ocsp.NonceLessStale:
-                responder.Revoked(leaf);
-                var produced = DateTime.UtcNow.AddHours(-3);
-                responder.AnswerFor(leaf, request => OcspAnswers.Signed(request, Ca, produced, DateTime.UtcNow.AddDays(1), [OcspAnswers.IsGood], OcspAnswers.Nonce.None, produced));
-                break;
-            case Ocsp.ReplayedGood:
-                responder.Good(leaf);
-                var old = responder.Respond(OcspAnswers.Request(leaf, Ca));
-                responder.Revoked(leaf);
-                responder.AnswerFor(leaf, _ => old);
-                break;
-        }
     }
 
     private MqClientOptions Options(int port, Attack attack)
