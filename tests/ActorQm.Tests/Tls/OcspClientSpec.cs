@@ -203,6 +203,23 @@ public sealed class OcspClientSpec : IDisposable
         Assert.Equal(RevocationStatus.Good, (await Ask(new OcspClient { Nonce = OcspNonce.Off, NonceLessMaxAge = null }, http, TestPki.Leaf(Ca, "CN=PRE.PRODUCED"))).Status);
     }
 
+    [Theory]
+    [InlineData("Echo", 1)]
+    [InlineData("None", 2)]
+    public async Task OcspClient_must_cache_an_answer_without_our_nonce_no_longer_than_it_is_believed(string nonce, int requests)
+    {
+        var produced = DateTime.UtcNow.AddMinutes(-30);
+        var http = Http(request => Signed(request, Ca, produced, DateTime.UtcNow.AddDays(1), [IsGood], Enum.Parse<Nonce>(nonce), producedAt: produced));
+        var client = new OcspClient();
+        var leaf = TestPki.Leaf(Ca, "CN=CACHED." + nonce);
+        Assert.Equal(RevocationStatus.Good, (await Ask(client, http, leaf)).Status);
+
+        // Two hours on, a nonce-less answer produced 30 minutes before the first check is past tls.ocsp-nonce-less-max-age.
+        await Ask(client, http, leaf, now: DateTimeOffset.UtcNow.AddHours(2));
+
+        Assert.Equal(requests, http.Requests);
+    }
+
     [Fact]
     public async Task OcspClient_must_ask_the_responder_on_a_fresh_check_and_keep_its_answer()
     {
