@@ -74,7 +74,8 @@ public sealed class OcspClientSpec : IDisposable
         var grown = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         Assert.Equal(RevocationStatus.Unknown, answer.Status);
         Assert.Contains("tls.ocsp-max-bytes", answer.Detail, StringComparison.Ordinal);
-        Assert.True(grown < 16L << 20, $"reading a 64 MiB answer allocated {grown >> 20} MiB");
+        // Process-wide (other test classes run alongside): buffering the answer would allocate 64 MiB and more.
+        Assert.True(grown < 32L << 20, $"reading a 64 MiB answer allocated {grown >> 20} MiB");
         Assert.True(DateTime.UtcNow - started < Timeout, "the oversized answer was read to its end");
     }
 
