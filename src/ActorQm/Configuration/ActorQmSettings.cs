@@ -152,6 +152,15 @@ public sealed record TlsSettings(
     /// <summary>Largest CRL read from a distribution point or LDAP server (tls.crl-max-bytes); a bigger one gives no answer.</summary>
     public long CrlMaxBytes { get; init; } = Tls.CrlCache.DefaultMaxBytes;
 
+    /// <summary>Beyond MQ: how an OCSP answer proves it is fresh (tls.ocsp-nonce).</summary>
+    public Tls.OcspNonce OcspNonce { get; init; } = Tls.OcspNonce.Preferred;
+
+    /// <summary>Beyond MQ: how long after it was produced an OCSP answer without our nonce is believed; null: until its nextUpdate (tls.ocsp-nonce-less-max-age).</summary>
+    public TimeSpan? OcspNonceLessMaxAge { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Beyond MQ: the largest OCSP answer read (tls.ocsp-max-bytes).</summary>
+    public long OcspMaxBytes { get; init; } = 128 * 1024;
+
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
         var authentication = config.GetString("ocsp-authentication").ToLowerInvariant() switch
@@ -182,6 +191,17 @@ public sealed record TlsSettings(
             CrlMaxBytes = (config.HasPath("crl-max-bytes") ? config.GetByteSize("crl-max-bytes") : Tls.CrlCache.DefaultMaxBytes) is > 0 and var crlMax
                 ? crlMax
                 : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.crl-max-bytes must be a positive size such as 32MiB."),
+            OcspNonce = config.GetString("ocsp-nonce", "preferred").ToLowerInvariant() switch
+            {
+                "required" => Tls.OcspNonce.Required,
+                "preferred" => Tls.OcspNonce.Preferred,
+                "off" => Tls.OcspNonce.Off,
+                var other => throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-nonce must be required, preferred or off, not '{other}'."),
+            },
+            OcspNonceLessMaxAge = config.GetString("ocsp-nonce-less-max-age", "1h") is "off" or "" ? null : config.GetTimeSpan("ocsp-nonce-less-max-age", TimeSpan.FromHours(1)),
+            OcspMaxBytes = config.GetByteSize("ocsp-max-bytes", 128 * 1024) is { } max and >= 1024 and <= 16L << 20
+                ? max
+                : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-max-bytes must be between 1k and 16M."),
         };
     }
 

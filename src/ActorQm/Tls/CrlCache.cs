@@ -28,7 +28,8 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null, long m
 
     private readonly ConcurrentDictionary<string, (CrlDocument Crl, DateTimeOffset Expires)> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset RetryAt, string Why)> _failures = new(StringComparer.Ordinal);
-    private readonly HttpClient _http = http ?? new HttpClient();
+    // Redirects are not followed, as for OCSP (docs/tls.md).
+    private readonly HttpClient _http = http ?? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public int Capacity { get; } = capacity;
@@ -50,12 +51,15 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null, long m
     public string? Problem(string key) => _failures.TryGetValue(key, out var failed) ? failed.Why : null;
 
     /// <summary>CRLs from HTTP distribution points (unreachable, slow, oversized or broken ones give nothing).</summary>
-    public async Task<IReadOnlyList<CrlDocument>> FetchAsync(IReadOnlyList<Uri> urls, Func<CrlDocument, string?> verify, TimeSpan timeout, CancellationToken cancel)
+    /// <param name="fresh">Fetch even when a cached CRL is current (revocation re-checks); the fetched one replaces it.</param>
+    /// <param name="scope">Whose CRLs these are (the issuer's key): a URL's cache entry and back-off belong to that
+    /// issuer alone, so a certificate naming another CA's distribution point cannot put that CA's CRL into back-off.</param>
+    public async Task<IReadOnlyList<CrlDocument>> FetchAsync(IReadOnlyList<Uri> urls, Func<CrlDocument, string?> verify, TimeSpan timeout, CancellationToken cancel, bool fresh = false, string? scope = null)
     {
         var found = new List<CrlDocument>();
         foreach (var url in urls)
         {
-            if (await GetAsync(url.ToString(), ct => DownloadAsync(url, ct), verify, timeout, cancel).ConfigureAwait(false) is { } crl)
+            if (await GetAsync(Key(url, scope), ct => DownloadAsync(url, ct), verify, timeout, cancel, fresh, source: url.ToString()).ConfigureAwait(false) is { } crl)
             {
                 found.Add(crl);
             }
@@ -64,16 +68,20 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null, long m
         return found;
     }
 
+    /// <summary>The cache key of a distribution point's CRLs for one issuer (<see cref="FetchAsync"/>'s scope).</summary>
+    public static string Key(Uri url, string? scope) => scope is null ? url.ToString() : $"{url} for {scope}";
+
     /// <summary>
     /// The CRL cached under <paramref name="key"/>, or fetched with <paramref name="fetch"/> within
-    /// <paramref name="timeout"/>; null when the source has none, cannot give one in time, or is backing off
+    /// <paramref name="timeout"/> (always when <paramref name="fresh"/>); null when the source has none, cannot give one in time, or is backing off
     /// after a failure. A fetched CRL is cached only when <paramref name="verify"/> finds no problem with it; one
-    /// that does not verify is still returned (its user checks it again and says why it is unusable).
+    /// that does not verify is still returned (its user checks it again and says why it is unusable). The CRL's
+    /// <see cref="CrlDocument.Source"/> is <paramref name="source"/> (else the key).
     /// </summary>
-    public async Task<CrlDocument?> GetAsync(string key, Func<CancellationToken, Task<byte[]?>> fetch, Func<CrlDocument, string?> verify, TimeSpan timeout, CancellationToken cancel)
+    public async Task<CrlDocument?> GetAsync(string key, Func<CancellationToken, Task<byte[]?>> fetch, Func<CrlDocument, string?> verify, TimeSpan timeout, CancellationToken cancel, bool fresh = false, string? source = null)
     {
         var now = _time.GetUtcNow();
-        if (_entries.TryGetValue(key, out var cached) && cached.Expires > now)
+        if (!fresh && _entries.TryGetValue(key, out var cached) && cached.Expires > now)
         {
             return cached.Crl;
         }
@@ -94,7 +102,7 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null, long m
                 return null;
             }
 
-            var crl = CrlDocument.Parse(bytes, key);
+            var crl = CrlDocument.Parse(bytes, source ?? key);
             if (verify(crl) is { } problem)
             {
                 Failed(key, problem);

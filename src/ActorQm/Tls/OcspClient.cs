@@ -4,27 +4,54 @@ using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Ocsp;
 using Org.BouncyCastle.Asn1.X509;
-using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Ocsp;
-using Org.BouncyCastle.Security;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace ActorQm.Tls;
 
+/// <summary>How an OCSP answer must prove it is fresh (tls.ocsp-nonce; docs/tls.md, "Revocation").</summary>
+public enum OcspNonce
+{
+    /// <summary>Send a nonce; only an answer echoing it is believed.</summary>
+    Required,
+
+    /// <summary>Send a nonce; an answer echoing it is believed, one without a nonce only within tls.ocsp-nonce-less-max-age.</summary>
+    Preferred,
+
+    /// <summary>Send none (responders that reject the extension); every answer is judged by tls.ocsp-nonce-less-max-age.</summary>
+    Off,
+}
+
 /// <summary>
-/// Asks an OCSP responder about one certificate (RFC 6960 over HTTP POST, with a nonce) and
-/// believes the answer only if it is signed by the issuer or by a responder the issuer certified
-/// for OCSP signing, names this certificate, carries our nonce, and is current (thisUpdate not in
-/// the future, nextUpdate not past, within the allowed clock skew). Good and revoked answers are
-/// cached until nextUpdate in a bounded cache; anything else is UNKNOWN with the reason.
+/// Asks an OCSP responder about one certificate (RFC 6960 over HTTP POST) and believes the answer only if it
+/// is signed by the issuer or by a responder the issuer certified for OCSP signing (valid at the validation
+/// time), is fresh (it echoes our nonce, or has no nonce and was produced within
+/// <see cref="NonceLessMaxAge"/>, as <see cref="Nonce"/> allows; an answer to a nonce we sent that carries another
+/// is never believed),
+/// and every SingleResponse naming this certificate is current (thisUpdate not in the future, nextUpdate not
+/// past, within the clock skew). Any of them saying revoked makes it REVOKED; it is GOOD only when all say
+/// good. The body is read up to <see cref="MaxResponseBytes"/>, the whole exchange within the timeout,
+/// redirects are not followed, and concurrent requests for one certificate share one exchange. Good and
+/// revoked answers are cached until nextUpdate in a bounded cache; a fresh check skips the cache and
+/// refreshes it. Anything else is UNKNOWN with the reason.
 /// </summary>
 public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
 {
-    private const string OcspSigning = "1.3.6.1.5.5.7.3.9";
-    private readonly HttpClient _http = http ?? new HttpClient();
+    // MQ (GSKit) does not follow redirects: a redirect is an answer we cannot use, not a pointer to another responder.
+    private readonly HttpClient _http = http ?? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
     private readonly ConcurrentDictionary<string, (RevocationAnswer Answer, DateTimeOffset Expires)> _cache = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<Exchange>>> _inFlight = new();
 
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>tls.ocsp-nonce.</summary>
+    public OcspNonce Nonce { get; init; } = OcspNonce.Preferred;
+
+    /// <summary>tls.ocsp-nonce-less-max-age: how long after it was produced an answer without our nonce is believed (null: until its nextUpdate).</summary>
+    public TimeSpan? NonceLessMaxAge { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>tls.ocsp-max-bytes: the largest answer body read; a bigger one is UNKNOWN.</summary>
+    public long MaxResponseBytes { get; init; } = 128 * 1024;
 
     public int Count => _cache.Count;
 
@@ -54,203 +81,165 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
         }
     }
 
-    public async Task<RevocationAnswer> CheckAsync(Uri responder, X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset now, TimeSpan timeout, CancellationToken cancel)
+    /// <param name="fresh">Ask the responder even when a cached answer is current (revocation re-checks); the answer then replaces the cached one.</param>
+    public async Task<RevocationAnswer> CheckAsync(Uri responder, X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset now, TimeSpan timeout, CancellationToken cancel, bool fresh = false)
     {
         // The key needs no parsing: a cached answer costs a dictionary lookup, not two certificate parses.
         var key = $"{responder}|{issuer.Thumbprint}|{certificate.SerialNumber}";
-        if (_cache.TryGetValue(key, out var cached) && cached.Expires > now)
+        if (!fresh && _cache.TryGetValue(key, out var cached) && cached.Expires > now)
         {
             return cached.Answer with { Source = cached.Answer.Source + " (cached)" };
         }
 
         var parser = new Org.BouncyCastle.X509.X509CertificateParser();
         var bcIssuer = parser.ReadCertificate(issuer.RawData);
-        var serial = parser.ReadCertificate(certificate.RawData).SerialNumber;
+        var id = new CertificateID(CertificateID.DigestSha1, bcIssuer, parser.ReadCertificate(certificate.RawData).SerialNumber);
 
-        var id = new CertificateID(CertificateID.DigestSha1, bcIssuer, serial);
-        var nonce = new byte[16];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(nonce);
-        var generator = new OcspReqGenerator();
-        generator.AddRequest(id);
-        generator.SetRequestExtensions(new X509Extensions(new Dictionary<DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension>
+        // Checks of one certificate that overlap (many connections re-checking at once) share one exchange: each was
+        // asked after the cache was bypassed, and each reads the answer against the nonce that exchange sent.
+        Lazy<Task<Exchange>>? mine = null;
+        mine = new Lazy<Task<Exchange>>(async () =>
         {
-            [OcspObjectIdentifiers.PkixOcspNonce] = new(false, new DerOctetString(new DerOctetString(nonce).GetEncoded())),
-        }));
-
-        byte[] body;
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel))
-        {
-            deadline.CancelAfter(timeout);
             try
             {
-                using var content = new ByteArrayContent(generator.Generate().GetEncoded());
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
-                using var response = await _http.PostAsync(responder, content, deadline.Token).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
-                {
-                    return Unknown(responder, certificate, $"responder answered HTTP {(int)response.StatusCode}");
-                }
-
-                body = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
+                return await ExchangeAsync(responder, id, timeout).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            finally
             {
-                return Unknown(responder, certificate, $"no answer within {timeout.TotalSeconds:F1} s");
+                _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<Exchange>>>(key, mine!));
             }
-            catch (HttpRequestException e)
-            {
-                return Unknown(responder, certificate, $"responder unreachable: {e.Message}");
-            }
+        });
+        Exchange exchange;
+        try
+        {
+            exchange = await _inFlight.GetOrAdd(key, mine).Value.WaitAsync(timeout, cancel).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return Unknown(responder, certificate, $"no answer within {timeout.TotalSeconds:F1} s");
         }
 
-        var answer = Interpret(responder, body, id, nonce, bcIssuer, certificate, now, ClockSkew, out var nextUpdate);
-        if (answer.Status != RevocationStatus.Unknown && nextUpdate is { } next)
+        if (exchange.Body is not { } body)
         {
-            if (_cache.Count >= capacity)
+            return Unknown(responder, certificate, exchange.Problem!);
+        }
+
+        var answer = Interpret(responder, body, id, exchange.Nonce, bcIssuer, certificate, now, Policy, out var expires);
+        if (answer.Status != RevocationStatus.Unknown && expires is { } until)
+        {
+            if (_cache.Count >= capacity && !_cache.ContainsKey(key))
             {
                 _cache.TryRemove(_cache.OrderBy(e => e.Value.Expires).First().Key, out _);
             }
 
-            _cache[key] = (answer, next);
+            _cache[key] = (answer, until);
         }
 
         return answer;
     }
 
-    /// <summary>What a responder's answer says about <paramref name="certificate"/>: any bytes give an answer (Unknown with the reason when it cannot be believed), never an exception.</summary>
-    internal static RevocationAnswer Interpret(Uri responder, byte[] body, CertificateID id, byte[] nonce, BcCertificate issuer, X509Certificate2 certificate, DateTimeOffset now, TimeSpan clockSkew, out DateTimeOffset? nextUpdate)
+    private OcspFreshness Policy => new(Nonce, NonceLessMaxAge, ClockSkew);
+
+    /// <summary>One POST and its answer body, bounded in size and (connect, headers and body together) in time.</summary>
+    private async Task<Exchange> ExchangeAsync(Uri responder, CertificateID id, TimeSpan timeout)
     {
-        nextUpdate = null;
+        byte[]? nonce = null;
+        var generator = new OcspReqGenerator();
+        generator.AddRequest(id);
+        if (Nonce != OcspNonce.Off)
+        {
+            nonce = new byte[16];
+            System.Security.Cryptography.RandomNumberGenerator.Fill(nonce);
+            generator.SetRequestExtensions(new X509Extensions(new Dictionary<DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension>
+            {
+                [OcspObjectIdentifiers.PkixOcspNonce] = new(false, new DerOctetString(new DerOctetString(nonce).GetEncoded())),
+            }));
+        }
+
+        // Not the caller's token: other checks may share this exchange. The timeout bounds it.
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            return Read(responder, body, id, nonce, issuer, certificate, now, clockSkew, out nextUpdate);
+            using var content = new ByteArrayContent(generator.Generate().GetEncoded());
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
+            using var request = new HttpRequestMessage(HttpMethod.Post, responder) { Content = content };
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (status is >= 300 and < 400)
+            {
+                return new Exchange(null, nonce, $"responder answered HTTP {status}, a redirect to '{response.Headers.Location}', which is not followed");
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                return new Exchange(null, nonce, $"responder answered HTTP {status}");
+            }
+
+            if (response.Content.Headers.ContentLength > MaxResponseBytes)
+            {
+                return new Exchange(null, nonce, $"the answer announces {response.Content.Headers.ContentLength} bytes, more than tls.ocsp-max-bytes ({MaxResponseBytes})");
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+            return await ReadCappedAsync(stream, deadline.Token).ConfigureAwait(false) is { } body
+                ? new Exchange(body, nonce, null)
+                : new Exchange(null, nonce, $"the answer is longer than tls.ocsp-max-bytes ({MaxResponseBytes})");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return new Exchange(null, nonce, $"no answer within {timeout.TotalSeconds:F1} s");
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return new Exchange(null, nonce, $"responder unreachable: {e.Message}");
+        }
+    }
+
+    /// <summary>The body, or null as soon as it exceeds the cap: never more than the cap (and one read) is held.</summary>
+    private async Task<byte[]?> ReadCappedAsync(Stream stream, CancellationToken cancel)
+    {
+        using var body = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancel).ConfigureAwait(false)) > 0)
+        {
+            if (body.Length + read > MaxResponseBytes)
+            {
+                return null;
+            }
+
+            body.Write(chunk, 0, read);
+        }
+
+        return body.ToArray();
+    }
+
+    /// <summary>What a responder's answer says about <paramref name="certificate"/> with a nonce required (the fuzz target's reading).</summary>
+    internal static RevocationAnswer Interpret(Uri responder, byte[] body, CertificateID id, byte[] nonce, BcCertificate issuer, X509Certificate2 certificate, DateTimeOffset now, TimeSpan clockSkew, out DateTimeOffset? nextUpdate) =>
+        Interpret(responder, body, id, nonce, issuer, certificate, now, new OcspFreshness(OcspNonce.Required, null, clockSkew), out nextUpdate);
+
+    /// <summary>
+    /// What a responder's answer says about <paramref name="certificate"/>: any bytes give an answer (Unknown with the reason
+    /// when it cannot be believed), never an exception. <paramref name="expires"/>: until when the answer may be cached.
+    /// </summary>
+    internal static RevocationAnswer Interpret(Uri responder, byte[] body, CertificateID id, byte[]? nonce, BcCertificate issuer, X509Certificate2 certificate, DateTimeOffset now, OcspFreshness policy, out DateTimeOffset? expires)
+    {
+        expires = null;
+        try
+        {
+            return OcspResponseReader.Read(responder, body, id, nonce, issuer, certificate, now, policy, out expires);
         }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or InvalidOperationException or OcspException or Asn1Exception
             or Org.BouncyCastle.Security.Certificates.CertificateException)
         {
             // BouncyCastle parses parts of a response (embedded certificates, extensions) only when they are read.
-            nextUpdate = null;
+            expires = null;
             return Unknown(responder, certificate, $"malformed response: {e.Message}");
         }
     }
 
-    private static RevocationAnswer Read(Uri responder, byte[] body, CertificateID id, byte[] nonce, BcCertificate issuer, X509Certificate2 certificate, DateTimeOffset now, TimeSpan clockSkew, out DateTimeOffset? nextUpdate)
-    {
-        nextUpdate = null;
-        var response = new OcspResp(body);
-        if (response.Status != OcspRespStatus.Successful)
-        {
-            return Unknown(responder, certificate, $"responder status {response.Status}");
-        }
+    /// <summary>What one exchange with a responder gave: the body, or why there is none; and the nonce it sent.</summary>
+    private sealed record Exchange(byte[]? Body, byte[]? Nonce, string? Problem);
 
-        var basic = (BasicOcspResp)response.GetResponseObject();
-
-        if (SignerProblem(basic, issuer) is { } signer)
-        {
-            return Unknown(responder, certificate, signer);
-        }
-
-        var nonceExt = basic.GetExtensionValue(OcspObjectIdentifiers.PkixOcspNonce);
-        if (nonceExt is null || !NonceMatches(nonceExt.GetOctets(), nonce))
-        {
-            return Unknown(responder, certificate, "response does not carry our nonce (stale or replayed)");
-        }
-
-        var single = basic.Responses.FirstOrDefault(r => r.GetCertID().Equals(id));
-        if (single is null)
-        {
-            return Unknown(responder, certificate, "response does not name this certificate");
-        }
-
-        var thisUpdate = new DateTimeOffset(DateTime.SpecifyKind(single.ThisUpdate, DateTimeKind.Utc));
-        nextUpdate = single.NextUpdate is { } n ? new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc)) : null;
-        if (thisUpdate > now + clockSkew)
-        {
-            return Unknown(responder, certificate, $"response thisUpdate {thisUpdate:u} is in the future");
-        }
-
-        if (nextUpdate is { } next && next + clockSkew < now)
-        {
-            return Unknown(responder, certificate, $"response is stale (nextUpdate {next:u})");
-        }
-
-        var source = $"OCSP {responder}";
-        return single.GetCertStatus() switch
-        {
-            null => new RevocationAnswer(RevocationStatus.Good, source, "good", certificate),
-            RevokedStatus revoked => new RevocationAnswer(RevocationStatus.Revoked, source,
-                $"an OCSP responder has indicated that '{certificate.Subject}' (serial {certificate.SerialNumber}) is revoked since {revoked.RevocationTime:u}", certificate),
-            _ => Unknown(responder, certificate, "responder does not know the certificate"),
-        };
-    }
-
-    /// <summary>Signed by the issuer itself, or by a certificate the issuer issued for OCSP signing.</summary>
-    private static string? SignerProblem(BasicOcspResp basic, BcCertificate issuer)
-    {
-        try
-        {
-            if (basic.Verify(issuer.GetPublicKey()))
-            {
-                return null;
-            }
-
-            foreach (var delegated in basic.GetCerts())
-            {
-                var ekus = delegated.GetExtendedKeyUsage();
-                if (ekus is not null && ekus.Any(o => o.Id == OcspSigning) && delegated.IssuerDN.Equivalent(issuer.SubjectDN, true))
-                {
-                    try
-                    {
-                        delegated.Verify(issuer.GetPublicKey());
-                        delegated.CheckValidity();
-                        if (basic.Verify(delegated.GetPublicKey()))
-                        {
-                            return null;
-                        }
-                    }
-                    catch (Exception e) when (e is InvalidKeyException or SignatureException or Org.BouncyCastle.Security.Certificates.CertificateException)
-                    {
-                    }
-                }
-            }
-        }
-        catch (OcspException e)
-        {
-            return $"response signature cannot be checked: {e.Message}";
-        }
-
-        return "response is not signed by the issuer or a responder it authorised for OCSP signing";
-    }
-
-    /// <summary>The nonce extension holds an OCTET STRING whose content is the nonce, itself DER-wrapped by most responders.</summary>
-    private static bool NonceMatches(byte[] extensionValue, byte[] nonce)
-    {
-        var layer = extensionValue;
-        for (var depth = 0; depth < 3; depth++)
-        {
-            if (layer.AsSpan().SequenceEqual(nonce))
-            {
-                return true;
-            }
-
-            try
-            {
-                if (Asn1Object.FromByteArray(layer) is not Asn1OctetString octets)
-                {
-                    return false;
-                }
-
-                layer = octets.GetOctets();
-            }
-            catch (Exception e) when (e is IOException or Asn1Exception or ArgumentException)
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
-
-    private static RevocationAnswer Unknown(Uri responder, X509Certificate2 certificate, string why) =>
-        new(RevocationStatus.Unknown, $"OCSP {responder}", $"OCSP status of '{certificate.Subject}' unknown: {why}", certificate);
+    private static RevocationAnswer Unknown(Uri responder, X509Certificate2 certificate, string why) => OcspResponseReader.Unknown(responder, certificate, why);
 }

@@ -10,7 +10,7 @@ namespace ActorQm.Tls;
 /// </summary>
 public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? revoked = null)
 {
-    private readonly OcspClient _ocsp = new();
+    private readonly OcspClient _ocsp = new() { Nonce = settings.OcspNonce, NonceLessMaxAge = settings.OcspNonceLessMaxAge, MaxResponseBytes = settings.OcspMaxBytes };
     private readonly CrlCache _crls = new(maxBytes: settings.CrlMaxBytes);
 
     /// <summary>Null when SSLKEYR is blank or could not be opened (see <see cref="Problems"/>).</summary>

@@ -45,6 +45,12 @@ public sealed record RevocationSettings(
     public static readonly RevocationSettings None = new([]);
 
     /// <summary>Sources that were configured but could not be loaded: every status is unknown until they are fixed.</summary>
+    /// <summary>
+    /// Ask every OCSP responder and CRL source again rather than answer from the caches (revocation re-checks of a running
+    /// connection); the fresh answers then refresh the caches. Bounded by the same timeout and policy.
+    /// </summary>
+    public bool Fresh { get; init; }
+
     public static RevocationSettings Unusable(string why, UnknownRevocationPolicy unknown) => new([], Unknown: unknown, ConfigurationError: why);
 
     public bool ChecksAnything => Revoked is { Count: > 0 } || ChecksSources;
@@ -130,7 +136,7 @@ public static class RevocationChecker
             RevocationAnswer? decided = null;
             foreach (var responder in responders)
             {
-                var answer = await settings.Ocsp!.CheckAsync(responder, subject, issuer, now, settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                var answer = await settings.Ocsp!.CheckAsync(responder, subject, issuer, now, settings.EffectiveFetchTimeout, cancel, settings.Fresh).ConfigureAwait(false);
                 if (answer.Status != RevocationStatus.Unknown)
                 {
                     decided = answer;
@@ -149,11 +155,12 @@ public static class RevocationChecker
                 {
                     // The freshestCRL extension names where the issuer's delta CRLs are (RFC 5280 §5.2.6).
                     var urls = DistributionPoints(subject).Concat(DistributionPoints(subject, FreshestCrlOid)).Distinct().ToList();
-                    var fetched = await cache.FetchAsync(urls, Verify, settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                    var scope = issuer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+                    var fetched = await cache.FetchAsync(urls, Verify, settings.EffectiveFetchTimeout, cancel, settings.Fresh, scope).ConfigureAwait(false);
                     crls.AddRange(fetched);
                     foreach (var url in urls.Where(u => !fetched.Any(c => c.Source == u.ToString())))
                     {
-                        unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "CRL " + url, cache.Problem(url.ToString()) ?? $"no CRL could be read from {url}", subject));
+                        unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "CRL " + url, cache.Problem(CrlCache.Key(url, scope)) ?? $"no CRL could be read from {url}", subject));
                     }
                 }
 
@@ -162,7 +169,7 @@ public static class RevocationChecker
                     foreach (var server in servers)
                     {
                         var key = $"{server}/{issuer.Subject}";
-                        var fromLdap = await ldapCache.GetAsync(key, ct => LdapCrlClient.FetchAsync(server, issuer.Subject, ct, ldapCache.MaxBytes), Verify, settings.EffectiveFetchTimeout, cancel).ConfigureAwait(false);
+                        var fromLdap = await ldapCache.GetAsync(key, ct => LdapCrlClient.FetchAsync(server, issuer.Subject, ct, ldapCache.MaxBytes), Verify, settings.EffectiveFetchTimeout, cancel, settings.Fresh).ConfigureAwait(false);
                         if (fromLdap is null)
                         {
                             unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "LDAP " + server, $"no CRL for '{issuer.Subject}' could be read from {server}{(ldapCache.Problem(key) is { } why ? $" ({why})" : string.Empty)}", subject));

@@ -124,7 +124,8 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         });
         Receive<ResumeReading>(r => _credit.Release(Math.Max(0, r.Frames)));
         Receive<Redirect>(r => _owner = r.Owner);
-        Receive<Recheck>(_ => RevocationChecker.CheckAsync(_peerChain, _handshake.Revocation, DateTimeOffset.UtcNow, _stop.Token)
+        // A re-check asks the sources, not the caches: an answer cached at the handshake would hide a revocation until its nextUpdate.
+        Receive<Recheck>(_ => RevocationChecker.CheckAsync(_peerChain, _handshake.Revocation with { Fresh = true }, DateTimeOffset.UtcNow, _stop.Token)
             .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : new RevocationAnswer(RevocationStatus.Unknown, "re-check", "re-check did not complete", null), TaskScheduler.Default)
             .PipeTo(Self));
         Receive<RevocationAnswer>(answer =>

@@ -72,7 +72,21 @@ public sealed class ActorQmSettingsSpec
         Assert.Empty(ActorQmSettings.ForQueueManager("QM1").Listeners);
     }
 
+    [Fact]
+    public void Settings_must_read_the_OCSP_freshness_and_size_settings()
+    {
+        var defaults = ActorQmSettings.ForQueueManager("QM1").Tls;
+        var config = ConfigurationFactory.ParseString("actorqm.queue-managers.QM1.tls { ocsp-nonce = required, ocsp-nonce-less-max-age = off, ocsp-max-bytes = 64k }");
+
+        var set = ActorQmSettings.Create(config).QueueManagers.Single().Tls;
+
+        Assert.Equal((ActorQm.Tls.OcspNonce.Preferred, TimeSpan.FromHours(1), 128 * 1024L), (defaults.OcspNonce, defaults.OcspNonceLessMaxAge, defaults.OcspMaxBytes));
+        Assert.Equal((ActorQm.Tls.OcspNonce.Required, (TimeSpan?)null, 64 * 1024L), (set.OcspNonce, set.OcspNonceLessMaxAge, set.OcspMaxBytes));
+    }
+
     [Theory]
+    [InlineData("QM1 { tls.ocsp-nonce = maybe }", "ocsp-nonce must be required, preferred or off")]
+    [InlineData("QM1 { tls.ocsp-max-bytes = 100 }", "ocsp-max-bytes must be between 1k and 16M")]
     [InlineData("QM1 { store.synchronous = normal }", "must be 'full' or 'extra'")]
     [InlineData("QM1 { store.max-batch = 0 }", "max-batch must be positive")]
     [InlineData("\"BAD NAME\" { }", "not a valid queue manager name")]

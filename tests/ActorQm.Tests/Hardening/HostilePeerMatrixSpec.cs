@@ -23,7 +23,7 @@ namespace ActorQm.Tests.Hardening;
 /// every case appends a line to that file (scripts/hostile-peers.sh prints it as a table).
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
+public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
 {
     private static readonly TestPki.Issued Root = TestPki.Shared.Root;
     private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
@@ -44,30 +44,6 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
     public sealed record Attack(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> Sends, string Channel = "APP.SVRCONN", string CipherSpec = "TLS_AES_128_GCM_SHA256",
         Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, Ocsp Ocsp = Ocsp.None, string? From = null,
         byte[]? CdpCrl = null);
-
-    /// <summary>How the attacker's leaf stands with a real OCSP responder (the good client's leaf is always GOOD there).</summary>
-    public enum Ocsp
-    {
-        None,
-
-        /// <summary>Revoked; OCSPAuthentication OPTIONAL, CRLs as usual.</summary>
-        Revoked,
-
-        /// <summary>Unknown to the responder, with no CRL for its issuer: OCSPAuthentication REQUIRED must refuse it.</summary>
-        Unknown,
-
-        /// <summary>GOOD, signed by an OCSP-signing key of another CA (REQUIRED, no CRL for its issuer).</summary>
-        ImpostorSigned,
-
-        /// <summary>GOOD, signed by the issuer with the request's nonce, but its nextUpdate is a day past (REQUIRED, no CRL).</summary>
-        Stale,
-
-        /// <summary>Revoked now; the responder replays the GOOD answer it gave before (REQUIRED, no CRL).</summary>
-        ReplayedGood,
-
-        /// <summary>Revoked on the CA's CRL; the responder answers with a malformed response the fuzzer found (OPTIONAL).</summary>
-        Malformed,
-    }
 
     private static Attack Client(TestPki.Issued leaf, params X509Certificate2[] sends) => new(leaf.WithKey(), sends);
 
@@ -144,6 +120,10 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             var leaf = TestPki.Leaf(Ca, App);
             return Client(leaf) with { CaCrl = TestPki.Crl(Ca, [leaf.Certificate]), Ocsp = Ocsp.Malformed };
         }),
+        new("revoked leaf, OCSP answer listing it GOOD then REVOKED", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Contradictory }),
+        new("revoked leaf, OCSP GOOD larger than tls.ocsp-max-bytes under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Oversized }),
+        new("revoked leaf, OCSP redirect to a responder saying GOOD under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.Redirected }),
+        new("revoked leaf, OCSP GOOD without a nonce produced 3 h ago under REQUIRED", "AMQ9716E", _ => Client(TestPki.Leaf(Ca, App)) with { Ocsp = Ocsp.NonceLessStale }),
         new("SSLPEER mismatch on CN", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=OTHER,OU=APPS,O=Example"))),
         new("SSLPEER mismatch on OU", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=SALES,O=Example"))),
         new("SSLPEER mismatch on O", "AMQ9636E", _ => Client(TestPki.Leaf(Ca, "CN=APP1,OU=APPS,O=Elsewhere"))),
@@ -214,7 +194,7 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
         Assert.True(goodAfter, $"{name}: a good client could not work on the same listener afterwards");
     }
 
-    private async Task<(IActorRef Qm, int Port)> StartQueueManager(Attack attack)
+    private async Task<(IActorRef Qm, int Port)> StartQueueManager(Attack attack, string recheck = "off")
     {
         var key = QueueManagerPair.KeyRepository(_dir, "qmhkey", "ibmwebspheremqqmh", TestPki.Leaf(Ca, "CN=QMH,OU=MQ,O=Example").WithKey());
         var crls = new List<string>();
@@ -261,47 +241,8 @@ public sealed class HostilePeerMatrixSpec(ITestOutputHelper output) : Akka.TestK
             SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.8') USERSRC(NOACCESS)
             SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            """, $"tls {{ ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], cdp-check-extensions = on, crl-max-bytes = 64KiB, allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
+            """, $"tls {{ revocation-recheck-interval = {recheck}, ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], cdp-check-extensions = on, crl-max-bytes = 64KiB, allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
-    }
-
-    private OpenSslOcspResponder Responder(TestPki.Issued signer)
-    {
-        var responder = new OpenSslOcspResponder(Ca, signer);
-        _responders.Add(responder);
-        return responder;
-    }
-
-    /// <summary>
-    /// How the one real responder (which answers the good client GOOD throughout) treats the attacker's leaf:
-    /// only requests about that leaf get the hostile answer, so the good client can still prove itself.
-    /// </summary>
-    private void HostileOcsp(OpenSslOcspResponder responder, Ocsp mode, X509Certificate2 leaf)
-    {
-        switch (mode)
-        {
-            case Ocsp.Revoked:
-                responder.Revoked(leaf);
-                break;
-            case Ocsp.ImpostorSigned:
-                var impostor = Responder(TestPki.Leaf(Stranger, "CN=OCSP.SIGNER", server: false, client: false, ocspSigning: true));
-                impostor.Good(leaf);
-                responder.AnswerFor(leaf, impostor.Respond);
-                break;
-            case Ocsp.Stale:
-                responder.AnswerFor(leaf, request => OcspAnswers.Good(request, Ca, DateTime.UtcNow.AddDays(-2), DateTime.UtcNow.AddDays(-1)));
-                break;
-            case Ocsp.Malformed:
-                var finding = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Tls", "OcspFuzzFindings"), "*.der").Order(StringComparer.Ordinal).First();
-                responder.AnswerFor(leaf, _ => File.ReadAllBytes(finding));
-                break;
-            case Ocsp.ReplayedGood:
-                responder.Good(leaf);
-                var old = responder.Respond(OcspAnswers.Request(leaf, Ca));
-                responder.Revoked(leaf);
-                responder.AnswerFor(leaf, _ => old);
-                break;
-        }
     }
 
     private MqClientOptions Options(int port, Attack attack)

@@ -29,6 +29,12 @@ internal sealed class LoopbackHttp : IDisposable
     /// <summary>When set, answers every POST (and OCSP GET) with what it returns for the request (an OCSP responder).</summary>
     public Func<byte[], byte[]>? Handler { get; set; }
 
+    /// <summary>
+    /// When set, may write the whole answer to a request itself (status line, headers, body: a redirect, an endless or
+    /// dripping body) and return true; false leaves the request to the usual answer.
+    /// </summary>
+    public Func<byte[], Stream, CancellationToken, Task<bool>>? Raw { get; set; }
+
     public Uri Url(string path) => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{path}");
 
     public void Serve(string path, byte[] body)
@@ -86,6 +92,11 @@ internal sealed class LoopbackHttp : IDisposable
                     await Task.Delay(Timeout.Infinite, _stop.Token);
                 }
 
+                if (Raw is { } raw && await raw(request, stream, _stop.Token))
+                {
+                    return;
+                }
+
                 var path = requestLine.Split(' ').ElementAtOrDefault(1) ?? "/";
                 byte[]? body;
                 var type = "application/pkix-crl";
@@ -116,6 +127,36 @@ internal sealed class LoopbackHttp : IDisposable
             }
         }
     }
+
+    /// <summary>A redirect (307 keeps the POST and its body, so a client that follows it asks <paramref name="to"/> the same question).</summary>
+    public static Func<Stream, CancellationToken, Task> Redirect(Uri to, int status = 307) => (stream, cancel) =>
+        stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status} Moved\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), cancel).AsTask();
+
+    /// <summary>
+    /// A 200 answer whose body (zeros) is <paramref name="bytes"/> long, streamed in 64 KiB writes from one buffer (the
+    /// server holds no more than that) and delimited by closing the connection: no Content-Length warns the client.
+    /// </summary>
+    public static Func<Stream, CancellationToken, Task> Oversized(long bytes) => async (stream, cancel) =>
+    {
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nConnection: close\r\n\r\n"), cancel);
+        var chunk = new byte[64 * 1024];
+        for (long sent = 0; sent < bytes; sent += chunk.Length)
+        {
+            await stream.WriteAsync(chunk, cancel);
+        }
+    };
+
+    /// <summary>A 200 answer announcing a small body and sending one byte of it per <paramref name="every"/>, for ever (a slow-drip peer).</summary>
+    public static Func<Stream, CancellationToken, Task> Drip(TimeSpan every) => async (stream, cancel) =>
+    {
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"), cancel);
+        using var timer = new PeriodicTimer(every);
+        while (await timer.WaitForNextTickAsync(cancel))
+        {
+            await stream.WriteAsync(new byte[] { 0x30 }, cancel);
+            await stream.FlushAsync(cancel);
+        }
+    };
 
     // Byte by byte so the request body that follows the headers stays in the stream.
     private async Task<string?> ReadLine(Stream stream)

@@ -22,6 +22,7 @@ internal sealed class OpenSslOcspResponder : IDisposable
         File.WriteAllText(_dir.File("signer.key"), signer.Key.ExportPkcs8PrivateKeyPem());
         WriteIndex();
         _http.Handler = Answer;
+        _http.Raw = WriteRaw;
     }
 
     public Uri Url => _http.Url("/ocsp");
@@ -42,6 +43,34 @@ internal sealed class OpenSslOcspResponder : IDisposable
         {
             _answerFor[OcspAnswers.SerialOf(certificate)] = answer;
         }
+    }
+
+    private readonly Dictionary<Org.BouncyCastle.Math.BigInteger, Func<Stream, CancellationToken, Task>> _writeFor = new();
+
+    /// <summary>Requests about <paramref name="certificate"/> get a raw HTTP answer of <paramref name="write"/>'s own (a redirect, an oversized body).</summary>
+    public void WriteFor(X509Certificate2 certificate, Func<Stream, CancellationToken, Task> write)
+    {
+        lock (_writeFor)
+        {
+            _writeFor[OcspAnswers.SerialOf(certificate)] = write;
+        }
+    }
+
+    private async Task<bool> WriteRaw(byte[] request, Stream stream, CancellationToken cancel)
+    {
+        Func<Stream, CancellationToken, Task>? write;
+        lock (_writeFor)
+        {
+            _writeFor.TryGetValue(OcspAnswers.SerialOf(request), out write);
+        }
+
+        if (write is null)
+        {
+            return false;
+        }
+
+        await write(stream, cancel);
+        return true;
     }
 
     public void Good(X509Certificate2 certificate) => Add('V', certificate, null);

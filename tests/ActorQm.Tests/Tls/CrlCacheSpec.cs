@@ -37,6 +37,26 @@ public sealed class CrlCacheSpec : IDisposable
     }
 
     [Fact]
+    public async Task CrlCache_must_not_let_a_certificate_of_another_CA_put_a_CAs_distribution_point_into_back_off()
+    {
+        // A CA in the trust store issues a certificate whose CDP names our CA's URL: that CRL does not
+        // verify for it, and must not make our CA's own certificates wait out a back-off.
+        var other = TestPki.Intermediate(Root, "Other CA");
+        var url = _http.Url("/ca.crl").ToString();
+        var stranger = TestPki.Leaf(other, "CN=STRANGER", extensions: [BcCrl.DistributionPoint(url)]);
+        var ours = LeafPointingAt("/ca.crl", "CN=OURS");
+        _http.Serve("/ca.crl", TestPki.Crl(Ca, [ours.Certificate]));
+        var cache = new CrlCache();
+        var settings = new RevocationSettings([CrlDocument.Parse(TestPki.Crl(Root, []), "root CRL")], CdpCheckExtensions: true, Cache: cache, FetchTimeout: TimeSpan.FromSeconds(5));
+
+        var strangers = await RevocationChecker.CheckAsync([stranger.Certificate, other.Certificate], settings, DateTimeOffset.UtcNow, CancellationToken.None);
+        var answer = await CheckLeaf(ours, cache);
+
+        Assert.Equal(RevocationStatus.Unknown, strangers.Status);
+        Assert.Equal(RevocationStatus.Revoked, answer.Status);
+    }
+
+    [Fact]
     public async Task CrlCache_must_ask_a_failing_source_again_only_after_a_growing_capped_back_off()
     {
         var clock = new ManualClock();

@@ -223,12 +223,20 @@ public sealed class OcspSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
         Sys.ActorOf(Transport.Props(new StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", TestPki.Shared.Credentials(peer.WithKey()), needs, ActorRefs.Nobody), supervisor, outOwner));
         await inOwner.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
         await outOwner.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
+        var atHandshake = responder.Requests;
         await inOwner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(800));
 
-        responder.Revoked(peer.Certificate);
-        client.Flush();
+        // Each re-check must ask the responder again rather than read the answer cached at the handshake.
+        await AwaitConditionAsync(() => Task.FromResult(responder.Requests > atHandshake), TimeSpan.FromSeconds(5));
+        var asked = responder.Requests;
 
-        var closed = await inOwner.ExpectMsgAsync<Transport.ConnectionClosed>(TimeSpan.FromSeconds(10));
+        // The responder's answers are valid for 5 minutes: a re-check served from the cache would not see this.
+        responder.Revoked(peer.Certificate);
+        var revoked = DateTime.UtcNow;
+
+        var closed = await inOwner.ExpectMsgAsync<Transport.ConnectionClosed>(TimeSpan.FromSeconds(5));
+        Output!.WriteLine($"cut off {(DateTime.UtcNow - revoked).TotalMilliseconds:F0} ms after the revocation (re-check every 300 ms)");
+        Assert.True(responder.Requests > asked);
         Assert.Equal("AMQ9633E", closed.AmqCode);
         Assert.Contains("revoked while the connection ran", closed.Reason, StringComparison.Ordinal);
         Assert.NotNull((await outOwner.ExpectMsgAsync<Transport.ConnectionClosed>(TimeSpan.FromSeconds(10))).Reason);

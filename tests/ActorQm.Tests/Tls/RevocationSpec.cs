@@ -137,7 +137,7 @@ public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         Assert.IsType<HandshakeSucceeded>(await Accept(good, settings));
 
         Assert.Equal(1, http.Requests);
-        Assert.Equal(url.ToString(), Assert.Single(cache.Entries).Key);
+        Assert.StartsWith(url.ToString(), Assert.Single(cache.Entries).Key, StringComparison.Ordinal);
         cache.Flush();
         Refused(await Accept(revoked, settings), "AMQ9633E");
         Assert.Equal(2, http.Requests);
