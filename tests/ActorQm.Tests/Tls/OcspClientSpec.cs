@@ -11,6 +11,7 @@ namespace ActorQm.Tests.Tls;
 /// (BouncyCastle) that contradict themselves, carry no nonce or another one, are signed by a delegated responder at
 /// another time, and raw HTTP answers (redirects, oversized and dripping bodies). See docs/tls.md, "Revocation".
 /// </summary>
+[Collection(MeasuredAlone.Name)]
 public sealed class OcspClientSpec : IDisposable
 {
     private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
@@ -74,7 +75,7 @@ public sealed class OcspClientSpec : IDisposable
         var grown = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         Assert.Equal(RevocationStatus.Unknown, answer.Status);
         Assert.Contains("tls.ocsp-max-bytes", answer.Detail, StringComparison.Ordinal);
-        // Process-wide (other test classes run alongside): buffering the answer would allocate 64 MiB and more.
+        // Process-wide, measured alone (MeasuredAlone): buffering the answer would allocate 64 MiB and more.
         Assert.True(grown < 32L << 20, $"reading a 64 MiB answer allocated {grown >> 20} MiB");
         Assert.True(DateTime.UtcNow - started < Timeout, "the oversized answer was read to its end");
     }
