@@ -149,6 +149,37 @@ public static class ChainValidator
     }
 
     /// <summary>
+    /// Every other path on which <paramref name="peer"/> validates, found lazily and within the path
+    /// builder's bounds: what the revocation step tries when a certificate of the first valid path is
+    /// revoked or undeterminable (a cross-certificate revoked by one root while another root still vouches).
+    /// </summary>
+    public static IEnumerable<IReadOnlyList<X509Certificate2>> OtherValidPaths(X509Certificate2 peer, ChainPolicy policy, IReadOnlyList<X509Certificate2> tried)
+    {
+        PathBuilder builder;
+        try
+        {
+            builder = PathBuilder.For(peer, policy.TrustAnchors, policy.Intermediates, policy.MaxDepth + MaxSelfIssued);
+        }
+        catch (ArgumentException)
+        {
+            yield break;
+        }
+
+        foreach (var path in builder.Paths())
+        {
+            if (path.Count == tried.Count && path.Zip(tried).All(p => p.First.RawDataMemory.Span.SequenceEqual(p.Second.RawDataMemory.Span)))
+            {
+                continue;
+            }
+
+            if (ValidatePath(path, peer, policy) is { IsValid: true } valid)
+            {
+                yield return valid.Chain;
+            }
+        }
+    }
+
+    /// <summary>
     /// Validates what a TLS handshake captured: the path the TLS layer built with
     /// <see cref="ChainPolicyFor"/> settings is used when every check passes on it (the usual case,
     /// at no extra cost); otherwise every other path through the key repository's certificates and

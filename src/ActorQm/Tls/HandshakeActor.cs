@@ -81,7 +81,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         When(HandshakeStep.Revocation, e => (e.FsmEvent, e.StateData) switch
         {
-            (RevocationChecked a, CheckingRevocation r) => AfterRevocation(a.Answer, r),
+            (RevocationChecked a, CheckingRevocation r) => AfterRevocation(a.Answer, r with { Chain = a.Chain }),
             // An error inside the check is no answer: refused whatever OCSPAuthentication says, like a check that does not finish.
             (RevocationFaulted f, CheckingRevocation r) => Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, $"revocation check failed: {f.Reason}", r.Peer),
             (StateTimeout, CheckingRevocation r) => Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, "revocation status could not be determined in time", r.Peer),
@@ -266,9 +266,12 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     {
         // A slow distribution point costs this handshake at most the fetch timeout (and the step
         // timeout bounds the whole step); other handshakes run in their own actors.
-        RevocationChecker.CheckAsync(r.Chain, _request.Revocation, DateTimeOffset.UtcNow, _cancel.Token)
+        var others = r.Session.PeerCertificate is { } peer && r.Chain.Count > 0
+            ? ChainValidator.OtherValidPaths(peer, _chainPolicy with { Intermediates = _chainPolicy.Intermediates.Concat(r.Session.Chain?.Presented ?? []).ToList() }, r.Chain)
+            : [];
+        RevocationChecker.CheckAnyPathAsync(r.Chain, others, _request.Revocation, DateTimeOffset.UtcNow, _cancel.Token)
             .ContinueWith(t => t.IsCompletedSuccessfully
-                ? (object)new RevocationChecked(t.Result)
+                ? (object)new RevocationChecked(t.Result.Answer, t.Result.Chain)
                 : new RevocationFaulted(t.Exception?.GetBaseException().Message ?? "cancelled"), TaskScheduler.Default)
             .PipeTo(Self);
     }
@@ -336,7 +339,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
     private sealed record ChainChecked(ChainValidationResult Result);
 
-    private sealed record RevocationChecked(RevocationAnswer Answer);
+    /// <summary>The answer, and the path it is for (another valid path when the first was not GOOD).</summary>
+    private sealed record RevocationChecked(RevocationAnswer Answer, IReadOnlyList<X509Certificate2> Chain);
 
     private sealed record RevocationFaulted(string Reason);
 

@@ -74,6 +74,34 @@ public static class RevocationChecker
     /// <summary>The freshestCRL extension: where the issuer publishes delta CRLs.</summary>
     public const string FreshestCrlOid = "2.5.29.46";
 
+    /// <summary>
+    /// Checks the validated <paramref name="chain"/>; when it is not GOOD, each of the peer's
+    /// <paramref name="otherPaths"/> in turn (RFC 5280 validates paths, not certificates: a CA
+    /// cross-certificate revoked by one root does not condemn a peer another root still vouches for).
+    /// The first GOOD path is the answer, with that path; else the first path's answer.
+    /// </summary>
+    public static async Task<(RevocationAnswer Answer, IReadOnlyList<X509Certificate2> Chain)> CheckAnyPathAsync(IReadOnlyList<X509Certificate2> chain,
+        IEnumerable<IReadOnlyList<X509Certificate2>> otherPaths, RevocationSettings settings, DateTimeOffset now, CancellationToken cancel)
+    {
+        var first = await CheckAsync(chain, settings, now, cancel).ConfigureAwait(false);
+        if (first.Status == RevocationStatus.Good)
+        {
+            return (first, chain);
+        }
+
+        foreach (var path in otherPaths)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var answer = await CheckAsync(path, settings, now, cancel).ConfigureAwait(false);
+            if (answer.Status == RevocationStatus.Good)
+            {
+                return (answer, path);
+            }
+        }
+
+        return (first, chain);
+    }
+
     public static async Task<RevocationAnswer> CheckAsync(IReadOnlyList<X509Certificate2> chain, RevocationSettings settings, DateTimeOffset now, CancellationToken cancel)
     {
         if (!settings.ChecksAnything)

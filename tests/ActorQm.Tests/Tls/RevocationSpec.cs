@@ -33,6 +33,46 @@ public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         return failed;
     }
 
+    /// <summary>A CA with one key under two issuers: straight under the root, and (an older cross-certificate) under the shared intermediate.</summary>
+    private static (TestPki.Issued Direct, TestPki.Issued Cross) CrossSignedCa(string cn)
+    {
+        var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        return (TestPki.Intermediate(Root, cn, key: key), TestPki.Intermediate(Ca, cn, key: key));
+    }
+
+    [Fact]
+    public async Task Revocation_must_accept_a_peer_over_another_valid_path_when_a_cross_certificate_on_the_first_is_revoked()
+    {
+        var (direct, cross) = CrossSignedCa("Migrated CA");
+        var leaf = TestPki.Leaf(direct, "CN=MIGRATED.QM");
+        var settings = new RevocationSettings([Crl(Root, []), Crl(Ca, [cross.Certificate]), Crl(direct, [])]);
+        var policy = new ChainPolicy([Root.Certificate], [Ca.Certificate, cross.Certificate, direct.Certificate], CertificateUsage.Client);
+        IReadOnlyList<X509Certificate2> viaCross = [leaf.Certificate, cross.Certificate, Ca.Certificate, Root.Certificate];
+
+        var (answer, chain) = await RevocationChecker.CheckAnyPathAsync(viaCross, ChainValidator.OtherValidPaths(leaf.Certificate, policy, viaCross), settings, DateTimeOffset.UtcNow, CancellationToken.None);
+        // Over TLS the caller sends the path through the cross-certificate (a TLS stack sends one path)
+        // and the key repository also holds the CA's certificate under the root: accepted whichever
+        // path the TLS layer builds (the check above is the one that needs the other path).
+        var overTls = await this.RespondToAsync(new TlsCredentials(leaf.WithKey(), [cross.Certificate, Ca.Certificate], [Root.Certificate], []), settings, _disposables,
+            new TlsCredentials(TestPki.Shared.Qm2, [Ca.Certificate], [Root.Certificate], [Ca.Certificate, direct.Certificate]));
+
+        Assert.Equal(RevocationStatus.Good, answer.Status);
+        Assert.Equal([leaf.Certificate.Thumbprint, direct.Certificate.Thumbprint, Root.Certificate.Thumbprint], chain.Select(c => c.Thumbprint));
+        Assert.True(overTls is HandshakeSucceeded, overTls.ToString());
+    }
+
+    [Fact]
+    public async Task Revocation_must_refuse_a_revoked_peer_whichever_path_it_takes()
+    {
+        var (direct, cross) = CrossSignedCa("Migrating CA");
+        var leaf = TestPki.Leaf(direct, "CN=REVOKED.MIGRATED.QM");
+        var settings = new RevocationSettings([Crl(Root, []), Crl(Ca, []), Crl(direct, [leaf.Certificate])]);
+
+        var outcome = await this.RespondToAsync(new TlsCredentials(leaf.WithKey(), [cross.Certificate, Ca.Certificate, direct.Certificate], [Root.Certificate], []), settings, _disposables);
+
+        Refused(outcome, "AMQ9633E");
+    }
+
     [Fact]
     public async Task Revocation_must_refuse_a_peer_on_its_issuers_CRL_with_MQRC_2401()
     {
