@@ -62,6 +62,7 @@ internal static class HandshakeBench
             }
 
             var failures = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+            var phase = "warm-up";
             Task ActorQm() => ActorQmWith(RevocationSettings.None);
 
             async Task ActorQmWith(RevocationSettings revocation)
@@ -83,7 +84,7 @@ internal static class HandshakeBench
                 var refusals = outcomes.OfType<Handshake.HandshakeFailed>().ToList();
                 if ((refusals.FirstOrDefault(f => f.Step != HandshakeStep.CertificateExchange) ?? refusals.FirstOrDefault()) is { } refused)
                 {
-                    failures.AddOrUpdate(refused.AmqCode + " " + refused.Step, 1, (_, n) => n + 1);
+                    failures.AddOrUpdate($"{refused.AmqCode} at {refused.Step} ({phase})", 1, (_, n) => n + 1);
                 }
             }
 
@@ -92,14 +93,17 @@ internal static class HandshakeBench
             var bareSeq = await Measure("bare SslStream mTLS, sequential", count, 1, Bare);
             var steps = system.ActorOf(Props.Create(() => new StepTimes()));
             system.EventStream.Subscribe(steps, typeof(Handshake.HandshakeTransitioned));
+            phase = "sequential";
             var qmSeq = await Measure("ActorQm full validation + SSLPEER, sequential", count, 1, ActorQm);
             system.EventStream.Unsubscribe(steps);
             var times = await steps.Ask<string>(StepTimes.Report.Instance, TimeSpan.FromSeconds(5));
             Console.WriteLine($"ActorQm handshake, mean time from the handshake actor's start to each step (sequential run): {times}");
             var bareConc = await Measure("bare SslStream mTLS, 8 concurrent", count, 8, Bare);
+            phase = "8 concurrent";
             var qmConc = await Measure("ActorQm full validation + SSLPEER, 8 concurrent", count, 8, ActorQm);
             var warm = new RevocationSettings(crls, OcspResponder: responder.Url, Ocsp: warmOcsp);
             await ActorQmWith(warm);
+            phase = "revocation";
             var qmRevocation = await Measure("ActorQm + CRL + OCSP (warm cache), sequential", count, 1, () => ActorQmWith(warm));
             var qmCold = await Measure("ActorQm + CRL + OCSP (cold, every handshake asks), sequential", count, 1,
                 () => ActorQmWith(warm with { Ocsp = new OcspClient() }));

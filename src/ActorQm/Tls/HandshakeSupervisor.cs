@@ -45,7 +45,8 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
     private readonly Queue<StartHandshake> _queued = new();
     private int _silent;
     private readonly Dictionary<System.Net.IPAddress, int> _perAddress = new();
-    private readonly Dictionary<string, System.Net.IPAddress> _addressOf = new(StringComparer.Ordinal);
+    // Keyed by the request itself: connection ids come from the caller and need not be unique.
+    private readonly Dictionary<StartHandshake, System.Net.IPAddress> _addressOf = new(ReferenceEqualityComparer.Instance);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _refused;
     private long _failed;
@@ -120,7 +121,7 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
                 }
 
                 _perAddress[address] = pending + 1;
-                _addressOf[request.ConnectionId] = address;
+                _addressOf[request] = address;
             }
 
             _silent++;
@@ -178,7 +179,7 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
 
     private void Release(StartHandshake request)
     {
-        if (_addressOf.Remove(request.ConnectionId, out var address) && --_perAddress[address] == 0)
+        if (_addressOf.Remove(request, out var address) && --_perAddress[address] == 0)
         {
             _perAddress.Remove(address);
         }

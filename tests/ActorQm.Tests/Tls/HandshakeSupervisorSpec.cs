@@ -64,6 +64,36 @@ public sealed class HandshakeSupervisorSpec(ITestOutputHelper output) : Akka.Tes
         Assert.Equal((0, 0, 1L), (status.Running, status.Queued, status.Failed));
     }
 
+    [Fact]
+    public async Task HandshakeSupervisor_must_free_a_callers_per_address_place_when_its_handshake_ends_even_if_connection_ids_repeat()
+    {
+        var responders = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(8, 8, TimeSpan.FromSeconds(10), MaxPerAddress: 2)));
+        var initiators = Supervisor(maxConcurrent: 8, stepSeconds: 10);
+
+        // Three rounds of two concurrent handshakes from 127.0.0.1, every responder under the id "in":
+        // each round must find both places free again.
+        for (var round = 0; round < 3; round++)
+        {
+            var probes = new List<Akka.TestKit.TestProbe>();
+            for (var i = 0; i < 2; i++)
+            {
+                var (initiator, responder) = await Connect();
+                var inProbe = CreateTestProbe();
+                probes.Add(inProbe);
+                probes.Add(CreateTestProbe());
+                initiators.Tell(new StartHandshake("out", HandshakeRole.Initiator, initiator, "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm1), Any(), probes[^1]));
+                responders.Tell(new StartHandshake("in", HandshakeRole.Responder, responder, "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), Any(), inProbe));
+            }
+
+            foreach (var probe in probes)
+            {
+                var outcome = await probe.ExpectMsgAsync<object>(TimeSpan.FromSeconds(10));
+                Assert.True(outcome is HandshakeSucceeded, $"round {round}: {outcome}");
+                ((HandshakeSucceeded)outcome).Stream!.Dispose();
+            }
+        }
+    }
+
     public new void Dispose()
     {
         base.Dispose();
