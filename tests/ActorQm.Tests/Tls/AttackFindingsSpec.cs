@@ -208,4 +208,34 @@ public sealed class AttackFindingsSpec : IDisposable
 
         Assert.False(result.IsValid);
     }
+    // Attack: a name-constrained CA (permitted dNSName example.com) issues a peer certificate whose
+    // subjectAltName (not critical) is not DER. Unless X509Chain refuses it first, NameConstraintChecks
+    // reads the SAN with an AsnReader outside any try: an AsnContentException would escape the validator
+    // (in the handshake actor's transition) instead of the peer being refused.
+    [Fact]
+    public void Attack_must_refuse_not_throw_on_a_malformed_SAN_under_name_constraints()
+    {
+        var nameConstraints = new AsnWriter(AsnEncodingRules.DER);
+        using (nameConstraints.PushSequence())
+        using (nameConstraints.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0)))
+        using (nameConstraints.PushSequence())
+        {
+            nameConstraints.WriteCharacterString(UniversalTagNumber.IA5String, "example.com", new Asn1Tag(TagClass.ContextSpecific, 2));
+        }
+
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=Constrained CA,O=Example", caKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Root.Certificate, true, false));
+        request.CertificateExtensions.Add(new X509Extension(ChainValidator.NameConstraintsOid, nameConstraints.Encode(), true));
+        var ca = new TestPki.Issued(request.Create(Root.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(Root.Key), TestPki.Now.AddDays(-1), TestPki.Now.AddDays(30), [0x51, 0x01]), caKey);
+        var brokenSan = new X509Extension("2.5.29.17", [0x30, 0x05, 0x82, 0x03, 0x61], false);
+        var leaf = TestPki.Leaf(ca, "CN=host.example.com", extensions: [brokenSan]).Certificate;
+
+        var result = ChainValidator.Validate(leaf, new ChainPolicy([Root.Certificate], [ca.Certificate], CertificateUsage.Client));
+
+        Assert.False(result.IsValid);
+    }
 }
