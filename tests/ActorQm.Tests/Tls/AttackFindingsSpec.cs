@@ -238,4 +238,20 @@ public sealed class AttackFindingsSpec : IDisposable
 
         Assert.False(result.IsValid);
     }
+    // FINDING (same class as the CDP one). A certificate whose AIA names its OCSP responder by an HTTPS
+    // (or LDAP) URL carries an AIA, yet with OCSPCheckExtensions=YES as the only source it is skipped as
+    // if it had none and answered GOOD under OCSPAuthentication=REQUIRED. A responder that cannot be
+    // asked must give UNKNOWN.
+    [Theory]
+    [InlineData("https://127.0.0.1:1/ocsp")]
+    [InlineData("ldap://127.0.0.1:1/ocsp")]
+    public async Task Attack_must_not_answer_good_for_a_certificate_whose_OCSP_responder_cannot_be_asked(string url)
+    {
+        var leaf = TestPki.Leaf(Ca, "CN=HTTPS.AIA", extensions: [new X509AuthorityInformationAccessExtension([url], null)]);
+        var settings = new RevocationSettings([], Unknown: UnknownRevocationPolicy.Required, OcspCheckExtensions: true, Ocsp: new OcspClient());
+
+        var answer = await Check(leaf.Certificate, Ca.Certificate, settings);
+
+        Assert.NotEqual(RevocationStatus.Good, answer.Status);
+    }
 }
