@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
+using Xunit.Abstractions;
 
 namespace ActorQm.Tests.Tls;
 
@@ -11,14 +12,15 @@ namespace ActorQm.Tests.Tls;
 /// each test states the correct behaviour; those marked FINDING failed on the code they were written
 /// against, those marked HELD passed (the attack was refused) and cover a case not tested elsewhere.
 /// </summary>
-public sealed class AttackFindingsSpec : IDisposable
+public sealed class AttackFindingsSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
 {
     private static readonly TestPki.Issued Root = TestPki.Shared.Root;
     private static readonly TestPki.Issued Ca = TestPki.Shared.Ca;
     private readonly List<IDisposable> _disposables = [];
 
-    public void Dispose()
+    public new void Dispose()
     {
+        Shutdown();
         foreach (var d in _disposables)
         {
             d.Dispose();
@@ -253,5 +255,79 @@ public sealed class AttackFindingsSpec : IDisposable
         var answer = await Check(leaf.Certificate, Ca.Certificate, settings);
 
         Assert.NotEqual(RevocationStatus.Good, answer.Status);
+    }
+    // HELD (legitimate names accepted): the same CN written as BMPString matches SSLPEER like a
+    // PrintableString one; a multi-valued RDN CN=QM1+CN=EVIL does not
+    // match CN=QM1, whatever string type each value uses.
+    [Theory]
+    [InlineData(UniversalTagNumber.BMPString, new byte[] { 0, 0x51, 0, 0x4D, 0, 0x31 })]
+    [InlineData(UniversalTagNumber.PrintableString, new byte[] { 0x51, 0x4D, 0x31 })]
+    public void Attack_must_match_SSLPEER_whatever_string_type_carries_the_value(UniversalTagNumber tag, byte[] value)
+    {
+        var peer = TestPki.Leaf(Ca, rawSubject: TestPki.RawName(("2.5.4.3", tag, value), ("2.5.4.10", UniversalTagNumber.PrintableString, "Example"u8.ToArray()))).Certificate;
+        var twoInOne = new AsnWriter(AsnEncodingRules.DER);
+        using (twoInOne.PushSequence())
+        using (twoInOne.PushSetOf())
+        {
+            using (twoInOne.PushSequence())
+            {
+                twoInOne.WriteObjectIdentifier("2.5.4.3");
+                twoInOne.WriteEncodedValue([(byte)tag, (byte)value.Length, .. value]);
+            }
+
+            using (twoInOne.PushSequence())
+            {
+                twoInOne.WriteObjectIdentifier("2.5.4.3");
+                twoInOne.WriteCharacterString(UniversalTagNumber.UTF8String, "EVIL");
+            }
+        }
+
+        var ambiguous = TestPki.Leaf(Ca, rawSubject: new X500DistinguishedName(twoInOne.Encode())).Certificate;
+        var filter = DistinguishedNameFilter.Parse("CN=QM1,O=Example");
+
+        Assert.True(filter.Matches(PeerName.Subject(peer)), PeerName.Subject(peer).ToString());
+        Assert.False(DistinguishedNameFilter.Parse("CN=QM1").Matches(PeerName.Subject(ambiguous)));
+    }
+
+    // HELD: an attribute type given by OID in SSLPEER is refused at definition, not silently ignored
+    // (an ignored term would widen the filter).
+    [Theory]
+    [InlineData("2.5.4.3=QM1")]
+    [InlineData("OID.2.5.4.3=QM1")]
+    [InlineData("CN=QM1,2.5.4.10=Example")]
+    public void Attack_must_refuse_an_SSLPEER_that_names_an_attribute_by_OID(string filter) =>
+        Assert.Throws<PeerNameFilterException>(() => DistinguishedNameFilter.Parse(filter));
+    // FINDING. Attack: a name attribute written as T61String (TeletexString, common in legacy CA names) or
+    // UniversalString. PeerName.ReadValue reads T61 with ReadOctetString(T61 tag), which throws
+    // ArgumentException, and .NET's AsnReader has no UniversalString decoder (ArgumentOutOfRangeException);
+    // it catches only AsnContentException, so PeerName.Subject/Issuer throw. Both are legal string types
+    // (RFC 5280 DirectoryString) and must be read (or reported malformed), never throw.
+    [Theory]
+    [InlineData(UniversalTagNumber.T61String, new byte[] { 0x51, 0x4D, 0x31 })]
+    [InlineData(UniversalTagNumber.UniversalString, new byte[] { 0, 0, 0, 0x51, 0, 0, 0, 0x4D, 0, 0, 0, 0x31 })]
+    public void Attack_must_read_T61String_and_UniversalString_names_without_throwing(UniversalTagNumber tag, byte[] value)
+    {
+        var peer = TestPki.Leaf(Ca, rawSubject: TestPki.RawName(("2.5.4.3", tag, value))).Certificate;
+
+        var name = PeerName.Subject(peer);
+
+        Assert.Equal("QM1", Assert.Single(name.ValuesOf("CN")));
+    }
+
+    // FINDING (consequence of the one above, in a real handshake). A legitimate peer, certified by our own
+    // CA, whose CN is a T61String: HandshakeActor.ValidateChain calls PeerName.MalformedNames first, which
+    // throws inside the actor; the supervisor stops the actor and refuses the peer with AMQ9638E
+    // "internal failure". The chain is valid and no SSLPEER is set: the peer must be accepted. (Any peer,
+    // even an untrusted self-signed one, reaches this code before chain validation, so anyone can make
+    // the queue manager log internal failures; a legacy CA whose own name uses T61String would have
+    // every one of its peers refused, since PeerName.Issuer throws the same way.)
+    [Fact]
+    public async Task Attack_must_accept_not_crash_on_a_valid_peer_whose_name_uses_a_T61String()
+    {
+        var peer = TestPki.Leaf(Ca, rawSubject: TestPki.RawName(("2.5.4.3", UniversalTagNumber.T61String, "QM1"u8.ToArray())));
+
+        var outcome = await this.RespondToAsync(TestPki.Shared.Credentials(peer.WithKey()), RevocationSettings.None, _disposables);
+
+        Assert.True(outcome is Handshake.HandshakeSucceeded, outcome.ToString());
     }
 }
