@@ -330,4 +330,89 @@ public sealed class AttackFindingsSpec(ITestOutputHelper output) : Akka.TestKit.
 
         Assert.True(outcome is Handshake.HandshakeSucceeded, outcome.ToString());
     }
+    /// <summary>A signature generator that claims sha256WithRSAEncryption and "signs" with a fixed value of <paramref name="bytes"/> bytes: the signature need not verify, only cost.</summary>
+    private sealed class FakeRsaSignature(int bytes) : X509SignatureGenerator
+    {
+        public override byte[] GetSignatureAlgorithmIdentifier(HashAlgorithmName hashAlgorithm) =>
+            [0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B, 0x05, 0x00];
+
+        public override byte[] SignData(byte[] data, HashAlgorithmName hashAlgorithm)
+        {
+            var signature = new byte[bytes];
+            signature[0] = 0x01;
+            signature[^1] = 0x01;
+            return signature;
+        }
+
+        protected override PublicKey BuildPublicKey() => throw new NotSupportedException();
+    }
+
+    /// <summary>An RSA public key no one holds: a random odd 16,384-bit modulus without small factors and a public exponent as long.</summary>
+    private static PublicKey CostlyRsaKey()
+    {
+        var random = new Random(15);
+        while (true)
+        {
+            var modulus = new byte[2048];
+            random.NextBytes(modulus);
+            modulus[0] |= 0x80;
+            modulus[^1] |= 0x01;
+            var exponent = (byte[])modulus.Clone();
+            exponent[0] &= 0x7F;
+            var n = new Org.BouncyCastle.Math.BigInteger(1, modulus);
+            var e = new Org.BouncyCastle.Math.BigInteger(1, exponent);
+            try
+            {
+                _ = new Org.BouncyCastle.Crypto.Parameters.RsaKeyParameters(false, n, e);
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+
+            var key = new AsnWriter(AsnEncodingRules.DER);
+            using (key.PushSequence())
+            {
+                key.WriteIntegerUnsigned(modulus);
+                key.WriteIntegerUnsigned(exponent);
+            }
+
+            return new PublicKey(new Oid("1.2.840.113549.1.1.1"), new AsnEncodedData([0x05, 0x00]), new AsnEncodedData(key.Encode()));
+        }
+    }
+
+    // FINDING. Attack: an unauthenticated peer sends, with its (self-made) certificate, intermediates
+    // named like its issuer whose RSA key has a 16,384-bit modulus and a 16,384-bit public exponent, and
+    // a leaf claiming sha256WithRSA. When the TLS layer's chain fails (it always does for such a peer),
+    // ValidatePresented runs PathBuilder over what the peer sent, and PathBuilder verifies the leaf's
+    // signature with each candidate's key through BouncyCastle, which puts no limit on the public exponent
+    // (OpenSSL refuses exponents above 64 bits for moduli above 3,072 bits): each check is a full
+    // 16,384-bit modular exponentiation. The bound is a count (1,024 checks), not a cost, so one handshake
+    // can cost many CPU-minutes on the actor's thread. Checks with such keys must be refused cheaply.
+    [Fact]
+    public void Attack_must_refuse_cheaply_issuer_candidates_with_an_unbounded_RSA_public_exponent()
+    {
+        var key = CostlyRsaKey();
+        using var signer = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var candidates = Enumerable.Range(0, 1).Select(i =>
+        {
+            var request = new CertificateRequest(new X500DistinguishedName("CN=Slow CA,O=Example"), key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            return request.Create(new X500DistinguishedName("CN=Anyone"), X509SignatureGenerator.CreateForECDsa(signer), TestPki.Now.AddDays(-1), TestPki.Now.AddDays(30), [0x21, (byte)(i + 1)]);
+        }).ToList();
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var leafRequest = new CertificateRequest("CN=QM1,OU=MQ,O=Example", leafKey, HashAlgorithmName.SHA256);
+        var leaf = leafRequest.Create(new X500DistinguishedName("CN=Slow CA,O=Example"), new FakeRsaSignature(2048), TestPki.Now.AddDays(-1), TestPki.Now.AddDays(30), [0x22, 0x01]);
+        var policy = new ChainPolicy([Root.Certificate], [], CertificateUsage.Client);
+        // What the TLS layer hands the callback: its own chain attempt, with what the peer sent in the extra store.
+        using var chain = new X509Chain { ChainPolicy = ChainValidator.ChainPolicyFor(policy with { Intermediates = candidates }) };
+        chain.Build(leaf);
+        var snapshot = ChainSnapshot.Of(chain);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = ChainValidator.ValidatePresented(snapshot, leaf, policy);
+
+        Assert.False(result.IsValid);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"one candidate issuer cost {clock.Elapsed.TotalSeconds:0.0} s; a peer may send 96 and the builder allows 1,024 checks");
+    }
 }
