@@ -59,25 +59,33 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
     public void Flush() => _cache.Clear();
 
     /// <summary>The responder named by the certificate's authorityInfoAccess (id-ad-ocsp), if any.</summary>
-    public static Uri? AiaResponder(X509Certificate2 certificate)
+    public static Uri? AiaResponder(X509Certificate2 certificate) =>
+        AiaOcspLocations(certificate).Select(l => Uri.TryCreate(l, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttp ? u : null).FirstOrDefault(u => u is not null);
+
+    /// <summary>
+    /// Every OCSP location the certificate's AIA names, whatever its scheme, or ["malformed AIA"] when
+    /// the extension cannot be read: a certificate that names a responder we cannot ask is UNKNOWN,
+    /// never unchecked.
+    /// </summary>
+    public static IReadOnlyList<string> AiaOcspLocations(X509Certificate2 certificate)
     {
         var ext = certificate.Extensions["1.3.6.1.5.5.7.1.1"];
         if (ext is null)
         {
-            return null;
+            return [];
         }
 
         try
         {
             var aia = AuthorityInformationAccess.GetInstance(Asn1Object.FromByteArray(ext.RawData));
             return aia.GetAccessDescriptions()
-                .Where(d => d.AccessMethod.Equals(AccessDescription.IdADOcsp) && d.AccessLocation.TagNo == GeneralName.UniformResourceIdentifier)
-                .Select(d => Uri.TryCreate(d.AccessLocation.Name.ToString(), UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttp ? u : null)
-                .FirstOrDefault(u => u is not null);
+                .Where(d => d.AccessMethod.Equals(AccessDescription.IdADOcsp))
+                .Select(d => d.AccessLocation.TagNo == GeneralName.UniformResourceIdentifier ? d.AccessLocation.Name.ToString() ?? string.Empty : $"a non-URI name (tag {d.AccessLocation.TagNo})")
+                .ToList();
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidCastException)
         {
-            return null;
+            return ["a malformed authorityInfoAccess"];
         }
     }
 

@@ -149,6 +149,11 @@ internal sealed class PathBuilder
             return false;
         }
 
+        if (!parent.KeyCanVerify)
+        {
+            return false;
+        }
+
         if (parent.Name != child.IssuerName
             || (child.AuthorityKeyId is { } aki && parent.SubjectKeyId is { } ski && !aki.AsSpan().SequenceEqual(ski)))
         {
@@ -200,8 +205,9 @@ internal sealed class PathBuilder
     /// <summary>A certificate with what path building compares, read once.</summary>
     private sealed class Node
     {
-        private Node(X509Certificate2 certificate, BcCertificate parsed, string name, string issuerName, byte[] key, byte[]? ski, byte[]? aki)
+        private Node(X509Certificate2 certificate, BcCertificate parsed, string name, string issuerName, byte[] key, byte[]? ski, byte[]? aki, bool keyCanVerify)
         {
+            KeyCanVerify = keyCanVerify;
             Certificate = certificate;
             Parsed = parsed;
             Name = name;
@@ -226,6 +232,14 @@ internal sealed class PathBuilder
 
         public byte[]? AuthorityKeyId { get; }
 
+        /// <summary>
+        /// Whether the key may be used to verify a signature while building: the kinds and sizes the
+        /// per-certificate rules accept, with an RSA public exponent of at most 32 bits (as Go's and
+        /// OpenSSL's limits) and a modulus of at most 8,192 bits, so that a peer cannot make each check
+        /// cost a full-length modular exponentiation (docs/tls.md, "Path building").
+        /// </summary>
+        public bool KeyCanVerify { get; }
+
         /// <summary>The node, or null for a certificate BouncyCastle cannot read (it cannot be part of any path).</summary>
         public static Node? Of(X509Certificate2 certificate)
         {
@@ -234,12 +248,31 @@ internal sealed class PathBuilder
                 var parsed = new BcCertificate(certificate.RawData);
                 var ski = certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifierBytes.ToArray();
                 var aki = certificate.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().FirstOrDefault()?.KeyIdentifier?.ToArray();
-                return new Node(certificate, parsed, Canonical(parsed.SubjectDN), Canonical(parsed.IssuerDN), parsed.CertificateStructure.SubjectPublicKeyInfo.GetEncoded(), ski, aki);
+                return new Node(certificate, parsed, Canonical(parsed.SubjectDN), Canonical(parsed.IssuerDN), parsed.CertificateStructure.SubjectPublicKeyInfo.GetEncoded(), ski, aki, CanVerify(parsed));
             }
             catch (Exception e) when (e is Org.BouncyCastle.Security.Certificates.CertificateException or ArgumentException or InvalidOperationException
                 or System.Security.Cryptography.CryptographicException or IOException or Asn1Exception)
             {
                 return null;
+            }
+        }
+
+        private static bool CanVerify(BcCertificate parsed)
+        {
+            try
+            {
+                return parsed.GetPublicKey() switch
+                {
+                    Org.BouncyCastle.Crypto.Parameters.RsaKeyParameters rsa => rsa.Exponent.BitLength <= 32 && rsa.Modulus.BitLength <= 8192,
+                    Org.BouncyCastle.Crypto.Parameters.ECPublicKeyParameters ec => ec.PublicKeyParamSet is not null,
+                    Org.BouncyCastle.Crypto.Parameters.Ed25519PublicKeyParameters => true,
+                    _ => false,
+                };
+            }
+            catch (Exception)
+            {
+                // A key BouncyCastle cannot read verifies nothing.
+                return false;
             }
         }
 

@@ -144,6 +144,14 @@ public sealed class PeerName
         return (rdns.SelectMany(r => r).ToList(), malformed);
     }
 
+    private static readonly UTF32Encoding Ucs4 = new(bigEndian: true, byteOrderMark: false, throwOnInvalidCharacters: true);
+
+    private static byte[] Content(ReadOnlySpan<byte> encoded)
+    {
+        AsnDecoder.ReadEncodedValue(encoded, AsnEncodingRules.DER, out var offset, out var length, out _);
+        return encoded.Slice(offset, length).ToArray();
+    }
+
     /// <summary>A string value, or '#' and the hex of its encoding; a keyword attribute that is no valid string is a problem.</summary>
     private static (string Value, string? Problem) ReadValue(AsnReader atv, string type, bool keyword)
     {
@@ -162,15 +170,17 @@ public sealed class PeerName
             switch (kind)
             {
                 case UniversalTagNumber.UTF8String or UniversalTagNumber.PrintableString or UniversalTagNumber.IA5String
-                    or UniversalTagNumber.BMPString or UniversalTagNumber.NumericString or UniversalTagNumber.VisibleString
-                    or UniversalTagNumber.UniversalString:
+                    or UniversalTagNumber.BMPString or UniversalTagNumber.NumericString or UniversalTagNumber.VisibleString:
                     return (value.ReadCharacterString(kind), null);
                 case UniversalTagNumber.T61String:
                     // Teletex in certificates is in practice Latin-1.
-                    return (Encoding.Latin1.GetString(value.ReadOctetString(new Asn1Tag(UniversalTagNumber.T61String))), null);
+                    return (Encoding.Latin1.GetString(Content(encoded.Span)), null);
+                case UniversalTagNumber.UniversalString:
+                    // UCS-4 big-endian; .NET's AsnReader has no decoder for it.
+                    return (Ucs4.GetString(Content(encoded.Span)), null);
             }
         }
-        catch (AsnContentException)
+        catch (Exception e) when (e is AsnContentException or ArgumentException or DecoderFallbackException)
         {
             return (hex, $"attribute {type} is not a valid {kind}");
         }

@@ -74,6 +74,8 @@ public static class RevocationChecker
     /// <summary>The freshestCRL extension: where the issuer publishes delta CRLs.</summary>
     public const string FreshestCrlOid = "2.5.29.46";
 
+    private const string CrlDistributionPointsOid = "2.5.29.31";
+
     /// <summary>
     /// Checks the validated <paramref name="chain"/>; when it is not GOOD, each of the peer's
     /// <paramref name="otherPaths"/> in turn (RFC 5280 validates paths, not certificates: a CA
@@ -148,14 +150,28 @@ public static class RevocationChecker
                 responders.Add(configured);
             }
 
-            if (settings.Ocsp is not null && settings.OcspCheckExtensions && OcspClient.AiaResponder(subject) is { } aia)
+            if (settings.Ocsp is not null && settings.OcspCheckExtensions)
             {
-                responders.Add(aia);
+                if (OcspClient.AiaResponder(subject) is { } aia)
+                {
+                    responders.Add(aia);
+                }
+                else if (OcspClient.AiaOcspLocations(subject) is { Count: > 0 } elsewhere)
+                {
+                    // Named, but not by an http URL we can ask: that is no answer, not "nothing to check".
+                    unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "OCSP (AIA)", $"the {role}'s OCSP responder {string.Join(", ", elsewhere)} cannot be asked (http only)", subject));
+                }
+            }
+
+            var httpPoints = settings.CdpCheckExtensions ? DistributionPoints(subject) : [];
+            if (settings.CdpCheckExtensions && httpPoints.Count == 0 && subject.Extensions[CrlDistributionPointsOid] is not null)
+            {
+                unknowns.Add(new RevocationAnswer(RevocationStatus.Unknown, "CRL (CDP)", $"the {role}'s CRL distribution points cannot be read (http only)", subject));
             }
 
             // Spec 6.4 #4 per certificate: with only the extension-driven sources enabled, a certificate
             // that carries neither AIA nor CDP gives them nothing to ask, so it is not checked.
-            if (responders.Count == 0 && !(settings.CdpCheckExtensions && DistributionPoints(subject).Count > 0)
+            if (responders.Count == 0 && unknowns.Count == 0 && httpPoints.Count == 0
                 && settings.LdapServers is not { Count: > 0 } && settings.Crls.Count == 0)
             {
                 continue;
@@ -196,7 +212,7 @@ public static class RevocationChecker
                 {
                     foreach (var server in servers)
                     {
-                        var key = $"{server}/{issuer.Subject}";
+                        var key = $"{server}/{issuer.Subject} for {issuer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}";
                         var fromLdap = await ldapCache.GetAsync(key, ct => LdapCrlClient.FetchAsync(server, issuer.Subject, ct, ldapCache.MaxBytes), Verify, settings.EffectiveFetchTimeout, cancel, settings.Fresh).ConfigureAwait(false);
                         if (fromLdap is null)
                         {
@@ -228,7 +244,7 @@ public static class RevocationChecker
     }
 
     /// <summary>HTTP URLs of the certificate's CRL distribution points (or, with <see cref="FreshestCrlOid"/>, of its delta CRLs).</summary>
-    public static IReadOnlyList<Uri> DistributionPoints(X509Certificate2 certificate, string extension = "2.5.29.31")
+    public static IReadOnlyList<Uri> DistributionPoints(X509Certificate2 certificate, string extension = CrlDistributionPointsOid)
     {
         var ext = certificate.Extensions[extension];
         if (ext is null)
@@ -257,7 +273,7 @@ public static class RevocationChecker
 
             return uris;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidCastException)
         {
             return [];
         }
