@@ -24,7 +24,8 @@ internal static class CertificateRules
 
     private static readonly HashSet<string> StrongHashes = ["2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.2", "2.16.840.1.101.3.4.2.3"];
 
-    private static readonly HashSet<string> WeakSignatureAlgorithms =
+    /// <summary>Signature algorithms refused on certificates and CRLs: MD5, SHA-1 and DSA.</summary>
+    internal static readonly HashSet<string> WeakSignatureAlgorithms =
     [
         "1.2.840.113549.1.1.4", // md5WithRSA
         "1.2.840.113549.1.1.5", // sha1WithRSA

@@ -119,14 +119,6 @@ public sealed class CrlDocument
     /// <summary>Is this CRL issued by the issuer of a certificate (same issuer name)?</summary>
     internal bool IsFrom(BcCertificate issuer) => _crl.IssuerDN.Equivalent(issuer.SubjectDN, inOrder: true);
 
-    private static readonly HashSet<string> WeakSignatureAlgorithms =
-    [
-        "1.2.840.113549.1.1.4", // md5WithRSA
-        "1.2.840.113549.1.1.5", // sha1WithRSA
-        "1.2.840.10045.4.1", // ecdsa-with-SHA1
-        "1.2.840.10040.4.3", // dsa-with-sha1
-    ];
-
     /// <summary>Why this CRL cannot be relied on for certificates of <paramref name="issuer"/> at <paramref name="now"/>, or null.</summary>
     internal string? UsableFor(BcCertificate issuer, X509Certificate2 issuerCertificate, DateTimeOffset now)
     {
@@ -142,7 +134,7 @@ public sealed class CrlDocument
         }
 
         // As for certificates (CertificateRules): a CRL signed with MD5 or SHA-1 could be a forgery.
-        if (WeakSignatureAlgorithms.Contains(_crl.SigAlgOid))
+        if (CertificateRules.WeakSignatureAlgorithms.Contains(_crl.SigAlgOid))
         {
             return $"CRL from {Source} is signed with a weak algorithm ({_crl.SigAlgName})";
         }
