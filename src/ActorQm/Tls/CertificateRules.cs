@@ -186,13 +186,25 @@ internal static class CertificateRules
     {
         var algorithm = new AsnReader(algorithmIdentifier, AsnEncodingRules.DER).ReadSequence();
         algorithm.ReadObjectIdentifier();
-        if (!algorithm.HasData)
+        var parameters = algorithm.HasData ? algorithm.ReadEncodedValue() : (ReadOnlyMemory<byte>?)null;
+        algorithm.ThrowIfNotEmpty();
+        return PssParametersWeakness(parameters);
+    }
+
+    /// <summary>
+    /// Why RSASSA-PSS with these parameters (the DER of RSASSA-PSS-params, or null when absent) is
+    /// too weak, or null: the hash and MGF1's hash default to SHA-1 (RFC 4055). Also used for CRLs.
+    /// </summary>
+    internal static string? PssParametersWeakness(ReadOnlyMemory<byte>? encoded)
+    {
+        if (encoded is not { } present)
         {
             return "RSASSA-PSS with default parameters (SHA-1)";
         }
 
-        var parameters = algorithm.ReadSequence();
-        algorithm.ThrowIfNotEmpty();
+        var outer = new AsnReader(present, AsnEncodingRules.DER);
+        var parameters = outer.ReadSequence();
+        outer.ThrowIfNotEmpty();
         string hash = Sha1Oid, mgfHash = Sha1Oid;
         if (parameters.HasData && parameters.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
         {

@@ -119,6 +119,20 @@ public sealed class CrlDocument
     /// <summary>Is this CRL issued by the issuer of a certificate (same issuer name)?</summary>
     internal bool IsFrom(BcCertificate issuer) => _crl.IssuerDN.Equivalent(issuer.SubjectDN, inOrder: true);
 
+    private const string RsaPssOid = "1.2.840.113549.1.1.10";
+
+    private string? PssWeakness()
+    {
+        try
+        {
+            return CertificateRules.PssParametersWeakness(_crl.GetSigAlgParams() is { Length: > 0 } parameters ? parameters : null);
+        }
+        catch (System.Formats.Asn1.AsnContentException)
+        {
+            return "RSASSA-PSS with unreadable parameters";
+        }
+    }
+
     /// <summary>Why this CRL cannot be relied on for certificates of <paramref name="issuer"/> at <paramref name="now"/>, or null.</summary>
     internal string? UsableFor(BcCertificate issuer, X509Certificate2 issuerCertificate, DateTimeOffset now)
     {
@@ -137,6 +151,11 @@ public sealed class CrlDocument
         if (CertificateRules.WeakSignatureAlgorithms.Contains(_crl.SigAlgOid))
         {
             return $"CRL from {Source} is signed with a weak algorithm ({_crl.SigAlgName})";
+        }
+
+        if (_crl.SigAlgOid == RsaPssOid && PssWeakness() is { } weakPss)
+        {
+            return $"CRL from {Source} is signed with a weak algorithm ({weakPss})";
         }
 
         var keyUsage = issuerCertificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();

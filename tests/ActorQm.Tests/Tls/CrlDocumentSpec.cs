@@ -23,6 +23,43 @@ public sealed class CrlDocumentSpec
 
     private static Task<RevocationAnswer> CheckLeaf(TestPki.Issued leaf, params CrlDocument[] crls) => Check(leaf.Certificate, Ca.Certificate, crls);
 
+    [Theory]
+    [InlineData("SHA1WITHRSAANDMGF1", "RSASSA-PSS with hash 1.3.14.3.2.26")]
+    [InlineData("SHA1WITHRSA", "weak algorithm")]
+    [InlineData("SHA256WITHRSAANDMGF1", null)]
+    public void CrlDocument_must_not_trust_a_CRL_signed_with_SHA1_whether_plain_or_in_RSASSA_PSS_parameters(string algorithm, string? problem)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var key = Org.BouncyCastle.Security.DotNetUtilities.GetRsaKeyPair(rsa);
+        var name = new X509Name("CN=RSA CRL Issuer");
+        var ca = new Org.BouncyCastle.X509.X509V3CertificateGenerator();
+        ca.SetSerialNumber(Org.BouncyCastle.Math.BigInteger.ValueOf(7));
+        ca.SetIssuerDN(name);
+        ca.SetSubjectDN(name);
+        ca.SetNotBefore(DateTime.UtcNow.AddDays(-1));
+        ca.SetNotAfter(DateTime.UtcNow.AddDays(30));
+        ca.SetPublicKey(key.Public);
+        ca.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(true));
+        var issuer = ca.Generate(new Org.BouncyCastle.Crypto.Operators.Asn1SignatureFactory("SHA256WITHRSA", key.Private));
+        var crl = new Org.BouncyCastle.X509.X509V2CrlGenerator();
+        crl.SetIssuerDN(name);
+        crl.SetThisUpdate(DateTime.UtcNow.AddHours(-1));
+        crl.SetNextUpdate(DateTime.UtcNow.AddDays(1));
+        crl.AddExtension(X509Extensions.CrlNumber, false, new CrlNumber(Org.BouncyCastle.Math.BigInteger.One));
+        var signed = crl.Generate(new Org.BouncyCastle.Crypto.Operators.Asn1SignatureFactory(algorithm, key.Private));
+
+        var why = Doc(signed.GetEncoded()).UsableFor(issuer, X509CertificateLoader.LoadCertificate(issuer.GetEncoded()), DateTimeOffset.UtcNow);
+
+        if (problem is null)
+        {
+            Assert.Null(why);
+        }
+        else
+        {
+            Assert.Contains(problem, why, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task CrlDocument_must_not_let_an_ARL_decide_a_leaf()
     {
