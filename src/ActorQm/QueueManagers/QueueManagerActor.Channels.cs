@@ -27,6 +27,11 @@ internal sealed partial class QueueManagerActor
         Receive<AcceptChannel>(a =>
         {
             var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13, a.From);
+            if (answer is InboundChannels.Accepted admitted)
+            {
+                answer = admitted with { Limits = ConnectionLimits.Of(_catalog.QMgr, TransportSettings().MaxFrameBytes) };
+            }
+
             if (answer is InboundChannels.Accepted { Warning: { } warning })
             {
                 // MQRC 2578 (CHANNEL_BLOCKED_WARNING): a CHLAUTH record in warning mode let the channel in.
