@@ -151,6 +151,25 @@ public sealed class ServerConnectionLimitsSpec(ITestOutputHelper output) : Akka.
         Assert.Contains(lines, l => l.Contains("BIG.001", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ServerConnection_must_answer_a_get_of_a_message_larger_than_a_frame_with_2010_and_leave_the_message_on_the_queue()
+    {
+        await Start();
+        var local = new QueueManagerConnection(_qm.Actor);
+        await local.PutAsync("APP.IN", new MqMessage(MessageDescriptor.Default with { Persistence = Persistence.Persistent }, new byte[100_000]));
+        Assert.Equal(0, (await local.RunMqscAsync("ALTER QMGR MAXMSGL(32768)")).Failed);
+
+        await using var app = await Connect();
+        var input = await app.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+        Assert.Equal(MqReason.DataLengthError, (await Assert.ThrowsAsync<MqException>(() => input.GetAsync())).Reason);
+        Assert.Equal(MqReason.DataLengthError, (await Assert.ThrowsAsync<MqException>(() => input.GetAsync(new ClientGetOptions { Syncpoint = true }))).Reason);
+        await app.CommitAsync();
+
+        var kept = await local.GetAsync("APP.IN");
+        Assert.Equal(100_000, kept.Payload.Length);
+        Assert.Equal(0, kept.Descriptor.BackoutCount);
+    }
+
     public new void Dispose()
     {
         base.Dispose();
