@@ -149,6 +149,11 @@ public sealed class ServerConnectionLimitsSpec(ITestOutputHelper output) : Akka.
         var (lines, failed) = await admin.RunMqscAsync("DISPLAY QLOCAL('BIG.001') DESCR");
         Assert.Equal(0, failed);
         Assert.Contains(lines, l => l.Contains("BIG.001", StringComparison.Ordinal));
+
+        // MAXMSGL raised without REFRESH SECURITY: the listener's transports still carry the old frame limit.
+        Assert.Equal(0, (await new QueueManagerConnection(_qm.Actor).RunMqscAsync("ALTER QMGR MAXMSGL(4194304)")).Failed);
+        await using var later = await Connect("CN=ADMIN,O=Example", ServerConnectionActor.AdminChannel);
+        Assert.Equal(MqReason.DataLengthError, (await Assert.ThrowsAsync<MqException>(() => later.RunMqscAsync("DISPLAY QLOCAL('BIG.*') ALL"))).Reason);
     }
 
     [Fact]
