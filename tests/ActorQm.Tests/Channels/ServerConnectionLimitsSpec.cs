@@ -95,6 +95,29 @@ public sealed class ServerConnectionLimitsSpec(ITestOutputHelper output) : Akka.
     }
 
     [Fact]
+    public async Task ServerConnection_must_hold_a_connection_to_MQs_default_of_256_handles_without_any_ALTER()
+    {
+        await Start();
+        await using var app = await Connect();
+        var outcomes = new List<MqReason>();
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                await app.OpenAsync("APP.IN", ClientOpenPurpose.Browse);
+                outcomes.Add(MqReason.None);
+            }
+            catch (MqException e)
+            {
+                outcomes.Add(e.Reason);
+            }
+        }
+
+        Assert.Equal(256, outcomes.Count(o => o == MqReason.None));
+        Assert.All(outcomes.Skip(256), o => Assert.Equal(MqReason.HandleNotAvailable, o));
+    }
+
+    [Fact]
     public async Task ServerConnection_must_refuse_puts_and_gets_beyond_MAXUMSGS_with_2024_and_leave_the_unit_of_work_as_it_was()
     {
         await Start("ALTER QMGR MAXUMSGS(3)");
