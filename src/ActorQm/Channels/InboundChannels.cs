@@ -18,6 +18,9 @@ public static class InboundChannels
     {
         /// <summary>A CHLAUTH NOACCESS record in WARN(YES) mode matched: the channel runs, and the queue manager logs this.</summary>
         public string? Warning { get; init; }
+
+        /// <summary>For a client channel: what one connection may hold (QMGR MAXHANDS, MAXUMSGS; the frame limit).</summary>
+        public ConnectionLimits Limits { get; init; } = ConnectionLimits.Default;
     }
 
     public sealed record Refused(string AmqCode, MqReason Reason, string Detail);

@@ -25,8 +25,8 @@ internal sealed partial class ReceiverChannelActor
             SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
         });
-        var (transport, queueManager, sync, board, qmgr, applName) = (data.Transport, _queueManager, _sync, _board, _qmgr, hello.ApplicationName);
-        var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName)), "svrconn");
+        var (transport, queueManager, sync, board, qmgr, applName, limits) = (data.Transport, _queueManager, _sync, _board, _qmgr, hello.ApplicationName, accepting.Accepted.Limits);
+        var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName, limits)), "svrconn");
         Context.Watch(client);
         // Redirect first: the client's first call may be read as soon as the reply is written.
         data.Transport.Tell(new Transport.Redirect(client));

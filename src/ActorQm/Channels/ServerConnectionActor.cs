@@ -35,14 +35,16 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
     private readonly HashSet<IActorRef> _uowPutQueues = [];
     private readonly List<JournalOp> _uowInserts = [];
     private readonly ChannelSyncStore _journal;
+    private readonly ConnectionLimits _limits;
     private TaskCompletionSource<object>? _commit;
     private readonly IActorRef _self;
     private long _unit = Interlocked.Increment(ref _units);
     private int _nextHandle;
     private bool _busy;
 
-    public ServerConnectionActor(IActorRef transport, IActorRef queueManager, ChannelSyncStore journal, ChannelStatusBoard board, string qmgr, string channel, string statusKey, string applName)
+    public ServerConnectionActor(IActorRef transport, IActorRef queueManager, ChannelSyncStore journal, ChannelStatusBoard board, string qmgr, string channel, string statusKey, string applName, ConnectionLimits limits)
     {
+        _limits = limits;
         _transport = transport;
         _queueManager = queueManager;
         _journal = journal;
@@ -58,7 +60,13 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
             // A get outside syncpoint is taken under syncpoint and removed once its answer is written,
             // so a client that goes while the answer is on its way does not lose the message.
             var ack = a.AfterWrite is { } taken ? new Delivered(taken.Queue, taken.Token) : null;
-            _transport.Tell(new Transport.Send(ChannelFrames.Encode(new ClientResponse(a.Correlation, a.Reason, a.Detail, a.Body)), ack));
+            var frame = ChannelFrames.Encode(new ClientResponse(a.Correlation, a.Reason, a.Detail, a.Body));
+            if (frame.Length > _limits.MaxReplyBytes)
+            {
+                (frame, ack) = (TooLarge(a, frame.Length), null);
+            }
+
+            _transport.Tell(new Transport.Send(frame, ack));
             _busy = false;
             Next();
         });
@@ -145,6 +153,11 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         {
             case OpenCall open:
                 {
+                    if (_handles.Count >= _limits.MaxHandles)
+                    {
+                        return new Answer(c, (int)MqReason.HandleNotAvailable, $"MQRC_HANDLE_NOT_AVAILABLE: this connection already holds MAXHANDS({_limits.MaxHandles}) open handles; close one first", []);
+                    }
+
                     var reply = await _queueManager.Ask<object>(new QueueManager.OpenQueue(open.Queue, open.Purpose == ClientOpenPurpose.Output ? QueueManager.OpenPurpose.Output : QueueManager.OpenPurpose.Input, open.QMgr.Length == 0 ? null : open.QMgr), Timeout);
                     if (reply is not QueueManager.QueueOpened opened)
                     {
@@ -166,6 +179,11 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                 return new Answer(c, 0, string.Empty, []);
             case PutCall put:
                 {
+                    if (put.Syncpoint && UnitOfWorkFull(c) is { } full)
+                    {
+                        return full;
+                    }
+
                     QueueHandle handle;
                     if (put.Handle is { } hid)
                     {
@@ -201,6 +219,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     {
                         case LocalQueue.PutStaged staged:
                             _uowPutQueues.Add(handle.Queue);
+                            _uncommitted++;
                             if (staged.Insert is { } insert)
                             {
                                 _uowInserts.Add(insert);
@@ -234,12 +253,24 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         return new Answer(c, HandleError, "MQRC_HOBJ_ERROR: the handle is not open for this kind of get", []);
                     }
 
+                    if (!browse && get.Flags.HasFlag(ClientGetFlags.Syncpoint) && UnitOfWorkFull(c) is { } full)
+                    {
+                        return full;
+                    }
+
                     var wait = options.Wait == System.Threading.Timeout.InfiniteTimeSpan ? System.Threading.Timeout.InfiniteTimeSpan : options.Wait + Timeout;
                     var reply = await h.Handle.Queue.Ask<object>(new LocalQueue.Get(options, _self), wait);
                     if (reply is not LocalQueue.MessageGot got)
                     {
                         var rejected = (LocalQueue.GetRejected)reply;
                         return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
+                    }
+
+                    if (got.Message.Payload.Length + ReplyOverhead > _limits.MaxReplyBytes)
+                    {
+                        // Not taken: the message stays where it was, as MQ leaves it with 2010 on a client channel.
+                        h.Handle.Queue.Tell(new LocalQueue.ReleaseGets([got.Token]));
+                        return new Answer(c, (int)MqReason.DataLengthError, $"MQRC_DATA_LENGTH_ERROR: a message of {got.Message.Payload.Length} bytes does not fit this channel's frame limit of {_limits.MaxReplyBytes} bytes; it stays on the queue", []);
                     }
 
                     (IActorRef, long)? afterWrite = null;
@@ -259,6 +290,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         }
 
                         tokens.Add(got.Token);
+                        _uncommitted++;
                     }
 
                     var w = new FrameWriter(got.Message.Payload.Length + 300);
@@ -298,67 +330,6 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         }
     }
 
-    /// <summary>Staged puts and the deletes of syncpoint gets go to the journal as one transaction; then both take effect.</summary>
-    private async Task<Answer> Commit(int correlation)
-    {
-        var writes = new List<JournalOp>(_uowInserts);
-        foreach (var (queue, tokens) in _uowGets)
-        {
-            writes.AddRange((await queue.Ask<LocalQueue.GetDeletesPrepared>(new LocalQueue.PrepareGetDeletes(tokens), Timeout)).Deletes);
-        }
-
-        if (writes.Count > 0)
-        {
-            var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _commit = done;
-            _journal.Enqueue(JournalOp.Unit(writes, _self, UnitDurable.Instance));
-            if (await done.Task is JournalWriteFailed failed)
-            {
-                Backout();
-                return new Answer(correlation, (int)MqReason.ResourceProblem, $"the unit of work could not be made durable and was backed out: {failed.Reason}", []);
-            }
-        }
-
-        foreach (var queue in _uowPutQueues)
-        {
-            queue.Tell(new LocalQueue.CommitStaged(_unit));
-        }
-
-        foreach (var (queue, tokens) in _uowGets)
-        {
-            queue.Tell(new LocalQueue.CommitGets(tokens, Journaled: true));
-        }
-
-        Reset();
-        return new Answer(correlation, 0, string.Empty, []);
-    }
-
-    private void Backout()
-    {
-        foreach (var queue in _uowPutQueues)
-        {
-            queue.Tell(new LocalQueue.BackoutStaged(_unit));
-        }
-
-        foreach (var (queue, tokens) in _uowGets)
-        {
-            foreach (var token in tokens)
-            {
-                queue.Tell(new LocalQueue.BackoutGet(token));
-            }
-        }
-
-        Reset();
-    }
-
-    private void Reset()
-    {
-        _uowPutQueues.Clear();
-        _uowInserts.Clear();
-        _uowGets.Clear();
-        _unit = Interlocked.Increment(ref _units);
-    }
-
     private static Answer Descriptor(int correlation, MessageDescriptor descriptor)
     {
         var w = new FrameWriter(256);
@@ -377,7 +348,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
 
     private sealed record Delivered(IActorRef Queue, long Token);
 
-private const int HandleError = 2019;
+    private const int HandleError = 2019;
 
     private sealed record UnitDurable
     {

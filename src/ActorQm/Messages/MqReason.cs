@@ -5,9 +5,18 @@ public enum MqReason
 {
     None = 0,
     ConnectionBroken = 2009,
+
+    /// <summary>MQRC_DATA_LENGTH_ERROR: an answer (or message) is larger than the channel can carry.</summary>
+    DataLengthError = 2010,
     AliasBaseQTypeError = 2001,
     ExpiryError = 2013,
     GetInhibited = 2016,
+
+    /// <summary>MQRC_HANDLE_NOT_AVAILABLE: the connection already holds QMGR MAXHANDS open handles.</summary>
+    HandleNotAvailable = 2017,
+
+    /// <summary>MQRC_SYNCPOINT_LIMIT_REACHED: the unit of work already holds QMGR MAXUMSGS uncommitted messages.</summary>
+    SyncpointLimitReached = 2024,
     MsgTooBigForQ = 2030,
     MsgTooBigForQMgr = 2031,
     NoMsgAvailable = 2033,

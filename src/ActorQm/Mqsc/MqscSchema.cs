@@ -103,6 +103,8 @@ internal static class MqscSchema
         Text("DEADQ", 48),
         Text("DEFXMITQ", 48),
         Int("MAXMSGL", 32_768, 104_857_600, 4_194_304),
+        Int("MAXHANDS", 0, 999_999_999, 256),
+        Int("MAXUMSGS", 1, 999_999_999, 10_000),
         Text("SSLKEYR", 256),
         Text("CERTLABL", 64),
         Text("SSLCRLNL", 48),

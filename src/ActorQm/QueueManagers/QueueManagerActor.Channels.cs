@@ -18,6 +18,7 @@ internal sealed partial class QueueManagerActor
 {
     private IActorRef _initiator = ActorRefs.Nobody;
     private string _securityGeneration = string.Empty;
+    private int _publishedMaxFrameBytes = int.MaxValue;
 
     // Routed listeners (on any node) that asked for this queue manager's security: told again at every change.
     private readonly HashSet<IActorRef> _routedListeners = new();
@@ -27,6 +28,13 @@ internal sealed partial class QueueManagerActor
         Receive<AcceptChannel>(a =>
         {
             var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13, a.From);
+            if (answer is InboundChannels.Accepted admitted)
+            {
+                // The listeners' transports keep the frame limit published at the last (re)load of the TLS
+                // material, routed ones follow the catalog: an answer must fit both.
+                answer = admitted with { Limits = ConnectionLimits.Of(_catalog.QMgr, Math.Min(TransportSettings().MaxFrameBytes, _publishedMaxFrameBytes)) };
+            }
+
             if (answer is InboundChannels.Accepted { Warning: { } warning })
             {
                 // MQRC 2578 (CHANNEL_BLOCKED_WARNING): a CHLAUTH record in warning mode let the channel in.
@@ -93,6 +101,7 @@ internal sealed partial class QueueManagerActor
             _log.Warning("{0} (queue manager {1}: listeners refuse TLS connections until REFRESH SECURITY)", problem, _settings.Name);
         }
 
+        _publishedMaxFrameBytes = responder.TransportSettings.MaxFrameBytes;
         _initiator.Tell(new Channel.UseResponderTls(responder));
         if (refresh)
         {
