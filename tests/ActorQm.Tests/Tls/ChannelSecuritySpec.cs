@@ -161,4 +161,30 @@ public sealed class ChannelSecuritySpec
         // An ambiguous name never helps its holder: a NOACCESS record that one of its values matches still blocks.
         Assert.Equal("NOACCESS", SslPeerMapRule.Select(maps, Subject("CN=EVIL,CN=ADMIN,O=Example"), issuer)!.UserSource);
     }
+
+    [Fact]
+    public void SslPeerMap_must_rank_records_by_attribute_so_one_CN_can_be_blocked_inside_an_allowed_organisation()
+    {
+        Run("""
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP1') USERSRC(NOACCESS)
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('O=Example Corp,L=Leeds,C=GB') USERSRC(CHANNEL)
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP*,O=Example Corp') USERSRC(MAP) MCAUSER('generic')
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP7,O=Example Corp') USERSRC(MAP) MCAUSER('app7')
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP7,O=Example Corp') SSLCERTI('CN=Example CA') USERSRC(MAP) MCAUSER('app7ca')
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('UID=u9,C=GB') USERSRC(MAP) MCAUSER('uid')
+            """);
+        string Decide(string subject) =>
+            SslPeerMapRule.Select(ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN"), PeerName.Parse(subject), PeerName.Parse("CN=Example CA")) is { } r
+                ? r.UserSource == "MAP" ? r.McaUser : r.UserSource
+                : "none";
+
+        // CN ranks above O, L and C: the record naming CN is the more specific, however short.
+        Assert.Equal("NOACCESS", Decide("CN=APP1,O=Example Corp,L=Leeds,C=GB"));
+        Assert.Equal("CHANNEL", Decide("CN=BATCH,O=Example Corp,L=Leeds,C=GB"));
+        // Both name CN: a literal value beats a generic one; then SSLCERTI beats no SSLCERTI.
+        Assert.Equal("generic", Decide("CN=APP2,O=Example Corp,L=Leeds,C=GB"));
+        Assert.Equal("app7ca", Decide("CN=APP7,O=Example Corp,L=Leeds,C=GB"));
+        // UID ranks above CN.
+        Assert.Equal("uid", Decide("UID=u9,CN=APP2,O=Example Corp,L=Leeds,C=GB"));
+    }
 }
