@@ -105,7 +105,7 @@ public sealed class ChannelSecuritySpec
             SET CHLAUTH('TO.QM2') TYPE(QMGRMAP) QMNAME('QM1') USERSRC(CHANNEL)
             """);
         string? Decide(string channel, string address, string? qmgr = null) =>
-            ChannelSecurity.IdentityMapFor(Catalog, channel, System.Net.IPAddress.Parse(address), qmgr) is { } r ? $"{r.Name} {r.Text("TYPE")} {r.Text("USERSRC")}" : null;
+            ChannelSecurity.MappingFor(Catalog, channel, new CallerFacts(null, null, System.Net.IPAddress.Parse(address), qmgr)) is { } r ? $"{r.Name} {r.Text("TYPE")} {r.Text("USERSRC")}" : null;
 
         Assert.Equal("APP.* ADDRESSMAP MAP", Decide("APP.SVRCONN", "10.1.2.3"));
         Assert.Equal("APP.* ADDRESSMAP NOACCESS", Decide("APP.SVRCONN", "10.2.2.3"));
@@ -186,5 +186,28 @@ public sealed class ChannelSecuritySpec
         Assert.Equal("app7ca", Decide("CN=APP7,O=Example Corp,L=Leeds,C=GB"));
         // UID ranks above CN.
         Assert.Equal("uid", Decide("UID=u9,CN=APP2,O=Example Corp,L=Leeds,C=GB"));
+    }
+
+    [Fact]
+    public void Mapping_must_take_the_most_specific_profile_with_any_matching_record_before_the_record_type()
+    {
+        Run("""
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP*') USERSRC(CHANNEL)
+            SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.1') USERSRC(NOACCESS)
+            SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('*') USERSRC(NOACCESS)
+            SET CHLAUTH('APP.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('CN=APP2') USERSRC(MAP) MCAUSER('app2')
+            SET CHLAUTH('APP.*') TYPE(ADDRESSMAP) ADDRESS('10.1.1.1') USERSRC(MAP) MCAUSER('branch')
+            """);
+        string Decide(string channel, string subject, string address) =>
+            ChannelSecurity.MappingFor(Catalog, channel, new CallerFacts(PeerName.Parse(subject), PeerName.Empty, System.Net.IPAddress.Parse(address), null)) is { } r
+                ? $"{r.Name} {r.Text("TYPE")} {r.Text("USERSRC")}"
+                : "none";
+
+        // The exact profile has a matching ADDRESSMAP: the generic profile's SSLPEERMAP is not consulted.
+        Assert.Equal("APP.SVRCONN ADDRESSMAP NOACCESS", Decide("APP.SVRCONN", "CN=APP1", "127.0.0.1"));
+        // Within the profile an SSLPEERMAP comes before the ADDRESS('*') back-stop.
+        Assert.Equal("APP.SVRCONN SSLPEERMAP MAP", Decide("APP.SVRCONN", "CN=APP2", "127.0.0.1"));
+        Assert.Equal("APP.* ADDRESSMAP MAP", Decide("APP.SVC", "CN=ZED", "10.1.1.1"));
+        Assert.Equal("APP.* SSLPEERMAP CHANNEL", Decide("APP.RCVR", "CN=APP1", "127.0.0.1"));
     }
 }
