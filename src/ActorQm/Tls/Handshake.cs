@@ -96,8 +96,8 @@ public sealed record PeerRequirements(
     IReadOnlyList<SslPeerMapRule>? PeerMaps = null)
 {
     /// <summary>
-    /// SSLPEER, then the most specific CHLAUTH SSLPEERMAP record: the peer filter step, shared by the
-    /// handshake and by a responder that learns the channel only from the initial data.
+    /// SSLPEER, then the most specific CHLAUTH SSLPEERMAP record of <see cref="PeerMaps"/> (the initiating end's
+    /// own channel; a responder weighs its mapping records at channel admission, docs/tls.md, CHLAUTH).
     /// </summary>
     public PeerCheck CheckPeer(PeerIdentity? peer, HandshakeRole role)
     {
@@ -111,9 +111,9 @@ public sealed record PeerRequirements(
         var record = rule is null ? null : $"CHLAUTH('{rule.Profile}') TYPE(SSLPEERMAP) SSLPEER('{rule.SslPeer.Text}') USERSRC({rule.UserSource})";
         return rule switch
         {
-            { UserSource: "NOACCESS", Warn: false } => new PeerCheck("AMQ9777E", MqReason.NotAuthorized, $"channel was blocked by {record}", null) { MappedBy = record },
-            { UserSource: "NOACCESS" } => new PeerCheck(null, MqReason.None, string.Empty, null) { MappedBy = record, Warning = $"channel would have been blocked by {record} WARN(YES)" },
-            _ => new PeerCheck(null, MqReason.None, string.Empty, rule is { UserSource: "MAP" } ? rule.McaUser : null) { MappedBy = record },
+            { UserSource: "NOACCESS", Warn: false } => new PeerCheck("AMQ9777E", MqReason.NotAuthorized, $"channel was blocked by {record}", null),
+            { UserSource: "NOACCESS" } => new PeerCheck(null, MqReason.None, string.Empty, null) { Warning = $"channel would have been blocked by {record} WARN(YES)" },
+            _ => new PeerCheck(null, MqReason.None, string.Empty, rule is { UserSource: "MAP" } ? rule.McaUser : null),
         };
     }
 }
@@ -121,9 +121,6 @@ public sealed record PeerRequirements(
 /// <summary>The answer of the peer filter: refused with an AMQ code and MQRC, or passed with the MCA user a SSLPEERMAP record maps to.</summary>
 public sealed record PeerCheck(string? AmqCode, MqReason Reason, string Detail, string? McaUser)
 {
-    /// <summary>The SSLPEERMAP record that decided, if one matched: ADDRESSMAP and QMGRMAP records are not consulted then.</summary>
-    public string? MappedBy { get; init; }
-
     /// <summary>A NOACCESS record in WARN(YES) mode matched: the peer passes and this is logged.</summary>
     public string? Warning { get; init; }
 }
