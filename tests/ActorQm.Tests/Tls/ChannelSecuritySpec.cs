@@ -210,4 +210,19 @@ public sealed class ChannelSecuritySpec
         Assert.Equal("APP.* ADDRESSMAP MAP", Decide("APP.SVC", "CN=ZED", "10.1.1.1"));
         Assert.Equal("APP.* SSLPEERMAP CHANNEL", Decide("APP.RCVR", "CN=APP1", "127.0.0.1"));
     }
+
+    [Fact]
+    public void RunCheck_must_show_the_record_the_admission_would_apply_across_record_types()
+    {
+        Run("""
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP*') USERSRC(CHANNEL)
+            SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.1') USERSRC(NOACCESS)
+            """);
+
+        var fromLoopback = Run("DISPLAY CHLAUTH(APP.SVRCONN) MATCH(RUNCHECK) SSLPEER('CN=APP1') ADDRESS('127.0.0.1')");
+        var fromElsewhere = Run("DISPLAY CHLAUTH(APP.SVRCONN) MATCH(RUNCHECK) SSLPEER('CN=APP1') ADDRESS('10.0.0.5')");
+
+        Assert.Contains(fromLoopback.Lines, l => l.Contains("USERSRC(NOACCESS)", StringComparison.Ordinal));
+        Assert.Contains(fromElsewhere.Lines, l => l.Contains("USERSRC(CHANNEL)", StringComparison.Ordinal));
+    }
 }
