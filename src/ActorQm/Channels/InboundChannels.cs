@@ -8,8 +8,9 @@ namespace ActorQm.Channels;
 /// What the responding queue manager decides once the caller's initial data names the channel:
 /// the definition must exist and pair with the caller's type, and the TLS session (already
 /// validated: chain, revocation) must satisfy this channel's SSLCIPH, SSLCAUTH, SSLPEER and
-/// CHLAUTH SSLPEERMAP records, which the responder could not know during the handshake (spec 1.3);
-/// when no SSLPEERMAP record matched, the ADDRESSMAP and QMGRMAP records decide.
+/// CHLAUTH records, which the responder could not know during the handshake (spec 1.3). One mapping
+/// record decides, chosen among SSLPEERMAP, USERMAP, QMGRMAP and ADDRESSMAP together: the most specific
+/// channel profile with a matching record first, then the type (docs/tls.md, CHLAUTH).
 /// </summary>
 public static class InboundChannels
 {
@@ -89,30 +90,41 @@ public static class InboundChannels
             return new Refused("AMQ9637E", MqReason.SslInitializationError, $"the remote end sent no certificate, and channel {channel.Name} has SSLCAUTH(REQUIRED) or SSLPEER");
         }
 
-        var check = session.Peer is null ? new PeerCheck(null, MqReason.None, string.Empty, null) : requirements.CheckPeer(session.Peer, HandshakeRole.Responder);
+        // The channel's SSLPEER here; its SSLPEERMAP records are weighed with the other mapping records below.
+        var check = session.Peer is null ? new PeerCheck(null, MqReason.None, string.Empty, null) : (requirements with { PeerMaps = null }).CheckPeer(session.Peer, HandshakeRole.Responder);
         if (check.AmqCode is { } code)
         {
             return new Refused(code, check.Reason, $"{check.Detail} (channel {channel.Name})");
         }
 
-        var accepted = new Accepted(definition, catalog.QMgr.Text("DEADQ"), check.McaUser ?? session.McaUser) { Warning = check.Warning };
-        return check.MappedBy is null ? IdentityMap(catalog, channel.Name, hello, from, accepted) : accepted;
+        var accepted = new Accepted(definition, catalog.QMgr.Text("DEADQ"), session.McaUser);
+        return Mapping(catalog, channel.Name, hello, session.Peer, from, accepted);
     }
 
-    private static object IdentityMap(ObjectCatalog catalog, string channelName, InitialData hello, System.Net.IPAddress? from, Accepted accepted)
+    /// <summary>How a mapping record reads in a refusal or warning: its profile, type, what it matched on and its USERSRC.</summary>
+    public static string Describe(MqObject map)
     {
-        if (ChannelSecurity.IdentityMapFor(catalog, channelName, from, hello.Type == ChannelType.Client ? null : hello.QMgrName) is not { } map)
+        var type = map.Text("TYPE");
+        var parts = new[] { "SSLPEER", "SSLCERTI", "QMNAME", "CLNTUSER", "ADDRESS" }
+            .Where(k => map.Text(k).Length > 0)
+            .Select(k => $"{k}('{map.Text(k)}')");
+        return string.Join(' ', [$"CHLAUTH('{map.Name}')", $"TYPE({type})", .. parts, $"USERSRC({map.Text("USERSRC")})"]);
+    }
+
+    private static object Mapping(ObjectCatalog catalog, string channelName, InitialData hello, PeerIdentity? peer, System.Net.IPAddress? from, Accepted accepted)
+    {
+        var caller = new CallerFacts(peer?.Subject, peer?.Issuer, from, hello.Type == ChannelType.Client ? null : hello.QMgrName);
+        if (ChannelSecurity.MappingFor(catalog, channelName, caller) is not { } map)
         {
             return accepted;
         }
 
-        var type = map.Text("TYPE");
-        var record = $"CHLAUTH('{map.Name}') TYPE({type}) {(type == "QMGRMAP" ? $"QMNAME('{map.Text("QMNAME")}')" : $"ADDRESS('{map.Text("ADDRESS")}')")} USERSRC({map.Text("USERSRC")})";
-        var caller = $"{(hello.Type == ChannelType.Client ? "client" : $"queue manager {hello.QMgrName}")} at {from}";
+        var record = Describe(map);
+        var who = $"{(hello.Type == ChannelType.Client ? "client" : $"queue manager {hello.QMgrName}")} at {from}";
         return map.Text("USERSRC") switch
         {
-            "NOACCESS" when map.Text("WARN") != "YES" => new Refused("AMQ9777E", MqReason.NotAuthorized, $"channel {channelName} was blocked for the {caller} by {record}"),
-            "NOACCESS" => accepted with { Warning = $"channel {channelName} would have been blocked for the {caller} by {record} WARN(YES)" },
+            "NOACCESS" when map.Text("WARN") != "YES" => new Refused("AMQ9777E", MqReason.NotAuthorized, $"channel {channelName} was blocked for the {who} by {record}"),
+            "NOACCESS" => accepted with { Warning = $"channel {channelName} would have been blocked for the {who} by {record} WARN(YES)" },
             "MAP" => accepted with { McaUser = map.Text("MCAUSER") },
             _ => accepted,
         };

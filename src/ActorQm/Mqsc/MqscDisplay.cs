@@ -146,8 +146,8 @@ internal static class MqscDisplay
     }
 
     /// <summary>
-    /// DISPLAY CHLAUTH(channel) MATCH(RUNCHECK) SSLPEER(dn) [SSLCERTI(dn)]: the SSLPEERMAP record a
-    /// connection with that certificate would meet, chosen by the same code as the handshake.
+    /// DISPLAY CHLAUTH(channel) MATCH(RUNCHECK) [SSLPEER(dn) [SSLCERTI(dn)]] [ADDRESS(ip)] [QMNAME(name)]: the
+    /// mapping record a connection with those values would meet, chosen by the same code as the channel admission.
     /// </summary>
     private static MqscOutcome RunCheck(ObjectCatalog catalog, MqscCommand cmd)
     {
@@ -157,29 +157,40 @@ internal static class MqscDisplay
             throw new MqscException("AMQ8424E", "Error detected in a name keyword: MATCH(RUNCHECK) needs a channel name, not a generic one.", cmd.ObjectName?.Position ?? cmd.Position);
         }
 
-        var peerText = cmd.Find("SSLPEER")?.Values.SingleOrDefault()?.Text
-            ?? throw new MqscException("AMQ8405E", "Syntax error: MATCH(RUNCHECK) needs SSLPEER(...) with the certificate's distinguished name.", cmd.Position);
-        var issuerText = cmd.Find("SSLCERTI")?.Values.SingleOrDefault()?.Text ?? string.Empty;
-        PeerName subject;
-        PeerName issuer;
+        string? Value(string keyword) => cmd.Find(keyword)?.Values.SingleOrDefault()?.Text;
+        var peerText = Value("SSLPEER");
+        var addressText = Value("ADDRESS");
+        var qmgr = Value("QMNAME");
+        if (peerText is null && addressText is null && qmgr is null)
+        {
+            throw new MqscException("AMQ8405E", "Syntax error: MATCH(RUNCHECK) needs SSLPEER(...), ADDRESS(...) or QMNAME(...) describing the connection.", cmd.Position);
+        }
+
+        var issuerText = Value("SSLCERTI") ?? string.Empty;
+        PeerName? subject = null;
+        PeerName? issuer = null;
         try
         {
-            subject = PeerName.Parse(peerText);
+            subject = peerText is null ? null : PeerName.Parse(peerText);
             issuer = issuerText.Length == 0 ? PeerName.Empty : PeerName.Parse(issuerText);
         }
         catch (PeerNameFilterException e)
         {
-            throw new MqscException("AMQ9640E", e.Message, cmd.Find("SSLPEER")!.Position);
+            throw new MqscException("AMQ9640E", e.Message, cmd.Find("SSLPEER")?.Position ?? cmd.Position);
         }
 
-        var rule = SslPeerMapRule.Select(ChannelSecurity.PeerMapsFor(catalog, channel), subject, issuer);
-        if (rule is null)
+        System.Net.IPAddress? address = null;
+        if (addressText is not null && !System.Net.IPAddress.TryParse(addressText, out address))
         {
-            return new MqscOutcome(true, ["AMQ9783I: Channel will run using the MCAUSER of the channel definition (no SSLPEERMAP record matches)."], []);
+            throw new MqscException("AMQ8884E", $"Channel authentication record address not valid: MATCH(RUNCHECK) needs a literal IP address, not '{addressText}'.", cmd.Find("ADDRESS")!.Position);
         }
 
-        var record = catalog.All("CHLAUTH").First(r => r.Name == rule.Profile && r.Text("TYPE") == "SSLPEERMAP"
-            && r.Text("SSLPEER") == rule.SslPeer.Text && r.Text("SSLCERTI") == (rule.SslCertIssuer?.Text ?? string.Empty));
+        var record = ChannelSecurity.MappingFor(catalog, channel, new CallerFacts(subject, issuer, address, qmgr));
+        if (record is null)
+        {
+            return new MqscOutcome(true, ["AMQ9783I: Channel will run using the MCAUSER of the channel definition (no mapping record matches)."], []);
+        }
+
         var lines = new List<string> { "AMQ8878I: Display channel authentication record details." };
         lines.AddRange(Columns([$"CHLAUTH({record.Name})", .. record.Attributes.Where(a => a.Value is not (string { Length: 0 } or string[] { Length: 0 })).Select(a => $"{a.Key}({Render(a.Value)})")]));
         return new MqscOutcome(true, lines, []);

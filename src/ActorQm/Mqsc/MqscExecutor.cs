@@ -310,6 +310,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         }
 
         ValidateTlsAttributes(cmd, given);
+        ValidateAddresses(cmd, given);
         var attributes = ObjectCatalog.Defaults(schema, null, null).SetItems(given);
 
         if (type.EndsWith("MAP", StringComparison.Ordinal) && (string)attributes["USERSRC"] == "MAP" && ((string)attributes["MCAUSER"]).Length == 0 && action != "REMOVE")
@@ -326,6 +327,28 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
             "REMOVE" => Done("AMQ8877I: ActorQm channel authentication record set.", new ObjectDeleted(existing!)),
             _ => Done("AMQ8877I: ActorQm channel authentication record set.", new ObjectDefined(record, existing)),
         };
+    }
+
+    /// <summary>
+    /// Address patterns are checked when entered: one MQ would refuse (a CIDR, 300, 5-1) matches nothing, so a
+    /// BLOCKADDR or NOACCESS record holding it would block nothing while its author believes otherwise. The code
+    /// is ActorQm's choice (docs/tls.md, CHLAUTH); MQ's PCF reason for it is MQRCCF_IPADDR_ERROR (3345).
+    /// </summary>
+    private static void ValidateAddresses(MqscCommand cmd, IReadOnlyDictionary<string, object> given)
+    {
+        var patterns = (given.TryGetValue("ADDRLIST", out var list) ? (string[])list : [])
+            .Select(p => ("ADDRLIST", p))
+            .Concat(given.TryGetValue("ADDRESS", out var one) && ((string)one).Length > 0 ? [("ADDRESS", (string)one)] : []);
+        foreach (var (keyword, pattern) in patterns)
+        {
+            if (AddressPattern.Validate(pattern) is { } bad)
+            {
+                var keywordAt = cmd.Find(keyword)!;
+                var at = keywordAt.Values.FirstOrDefault(v => v.Text == pattern)?.Position ?? keywordAt.Position;
+                throw new MqscException("AMQ8884E",
+                    $"Channel authentication record address not valid: {keyword}('{pattern}') part {bad.Part} ('{bad.Text}') at character {bad.Offset}: {bad.Reason}.", at);
+            }
+        }
     }
 
     /// <summary>DN filters (SSLPEER, SSLCERTI) and CipherSpecs are checked when entered, so a bad one never reaches a handshake.</summary>

@@ -44,14 +44,18 @@ public static class ChannelSecurity
         }
 
         var profile = records.Select(r => r.Name).Distinct().OrderByDescending(ProfileSpecificity).First();
-        return records.Where(r => r.Name == profile).Select(r => new SslPeerMapRule(
-            DistinguishedNameFilter.Parse(r.Text("SSLPEER")),
-            r.Text("SSLCERTI").Length == 0 ? null : DistinguishedNameFilter.Parse(r.Text("SSLCERTI")),
-            r.Text("USERSRC"),
-            r.Text("MCAUSER"),
-            r.Name,
-            r.Text("WARN") == "YES")).ToList();
+        return records.Where(r => r.Name == profile).Select(PeerMapOf).ToList();
     }
+
+    /// <summary>An SSLPEERMAP record as a rule the handshake and the channel admission apply.</summary>
+    public static SslPeerMapRule PeerMapOf(MqObject record) => new(
+        DistinguishedNameFilter.Parse(record.Text("SSLPEER")),
+        record.Text("SSLCERTI").Length == 0 ? null : DistinguishedNameFilter.Parse(record.Text("SSLCERTI")),
+        record.Text("USERSRC"),
+        record.Text("MCAUSER"),
+        record.Name,
+        record.Text("WARN") == "YES",
+        record.Text("ADDRESS"));
 
     /// <summary>The BLOCKADDR pattern (CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST) an address matches, or null; a blocking one before a WARN(YES) one.</summary>
     public static AddressBlock? BlockedBy(ObjectCatalog catalog, System.Net.IPAddress address) => BlockedBy(BlockedAddresses(catalog), address);
@@ -67,30 +71,28 @@ public static class ChannelSecurity
                 .SelectMany(r => r.List("ADDRLIST").Select(p => new AddressBlock(p, r.Text("WARN") == "YES"))).ToList();
 
     /// <summary>
-    /// The ADDRESSMAP or QMGRMAP record that decides an inbound channel's access when no SSLPEERMAP record
-    /// matched its peer: among the records whose profile matches the channel and whose ADDRESS (and
-    /// QMNAME) match the caller, the most specific profile wins; within it QMGRMAP before ADDRESSMAP,
-    /// then the more specific address. <paramref name="remoteQMgr"/> is null for clients.
+    /// The one mapping record (SSLPEERMAP, USERMAP, QMGRMAP, ADDRESSMAP) that decides an inbound channel's
+    /// access and MCA user, or null when none matches: first the most specific channel profile that has any
+    /// record matching the caller, then within it the record types in that order, then the most specific
+    /// record of the type (docs/tls.md, CHLAUTH). A less specific profile is never consulted when a more
+    /// specific one has a matching record, whatever their types.
     /// </summary>
-    public static MqObject? IdentityMapFor(ObjectCatalog catalog, string channelName, System.Net.IPAddress? address, string? remoteQMgr)
+    public static MqObject? MappingFor(ObjectCatalog catalog, string channelName, CallerFacts caller)
     {
         if (catalog.QMgr.Text("CHLAUTH") != "ENABLED")
         {
             return null;
         }
 
-        bool AddressMatches(MqObject r) => r.Text("ADDRESS") is not { Length: > 0 } pattern || (address is not null && AddressPattern.Matches(pattern, address));
-        return catalog.All("CHLAUTH")
-            .Where(r => ProfileMatches(r.Name, channelName) && r.Text("TYPE") switch
-            {
-                "ADDRESSMAP" => address is not null && AddressMatches(r),
-                "QMGRMAP" => remoteQMgr is not null && ProfileMatches(r.Text("QMNAME"), remoteQMgr) && AddressMatches(r),
-                _ => false,
-            })
-            .OrderByDescending(r => ProfileSpecificity(r.Name))
-            .ThenBy(r => r.Text("TYPE") == "QMGRMAP" ? 0 : 1)
-            .ThenByDescending(r => ProfileSpecificity(r.Text("TYPE") == "QMGRMAP" ? r.Text("QMNAME") : r.Text("ADDRESS")))
-            .FirstOrDefault();
+        var matching = catalog.All("CHLAUTH").Where(r => ProfileMatches(r.Name, channelName) && MappingPrecedence.Matches(r, caller)).ToList();
+        if (matching.Count == 0)
+        {
+            return null;
+        }
+
+        // Profiles that weigh the same (APP.* and *.SVRCONN) are considered together: neither may hide the other's refusal.
+        var top = matching.Max(r => ProfileSpecificity(r.Name));
+        return matching.Where(r => ProfileSpecificity(r.Name) == top).OrderByDescending(r => r, MappingPrecedence.Instance).First();
     }
 
     /// <summary>CHLAUTH profiles may hold '*' anywhere, standing for any run of characters.</summary>
@@ -123,7 +125,7 @@ public static class ChannelSecurity
     }
 
     /// <summary>More literal characters is more specific; with as many, fewer wildcards is.</summary>
-    private static int ProfileSpecificity(string profile) => (profile.Count(c => c != '*') * 100) - profile.Count(c => c == '*');
+    internal static int ProfileSpecificity(string profile) => (profile.Count(c => c != '*') * 100) - profile.Count(c => c == '*');
 }
 
 /// <summary>A CHLAUTH BLOCKADDR pattern; <see cref="WarnOnly"/> (WARN(YES)): the connection is let in and logged.</summary>

@@ -49,8 +49,52 @@ public sealed class DistinguishedNameFilter
     /// <summary>Attribute types named, canonical (ST for SP/S), in filter order.</summary>
     public IEnumerable<string> Types => _terms.Select(t => t.Type);
 
-    /// <summary>How many literal characters the filter pins down: the more, the more specific (CHLAUTH precedence).</summary>
-    public int Specificity => _terms.Sum(t => t.Literal.Length + 1);
+    /// <summary>
+    /// The attributes in the order CHLAUTH weighs them when several SSLPEERMAP records match (docs/tls.md,
+    /// CHLAUTH): a filter naming an attribute earlier in this list is the more specific.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PrecedenceOrder =
+        ["SERIALNUMBER", "E", "UID", "CN", "T", "OU", "DC", "O", "STREET", "L", "ST", "PC", "C", "UNSTRUCTUREDNAME", "UNSTRUCTUREDADDRESS", "DNQ"];
+
+    /// <summary>
+    /// Which of two filters is the more specific (positive: this one), attribute by attribute in
+    /// <see cref="PrecedenceOrder"/>: at the first attribute only one of them names, that one wins; where
+    /// both name it, a literal value beats a generic one, then the longer literal part, then (OU, DC) the
+    /// one naming more values. Zero when they weigh the same.
+    /// </summary>
+    public int CompareSpecificity(DistinguishedNameFilter other)
+    {
+        foreach (var type in PrecedenceOrder)
+        {
+            var mine = _terms.Where(t => t.Type == type).ToList();
+            var theirs = other._terms.Where(t => t.Type == type).ToList();
+            if (mine.Count == 0 || theirs.Count == 0)
+            {
+                if (mine.Count != theirs.Count)
+                {
+                    return mine.Count == 0 ? -1 : 1;
+                }
+
+                continue;
+            }
+
+            for (var i = 0; i < Math.Min(mine.Count, theirs.Count); i++)
+            {
+                var byTerm = mine[i].Weight.CompareTo(theirs[i].Weight);
+                if (byTerm != 0)
+                {
+                    return byTerm;
+                }
+            }
+
+            if (mine.Count != theirs.Count)
+            {
+                return mine.Count.CompareTo(theirs.Count);
+            }
+        }
+
+        return 0;
+    }
 
     public static DistinguishedNameFilter Parse(string text)
     {
@@ -272,6 +316,9 @@ public sealed class DistinguishedNameFilter
 
             return new Term(type, core, anyPrefix, anySuffix);
         }
+
+        /// <summary>A literal value outweighs any generic one; among generic ones, the longer literal part.</summary>
+        public (bool Literal, int Length) Weight => (!AnyPrefix && !AnySuffix, Literal.Length);
 
         public bool Matches(string value) => (AnyPrefix, AnySuffix) switch
         {

@@ -302,6 +302,12 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             return Reject(HandshakeStep.PeerFilter, code, check.Reason, check.Detail, f.Peer);
         }
 
+        if (check.Warning is { } warning)
+        {
+            // MQRC 2578 (CHANNEL_BLOCKED_WARNING), as the queue manager logs it at channel admission.
+            _log.Warning("AMQ9787W: connection {0}: {1}", _request.ConnectionId, warning);
+        }
+
         _handedOver = true;
         _outcome.MarkAnswered();
         var session = f.Session;

@@ -139,6 +139,10 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
         new("CHLAUTH BLOCKADDR (refused before any TLS byte)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, App)) with { From = "127.0.0.9" }),
         new("CHLAUTH SSLPEERMAP USERSRC(NOACCESS)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, "CN=APP9,OU=APPS,O=Example"))),
         new("CHLAUTH ADDRESSMAP USERSRC(NOACCESS)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, App)) with { From = "127.0.0.8" }),
+        new("CHLAUTH SSLPEERMAP naming CN NOACCESS beside a longer O,L,C record USERSRC(CHANNEL)", "AMQ9777E", _ =>
+            Client(TestPki.Leaf(Ca, "CN=APP5,O=Example Corp,L=Leeds,C=GB")) with { Channel = "ORG.SVRCONN" }),
+        new("CHLAUTH exact-profile ADDRESSMAP NOACCESS beside a generic-profile SSLPEERMAP USERSRC(CHANNEL)", "AMQ9777E", _ =>
+            Client(TestPki.Leaf(Ca, App)) with { Channel = "PRF.SVRCONN", From = "127.0.0.7" }),
         new("NUL byte in the DN", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, "CN=APP1\0X,OU=APPS,O=Example"))),
         new("TLS 1.1 ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, OldClientHello(0x02)))),
         new("TLS 1.0 ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, OldClientHello(0x01)))),
@@ -239,6 +243,12 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
             DEFINE CHANNEL('PIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLCAUTH(REQUIRED) SSLPEER('SERIALNUMBER={Serial(_goodLeaf.Certificate)},CN=APP2')
             SET CHLAUTH('APP.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('CN=APP9') USERSRC(NOACCESS)
             SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.8') USERSRC(NOACCESS)
+            DEFINE CHANNEL('ORG.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED)
+            SET CHLAUTH('ORG.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('CN=APP5') USERSRC(NOACCESS)
+            SET CHLAUTH('ORG.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('O=Example Corp,L=Leeds,C=GB') USERSRC(CHANNEL)
+            DEFINE CHANNEL('PRF.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED)
+            SET CHLAUTH('PRF.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP*') USERSRC(CHANNEL)
+            SET CHLAUTH('PRF.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.7') USERSRC(NOACCESS)
             SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """, $"tls {{ revocation-recheck-interval = {recheck}, ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], cdp-check-extensions = on, crl-max-bytes = 64KiB, allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");

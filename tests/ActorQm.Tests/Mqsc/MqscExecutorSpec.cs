@@ -233,4 +233,37 @@ public sealed class MqscExecutorSpec
             }
         }
     }
+
+    [Theory]
+    [InlineData("BLOCKADDR", "127.0.0.0/8", "part 4 ('0/8')")]
+    [InlineData("BLOCKADDR", "127.0.0.300", "part 4 ('300')")]
+    [InlineData("BLOCKADDR", "127.0.0.5-1", "part 4 ('5-1')")]
+    [InlineData("BLOCKADDR", "127.0.0.1.2", "part 5 ('2')")]
+    [InlineData("BLOCKADDR", "localhost", "part 1 ('localhost')")]
+    [InlineData("BLOCKADDR", "10..1.1", "part 2 ('')")]
+    [InlineData("BLOCKADDR", "10.1", "part 2 ('1')")]
+    [InlineData("ADDRESSMAP", "127.0.0.300", "part 4 ('300')")]
+    [InlineData("ADDRESSMAP", "fe80::1%3", "part 1 ('fe80::1%3')")]
+    public void Executor_must_refuse_a_CHLAUTH_address_pattern_MQ_does_not_accept_naming_the_bad_part(string type, string pattern, string part)
+    {
+        var outcome = Run(type == "BLOCKADDR"
+            ? $"SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('10.9.*','{pattern}')"
+            : $"SET CHLAUTH('APP.*') TYPE(ADDRESSMAP) ADDRESS('{pattern}') USERSRC(NOACCESS)");
+
+        Assert.False(outcome.Succeeded);
+        Assert.StartsWith("AMQ8884E", outcome.Lines[0], StringComparison.Ordinal);
+        Assert.Contains($"'{pattern}'", outcome.Lines[0], StringComparison.Ordinal);
+        Assert.Contains(part, outcome.Lines[0], StringComparison.Ordinal);
+        Assert.Empty(_catalog.All("CHLAUTH"));
+    }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("10.9.*")]
+    [InlineData("192.0.*.1-8")]
+    [InlineData("192.*.2")]
+    [InlineData("127.0.0.1")]
+    [InlineData("2001:DB8::1")]
+    public void Executor_must_accept_the_address_patterns_MQ_documents(string pattern) =>
+        Assert.True(Run($"SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('{pattern}')").Succeeded);
 }

@@ -105,7 +105,7 @@ public sealed class ChannelSecuritySpec
             SET CHLAUTH('TO.QM2') TYPE(QMGRMAP) QMNAME('QM1') USERSRC(CHANNEL)
             """);
         string? Decide(string channel, string address, string? qmgr = null) =>
-            ChannelSecurity.IdentityMapFor(Catalog, channel, System.Net.IPAddress.Parse(address), qmgr) is { } r ? $"{r.Name} {r.Text("TYPE")} {r.Text("USERSRC")}" : null;
+            ChannelSecurity.MappingFor(Catalog, channel, new CallerFacts(null, null, System.Net.IPAddress.Parse(address), qmgr)) is { } r ? $"{r.Name} {r.Text("TYPE")} {r.Text("USERSRC")}" : null;
 
         Assert.Equal("APP.* ADDRESSMAP MAP", Decide("APP.SVRCONN", "10.1.2.3"));
         Assert.Equal("APP.* ADDRESSMAP NOACCESS", Decide("APP.SVRCONN", "10.2.2.3"));
@@ -160,5 +160,69 @@ public sealed class ChannelSecuritySpec
         Assert.Null(SslPeerMapRule.Select(maps, Subject("CN=MALLORY,CN=ADMIN,O=Example"), issuer));
         // An ambiguous name never helps its holder: a NOACCESS record that one of its values matches still blocks.
         Assert.Equal("NOACCESS", SslPeerMapRule.Select(maps, Subject("CN=EVIL,CN=ADMIN,O=Example"), issuer)!.UserSource);
+    }
+
+    [Fact]
+    public void SslPeerMap_must_rank_records_by_attribute_so_one_CN_can_be_blocked_inside_an_allowed_organisation()
+    {
+        Run("""
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP1') USERSRC(NOACCESS)
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('O=Example Corp,L=Leeds,C=GB') USERSRC(CHANNEL)
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP*,O=Example Corp') USERSRC(MAP) MCAUSER('generic')
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP7,O=Example Corp') USERSRC(MAP) MCAUSER('app7')
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP7,O=Example Corp') SSLCERTI('CN=Example CA') USERSRC(MAP) MCAUSER('app7ca')
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('UID=u9,C=GB') USERSRC(MAP) MCAUSER('uid')
+            """);
+        string Decide(string subject) =>
+            SslPeerMapRule.Select(ChannelSecurity.PeerMapsFor(Catalog, "APP.SVRCONN"), PeerName.Parse(subject), PeerName.Parse("CN=Example CA")) is { } r
+                ? r.UserSource == "MAP" ? r.McaUser : r.UserSource
+                : "none";
+
+        // CN ranks above O, L and C: the record naming CN is the more specific, however short.
+        Assert.Equal("NOACCESS", Decide("CN=APP1,O=Example Corp,L=Leeds,C=GB"));
+        Assert.Equal("CHANNEL", Decide("CN=BATCH,O=Example Corp,L=Leeds,C=GB"));
+        // Both name CN: a literal value beats a generic one; then SSLCERTI beats no SSLCERTI.
+        Assert.Equal("generic", Decide("CN=APP2,O=Example Corp,L=Leeds,C=GB"));
+        Assert.Equal("app7ca", Decide("CN=APP7,O=Example Corp,L=Leeds,C=GB"));
+        // UID ranks above CN.
+        Assert.Equal("uid", Decide("UID=u9,CN=APP2,O=Example Corp,L=Leeds,C=GB"));
+    }
+
+    [Fact]
+    public void Mapping_must_take_the_most_specific_profile_with_any_matching_record_before_the_record_type()
+    {
+        Run("""
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP*') USERSRC(CHANNEL)
+            SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.1') USERSRC(NOACCESS)
+            SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('*') USERSRC(NOACCESS)
+            SET CHLAUTH('APP.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('CN=APP2') USERSRC(MAP) MCAUSER('app2')
+            SET CHLAUTH('APP.*') TYPE(ADDRESSMAP) ADDRESS('10.1.1.1') USERSRC(MAP) MCAUSER('branch')
+            """);
+        string Decide(string channel, string subject, string address) =>
+            ChannelSecurity.MappingFor(Catalog, channel, new CallerFacts(PeerName.Parse(subject), PeerName.Empty, System.Net.IPAddress.Parse(address), null)) is { } r
+                ? $"{r.Name} {r.Text("TYPE")} {r.Text("USERSRC")}"
+                : "none";
+
+        // The exact profile has a matching ADDRESSMAP: the generic profile's SSLPEERMAP is not consulted.
+        Assert.Equal("APP.SVRCONN ADDRESSMAP NOACCESS", Decide("APP.SVRCONN", "CN=APP1", "127.0.0.1"));
+        // Within the profile an SSLPEERMAP comes before the ADDRESS('*') back-stop.
+        Assert.Equal("APP.SVRCONN SSLPEERMAP MAP", Decide("APP.SVRCONN", "CN=APP2", "127.0.0.1"));
+        Assert.Equal("APP.* ADDRESSMAP MAP", Decide("APP.SVC", "CN=ZED", "10.1.1.1"));
+        Assert.Equal("APP.* SSLPEERMAP CHANNEL", Decide("APP.RCVR", "CN=APP1", "127.0.0.1"));
+    }
+
+    [Fact]
+    public void RunCheck_must_show_the_record_the_admission_would_apply_across_record_types()
+    {
+        Run("""
+            SET CHLAUTH('APP.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP*') USERSRC(CHANNEL)
+            SET CHLAUTH('APP.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.1') USERSRC(NOACCESS)
+            """);
+
+        var fromLoopback = Run("DISPLAY CHLAUTH(APP.SVRCONN) MATCH(RUNCHECK) SSLPEER('CN=APP1') ADDRESS('127.0.0.1')");
+        var fromElsewhere = Run("DISPLAY CHLAUTH(APP.SVRCONN) MATCH(RUNCHECK) SSLPEER('CN=APP1') ADDRESS('10.0.0.5')");
+
+        Assert.Contains(fromLoopback.Lines, l => l.Contains("USERSRC(NOACCESS)", StringComparison.Ordinal));
+        Assert.Contains(fromElsewhere.Lines, l => l.Contains("USERSRC(CHANNEL)", StringComparison.Ordinal));
     }
 }

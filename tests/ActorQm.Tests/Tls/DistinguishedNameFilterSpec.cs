@@ -256,4 +256,22 @@ public sealed class DistinguishedNameFilterSpec
         Assert.False(Match("E=mallory@example.com", two));
         Assert.True(Match("CN=client", two));
     }
+
+    [Theory]
+    [InlineData("CN=APP1", "O=Example Corp,L=Leeds,C=GB")]
+    [InlineData("SERIALNUMBER=01:02", "UID=u1,CN=APP1,OU=A,O=Example")]
+    [InlineData("CN=APP1", "CN=APP*")]
+    [InlineData("CN=APP*", "CN=AP*")]
+    [InlineData("CN=APP1,O=Example", "CN=APP1")]
+    [InlineData("OU=A,OU=B", "OU=A")]
+    [InlineData("C=GB", "UNSTRUCTUREDNAME=x,DNQ=y")]
+    public void DistinguishedNameFilter_must_rank_attribute_by_attribute_in_MQ_order(string moreSpecific, string lessSpecific)
+    {
+        var more = DistinguishedNameFilter.Parse(moreSpecific);
+        var less = DistinguishedNameFilter.Parse(lessSpecific);
+
+        Assert.True(more.CompareSpecificity(less) > 0);
+        Assert.True(less.CompareSpecificity(more) < 0);
+        Assert.Equal(0, more.CompareSpecificity(DistinguishedNameFilter.Parse(moreSpecific)));
+    }
 }
