@@ -262,7 +262,7 @@ public sealed class MqClient : IAsyncDisposable
                 RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
                 {
                     // Only record: the decision is taken below, before any MQI byte flows.
-                    peerCertificate = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    peerCertificate = certificate is null ? null : new X509Certificate2(certificate);
                     snapshot = chain is null || certificate is null ? null : ChainSnapshot.Of(chain);
                     return true;
                 },

@@ -210,7 +210,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     {
         if (certificate is not null)
         {
-            _peerCertificate = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            _peerCertificate = new X509Certificate2(certificate);
         }
 
         if (chain is not null && certificate is not null)
