@@ -78,9 +78,7 @@ internal static class CertCommand
         var anchors = trust.SelectMany(Load).ToList();
         var intermediates = untrusted.SelectMany(Load).ToList();
         var peer = Load(peerFile).FirstOrDefault() ?? throw new CliException($"{peerFile.FullName} holds no certificate", 20);
-        // As the handshake: a certificate whose name cannot be read cleanly is refused before anything else.
-        var result = PeerName.MalformedNames(peer) is { } malformed ? ChainValidationResult.Invalid(ValidationStep.Certificate, malformed, peer)
-            : ChainValidator.Validate(peer, new ChainPolicy(anchors, intermediates, role, at, maxDepth));
+        var result = ChainValidator.Validate(peer, new ChainPolicy(anchors, intermediates, role, at, maxDepth));
         RevocationAnswer? revoked = null;
         if (result.IsValid && revocation.ChecksAnything)
         {

@@ -283,11 +283,6 @@ public sealed class MqClient : IAsyncDisposable
             throw new MqException(MqReason.SslInitializationError, "AMQ9633E: the queue manager sent no certificate");
         }
 
-        if (PeerName.MalformedNames(peerCertificate) is { } malformed)
-        {
-            throw new MqException(MqReason.SslInitializationError, $"AMQ9633E: bad certificate from the queue manager: {malformed}");
-        }
-
         var result = snapshot is { } built ? ChainValidator.ValidatePresented(built, peerCertificate, policy) : ChainValidator.Validate(peerCertificate, policy);
         if (!result.IsValid)
         {

@@ -35,12 +35,6 @@ public static class NodeTls
                 return false;
             }
 
-            if (PeerName.MalformedNames(certificate) is { } malformed)
-            {
-                log.Warning("AMQ9633E: node {0} refused: bad certificate: {1}", remotePeer, malformed);
-                return false;
-            }
-
             // Node links run both ways: a node certificate must serve as TLS server and as TLS client.
             foreach (var usage in new[] { CertificateUsage.Server, CertificateUsage.Client })
             {

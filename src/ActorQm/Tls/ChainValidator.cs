@@ -111,16 +111,33 @@ public static class ChainValidator
     /// policy's anchors: the first path on which every check passes is the answer; when none
     /// does, the failure of the first (preferred) path, or why no path exists.
     /// </summary>
-    public static ChainValidationResult Validate(X509Certificate2 peer, ChainPolicy policy)
+    public static ChainValidationResult Validate(X509Certificate2 peer, ChainPolicy policy) => MalformedPeer(peer) ?? ValidatePaths(peer, policy);
+
+    /// <summary>
+    /// A peer whose subject or issuer name cannot be read cleanly could be read two ways (an SSLPEER
+    /// match on one reading): refused as a bad certificate before any path is built (docs/tls.md, SSLPEER).
+    /// </summary>
+    private static ChainValidationResult? MalformedPeer(X509Certificate2 peer) =>
+        PeerName.MalformedNames(peer) is { } malformed ? ChainValidationResult.Invalid(ValidationStep.Certificate, malformed, peer) : null;
+
+    /// <summary>The builder for <paramref name="peer"/> under <paramref name="policy"/>, or null for a peer certificate it cannot read.</summary>
+    private static PathBuilder? Builder(X509Certificate2 peer, ChainPolicy policy)
     {
-        PathBuilder builder;
         try
         {
-            builder = PathBuilder.For(peer, policy.TrustAnchors, policy.Intermediates, policy.MaxDepth + MaxSelfIssued);
+            return PathBuilder.For(peer, policy.TrustAnchors, policy.Intermediates, policy.MaxDepth + MaxSelfIssued);
         }
-        catch (ArgumentException e)
+        catch (ArgumentException)
         {
-            return ChainValidationResult.Invalid(ValidationStep.Certificate, e.Message, peer);
+            return null;
+        }
+    }
+
+    private static ChainValidationResult ValidatePaths(X509Certificate2 peer, ChainPolicy policy)
+    {
+        if (Builder(peer, policy) is not { } builder)
+        {
+            return ChainValidationResult.Invalid(ValidationStep.Certificate, "the peer certificate cannot be parsed", peer);
         }
 
         ChainValidationResult? first = null;
@@ -155,14 +172,11 @@ public static class ChainValidator
     /// builder's bounds: what the revocation step tries when a certificate of the first valid path is
     /// revoked or undeterminable (a cross-certificate revoked by one root while another root still vouches).
     /// </summary>
-    public static IEnumerable<IReadOnlyList<X509Certificate2>> OtherValidPaths(X509Certificate2 peer, ChainPolicy policy, IReadOnlyList<X509Certificate2> tried)
+    /// <remarks>With the handshake's <paramref name="snapshot"/>, the certificates the peer sent are candidates too.</remarks>
+    public static IEnumerable<IReadOnlyList<X509Certificate2>> OtherValidPaths(X509Certificate2 peer, ChainPolicy policy, ChainSnapshot? snapshot, IReadOnlyList<X509Certificate2> tried)
     {
-        PathBuilder builder;
-        try
-        {
-            builder = PathBuilder.For(peer, policy.TrustAnchors, policy.Intermediates, policy.MaxDepth + MaxSelfIssued);
-        }
-        catch (ArgumentException)
+        policy = WithPresented(policy, snapshot);
+        if (Builder(peer, policy) is not { } builder)
         {
             yield break;
         }
@@ -189,6 +203,11 @@ public static class ChainValidator
     /// </summary>
     public static ChainValidationResult ValidatePresented(ChainSnapshot snapshot, X509Certificate2 peer, ChainPolicy policy)
     {
+        if (MalformedPeer(peer) is { } malformed)
+        {
+            return malformed;
+        }
+
         var built = Evaluate(snapshot, peer, policy);
         if (built.IsValid)
         {
@@ -200,9 +219,12 @@ public static class ChainValidator
             return ChainValidationResult.Invalid(ValidationStep.Path, $"the peer sent {snapshot.Presented.Count} certificates, more than the {PathBuilderLimits.MaxCertificates} considered", peer);
         }
 
-        var others = Validate(peer, policy with { Intermediates = policy.Intermediates.Concat(snapshot.Presented).ToList() });
+        var others = ValidatePaths(peer, WithPresented(policy, snapshot));
         return others.IsValid ? others : built;
     }
+
+    private static ChainPolicy WithPresented(ChainPolicy policy, ChainSnapshot? snapshot) =>
+        snapshot is { Presented.Count: > 0 } ? policy with { Intermediates = policy.Intermediates.Concat(snapshot.Presented).ToList() } : policy;
 
     /// <summary>One candidate path, leaf first: X509Chain restricted to exactly its certificates confirms signatures and its constraints, then every rule here.</summary>
     private static ChainValidationResult ValidatePath(IReadOnlyList<X509Certificate2> path, X509Certificate2 peer, ChainPolicy policy)

@@ -121,23 +121,9 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null, long m
     }
 
     /// <summary>Reads at most <paramref name="maxBytes"/> from <paramref name="stream"/>; more is an <see cref="IOException"/>, before it is all read.</summary>
-    internal static async Task<byte[]> ReadCappedAsync(Stream stream, long maxBytes, string source, CancellationToken cancel)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancel).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                throw new IOException($"the CRL from {source} is larger than tls.crl-max-bytes ({maxBytes} bytes)");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
+    internal static async Task<byte[]> ReadCappedAsync(Stream stream, long maxBytes, string source, CancellationToken cancel) =>
+        await BoundedBody.ReadAsync(stream, maxBytes, cancel).ConfigureAwait(false)
+            ?? throw new IOException($"the CRL from {source} is larger than tls.crl-max-bytes ({maxBytes} bytes)");
 
     private async Task<byte[]?> DownloadAsync(Uri url, CancellationToken cancel)
     {

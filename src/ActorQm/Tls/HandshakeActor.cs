@@ -255,10 +255,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private void ValidateChain(TlsSession session)
     {
         var peer = session.PeerCertificate!;
-        // A name that cannot be read cleanly could be read two ways: refused as a bad certificate (docs/tls.md, SSLPEER).
-        var result = PeerName.MalformedNames(peer) is { } malformed ? ChainValidationResult.Invalid(ValidationStep.Certificate, malformed, peer)
-            : session.Chain is { } built ? ChainValidator.ValidatePresented(built, peer, _chainPolicy)
-            : ChainValidator.Validate(peer, _chainPolicy);
+        var result = session.Chain is { } built ? ChainValidator.ValidatePresented(built, peer, _chainPolicy) : ChainValidator.Validate(peer, _chainPolicy);
         Self.Tell(new ChainChecked(result));
     }
 
@@ -267,7 +264,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         // A slow distribution point costs this handshake at most the fetch timeout (and the step
         // timeout bounds the whole step); other handshakes run in their own actors.
         var others = r.Session.PeerCertificate is { } peer && r.Chain.Count > 0
-            ? ChainValidator.OtherValidPaths(peer, _chainPolicy with { Intermediates = _chainPolicy.Intermediates.Concat(r.Session.Chain?.Presented ?? []).ToList() }, r.Chain)
+            ? ChainValidator.OtherValidPaths(peer, _chainPolicy, r.Session.Chain, r.Chain)
             : [];
         RevocationChecker.CheckAnyPathAsync(r.Chain, others, _request.Revocation, DateTimeOffset.UtcNow, _cancel.Token)
             .ContinueWith(t => t.IsCompletedSuccessfully

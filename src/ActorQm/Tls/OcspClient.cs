@@ -189,7 +189,7 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
-            return await ReadCappedAsync(stream, deadline.Token).ConfigureAwait(false) is { } body
+            return await BoundedBody.ReadAsync(stream, MaxResponseBytes, deadline.Token).ConfigureAwait(false) is { } body
                 ? new Exchange(body, nonce, null)
                 : new Exchange(null, nonce, $"the answer is longer than tls.ocsp-max-bytes ({MaxResponseBytes})");
         }
@@ -201,25 +201,6 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
         {
             return new Exchange(null, nonce, $"responder unreachable: {e.Message}");
         }
-    }
-
-    /// <summary>The body, or null as soon as it exceeds the cap: never more than the cap (and one read) is held.</summary>
-    private async Task<byte[]?> ReadCappedAsync(Stream stream, CancellationToken cancel)
-    {
-        using var body = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancel).ConfigureAwait(false)) > 0)
-        {
-            if (body.Length + read > MaxResponseBytes)
-            {
-                return null;
-            }
-
-            body.Write(chunk, 0, read);
-        }
-
-        return body.ToArray();
     }
 
     /// <summary>What a responder's answer says about <paramref name="certificate"/> with a nonce required (the fuzz target's reading).</summary>

@@ -157,10 +157,10 @@ public sealed class PeerName
     {
         var tag = atv.PeekTag();
         var encoded = atv.ReadEncodedValue();
-        var hex = "#" + Convert.ToHexString(encoded.Span);
+        string Hex() => "#" + Convert.ToHexString(encoded.Span);
         if (tag.TagClass != TagClass.Universal || tag.IsConstructed)
         {
-            return (hex, keyword ? $"attribute {type} is not a character string" : null);
+            return (Hex(), keyword ? $"attribute {type} is not a character string" : null);
         }
 
         var kind = (UniversalTagNumber)tag.TagValue;
@@ -182,9 +182,9 @@ public sealed class PeerName
         }
         catch (Exception e) when (e is AsnContentException or ArgumentException or DecoderFallbackException)
         {
-            return (hex, $"attribute {type} is not a valid {kind}");
+            return (Hex(), $"attribute {type} is not a valid {kind}");
         }
 
-        return (hex, keyword ? $"attribute {type} is not a character string" : null);
+        return (Hex(), keyword ? $"attribute {type} is not a character string" : null);
     }
 }

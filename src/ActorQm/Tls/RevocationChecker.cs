@@ -142,6 +142,8 @@ public static class RevocationChecker
             var serial = parser.ReadCertificate(subject.RawData).SerialNumber;
             var role = i == 0 ? "peer certificate" : "intermediate";
             var unknowns = new List<RevocationAnswer>();
+            // Fetched CRLs are cached per issuer (CrlCache's scope): one CA's certificates cannot spoil another's.
+            var scope = issuer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
 
             // Sources in the spec's order; the first definitive answer wins, UNKNOWN falls through.
             var responders = new List<Uri>();
@@ -198,8 +200,7 @@ public static class RevocationChecker
                 if (settings.CdpCheckExtensions && settings.Cache is { } cache)
                 {
                     // The freshestCRL extension names where the issuer's delta CRLs are (RFC 5280 §5.2.6).
-                    var urls = DistributionPoints(subject).Concat(DistributionPoints(subject, FreshestCrlOid)).Distinct().ToList();
-                    var scope = issuer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+                    var urls = httpPoints.Concat(DistributionPoints(subject, FreshestCrlOid)).Distinct().ToList();
                     var fetched = await cache.FetchAsync(urls, Verify, settings.EffectiveFetchTimeout, cancel, settings.Fresh, scope).ConfigureAwait(false);
                     crls.AddRange(fetched);
                     foreach (var url in urls.Where(u => !fetched.Any(c => c.Source == u.ToString())))
@@ -212,7 +213,7 @@ public static class RevocationChecker
                 {
                     foreach (var server in servers)
                     {
-                        var key = $"{server}/{issuer.Subject} for {issuer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}";
+                        var key = $"{server}/{issuer.Subject} for {scope}";
                         var fromLdap = await ldapCache.GetAsync(key, ct => LdapCrlClient.FetchAsync(server, issuer.Subject, ct, ldapCache.MaxBytes), Verify, settings.EffectiveFetchTimeout, cancel, settings.Fresh).ConfigureAwait(false);
                         if (fromLdap is null)
                         {

@@ -49,7 +49,7 @@ public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         var policy = new ChainPolicy([Root.Certificate], [Ca.Certificate, cross.Certificate, direct.Certificate], CertificateUsage.Client);
         IReadOnlyList<X509Certificate2> viaCross = [leaf.Certificate, cross.Certificate, Ca.Certificate, Root.Certificate];
 
-        var (answer, chain) = await RevocationChecker.CheckAnyPathAsync(viaCross, ChainValidator.OtherValidPaths(leaf.Certificate, policy, viaCross), settings, DateTimeOffset.UtcNow, CancellationToken.None);
+        var (answer, chain) = await RevocationChecker.CheckAnyPathAsync(viaCross, ChainValidator.OtherValidPaths(leaf.Certificate, policy, null, viaCross), settings, DateTimeOffset.UtcNow, CancellationToken.None);
         // Over TLS the caller sends the path through the cross-certificate (a TLS stack sends one path)
         // and the key repository also holds the CA's certificate under the root: accepted whichever
         // path the TLS layer builds (the check above is the one that needs the other path).
