@@ -63,6 +63,9 @@ public sealed record QueueManagerSettings(
     /// <summary>TLS listeners started with the queue manager, from HOCON (like DEFINE LISTENER ... CONTROL(QMGR)).</summary>
     public IReadOnlyList<ListenerSettings> Listeners { get; init; } = [];
 
+    /// <summary>Group membership for authority records (security.groups).</summary>
+    public SecuritySettings Security { get; init; } = SecuritySettings.Empty;
+
     private static readonly Regex NamePattern = new("^[A-Za-z0-9._/%]{1,48}$", RegexOptions.CultureInvariant);
 
     public static QueueManagerSettings Create(string name, Config config, string? baseDirectory)
@@ -120,7 +123,11 @@ public sealed record QueueManagerSettings(
             Math.Min(maxMsgl, Positive(config.GetInt("queue.max-message-length"), name, "queue.max-message-length")),
             maxMsgl,
             config.GetTimeSpan("expiry-interval"),
-            TlsSettings.Create(name, config.GetConfig("tls"), baseDirectory)) { Listeners = listeners };
+            TlsSettings.Create(name, config.GetConfig("tls"), baseDirectory))
+        {
+            Listeners = listeners,
+            Security = SecuritySettings.Create(name, config.GetConfig("security")),
+        };
     }
 
     private static int Positive(int value, string qm, string key) =>

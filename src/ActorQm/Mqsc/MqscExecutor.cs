@@ -36,6 +36,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
                 "DELETE" => Delete(command),
                 "DISPLAY" => Display(command),
                 "SET" when command.ObjectType == "CHLAUTH" => SetChlAuth(command),
+                "SET" when command.ObjectType == "AUTHREC" => SetAuthRec(command),
                 "CLEAR" when command.ObjectType == "QLOCAL" => Clear(command),
                 "REFRESH" when command.ObjectType == "SECURITY" => RefreshSecurity(command),
                 "START" or "STOP" or "RESET" or "RESOLVE" when command.ObjectType == "CHANNEL" => ChannelAction(command),
@@ -537,7 +538,8 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
     {
         var cmd = MqscParser.ParseCommand(definition);
         var schema = MqscSchema.For(cmd.ObjectType!) ?? throw new FormatException($"Unknown stored object type in '{definition}'.");
-        var attributes = ReadAttributes(cmd, schema, ["REPLACE"], ["ACTION"]);
-        return new MqObject(schema.Type, cmd.ObjectName?.Text ?? qmgrName, attributes.ToImmutableSortedDictionary(StringComparer.Ordinal));
+        var attributes = ReadAttributes(cmd, schema, ["REPLACE"], ["ACTION", "PROFILE"]);
+        var name = schema.Type == "AUTHREC" ? cmd.Find("PROFILE")?.Values.Single().Text : cmd.ObjectName?.Text;
+        return new MqObject(schema.Type, name ?? qmgrName, attributes.ToImmutableSortedDictionary(StringComparer.Ordinal));
     }
 }

@@ -195,9 +195,21 @@ internal static class MqscSchema
         Choice("WARN", "NO", "NO", "YES"),
     ], []);
 
+    /// <summary>
+    /// An authority record as the catalog keeps it (the object's name is its PROFILE): SET AUTHREC
+    /// takes PRINCIPAL or GROUP with AUTHADD and AUTHRMV and stores the entity and the resulting list.
+    /// </summary>
+    public static readonly ObjectSchema AuthRec = new("AUTHREC", "AUTHREC",
+    [
+        new AttributeSpec("OBJTYPE", AttributeKind.Choice, "", Choices: ["QMGR", "QUEUE", "CHANNEL", "CLNTCONN", "NAMELIST", "AUTHINFO", "LISTENER", "PROCESS", "SERVICE", "TOPIC", "RQMNAME", "COMMINFO"]),
+        new AttributeSpec("ENTTYPE", AttributeKind.Choice, "", Choices: ["PRINCIPAL", "GROUP"]),
+        Text("ENTITY", 64),
+        new AttributeSpec("AUTHLIST", AttributeKind.List, Array.Empty<string>(), MaxLength: 8),
+    ], []);
+
     private static readonly FrozenDictionary<string, ObjectSchema> ByType = new[]
     {
-        QLocal, QRemote, QAlias, QMgr, Channel, AuthInfo, Namelist, Listener, ChlAuth,
+        QLocal, QRemote, QAlias, QMgr, Channel, AuthInfo, Namelist, Listener, ChlAuth, AuthRec,
     }.ToFrozenDictionary(s => s.Type);
 
     public static ObjectSchema? For(string type) => ByType.GetValueOrDefault(type);

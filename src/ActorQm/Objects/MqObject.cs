@@ -15,7 +15,16 @@ public sealed record MqObject(string Type, string Name, ImmutableSortedDictionar
     internal ObjectSchema Schema => MqscSchema.For(Type)!;
 
     /// <summary>Catalog key: object names are unique per namespace (all queue types share one).</summary>
-    public string Key => Type == "CHLAUTH" ? ChlAuthKey(Name, Attributes) : Name;
+    public string Key => Type switch
+    {
+        "CHLAUTH" => ChlAuthKey(Name, Attributes),
+        "AUTHREC" => AuthRecKey(Name, Text("OBJTYPE"), Text("ENTTYPE"), Text("ENTITY")),
+        _ => Name,
+    };
+
+    /// <summary>One authority record per profile, object type and entity.</summary>
+    internal static string AuthRecKey(string profile, string objType, string entityType, string entity) =>
+        $"{profile}\u0001{objType}\u0001{entityType}\u0001{entity}";
 
     public string Text(string attribute) => Attributes.TryGetValue(attribute, out var v) ? (string)v : string.Empty;
 
@@ -46,6 +55,7 @@ public sealed record MqObject(string Type, string Name, ImmutableSortedDictionar
         {
             "QMGR" => "ALTER QMGR",
             "CHLAUTH" => $"SET CHLAUTH({Quote(Name)})",
+            "AUTHREC" => $"SET AUTHREC PROFILE({Quote(Name)})",
             _ => $"DEFINE {Type}({Quote(Name)})",
         });
         foreach (var (key, value) in Attributes)
@@ -57,6 +67,7 @@ public sealed record MqObject(string Type, string Name, ImmutableSortedDictionar
         {
             "QMGR" => string.Empty,
             "CHLAUTH" => " ACTION(REPLACE)",
+            "AUTHREC" => string.Empty,
             _ => " REPLACE",
         });
         return sb.ToString();

@@ -48,6 +48,11 @@ public sealed class ObjectCatalog
 
     public MqObject? FindQueue(string name) => Find("QUEUE", name);
 
+    private Authority.AuthorityRecords? _authority;
+
+    /// <summary>The authority records now, as one snapshot rebuilt only after an AUTHREC change.</summary>
+    public Authority.AuthorityRecords Authority => _authority ??= AuthorityDefinitions.From(All("AUTHREC"));
+
     public IEnumerable<MqObject> All(string ns) =>
         _byNamespace.TryGetValue(ns, out var objects) ? objects.Values : [];
 
@@ -60,10 +65,20 @@ public sealed class ObjectCatalog
                 break;
             case ObjectDefined d:
                 Namespace(d.Object.Schema.Namespace)[d.Object.Key] = d.Object;
+                ForgetAuthority(d.Object);
                 break;
             case ObjectDeleted d:
                 Namespace(d.Object.Schema.Namespace).Remove(d.Object.Key);
+                ForgetAuthority(d.Object);
                 break;
+        }
+    }
+
+    private void ForgetAuthority(MqObject changed)
+    {
+        if (changed.Type == "AUTHREC")
+        {
+            _authority = null;
         }
     }
 
