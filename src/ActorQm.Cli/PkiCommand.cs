@@ -47,6 +47,10 @@ internal static class PkiCommand
         }
 
         Console.WriteLine("Use: ALTER QMGR SSLKEYR('<folder>/key'); clients: --key-repository <folder>/key --cert-label <label>.");
+        Console.WriteLine("A client runs as the MCAUSER its channel or CHLAUTH record gives it, with only the authority granted to it (docs/security.md), e.g.:");
+        Console.WriteLine("  DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLCAUTH(REQUIRED) SSLPEER('CN=app') MCAUSER('app')");
+        Console.WriteLine("  SET AUTHREC OBJTYPE(QMGR) PRINCIPAL('app') AUTHADD(CONNECT,INQ)");
+        Console.WriteLine("  SET AUTHREC PROFILE('APP.**') OBJTYPE(QUEUE) PRINCIPAL('app') AUTHADD(PUT,GET,BROWSE,INQ)");
         return 0;
     }
 }

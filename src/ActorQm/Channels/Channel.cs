@@ -37,6 +37,9 @@ public sealed record ChannelStatus(string Name, string Type, ChannelState State)
     public string SslPeer { get; init; } = string.Empty;
     public string SslCertIssuer { get; init; } = string.Empty;
     public string SslCertSerial { get; init; } = string.Empty;
+
+    /// <summary>The principal an inbound channel instance runs as (MCAUSER in DISPLAY CHSTATUS).</summary>
+    public string McaUser { get; init; } = string.Empty;
     public long KeyResets { get; init; }
     public DateTimeOffset? LastKeyReset { get; init; }
     public DateTimeOffset Started { get; init; }

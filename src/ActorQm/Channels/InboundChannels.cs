@@ -14,9 +14,12 @@ namespace ActorQm.Channels;
 /// </summary>
 public static class InboundChannels
 {
-    /// <summary>The channel may run: its definition and where undeliverable messages go.</summary>
+    /// <summary>The channel may run: its definition, where undeliverable messages go, and the user a USERSRC(MAP) record chose.</summary>
     public sealed record Accepted(ChannelDefinition Definition, string DeadLetterQueue, string? McaUser)
     {
+        /// <summary>Who the channel runs as (docs/security.md, "Identity"); set by the queue manager once it has decided.</summary>
+        public Authority.Principal? Principal { get; init; }
+
         /// <summary>A CHLAUTH NOACCESS record in WARN(YES) mode matched: the channel runs, and the queue manager logs this.</summary>
         public string? Warning { get; init; }
 
@@ -97,7 +100,8 @@ public static class InboundChannels
             return new Refused(code, check.Reason, $"{check.Detail} (channel {channel.Name})");
         }
 
-        var accepted = new Accepted(definition, catalog.QMgr.Text("DEADQ"), session.McaUser);
+        // Only the one mapping record chosen below decides a mapped user (docs/security.md, "Identity").
+        var accepted = new Accepted(definition, catalog.QMgr.Text("DEADQ"), null);
         return Mapping(catalog, channel.Name, hello, session.Peer, from, accepted);
     }
 

@@ -22,11 +22,12 @@ internal sealed partial class ReceiverChannelActor
         _board.Set(key, new ChannelStatus(def.Name, "SVRCONN", ChannelState.Running)
         {
             ConName = _remote.ToString(), RemoteQMgr = hello.ApplicationName, Started = DateTimeOffset.UtcNow,
-            SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
+            McaUser = accepting.Accepted.Principal!.Name, SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
         });
         var (transport, queueManager, sync, board, qmgr, applName, limits) = (data.Transport, _queueManager, _sync, _board, _qmgr, hello.ApplicationName, accepting.Accepted.Limits);
-        var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName, limits)), "svrconn");
+        var principal = accepting.Accepted.Principal!;
+        var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName, limits, principal)), "svrconn");
         Context.Watch(client);
         // Redirect first: the client's first call may be read as soon as the reply is written.
         data.Transport.Tell(new Transport.Redirect(client));

@@ -23,7 +23,8 @@ internal sealed record ReceiverData(
     List<MessageSegment>? Batch = null,
     ReceiverUnit? Unit = null,
     bool StopRequested = false,
-    IActorRef? Client = null);
+    IActorRef? Client = null,
+    Authority.Principal? Principal = null);
 
 /// <summary>One batch on its way into the target queues as a single unit of work.</summary>
 internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> messages)
@@ -229,12 +230,13 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         {
             Definition = def, DeadQ = accepting.Accepted.DeadLetterQueue, LastSeq = record.LastSeq, Heartbeat = heartbeat,
             BatchSize = Math.Min(hello.BatchSize, def.BatchSize), MaxMessageLength = Math.Min(hello.MaxMessageLength, def.MaxMessageLength),
+            Principal = accepting.Accepted.Principal,
         };
         var session = data.Session!;
         _board.Set(new ChannelStatus(def.Name, def.ChannelType, ChannelState.Running)
         {
             ConName = _remote.ToString(), RemoteQMgr = hello.QMgrName, LastSeq = record.LastSeq, CurrentSeq = record.LastSeq, Started = DateTimeOffset.UtcNow,
-            SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
+            McaUser = accepting.Accepted.Principal?.Name ?? string.Empty, SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
         });
         Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq));

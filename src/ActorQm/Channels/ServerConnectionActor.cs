@@ -42,8 +42,12 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
     private int _nextHandle;
     private bool _busy;
 
-    public ServerConnectionActor(IActorRef transport, IActorRef queueManager, ChannelSyncStore journal, ChannelStatusBoard board, string qmgr, string channel, string statusKey, string applName, ConnectionLimits limits)
+    /// <summary>Who this client runs as: every check of its calls is made for this principal (docs/security.md, "Identity").</summary>
+    private readonly Authority.Principal _principal;
+
+    public ServerConnectionActor(IActorRef transport, IActorRef queueManager, ChannelSyncStore journal, ChannelStatusBoard board, string qmgr, string channel, string statusKey, string applName, ConnectionLimits limits, Authority.Principal principal)
     {
+        _principal = principal;
         _limits = limits;
         _transport = transport;
         _queueManager = queueManager;

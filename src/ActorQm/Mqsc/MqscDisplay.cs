@@ -134,7 +134,7 @@ internal static class MqscDisplay
                 $"XMITQ({s.XmitQ})", $"RQMNAME({s.RemoteQMgr})", $"CURSEQNO({s.CurrentSeq})", $"LSTSEQNO({s.LastSeq})",
                 $"INDOUBT({(s.InDoubt ? "YES" : "NO")})", $"MSGS({s.Messages})", $"BATCHES({s.Batches})", $"BYTSSENT({s.BytesSent})",
                 $"BYTSRCVD({s.BytesReceived})", $"SSLCIPH({s.SslCipherSpec})", $"SSLPEER('{s.SslPeer}')", $"SSLCERTI('{s.SslCertIssuer}')",
-                $"SSLRKEYS({s.KeyResets})", $"CHSTADA({s.Started:yyyy-MM-dd})", $"CHSTATI({s.Started:HH.mm.ss})",
+                $"MCAUSER('{s.McaUser}')", $"SSLRKEYS({s.KeyResets})", $"CHSTADA({s.Started:yyyy-MM-dd})", $"CHSTATI({s.Started:HH.mm.ss})",
                 .. s.LastError.Length > 0 ? new[] { $"LASTERR('{s.LastError}')" } : [],
                 .. s.Node.Length > 0 ? new[] { $"QMNAME({s.QMgr})", $"NODE('{s.Node}')" } : [],
             ]));

@@ -28,6 +28,11 @@ internal sealed partial class QueueManagerActor
         Receive<AcceptChannel>(a =>
         {
             var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13, a.From);
+            if (answer is InboundChannels.Accepted mapped)
+            {
+                answer = ChannelIdentity.Decide(_catalog, _settings.Security, a.Hello, mapped);
+            }
+
             if (answer is InboundChannels.Accepted admitted)
             {
                 // The listeners' transports keep the frame limit published at the last (re)load of the TLS

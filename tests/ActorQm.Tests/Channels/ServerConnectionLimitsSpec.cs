@@ -24,8 +24,10 @@ public sealed class ServerConnectionLimitsSpec(ITestOutputHelper output) : Akka.
         _qm = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
             ALTER QMGR SSLKEYR('{key}')
             DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
-            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example')
-            DEFINE CHANNEL('SYSTEM.ADMIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=ADMIN,O=Example')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example') MCAUSER('app')
+            DEFINE CHANNEL('SYSTEM.ADMIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=ADMIN,O=Example') MCAUSER('admin')
+            {TestGrants.App()}
+            {TestGrants.Admin()}
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             {extra}
             """);

@@ -37,8 +37,10 @@ public sealed class CliClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit
         var qm = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
             ALTER QMGR SSLKEYR('{Path.Combine(pki, "QM2", "key")}')
             DEFINE QLOCAL('APP.IN')
-            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=app')
-            DEFINE CHANNEL('SYSTEM.ADMIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=admin')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=app') MCAUSER('app')
+            DEFINE CHANNEL('SYSTEM.ADMIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=admin') MCAUSER('admin')
+            {TestGrants.App()}
+            {TestGrants.Admin()}
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """);
         var port = await QueueManagerPair.ListenerPort(qm.Actor);
@@ -96,7 +98,8 @@ public sealed class CliClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit
         var qm = await QueueManagerPair.Start(Sys, _dir, "QMC", $"""
             ALTER QMGR SSLKEYR('{QueueManagerPair.KeyRepository(_dir, "qmckey", "ibmwebspheremqqmc", qmCert.WithKey())}')
             DEFINE QLOCAL('APP.IN')
-            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS13_OR_HIGHER) SSLPEER('CN=APPC')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS13_OR_HIGHER) SSLPEER('CN=APPC') MCAUSER('app')
+            {TestGrants.App()}
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """);
         var port = await QueueManagerPair.ListenerPort(qm.Actor);

@@ -35,7 +35,8 @@ public sealed class QueueManagerRoutingSpec(PostgresServer postgres, ITestOutput
         File.WriteAllText(_dir.File("qmr.mqsc"), $"""
             ALTER QMGR SSLKEYR('{key}')
             DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
-            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example') MCAUSER('app')
+            {TestGrants.App()}
             DEFINE CHANNEL('QM1.TO.QMR') CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=QM1,O=Example')
             """);
         var config = ConfigurationFactory.ParseString($$"""

@@ -36,7 +36,8 @@ public sealed class FloodSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Te
         var qm = await QueueManagerPair.Start(Sys, _dir, "QMF", $"""
             ALTER QMGR SSLKEYR('{key}')
             DEFINE QLOCAL('APP.IN')
-            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('O=Example')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('O=Example') MCAUSER('app')
+            {TestGrants.App()}
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') BACKLOG(4096) CONTROL(QMGR)
             """, "tls { handshake-step-timeout = 3s, max-handshakes-per-address = 64 }");
         var port = await QueueManagerPair.ListenerPort(qm.Actor);
