@@ -6,6 +6,8 @@
 # from a real LDAP server; each test starts and stops its own slapd on loopback) and the
 # PostgreSQL server (the cluster's shared journal; each test class runs initdb and its own server
 # on a loopback port, then stops and removes it). SQLite ships inside Microsoft.Data.Sqlite.
+# Then it packs the NuGet packages (scripts/pack.sh), installs the actorqm tool from them into a
+# temporary folder and runs its --help and a 200-message demo: counted as one more test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +56,22 @@ for trx in "$results"/*.trx; do
     failed=$((failed + 1))
   fi
 done
+
+# The packages as users install them: the libraries and the actorqm tool from artifacts/packages,
+# the installed tool's --help and a short demo. A failure here counts as one failed test.
+tools=$(mktemp -d)
+if ! { scripts/pack.sh >"$results/pack.log" 2>&1 \
+    && dotnet tool install --tool-path "$tools" --add-source ./artifacts/packages actorqm >>"$results/pack.log" 2>&1 \
+    && "$tools/actorqm" --help >>"$results/pack.log" 2>&1 \
+    && (cd "$tools" && ./actorqm demo --messages 200) >>"$results/pack.log" 2>&1; }; then
+  echo "scripts/test.sh: packing or running the installed actorqm tool failed (see $results/pack.log)" >&2
+  tail -n 20 "$results/pack.log" >&2
+  failed=$((failed + 1))
+else
+  passed=$((passed + 1))
+  echo "scripts/test.sh: packages built and the installed actorqm tool ran its demo" >&2
+fi
+rm -rf "$tools"
 
 if [ "$files" -eq 0 ]; then
   echo "scripts/test.sh: no test results were written" >&2

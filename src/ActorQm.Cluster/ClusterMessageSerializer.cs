@@ -11,7 +11,7 @@ namespace ActorQm.Cluster;
 /// <summary>
 /// Binary form of what ActorQm sends between nodes: routed connections (frames travel as their own
 /// bytes, no re-encoding) and the sharding envelope, whose payload keeps the serializer Akka picks
-/// for it. Registered on every node by <see cref="Register"/>; an unknown manifest is refused loudly.
+/// for it. Registered on every node by <see cref="EnsureConfigured"/>; an unknown manifest is refused loudly.
 /// </summary>
 public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {

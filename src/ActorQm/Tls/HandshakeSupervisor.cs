@@ -9,9 +9,9 @@ namespace ActorQm.Tls;
 /// <summary>Settings and Props of <see cref="HandshakeSupervisorActor"/>.</summary>
 public static class HandshakeSupervisor
 {
-    /// <param name="maxConcurrent">Handshakes running at once; more wait in a queue.</param>
-    /// <param name="maxQueued">Handshakes waiting; beyond that new connections are refused at once.</param>
-    /// <param name="stepTimeout">Longest any one step may take (a stalled peer costs at most this per step).</param>
+    /// <param name="MaxConcurrent">Handshakes running at once; more wait in a queue.</param>
+    /// <param name="MaxQueued">Handshakes waiting; beyond that new connections are refused at once.</param>
+    /// <param name="StepTimeout">Longest any one step may take (a stalled peer costs at most this per step).</param>
     /// <param name="MaxPerAddress">Responder handshakes one remote address may have pending at once; more are refused at once.</param>
     public sealed record Settings(int MaxConcurrent = 16, int MaxQueued = 256, TimeSpan? StepTimeout = null, int MaxPerAddress = 64)
     {
