@@ -14,7 +14,7 @@ internal static class MqscCommandLine
 {
     public static Command Create()
     {
-        var config = new Option<FileInfo?>("--config", "-c") { Description = "HOCON file declaring the queue manager (offline)" };
+        var config = new Option<FileInfo?>("--config") { Description = "HOCON file declaring the queue manager (offline)" };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "MQSC script to apply (default: standard input)" };
         var json = new Option<bool>("--json") { Description = "Print the responses as JSON (DISPLAY results as objects)" };
         var remote = new ClientConnection();

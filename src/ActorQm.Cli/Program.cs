@@ -1,8 +1,12 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using ActorQm.Cli;
 
-var root = new RootCommand("actorqm: queue managers with MQ-grade secure channels on Akka.NET")
+// Named for the command users type (the tool's command, scripts/actorqm), not the assembly.
+var root = new Command("actorqm", "actorqm: queue managers with MQ-grade secure channels on Akka.NET")
 {
+    new HelpOption(),
+    new VersionOption(),
     StartCommand.Create(),
     MqscCommandLine.Create(),
     DemoCommand.Create(),
@@ -11,5 +15,6 @@ var root = new RootCommand("actorqm: queue managers with MQ-grade secure channel
     ClientCommands.Get(browse: false),
     ClientCommands.Get(browse: true),
     PkiCommand.Create(),
+    MqrcCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -30,6 +30,33 @@ public sealed class CliSpec : IDisposable
     }
 
     [Fact]
+    public void Cli_mqrc_must_explain_a_reason_code_and_say_when_it_knows_none()
+    {
+        var (exit, output, error) = Run(null, "mqrc", "2035", "X'0802'");
+        var (unknownExit, unknown, _) = Run(null, "mqrc", "2036");
+
+        Assert.True(exit == 0, string.Join('\n', output) + error);
+        Assert.Contains("2035 (X'07F3')  MQRC_NOT_AUTHORIZED", output);
+        Assert.Contains("2050 (X'0802')  MQRC_PRIORITY_ERROR", output);
+        Assert.Contains(output, l => l.TrimStart().StartsWith("Action:", StringComparison.Ordinal) && l.Contains("SET AUTHREC", StringComparison.Ordinal));
+        Assert.Equal(10, unknownExit);
+        Assert.Contains("2036: not a reason code ActorQm returns (actorqm mqrc --all lists them)", unknown);
+    }
+
+    [Fact]
+    public void Cli_help_must_name_the_program_as_users_type_it_and_keep_c_free_of_a_second_meaning()
+    {
+        var (exit, output, _) = Run(null, "--help");
+        var (mqscExit, _, mqscError) = Run(null, "mqsc", "-c", "x.conf");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("  actorqm [command] [options]", output);
+        // runmqsc -c means client mode; --config has no -c alias so it cannot be read the other way.
+        Assert.NotEqual(0, mqscExit);
+        Assert.Contains("-c", mqscError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cli_demo_must_move_every_message_over_the_tls_channel_refuse_the_revoked_peer_and_exit_0()
     {
         var (exit, output, error) = Run(null, "demo", "--messages", "300");
