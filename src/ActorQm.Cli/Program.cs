@@ -16,5 +16,6 @@ var root = new Command("actorqm", "actorqm: queue managers with MQ-grade secure 
     ClientCommands.Get(browse: true),
     PkiCommand.Create(),
     MqrcCommand.Create(),
+    KeysCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

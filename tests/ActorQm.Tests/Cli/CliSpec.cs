@@ -44,6 +44,24 @@ public sealed class CliSpec : IDisposable
     }
 
     [Fact]
+    public void Cli_keys_list_must_show_labels_and_CA_certificates_and_nothing_secret()
+    {
+        var pki = _dir.File("pki");
+        Assert.Equal(0, Run(null, "pki", "create", pki, "--qmgr", "QM1", "--client", "app").Exit);
+
+        var (exit, output, error) = Run(null, "keys", "list", Path.Combine(pki, "clients", "app", "key"));
+        var (missingExit, _, missingError) = Run(null, "keys", "list", _dir.File("no-such-key"));
+
+        Assert.True(exit == 0, string.Join('\n', output) + error);
+        Assert.Contains(output, l => l.StartsWith("  ibmwebspheremqapp: CN=app", StringComparison.Ordinal));
+        Assert.Contains(output, l => l.StartsWith("  root: ", StringComparison.Ordinal));
+        Assert.Contains(output, l => l.StartsWith("  intermediate: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(output, l => l.Contains("PRIVATE KEY", StringComparison.Ordinal));
+        Assert.Equal(20, missingExit);
+        Assert.Contains("AMQ9657E", missingError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cli_help_must_name_the_program_as_users_type_it_and_keep_c_free_of_a_second_meaning()
     {
         var (exit, output, _) = Run(null, "--help");
