@@ -17,5 +17,7 @@ var root = new Command("actorqm", "actorqm: queue managers with MQ-grade secure 
     PkiCommand.Create(),
     MqrcCommand.Create(),
     KeysCommand.Create(),
+    StatusCommand.Status(),
+    StatusCommand.Stop(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using ActorQm.QueueManagers;
+using Akka.Actor;
 
 namespace ActorQm.Cli;
 
@@ -45,7 +46,9 @@ internal static class StartCommand
                     }
                 }
 
-                Console.WriteLine($"AMQ8003I: ActorQm queue manager {qm.Name} started (journal {qm.Store.Describe()}).");
+                var listeners = await BoundListeners(s.Actor, qm);
+                new RunFile(qm.Name, Environment.ProcessId, DateTimeOffset.UtcNow, file.FullName, listeners.Select(l => $"{l.Key}={l.Value}").ToList()).Write(file);
+                Console.WriteLine($"AMQ8003I: ActorQm queue manager {qm.Name} started (journal {qm.Store.Describe()}{(listeners.Count > 0 ? ", listeners " + string.Join(", ", listeners.Select(l => $"{l.Key} on {l.Value}")) : string.Empty)}).");
             }
 
             await stop.Task;
@@ -60,6 +63,34 @@ internal static class StartCommand
         finally
         {
             await system.Terminate();
+            foreach (var s in started)
+            {
+                RunFile.Remove(file, s.Name);
+            }
+        }
+
+        // Started means ready: the listeners the HOCON declares accept connections before AMQ8003I, or the start fails naming the one that did not bind.
+        static async Task<IReadOnlyDictionary<string, System.Net.IPEndPoint>> BoundListeners(IActorRef qm, Configuration.QueueManagerSettings settings)
+        {
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                var bound = (await qm.Ask<Channels.Channel.Listeners>(QueueManager.GetListeners.Instance, TimeSpan.FromSeconds(10))).Bound;
+                var missing = settings.Listeners.Where(l => !bound.ContainsKey(l.Name)).ToList();
+                if (missing.Count == 0)
+                {
+                    return bound;
+                }
+
+                if (DateTimeOffset.UtcNow > deadline)
+                {
+                    var l = missing[0];
+                    throw new CliException($"AMQ9228E: listener {l.Name} of queue manager {settings.Name} could not listen on {l.Address}:{l.Port} (in use, or not an address of this host; the log says why)", 20);
+                }
+
+                // The initiator binds listeners as it starts; there is no event for "all bound" to wait on.
+                await Task.Delay(50);
+            }
         }
 
         void Handle(PosixSignalContext context)

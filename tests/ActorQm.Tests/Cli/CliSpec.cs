@@ -107,8 +107,8 @@ public sealed class CliSpec : IDisposable
         File.WriteAllText(_dir.File("change.mqsc"), "DEFINE QLOCAL(NEW.Q) DESCR('added offline')\nDEFINE QLOCAL(BROKEN) USAGE(MAYBE)\n");
 
         var (exit, output, _) = Run(null, "mqsc", "--config", config, "-f", _dir.File("change.mqsc"));
-        var (displayExit, display, _) = Run("DISPLAY QLOCAL(NEW.Q) DESCR\n", "mqsc", "-c", config, "-m", "QM1", "--json");
-        var (undeclaredExit, _, undeclaredError) = Run("DISPLAY QMGR\n", "mqsc", "-c", config, "-m", "QM9");
+        var (displayExit, display, _) = Run("DISPLAY QLOCAL(NEW.Q) DESCR\n", "mqsc", "--config", config, "-m", "QM1", "--json");
+        var (undeclaredExit, _, undeclaredError) = Run("DISPLAY QMGR\n", "mqsc", "--config", config, "-m", "QM9");
 
         Assert.Equal(10, exit);
         Assert.Contains("AMQ8006I: ActorQm queue created.", output);
@@ -129,7 +129,7 @@ public sealed class CliSpec : IDisposable
             var lines = server.ReadUntil(l => l.StartsWith("AMQ8003I: ActorQm queue manager QM1 started", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
             Assert.True(lines.Contains("AMQ8006I: ActorQm queue created."), string.Join('\n', lines));
 
-            var (busyExit, _, busyError) = Run("DISPLAY QMGR\n", "mqsc", "-c", config);
+            var (busyExit, _, busyError) = Run("DISPLAY QMGR\n", "mqsc", "--config", config);
             Assert.Equal(20, busyExit);
             Assert.Contains("AMQ8146E", busyError, StringComparison.Ordinal);
 
@@ -138,7 +138,54 @@ public sealed class CliSpec : IDisposable
             Assert.Contains(server.Drain(lines), l => l.Contains("QM1 ended normally", StringComparison.Ordinal));
         }
 
-        Assert.Equal(0, Run("DISPLAY QLOCAL(APP.IN)\n", "mqsc", "-c", config).Exit);
+        Assert.Equal(0, Run("DISPLAY QLOCAL(APP.IN)\n", "mqsc", "--config", config).Exit);
+    }
+
+    [Fact]
+    public void Cli_status_and_stop_must_show_a_running_queue_manager_with_its_listener_and_stop_it_cleanly()
+    {
+        var config = _dir.File("actorqm.conf");
+        File.WriteAllText(config, "actorqm.queue-managers { QM1 { listeners { L1 { port = 0, address = \"127.0.0.1\" } } } }\n");
+        Assert.Contains("QMNAME(QM1)  STATUS(Ended normally)", Run(null, "status", "--config", config).Output);
+        Assert.Equal(10, Run(null, "stop", "--config", config).Exit);
+
+        using var server = new ChildProcess("ActorQm.Cli.dll", "start", "--config", config);
+        var lines = server.ReadUntil(l => l.StartsWith("AMQ8003I: ActorQm queue manager QM1 started", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        // Started means ready: the HOCON listener is bound before the start message, which names it.
+        Assert.Contains(lines, l => l.StartsWith("AMQ8003I", StringComparison.Ordinal) && l.Contains("listeners L1 on 127.0.0.1:", StringComparison.Ordinal));
+
+        var (statusExit, status, _) = Run(null, "status", "--config", config);
+        Assert.Equal(0, statusExit);
+        Assert.Contains(status, l => l.StartsWith($"QMNAME(QM1)  STATUS(Running)  PID({server.Id})", StringComparison.Ordinal) && l.Contains("LISTENERS(L1=127.0.0.1:", StringComparison.Ordinal));
+
+        var (stopExit, stopped, stopError) = Run(null, "stop", "--config", config);
+        Assert.True(stopExit == 0, string.Join('\n', stopped) + stopError);
+        Assert.Contains("AMQ8004I: ActorQm queue manager QM1 ended normally.", stopped);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Contains("QMNAME(QM1)  STATUS(Ended normally)", Run(null, "status", "--config", config).Output);
+    }
+
+    [Fact]
+    public void Cli_status_must_tell_a_queue_manager_that_ended_unexpectedly_and_start_must_fail_on_a_port_in_use()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var config = _dir.File("actorqm.conf");
+        File.WriteAllText(config, "actorqm.queue-managers { QM1 { } }\n");
+        using (var server = new ChildProcess("ActorQm.Cli.dll", "start", "--config", config))
+        {
+            server.ReadUntil(l => l.StartsWith("AMQ8003I", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+            server.KillHard();
+            server.WaitForExit(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Contains(Run(null, "status", "--config", config).Output, l => l.StartsWith("QMNAME(QM1)  STATUS(Ended unexpectedly)", StringComparison.Ordinal));
+
+        File.WriteAllText(config, $"actorqm.queue-managers {{ QM1 {{ listeners {{ L1 {{ port = {port}, address = \"127.0.0.1\" }} }} }} }}\n");
+        var (exit, _, error) = Run(null, "start", "--config", config);
+        Assert.Equal(20, exit);
+        Assert.Contains($"AMQ9228E: listener L1 of queue manager QM1 could not listen on 127.0.0.1:{port}", error, StringComparison.Ordinal);
     }
 
     [Fact]
