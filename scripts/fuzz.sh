@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 AFL_SKIP_CPUFREQ=1 AFL_I_DO
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frames mqsc dn crl ocsp paths)
+[ ${#targets[@]} -gt 0 ] || targets=(frames mqsc dn crl ocsp paths hocon)
 
 if ! command -v afl-fuzz > /dev/null; then
   echo "fuzz.sh: installing afl++" >&2
@@ -34,6 +34,7 @@ seeds() {
     frames) printf '\x01\x03\x00\x00\x00\x00\x00\x00\x00\x2a' > "$dir/confirm"; printf '\x01\x05\x00\x00' > "$dir/heartbeat" ;;
     mqsc) printf "DEFINE QLOCAL('APP.IN') MAXDEPTH(5000) +\n  DESCR('x')\nALTER QMGR SSLKEYR('/k')\n" > "$dir/define" ;;
     dn) printf 'CN=QM*,OU=A,OU=B,O=Example,C=GB' > "$dir/filter" ;;
+    hocon) printf 'actorqm.queue-managers {\n  QM1 {\n    mqsc-file = "qm1.mqsc"\n    store { path = "data/{qm}.db", max-batch = 2048 }\n    listeners { L1 { port = 1414, address = "127.0.0.1" } }\n    tls { crl-files = ["a.crl"], revocation-timeout = 10s, crl-max-bytes = 32MiB }\n    security.groups { apps = ["app1", "app2"] }\n  }\n}\n' > "$dir/settings" ;;
     crl) openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/../ca.key" -out "$dir/../ca.pem" -subj "/CN=Fuzz CA" -days 2 2> /dev/null
          printf '' > "$dir/../index.txt"; printf '01\n' > "$dir/../crlnumber"
          printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\ncrlnumber=%s\ndefault_md=sha256\ndefault_crl_days=1\n' "$dir/../index.txt" "$dir/../crlnumber" > "$dir/../ca.cnf"

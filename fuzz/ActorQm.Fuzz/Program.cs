@@ -43,11 +43,24 @@ Action<ReadOnlySpan<byte>> run = target switch
         {
         }
     },
+    // HOCON settings as an administrator writes them: settings or one ConfigurationException, never a hang
+    // (afl's -t bound counts one) and never another exception.
+    "hocon" => data =>
+    {
+        try
+        {
+            var config = ActorQm.Configuration.HoconText.Parse(System.Text.Encoding.UTF8.GetString(data), "fuzz");
+            ActorQm.Configuration.ActorQmSettings.Create(config);
+        }
+        catch (Akka.Configuration.ConfigurationException)
+        {
+        }
+    },
     // OCSP answers, read as for a real request (args: issuer PEM, certificate PEM, the request whose nonce the seeds carry): an answer, never an exception.
     "ocsp" => OcspTarget(args),
     // Path building over whatever certificates a peer could send: a verdict within the builder's bounds, never an exception.
     "paths" => PathsTarget,
-    _ => throw new ArgumentException("usage: ActorQm.Fuzz frames | mqsc | dn | crl | paths | ocsp <issuer.pem> <leaf.pem> <request.der>"),
+    _ => throw new ArgumentException("usage: ActorQm.Fuzz frames | mqsc | dn | crl | paths | hocon | ocsp <issuer.pem> <leaf.pem> <request.der>"),
 };
 
 Fuzzer.OutOfProcess.Run(stream =>

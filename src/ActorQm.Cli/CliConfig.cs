@@ -15,16 +15,21 @@ internal static class CliConfig
         }
 
         Config config;
+        ActorQmSettings settings;
         try
         {
-            config = ConfigurationFactory.ParseString(File.ReadAllText(file.FullName));
+            config = HoconText.Parse(File.ReadAllText(file.FullName), file.FullName);
+            settings = ActorQmSettings.Create(config, file.DirectoryName);
         }
-        catch (Exception e) when (e is ConfigurationException or FormatException or InvalidOperationException)
+        catch (ConfigurationException e) when (!e.Message.StartsWith(file.FullName, StringComparison.Ordinal))
         {
-            throw new CliException($"{file.FullName}: not valid HOCON: {e.Message}");
+            throw new CliException($"{file.FullName}: {e.Message.ReplaceLineEndings(" ")}", 20);
+        }
+        catch (ConfigurationException e)
+        {
+            throw new CliException(e.Message.ReplaceLineEndings(" "), 20);
         }
 
-        var settings = ActorQmSettings.Create(config, file.DirectoryName);
         if (settings.QueueManagers.Count == 0)
         {
             throw new CliException($"{file.FullName} declares no queue manager under actorqm.queue-managers");

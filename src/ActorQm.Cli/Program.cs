@@ -19,5 +19,6 @@ var root = new Command("actorqm", "actorqm: queue managers with MQ-grade secure 
     KeysCommand.Create(),
     StatusCommand.Status(),
     StatusCommand.Stop(),
+    CheckCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

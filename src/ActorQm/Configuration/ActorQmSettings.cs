@@ -16,6 +16,7 @@ public sealed record ActorQmSettings(IReadOnlyList<QueueManagerSettings> QueueMa
     /// </summary>
     public static ActorQmSettings Create(Config config, string? baseDirectory = null)
     {
+        SettingsSchema.Validate(config);
         var full = config.WithFallback(Reference);
         var defaults = full.GetConfig("actorqm.queue-manager-defaults");
         var qms = new List<QueueManagerSettings>();

@@ -189,6 +189,27 @@ public sealed class CliSpec : IDisposable
     }
 
     [Fact]
+    public void Cli_check_must_validate_settings_and_script_syntax_without_starting_anything()
+    {
+        var config = WriteConfig();
+        var (exit, output, error) = Run(null, "check", "--config", config);
+        Assert.True(exit == 0, string.Join('\n', output) + error);
+        Assert.Contains("QM1: 1 MQSC commands read, 0 with syntax errors.", output);
+        Assert.False(File.Exists(_dir.File("data/QM1.db")), "check opened a journal");
+
+        File.WriteAllText(_dir.File("qm1.mqsc"), "DEFINE QLOCAL(APP.IN)\nDEFINE QLOCL(BAD)\nDEFINE QLOCAL(OK2)\n");
+        var (badExit, bad, _) = Run(null, "check", "--config", config);
+        Assert.Equal(10, badExit);
+        Assert.Contains(bad, l => l.StartsWith("QM1: qm1.mqsc: AMQ8405E", StringComparison.Ordinal) && l.Contains("QLOCL", StringComparison.Ordinal));
+
+        File.WriteAllText(config, "actorqm.queue-managers { QM1 { mqsc_file = \"qm1.mqsc\" } }\n");
+        var (typoExit, _, typo) = Run(null, "check", "--config", config);
+        Assert.Equal(20, typoExit);
+        Assert.Single(typo.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("actorqm.queue-managers.QM1.mqsc_file is not a setting (did you mean actorqm.queue-managers.QM1.mqsc-file?)", typo, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cli_must_fail_with_a_one_line_error_on_a_missing_config()
     {
         var (exit, _, error) = Run(null, "start", "--config", _dir.File("nope.conf"));
