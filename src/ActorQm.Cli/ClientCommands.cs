@@ -38,8 +38,16 @@ internal static class ClientCommands
                     Priority = parse.GetValue(priority),
                     Format = MessageFormats.String,
                 };
-                var stored = await output.PutAsync(new MqMessage(descriptor, Encoding.UTF8.GetBytes(text)));
-                results.Add(new { msgId = stored.MsgId.ToString(), persistent = stored.Persistence == Persistence.Persistent, priority = stored.Priority });
+                try
+                {
+                    var stored = await output.PutAsync(new MqMessage(descriptor, Encoding.UTF8.GetBytes(text)));
+                    results.Add(new { msgId = stored.MsgId.ToString(), persistent = stored.Persistence == Persistence.Persistent, priority = stored.Priority });
+                }
+                catch (MqException e) when (results.Count > 0)
+                {
+                    // Each put is its own call: say how many went before the refusal, so none is sent twice.
+                    throw new CliException($"{results.Count} of {texts.Count} message(s) put on {parse.GetValue(queue)}; the next was refused: {e.Message}", 10);
+                }
             }
 
             if (parse.GetValue(json))

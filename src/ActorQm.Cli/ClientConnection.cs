@@ -36,6 +36,32 @@ internal sealed class ClientConnection
 
     public bool Given(ParseResult parse) => parse.GetValue(Conn) is not null || parse.GetValue(ClientConfig) is not null;
 
+    /// <summary>
+    /// A CONNAME as MQ writes it: host(port), or a comma-separated list. host:port (as other tools write
+    /// it) would be read as a host name with MQ's default port, so it is refused with the MQ spelling.
+    /// </summary>
+    internal static IReadOnlyList<(string Host, int Port)> ConName(string conn)
+    {
+        foreach (var part in conn.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = part.LastIndexOf(':');
+            if (!part.Contains('(', StringComparison.Ordinal) && colon > 0 && part.IndexOf(':', StringComparison.Ordinal) == colon
+                && int.TryParse(part.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
+            {
+                throw new CliException($"--conn {part}: a CONNAME is host(port), as in MQ: give {part[..colon]}({port})", 20);
+            }
+        }
+
+        try
+        {
+            return Channels.ChannelDefinition.ParseConNameList(conn);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"--conn {conn}: {e.Message}", 20);
+        }
+    }
+
     /// <param name="defaultChannel">The channel when none is given (remote MQSC: SYSTEM.ADMIN.SVRCONN).</param>
     public async Task<MqClient> ConnectAsync(ParseResult parse, string applicationName, string? defaultChannel = null)
     {
@@ -44,7 +70,7 @@ internal sealed class ClientConnection
         var baseDir = file?.DirectoryName;
         string? Pick(Option<string?> option, string key) => parse.GetValue(option) ?? (config.HasPath(key) ? config.GetString(key) : null);
         var conn = Pick(Conn, "conn") ?? throw new CliException("--conn host(port) is required (or conn in --client-config)", 20);
-        var addresses = Channels.ChannelDefinition.ParseConNameList(conn);
+        var addresses = ConName(conn);
         var (host, port) = addresses.Count > 0 ? addresses[0] : throw new CliException("--conn is empty", 20);
         var keys = Pick(KeyRepository, "key-repository") ?? throw new CliException("--key-repository is required (or key-repository in --client-config)", 20);
         var unknown = parse.GetValue(Unknown) switch

@@ -37,6 +37,7 @@ public sealed class CliClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit
         var qm = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
             ALTER QMGR SSLKEYR('{Path.Combine(pki, "QM2", "key")}')
             DEFINE QLOCAL('APP.IN')
+            DEFINE QLOCAL('APP.SMALL') MAXDEPTH(2)
             DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=app') MCAUSER('app')
             DEFINE CHANNEL('SYSTEM.ADMIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=admin') MCAUSER('admin')
             {TestGrants.App()}
@@ -49,6 +50,16 @@ public sealed class CliClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit
 
         var (putExit, _, putErr) = Run(App("put", "--message", "hello", "--message", "world", "--persistent"));
         Assert.True(putExit == 0, putErr);
+
+        // A refusal part-way says how many went, so a retry sends none twice.
+        var (fullExit, _, fullErr) = Run([.. App("put", "--message", "1", "--message", "2", "--message", "3").Select(a => a == "APP.IN" ? "APP.SMALL" : a)]);
+        Assert.Equal(10, fullExit);
+        Assert.Contains("2 of 3 message(s) put on APP.SMALL; the next was refused: MQRC 2053", fullErr, StringComparison.Ordinal);
+
+        // host:port is how other tools write it; MQ's CONNAME is host(port), and the error says so.
+        var (colonExit, _, colonErr) = Run([.. App("browse").Select(a => a == $"127.0.0.1({port})" ? $"127.0.0.1:{port}" : a)]);
+        Assert.Equal(20, colonExit);
+        Assert.Contains($"--conn 127.0.0.1:{port}: a CONNAME is host(port), as in MQ: give 127.0.0.1({port})", colonErr, StringComparison.Ordinal);
         var (browseExit, browsed, _) = Run(App("browse", "--json"));
         Assert.Equal(0, browseExit);
         Assert.Equal(["hello", "world"], browsed.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()));
