@@ -66,6 +66,10 @@ public static class AuthorityKeywords
         var k => Single.FirstOrDefault(s => s.Keyword == k) is { Keyword: not null } hit ? hit.Kind : null,
     };
 
+    /// <summary>The authorities a stored list of keywords holds (unknown keywords hold none).</summary>
+    public static AuthorityKind ParseList(IEnumerable<string> keywords) =>
+        keywords.Aggregate(AuthorityKind.None, (all, k) => all | (Parse(k) ?? AuthorityKind.None));
+
     /// <summary>One keyword per authority held, in MQ's order; NONE for none.</summary>
     public static IReadOnlyList<string> Format(AuthorityKind kinds)
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using ActorQm.Channels;
 using ActorQm.Objects;
 using ActorQm.Tls;
 

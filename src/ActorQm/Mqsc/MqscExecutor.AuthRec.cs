@@ -26,7 +26,7 @@ public sealed partial class MqscExecutor
         var objTypeText = AuthorityObjectTypes.Format(objType);
         var entityTypeText = entityType == EntityType.Principal ? "PRINCIPAL" : "GROUP";
         var existing = catalog.Find("AUTHREC", MqObject.AuthRecKey(profile, objTypeText, entityTypeText, entity));
-        var held = existing is null ? AuthorityKind.None : ParseList(existing.List("AUTHLIST"));
+        var held = existing is null ? AuthorityKind.None : AuthorityKeywords.ParseList(existing.List("AUTHLIST"));
         var now = (held | (add ?? AuthorityKind.None)) & ~(remove ?? AuthorityKind.None);
         var record = new MqObject("AUTHREC", profile, ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, object>
         {
@@ -37,10 +37,6 @@ public sealed partial class MqscExecutor
         }));
         return Done("AMQ8862I: ActorQm authority record set.", new ObjectDefined(record, existing));
     }
-
-    /// <summary>The authorities an authority record holds, from its stored AUTHLIST.</summary>
-    internal static AuthorityKind ParseList(IEnumerable<string> keywords) =>
-        keywords.Aggregate(AuthorityKind.None, (all, k) => all | (AuthorityKeywords.Parse(k) ?? AuthorityKind.None));
 
     /// <summary>PROFILE, OBJTYPE and exactly one of PRINCIPAL or GROUP, each checked.</summary>
     private (string Profile, AuthorityObjectType Type, EntityType EntityType, string Entity) AuthRecTarget(MqscCommand cmd)

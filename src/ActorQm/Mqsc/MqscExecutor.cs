@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ActorQm.Channels;
 using ActorQm.Objects;
 using ActorQm.Tls;
 

@@ -10,5 +10,5 @@ internal static class AuthorityDefinitions
         AuthorityObjectTypes.Parse(o.Text("OBJTYPE"))!.Value,
         o.Text("ENTTYPE") == "GROUP" ? EntityType.Group : EntityType.Principal,
         o.Text("ENTITY"),
-        Mqsc.MqscExecutor.ParseList(o.List("AUTHLIST")))));
+        AuthorityKeywords.ParseList(o.List("AUTHLIST")))));
 }

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using ActorQm.Mqsc;
 
 namespace ActorQm.Objects;
 

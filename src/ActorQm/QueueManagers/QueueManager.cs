@@ -61,7 +61,7 @@ public static class QueueManager
     }
 
     // Replies
-    public sealed record TlsMaterial(Tls.QueueManagerTls Tls);
+    public sealed record TlsMaterial(Channels.QueueManagerTls Tls);
 
     public sealed record QueueOpened(QueueHandle Handle);
 

@@ -23,7 +23,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     private readonly Dictionary<string, List<StoredMessage>> _recovered;
     private readonly Dictionary<string, (IActorRef Actor, QueueCounters Counters)> _queues = new(StringComparer.Ordinal);
     private readonly MqscExecutor _executor;
-    private readonly Tls.QueueManagerTls _tls;
+    private readonly Channels.QueueManagerTls _tls;
     private readonly Channels.ChannelStatusBoard _board = new();
     private readonly Channels.ChannelSyncStore _sync;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -46,7 +46,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => [.. _board.All, .. view.Remote], QMgrStatus,
             () => [.. view.LocalQueueManagers.Where(q => q != settings.Name).Select(q => (q, string.Empty)), .. view.RemoteQueueManagers], ClusterQMgrs);
         _sync = new Channels.ChannelSyncStore(journal, journal.LoadChannelSync());
-        _tls = new Tls.QueueManagerTls(settings.Tls, Tls.RevokedCertificates.For(Context.System));
+        _tls = new Channels.QueueManagerTls(settings.Tls, Tls.RevokedCertificates.For(Context.System));
 
         Receive<OpenQueue>(HandleOpen);
         Receive<PutMessage>(HandlePut);
@@ -319,7 +319,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
                 var revoked = new Tls.RevokedCertificate(r.Issuer, r.Serial, $"REVOKE CERT on {_settings.Name}");
                 Tls.RevokedCertificates.For(Context.System).Add(revoked);
                 // Kept in the journal: the list is filled again at the next start.
-                return JournalOp.SaveRevoked(revoked, Self, null);
+                return JournalOp.SaveRevoked(new StoredRevocation(revoked.Key(), revoked.Issuer, revoked.Serial, revoked.Source), Self, null);
             case ObjectDeleted { Object.Type: "QLOCAL" } d:
                 _queues[d.Object.Name].Actor.Tell(new LocalQueue.DeleteQueue());
                 _queues.Remove(d.Object.Name);

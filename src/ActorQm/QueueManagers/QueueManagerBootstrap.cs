@@ -87,9 +87,9 @@ public static class QueueManagerBootstrap
 
             var recovered = journal.LoadMessages();
             var revoked = Tls.RevokedCertificates.For(system);
-            foreach (var certificate in journal.LoadRevoked())
+            foreach (var stored in journal.LoadRevoked())
             {
-                revoked.Add(certificate);
+                revoked.Add(new Tls.RevokedCertificate(stored.Issuer, stored.Serial, stored.Source));
             }
 
             return new PreparedQueueManager(settings.Name, QueueManager.Props(settings, journal, catalog, recovered), script, journal);

@@ -55,10 +55,10 @@ internal sealed class JournalOp
 
     public IReadOnlyList<JournalOp> Parts { get; private init; } = [];
 
-    public Tls.RevokedCertificate? Revoked { get; private init; }
+    public StoredRevocation? Revoked { get; private init; }
 
     /// <summary>A certificate an administrator revoked (REVOKE CERT): the system's list is filled from these at start.</summary>
-    public static JournalOp SaveRevoked(Tls.RevokedCertificate revoked, IActorRef notify, object? ack) =>
+    public static JournalOp SaveRevoked(StoredRevocation revoked, IActorRef notify, object? ack) =>
         new() { Kind = JournalOpKind.SaveRevoked, Revoked = revoked, Notify = notify, Ack = ack };
 
     /// <summary>A channel's synchronisation record (sequence number, in-doubt batch), replacing the previous one.</summary>

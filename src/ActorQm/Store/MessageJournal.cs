@@ -144,9 +144,9 @@ internal sealed class MessageJournal : IDisposable
     }
 
     /// <summary>Certificates revoked on this queue manager (REVOKE CERT) by earlier runs.</summary>
-    public List<Tls.RevokedCertificate> LoadRevoked()
+    public List<StoredRevocation> LoadRevoked()
     {
-        var result = new List<Tls.RevokedCertificate>();
+        var result = new List<StoredRevocation>();
         using var connection = OpenReader();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT issuer, serial, source FROM revoked_certificates WHERE qmgr = @q";
@@ -154,7 +154,7 @@ internal sealed class MessageJournal : IDisposable
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
         {
-            result.Add(new Tls.RevokedCertificate(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            result.Add(new StoredRevocation(string.Empty, reader.GetString(0), reader.GetString(1), reader.GetString(2)));
         }
 
         return result;
@@ -317,7 +317,7 @@ internal sealed class MessageJournal : IDisposable
                 break;
             case JournalOpKind.SaveRevoked:
                 var revoked = op.Revoked!;
-                _saveRevoked.Parameters[1].Value = revoked.Key();
+                _saveRevoked.Parameters[1].Value = revoked.Key;
                 _saveRevoked.Parameters[2].Value = revoked.Issuer;
                 _saveRevoked.Parameters[3].Value = revoked.Serial;
                 _saveRevoked.Parameters[4].Value = revoked.Source;

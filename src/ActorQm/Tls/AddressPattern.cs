@@ -145,3 +145,6 @@ public static class AddressPattern
 
     private static int Number(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
 }
+
+/// <summary>A CHLAUTH BLOCKADDR pattern; <see cref="WarnOnly"/> (WARN(YES)): the connection is let in and logged.</summary>
+public sealed record AddressBlock(string Pattern, bool WarnOnly = false);

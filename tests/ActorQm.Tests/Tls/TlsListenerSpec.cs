@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using ActorQm.Channels;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
 using Akka.Actor;

@@ -1,3 +1,4 @@
+using ActorQm.Channels;
 using ActorQm.Configuration;
 using ActorQm.Mqsc;
 using ActorQm.Objects;
@@ -5,7 +6,7 @@ using ActorQm.Tests.Support;
 using ActorQm.Tls;
 using Akka.Configuration;
 
-namespace ActorQm.Tests.Tls;
+namespace ActorQm.Tests.Channels;
 
 public sealed class RevocationSourcesSpec
 {

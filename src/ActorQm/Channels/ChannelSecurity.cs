@@ -1,6 +1,7 @@
 using ActorQm.Objects;
+using ActorQm.Tls;
 
-namespace ActorQm.Tls;
+namespace ActorQm.Channels;
 
 /// <summary>
 /// What a channel's definition and the CHLAUTH records demand of its peer: the channel's SSLCIPH,
@@ -127,6 +128,3 @@ public static class ChannelSecurity
     /// <summary>More literal characters is more specific; with as many, fewer wildcards is.</summary>
     internal static int ProfileSpecificity(string profile) => (profile.Count(c => c != '*') * 100) - profile.Count(c => c == '*');
 }
-
-/// <summary>A CHLAUTH BLOCKADDR pattern; <see cref="WarnOnly"/> (WARN(YES)): the connection is let in and logged.</summary>
-public sealed record AddressBlock(string Pattern, bool WarnOnly = false);

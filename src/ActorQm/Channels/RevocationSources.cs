@@ -1,7 +1,8 @@
 using ActorQm.Configuration;
 using ActorQm.Objects;
+using ActorQm.Tls;
 
-namespace ActorQm.Tls;
+namespace ActorQm.Channels;
 
 /// <summary>
 /// Builds a queue manager's revocation settings from its objects and TLS settings: the AUTHINFO

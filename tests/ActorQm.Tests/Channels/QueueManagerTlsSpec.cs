@@ -1,11 +1,12 @@
 using System.Security.Cryptography.X509Certificates;
+using ActorQm.Channels;
 using ActorQm.QueueManagers;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
 using Akka.Actor;
 using Xunit.Abstractions;
 
-namespace ActorQm.Tests.Tls;
+namespace ActorQm.Tests.Channels;
 
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class QueueManagerTlsSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable

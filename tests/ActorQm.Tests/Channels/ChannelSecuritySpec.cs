@@ -1,9 +1,10 @@
+using ActorQm.Channels;
 using ActorQm.Mqsc;
 using ActorQm.Objects;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
 
-namespace ActorQm.Tests.Tls;
+namespace ActorQm.Tests.Channels;
 
 public sealed class ChannelSecuritySpec
 {

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace ActorQm.Mqsc;
+namespace ActorQm.Objects;
 
 internal enum AttributeKind
 {

@@ -1,7 +1,8 @@
 using ActorQm.Configuration;
 using ActorQm.Objects;
+using ActorQm.Tls;
 
-namespace ActorQm.Tls;
+namespace ActorQm.Channels;
 
 /// <summary>
 /// The TLS material a queue manager's handshakes use: its key repository (QMGR SSLKEYR), its

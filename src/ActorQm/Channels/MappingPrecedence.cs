@@ -1,7 +1,8 @@
 using System.Net;
 using ActorQm.Objects;
+using ActorQm.Tls;
 
-namespace ActorQm.Tls;
+namespace ActorQm.Channels;
 
 /// <summary>
 /// What an inbound caller presents to the CHLAUTH mapping records: its certificate's subject and issuer
