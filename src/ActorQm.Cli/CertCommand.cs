@@ -28,7 +28,7 @@ internal static class CertCommand
         var ocspAia = new Option<bool>("--ocsp-aia") { Description = "Also ask the responder named in each certificate's AIA (OCSPCheckExtensions=YES)" };
         var cdp = new Option<bool>("--crl-cdp") { Description = "Fetch CRLs from each certificate's distribution points (CDPCheckExtensions=YES)" };
         var unknown = new Option<string>("--unknown") { Description = "What an undeterminable status does: required, warn or optional", DefaultValueFactory = _ => "required" };
-        var verify = new Command("verify", "Validate a peer certificate as the handshake does") { trust, untrusted, peer, time, usage, depth, json, crl, ocsp, ocspAia, cdp, unknown };
+        var verify = new Command("verify", "Validate a peer certificate as the handshake does\n\nExample:\n  actorqm cert verify --trust root.pem --untrusted intermediate.pem --peer qm2.pem --usage server --ocsp-aia") { trust, untrusted, peer, time, usage, depth, json, crl, ocsp, ocspAia, cdp, unknown };
         verify.SetAction((parse, _) => CliRunner.Run(() => Verify(
             parse.GetValue(trust)!, parse.GetValue(untrusted) ?? [], parse.GetValue(peer)!, parse.GetValue(time), parse.GetValue(usage)!, parse.GetValue(depth), parse.GetValue(json),
             Revocation(parse.GetValue(crl) ?? [], OcspUrl.Parse(parse.GetValue(ocsp), "--ocsp"), parse.GetValue(ocspAia), parse.GetValue(cdp), parse.GetValue(unknown)!))));

@@ -14,7 +14,7 @@ internal static class CheckCommand
     public static Command Create()
     {
         var config = new Option<FileInfo>("--config") { Description = "HOCON file declaring actorqm.queue-managers", Required = true };
-        var command = new Command("check", "Validate a config file and the syntax of its MQSC start-up scripts without starting anything (runmqsc -v)") { config };
+        var command = new Command("check", "Validate a config file and the syntax of its MQSC start-up scripts without starting anything (runmqsc -v)\n\nExample:\n  actorqm check --config qm1.conf") { config };
         command.SetAction((parse, _) => CliRunner.Run(() => Task.FromResult(Run(parse.GetValue(config)!))));
         return command;
     }

@@ -20,9 +20,9 @@ internal static class ClientCommands
         var queue = new Option<string>("--queue", "-q") { Description = "Queue to put to", Required = true };
         var message = new Option<string[]>("--message") { Description = "Message text (repeatable); none: one message per line of standard input", AllowMultipleArgumentsPerToken = true };
         var persistent = new Option<bool>("--persistent") { Description = "Persistent messages (default: as the queue's DEFPSIST)" };
-        var priority = new Option<int>("--priority") { Description = "Priority 0-9 (default: as the queue's DEFPRTY)", DefaultValueFactory = _ => -1 };
+        var priority = new Option<int?>("--priority") { Description = "Priority 0-9 (default: as the queue's DEFPRTY)" };
         var json = new Option<bool>("--json") { Description = "Print what was put as JSON" };
-        var command = new Command("put", "Put messages on a queue of a running queue manager over a client channel") { queue, message, persistent, priority, json };
+        var command = new Command("put", "Put messages on a queue of a running queue manager over a client channel\n\nExample:\n  actorqm put --conn '127.0.0.1(1414)' --channel APP.SVRCONN -m QM1 --queue APP.IN --message hello --key-repository pki/clients/app/key --cert-label ibmwebspheremqapp --sslpeer CN=QM1") { queue, message, persistent, priority, json };
         connection.AddTo(command);
         command.SetAction((parse, _) => CliRunner.Run(async () =>
         {
@@ -35,7 +35,7 @@ internal static class ClientCommands
                 var descriptor = new MessageDescriptor
                 {
                     Persistence = parse.GetValue(persistent) ? Persistence.Persistent : Persistence.AsQueueDefault,
-                    Priority = parse.GetValue(priority),
+                    Priority = parse.GetValue(priority) ?? MessageDescriptor.AsQueueDefaultPriority,
                     Format = MessageFormats.String,
                 };
                 try
@@ -71,7 +71,8 @@ internal static class ClientCommands
         var count = new Option<int>("--count", "-n") { Description = "Messages to read; 0: until the queue is empty", DefaultValueFactory = _ => browse ? 0 : 1 };
         var wait = new Option<int>("--wait") { Description = "Milliseconds to wait for each message", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print each message as a JSON line (descriptor and data)" };
-        var command = new Command(browse ? "browse" : "get", browse ? "Browse messages (leave them on the queue) over a client channel" : "Get (remove) messages over a client channel") { queue, count, wait, json };
+        var command = new Command(browse ? "browse" : "get", (browse ? "Browse messages (leave them on the queue) over a client channel" : "Get (remove) messages over a client channel")
+            + $"\n\nExample:\n  actorqm {(browse ? "browse" : "get")} --conn '127.0.0.1(1414)' --channel APP.SVRCONN -m QM1 --queue APP.IN {(browse ? "--json" : "--wait 5000")} --key-repository pki/clients/app/key --cert-label ibmwebspheremqapp --sslpeer CN=QM1") { queue, count, wait, json };
         connection.AddTo(command);
         command.SetAction((parse, _) => CliRunner.Run(async () =>
         {

@@ -11,7 +11,7 @@ internal static class DemoCommand
         var size = new Option<int>("--size") { Description = "Payload bytes per message", DefaultValueFactory = _ => 1024 };
         var keep = new Option<bool>("--keep") { Description = "Keep the temporary folder (journals, PKI, scripts) for inspection" };
         var local = new Option<bool>("--local") { Description = "Run the single-queue-manager demo (queues, restart, routing, dead letters) instead" };
-        var command = new Command("demo", "Run queue managers on embedded defaults with a throwaway dev PKI and prove every message arrives intact exactly once") { messages, size, keep, local };
+        var command = new Command("demo", "Run queue managers on embedded defaults with a throwaway dev PKI and prove every message arrives intact exactly once\n\nExample:\n  actorqm demo --messages 2000 --keep") { messages, size, keep, local };
         command.SetAction((parse, _) => CliRunner.Run(() =>
         {
             var (n, bytes) = (parse.GetValue(messages), parse.GetValue(size));

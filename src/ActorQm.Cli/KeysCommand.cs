@@ -17,7 +17,7 @@ internal static class KeysCommand
     {
         var dir = new Argument<DirectoryInfo>("dir") { Description = "The key repository folder (what SSLKEYR or --key-repository names)" };
         var soon = new Option<int>("--expiry-days") { Description = "Mark certificates that expire within this many days", DefaultValueFactory = _ => 30 };
-        var list = new Command("list", "List the labels and CA certificates of a key repository (runmqakm -cert -list)") { dir, soon };
+        var list = new Command("list", "List the labels and CA certificates of a key repository (runmqakm -cert -list)\n\nExample:\n  actorqm keys list pki/QM1/key") { dir, soon };
         list.SetAction((parse, _) => CliRunner.Run(() => Task.FromResult(List(parse.GetValue(dir)!, parse.GetValue(soon)))));
         return new Command("keys", "Key repository tools") { list };
     }

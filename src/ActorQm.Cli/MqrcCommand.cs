@@ -13,7 +13,7 @@ internal static class MqrcCommand
     {
         var codes = new Argument<string[]>("code") { Description = "Reason codes: 2035, 0x7F3, X'07F3' or MQRC_NOT_AUTHORIZED (several allowed)", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all") { Description = "List every reason code ActorQm returns" };
-        var command = new Command("mqrc", "Explain MQ reason codes (MQRC) that ActorQm returns") { codes, all };
+        var command = new Command("mqrc", "Explain MQ reason codes (MQRC) that ActorQm returns\n\nExample:\n  actorqm mqrc 2035 X'0803'") { codes, all };
         command.SetAction((parse, _) => CliRunner.Run(() => Task.FromResult(Run(parse.GetValue(codes) ?? [], parse.GetValue(all)))));
         return command;
     }

@@ -18,7 +18,7 @@ internal static class MqscCommandLine
         var file = new Option<FileInfo?>("--file", "-f") { Description = "MQSC script to apply (default: standard input)" };
         var json = new Option<bool>("--json") { Description = "Print the responses as JSON (DISPLAY results as objects)" };
         var remote = new ClientConnection();
-        var command = new Command("mqsc", "Apply MQSC commands offline (--config) or to a running queue manager over its admin channel (--conn)") { config, file, json };
+        var command = new Command("mqsc", "Apply MQSC commands offline (--config) or to a running queue manager over its admin channel (--conn)\n\nExample:\n  echo \"DISPLAY QLOCAL(*) CURDEPTH\" | actorqm mqsc --config qm1.conf -m QM1\n  actorqm mqsc --conn '127.0.0.1(1414)' -m QM1 -f changes.mqsc --key-repository pki/clients/admin/key --cert-label ibmwebspheremqadmin") { config, file, json };
         remote.AddTo(command);
         command.SetAction((parse, _) => CliRunner.Run(async () =>
         {

@@ -15,7 +15,7 @@ internal static class PkiCommand
         var dir = new Argument<DirectoryInfo>("dir") { Description = "Folder to create the PKI in (must not exist or be empty)" };
         var qmgrs = new Option<string[]>("--qmgr") { Description = "Queue managers to issue certificates for (repeatable)", DefaultValueFactory = _ => ["QM1", "QM2"], AllowMultipleArgumentsPerToken = true };
         var clients = new Option<string[]>("--client") { Description = "Client users to issue certificates for (repeatable)", DefaultValueFactory = _ => ["app"], AllowMultipleArgumentsPerToken = true };
-        var create = new Command("create", "Create a throwaway development PKI (development only)") { dir, qmgrs, clients };
+        var create = new Command("create", "Create a throwaway development PKI (development only)\n\nExample:\n  actorqm pki create pki --qmgr QM1 --qmgr QM2 --client app --client admin") { dir, qmgrs, clients };
         create.SetAction((parse, _) => CliRunner.Run(() => Run(parse.GetValue(dir)!, parse.GetValue(qmgrs)!, parse.GetValue(clients)!)));
         return new Command("pki", "Development PKI for trying ActorQm out") { create };
     }

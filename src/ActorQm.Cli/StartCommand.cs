@@ -14,7 +14,7 @@ internal static class StartCommand
     public static Command Create()
     {
         var config = new Option<FileInfo>("--config", "-c") { Description = "HOCON file declaring actorqm.queue-managers", Required = true };
-        var command = new Command("start", "Run the queue managers of a config file until SIGINT or SIGTERM") { config };
+        var command = new Command("start", "Run the queue managers of a config file until SIGINT or SIGTERM\n\nExample:\n  actorqm start --config qm1.conf") { config };
         command.SetAction((parse, _) => CliRunner.Run(() => Run(parse.GetValue(config)!)));
         return command;
     }

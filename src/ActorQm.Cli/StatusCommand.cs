@@ -12,7 +12,7 @@ internal static class StatusCommand
     public static Command Status()
     {
         var config = new Option<FileInfo>("--config") { Description = "HOCON file declaring actorqm.queue-managers", Required = true };
-        var command = new Command("status", "Show the queue managers of a config file: running or ended, process id, listeners (dspmq)") { config };
+        var command = new Command("status", "Show the queue managers of a config file: running or ended, process id, listeners (dspmq)\n\nExample:\n  actorqm status --config qm1.conf") { config };
         command.SetAction((parse, _) => CliRunner.Run(() => Task.FromResult(ShowStatus(parse.GetValue(config)!))));
         return command;
     }
@@ -22,7 +22,7 @@ internal static class StatusCommand
         var config = new Option<FileInfo>("--config") { Description = "HOCON file declaring actorqm.queue-managers", Required = true };
         var qmgr = new Option<string?>("-m") { Description = "The queue manager (default: every one the config declares)" };
         var wait = new Option<int>("--wait") { Description = "Seconds to wait for a clean stop", DefaultValueFactory = _ => 60 };
-        var command = new Command("stop", "Stop running queue managers cleanly, as SIGTERM to their actorqm start process does (endmqm)") { config, qmgr, wait };
+        var command = new Command("stop", "Stop running queue managers cleanly, as SIGTERM to their actorqm start process does (endmqm)\n\nExample:\n  actorqm stop --config qm1.conf -m QM1") { config, qmgr, wait };
         command.SetAction((parse, _) => CliRunner.Run(() => StopAsync(parse.GetValue(config)!, parse.GetValue(qmgr), TimeSpan.FromSeconds(parse.GetValue(wait)))));
         return command;
     }

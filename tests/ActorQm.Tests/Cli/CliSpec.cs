@@ -69,6 +69,13 @@ public sealed class CliSpec : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Contains("  actorqm [command] [options]", output);
+        foreach (var command in new[] { "start", "stop", "status", "check", "mqsc", "put", "get", "browse", "demo", "pki create", "keys list", "cert verify", "mqrc" })
+        {
+            var (_, help, _) = Run(null, [.. command.Split(' '), "--help"]);
+            Assert.True(help.Any(l => l.Trim() == "Example:") && help.Any(l => l.TrimStart().StartsWith("actorqm " + command, StringComparison.Ordinal)), $"{command} --help shows no example");
+            Assert.DoesNotContain(help, l => l.Contains("(default: ", StringComparison.Ordinal) && l.Contains("[default: ", StringComparison.Ordinal));
+        }
+
         // runmqsc -c means client mode; --config has no -c alias so it cannot be read the other way.
         Assert.NotEqual(0, mqscExit);
         Assert.Contains("-c", mqscError, StringComparison.Ordinal);
