@@ -36,6 +36,13 @@ public sealed class ProfilePattern
             return $"a profile is 1 to {MaxLength} characters";
         }
 
+        // Object names are made of A-Z a-z 0-9 . _ / %; a profile adds only the wildcards, so nothing
+        // in one can break the DISPLAY layout or name an object that cannot exist.
+        if (text.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '/' or '%' or '*' or '?')) is var bad and not '\0')
+        {
+            return $"'{bad}' is not allowed (A-Z a-z 0-9 . _ / % and the wildcards * ?)";
+        }
+
         var qualifiers = text.Split('.');
         var doubles = 0;
         foreach (var q in qualifiers)

@@ -26,15 +26,20 @@ public sealed record SecuritySettings(IReadOnlyDictionary<string, IReadOnlySet<s
         }
 
         var groups = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
-        var section = config.GetConfig("groups");
-        foreach (var name in section.Root.GetObject().Items.Keys)
+        // Read value by value, not by path: a quoted group name may hold a dot.
+        foreach (var (name, value) in config.GetConfig("groups").Root.GetObject().Items)
         {
             if (name.Length is 0 or > 64)
             {
                 throw new ConfigurationException($"actorqm.queue-managers.{qm}.security.groups: group name '{name}' must be 1 to 64 characters.");
             }
 
-            var members = section.GetStringList(name) ?? [];
+            if (!value.IsArray() || value.GetArray().Any(m => !m.IsString()))
+            {
+                throw new ConfigurationException($"actorqm.queue-managers.{qm}.security.groups.{name}: members must be a list of principals, e.g. [\"app1\"].");
+            }
+
+            var members = value.GetStringList();
             if (members.FirstOrDefault(m => m.Length is 0 or > 64) is { } bad)
             {
                 throw new ConfigurationException($"actorqm.queue-managers.{qm}.security.groups.{name}: member '{bad}' must be 1 to 64 characters.");

@@ -4,12 +4,12 @@ using ActorQm.Objects;
 
 namespace ActorQm.Mqsc;
 
-/// <summary>Authority records: SET AUTHREC (docs/security.md, "Authority records").</summary>
+/// <summary>Authority records: SET AUTHREC and DELETE AUTHREC (docs/security.md, "Authority records").</summary>
 public sealed partial class MqscExecutor
 {
     private MqscOutcome SetAuthRec(MqscCommand cmd)
     {
-        var (profile, objType, entityType, entity) = AuthRecTarget(cmd);
+        var (profile, objType, entityType, entity) = AuthRecTarget(cmd, "AUTHADD", "AUTHRMV");
         var validOn = AuthorityObjectTypes.ValidOn(objType);
         var add = AuthorityList(cmd, "AUTHADD", validOn);
         var remove = AuthorityList(cmd, "AUTHRMV", validOn);
@@ -24,7 +24,7 @@ public sealed partial class MqscExecutor
         }
 
         var objTypeText = AuthorityObjectTypes.Format(objType);
-        var entityTypeText = entityType == EntityType.Principal ? "PRINCIPAL" : "GROUP";
+        var entityTypeText = EntityTypeText(entityType);
         var existing = catalog.Find("AUTHREC", MqObject.AuthRecKey(profile, objTypeText, entityTypeText, entity));
         var held = existing is null ? AuthorityKind.None : AuthorityKeywords.ParseList(existing.List("AUTHLIST"));
         var now = (held | (add ?? AuthorityKind.None)) & ~(remove ?? AuthorityKind.None);
@@ -38,8 +38,20 @@ public sealed partial class MqscExecutor
         return Done("AMQ8862I: ActorQm authority record set.", new ObjectDefined(record, existing));
     }
 
-    /// <summary>PROFILE, OBJTYPE and exactly one of PRINCIPAL or GROUP, each checked.</summary>
-    private (string Profile, AuthorityObjectType Type, EntityType EntityType, string Entity) AuthRecTarget(MqscCommand cmd)
+    /// <summary>Removes one entity's record for one profile; a record that is not there is MQ's not-found error and changes nothing.</summary>
+    private MqscOutcome DeleteAuthRec(MqscCommand cmd)
+    {
+        var (profile, objType, entityType, entity) = AuthRecTarget(cmd);
+        var key = MqObject.AuthRecKey(profile, AuthorityObjectTypes.Format(objType), EntityTypeText(entityType), entity);
+        var existing = catalog.Find("AUTHREC", key)
+            ?? throw new MqscException("AMQ8147E", $"ActorQm object {profile} not found: no {AuthorityObjectTypes.Format(objType)} authority record for {EntityTypeText(entityType)}({entity}).", cmd.Find("PROFILE")?.Position ?? cmd.Position);
+        return new MqscOutcome(true, ["AMQ8863I: ActorQm authority record deleted."], [new ObjectDeleted(existing)]);
+    }
+
+    private static string EntityTypeText(EntityType type) => type == EntityType.Principal ? "PRINCIPAL" : "GROUP";
+
+    /// <summary>PROFILE, OBJTYPE and exactly one of PRINCIPAL or GROUP, each checked; any other keyword but <paramref name="more"/> and SERVCOMP is refused.</summary>
+    private (string Profile, AuthorityObjectType Type, EntityType EntityType, string Entity) AuthRecTarget(MqscCommand cmd, params string[] more)
     {
         if (cmd.ObjectName is { } stray)
         {
@@ -47,43 +59,63 @@ public sealed partial class MqscExecutor
         }
 
         var typeKw = cmd.Find("OBJTYPE") ?? throw Syntax("OBJTYPE is required.", cmd.Position);
-        var objType = AuthorityObjectTypes.Parse(SingleValue(typeKw).Text)
+        var objType = ObjectTypeOf(typeKw);
+        var profile = ProfileOf(cmd) ?? (objType == AuthorityObjectType.QMgr ? catalog.QMgrName : throw Syntax("PROFILE is required unless OBJTYPE(QMGR).", cmd.Position));
+        var (entityType, entity) = EntityOf(cmd) ?? throw Syntax("give exactly one of PRINCIPAL or GROUP.", cmd.Position);
+        RefuseOtherKeywords(cmd, ["PROFILE", "OBJTYPE", "PRINCIPAL", "GROUP", "SERVCOMP", .. more]);
+        return (profile, objType, entityType, entity);
+    }
+
+    private static AuthorityObjectType ObjectTypeOf(MqscKeyword typeKw) =>
+        AuthorityObjectTypes.Parse(SingleValue(typeKw).Text)
             ?? throw Syntax($"OBJTYPE({SingleValue(typeKw).Text}) is not one of {string.Join(", ", MqscSchema.AuthRec.Find("OBJTYPE")!.Choices!)}.", typeKw.Position);
-        var profileKw = cmd.Find("PROFILE");
-        string profile;
-        if (profileKw is null)
+
+    /// <summary>The PROFILE given, checked as a profile (generic or not), or null when none is.</summary>
+    private static string? ProfileOf(MqscCommand cmd)
+    {
+        if (cmd.Find("PROFILE") is not { } profileKw)
         {
-            profile = objType == AuthorityObjectType.QMgr ? catalog.QMgrName : throw Syntax("PROFILE is required unless OBJTYPE(QMGR).", cmd.Position);
-        }
-        else
-        {
-            profile = SingleValue(profileKw).Text;
-            if (ProfilePattern.Validate(profile) is { } why)
-            {
-                throw new MqscException("AMQ8405E", $"Value for PROFILE not valid: {why}.", SingleValue(profileKw).Position);
-            }
+            return null;
         }
 
+        var profile = SingleValue(profileKw).Text;
+        return ProfilePattern.Validate(profile) is { } why
+            ? throw new MqscException("AMQ8405E", $"Value for PROFILE not valid: {why}.", SingleValue(profileKw).Position)
+            : profile;
+    }
+
+    /// <summary>The PRINCIPAL or GROUP given (both at once is refused), or null when neither is.</summary>
+    private static (EntityType Type, string Name)? EntityOf(MqscCommand cmd)
+    {
         var principal = cmd.Find("PRINCIPAL");
         var group = cmd.Find("GROUP");
-        if ((principal is null) == (group is null))
+        if (principal is not null && group is not null)
         {
-            throw Syntax("give exactly one of PRINCIPAL or GROUP.", cmd.Position);
+            throw Syntax("give exactly one of PRINCIPAL or GROUP.", group.Position);
         }
 
-        var entityKw = (principal ?? group)!;
+        if ((principal ?? group) is not { } entityKw)
+        {
+            return null;
+        }
+
         var entity = SingleValue(entityKw).Text;
-        if (entity.Length is 0 or > 64)
+        return entity.Length is 0 or > 64
+            ? throw new MqscException("AMQ8405E", $"Value for {entityKw.Name} not valid: a principal or group is 1 to 64 characters.", entityKw.Position)
+            : (principal is not null ? EntityType.Principal : EntityType.Group, entity);
+    }
+
+    private static void RefuseOtherKeywords(MqscCommand cmd, string[] allowed)
+    {
+        if (cmd.ObjectName is { } stray)
         {
-            throw new MqscException("AMQ8405E", $"Value for {entityKw.Name} not valid: a principal or group is 1 to 64 characters.", entityKw.Position);
+            throw Syntax($"{cmd.ObjectType}(...) takes no name here; use the keywords.", stray.Position);
         }
 
-        foreach (var kw in cmd.Keywords.Where(k => k.Name is not ("PROFILE" or "OBJTYPE" or "PRINCIPAL" or "GROUP" or "AUTHADD" or "AUTHRMV" or "SERVCOMP")))
+        if (cmd.Keywords.FirstOrDefault(k => !allowed.Contains(k.Name)) is { } kw)
         {
-            throw Syntax($"Keyword {kw.Name} is not valid for {cmd.Verb} AUTHREC.", kw.Position);
+            throw Syntax($"Keyword {kw.Name} is not valid for {cmd.Verb} {cmd.ObjectType}.", kw.Position);
         }
-
-        return (profile, objType, principal is not null ? EntityType.Principal : EntityType.Group, entity);
     }
 
     /// <summary>The authorities an AUTHADD or AUTHRMV list names; ALL, ALLADM and ALLMQI mean what of them is valid on the object type.</summary>

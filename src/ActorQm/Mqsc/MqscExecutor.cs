@@ -20,7 +20,7 @@ public sealed record MqscOutcome(bool Succeeded, IReadOnlyList<string> Lines, IR
 /// Validates and executes MQSC commands against a catalog without touching it: it returns the
 /// changes, which the queue manager applies only when the whole command is valid.
 /// </summary>
-public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null, Func<IReadOnlyList<string>>? qmgrStatus = null, Func<IReadOnlyList<(string QMgr, string Node)>>? otherQueueManagers = null, Func<IReadOnlyList<QueueClusters.ClusterQMgrStatus>>? clusterQMgrs = null)
+public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null, Func<IReadOnlyList<string>>? qmgrStatus = null, Func<IReadOnlyList<(string QMgr, string Node)>>? otherQueueManagers = null, Func<IReadOnlyList<QueueClusters.ClusterQMgrStatus>>? clusterQMgrs = null, Func<string, Authority.Principal>? principalFor = null)
 {
     [GeneratedRegex("^[A-Za-z0-9._/%]+$", RegexOptions.CultureInvariant)]
     private static partial Regex NameChars();
@@ -34,6 +34,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
             {
                 "DEFINE" => Define(command, startup),
                 "ALTER" => Alter(command),
+                "DELETE" when command.ObjectType == "AUTHREC" => DeleteAuthRec(command),
                 "DELETE" => Delete(command),
                 "DISPLAY" => Display(command),
                 "SET" when command.ObjectType == "CHLAUTH" => SetChlAuth(command),
@@ -182,177 +183,6 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         return Done("AMQ8022I: ActorQm queue cleared.", new QueueCleared(name));
     }
 
-    private static MqscOutcome RefreshSecurity(MqscCommand cmd)
-    {
-        var type = cmd.Find("TYPE")?.Values.SingleOrDefault()?.Text;
-        if (type != "SSL" || cmd.Keywords.Count != 1)
-        {
-            throw Syntax("REFRESH SECURITY takes TYPE(SSL) (the other types have no meaning in ActorQm yet).", cmd.Find("TYPE")?.Position ?? cmd.Position);
-        }
-
-        return new MqscOutcome(true, ["AMQ8560I: ActorQm security cache refreshed."], [new SslSecurityRefreshed()]);
-    }
-
-    private MqscOutcome ChannelAction(MqscCommand cmd)
-    {
-        var name = RequireName(cmd, MqscSchema.Channel);
-        var channel = catalog.Find("CHANNEL", name) ?? throw NotFound(name, cmd);
-        var type = channel.Text("CHLTYPE");
-        var allowed = cmd.Verb switch
-        {
-            "START" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN", "CLUSRCVR"],
-            "STOP" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN", "CLUSRCVR"],
-            "RESET" => new[] { "SDR", "RCVR", "SVR", "RQSTR", "CLUSRCVR" },
-            _ => ["SDR", "SVR"],
-        };
-        if (!allowed.Contains(type))
-        {
-            throw new MqscException("AMQ8033E", $"{cmd.Verb} CHANNEL is not valid for channel {name} of type {type} (ActorQm runs SDR, SVR, RCVR, RQSTR, SVRCONN and CLUSRCVR channels, and defines cluster-senders itself; RESOLVE is for the sending ones).", cmd.ObjectName!.Position);
-        }
-
-        var seq = cmd.Find("SEQNUM")?.Values.SingleOrDefault()?.Text;
-        long seqNum = 1;
-        if (cmd.Verb == "RESET" && seq is not null && (!long.TryParse(seq, NumberStyles.None, CultureInfo.InvariantCulture, out seqNum) || seqNum < 1 || seqNum > 999_999_999))
-        {
-            throw Syntax($"SEQNUM({seq}) must be 1 to 999999999.", cmd.Find("SEQNUM")!.Position);
-        }
-
-        var action = cmd.Find("ACTION")?.Values.SingleOrDefault()?.Text;
-        if (cmd.Verb == "RESOLVE" && action is not ("COMMIT" or "BACKOUT"))
-        {
-            throw Syntax("RESOLVE CHANNEL needs ACTION(COMMIT) or ACTION(BACKOUT).", cmd.Find("ACTION")?.Position ?? cmd.Position);
-        }
-
-        var known = cmd.Verb switch { "RESET" => "SEQNUM", "RESOLVE" => "ACTION", "STOP" => "MODE", _ => string.Empty };
-        if (cmd.Keywords.FirstOrDefault(k => k.Name != known) is { } extra)
-        {
-            throw Syntax($"{extra.Name} is not valid on {cmd.Verb} CHANNEL.", extra.Position);
-        }
-
-        var text = cmd.Verb switch
-        {
-            "START" => "AMQ8018I: Start ActorQm channel accepted.",
-            "STOP" => "AMQ8019I: Stop ActorQm channel accepted.",
-            "RESET" => "AMQ8023I: ActorQm channel reset accepted.",
-            _ => "AMQ8024I: ActorQm channel resolve accepted.",
-        };
-        return Done(text, new ChannelActionRequested(cmd.Verb, channel, seqNum, action == "COMMIT"));
-    }
-
-    private static MqscOutcome RevokeCertificate(MqscCommand cmd)
-    {
-        var serial = cmd.ObjectName?.Text.Replace(":", string.Empty, StringComparison.Ordinal) ?? string.Empty;
-        if (serial.Length == 0 || serial.Length > 40 || !serial.All(Uri.IsHexDigit))
-        {
-            throw new MqscException("AMQ8424E", $"Error detected in a name keyword: CERT('{cmd.ObjectName?.Text}') needs the certificate's serial number in hex.", cmd.ObjectName?.Position ?? cmd.Position);
-        }
-
-        var issuer = cmd.Find("ISSUER")?.Values.SingleOrDefault()?.Text
-            ?? throw Syntax("REVOKE CERT needs ISSUER('distinguished name of the issuing CA').", cmd.Position);
-        try
-        {
-            PeerName.Parse(issuer);
-        }
-        catch (PeerNameFilterException e)
-        {
-            throw new MqscException("AMQ9640E", e.Message.Replace("SSLPEER", "ISSUER", StringComparison.Ordinal), cmd.Find("ISSUER")!.Position);
-        }
-
-        if (cmd.Keywords.FirstOrDefault(k => k.Name != "ISSUER") is { } extra)
-        {
-            throw Syntax($"{extra.Name} is not valid on REVOKE CERT.", extra.Position);
-        }
-
-        return Done("AMQ8790I: ActorQm certificate revocation accepted: new handshakes with it are refused and running connections that use it end.", new CertificateRevocationRequested(issuer, serial.ToUpperInvariant()));
-    }
-
-    private MqscOutcome ListenerAction(MqscCommand cmd)
-    {
-        var name = RequireName(cmd, MqscSchema.Listener);
-        var listener = catalog.Find("LISTENER", name) ?? throw NotFound(name, cmd);
-        return Done(cmd.Verb == "START" ? "AMQ8021I: Request to start ActorQm listener accepted." : "AMQ8706I: Request to stop ActorQm listener accepted.", new ListenerActionRequested(cmd.Verb, listener));
-    }
-
-    private MqscOutcome SetChlAuth(MqscCommand cmd)
-    {
-        var schema = MqscSchema.ChlAuth;
-        var profile = RequireName(cmd, schema, maxLength: 20, allowGeneric: true);
-        var action = cmd.Find("ACTION")?.Values.SingleOrDefault()?.Text ?? "ADD";
-        if (action is not ("ADD" or "REPLACE" or "REMOVE" or "REMOVEALL"))
-        {
-            throw Syntax($"ACTION({action}) is not one of ADD, REPLACE, REMOVE, REMOVEALL.", cmd.Find("ACTION")!.Position);
-        }
-
-        var given = ReadAttributes(cmd, schema, [], ["ACTION"]);
-        var type = RequireDiscriminator(cmd, schema, given)!;
-        if (action == "REMOVEALL")
-        {
-            var all = catalog.All("CHLAUTH").Where(o => o.Name == profile && o.Text("TYPE") == type).Select(o => (CatalogChange)new ObjectDeleted(o)).ToList();
-            return new MqscOutcome(true, ["AMQ8877I: ActorQm channel authentication record set."], all);
-        }
-
-        string? required = type switch
-        {
-            "SSLPEERMAP" => "SSLPEER",
-            "ADDRESSMAP" => "ADDRESS",
-            "USERMAP" => "CLNTUSER",
-            "QMGRMAP" => "QMNAME",
-            "BLOCKUSER" when action != "REMOVE" => "USERLIST",
-            "BLOCKADDR" when action != "REMOVE" => "ADDRLIST",
-            _ => null,
-        };
-        if (required is not null && !given.ContainsKey(required))
-        {
-            throw Syntax($"TYPE({type}) needs {required}.", cmd.Position);
-        }
-
-        if (type == "BLOCKADDR" && profile != "*")
-        {
-            throw Syntax("TYPE(BLOCKADDR) applies to CHLAUTH('*') only.", cmd.ObjectName!.Position);
-        }
-
-        ValidateTlsAttributes(cmd, given);
-        ValidateAddresses(cmd, given);
-        var attributes = ObjectCatalog.Defaults(schema, null, null).SetItems(given);
-
-        if (type.EndsWith("MAP", StringComparison.Ordinal) && (string)attributes["USERSRC"] == "MAP" && ((string)attributes["MCAUSER"]).Length == 0 && action != "REMOVE")
-        {
-            throw Syntax("USERSRC(MAP) needs MCAUSER.", cmd.Position);
-        }
-
-        var record = new MqObject("CHLAUTH", profile, attributes);
-        var existing = catalog.Find("CHLAUTH", record.Key);
-        return action switch
-        {
-            "ADD" when existing is not null => throw new MqscException("AMQ8150E", $"A {type} record for {profile} with these values already exists; use ACTION(REPLACE).", cmd.Position),
-            "REMOVE" when existing is null => throw new MqscException("AMQ8147E", $"No {type} record for {profile} with these values.", cmd.Position),
-            "REMOVE" => Done("AMQ8877I: ActorQm channel authentication record set.", new ObjectDeleted(existing!)),
-            _ => Done("AMQ8877I: ActorQm channel authentication record set.", new ObjectDefined(record, existing)),
-        };
-    }
-
-    /// <summary>
-    /// Address patterns are checked when entered: one MQ would refuse (a CIDR, 300, 5-1) matches nothing, so a
-    /// BLOCKADDR or NOACCESS record holding it would block nothing while its author believes otherwise. The code
-    /// is ActorQm's choice (docs/tls.md, CHLAUTH); MQ's PCF reason for it is MQRCCF_IPADDR_ERROR (3345).
-    /// </summary>
-    private static void ValidateAddresses(MqscCommand cmd, IReadOnlyDictionary<string, object> given)
-    {
-        var patterns = (given.TryGetValue("ADDRLIST", out var list) ? (string[])list : [])
-            .Select(p => ("ADDRLIST", p))
-            .Concat(given.TryGetValue("ADDRESS", out var one) && ((string)one).Length > 0 ? [("ADDRESS", (string)one)] : []);
-        foreach (var (keyword, pattern) in patterns)
-        {
-            if (AddressPattern.Validate(pattern) is { } bad)
-            {
-                var keywordAt = cmd.Find(keyword)!;
-                var at = keywordAt.Values.FirstOrDefault(v => v.Text == pattern)?.Position ?? keywordAt.Position;
-                throw new MqscException("AMQ8884E",
-                    $"Channel authentication record address not valid: {keyword}('{pattern}') part {bad.Part} ('{bad.Text}') at character {bad.Offset}: {bad.Reason}.", at);
-            }
-        }
-    }
-
     /// <summary>DN filters (SSLPEER, SSLCERTI) and CipherSpecs are checked when entered, so a bad one never reaches a handshake.</summary>
     private static void ValidateTlsAttributes(MqscCommand cmd, IReadOnlyDictionary<string, object> given)
     {
@@ -380,6 +210,8 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
     private MqscOutcome Display(MqscCommand cmd) =>
         cmd.ObjectType switch
         {
+            "AUTHREC" => DisplayAuthRec(cmd),
+            "ENTAUTH" => DisplayEntAuth(cmd),
             "QSTATUS" => MqscDisplay.QueueStatus(catalog, cmd, queueStatus),
             "CHSTATUS" => MqscDisplay.ChannelStatus(cmd, channelStatus?.Invoke() ?? []),
             "CLUSQMGR" => MqscDisplay.ClusterQMgrs(cmd, clusterQMgrs?.Invoke() ?? []),

@@ -44,7 +44,8 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         // DISPLAY CHSTATUS shows this queue manager's channels and, in a cluster, every other node's.
         var view = Channels.ChannelStatusView.For(Context.System);
         _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => [.. _board.All, .. view.Remote], QMgrStatus,
-            () => [.. view.LocalQueueManagers.Where(q => q != settings.Name).Select(q => (q, string.Empty)), .. view.RemoteQueueManagers], ClusterQMgrs);
+            () => [.. view.LocalQueueManagers.Where(q => q != settings.Name).Select(q => (q, string.Empty)), .. view.RemoteQueueManagers], ClusterQMgrs,
+            settings.Security.PrincipalFor);
         _sync = new Channels.ChannelSyncStore(journal, journal.LoadChannelSync());
         _tls = new Channels.QueueManagerTls(settings.Tls, Tls.RevokedCertificates.For(Context.System));
 

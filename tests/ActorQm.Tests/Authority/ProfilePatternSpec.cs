@@ -35,6 +35,9 @@ public sealed class ProfilePatternSpec
     [InlineData("**.A.**")]
     [InlineData("")]
     [InlineData("A.***")]
+    [InlineData("APP(IN)")]
+    [InlineData("APP IN")]
+    [InlineData("APP'IN")]
     public void ProfilePattern_must_refuse_profiles_MQ_does_not_accept(string profile) =>
         Assert.NotNull(ProfilePattern.Validate(profile));
 

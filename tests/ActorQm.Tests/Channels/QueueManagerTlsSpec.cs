@@ -72,7 +72,7 @@ public sealed class QueueManagerTlsSpec(ITestOutputHelper output) : Akka.TestKit
 
         Assert.Contains("AMQ8560I: ActorQm security cache refreshed.", refreshed.Lines);
         Assert.Contains("late", (await Tls(qm)).KeyRepository!.Labels);
-        var wrongType = await conn.RunMqscAsync("REFRESH SECURITY TYPE(AUTHSERV)");
+        var wrongType = await conn.RunMqscAsync("REFRESH SECURITY TYPE(CONNAUTH)");
         Assert.Equal(1, wrongType.Failed);
     }
 

@@ -100,4 +100,42 @@ public sealed class ActorQmSettingsSpec
 
         Assert.Contains(why, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Settings_must_read_security_groups_with_their_members_case_kept()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            actorqm.queue-managers.QM1.security.groups {
+              payroll = ["app1", "App2"]
+              ops = ["app1"]
+              mqm = ["alice"]
+            }
+            """);
+
+        var security = ActorQmSettings.Create(config).QueueManagers.Single().Security;
+
+        Assert.Equal(["ops", "payroll"], security.GroupsOf("app1").Order(StringComparer.Ordinal));
+        Assert.Equal(["payroll"], security.GroupsOf("App2"));
+        Assert.Empty(security.GroupsOf("app2"));
+        Assert.True(security.PrincipalFor("alice").Privileged);
+        Assert.False(security.PrincipalFor("app1").Privileged);
+        Assert.Empty(ActorQmSettings.ForQueueManager("QM1").Security.Groups);
+    }
+
+    [Theory]
+    [InlineData("QM1 { security.groups { GGGG = [\"app1\"] } }", "group name 'GGGG' must be 1 to 64 characters")]
+    [InlineData("QM1 { security.groups { payroll = [\"\"] } }", "security.groups.payroll: member '' must be 1 to 64 characters")]
+    [InlineData("QM1 { security.groups { payroll = [\"MMMM\"] } }", "security.groups.payroll: member 'MMMM' must be 1 to 64 characters")]
+    [InlineData("QM1 { security.groups { payroll = \"app1\" } }", "security.groups.payroll must be a list of principals")]
+    [InlineData("QM1 { security.groups { payroll { app1 = yes } } }", "security.groups.payroll must be a list of principals")]
+    public void Settings_must_refuse_bad_group_names_and_members_with_the_key_named(string entry, string why)
+    {
+        var config = ConfigurationFactory.ParseString($"actorqm.queue-managers {{ {entry.Replace("GGGG", LongName, StringComparison.Ordinal).Replace("MMMM", LongName, StringComparison.Ordinal)} }}");
+
+        var e = Assert.Throws<ConfigurationException>(() => ActorQmSettings.Create(config));
+
+        Assert.Contains(why.Replace("GGGG", LongName, StringComparison.Ordinal).Replace("MMMM", LongName, StringComparison.Ordinal), e.Message, StringComparison.Ordinal);
+    }
+
+    private static readonly string LongName = new('g', 65);
 }
