@@ -299,7 +299,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
 
     private sealed record RequesterFailed(string Name, string Reason);
 
-    private ResponderTls CurrentResponder() => _responder ?? new ResponderTls(null, RevocationSettings.None, null, true, new Transport.Settings());
+    private ResponderTls CurrentResponder() => _responder ?? new ResponderTls(null, RevocationSettings.None, null, true, new Transport.Settings().Accepting());
 
     private void HandleReset(ResetChannel reset)
     {

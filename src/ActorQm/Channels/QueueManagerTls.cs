@@ -90,10 +90,11 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             problem = e.Message;
         }
 
-        return (new Channels.Channel.ResponderTls(credentials, Revocation, settings.AllowedCipherSpecs, settings.AllowTls13, TransportSettings(catalog)), problem);
+        return (new Channels.Channel.ResponderTls(credentials, Revocation, settings.AllowedCipherSpecs, settings.AllowTls13, TransportSettings(catalog).Accepting()), problem);
     }
 
-    /// <summary>Frames may hold the largest message (QMGR MAXMSGL) with its transmission header.</summary>
+    /// <summary>Frames may hold the largest message (QMGR MAXMSGL) with its transmission header; the send queue is bounded (tls.send-queue-max-bytes).</summary>
     public Transport.Settings TransportSettings(ObjectCatalog catalog) =>
-        new(MaxFrameBytes: (int)catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.Length + 64, RevocationRecheck: settings.RevocationRecheck);
+        new(MaxFrameBytes: (int)catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.Length + 64, RevocationRecheck: settings.RevocationRecheck,
+            MaxSendQueueBytes: settings.SendQueueMaxBytes, SlowReaderTimeout: settings.SlowReaderTimeout);
 }

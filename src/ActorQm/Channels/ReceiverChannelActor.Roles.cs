@@ -31,6 +31,8 @@ internal sealed partial class ReceiverChannelActor
         Context.Watch(client);
         // Redirect first: the client's first call may be read as soon as the reply is written.
         data.Transport.Tell(new Transport.Redirect(client));
+        // The accepting transport read only the initial data: the client's window starts here (docs/protocol.md).
+        data.Transport.Tell(new Transport.ResumeReading(ServerConnectionActor.ReadWindow));
         Send(data, new InitialDataReply(_qmgr, 1, Math.Min(hello.MaxMessageLength, def.MaxMessageLength), Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0));
         _log.Info("AMQ9002I: client '{0}' connected on channel {1} from {2}, peer '{3}'.", applName, def.Name, _remote, session.Peer?.Subject.ToString() ?? "none");
         return GoTo(ChannelState.Running).Using(data with { Definition = def, Client = client });
@@ -51,6 +53,7 @@ internal sealed partial class ReceiverChannelActor
         var server = Context.ActorOf(Props.Create(() => new SenderChannelActor(start, sync, board, ActorRefs.Nobody, inbound)), "server");
         Context.Watch(server);
         data.Transport.Tell(new Transport.Redirect(server));
+        data.Transport.Tell(new Transport.ResumeReading(ReceiveWindow));
         _log.Info("AMQ9002I: requester {0} at {1} called server channel {2}.", accepting.Hello.QMgrName, _remote, start.Definition.Name);
         return GoTo(ChannelState.Running).Using(data with { Client = server });
     }

@@ -56,6 +56,10 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     private const string ReceiveTimer = "receive-timeout";
     private const string MessageRetryTimer = "message-retry";
     private const int CreditGroup = 16;
+
+    // Frames a partner queue manager may have in flight to a message channel; an accepting transport grants only the
+    // initial data, the window opens once the channel is known (Transport.Settings.Accepting).
+    private const int ReceiveWindow = 64;
     private static long _units;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _qmgr;
@@ -239,6 +243,8 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             McaUser = accepting.Accepted.Principal?.Name ?? string.Empty, SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
         });
+        data.Transport.Tell(new Transport.ResumeReading(ReceiveWindow));
+        _consumedFrames = 0;
         Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq));
         RestartReceiveTimer(next);
         _log.Info("AMQ9002I: channel {0} is starting (from {1} at {2}, peer '{3}').", def.Name, hello.QMgrName, _remote, session.Peer?.Subject.ToString() ?? "none");

@@ -17,6 +17,12 @@ namespace ActorQm.Channels;
 /// </summary>
 internal sealed partial class ServerConnectionActor : ReceiveActor
 {
+    /// <summary>
+    /// Frames a client may have read and not yet answered (its read credit, granted when it connects and given back
+    /// as each call is answered): calls beyond it wait in the client's socket, not here (docs/protocol.md).
+    /// </summary>
+    public const int ReadWindow = 4;
+
     /// <summary>MQ's channel for remote administration; the only one that takes MQSC.</summary>
     public const string AdminChannel = "SYSTEM.ADMIN.SVRCONN";
     private static long _units;
@@ -41,6 +47,9 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
     private long _unit = Interlocked.Increment(ref _units);
     private int _nextHandle;
     private bool _busy;
+    // The transport's send queue is over its bound: no call is served and no credit given back until it drains.
+    private bool _paused;
+    private int _owedCredit;
 
     /// <summary>Who this client runs as: every check of its calls is made for this principal (docs/security.md, "Identity").</summary>
     private readonly Authority.Principal _principal;
@@ -72,6 +81,14 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
 
             _transport.Tell(new Transport.Send(frame, ack));
             _busy = false;
+            GiveBack(1);
+            Next();
+        });
+        Receive<Transport.SendQueueFull>(_ => _paused = true);
+        Receive<Transport.SendQueueDrained>(_ =>
+        {
+            _paused = false;
+            GiveBack(0);
             Next();
         });
         Receive<Delivered>(d => d.Queue.Tell(new LocalQueue.CommitGets([d.Token])));
@@ -108,8 +125,13 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         string? error;
         using (frame)
         {
-            _transport.Tell(new Transport.ResumeReading(1));
             (segment, error) = ChannelFrames.Decode(frame.Frame.Span);
+        }
+
+        // A call's credit comes back when it is answered; anything else is done with here.
+        if (segment is not ClientRequest)
+        {
+            GiveBack(1);
         }
 
         switch (segment)
@@ -135,9 +157,19 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         }
     }
 
+    private void GiveBack(int frames)
+    {
+        _owedCredit += frames;
+        if (!_paused && _owedCredit > 0)
+        {
+            _transport.Tell(new Transport.ResumeReading(_owedCredit));
+            _owedCredit = 0;
+        }
+    }
+
     private void Next()
     {
-        if (_busy || !_waiting.TryDequeue(out var request))
+        if (_busy || _paused || !_waiting.TryDequeue(out var request))
         {
             return;
         }

@@ -169,6 +169,12 @@ public sealed record TlsSettings(
     /// <summary>Beyond MQ: the largest OCSP answer read (tls.ocsp-max-bytes).</summary>
     public long OcspMaxBytes { get; init; } = 128 * 1024;
 
+    /// <summary>Bytes a connection may have queued to send before it is served no more (tls.send-queue-max-bytes).</summary>
+    public long SendQueueMaxBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>How long a peer over the send-queue bound may take no data before it is disconnected (tls.slow-reader-timeout).</summary>
+    public TimeSpan SlowReaderTimeout { get; init; } = Tls.Transport.Settings.DefaultSlowReaderTimeout;
+
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
         var authentication = config.GetString("ocsp-authentication").ToLowerInvariant() switch
@@ -207,6 +213,12 @@ public sealed record TlsSettings(
                 var other => throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-nonce must be required, preferred or off, not '{other}'."),
             },
             OcspNonceLessMaxAge = config.GetString("ocsp-nonce-less-max-age", "1h") is "off" or "" ? null : config.GetTimeSpan("ocsp-nonce-less-max-age", TimeSpan.FromHours(1)),
+            SendQueueMaxBytes = config.GetByteSize("send-queue-max-bytes", 8L << 20) is { } sendQueue and >= 64 * 1024
+                ? sendQueue
+                : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.send-queue-max-bytes must be at least 64k."),
+            SlowReaderTimeout = config.GetTimeSpan("slow-reader-timeout", Tls.Transport.Settings.DefaultSlowReaderTimeout) is var slow && slow > TimeSpan.Zero
+                ? slow
+                : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.slow-reader-timeout must be positive."),
             OcspMaxBytes = config.GetByteSize("ocsp-max-bytes", 128 * 1024) is { } max and >= 1024 and <= 16L << 20
                 ? max
                 : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-max-bytes must be between 1k and 16M."),

@@ -112,6 +112,10 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
         Receive<Attached>(late => !late.Transport.Equals(_routed), late => late.Transport.Tell(new ConnectionEnded(null, "the connection is served by an earlier instance")));
         Receive<Written>(_ => _routed.Tell(new FramesWritten(1)));
         Receive<ResumeReading>(r => _transport.Tell(new Transport.ResumeReading(r.Frames)));
+        // Over its send-queue bound the transport itself reads no more, so the agent on the queue manager's node gets no
+        // new call; it is not told, and may answer the few calls its window let in (docs/protocol.md).
+        Receive<Transport.SendQueueFull>(_ => { });
+        Receive<Transport.SendQueueDrained>(_ => { });
         Receive<CloseConnection>(_ => _transport.Tell(Transport.Close.Instance));
         Receive<Transport.ConnectionClosed>(closed =>
         {

@@ -12,7 +12,22 @@ public static class Transport
     /// <param name="WriteBatchBytes">Frames queued together are written in one TLS record run up to this size.</param>
     /// <param name="RevocationRecheck">Beyond MQ: how often a running connection re-checks its peer's chain for
     /// revocation (with the handshake's sources and caches); a revoked peer is cut off within one interval. Null: never.</param>
-    public sealed record Settings(int MaxFrameBytes = 4 * 1024 * 1024 + 4096, int InitialReadCredit = 64, int WriteBatchBytes = 64 * 1024, TimeSpan? RevocationRecheck = null);
+    /// <param name="MaxSendQueueBytes">Bytes queued to send (written or not yet) beyond which the transport reads nothing more and
+    /// tells its owner <see cref="SendQueueFull"/> until the peer has taken enough (docs/protocol.md, "Limits of a client connection").</param>
+    /// <param name="SlowReaderTimeout">How long the send queue may stay over <paramref name="MaxSendQueueBytes"/> without the peer
+    /// taking a byte; then the connection is cut (AMQ9206E, a slow reader).</param>
+    public sealed record Settings(int MaxFrameBytes = 4 * 1024 * 1024 + 4096, int InitialReadCredit = 64, int WriteBatchBytes = 64 * 1024, TimeSpan? RevocationRecheck = null,
+        long MaxSendQueueBytes = 8 * 1024 * 1024, TimeSpan? SlowReaderTimeout = null)
+    {
+        /// <summary>Default of <see cref="SlowReaderTimeout"/>.</summary>
+        public static readonly TimeSpan DefaultSlowReaderTimeout = TimeSpan.FromSeconds(30);
+
+        /// <summary>
+        /// For an accepting end: one frame of credit, the peer's initial data; the role the connection then takes grants its own
+        /// window (a client's is small, docs/protocol.md), so a peer cannot pipeline frames before it is known.
+        /// </summary>
+        public Settings Accepting() => this with { InitialReadCredit = 1 };
+    }
 
     /// <summary>
     /// A transport over a connected socket stream: it asks <paramref name="handshakes"/> to walk the
@@ -46,6 +61,15 @@ public static class Transport
         public ReadOnlyMemory<byte> Frame => Buffer.Memory[..Length];
 
         public void Dispose() => Buffer.Dispose();
+    }
+
+    /// <summary>The frames queued to send passed <see cref="Settings.MaxSendQueueBytes"/>: nothing more is read until <see cref="SendQueueDrained"/>.</summary>
+    public sealed record SendQueueFull(long Bytes);
+
+    /// <summary>The send queue is back within its bound; reading goes on.</summary>
+    public sealed record SendQueueDrained
+    {
+        public static readonly SendQueueDrained Instance = new();
     }
 
     /// <summary>The connection is gone: by request or end of stream (<see cref="AmqCode"/> null) or by an error.</summary>

@@ -12,11 +12,14 @@ namespace ActorQm.Tls;
 /// Owns one connection: waits for its handshake (no bytes are read or written for the owner until
 /// the peer is accepted), then moves length-prefixed frames: reads into pooled buffers only as far
 /// as the owner's credit allows, writes queued frames in batches through one pooled buffer, and
-/// closes cleanly (close_notify) or on error with the reason.
+/// closes cleanly (close_notify) or on error with the reason. The send queue is bounded in bytes:
+/// over the bound nothing more is read (so no call and no heartbeat adds to it) and the owner is told;
+/// a peer that takes no byte for the slow-reader timeout meanwhile is cut off (docs/protocol.md).
 /// </summary>
 internal sealed class TransportActor : ReceiveActor, IWithTimers
 {
     private const string RecheckTimer = "revocation-recheck";
+    private const string SlowReaderTimer = "slow-reader";
     private const int HeaderBytes = 4;
     private readonly Handshake.StartHandshake _handshake;
     private readonly IActorRef _handshakes;
@@ -27,6 +30,10 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     private readonly SemaphoreSlim _credit = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Queue<Send> _pending = new();
+    // Queued and being written; over MaxSendQueueBytes the reading loop waits on _full until the peer has taken enough.
+    private long _queuedBytes;
+    private volatile TaskCompletionSource? _full;
+    private long _progressAt;
     private SslStream? _stream;
     private bool _writing;
     private bool _closing;
@@ -104,11 +111,14 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             }
 
             _pending.Enqueue(send);
+            _queuedBytes += HeaderBytes + send.Frame.Length;
+            CheckBound();
             WriteNext();
         });
         Receive<WriteDone>(done =>
         {
             _writing = false;
+            _queuedBytes -= done.Bytes;
             foreach (var ack in done.Acks)
             {
                 _owner.Tell(ack);
@@ -120,6 +130,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
                 return;
             }
 
+            CheckBound();
             WriteNext();
         });
         Receive<ResumeReading>(r => _credit.Release(Math.Max(0, r.Frames)));
@@ -145,6 +156,14 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
                 Shut("AMQ9633E", $"the remote certificate (serial {revoked.Certificate.Serial}) was revoked while the connection ran ({revoked.Certificate.Source})");
             }
         });
+        Receive<SlowReaderCheck>(_ =>
+        {
+            var idle = TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _progressAt));
+            if (_full is not null && idle >= SlowReaderTimeout)
+            {
+                Shut("AMQ9206E", $"error sending data to the remote end: a slow reader, it took no data for {idle.TotalSeconds:0.#} s while {_queuedBytes} bytes waited to be sent (over the send queue bound of {_settings.MaxSendQueueBytes} bytes); disconnected");
+            }
+        });
         Receive<ReadEnded>(ended => Shut(ended.AmqCode, ended.Reason));
         Receive<Status.Failure>(f => Shut("AMQ9208E", $"connection failed: {f.Cause.GetBaseException().Message}"));
         Receive<Close>(_ =>
@@ -152,6 +171,28 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             _closing = true;
             WriteNext();
         });
+    }
+
+    private TimeSpan SlowReaderTimeout => _settings.SlowReaderTimeout ?? TransportSettings.DefaultSlowReaderTimeout;
+
+    /// <summary>Over the bound: stop reading and tell the owner; back within it: read again.</summary>
+    private void CheckBound()
+    {
+        if (_queuedBytes > _settings.MaxSendQueueBytes && _full is null)
+        {
+            Interlocked.Exchange(ref _progressAt, Environment.TickCount64);
+            _full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var every = SlowReaderTimeout / 4;
+            Timers.StartPeriodicTimer(SlowReaderTimer, SlowReaderCheck.Instance, every < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : every);
+            _owner.Tell(new SendQueueFull(_queuedBytes));
+        }
+        else if (_queuedBytes <= _settings.MaxSendQueueBytes && _full is { } full)
+        {
+            _full = null;
+            Timers.Cancel(SlowReaderTimer);
+            full.TrySetResult();
+            _owner.Tell(SendQueueDrained.Instance);
+        }
     }
 
     private void WriteNext()
@@ -197,13 +238,21 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
                 offset += HeaderBytes + send.Frame.Length;
             }
 
-            await stream.WriteAsync(buffer.AsMemory(0, bytes), _stop.Token).ConfigureAwait(false);
+            // In pieces, so a large frame shows whether the peer is taking anything (the slow-reader check).
+            for (var written = 0; written < bytes;)
+            {
+                var piece = Math.Min(bytes - written, _settings.WriteBatchBytes);
+                await stream.WriteAsync(buffer.AsMemory(written, piece), _stop.Token).ConfigureAwait(false);
+                written += piece;
+                Interlocked.Exchange(ref _progressAt, Environment.TickCount64);
+            }
+
             await stream.FlushAsync(_stop.Token).ConfigureAwait(false);
-            return new WriteDone(batch.Where(s => s.Ack is not null).Select(s => s.Ack!).ToList(), null);
+            return new WriteDone(batch.Where(s => s.Ack is not null).Select(s => s.Ack!).ToList(), null, bytes);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
         {
-            return new WriteDone([], e);
+            return new WriteDone([], e, bytes);
         }
         finally
         {
@@ -219,6 +268,11 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             while (true)
             {
                 await _credit.WaitAsync(_stop.Token).ConfigureAwait(false);
+                if (_full is { } full)
+                {
+                    await full.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
+                }
+
                 if (await stream.ReadAtLeastAsync(header, HeaderBytes, throwOnEndOfStream: false, _stop.Token).ConfigureAwait(false) < HeaderBytes)
                 {
                     return new ReadEnded(null, "the remote end closed the connection");
@@ -292,7 +346,12 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         public static readonly Recheck Instance = new();
     }
 
-    private sealed record WriteDone(IReadOnlyList<object> Acks, Exception? Error);
+    private sealed record WriteDone(IReadOnlyList<object> Acks, Exception? Error, int Bytes);
+
+    private sealed record SlowReaderCheck
+    {
+        public static readonly SlowReaderCheck Instance = new();
+    }
 
     private sealed record ReadEnded(string? AmqCode, string Reason);
 }

@@ -84,7 +84,23 @@ public sealed class ActorQmSettingsSpec
         Assert.Equal((ActorQm.Tls.OcspNonce.Required, (TimeSpan?)null, 64 * 1024L), (set.OcspNonce, set.OcspNonceLessMaxAge, set.OcspMaxBytes));
     }
 
+    [Fact]
+    public void Settings_must_read_the_send_queue_bound_and_slow_reader_timeout_into_the_transport()
+    {
+        var defaults = ActorQmSettings.ForQueueManager("QM1").Tls;
+        var config = ConfigurationFactory.ParseString("actorqm.queue-managers.QM1.tls { send-queue-max-bytes = 2MiB, slow-reader-timeout = 5s }");
+
+        var set = ActorQmSettings.Create(config).QueueManagers.Single().Tls;
+        var transport = new ActorQm.Tls.QueueManagerTls(set).TransportSettings(new ActorQm.Objects.ObjectCatalog("QM1", new Dictionary<string, object> { ["MAXMSGL"] = 4_194_304L }));
+
+        Assert.Equal((8L << 20, TimeSpan.FromSeconds(30)), (defaults.SendQueueMaxBytes, defaults.SlowReaderTimeout));
+        Assert.Equal((2L << 20, (TimeSpan?)TimeSpan.FromSeconds(5)), (transport.MaxSendQueueBytes, transport.SlowReaderTimeout));
+        Assert.Equal((64, 1), (transport.InitialReadCredit, transport.Accepting().InitialReadCredit));
+    }
+
     [Theory]
+    [InlineData("QM1 { tls.send-queue-max-bytes = 1k }", "send-queue-max-bytes must be at least 64k")]
+    [InlineData("QM1 { tls.slow-reader-timeout = 0s }", "slow-reader-timeout must be positive")]
     [InlineData("QM1 { tls.ocsp-nonce = maybe }", "ocsp-nonce must be required, preferred or off")]
     [InlineData("QM1 { tls.ocsp-max-bytes = 100 }", "ocsp-max-bytes must be between 1k and 16M")]
     [InlineData("QM1 { store.synchronous = normal }", "must be 'full' or 'extra'")]

@@ -34,13 +34,13 @@ public sealed class TransportActorSpec(ITestOutputHelper output) : Akka.TestKit.
         Sys.ActorOf(ActorQm.Tls.Transport.Props(
             new Handshake.StartHandshake(role.ToString(), role, stream, "QM2", Credentials(own), Needs, ActorRefs.Nobody), supervisor, owner, settings));
 
-    private async Task<(IActorRef Out, IActorRef In, Akka.TestKit.TestProbe OutOwner, Akka.TestKit.TestProbe InOwner)> Pair(Transport.Settings? responderSettings = null)
+    private async Task<(IActorRef Out, IActorRef In, Akka.TestKit.TestProbe OutOwner, Akka.TestKit.TestProbe InOwner)> Pair(Transport.Settings? responderSettings = null, Transport.Settings? initiatorSettings = null)
     {
         var (i, r) = await Connect();
         var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings()));
         var outOwner = CreateTestProbe("out-owner");
         var inOwner = CreateTestProbe("in-owner");
-        var outbound = Transport(i, HandshakeRole.Initiator, Qm1, outOwner, supervisor);
+        var outbound = Transport(i, HandshakeRole.Initiator, Qm1, outOwner, supervisor, initiatorSettings);
         var inbound = Transport(r, HandshakeRole.Responder, Qm2, inOwner, supervisor, responderSettings);
         await outOwner.ExpectMsgAsync<ActorQm.Tls.Transport.Connected>(TimeSpan.FromSeconds(20));
         await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.Connected>(TimeSpan.FromSeconds(20));
@@ -109,6 +109,43 @@ public sealed class TransportActorSpec(ITestOutputHelper output) : Akka.TestKit.
         {
             Assert.Equal("f" + n, Text(await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>()));
         }
+    }
+
+    [Fact]
+    public async Task Transport_must_stop_serving_a_peer_that_does_not_read_and_cut_it_off_after_the_slow_reader_timeout()
+    {
+        // The initiator reads one frame and its owner gives no more credit: the responder's frames pile up in the sockets and then in its send queue.
+        var bounded = new ActorQm.Tls.Transport.Settings(MaxSendQueueBytes: 1 << 20, SlowReaderTimeout: TimeSpan.FromSeconds(1));
+        var (_, inbound, _, inOwner) = await Pair(bounded, new ActorQm.Tls.Transport.Settings(InitialReadCredit: 1));
+        for (var n = 0; n < 160; n++)
+        {
+            inbound.Tell(new ActorQm.Tls.Transport.Send(new byte[256 * 1024]));
+        }
+
+        Assert.True((await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.SendQueueFull>(TimeSpan.FromSeconds(10))).Bytes > 1 << 20);
+        var closed = await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.ConnectionClosed>(TimeSpan.FromSeconds(10));
+        Assert.Equal("AMQ9206E", closed.AmqCode);
+        Assert.Contains("slow reader", closed.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transport_must_serve_again_once_a_slow_peer_has_taken_enough()
+    {
+        var bounded = new ActorQm.Tls.Transport.Settings(MaxSendQueueBytes: 1 << 20, SlowReaderTimeout: TimeSpan.FromSeconds(10));
+        var (outbound, inbound, outOwner, inOwner) = await Pair(bounded, new ActorQm.Tls.Transport.Settings(InitialReadCredit: 1));
+        for (var n = 0; n < 160; n++)
+        {
+            inbound.Tell(new ActorQm.Tls.Transport.Send(new byte[256 * 1024]));
+        }
+
+        await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.SendQueueFull>(TimeSpan.FromSeconds(10));
+        outbound.Tell(new ActorQm.Tls.Transport.ResumeReading(1000));
+        await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.SendQueueDrained>(TimeSpan.FromSeconds(10));
+        await outOwner.ReceiveNAsync(160, TimeSpan.FromSeconds(10)).ToListAsync();
+
+        // Reading goes on: a frame from the peer arrives.
+        outbound.Tell(Frame("after"));
+        Assert.Equal("after", Text(await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>()));
     }
 
     [Fact]
