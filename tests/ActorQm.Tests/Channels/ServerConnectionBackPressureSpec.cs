@@ -36,7 +36,8 @@ public sealed class ServerConnectionBackPressureSpec(ITestOutputHelper output) :
             ALTER QMGR SSLKEYR('{key}')
             DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
             DEFINE QLOCAL('APP.WAIT')
-            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example') MCAUSER('app')
+            {TestGrants.App()}
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """, "tls { send-queue-max-bytes = 4MiB, slow-reader-timeout = 3s }");
         _port = await QueueManagerPair.ListenerPort(_qm.Actor);

@@ -91,7 +91,7 @@ public sealed class ActorQmSettingsSpec
         var config = ConfigurationFactory.ParseString("actorqm.queue-managers.QM1.tls { send-queue-max-bytes = 2MiB, slow-reader-timeout = 5s }");
 
         var set = ActorQmSettings.Create(config).QueueManagers.Single().Tls;
-        var transport = new ActorQm.Tls.QueueManagerTls(set).TransportSettings(new ActorQm.Objects.ObjectCatalog("QM1", new Dictionary<string, object> { ["MAXMSGL"] = 4_194_304L }));
+        var transport = new ActorQm.Channels.QueueManagerTls(set).TransportSettings(new ActorQm.Objects.ObjectCatalog("QM1", new Dictionary<string, object> { ["MAXMSGL"] = 4_194_304L }));
 
         Assert.Equal((8L << 20, TimeSpan.FromSeconds(30)), (defaults.SendQueueMaxBytes, defaults.SlowReaderTimeout));
         Assert.Equal((2L << 20, (TimeSpan?)TimeSpan.FromSeconds(5)), (transport.MaxSendQueueBytes, transport.SlowReaderTimeout));
