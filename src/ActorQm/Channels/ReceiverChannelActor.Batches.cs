@@ -38,7 +38,12 @@ internal sealed partial class ReceiverChannelActor
             return;
         }
 
-        var asks = missing.Select(k => _queueManager.Ask<object>(new QueueManager.OpenQueue(k.Item1, QueueManager.OpenPurpose.Output, k.Item2.Length == 0 ? null : k.Item2), TimeSpan.FromSeconds(30))).ToArray();
+        // PUTAUT: targets are opened as the channel's principal with SET_ALL_CONTEXT, as MQ's receiving MCA
+        // does; the dead-letter queue as the queue manager, so what may not be put still has somewhere to go.
+        var principal = data.Principal;
+        var deadQ = (data.DeadQ, string.Empty);
+        var asks = missing.Select(k => _queueManager.Ask<object>(new QueueManager.OpenQueue(k.Item1, QueueManager.OpenPurpose.Output, k.Item2.Length == 0 ? null : k.Item2,
+            k == deadQ ? null : principal) { SetAllContext = true }, TimeSpan.FromSeconds(30))).ToArray();
         Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
             ? new Resolved(unit.Id, missing.Zip(t.Result).ToDictionary(p => p.First, p => p.Second))
             : new Resolved(unit.Id, []), TaskScheduler.Default).PipeTo(Self);

@@ -194,7 +194,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         return new Answer(c, (int)MqReason.HandleNotAvailable, $"MQRC_HANDLE_NOT_AVAILABLE: this connection already holds MAXHANDS({_limits.MaxHandles}) open handles; close one first", []);
                     }
 
-                    var reply = await _queueManager.Ask<object>(new QueueManager.OpenQueue(open.Queue, open.Purpose == ClientOpenPurpose.Output ? QueueManager.OpenPurpose.Output : QueueManager.OpenPurpose.Input, open.QMgr.Length == 0 ? null : open.QMgr), Timeout);
+                    var reply = await _queueManager.Ask<object>(new QueueManager.OpenQueue(open.Queue, open.Purpose == ClientOpenPurpose.Output ? QueueManager.OpenPurpose.Output : QueueManager.OpenPurpose.Input, open.QMgr.Length == 0 ? null : open.QMgr, _principal, open.Purpose == ClientOpenPurpose.Browse), Timeout);
                     if (reply is not QueueManager.QueueOpened opened)
                     {
                         var rejected = (QueueManager.OpenRejected)reply;
@@ -232,7 +232,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     }
                     else
                     {
-                        var opened = await _queueManager.Ask<object>(new QueueManager.OpenQueue(put.Queue!, QueueManager.OpenPurpose.Output, put.QMgr is { Length: > 0 } qm ? qm : null), Timeout);
+                        var opened = await _queueManager.Ask<object>(new QueueManager.OpenQueue(put.Queue!, QueueManager.OpenPurpose.Output, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
                         if (opened is not QueueManager.QueueOpened o)
                         {
                             var rejected = (QueueManager.OpenRejected)opened;
@@ -242,7 +242,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         handle = o.Handle;
                     }
 
-                    var (prepared, refused) = handle.PreparePut(put.Message, _applName);
+                    var (prepared, refused) = handle.PreparePut(WithContext(put.Message, handle.Context), _applName);
                     if (prepared is null)
                     {
                         return new Answer(c, (int)refused!.Reason, refused.Detail, []);
@@ -347,7 +347,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     }
 
                     _log.Info("AMQ8077I: remote MQSC from client {0} on {1}: {2} characters", _statusKey, _channel, mqsc.Script.Length);
-                    var done = await _queueManager.Ask<QueueManager.MqscCompleted>(new QueueManager.RunMqsc(mqsc.Script), Timeout);
+                    var done = await _queueManager.Ask<QueueManager.MqscCompleted>(new QueueManager.RunMqsc(mqsc.Script, As: _principal), Timeout);
                     var w = new FrameWriter();
                     w.Int(done.Failed);
                     w.Int(done.Lines.Count);

@@ -24,7 +24,13 @@ public static class QueueManager
 
     // Commands
     /// <summary>MQOPEN: resolve a name once; puts and gets then go straight to the queue actor.</summary>
-    public sealed record OpenQueue(string QueueName, OpenPurpose Purpose, string? QMgrName = null);
+    /// <param name="As">Who opens it: checked against the authority records (docs/security.md, "Enforcement"); null: the queue manager itself.</param>
+    /// <param name="Browse">An input open for browsing (MQOO_BROWSE: BROWSE authority instead of GET).</param>
+    public sealed record OpenQueue(string QueueName, OpenPurpose Purpose, string? QMgrName = null, Authority.Principal? As = null, bool Browse = false)
+    {
+        /// <summary>MQOO_SET_ALL_CONTEXT: the opener keeps every context field (SETALL on the queue and the queue manager).</summary>
+        public bool SetAllContext { get; init; }
+    }
 
     /// <summary>MQPUT1: resolve and put in one step. Answered by <see cref="LocalQueue.MessagePut"/> or <see cref="LocalQueue.PutRejected"/>.</summary>
     public sealed record PutMessage(string QueueName, MqMessage Message, string? QMgrName = null, string PutApplName = "");
@@ -36,7 +42,8 @@ public static class QueueManager
     public sealed record PutDeadLetter(MqMessage Message, int Reason, string DestQName, string DestQMgrName, string PutApplName);
 
     /// <summary>Runs MQSC commands; <see cref="Startup"/> marks the start-up script (DEFINE replaces).</summary>
-    public sealed record RunMqsc(string Script, bool Startup = false);
+    /// <param name="As">A remote administrator's principal: each command is checked against its authority (docs/security.md, "Remote administration"); null: local administration, with the queue manager's authority.</param>
+    public sealed record RunMqsc(string Script, bool Startup = false, Authority.Principal? As = null);
 
     /// <summary>Asks for the queue manager's TLS material (key repository, revocation sources), answered by <see cref="TlsMaterial"/>.</summary>
     public sealed record GetTls

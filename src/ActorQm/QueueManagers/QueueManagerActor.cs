@@ -125,6 +125,19 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     private void HandleOpen(OpenQueue open)
     {
         var result = Open(open.QueueName, open.QMgrName, open.Purpose);
+        if (result.Handle is not null && open.As is { } principal)
+        {
+            var (handle, refusal) = QueueAuthority.Check(_catalog, principal, open, result.Handle);
+            if (refusal is not null)
+            {
+                _log.Warning("{0}", refusal);
+                Sender.Tell(new OpenRejected(Messages.MqReason.NotAuthorized, refusal));
+                return;
+            }
+
+            result = (handle, result.Reason, result.Detail);
+        }
+
         Sender.Tell(result.Handle is not null ? new QueueOpened(result.Handle) : new OpenRejected(result.Reason, result.Detail));
     }
 
@@ -207,6 +220,12 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         _queues[queue.Name].Actor.Forward(new LocalQueue.Put(wrapped, dead.PutApplName));
     }
 
+    private MqscOutcome NotAuthorized(string refusal)
+    {
+        _log.Warning("AMQ8077W: {0} (remote MQSC, MQRC 2035)", refusal);
+        return new MqscOutcome(false, [$"AMQ8135E: Not authorized: {refusal}."], []);
+    }
+
     private void HandleMqsc(RunMqsc run)
     {
         var lines = new List<string>();
@@ -232,7 +251,10 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             MqscOutcome outcome;
             try
             {
-                outcome = _executor.Execute(MqscParser.Parse(source), run.Startup);
+                var command = MqscParser.Parse(source);
+                outcome = run.As is { Privileged: false } principal && MqscAuthority.Refusal(command, _catalog, principal) is { } refusal
+                    ? NotAuthorized(refusal)
+                    : _executor.Execute(command, run.Startup);
             }
             catch (MqscException e)
             {

@@ -52,6 +52,17 @@ public static class QueueManagerBootstrap
     }
 
     /// <summary>
+    /// MQ's default channel authentication records: privileged users (members of mqm) blocked on every
+    /// client channel; every SYSTEM.* channel closed except the admin channel, which runs as its MCAUSER.
+    /// </summary>
+    public const string DefaultChannelAuthentication = """
+        SET CHLAUTH('*') TYPE(BLOCKUSER) USERLIST('*MQADMIN') DESCR('Default rule: privileged users may not connect as clients')
+        SET CHLAUTH('SYSTEM.*') TYPE(ADDRESSMAP) ADDRESS('*') USERSRC(NOACCESS) DESCR('Default rule: SYSTEM.* channels are closed')
+        SET CHLAUTH('SYSTEM.ADMIN.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('*') USERSRC(CHANNEL) DESCR('Default rule: the admin channel runs as its MCAUSER')
+
+        """;
+
+    /// <summary>
     /// Everything of a start but spawning the actor: checks the script, opens and locks the journal
     /// (which may wait for a previous owner, see store.lock-wait), restores objects, messages and
     /// revocations. Whoever spawns <see cref="PreparedQueueManager.Props"/> (the system, or a cluster
@@ -80,9 +91,17 @@ public static class QueueManagerBootstrap
         try
         {
             var catalog = new ObjectCatalog(settings.Name, new Dictionary<string, object> { ["MAXMSGL"] = (long)settings.MaxMessageLength });
-            foreach (var (_, _, definition) in journal.LoadObjects())
+            var definitions = journal.LoadObjects();
+            foreach (var (_, _, definition) in definitions)
             {
                 catalog.Apply(new ObjectDefined(MqscExecutor.Restore(definition, settings.Name), null));
+            }
+
+            if (definitions.Count == 0)
+            {
+                // A new queue manager gets MQ's default CHLAUTH rules, journaled like any definition, so an
+                // administrator who removes them later keeps them removed (docs/security.md, "Default CHLAUTH rules").
+                script = DefaultChannelAuthentication + (script ?? string.Empty);
             }
 
             var recovered = journal.LoadMessages();
