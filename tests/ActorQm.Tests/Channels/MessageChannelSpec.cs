@@ -77,6 +77,37 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Receiver_with_a_low_privilege_MCAUSER_must_dead_letter_what_it_may_not_put_with_2035_and_deliver_the_rest_once()
+    {
+        // PUTAUT(DEF): the receiver puts as its MCAUSER, which may put (with SETALL, as MQ's MCA opens) to APP.IN only.
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, rcvrAttributes: "MCAUSER('rcvr') PUTAUT(DEF)",
+            qm2Extra: """
+                DEFINE QLOCAL('SECRET.Q')
+                SET AUTHREC OBJTYPE(QMGR) PRINCIPAL('rcvr') AUTHADD(CONNECT,SETALL)
+                SET AUTHREC PROFILE('APP.IN') OBJTYPE(QUEUE) PRINCIPAL('rcvr') AUTHADD(PUT,SETALL)
+                """,
+            qm1Extra: "DEFINE QREMOTE('SECRET') RNAME('SECRET.Q') RQMNAME('QM2') XMITQ('QM2')");
+        var conn1 = pair.Conn1;
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("allowed 1", Persistence.Persistent));
+        await conn1.PutAsync("SECRET", TestMessages.Text("not for rcvr", Persistence.Persistent));
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("allowed 2", Persistence.Persistent));
+        await conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        var conn2 = pair.Conn2;
+        var wait = new GetOptions { Wait = TimeSpan.FromSeconds(20) };
+        Assert.Equal("allowed 1", TestMessages.Text(await conn2.GetAsync("APP.IN", wait)));
+        Assert.Equal("allowed 2", TestMessages.Text(await conn2.GetAsync("APP.IN", wait)));
+        var (header, data) = DeadLetterHeader.Unwrap(await conn2.GetAsync("DLQ", wait));
+        Assert.Equal((int)MqReason.NotAuthorized, header.Reason);
+        Assert.Equal("SECRET.Q", header.DestQName.Trim());
+        Assert.Equal("not for rcvr", System.Text.Encoding.UTF8.GetString(data.Span));
+        await AssertNoMessage(conn2, "SECRET.Q");
+        await AssertNoMessage(conn2, "APP.IN");
+        var status = await pair.Status(pair.Qm2.Actor);
+        Assert.Equal("rcvr", status!.McaUser);
+    }
+
+    [Fact]
     public async Task Receiver_with_USEDLQ_NO_must_refuse_the_batch_and_the_sender_must_keep_it()
     {
         var pair = await QueueManagerPair.StartAsync(Sys, _dir, rcvrAttributes: "USEDLQ(NO) MRRTY(1) MRTMR(10)", retry: "SHORTRTY(0) LONGRTY(0)",

@@ -188,6 +188,29 @@ public sealed class ServerConnectionAuthoritySpec(ITestOutputHelper output) : Ak
         Assert.DoesNotContain(display, l => l.Contains("OBJTYPE(QUEUE)", StringComparison.Ordinal) && l.Contains("'**'", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ServerConnection_must_refuse_a_client_with_no_user_and_apply_MQs_default_CHLAUTH_rules()
+    {
+        await Start("""
+            DEFINE CHANNEL('BARE.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED)
+            DEFINE CHANNEL('SYSTEM.DEF.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) MCAUSER('app2')
+            """, "security.groups { mqm = [\"app1\"] }");
+
+        // Secure by default: no MCAUSER and no mapping record means no user, and a client never runs as the queue manager.
+        var bare = await Assert.ThrowsAsync<MqException>(() => Connect("APP2", "BARE.SVRCONN"));
+        // BLOCKUSER('*MQADMIN'): an administrator (member of mqm) may not connect as a client.
+        var admin = await Assert.ThrowsAsync<MqException>(() => Connect("APP1"));
+        // SYSTEM.* channels other than the admin channel are closed (ADDRESSMAP('*') USERSRC(NOACCESS)).
+        var system = await Assert.ThrowsAsync<MqException>(() => Connect("APP2", "SYSTEM.DEF.SVRCONN"));
+        await using var app2 = await Connect("APP2");
+        var (rules, _, _) = await new QueueManagerConnection(_qm.Actor).RunMqscAsync("DISPLAY CHLAUTH('*')\nDISPLAY CHSTATUS('APP.SVRCONN')");
+
+        Assert.All([bare, admin, system], e => Assert.Equal(MqReason.NotAuthorized, e.Reason));
+        Assert.Contains(rules, l => l.Contains("*MQADMIN", StringComparison.Ordinal));
+        Assert.Contains(rules, l => l.Contains("CHLAUTH(SYSTEM.*)", StringComparison.Ordinal) || l.Contains("CHLAUTH('SYSTEM.*')", StringComparison.Ordinal));
+        Assert.Contains(rules, l => l.Contains("MCAUSER('app2')", StringComparison.Ordinal));
+    }
+
     public new void Dispose()
     {
         base.Dispose();

@@ -143,6 +143,8 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
             Client(TestPki.Leaf(Ca, "CN=APP5,O=Example Corp,L=Leeds,C=GB")) with { Channel = "ORG.SVRCONN" }),
         new("CHLAUTH exact-profile ADDRESSMAP NOACCESS beside a generic-profile SSLPEERMAP USERSRC(CHANNEL)", "AMQ9777E", _ =>
             Client(TestPki.Leaf(Ca, App)) with { Channel = "PRF.SVRCONN", From = "127.0.0.7" }),
+        new("valid certificate mapped to a principal without CONNECT", "AMQ9557E", _ => Client(TestPki.Leaf(Ca, App)) with { Channel = "NOCONN.SVRCONN" }),
+        new("valid certificate on a channel with no MCAUSER and no mapping", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, App)) with { Channel = "NOUSER.SVRCONN" }),
         new("NUL byte in the DN", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, "CN=APP1\0X,OU=APPS,O=Example"))),
         new("TLS 1.1 ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, OldClientHello(0x02)))),
         new("TLS 1.0 ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, OldClientHello(0x01)))),
@@ -250,6 +252,9 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
             SET CHLAUTH('PRF.*') TYPE(SSLPEERMAP) SSLPEER('CN=APP*') USERSRC(CHANNEL)
             SET CHLAUTH('PRF.SVRCONN') TYPE(ADDRESSMAP) ADDRESS('127.0.0.7') USERSRC(NOACCESS)
             SET CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('127.0.0.9')
+            DEFINE CHANNEL('NOCONN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED)
+            SET CHLAUTH('NOCONN.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('O=Example') USERSRC(MAP) MCAUSER('nobody')
+            DEFINE CHANNEL('NOUSER.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED)
             {TestGrants.App()}
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """, $"tls {{ revocation-recheck-interval = {recheck}, ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], cdp-check-extensions = on, crl-max-bytes = 64KiB, allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
