@@ -170,7 +170,7 @@ internal static class ChannelBench
             var outputs = new List<OpenedQueue>();
             for (var i = 1; i <= channels; i++)
             {
-                outputs.Add(await connection.OpenAsync($"APP.R{i}", QueueManager.OpenPurpose.Output));
+                outputs.Add(await connection.OpenAsync($"APP.R{i}", Mqi.QueueManagerApi.OpenPurpose.Output));
             }
 
             var message = new MqMessage(new MessageDescriptor { Persistence = persistence }, payload);

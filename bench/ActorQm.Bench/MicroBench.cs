@@ -119,8 +119,8 @@ public class QueueBenchmarks
         var qm = QueueManagerBootstrap.StartAsync(_system, ActorQmSettings.ForQueueManager("MICRO", ConfigurationFactory.ParseString($"store.path = \"{_dir}/MICRO.db\""))).GetAwaiter().GetResult();
         var connection = new QueueManagerConnection(qm.Actor, "micro");
         connection.RunMqscAsync("DEFINE QLOCAL(Q) MAXDEPTH(999999999)").GetAwaiter().GetResult();
-        _output = connection.OpenAsync("Q", QueueManager.OpenPurpose.Output).GetAwaiter().GetResult();
-        _input = connection.OpenAsync("Q", QueueManager.OpenPurpose.Input).GetAwaiter().GetResult();
+        _output = connection.OpenAsync("Q", Mqi.QueueManagerApi.OpenPurpose.Output).GetAwaiter().GetResult();
+        _input = connection.OpenAsync("Q", Mqi.QueueManagerApi.OpenPurpose.Input).GetAwaiter().GetResult();
     }
 
     [GlobalCleanup]

@@ -72,8 +72,8 @@ try
     await conn.RunMqscAsync("DEFINE QLOCAL(B) MAXDEPTH(999999999)");
     foreach (var persistence in new[] { Persistence.NotPersistent, Persistence.Persistent })
     {
-        var output = await conn.OpenAsync("B", QueueManager.OpenPurpose.Output);
-        var input = await conn.OpenAsync("B", QueueManager.OpenPurpose.Input);
+        var output = await conn.OpenAsync("B", ActorQm.Mqi.QueueManagerApi.OpenPurpose.Output);
+        var input = await conn.OpenAsync("B", ActorQm.Mqi.QueueManagerApi.OpenPurpose.Input);
         var message = new MqMessage(new MessageDescriptor { Persistence = persistence }, payload);
         var put = await Rate(count, _ => output.PutAsync(message));
         var get = await Rate(count, _ => input.GetAsync());
@@ -88,7 +88,7 @@ try
     qm = await QueueManagerBootstrap.StartAsync(system, settings);
     var emptyRecovery = sw.Elapsed.TotalMilliseconds;
     conn = new QueueManagerConnection(qm.Actor, "bench");
-    var fill = await conn.OpenAsync("B", QueueManager.OpenPurpose.Output);
+    var fill = await conn.OpenAsync("B", ActorQm.Mqi.QueueManagerApi.OpenPurpose.Output);
     await Rate(count, _ => fill.PutAsync(new MqMessage(new MessageDescriptor { Persistence = Persistence.Persistent }, payload)));
     await QueueManagerBootstrap.StopAsync(qm.Actor);
     sw.Restart();

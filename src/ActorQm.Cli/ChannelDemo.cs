@@ -124,8 +124,8 @@ internal static class ChannelDemo
     private static async Task<(string, int, double, bool, string)> Stream(QueueManagerConnection conn1, QueueManagerConnection conn2, Persistence persistence, int first, int count, int size)
     {
         var label = persistence == Persistence.Persistent ? "persistent" : "non-persistent";
-        var output = await conn1.OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
-        var input = await conn2.OpenAsync("APP.IN", QueueManager.OpenPurpose.Input);
+        var output = await conn1.OpenAsync("APP.REMOTE", Mqi.QueueManagerApi.OpenPurpose.Output);
+        var input = await conn2.OpenAsync("APP.IN", Mqi.QueueManagerApi.OpenPurpose.Input);
         var sw = Stopwatch.StartNew();
         var puts = Pipelined(count, i => output.PutAsync(Message(first + i, size, persistence)), label + " put on QM1", quiet: true);
         var wait = new GetOptions { Wait = TimeSpan.FromSeconds(60) };
@@ -175,7 +175,7 @@ internal static class ChannelDemo
         }
 
         await conn3.RunMqscAsync($"STOP CHANNEL('{ChannelName}')");
-        var leaked = await Extra(await conn2.OpenAsync("APP.IN", QueueManager.OpenPurpose.Input));
+        var leaked = await Extra(await conn2.OpenAsync("APP.IN", Mqi.QueueManagerApi.OpenPurpose.Input));
         await QueueManagerBootstrap.StopAsync(qm3.Actor);
         var ok = refusal is not null && leaked == 0;
         return ("revoked peer refused", 1, sw.Elapsed.TotalSeconds, ok,

@@ -57,13 +57,13 @@ internal static class LocalDemo
 
                 // Persistent messages survive a restart; non-persistent ones do not.
                 var sw = Stopwatch.StartNew();
-                var output = await conn.OpenAsync("APP.IN", QueueManager.OpenPurpose.Output);
+                var output = await conn.OpenAsync("APP.IN", Mqi.QueueManagerApi.OpenPurpose.Output);
                 await Pipelined(count, i => output.PutAsync(Message(i, size, Persistence.Persistent)), "persistent put");
                 await Pipelined(count / 10 + 1, i => output.PutAsync(Message(1_000_000 + i, size, Persistence.NotPersistent)), "non-persistent put");
                 await QueueManagerBootstrap.StopAsync(qm.Actor);
                 qm = await QueueManagerBootstrap.StartAsync(system, settings);
                 conn = new QueueManagerConnection(qm.Actor, "actorqm-demo");
-                var input = await conn.OpenAsync("APP.IN", QueueManager.OpenPurpose.Input);
+                var input = await conn.OpenAsync("APP.IN", Mqi.QueueManagerApi.OpenPurpose.Input);
                 var got = await Pipelined(count, _ => input.GetAsync(), "get after restart");
                 var intact = got.Select((g, i) => Same(g.Message, i, size)).All(x => x);
                 var leftover = await TryGet(input);
@@ -90,8 +90,8 @@ internal static class LocalDemo
 
     private static async Task<(string, int, double, bool, string)> RoundTrip(QueueManagerConnection conn, string phase, int count, int size, Persistence persistence)
     {
-        var output = await conn.OpenAsync("APP.IN", QueueManager.OpenPurpose.Output);
-        var input = await conn.OpenAsync("APP.ALIAS", QueueManager.OpenPurpose.Input);
+        var output = await conn.OpenAsync("APP.IN", Mqi.QueueManagerApi.OpenPurpose.Output);
+        var input = await conn.OpenAsync("APP.ALIAS", Mqi.QueueManagerApi.OpenPurpose.Input);
         var sw = Stopwatch.StartNew();
         await Pipelined(count, i => output.PutAsync(Message(i, size, persistence)), phase + " (put)");
         var putSeconds = sw.Elapsed.TotalSeconds;

@@ -100,5 +100,5 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash
         ReceiveAny(message => _queueManager.Forward(message));
     }
 
-    private sealed record ScriptApplied(QueueManager.MqscCompleted? Output);
+    private sealed record ScriptApplied(Mqi.QueueManagerApi.MqscCompleted? Output);
 }

@@ -66,7 +66,7 @@ internal sealed class QueueManagerRegistry : IQueueManagerRegistry
             var started = await QueueManagerBootstrap.StartAsync(system, settings).ConfigureAwait(false);
             foreach (var script in mqsc)
             {
-                await started.Actor.Ask<QueueManager.MqscCompleted>(new QueueManager.RunMqsc(script, Startup: true), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                await started.Actor.Ask<Mqi.QueueManagerApi.MqscCompleted>(new Mqi.QueueManagerApi.RunMqsc(script, Startup: true), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             }
 
             register?.Invoke(registry, started.Actor);

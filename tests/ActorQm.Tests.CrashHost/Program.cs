@@ -19,8 +19,8 @@ var system = ActorSystem.Create("crashhost", "akka.loglevel = WARNING");
 var qm = await QueueManagerBootstrap.StartAsync(system, settings);
 var conn = new QueueManagerConnection(qm.Actor, "crashhost");
 await conn.RunMqscAsync($"DEFINE QLOCAL('{CrashPayload.Queue}') MAXDEPTH(1000000) REPLACE");
-var output = await conn.OpenAsync(CrashPayload.Queue, QueueManager.OpenPurpose.Output);
-var input = await conn.OpenAsync(CrashPayload.Queue, QueueManager.OpenPurpose.Input);
+var output = await conn.OpenAsync(CrashPayload.Queue, ActorQm.Mqi.QueueManagerApi.OpenPurpose.Output);
+var input = await conn.OpenAsync(CrashPayload.Queue, ActorQm.Mqi.QueueManagerApi.OpenPurpose.Input);
 Console.WriteLine("READY");
 
 switch (args[1])

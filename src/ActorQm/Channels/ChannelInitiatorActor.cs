@@ -71,13 +71,11 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
                 _board.Remove(ended.Name);
             }
         });
-        Receive<Routing.RoutedConnection.Route>(route =>
+        Receive<ServeRoutedConnection>(route =>
         {
             // A connection another cluster node accepted and holds: served here like one of our listeners' connections.
             var (qmgr, queueManager, self, sync, board) = (_qmgr, Context.Parent, Self, _sync, _board);
-            var remote = new IPEndPoint(IPAddress.TryParse(route.RemoteAddress, out var address) ? address : IPAddress.None, route.RemotePort);
-            var id = route.Session.ConnectionId;
-            Func<IActorRef, Props> transport = owner => Routing.RoutedConnection.TransportProps(route, owner);
+            var (id, remote, transport) = (route.ConnectionId, route.Remote, route.Transport);
             Context.ActorOf(Props.Create(() => new ReceiverChannelActor(id, transport, remote, qmgr, queueManager, self, sync, board, null)), $"routed-{++_instances}");
         });
         Receive<RegisterInbound>(HandleRegister);

@@ -42,7 +42,7 @@ internal sealed partial class ReceiverChannelActor
         // does; the dead-letter queue as the queue manager, so what may not be put still has somewhere to go.
         var principal = data.Principal;
         var deadQ = (data.DeadQ, string.Empty);
-        var asks = missing.Select(k => _queueManager.Ask<object>(new QueueManager.OpenQueue(k.Item1, QueueManager.OpenPurpose.Output, k.Item2.Length == 0 ? null : k.Item2,
+        var asks = missing.Select(k => _queueManager.Ask<object>(new Mqi.QueueManagerApi.OpenQueue(k.Item1, Mqi.QueueManagerApi.OpenPurpose.Output, k.Item2.Length == 0 ? null : k.Item2,
             k == deadQ ? null : principal) { SetAllContext = true }, TimeSpan.FromSeconds(30))).ToArray();
         Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
             ? new Resolved(unit.Id, missing.Zip(t.Result).ToDictionary(p => p.First, p => p.Second))
@@ -103,16 +103,16 @@ internal sealed partial class ReceiverChannelActor
         }
 
         var opened = _handles.GetValueOrDefault((header.RemoteQName, header.RemoteQMgrName));
-        var (put, rejected) = opened is QueueManager.QueueOpened o
+        var (put, rejected) = opened is Mqi.QueueManagerApi.QueueOpened o
             ? o.Handle.PreparePut(message!, data.Definition!.Name)
-            : (null, new LocalQueue.PutRejected(opened is QueueManager.OpenRejected r ? r.Reason : MqReason.UnknownObjectName, opened is QueueManager.OpenRejected r2 ? r2.Detail : $"{header.RemoteQName} could not be opened"));
+            : (null, new LocalQueue.PutRejected(opened is Mqi.QueueManagerApi.OpenRejected r ? r.Reason : MqReason.UnknownObjectName, opened is Mqi.QueueManagerApi.OpenRejected r2 ? r2.Detail : $"{header.RemoteQName} could not be opened"));
         if (put is null)
         {
             unit.Rejected[index] = (rejected!.Reason, rejected.Detail);
             return null;
         }
 
-        var queue = ((QueueManager.QueueOpened)opened!).Handle.Queue;
+        var queue = ((Mqi.QueueManagerApi.QueueOpened)opened!).Handle.Queue;
         unit.Outstanding++;
         unit.Queues.Add(queue);
         return (queue, new LocalQueue.StagePut(put.Message, put.PutApplName, unit.Id, index, Self));
@@ -199,7 +199,7 @@ internal sealed partial class ReceiverChannelActor
     private State<ChannelState, ReceiverData> DeadLetter(ReceiverUnit unit, ReceiverData data)
     {
         var def = data.Definition!;
-        if (!def.UseDeadLetterQueue || _handles.GetValueOrDefault((data.DeadQ, string.Empty)) is not QueueManager.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.Contains))
+        if (!def.UseDeadLetterQueue || _handles.GetValueOrDefault((data.DeadQ, string.Empty)) is not Mqi.QueueManagerApi.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.Contains))
         {
             var (index, (reason, detail)) = unit.Rejected.First();
             return Abandon(data, "AMQ9544E", $"message {unit.Messages[index].Seq} could not be put to its destination ({detail}, MQRC {(int)reason}) and {(def.UseDeadLetterQueue ? "the dead-letter queue is unavailable" : "USEDLQ(NO)")}; the batch stays on the sender's transmission queue");

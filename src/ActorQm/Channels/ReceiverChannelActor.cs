@@ -200,7 +200,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     private State<ChannelState, ReceiverData> Accept(InitialData hello, Handshake.HandshakeSucceeded session, ReceiverData data)
     {
         var self = Self;
-        _queueManager.Ask<object>(new QueueManager.AcceptChannel(hello, session, _remote.Address), TimeSpan.FromSeconds(30))
+        _queueManager.Ask<object>(new Channels.Channel.AcceptChannel(hello, session, _remote.Address), TimeSpan.FromSeconds(30))
             .ContinueWith(t => t.IsCompletedSuccessfully
                 ? t.Result switch
                 {

@@ -1,4 +1,5 @@
 using ActorQm.Messages;
+using ActorQm.Mqi;
 using ActorQm.QueueManagers;
 
 namespace ActorQm.Channels;

@@ -1,4 +1,5 @@
 using ActorQm.Messages;
+using ActorQm.Mqi;
 using ActorQm.QueueManagers;
 using ActorQm.Queues;
 using ActorQm.Store;
@@ -194,10 +195,10 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         return new Answer(c, (int)MqReason.HandleNotAvailable, $"MQRC_HANDLE_NOT_AVAILABLE: this connection already holds MAXHANDS({_limits.MaxHandles}) open handles; close one first", []);
                     }
 
-                    var reply = await _queueManager.Ask<object>(new QueueManager.OpenQueue(open.Queue, open.Purpose == ClientOpenPurpose.Output ? QueueManager.OpenPurpose.Output : QueueManager.OpenPurpose.Input, open.QMgr.Length == 0 ? null : open.QMgr, _principal, open.Purpose == ClientOpenPurpose.Browse), Timeout);
-                    if (reply is not QueueManager.QueueOpened opened)
+                    var reply = await _queueManager.Ask<object>(new Mqi.QueueManagerApi.OpenQueue(open.Queue, open.Purpose == ClientOpenPurpose.Output ? Mqi.QueueManagerApi.OpenPurpose.Output : Mqi.QueueManagerApi.OpenPurpose.Input, open.QMgr.Length == 0 ? null : open.QMgr, _principal, open.Purpose == ClientOpenPurpose.Browse), Timeout);
+                    if (reply is not Mqi.QueueManagerApi.QueueOpened opened)
                     {
-                        var rejected = (QueueManager.OpenRejected)reply;
+                        var rejected = (Mqi.QueueManagerApi.OpenRejected)reply;
                         return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
                     }
 
@@ -232,10 +233,10 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     }
                     else
                     {
-                        var opened = await _queueManager.Ask<object>(new QueueManager.OpenQueue(put.Queue!, QueueManager.OpenPurpose.Output, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
-                        if (opened is not QueueManager.QueueOpened o)
+                        var opened = await _queueManager.Ask<object>(new Mqi.QueueManagerApi.OpenQueue(put.Queue!, Mqi.QueueManagerApi.OpenPurpose.Output, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
+                        if (opened is not Mqi.QueueManagerApi.QueueOpened o)
                         {
-                            var rejected = (QueueManager.OpenRejected)opened;
+                            var rejected = (Mqi.QueueManagerApi.OpenRejected)opened;
                             return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
                         }
 
@@ -347,7 +348,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     }
 
                     _log.Info("AMQ8077I: remote MQSC from client {0} on {1}: {2} characters", _statusKey, _channel, mqsc.Script.Length);
-                    var done = await _queueManager.Ask<QueueManager.MqscCompleted>(new QueueManager.RunMqsc(mqsc.Script, As: _principal), Timeout);
+                    var done = await _queueManager.Ask<Mqi.QueueManagerApi.MqscCompleted>(new Mqi.QueueManagerApi.RunMqsc(mqsc.Script, As: _principal), Timeout);
                     var w = new FrameWriter();
                     w.Int(done.Failed);
                     w.Int(done.Lines.Count);

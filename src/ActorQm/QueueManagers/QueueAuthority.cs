@@ -1,5 +1,7 @@
 using ActorQm.Authority;
+using ActorQm.Mqi;
 using ActorQm.Objects;
+using static ActorQm.Mqi.QueueManagerApi;
 using static ActorQm.QueueManagers.QueueManager;
 
 namespace ActorQm.QueueManagers;

@@ -6,6 +6,7 @@ using ActorQm.Routing;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
+using static ActorQm.Mqi.QueueManagerApi;
 using static ActorQm.QueueManagers.QueueManager;
 
 namespace ActorQm.QueueManagers;
@@ -25,7 +26,7 @@ internal sealed partial class QueueManagerActor
 
     private void ReceiveChannels()
     {
-        Receive<AcceptChannel>(a =>
+        Receive<Channel.AcceptChannel>(a =>
         {
             var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13, a.From);
             if (answer is InboundChannels.Accepted mapped)
@@ -54,7 +55,9 @@ internal sealed partial class QueueManagerActor
 
             Sender.Tell(answer);
         });
-        Receive<RoutedConnection.Route>(route => _initiator.Forward(route));
+        Receive<RoutedConnection.Route>(route => _initiator.Forward(new Channel.ServeRoutedConnection(route.Session.ConnectionId,
+            new IPEndPoint(IPAddress.TryParse(route.RemoteAddress, out var address) ? address : IPAddress.None, route.RemotePort),
+            owner => RoutedConnection.TransportProps(route, owner))));
         Receive<RoutedConnection.DescribeSecurity>(_ =>
         {
             if (_routedListeners.Add(Sender))

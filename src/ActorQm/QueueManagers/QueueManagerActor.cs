@@ -1,11 +1,13 @@
 using ActorQm.Configuration;
 using ActorQm.Messages;
+using ActorQm.Mqi;
 using ActorQm.Mqsc;
 using ActorQm.Objects;
 using ActorQm.Queues;
 using ActorQm.Store;
 using Akka.Actor;
 using Akka.Event;
+using static ActorQm.Mqi.QueueManagerApi;
 using static ActorQm.QueueManagers.QueueManager;
 
 namespace ActorQm.QueueManagers;

@@ -31,12 +31,12 @@ public sealed class PreparedQueueManager
     public void Abandon() => _journal.Dispose();
 
     /// <summary>Applies the start-up script to the spawned actor; null when there is none.</summary>
-    public async Task<QueueManager.MqscCompleted?> RunStartupScriptAsync(IActorRef actor, TimeSpan? timeout = null) =>
-        Script is null ? null : await actor.Ask<QueueManager.MqscCompleted>(new QueueManager.RunMqsc(Script, Startup: true), timeout ?? TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+    public async Task<Mqi.QueueManagerApi.MqscCompleted?> RunStartupScriptAsync(IActorRef actor, TimeSpan? timeout = null) =>
+        Script is null ? null : await actor.Ask<Mqi.QueueManagerApi.MqscCompleted>(new Mqi.QueueManagerApi.RunMqsc(Script, Startup: true), timeout ?? TimeSpan.FromSeconds(30)).ConfigureAwait(false);
 }
 
 /// <summary>A running queue manager and what its start-up script printed.</summary>
-public sealed record StartedQueueManager(string Name, IActorRef Actor, QueueManager.MqscCompleted? StartupOutput);
+public sealed record StartedQueueManager(string Name, IActorRef Actor, Mqi.QueueManagerApi.MqscCompleted? StartupOutput);
 
 /// <summary>
 /// Starts a queue manager: checks its start-up script, opens and locks its journal, restores

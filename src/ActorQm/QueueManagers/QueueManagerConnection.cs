@@ -1,4 +1,5 @@
 using ActorQm.Messages;
+using ActorQm.Mqi;
 using ActorQm.Queues;
 using Akka.Actor;
 
@@ -27,19 +28,19 @@ public sealed class QueueManagerConnection(IActorRef queueManager, string applic
     }
 
     /// <summary>MQOPEN: resolves once; the returned queue talks to the queue actor directly.</summary>
-    public async Task<OpenedQueue> OpenAsync(string queueName, QueueManagers.QueueManager.OpenPurpose purpose, string? qmgrName = null)
+    public async Task<OpenedQueue> OpenAsync(string queueName, Mqi.QueueManagerApi.OpenPurpose purpose, string? qmgrName = null)
     {
-        var reply = await queueManager.Ask<object>(new QueueManagers.QueueManager.OpenQueue(queueName, purpose, qmgrName), _timeout).ConfigureAwait(false);
+        var reply = await queueManager.Ask<object>(new Mqi.QueueManagerApi.OpenQueue(queueName, purpose, qmgrName), _timeout).ConfigureAwait(false);
         return reply switch
         {
-            QueueManagers.QueueManager.QueueOpened o => new OpenedQueue(this, o.Handle),
-            QueueManagers.QueueManager.OpenRejected r => throw new MqException(r.Reason, r.Detail),
+            Mqi.QueueManagerApi.QueueOpened o => new OpenedQueue(this, o.Handle),
+            Mqi.QueueManagerApi.OpenRejected r => throw new MqException(r.Reason, r.Detail),
             _ => throw Unexpected(reply),
         };
     }
 
-    public Task<QueueManagers.QueueManager.MqscCompleted> RunMqscAsync(string script) =>
-        queueManager.Ask<QueueManagers.QueueManager.MqscCompleted>(new QueueManagers.QueueManager.RunMqsc(script), _timeout);
+    public Task<Mqi.QueueManagerApi.MqscCompleted> RunMqscAsync(string script) =>
+        queueManager.Ask<Mqi.QueueManagerApi.MqscCompleted>(new Mqi.QueueManagerApi.RunMqsc(script), _timeout);
 
     internal TimeSpan AskTimeout(GetOptions options) =>
         options.Wait == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : _timeout + options.Wait;

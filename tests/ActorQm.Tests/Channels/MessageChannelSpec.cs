@@ -18,7 +18,7 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
     {
         var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "BATCHSZ(20)");
         var conn1 = pair.Conn1;
-        var output = await conn1.OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+        var output = await conn1.OpenAsync("APP.REMOTE", Mqi.QueueManagerApi.OpenPurpose.Output);
         for (var i = 0; i < 300; i++)
         {
             await output.PutAsync(TestMessages.Text($"m{i}", i % 3 == 0 ? Persistence.NotPersistent : Persistence.Persistent));
@@ -204,7 +204,7 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         Sys.EventStream.Subscribe(transitions.Ref, typeof(Channel.ChannelStateChanged));
         var conn1 = pair.Conn1;
         await conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
-        var output = await conn1.OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+        var output = await conn1.OpenAsync("APP.REMOTE", Mqi.QueueManagerApi.OpenPurpose.Output);
         var body = new string('k', 2000);
         for (var i = 0; i < 200; i++)
         {

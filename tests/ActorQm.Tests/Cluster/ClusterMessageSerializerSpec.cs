@@ -83,9 +83,9 @@ public sealed class ClusterMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void ClusterMessageSerializer_must_keep_an_envelopes_payload_with_the_payloads_own_serializer()
     {
-        var back = RoundTrip(new QueueManagerSharding.Envelope("QMR", new QueueManager.RunMqsc("DISPLAY QMGR")));
+        var back = RoundTrip(new QueueManagerSharding.Envelope("QMR", new Mqi.QueueManagerApi.RunMqsc("DISPLAY QMGR")));
         Assert.Equal("QMR", back.QMgrName);
-        Assert.Equal("DISPLAY QMGR", Assert.IsType<QueueManager.RunMqsc>(back.Message).Script);
+        Assert.Equal("DISPLAY QMGR", Assert.IsType<Mqi.QueueManagerApi.RunMqsc>(back.Message).Script);
 
         var routed = RoundTrip(new QueueManagerSharding.Envelope("QMR", new FramesWritten(3)));
         Assert.Equal(new FramesWritten(3), routed.Message);

@@ -58,7 +58,7 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
         // Any node reaches any queue manager through its region.
         foreach (var (region, name) in regions.Zip(Names.Reverse()))
         {
-            var answer = await region.Ask<QueueManager.MqscCompleted>(new QueueManagerSharding.Envelope(name, new QueueManager.RunMqsc("DISPLAY QMGR(*) QMNAME")), TimeSpan.FromSeconds(20));
+            var answer = await region.Ask<Mqi.QueueManagerApi.MqscCompleted>(new QueueManagerSharding.Envelope(name, new Mqi.QueueManagerApi.RunMqsc("DISPLAY QMGR(*) QMNAME")), TimeSpan.FromSeconds(20));
             Assert.Contains(answer.Lines, l => l.Contains($"QMGR({name})", StringComparison.Ordinal));
         }
 

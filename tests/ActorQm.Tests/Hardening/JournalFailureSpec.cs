@@ -101,7 +101,7 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
             qm2Hocon: $"store {{ path = \"{Path.Combine(disk, "QM2.db")}\", busy-timeout = 300ms }}");
         var failures = CreateTestProbe("failures");
         Sys.EventStream.Subscribe(failures.Ref, typeof(ActorQm.Channels.Channel.ChannelFailed));
-        var output = await pair.Conn1.OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+        var output = await pair.Conn1.OpenAsync("APP.REMOTE", Mqi.QueueManagerApi.OpenPurpose.Output);
         for (var i = 0; i < count; i++)
         {
             await output.PutAsync(Text($"m{i}:" + new string('x', 1000), Persistence.Persistent));

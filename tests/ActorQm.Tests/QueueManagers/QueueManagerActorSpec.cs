@@ -134,8 +134,8 @@ public sealed class QueueManagerActorSpec(ITestOutputHelper output) : Akka.TestK
     {
         var (_, conn) = await StartQm(Objects + "\nALTER QMGR MAXMSGL(32768) DEFXMITQ(QM2)");
 
-        var noGet = await Assert.ThrowsAsync<MqException>(() => conn.OpenAsync("NO.GET", QueueManager.OpenPurpose.Input));
-        var remoteInput = await Assert.ThrowsAsync<MqException>(() => conn.OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Input));
+        var noGet = await Assert.ThrowsAsync<MqException>(() => conn.OpenAsync("NO.GET", Mqi.QueueManagerApi.OpenPurpose.Input));
+        var remoteInput = await Assert.ThrowsAsync<MqException>(() => conn.OpenAsync("APP.REMOTE", Mqi.QueueManagerApi.OpenPurpose.Input));
         var tooBig = await Assert.ThrowsAsync<MqException>(() => conn.PutAsync("APP.IN", new MqMessage(MessageDescriptor.Default, new byte[40_000])));
 
         var longName = await Assert.ThrowsAsync<MqException>(() => conn.PutAsync("APP.IN", Text("x"), new string('Q', 49)));
@@ -158,8 +158,8 @@ public sealed class QueueManagerActorSpec(ITestOutputHelper output) : Akka.TestK
     public async Task QueueManager_must_hand_out_handles_that_put_and_get_without_it()
     {
         var (_, conn) = await StartQm(Objects);
-        var output = await conn.OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
-        var input = await conn.OpenAsync("QM2", QueueManager.OpenPurpose.Input);
+        var output = await conn.OpenAsync("APP.REMOTE", Mqi.QueueManagerApi.OpenPurpose.Output);
+        var input = await conn.OpenAsync("QM2", Mqi.QueueManagerApi.OpenPurpose.Input);
 
         await output.PutAsync(Text("via handle"));
         var got = await input.GetAsync();
@@ -174,7 +174,7 @@ public sealed class QueueManagerActorSpec(ITestOutputHelper output) : Akka.TestK
     {
         var (qm, conn) = await StartQm(Objects);
         await conn.PutAsync("APP.IN", Text("kept", Persistence.NotPersistent));
-        var queue = (await conn.OpenAsync("APP.IN", QueueManager.OpenPurpose.Output)).Handle.Queue;
+        var queue = (await conn.OpenAsync("APP.IN", Mqi.QueueManagerApi.OpenPurpose.Output)).Handle.Queue;
 
         await EventFilter.Error(contains: "AMQ6184E").ExpectAsync(2, async () =>
         {

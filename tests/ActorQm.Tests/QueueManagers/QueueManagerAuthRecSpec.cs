@@ -16,7 +16,7 @@ public sealed class QueueManagerAuthRecSpec(ITestOutputHelper output) : Akka.Tes
         return (qm, new QueueManagerConnection(qm.Actor, "spec"));
     }
 
-    private static string AuthList(QueueManager.MqscCompleted shown) =>
+    private static string AuthList(Mqi.QueueManagerApi.MqscCompleted shown) =>
         Assert.Single(shown.Lines, l => l.Contains("AUTHLIST(", StringComparison.Ordinal)).Trim();
 
     [Fact]

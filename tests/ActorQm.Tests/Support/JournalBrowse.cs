@@ -12,7 +12,7 @@ internal static class JournalBrowse
     public static async Task<List<MqMessage>> AllAsync(ActorSystem system, QueueManagerSettings settings, string queue)
     {
         var qm = await QueueManagerBootstrap.StartAsync(system, settings);
-        var input = await new QueueManagerConnection(qm.Actor).OpenAsync(queue, QueueManager.OpenPurpose.Input);
+        var input = await new QueueManagerConnection(qm.Actor).OpenAsync(queue, Mqi.QueueManagerApi.OpenPurpose.Input);
         var messages = new List<MqMessage>();
         var cursor = BrowseCursor.Start;
         while (true)

@@ -40,7 +40,7 @@ internal static class PersistentStream
     public static async Task PrefillAsync(ActorSystem system, QueueManagerSettings qm1, int count)
     {
         var qm = await QueueManagerBootstrap.StartAsync(system, qm1);
-        var output = await new QueueManagerConnection(qm.Actor, "crash-test").OpenAsync("APP.REMOTE", QueueManager.OpenPurpose.Output);
+        var output = await new QueueManagerConnection(qm.Actor, "crash-test").OpenAsync("APP.REMOTE", Mqi.QueueManagerApi.OpenPurpose.Output);
         for (var start = 0; start < count; start += 500)
         {
             await Task.WhenAll(Enumerable.Range(start, Math.Min(500, count - start)).Select(i =>

@@ -3,7 +3,7 @@ using ActorQm.Messages;
 using ActorQm.Queues;
 using Akka.Actor;
 
-namespace ActorQm.QueueManagers;
+namespace ActorQm.Mqi;
 
 /// <summary>
 /// The result of name resolution (MQOPEN): the local queue that receives puts, and for a remote

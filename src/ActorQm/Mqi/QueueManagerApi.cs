@@ -1,0 +1,38 @@
+using ActorQm.Messages;
+using ActorQm.Queues;
+
+namespace ActorQm.Mqi;
+
+/// <summary>
+/// What applications and channel agents ask of a queue manager (MQOPEN, MQSC), beneath the channels
+/// that send it and the queue manager that answers it, so neither layer depends on the other's
+/// insides (docs/architecture.md).
+/// </summary>
+public static class QueueManagerApi
+{
+    public enum OpenPurpose
+    {
+        Output,
+        Input,
+    }
+
+    /// <summary>MQOPEN: resolve a name once; puts and gets then go straight to the queue actor.</summary>
+    /// <param name="As">Who opens it: checked against the authority records (docs/security.md, "Enforcement"); null: the queue manager itself.</param>
+    /// <param name="Browse">An input open for browsing (MQOO_BROWSE: BROWSE authority instead of GET).</param>
+    public sealed record OpenQueue(string QueueName, OpenPurpose Purpose, string? QMgrName = null, Authority.Principal? As = null, bool Browse = false)
+    {
+        /// <summary>MQOO_SET_ALL_CONTEXT: the opener keeps every context field (SETALL on the queue and the queue manager).</summary>
+        public bool SetAllContext { get; init; }
+    }
+
+    /// <summary>Runs MQSC commands; <see cref="Startup"/> marks the start-up script (DEFINE replaces).</summary>
+    /// <param name="As">A remote administrator's principal: each command is checked against its authority (docs/security.md, "Remote administration"); null: local administration, with the queue manager's authority.</param>
+    public sealed record RunMqsc(string Script, bool Startup = false, Authority.Principal? As = null);
+
+    public sealed record QueueOpened(QueueHandle Handle);
+
+    public sealed record OpenRejected(MqReason Reason, string Detail);
+
+    /// <summary>runmqsc-style output; the catalog changes it made are durable when this arrives.</summary>
+    public sealed record MqscCompleted(IReadOnlyList<string> Lines, int Commands, int Failed);
+}
