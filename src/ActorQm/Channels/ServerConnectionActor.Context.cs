@@ -10,6 +10,8 @@ internal sealed partial class ServerConnectionActor
     /// <summary>MQ's MQMD UserIdentifier is 12 characters; a longer principal name is cut there, as the field holds no more.</summary>
     private const int UserIdentifierLength = 12;
 
+    private string? _userIdentifier;
+
     /// <summary>
     /// The context the queue manager puts on a client's message: what the client sent for a field is
     /// kept only with the authority to set it (SETID for UserIdentifier, SETALL for every field, on
@@ -20,7 +22,7 @@ internal sealed partial class ServerConnectionActor
     private MqMessage WithContext(MqMessage message, ContextAuthority authority)
     {
         var d = message.Descriptor;
-        var user = _principal.Name.Length > UserIdentifierLength ? _principal.Name[..UserIdentifierLength] : _principal.Name;
+        var user = _userIdentifier ??= _principal.Name.Length > UserIdentifierLength ? _principal.Name[..UserIdentifierLength] : _principal.Name;
         var stamped = authority switch
         {
             ContextAuthority.All => d with { UserIdentifier = d.UserIdentifier.Length > 0 ? d.UserIdentifier : user },

@@ -195,10 +195,10 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         return new Answer(c, (int)MqReason.HandleNotAvailable, $"MQRC_HANDLE_NOT_AVAILABLE: this connection already holds MAXHANDS({_limits.MaxHandles}) open handles; close one first", []);
                     }
 
-                    var reply = await _queueManager.Ask<object>(new Mqi.QueueManagerApi.OpenQueue(open.Queue, open.Purpose == ClientOpenPurpose.Output ? Mqi.QueueManagerApi.OpenPurpose.Output : Mqi.QueueManagerApi.OpenPurpose.Input, open.QMgr.Length == 0 ? null : open.QMgr, _principal, open.Purpose == ClientOpenPurpose.Browse), Timeout);
-                    if (reply is not Mqi.QueueManagerApi.QueueOpened opened)
+                    var reply = await _queueManager.Ask<object>(new QueueManagerApi.OpenQueue(open.Queue, open.Purpose == ClientOpenPurpose.Output ? QueueManagerApi.OpenPurpose.Output : QueueManagerApi.OpenPurpose.Input, open.QMgr.Length == 0 ? null : open.QMgr, _principal, open.Purpose == ClientOpenPurpose.Browse), Timeout);
+                    if (reply is not QueueManagerApi.QueueOpened opened)
                     {
-                        var rejected = (Mqi.QueueManagerApi.OpenRejected)reply;
+                        var rejected = (QueueManagerApi.OpenRejected)reply;
                         return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
                     }
 
@@ -233,10 +233,10 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     }
                     else
                     {
-                        var opened = await _queueManager.Ask<object>(new Mqi.QueueManagerApi.OpenQueue(put.Queue!, Mqi.QueueManagerApi.OpenPurpose.Output, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
-                        if (opened is not Mqi.QueueManagerApi.QueueOpened o)
+                        var opened = await _queueManager.Ask<object>(new QueueManagerApi.OpenQueue(put.Queue!, QueueManagerApi.OpenPurpose.Output, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
+                        if (opened is not QueueManagerApi.QueueOpened o)
                         {
-                            var rejected = (Mqi.QueueManagerApi.OpenRejected)opened;
+                            var rejected = (QueueManagerApi.OpenRejected)opened;
                             return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
                         }
 
@@ -348,7 +348,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     }
 
                     _log.Info("AMQ8077I: remote MQSC from client {0} on {1}: {2} characters", _statusKey, _channel, mqsc.Script.Length);
-                    var done = await _queueManager.Ask<Mqi.QueueManagerApi.MqscCompleted>(new Mqi.QueueManagerApi.RunMqsc(mqsc.Script, As: _principal), Timeout);
+                    var done = await _queueManager.Ask<QueueManagerApi.MqscCompleted>(new QueueManagerApi.RunMqsc(mqsc.Script, As: _principal), Timeout);
                     var w = new FrameWriter();
                     w.Int(done.Failed);
                     w.Int(done.Lines.Count);

@@ -31,11 +31,7 @@ public static class HoconText
 
             return parse.Result;
         }
-        catch (AggregateException e) when (e.InnerException is { } inner and not ConfigurationException)
-        {
-            throw new ConfigurationException($"{source}: not valid HOCON: {inner.Message.ReplaceLineEndings(" ")}");
-        }
-        catch (AggregateException e) when (e.InnerException is ConfigurationException inner)
+        catch (AggregateException e) when (e.InnerException is { } inner)
         {
             throw new ConfigurationException($"{source}: not valid HOCON: {inner.Message.ReplaceLineEndings(" ")}");
         }

@@ -76,7 +76,7 @@ internal static partial class SettingsSchema
                 case "groups" when path.EndsWith(".security", StringComparison.Ordinal):
                     NamedEntries(value, here, problems, (entry, at) =>
                     {
-                        if (!entry.Values.Any(v => v is HoconArray))
+                        if (!IsList(entry))
                         {
                             problems.Add($"{at} must be a list of principals, e.g. [\"app1\", \"app2\"]");
                         }
@@ -103,10 +103,9 @@ internal static partial class SettingsSchema
             return;
         }
 
-        // Akka reads an empty list ([]) as no array, so the element types decide.
-        if (expected.Values.Any(v => v is HoconArray))
+        if (IsList(expected))
         {
-            if (!user.Values.Any(v => v is HoconArray))
+            if (!IsList(user))
             {
                 problems.Add($"{path} must be a list [ ... ]");
             }
@@ -114,7 +113,7 @@ internal static partial class SettingsSchema
             return;
         }
 
-        if (user.IsObject() || user.Values.Any(v => v is HoconArray))
+        if (user.IsObject() || IsList(user))
         {
             problems.Add($"{path} must be a single value, not {(user.IsObject() ? "an object" : "a list")}");
             return;
@@ -170,6 +169,9 @@ internal static partial class SettingsSchema
             }
         }
     }
+
+    // Akka reads an empty list ([]) as no array (IsArray() is false), so the element types decide.
+    private static bool IsList(HoconValue value) => value.Values.Any(v => v is HoconArray);
 
     private enum ValueKind
     {

@@ -31,8 +31,11 @@ internal static class QueueAuthority
             onQMgr = AuthorityKind.SetAll;
         }
 
-        var missing = records.Missing(principal, AuthorityObjectType.Queue, checkedName, needed);
-        var missingOnQMgr = records.Missing(principal, AuthorityObjectType.QMgr, catalog.QMgrName, onQMgr);
+        // Each entity's best record is found once per object; what is missing and what context may be set follow from the two sets.
+        var onQueue = records.Effective(principal, AuthorityObjectType.Queue, checkedName);
+        var onQMgrHeld = records.Effective(principal, AuthorityObjectType.QMgr, catalog.QMgrName);
+        var missing = needed & ~onQueue;
+        var missingOnQMgr = onQMgr & ~onQMgrHeld;
         if (missing != AuthorityKind.None || missingOnQMgr != AuthorityKind.None)
         {
             var what = string.Join(", ", [
@@ -47,10 +50,8 @@ internal static class QueueAuthority
         }
 
         // Context the caller may set on its puts: SETALL or SETID held on the queue and on the queue manager.
-        bool Holds(AuthorityKind kind) =>
-            records.Missing(principal, AuthorityObjectType.Queue, checkedName, kind) == AuthorityKind.None
-            && records.Missing(principal, AuthorityObjectType.QMgr, catalog.QMgrName, kind) == AuthorityKind.None;
-        var context = Holds(AuthorityKind.SetAll) ? ContextAuthority.All : Holds(AuthorityKind.SetId) ? ContextAuthority.Identity : ContextAuthority.None;
+        var both = onQueue & onQMgrHeld;
+        var context = both.HasFlag(AuthorityKind.SetAll) ? ContextAuthority.All : both.HasFlag(AuthorityKind.SetId) ? ContextAuthority.Identity : ContextAuthority.None;
         return (handle with { Context = context }, null);
     }
 }

@@ -222,12 +222,6 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         _queues[queue.Name].Actor.Forward(new LocalQueue.Put(wrapped, dead.PutApplName));
     }
 
-    private MqscOutcome NotAuthorized(string refusal)
-    {
-        _log.Warning("AMQ8077W: {0} (remote MQSC, MQRC 2035)", refusal);
-        return new MqscOutcome(false, [$"AMQ8135E: Not authorized: {refusal}."], []);
-    }
-
     private void HandleMqsc(RunMqsc run)
     {
         var lines = new List<string>();
@@ -251,12 +245,12 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             count++;
             lines.Add($"{count,6} : {source.Text.Trim()}");
             MqscOutcome outcome;
+            string? refusal = null;
             try
             {
                 var command = MqscParser.Parse(source);
-                outcome = run.As is { Privileged: false } principal && MqscAuthority.Refusal(command, _catalog, principal) is { } refusal
-                    ? NotAuthorized(refusal)
-                    : _executor.Execute(command, run.Startup);
+                refusal = run.As is { Privileged: false } principal ? MqscAuthority.Refusal(command, _catalog, principal) : null;
+                outcome = refusal is null ? _executor.Execute(command, run.Startup) : new MqscOutcome(false, [$"AMQ8135E: Not authorized: {refusal}."], []);
             }
             catch (MqscException e)
             {
@@ -267,7 +261,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             if (!outcome.Succeeded)
             {
                 failed++;
-                _log.Warning("{0} (command {1}: {2})", outcome.Lines[0], count, source.Text.Trim());
+                _log.Warning(refusal is null ? "{0} (command {1}: {2})" : "AMQ8077W: {0} (remote MQSC command {1}: {2}; MQRC 2035)", refusal ?? outcome.Lines[0], count, source.Text.Trim());
                 continue;
             }
 
