@@ -4,6 +4,7 @@ using ActorQm.Cli.Dev;
 using ActorQm.Client;
 using ActorQm.Messages;
 using Akka.Actor;
+using ActorQm.Protocol;
 
 namespace ActorQm.Bench;
 

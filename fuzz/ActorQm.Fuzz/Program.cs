@@ -3,6 +3,7 @@ using ActorQm.Channels;
 using ActorQm.Mqsc;
 using ActorQm.Tls;
 using SharpFuzz;
+using ActorQm.Protocol;
 
 // afl++ harnesses (SharpFuzz) for the parsers that read what a peer or an administrator sends. Each
 // target accepts the errors its parser documents; anything else escapes and afl records a crash.

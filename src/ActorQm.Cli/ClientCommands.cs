@@ -4,6 +4,7 @@ using System.Text.Json;
 using ActorQm.Channels;
 using ActorQm.Client;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 
 namespace ActorQm.Cli;
 

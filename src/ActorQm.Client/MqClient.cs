@@ -1,10 +1,9 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using ActorQm.Channels;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.Tls;
 
 namespace ActorQm.Client;
@@ -18,7 +17,8 @@ namespace ActorQm.Client;
 /// </summary>
 public sealed class MqClient : IAsyncDisposable
 {
-    private const int HeaderBytes = 4;
+    // The largest message (100 MiB, MAXMSGL's maximum) with its descriptor and segment header.
+    private const int MaxFrameBytes = 110 * 1024 * 1024;
     private readonly SslStream _stream;
     private readonly MqClientOptions _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -58,10 +58,10 @@ public sealed class MqClient : IAsyncDisposable
         TcpClient tcp;
         try
         {
-            var connected = await Channels.ChannelConnector.ConnectAsync([(options.Host, options.Port), .. options.AlternateAddresses], options.Timeout, cancel, options.LocalAddress).ConfigureAwait(false);
+            var connected = await ChannelConnector.ConnectAsync([(options.Host, options.Port), .. options.AlternateAddresses], options.Timeout, cancel, options.LocalAddress).ConfigureAwait(false);
             tcp = connected.Client;
         }
-        catch (Channels.ChannelConnector.ConnectFailedException e)
+        catch (ChannelConnector.ConnectFailedException e)
         {
             throw new MqException(MqReason.HostNotAvailable, $"AMQ9202E: remote host not available: {e.Message}");
         }
@@ -69,25 +69,17 @@ public sealed class MqClient : IAsyncDisposable
         var stream = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
         try
         {
-            var (peer, chain) = await Handshake(stream, options, credentials, cipher, cancel).ConfigureAwait(false);
-            var validated = chain;
-            var revocation = await RevocationChecker.CheckAsync(validated, options.Revocation, DateTimeOffset.UtcNow, cancel).ConfigureAwait(false);
-            if (revocation.Status == RevocationStatus.Revoked)
+            // The same steps, codes and texts as the queue manager's handshake actor (docs/tls.md).
+            var requirements = new PeerRequirements(cipher, filter);
+            var verifier = new HandshakeVerifier(HandshakeRole.Initiator, credentials, requirements, options.Revocation);
+            var (verified, failure) = await verifier.RunAsInitiatorAsync(stream, ChannelSni.Encode(options.Channel), cancel).ConfigureAwait(false);
+            if (failure is not null)
             {
-                throw new MqException(MqReason.SslCertificateRevoked, $"AMQ9633E: the queue manager's certificate is revoked: {revocation.Detail}");
+                throw new MqException(failure.Reason, $"{failure.AmqCode}: {verifier.Describe(failure)}");
             }
 
-            if (revocation.Status == RevocationStatus.Unknown && options.Revocation.Unknown == UnknownRevocationPolicy.Required)
-            {
-                throw new MqException(MqReason.SslInitializationError, $"AMQ9716E: revocation status of the queue manager's certificate could not be determined: {revocation.Detail}");
-            }
-
-            if (filter?.Mismatch(peer.Subject) is { } why)
-            {
-                throw new MqException(MqReason.SslPeerNameMismatch, $"AMQ9636E: the queue manager's distinguished name ({peer.Subject}) does not match SSLPEER('{filter.Text}'): {why}");
-            }
-
-            var negotiated = CipherSpecs.NameOf(stream.NegotiatedCipherSuite, stream.SslProtocol);
+            var peer = verified!.Peer!;
+            var negotiated = verified.Session.CipherSpec;
             await WriteFrame(stream, ChannelFrames.Encode(new InitialData(options.Channel, ChannelType.Client, options.QueueManager, 1, 104_857_600, 300, 999_999_999, options.CipherSpec, 0, 0, options.ApplicationName)), cancel).ConfigureAwait(false);
             var reply = await ReadSegment(stream, cancel).ConfigureAwait(false);
             return reply switch
@@ -244,76 +236,15 @@ public sealed class MqClient : IAsyncDisposable
         return reason;
     }
 
-    private static async Task<(PeerIdentity Peer, IReadOnlyList<X509Certificate2> Chain)> Handshake(SslStream stream, MqClientOptions options, TlsCredentials credentials, CipherSpecSelection cipher, CancellationToken cancel)
-    {
-        var policy = new ChainPolicy(credentials.TrustAnchors, credentials.Intermediates, CertificateUsage.Server);
-        X509Certificate2? peerCertificate = null;
-        ChainSnapshot? snapshot = null;
-        try
-        {
-            await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-            {
-                TargetHost = ChannelSni.Encode(options.Channel),
-                EnabledSslProtocols = cipher.Protocols,
-                CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : CipherSpecs.Policy(cipher.Offered),
-                ClientCertificateContext = credentials.Context,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                CertificateChainPolicy = ChainValidator.ChainPolicyFor(policy),
-                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-                {
-                    // Only record: the decision is taken below, before any MQI byte flows.
-                    peerCertificate = certificate is null ? null : new X509Certificate2(certificate);
-                    snapshot = chain is null || certificate is null ? null : ChainSnapshot.Of(chain);
-                    return true;
-                },
-            }, cancel).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
-        {
-            throw new MqException(MqReason.SslInitializationError, $"AMQ9641E: TLS negotiation with the queue manager failed: {e.GetBaseException().Message}");
-        }
-
-        if (!cipher.Accepts(stream.SslProtocol, stream.NegotiatedCipherSuite))
-        {
-            throw new MqException(MqReason.SslInitializationError, $"AMQ9641E: the CipherSpec negotiated ({CipherSpecs.NameOf(stream.NegotiatedCipherSuite, stream.SslProtocol)}) is not {options.CipherSpec}");
-        }
-
-        if (peerCertificate is null)
-        {
-            throw new MqException(MqReason.SslInitializationError, "AMQ9633E: the queue manager sent no certificate");
-        }
-
-        var result = snapshot is { } built ? ChainValidator.ValidatePresented(built, peerCertificate, policy) : ChainValidator.Validate(peerCertificate, policy);
-        if (!result.IsValid)
-        {
-            throw new MqException(MqReason.SslInitializationError, $"AMQ9633E: bad certificate from the queue manager ({result.FailedStep}): {result.Reason}");
-        }
-
-        return (PeerIdentity.Of(peerCertificate), result.Chain);
-    }
-
-    private static async Task WriteFrame(Stream stream, byte[] frame, CancellationToken cancel)
-    {
-        var buffer = new byte[HeaderBytes + frame.Length];
-        BinaryPrimitives.WriteInt32BigEndian(buffer, frame.Length);
-        frame.CopyTo(buffer, HeaderBytes);
-        await stream.WriteAsync(buffer, cancel).ConfigureAwait(false);
-        await stream.FlushAsync(cancel).ConfigureAwait(false);
-    }
+    private static Task WriteFrame(Stream stream, byte[] frame, CancellationToken cancel) => FrameStream.WriteAsync(stream, frame, cancel);
 
     /// <summary>The next segment, or null at end of stream; a malformed one is <see cref="InvalidDataException"/>.</summary>
     private static async Task<Segment?> ReadSegment(Stream stream, CancellationToken cancel)
     {
-        var header = new byte[HeaderBytes];
-        if (await stream.ReadAtLeastAsync(header, HeaderBytes, throwOnEndOfStream: false, cancel).ConfigureAwait(false) < HeaderBytes)
+        var header = new byte[FrameStream.HeaderBytes];
+        if (await FrameStream.ReadLengthAsync(stream, header, MaxFrameBytes, cancel).ConfigureAwait(false) is not { } length)
         {
             return null;
-        }
-
-        var length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length is < 0 or > 110 * 1024 * 1024)
-        {
-            throw new InvalidDataException($"the queue manager announced a frame of {length} bytes");
         }
 
         var frame = new byte[length];

@@ -1,5 +1,5 @@
-using ActorQm.Channels;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 
 namespace ActorQm.Client;
 

@@ -41,7 +41,7 @@ internal sealed class RevocationGossipActor : ReceiveActor
     private readonly RevocationGossip.Settings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
-    private readonly RevokedCertificates _local = RevokedCertificates.For(Context.System);
+    private readonly RevokedCertificates _local = RevokedCertificatesExtension.For(Context.System);
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
     public RevocationGossipActor(RevocationGossip.Settings settings)

@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
+using ActorQm.Protocol;
 
 namespace ActorQm.Channels;
 

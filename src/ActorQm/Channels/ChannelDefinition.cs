@@ -1,5 +1,6 @@
 using System.Globalization;
 using ActorQm.Objects;
+using ActorQm.Protocol;
 
 namespace ActorQm.Channels;
 
@@ -30,10 +31,10 @@ public sealed record ChannelDefinition(
 {
     public ChannelType WireType => ChannelType switch
     {
-        "SDR" or "CLUSSDR" => Channels.ChannelType.Sender,
-        "SVR" => Channels.ChannelType.Server,
-        "RQSTR" => Channels.ChannelType.Requester,
-        _ => Channels.ChannelType.Receiver,
+        "SDR" or "CLUSSDR" => Protocol.ChannelType.Sender,
+        "SVR" => Protocol.ChannelType.Server,
+        "RQSTR" => Protocol.ChannelType.Requester,
+        _ => Protocol.ChannelType.Receiver,
     };
 
     /// <param name="keyResetBytes">QMGR SSLRKEYC: bytes after which the session key is renewed (0: never; below 32 KiB counts as 32 KiB).</param>

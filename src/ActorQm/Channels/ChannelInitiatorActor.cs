@@ -2,6 +2,7 @@ using System.Net;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
+using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;

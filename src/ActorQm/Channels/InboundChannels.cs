@@ -1,6 +1,7 @@
 using ActorQm.Messages;
 using ActorQm.Objects;
 using ActorQm.Tls;
+using ActorQm.Protocol;
 
 namespace ActorQm.Channels;
 

@@ -1,6 +1,7 @@
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
+using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;

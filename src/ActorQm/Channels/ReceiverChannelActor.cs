@@ -6,6 +6,7 @@ using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
+using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;

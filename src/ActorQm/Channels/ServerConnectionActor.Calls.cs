@@ -1,4 +1,5 @@
 using ActorQm.Messages;
+using ActorQm.Protocol;
 
 namespace ActorQm.Channels;
 

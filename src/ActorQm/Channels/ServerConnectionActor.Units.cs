@@ -3,6 +3,7 @@ using ActorQm.Queues;
 using ActorQm.Store;
 using Akka.Actor;
 using Akka.Event;
+using ActorQm.Protocol;
 
 namespace ActorQm.Channels;
 

@@ -4,6 +4,7 @@ using ActorQm.Configuration;
 using ActorQm.Messages;
 using ActorQm.Objects;
 using ActorQm.Tls;
+using ActorQm.Protocol;
 
 namespace ActorQm.QueueManagers;
 

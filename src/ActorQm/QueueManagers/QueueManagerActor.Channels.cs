@@ -6,6 +6,7 @@ using ActorQm.Routing;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
+using ActorQm.Protocol;
 using static ActorQm.Mqi.QueueManagerApi;
 using static ActorQm.QueueManagers.QueueManager;
 
@@ -319,7 +320,7 @@ internal sealed partial class QueueManagerActor
             $"CRLCACHE({_tls.CachedCrls})",
             $"REVCHECK({(_tls.Revocation.ChecksAnything ? "YES" : "NO")})",
             $"OCSPSTPL({(_settings.Tls.OcspStapling ? "YES" : "NO")})",
-            $"REVOKED({RevokedCertificates.For(Context.System).Count})",
+            $"REVOKED({RevokedCertificatesExtension.For(Context.System).Count})",
             .. _tls.Problems.Select(p => $"SSLPROBLEM('{p}')"),
         ];
     }

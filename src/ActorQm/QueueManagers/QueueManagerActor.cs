@@ -49,7 +49,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             () => [.. view.LocalQueueManagers.Where(q => q != settings.Name).Select(q => (q, string.Empty)), .. view.RemoteQueueManagers], ClusterQMgrs,
             settings.Security.PrincipalFor);
         _sync = new Channels.ChannelSyncStore(journal, journal.LoadChannelSync());
-        _tls = new Channels.QueueManagerTls(settings.Tls, Tls.RevokedCertificates.For(Context.System));
+        _tls = new Channels.QueueManagerTls(settings.Tls, Tls.RevokedCertificatesExtension.For(Context.System));
 
         Receive<OpenQueue>(HandleOpen);
         Receive<PutMessage>(HandlePut);
@@ -336,7 +336,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
                 return null;
             case CertificateRevocationRequested r:
                 var revoked = new Tls.RevokedCertificate(r.Issuer, r.Serial, $"REVOKE CERT on {_settings.Name}");
-                Tls.RevokedCertificates.For(Context.System).Add(revoked);
+                Tls.RevokedCertificatesExtension.For(Context.System).Add(revoked);
                 // Kept in the journal: the list is filled again at the next start.
                 return JournalOp.SaveRevoked(new StoredRevocation(revoked.Key(), revoked.Issuer, revoked.Serial, revoked.Source), Self, null);
             case ObjectDeleted { Object.Type: "QLOCAL" } d:

@@ -105,7 +105,7 @@ public static class QueueManagerBootstrap
             }
 
             var recovered = journal.LoadMessages();
-            var revoked = Tls.RevokedCertificates.For(system);
+            var revoked = Tls.RevokedCertificatesExtension.For(system);
             foreach (var stored in journal.LoadRevoked())
             {
                 revoked.Add(new Tls.RevokedCertificate(stored.Issuer, stored.Serial, stored.Source));

@@ -4,6 +4,7 @@ using ActorQm.Messages;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
+using ActorQm.Protocol;
 using static ActorQm.Routing.RoutedConnection;
 
 namespace ActorQm.Routing;

@@ -34,7 +34,7 @@ internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
     {
         _settings = settings;
         _toQueueManager = toQueueManager;
-        _tls = new QueueManagerTls(settings.QueueManager.Tls, RevokedCertificates.For(Context.System));
+        _tls = new QueueManagerTls(settings.QueueManager.Tls, RevokedCertificatesExtension.For(Context.System));
         Receive<Describe>(_ => _toQueueManager(DescribeSecurity.Instance, Self));
         Receive<SecurityDescribed>(Load);
         Receive<TlsListener.ListenerStarted>(started =>

@@ -14,23 +14,20 @@ internal abstract record HandshakeData;
 
 internal sealed record Exchanging : HandshakeData;
 
-/// <summary>What the TLS layer negotiated; the peer certificate and what the peer sent with it.</summary>
-internal sealed record TlsSession(SslStream Stream, SslProtocols Protocol, TlsCipherSuite Suite, X509Certificate2? PeerCertificate, ChainSnapshot? Chain);
+internal sealed record Validating(NegotiatedSession Session) : HandshakeData;
 
-internal sealed record Validating(TlsSession Session) : HandshakeData;
+internal sealed record CheckingRevocation(NegotiatedSession Session, IReadOnlyList<X509Certificate2> Chain) : HandshakeData;
 
-internal sealed record CheckingRevocation(TlsSession Session, PeerIdentity? Peer, IReadOnlyList<X509Certificate2> Chain) : HandshakeData;
-
-internal sealed record Filtering(TlsSession Session, PeerIdentity? Peer, IReadOnlyList<X509Certificate2> Chain) : HandshakeData;
+internal sealed record Filtering(NegotiatedSession Session, IReadOnlyList<X509Certificate2> Chain) : HandshakeData;
 
 internal sealed record Finished(HandshakeFailed? Failure) : HandshakeData;
 
 /// <summary>
-/// One connection's handshake as an FSM whose states are the spec's steps: certificate exchange
-/// (TLS negotiation and the CipherSpec check), chain validation, revocation (a pass-through until
-/// the revocation issue fills it), peer filter (SSLPEER, then CHLAUTH SSLPEERMAP), then accepted or
-/// rejected with the first failing reason. Every transition is published; each step has a timeout.
-/// The stream is handed over only on acceptance; no channel byte crosses it before that.
+/// One connection's handshake as an FSM whose states are the steps of <see cref="HandshakeVerifier"/>: certificate
+/// exchange (TLS negotiation and the CipherSpec check), chain validation, revocation, peer filter (SSLPEER, then CHLAUTH
+/// SSLPEERMAP), then accepted or rejected with the first failing reason. The checks are the verifier's (the client runs
+/// the same ones); this actor adds a timeout per step, publishes every transition and hands the stream over only on
+/// acceptance, so no channel byte crosses it before that.
 /// </summary>
 internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 {
@@ -38,14 +35,12 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
     private readonly StartHandshake _request;
     private readonly HandshakeOutcome _outcome;
+    private readonly HandshakeVerifier _verifier;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource _cancel = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Activity? _span;
     private readonly SslStream _stream;
-    private readonly ChainPolicy _chainPolicy;
-    private X509Certificate2? _peerCertificate;
-    private ChainSnapshot? _chain;
     private bool _handedOver;
     private string? _revocationDetail;
 
@@ -54,8 +49,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _request = request;
         _outcome = outcome;
         _stream = new SslStream(request.Transport, leaveInnerStreamOpen: false);
-        _chainPolicy = new ChainPolicy(request.Credentials.TrustAnchors, request.Credentials.Intermediates,
-            request.Role == HandshakeRole.Responder ? CertificateUsage.Client : CertificateUsage.Server);
+        _verifier = new HandshakeVerifier(request.Role, request.Credentials, request.Requirements, request.Revocation);
         _span = Tracing.StartActivity("actorqm.tls.handshake");
         _span?.SetTag("actorqm.connection", request.ConnectionId);
         _span?.SetTag("actorqm.role", request.Role.ToString());
@@ -64,27 +58,29 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         When(HandshakeStep.CertificateExchange, e => e.FsmEvent switch
         {
-            Negotiated n => AfterNegotiation(n.Session),
-            NegotiationFailed f => Reject(HandshakeStep.CertificateExchange, f.AmqCode, f.Reason, f.Detail, null),
-            StateTimeout => Reject(HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError, $"TLS handshake with the remote end did not complete within {stepTimeout.TotalSeconds:F1} s", null),
+            Negotiated n => Follow(_verifier.AfterNegotiation(n.Session), next => next == HandshakeStep.ChainValidation
+                ? new Validating(n.Session)
+                : new CheckingRevocation(n.Session, [])),
+            NegotiationFailed f => Reject(f.Failure),
+            StateTimeout => Reject(new StepFailure(HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError,
+                $"TLS handshake with the remote end did not complete within {stepTimeout.TotalSeconds:F1} s", null)),
             _ => null,
         }, stepTimeout);
 
         When(HandshakeStep.ChainValidation, e => (e.FsmEvent, e.StateData) switch
         {
-            (ChainChecked c, Validating v) when c.Result.IsValid => GoTo(HandshakeStep.Revocation).Using(new CheckingRevocation(v.Session, PeerIdentity.Of(v.Session.PeerCertificate!), c.Result.Chain)),
-            (ChainChecked c, Validating v) => Reject(HandshakeStep.ChainValidation, "AMQ9633E", MqReason.SslInitializationError,
-                $"bad certificate from the remote end: {c.Result.FailedStep} check failed: {c.Result.Reason}", PeerIdentity.Of(v.Session.PeerCertificate!), c.Result.Certificate),
-            (StateTimeout, Validating v) => Reject(HandshakeStep.ChainValidation, "AMQ9633E", MqReason.SslInitializationError, "certificate validation did not complete in time", PeerIdentity.Of(v.Session.PeerCertificate!)),
+            (ChainChecked c, Validating v) => Follow(_verifier.AfterChain(v.Session, c.Result), _ => new CheckingRevocation(v.Session, c.Result.Chain)),
+            (StateTimeout, Validating v) => Reject(new StepFailure(HandshakeStep.ChainValidation, "AMQ9633E", MqReason.SslInitializationError,
+                "certificate validation did not complete in time", HandshakeVerifier.PeerOf(v.Session))),
             _ => null,
         }, stepTimeout);
 
         When(HandshakeStep.Revocation, e => (e.FsmEvent, e.StateData) switch
         {
-            (RevocationChecked a, CheckingRevocation r) => AfterRevocation(a.Answer, r with { Chain = a.Chain }),
+            (RevocationChecked a, CheckingRevocation r) => AfterRevocation(a, r),
             // An error inside the check is no answer: refused whatever OCSPAuthentication says, like a check that does not finish.
-            (RevocationFaulted f, CheckingRevocation r) => Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, $"revocation check failed: {f.Reason}", r.Peer),
-            (StateTimeout, CheckingRevocation r) => Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, "revocation status could not be determined in time", r.Peer),
+            (RevocationFaulted f, CheckingRevocation r) => Reject(_verifier.RevocationNotDetermined(r.Session, f.Reason)),
+            (StateTimeout, CheckingRevocation r) => Reject(_verifier.RevocationNotDetermined(r.Session, "revocation status could not be determined in time")),
             _ => null,
         }, stepTimeout);
 
@@ -112,7 +108,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             switch (to)
             {
                 case HandshakeStep.ChainValidation when NextStateData is Validating v:
-                    ValidateChain(v.Session);
+                    Self.Tell(new ChainChecked(_verifier.ValidateChain(v.Session)));
                     break;
                 case HandshakeStep.Revocation when NextStateData is CheckingRevocation r:
                     CheckRevocation(r);
@@ -151,152 +147,56 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
     private async Task<object> Negotiate()
     {
-        var credentials = _request.Credentials;
-        var requirements = _request.Requirements;
         try
         {
-            if (_request.Role == HandshakeRole.Initiator)
-            {
-                await _stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                {
-                    TargetHost = _request.TargetHost,
-                    EnabledSslProtocols = requirements.Cipher.Protocols,
-                    CipherSuitesPolicy = CipherSpecs.Policy(requirements.Cipher.Offered),
-                    ClientCertificateContext = credentials.Context,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    CertificateChainPolicy = ChainValidator.ChainPolicyFor(_chainPolicy),
-                    RemoteCertificateValidationCallback = Capture,
-                }, _cancel.Token).ConfigureAwait(false);
-            }
-            else
-            {
-                // The responder does not know the channel yet (spec 1.3): it offers every CipherSpec it
-                // has enabled and always asks for a client certificate (spec 1.5). Its certificate is
-                // the channel's own when the initiator named the channel in SNI (spec 7.3).
-                var queueManagerCertificate = credentials.Context ?? throw new InvalidOperationException("a responder needs a certificate of its own (the queue manager's CERTLABL)");
-                await _stream.AuthenticateAsServerAsync((_, hello, _, _) =>
-                {
-                    var chosen = _request.CredentialsForServerName?.Invoke(hello.ServerName) ?? credentials;
-                    return ValueTask.FromResult(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificateContext = chosen.Context ?? queueManagerCertificate,
-                        ClientCertificateRequired = true,
-                        EnabledSslProtocols = _request.ResponderProtocols,
-                        CipherSuitesPolicy = CipherSpecs.Policy((_request.ResponderCipherSpecs ?? CipherSpecs.Current).Where(c => _request.ResponderProtocols.HasFlag(c.Protocol))),
-                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                        CertificateChainPolicy = ChainValidator.ChainPolicyFor(_chainPolicy),
-                        RemoteCertificateValidationCallback = Capture,
-                    });
-                }, null, _cancel.Token).ConfigureAwait(false);
-            }
-
-            return new Negotiated(new TlsSession(_stream, _stream.SslProtocol, _stream.NegotiatedCipherSuite, _peerCertificate, _chain));
+            return new Negotiated(_request.Role == HandshakeRole.Initiator
+                ? await _verifier.NegotiateAsInitiatorAsync(_stream, _request.TargetHost, _cancel.Token).ConfigureAwait(false)
+                : await _verifier.NegotiateAsResponderAsync(_stream, _request.ResponderProtocols, _request.ResponderCipherSpecs ?? CipherSpecs.Current,
+                    _request.CredentialsForServerName, _cancel.Token).ConfigureAwait(false));
         }
         catch (Exception e)
         {
             // Whatever went wrong, the answer is a refusal of this connection, not a crash.
-            var code = _request.Role == HandshakeRole.Responder ? "AMQ9616E" : "AMQ9641E";
-            return new NegotiationFailed(e is IOException ? "AMQ9665E" : code, MqReason.SslInitializationError,
-                $"TLS negotiation with the remote end failed: {e.GetBaseException().Message}");
+            return new NegotiationFailed(_verifier.NegotiationFailed(e));
         }
     }
 
-    /// <summary>
-    /// Only records what the peer presented and the path the TLS layer built for it with our trust
-    /// settings (it builds one anyway): the decision is the FSM's, after the TLS layer is done and
-    /// before any channel byte is exchanged.
-    /// </summary>
-    private bool Capture(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (certificate is not null)
-        {
-            _peerCertificate = new X509Certificate2(certificate);
-        }
-
-        if (chain is not null && certificate is not null)
-        {
-            _chain = ChainSnapshot.Of(chain);
-        }
-
-        return true;
-    }
-
-    private State<HandshakeStep, HandshakeData> AfterNegotiation(TlsSession session)
-    {
-        var responder = _request.Role == HandshakeRole.Responder;
-        var requirements = _request.Requirements;
-        var negotiated = CipherSpecs.NameOf(session.Suite, session.Protocol);
-        if (!requirements.Cipher.Accepts(session.Protocol, session.Suite))
-        {
-            return Reject(HandshakeStep.CertificateExchange, responder ? "AMQ9631E" : "AMQ9641E", MqReason.SslInitializationError,
-                $"the CipherSpec negotiated ({negotiated}) is not the one required by the channel definition ({requirements.Cipher.Value})", null);
-        }
-
-        if (session.PeerCertificate is null)
-        {
-            if (responder && (requirements.ClientAuthRequired || requirements.SslPeer is not null))
-            {
-                return Reject(HandshakeStep.CertificateExchange, "AMQ9637E", MqReason.SslInitializationError,
-                    "the remote end sent no certificate, and SSLCAUTH(REQUIRED) or SSLPEER requires one", null);
-            }
-
-            if (!responder)
-            {
-                return Reject(HandshakeStep.CertificateExchange, "AMQ9633E", MqReason.SslInitializationError, "the remote queue manager sent no certificate", null);
-            }
-
-            // SSLCAUTH(OPTIONAL) and no certificate: nothing to validate, nothing to filter on.
-            return GoTo(HandshakeStep.Revocation).Using(new CheckingRevocation(session, null, []));
-        }
-
-        return GoTo(HandshakeStep.ChainValidation).Using(new Validating(session));
-    }
-
-    private void ValidateChain(TlsSession session)
-    {
-        var peer = session.PeerCertificate!;
-        var result = session.Chain is { } built ? ChainValidator.ValidatePresented(built, peer, _chainPolicy) : ChainValidator.Validate(peer, _chainPolicy);
-        Self.Tell(new ChainChecked(result));
-    }
+    /// <summary>On to the step the verifier names, with its data, or rejected.</summary>
+    private State<HandshakeStep, HandshakeData> Follow(StepResult result, Func<HandshakeStep, HandshakeData> data) =>
+        result.Failure is { } failure ? Reject(failure) : GoTo(result.Next).Using(data(result.Next));
 
     private void CheckRevocation(CheckingRevocation r)
     {
         // A slow distribution point costs this handshake at most the fetch timeout (and the step
         // timeout bounds the whole step); other handshakes run in their own actors.
-        var others = r.Session.PeerCertificate is { } peer && r.Chain.Count > 0
-            ? ChainValidator.OtherValidPaths(peer, _chainPolicy, r.Session.Chain, r.Chain)
-            : [];
-        RevocationChecker.CheckAnyPathAsync(r.Chain, others, _request.Revocation, DateTimeOffset.UtcNow, _cancel.Token)
+        _verifier.CheckRevocationAsync(r.Session, r.Chain, DateTimeOffset.UtcNow, _cancel.Token)
             .ContinueWith(t => t.IsCompletedSuccessfully
                 ? (object)new RevocationChecked(t.Result.Answer, t.Result.Chain)
                 : new RevocationFaulted(t.Exception?.GetBaseException().Message ?? "cancelled"), TaskScheduler.Default)
             .PipeTo(Self);
     }
 
-    private State<HandshakeStep, HandshakeData> AfterRevocation(RevocationAnswer answer, CheckingRevocation r)
+    private State<HandshakeStep, HandshakeData> AfterRevocation(RevocationChecked checkedPath, CheckingRevocation r)
     {
+        var answer = checkedPath.Answer;
         _revocationDetail = $"{answer.Source}: {answer.Status} ({answer.Detail})";
-        switch (answer.Status)
+        var result = _verifier.AfterRevocation(r.Session, answer);
+        if (result.Warning is { } warning)
         {
-            case RevocationStatus.Revoked:
-                return Reject(HandshakeStep.Revocation, "AMQ9633E", MqReason.SslCertificateRevoked, $"bad certificate from the remote end: {answer.Detail}", r.Peer, answer.Certificate);
-            case RevocationStatus.Unknown when _request.Revocation.Unknown == UnknownRevocationPolicy.Required:
-                return Reject(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, $"revocation status of the remote certificate could not be determined: {answer.Detail}", r.Peer, answer.Certificate);
-            case RevocationStatus.Unknown when _request.Revocation.Unknown == UnknownRevocationPolicy.Warn:
-                _log.Warning("AMQ9717W: connection {0}: revocation status unknown, accepted under WARN: {1}", _request.ConnectionId, answer.Detail);
-                Context.System.EventStream.Publish(new ChannelSslWarning(_request.ConnectionId, _request.Role, SslReasonQualifier.UnknownRevocation, "AMQ9717W", answer.Detail));
-                break;
+            _log.Warning("AMQ9717W: connection {0}: {1}", _request.ConnectionId, warning);
+            Context.System.EventStream.Publish(new ChannelSslWarning(_request.ConnectionId, _request.Role, SslReasonQualifier.UnknownRevocation, "AMQ9717W", answer.Detail));
         }
 
-        return GoTo(HandshakeStep.PeerFilter).Using(new Filtering(r.Session, r.Peer, r.Chain));
+        return Follow(result, _ => new Filtering(r.Session, checkedPath.Chain));
     }
 
     private State<HandshakeStep, HandshakeData> ApplyPeerFilter(Filtering f)
     {
-        var check = _request.Requirements.CheckPeer(f.Peer, _request.Role);
+        var check = _verifier.CheckPeer(f.Session);
+        var peer = HandshakeVerifier.PeerOf(f.Session);
         if (check.AmqCode is { } code)
         {
-            return Reject(HandshakeStep.PeerFilter, code, check.Reason, check.Detail, f.Peer);
+            return Reject(new StepFailure(HandshakeStep.PeerFilter, code, check.Reason, check.Detail, peer));
         }
 
         if (check.Warning is { } warning)
@@ -308,22 +208,20 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _handedOver = true;
         _outcome.MarkAnswered();
         var session = f.Session;
-        _request.ReplyTo.Tell(new HandshakeSucceeded(_request.ConnectionId, session.Stream, f.Peer, session.Protocol, session.Suite,
-            CipherSpecs.NameOf(session.Suite, session.Protocol), check.McaUser, _clock.Elapsed) { Chain = f.Chain });
+        _request.ReplyTo.Tell(new HandshakeSucceeded(_request.ConnectionId, _stream, peer, session.Protocol, session.Suite,
+            session.CipherSpec, check.McaUser, _clock.Elapsed) { Chain = f.Chain });
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
     }
 
-    private State<HandshakeStep, HandshakeData> Reject(HandshakeStep step, string code, MqReason reason, string detail, PeerIdentity? peer, X509Certificate2? culprit = null)
+    private State<HandshakeStep, HandshakeData> Reject(StepFailure step)
     {
-        var certificate = culprit ?? peer?.Certificate;
-        var which = _request.Role == HandshakeRole.Responder ? "from the initiating end" : "from the responding end";
-        var full = certificate is null ? detail : $"{detail} [certificate {which}: subject '{PeerName.Subject(certificate)}', issuer '{PeerName.Issuer(certificate)}', serial {certificate.SerialNumber}]";
-        var failure = new HandshakeFailed(_request.ConnectionId, step, code, reason, full, peer);
-        _log.Warning("{0}: connection {1} refused at {2}: {3}", code, _request.ConnectionId, step, full);
-        _span?.SetStatus(ActivityStatusCode.Error, code);
+        var full = _verifier.Describe(step);
+        var failure = new HandshakeFailed(_request.ConnectionId, step.Step, step.AmqCode, step.Reason, full, step.Peer);
+        _log.Warning("{0}: connection {1} refused at {2}: {3}", step.AmqCode, _request.ConnectionId, step.Step, full);
+        _span?.SetStatus(ActivityStatusCode.Error, step.AmqCode);
         _outcome.MarkAnswered();
         _request.ReplyTo.Tell(failure);
-        Context.System.EventStream.Publish(new ChannelSslError(_request.ConnectionId, _request.Role, Qualifier(code), code, full, peer?.Subject.ToString()));
+        Context.System.EventStream.Publish(new ChannelSslError(_request.ConnectionId, _request.Role, Qualifier(step.AmqCode), step.AmqCode, full, step.Peer?.Subject.ToString()));
         return GoTo(HandshakeStep.Rejected).Using(new Finished(failure));
     }
 
@@ -336,9 +234,9 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _ => SslReasonQualifier.HandshakeError,
     };
 
-    private sealed record Negotiated(TlsSession Session);
+    private sealed record Negotiated(NegotiatedSession Session);
 
-    private sealed record NegotiationFailed(string AmqCode, MqReason Reason, string Detail);
+    private sealed record NegotiationFailed(StepFailure Failure);
 
     private sealed record ChainChecked(ChainValidationResult Result);
 

@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Net.Security;
+using ActorQm.Protocol;
 using Akka.Actor;
 using Akka.Event;
 using static ActorQm.Tls.Transport;
@@ -20,7 +20,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
 {
     private const string RecheckTimer = "revocation-recheck";
     private const string SlowReaderTimer = "slow-reader";
-    private const int HeaderBytes = 4;
+    private const int HeaderBytes = FrameStream.HeaderBytes;
     private readonly Handshake.StartHandshake _handshake;
     private readonly IActorRef _handshakes;
     // Written only by this actor; read by the reading loop, which picks up a redirect for the next frame.
@@ -233,7 +233,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             var offset = 0;
             foreach (var send in batch)
             {
-                BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(offset), send.Frame.Length);
+                FrameStream.WriteHeader(buffer.AsSpan(offset), send.Frame.Length);
                 send.Frame.Span.CopyTo(buffer.AsSpan(offset + HeaderBytes));
                 offset += HeaderBytes + send.Frame.Length;
             }
@@ -273,15 +273,9 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
                     await full.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
                 }
 
-                if (await stream.ReadAtLeastAsync(header, HeaderBytes, throwOnEndOfStream: false, _stop.Token).ConfigureAwait(false) < HeaderBytes)
+                if (await FrameStream.ReadLengthAsync(stream, header, _settings.MaxFrameBytes, _stop.Token).ConfigureAwait(false) is not { } length)
                 {
                     return new ReadEnded(null, "the remote end closed the connection");
-                }
-
-                var length = BinaryPrimitives.ReadInt32BigEndian(header);
-                if (length < 0 || length > _settings.MaxFrameBytes)
-                {
-                    return new ReadEnded("AMQ9504E", $"protocol error: the remote end announced a frame of {length} bytes (maximum {_settings.MaxFrameBytes})");
                 }
 
                 var frame = MemoryPool<byte>.Shared.Rent(Math.Max(length, 1));
@@ -297,6 +291,10 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
 
                 _owner.Tell(new FrameReceived(frame, length));
             }
+        }
+        catch (FrameLengthException e)
+        {
+            return new ReadEnded("AMQ9504E", e.Message);
         }
         catch (EndOfStreamException)
         {

@@ -1,9 +1,10 @@
 namespace ActorQm.Tests.Architecture;
 
 /// <summary>
-/// The layers of the runtime (docs/architecture.md) have one direction: a namespace may use only
-/// the namespaces below it. Read from the compiled IL, so a fully qualified name counts as much as
-/// a using line.
+/// The layers (docs/architecture.md) have one direction: a namespace may use only the namespaces
+/// below it, and each assembly references only the assemblies of the layers below it (the client
+/// none of the runtime's). Read from the compiled IL, so a fully qualified name counts as much as a
+/// using line.
 /// </summary>
 public sealed class ArchitectureSpec
 {
@@ -11,6 +12,7 @@ public sealed class ArchitectureSpec
     public static readonly string[] Layers =
     [
         "ActorQm.Messages",
+        "ActorQm.Protocol",
         "ActorQm.Authority",
         "ActorQm.Tls",
         "ActorQm.Configuration",
@@ -25,7 +27,49 @@ public sealed class ArchitectureSpec
         "ActorQm.QueueManagers",
     ];
 
-    private static NamespaceGraph Runtime() => NamespaceGraph.Read(typeof(ActorQm.Messages.MqReason).Assembly.Location, "ActorQm");
+    private static readonly string ProtocolAssembly = typeof(ActorQm.Messages.MqReason).Assembly.Location;
+    private static readonly string SecurityAssembly = typeof(ActorQm.Tls.HandshakeVerifier).Assembly.Location;
+    private static readonly string RuntimeAssembly = typeof(ActorQm.QueueManagers.QueueManager).Assembly.Location;
+    private static readonly string ClientAssembly = typeof(ActorQm.Client.MqClient).Assembly.Location;
+
+    private static NamespaceGraph Runtime() => NamespaceGraph.Read([ProtocolAssembly, SecurityAssembly, RuntimeAssembly], "ActorQm");
+
+    public static TheoryData<string, string[]> AssemblyRules => new()
+    {
+        // Assembly, then what it may reference beyond the framework (System.*, Microsoft.*, netstandard).
+        { "ActorQm.Protocol", [] },
+        { "ActorQm.Security", ["ActorQm.Protocol", "BouncyCastle.Cryptography"] },
+        { "ActorQm.Client", ["ActorQm.Protocol", "ActorQm.Security"] },
+        { "ActorQm", ["ActorQm.Protocol", "ActorQm.Security", "BouncyCastle.Cryptography", "Akka", "Microsoft.Data.Sqlite", "Npgsql"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(AssemblyRules))]
+    public void Assembly_must_reference_only_the_layers_below_it(string assembly, string[] allowed)
+    {
+        var path = assembly switch
+        {
+            "ActorQm.Protocol" => ProtocolAssembly,
+            "ActorQm.Security" => SecurityAssembly,
+            "ActorQm.Client" => ClientAssembly,
+            _ => RuntimeAssembly,
+        };
+
+        var beyond = NamespaceGraph.ReferencesOf(path)
+            .Where(r => r is not ("netstandard" or "mscorlib") && !r.StartsWith("System", StringComparison.Ordinal) && !r.StartsWith("Microsoft.", StringComparison.Ordinal) || r == "Microsoft.Data.Sqlite")
+            .Where(r => !allowed.Contains(r))
+            .ToList();
+
+        Assert.True(beyond.Count == 0, $"{assembly} references {string.Join(", ", beyond)}");
+    }
+
+    [Fact]
+    public void Architecture_must_keep_actors_out_of_the_protocol_and_security_assemblies()
+    {
+        // The namespaces of the lower assemblies: the wire and MQ's structures; the TLS checks. No actor can hide there, as neither references Akka.
+        Assert.Equal(["ActorQm.Messages", "ActorQm.Protocol"], NamespaceGraph.NamespacesOf(ProtocolAssembly).Order());
+        Assert.Equal(["ActorQm.Tls"], NamespaceGraph.NamespacesOf(SecurityAssembly).Order());
+    }
 
     [Fact]
     public void Architecture_must_name_every_namespace_of_the_runtime_in_a_layer()

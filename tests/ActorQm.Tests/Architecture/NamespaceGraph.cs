@@ -23,10 +23,36 @@ internal sealed class NamespaceGraph
     /// <summary>The namespaces <paramref name="from"/> uses, each with an example of the type that uses it and what it uses.</summary>
     public IReadOnlyDictionary<string, HashSet<string>> UsesOf(string from) => _edges.TryGetValue(from, out var to) ? to : new();
 
-    public static NamespaceGraph Read(string assemblyPath, string prefix)
+    /// <summary>The graph of the namespaces under <paramref name="prefix"/> across <paramref name="assemblyPaths"/> (a namespace may span assemblies).</summary>
+    public static NamespaceGraph Read(IEnumerable<string> assemblyPaths, string prefix)
     {
         var graph = new NamespaceGraph(prefix);
+        foreach (var path in assemblyPaths)
+        {
+            using var module = ModuleDefinition.ReadModule(path);
+            graph.Add(module);
+        }
+
+        return graph;
+    }
+
+    /// <summary>The namespaces an assembly defines types in (compiler-generated ones outside any namespace left out).</summary>
+    public static IReadOnlySet<string> NamespacesOf(string assemblyPath)
+    {
         using var module = ModuleDefinition.ReadModule(assemblyPath);
+        return module.Types.Select(t => t.Namespace).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The names of the assemblies an assembly references.</summary>
+    public static IReadOnlyList<string> ReferencesOf(string assemblyPath)
+    {
+        using var module = ModuleDefinition.ReadModule(assemblyPath);
+        return module.AssemblyReferences.Select(r => r.Name).ToList();
+    }
+
+    private void Add(ModuleDefinition module)
+    {
+        var graph = this;
         foreach (var type in module.GetTypes())
         {
             var from = graph.Layer(Outermost(type).Namespace);
@@ -49,8 +75,6 @@ internal sealed class NamespaceGraph
                 }
             }
         }
-
-        return graph;
     }
 
     /// <summary>The direct child of the root a namespace belongs to (null: outside the root, e.g. Akka or System).</summary>

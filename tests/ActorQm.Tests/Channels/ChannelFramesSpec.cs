@@ -1,4 +1,5 @@
 using ActorQm.Channels;
+using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Channels;
 

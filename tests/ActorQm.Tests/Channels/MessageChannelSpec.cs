@@ -471,7 +471,7 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         try
         {
             await QueueManagerBootstrap.StartAsync(restarted, TestMessages.Settings("QM2", _dir.Path));
-            Assert.NotNull(ActorQm.Tls.RevokedCertificates.For(restarted).Find(qm1));
+            Assert.NotNull(ActorQm.Tls.RevokedCertificatesExtension.For(restarted).Find(qm1));
         }
         finally
         {

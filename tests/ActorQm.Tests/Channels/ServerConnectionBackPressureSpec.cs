@@ -10,6 +10,7 @@ using ActorQm.Tests.Support;
 using ActorQm.Tls;
 using Akka.Event;
 using Xunit.Abstractions;
+using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Channels;
 

@@ -4,6 +4,7 @@ using ActorQm.Messages;
 using ActorQm.QueueManagers;
 using ActorQm.Tests.Support;
 using Xunit.Abstractions;
+using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Channels;
 

@@ -5,6 +5,7 @@ using ActorQm.QueueManagers;
 using ActorQm.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
+using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Client;
 

@@ -10,6 +10,7 @@ using ActorQm.Tests.Support;
 using Akka.Actor;
 using Akka.Configuration;
 using Xunit.Abstractions;
+using ActorQm.Protocol;
 using static ActorQm.Tests.Support.TestMessages;
 
 namespace ActorQm.Tests.Cluster;

@@ -40,11 +40,11 @@ public sealed class RevocationGossipSpec(ITestOutputHelper output) : Akka.TestKi
 
         var qm1 = TestPki.Shared.Qm1;
         var chain = new[] { qm1, TestPki.Shared.Ca.Certificate, TestPki.Shared.Root.Certificate };
-        var atB = RevocationSettings.None with { Revoked = RevokedCertificates.For(b) };
+        var atB = RevocationSettings.None with { Revoked = RevokedCertificatesExtension.For(b) };
         Assert.Equal(RevocationStatus.Good, (await RevocationChecker.CheckAsync(chain, atB, DateTimeOffset.UtcNow, CancellationToken.None)).Status);
 
         var clock = Stopwatch.StartNew();
-        RevokedCertificates.For(a).Add(new RevokedCertificate(PeerName.Issuer(qm1).ToString(), qm1.SerialNumber, "REVOKE CERT on node A"));
+        RevokedCertificatesExtension.For(a).Add(new RevokedCertificate(PeerName.Issuer(qm1).ToString(), qm1.SerialNumber, "REVOKE CERT on node A"));
 
         await AwaitConditionAsync(() => Task.FromResult(failures.Any(f => f.QMgrName == "QM2" && f.AmqCode == "AMQ9633E")), TimeSpan.FromSeconds(15));
         var cut = failures.First(f => f.QMgrName == "QM2" && f.AmqCode == "AMQ9633E");

@@ -6,6 +6,7 @@ using ActorQm.Client;
 using ActorQm.Messages;
 using ActorQm.Tests.Support;
 using Xunit.Abstractions;
+using ActorQm.Protocol;
 using static ActorQm.Tests.Support.TestMessages;
 
 namespace ActorQm.Tests.Hardening;

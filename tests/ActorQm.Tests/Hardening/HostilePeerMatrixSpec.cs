@@ -12,6 +12,7 @@ using ActorQm.Tls;
 using Akka.Actor;
 using Akka.TestKit;
 using Xunit.Abstractions;
+using ActorQm.Protocol;
 using static ActorQm.Tests.Support.TestMessages;
 
 namespace ActorQm.Tests.Hardening;

@@ -2,6 +2,7 @@ using ActorQm.Channels;
 using ActorQm.Mqsc;
 using FsCheck;
 using FsCheck.Fluent;
+using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Properties;
 

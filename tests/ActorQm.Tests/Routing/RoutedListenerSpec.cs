@@ -8,6 +8,7 @@ using ActorQm.Tests.Support;
 using Akka.Actor;
 using Akka.TestKit;
 using Xunit.Abstractions;
+using ActorQm.Protocol;
 using static ActorQm.Routing.RoutedConnection;
 
 namespace ActorQm.Tests.Routing;

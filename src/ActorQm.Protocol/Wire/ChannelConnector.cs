@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace ActorQm.Channels;
+namespace ActorQm.Protocol;
 
 /// <summary>Opens the TCP connection of an outbound channel: each CONNAME address in turn, the first that answers wins.</summary>
 public static class ChannelConnector

@@ -1,6 +1,6 @@
 using ActorQm.Messages;
 
-namespace ActorQm.Channels;
+namespace ActorQm.Protocol;
 
 /// <summary>The MQI calls a client makes over a server-connection channel.</summary>
 public enum ClientOp : byte

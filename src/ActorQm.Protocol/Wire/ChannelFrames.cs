@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace ActorQm.Channels;
+namespace ActorQm.Protocol;
 
 /// <summary>Segment types of the channel protocol (docs/protocol.md).</summary>
 public enum SegmentType : byte

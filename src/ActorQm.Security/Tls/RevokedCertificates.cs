@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
-using Akka.Actor;
 
 namespace ActorQm.Tls;
 
@@ -15,19 +14,14 @@ public sealed record RevokedCertificate(string Issuer, string Serial, string Sou
 }
 
 /// <summary>
-/// Beyond MQ: certificates known revoked in this actor system, whatever said so (an administrator's
-/// REVOKE CERT, or a peer node through the cluster). Every handshake consults it before its other
-/// revocation sources, and every running connection whose peer chain holds a newly revoked
-/// certificate ends (published as <see cref="CertificateRevoked"/> on the EventStream).
+/// Beyond MQ: certificates known revoked, whatever said so (an administrator's REVOKE CERT, or a peer
+/// node through the cluster). Every handshake consults it before its other revocation sources; the
+/// runtime keeps one per actor system and ends every running connection whose peer chain holds a newly
+/// revoked certificate (it passes <c>announce</c>, which publishes <see cref="CertificateRevoked"/>).
 /// </summary>
-public sealed class RevokedCertificates : IExtension
+public sealed class RevokedCertificates(Action<RevokedCertificates.CertificateRevoked>? announce = null)
 {
     private readonly ConcurrentDictionary<string, RevokedCertificate> _revoked = new(StringComparer.Ordinal);
-    private readonly ActorSystem _system;
-
-    public RevokedCertificates(ActorSystem system) => _system = system;
-
-    public static RevokedCertificates For(ActorSystem system) => system.WithExtension<RevokedCertificates, RevokedCertificatesId>();
 
     public int Count => _revoked.Count;
 
@@ -41,7 +35,7 @@ public sealed class RevokedCertificates : IExtension
             return false;
         }
 
-        _system.EventStream.Publish(new CertificateRevoked(revoked));
+        announce?.Invoke(new CertificateRevoked(revoked));
         return true;
     }
 
@@ -49,11 +43,6 @@ public sealed class RevokedCertificates : IExtension
     public RevokedCertificate? Find(X509Certificate2 certificate) =>
         _revoked.GetValueOrDefault(RevokedCertificate.Key(PeerName.Issuer(certificate), certificate.SerialNumber));
 
-    /// <summary>Published when a certificate joins the list.</summary>
+    /// <summary>Announced when a certificate joins the list.</summary>
     public sealed record CertificateRevoked(RevokedCertificate Certificate);
-}
-
-internal sealed class RevokedCertificatesId : ExtensionIdProvider<RevokedCertificates>
-{
-    public override RevokedCertificates CreateExtension(ExtendedActorSystem system) => new(system);
 }
