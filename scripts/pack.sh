@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the NuGet packages of every library (ActorQm.Runtime, ActorQm.Client, ActorQm.Cluster,
-# ActorQm.Hosting) and the `actorqm` .NET tool into artifacts/packages, with symbol packages.
+# Builds the NuGet packages of every library (ActorQm.Protocol, ActorQm.Security, ActorQm.Runtime,
+# ActorQm.Client, ActorQm.Cluster, ActorQm.Hosting, ActorQm.Cluster.Hosting) and the `actorqm` .NET
+# tool into artifacts/packages, with symbol packages.
 # Install the tool from there:
 #   dotnet tool install --global --add-source ./artifacts/packages actorqm
 set -euo pipefail

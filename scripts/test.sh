@@ -7,7 +7,10 @@
 # PostgreSQL server (the cluster's shared journal; each test class runs initdb and its own server
 # on a loopback port, then stops and removes it). SQLite ships inside Microsoft.Data.Sqlite.
 # Then it packs the NuGet packages (scripts/pack.sh), installs the actorqm tool from them into a
-# temporary folder and runs its --help and a 200-message demo: counted as one more test.
+# temporary folder and runs its --help and a 200-message demo: counted as one more test; then a
+# console application that references only the ActorQm.Client package connects, puts and gets
+# against that tool's queue manager, with no runtime assembly in its output (scripts/client-only.sh):
+# one more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,6 +73,15 @@ if ! { scripts/pack.sh >"$results/pack.log" 2>&1 \
 else
   passed=$((passed + 1))
   echo "scripts/test.sh: packages built and the installed actorqm tool ran its demo" >&2
+  # A client application from the ActorQm.Client package alone, against the installed tool's queue manager.
+  if scripts/client-only.sh "$tools/actorqm" >"$results/client-only.log" 2>&1; then
+    passed=$((passed + 1))
+    echo "scripts/test.sh: a client-only application put and got over TLS without the runtime's assemblies" >&2
+  else
+    echo "scripts/test.sh: the client-only application failed (see $results/client-only.log)" >&2
+    tail -n 20 "$results/client-only.log" >&2
+    failed=$((failed + 1))
+  fi
 fi
 rm -rf "$tools"
 
