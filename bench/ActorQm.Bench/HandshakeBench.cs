@@ -77,7 +77,7 @@ internal static class HandshakeBench
                 var outcomes = await Task.WhenAll(a, b);
                 foreach (var ok in outcomes.OfType<Handshake.HandshakeSucceeded>())
                 {
-                    ok.Stream!.Dispose();
+                    ok.Stream.Dispose();
                 }
 
                 // A refusal is counted and reported with its reason, not a crash of the benchmark.

@@ -176,7 +176,7 @@ public static class Channel
     // Replies and events
     /// <summary>A receiving channel's initial data named its channel: its queue manager answers <see cref="InboundChannels.Accepted"/> or <see cref="InboundChannels.Refused"/>.</summary>
     /// <param name="From">The caller's address (CHLAUTH ADDRESSMAP and QMGRMAP records match on it).</param>
-    public sealed record AcceptChannel(InitialData Hello, Tls.Handshake.HandshakeSucceeded Session, System.Net.IPAddress? From = null);
+    public sealed record AcceptChannel(InitialData Hello, Tls.Handshake.PeerSession Session, System.Net.IPAddress? From = null);
 
     /// <summary>A connection another node accepted and holds (docs/architecture.md), served here like a listener's: <paramref name="Transport"/> makes the actor that owns it.</summary>
     public sealed record ServeRoutedConnection(string ConnectionId, System.Net.IPEndPoint Remote, Func<IActorRef, Props> Transport);

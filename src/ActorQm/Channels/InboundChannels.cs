@@ -34,7 +34,7 @@ public static class InboundChannels
     public sealed record AcceptedAsServer(Accepted Accepted, Channel.SenderStart Start);
 
     /// <param name="from">The caller's address, for ADDRESSMAP and QMGRMAP records (null: unknown, none of them matches).</param>
-    public static object Check(ObjectCatalog catalog, InitialData hello, Handshake.HandshakeSucceeded session, bool allowTls13, System.Net.IPAddress? from = null)
+    public static object Check(ObjectCatalog catalog, InitialData hello, Handshake.PeerSession session, bool allowTls13, System.Net.IPAddress? from = null)
     {
         var channel = catalog.Find("CHANNEL", hello.ChannelName);
         if (channel is null)

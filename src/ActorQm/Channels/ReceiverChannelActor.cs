@@ -14,7 +14,7 @@ namespace ActorQm.Channels;
 /// <summary>What a receiving channel holds: its session, the batch being received and how far its commit has got.</summary>
 internal sealed record ReceiverData(
     IActorRef Transport,
-    Handshake.HandshakeSucceeded? Session = null,
+    Handshake.PeerSession? Session = null,
     ChannelDefinition? Definition = null,
     string DeadQ = "",
     long LastSeq = 0,
@@ -92,8 +92,8 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
         When(ChannelState.Binding, e => e.FsmEvent switch
         {
-            Transport.Connected c when _requester is not null => CallServer(e.StateData with { Session = c.Handshake }),
-            Transport.Connected c => Stay().Using(e.StateData with { Session = c.Handshake }),
+            Transport.Connected c when _requester is not null => CallServer(e.StateData with { Session = c.Session }),
+            Transport.Connected c => Stay().Using(e.StateData with { Session = c.Session }),
             Transport.FrameReceived f => Read(f, e.StateData) switch
             {
                 InitialData hello when e.StateData.Session is { } session && _requester is null => Accept(hello, session, e.StateData),
@@ -198,7 +198,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         base.PostStop();
     }
 
-    private State<ChannelState, ReceiverData> Accept(InitialData hello, Handshake.HandshakeSucceeded session, ReceiverData data)
+    private State<ChannelState, ReceiverData> Accept(InitialData hello, Handshake.PeerSession session, ReceiverData data)
     {
         var self = Self;
         _queueManager.Ask<object>(new Channels.Channel.AcceptChannel(hello, session, _remote.Address), TimeSpan.FromSeconds(30))

@@ -41,7 +41,7 @@ internal sealed partial class SenderChannelActor
 
     private State<ChannelState, SenderData> SendInitialData(Transport.Connected connected, SenderData data)
     {
-        var hs = connected.Handshake;
+        var hs = connected.Session;
         _board.Update(Def.Name, s => s with
         {
             SslCipherSpec = hs.CipherSpec, SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,

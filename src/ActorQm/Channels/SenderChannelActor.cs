@@ -364,7 +364,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     internal sealed record SenderEnded(string Name, bool Inactive);
 
     /// <summary>The requester's connection, accepted by a listener, and what it said.</summary>
-    internal sealed record Inbound(IActorRef Transport, InitialData Hello, Handshake.HandshakeSucceeded Session);
+    internal sealed record Inbound(IActorRef Transport, InitialData Hello, Handshake.PeerSession Session);
 
     private sealed record RetryNow
     {

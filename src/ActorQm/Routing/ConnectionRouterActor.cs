@@ -49,7 +49,7 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
     {
         Receive<Transport.Connected>(connected =>
         {
-            var route = new Route(_qmgr, _remote.Address.ToString(), _remote.Port, Session.From(connected.Handshake), Self);
+            var route = new Route(_qmgr, _remote.Address.ToString(), _remote.Port, Session.From(connected.Session), Self);
             _toQueueManager(route, Self);
             Timers.StartPeriodicTimer(RouteTimer, new RouteRequest(route), RouteAgain);
             Timers.StartSingleTimer(AttachTimer, AttachTimedOut.Instance, _attachTimeout);

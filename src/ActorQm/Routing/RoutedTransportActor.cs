@@ -50,7 +50,7 @@ internal sealed class RoutedTransportActor : ReceiveActor
     {
         Context.Watch(_route.Router);
         _route.Router.Tell(new Attached(Self));
-        _owner.Tell(new Transport.Connected(_route.Session.ToHandshake()));
+        _owner.Tell(new Transport.Connected(_route.Session.ToPeerSession()));
     }
 
     protected override void PostStop()

@@ -6,21 +6,17 @@ using Akka.Actor;
 
 namespace ActorQm.Tls;
 
-/// <summary>Set by a handshake actor once it has answered; read by its supervisor when the actor is gone.</summary>
-internal sealed class HandshakeOutcome
-{
-    private volatile bool _answered;
-
-    public bool Answered => _answered;
-
-    public void MarkAnswered() => _answered = true;
-}
-
 /// <summary>Protocol and Props of <see cref="HandshakeActor"/>: one per connection, spawned by <see cref="HandshakeSupervisor"/>.</summary>
 public static class Handshake
 {
-    internal static Props Props(StartHandshake request, TimeSpan stepTimeout, HandshakeOutcome outcome) =>
-        Akka.Actor.Props.Create(() => new HandshakeActor(request, stepTimeout, outcome));
+    internal static Props Props(StartHandshake request, TimeSpan stepTimeout) =>
+        Akka.Actor.Props.Create(() => new HandshakeActor(request, stepTimeout));
+
+    /// <summary>
+    /// To the supervisor (the handshake actor's parent), before the actor stops: it has answered <see cref="StartHandshake.ReplyTo"/>.
+    /// Arrives before the supervisor's Terminated for that actor, so a handshake actor that dies without it is refused there.
+    /// </summary>
+    internal sealed record Answered(StartHandshake Request);
 
     /// <summary>
     /// Walk the handshake over <see cref="Transport"/> (a connected socket stream, not yet used).
@@ -53,12 +49,11 @@ public static class Handshake
     }
 
     /// <summary>
-    /// The peer is accepted: the stream is now the caller's, and channel bytes may flow. <see cref="Stream"/> is null
-    /// on a queue manager serving a connection that another cluster node accepted and holds (a routed connection).
+    /// Who the accepted peer is and what was negotiated, with no stream in it: what channel actors and the queue manager
+    /// receive (the transport alone holds the stream). A connection another cluster node accepted is described the same way.
     /// </summary>
-    public sealed record HandshakeSucceeded(
+    public sealed record PeerSession(
         string ConnectionId,
-        SslStream? Stream,
         PeerIdentity? Peer,
         SslProtocols Protocol,
         TlsCipherSuite Suite,
@@ -69,6 +64,12 @@ public static class Handshake
         /// <summary>The validated chain, peer first (empty when the peer sent no certificate): what periodic revocation re-checks use.</summary>
         public IReadOnlyList<X509Certificate2> Chain { get; init; } = [];
     }
+
+    /// <summary>
+    /// The peer is accepted: to <see cref="StartHandshake.ReplyTo"/> only (in the runtime, the transport actor, which then owns
+    /// <see cref="Stream"/>; channel bytes may flow).
+    /// </summary>
+    public sealed record HandshakeSucceeded(PeerSession Session, SslStream Stream);
 
     /// <summary>The peer is refused at <see cref="Step"/>; the connection is already closed.</summary>
     public sealed record HandshakeFailed(

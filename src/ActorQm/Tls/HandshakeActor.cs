@@ -34,7 +34,6 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     internal static readonly ActivitySource Tracing = new("ActorQm.Tls");
 
     private readonly StartHandshake _request;
-    private readonly HandshakeOutcome _outcome;
     private readonly HandshakeVerifier _verifier;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource _cancel = new();
@@ -44,10 +43,9 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private bool _handedOver;
     private string? _revocationDetail;
 
-    public HandshakeActor(StartHandshake request, TimeSpan stepTimeout, HandshakeOutcome outcome)
+    public HandshakeActor(StartHandshake request, TimeSpan stepTimeout)
     {
         _request = request;
-        _outcome = outcome;
         _stream = new SslStream(request.Transport, leaveInnerStreamOpen: false);
         _verifier = new HandshakeVerifier(request.Role, request.Credentials, request.Requirements, request.Revocation);
         _span = Tracing.StartActivity("actorqm.tls.handshake");
@@ -206,10 +204,10 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         }
 
         _handedOver = true;
-        _outcome.MarkAnswered();
         var session = f.Session;
-        _request.ReplyTo.Tell(new HandshakeSucceeded(_request.ConnectionId, _stream, peer, session.Protocol, session.Suite,
-            session.CipherSpec, check.McaUser, _clock.Elapsed) { Chain = f.Chain });
+        _request.ReplyTo.Tell(new HandshakeSucceeded(new PeerSession(_request.ConnectionId, peer, session.Protocol, session.Suite,
+            session.CipherSpec, check.McaUser, _clock.Elapsed) { Chain = f.Chain }, _stream));
+        Context.Parent.Tell(new Answered(_request));
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
     }
 
@@ -219,8 +217,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         var failure = new HandshakeFailed(_request.ConnectionId, step.Step, step.AmqCode, step.Reason, full, step.Peer);
         _log.Warning("{0}: connection {1} refused at {2}: {3}", step.AmqCode, _request.ConnectionId, step.Step, full);
         _span?.SetStatus(ActivityStatusCode.Error, step.AmqCode);
-        _outcome.MarkAnswered();
         _request.ReplyTo.Tell(failure);
+        Context.Parent.Tell(new Answered(_request));
         Context.System.EventStream.Publish(new ChannelSslError(_request.ConnectionId, _request.Role, Qualifier(step.AmqCode), step.AmqCode, full, step.Peer?.Subject.ToString()));
         return GoTo(HandshakeStep.Rejected).Using(new Finished(failure));
     }

@@ -41,7 +41,9 @@ public static class HandshakeSupervisor
 internal sealed class HandshakeSupervisorActor : ReceiveActor
 {
     private readonly HandshakeSupervisor.Settings _settings;
-    private readonly Dictionary<IActorRef, (StartHandshake Request, HandshakeOutcome Outcome)> _running = new();
+    private readonly Dictionary<IActorRef, StartHandshake> _running = new();
+    // Running handshakes that have not answered their ReplyTo yet.
+    private readonly HashSet<IActorRef> _unanswered = new();
     private readonly Queue<StartHandshake> _queued = new();
     private int _silent;
     private readonly Dictionary<System.Net.IPAddress, int> _perAddress = new();
@@ -58,18 +60,17 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
         Receive<StartHandshake>(Admit);
         Receive<Terminated>(t =>
         {
-            if (_running.TryGetValue(t.ActorRef, out var finished))
+            if (_running.Remove(t.ActorRef, out var ended))
             {
-                Release(finished.Request);
-            }
-
-            if (_running.Remove(t.ActorRef, out var ended) && !ended.Outcome.Answered)
-            {
-                // The handshake actor died without answering: refuse its peer here.
-                _failed++;
-                ended.Request.Transport.Dispose();
-                ended.Request.ReplyTo.Tell(new HandshakeFailed(ended.Request.ConnectionId, HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError,
-                    "the handshake could not be carried out (internal failure); connection closed", null));
+                Release(ended);
+                if (_unanswered.Remove(t.ActorRef))
+                {
+                    // The handshake actor died without answering: refuse its peer here.
+                    _failed++;
+                    ended.Transport.Dispose();
+                    ended.ReplyTo.Tell(new HandshakeFailed(ended.ConnectionId, HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError,
+                        "the handshake could not be carried out (internal failure); connection closed", null));
+                }
             }
 
             while (_running.Count < _settings.MaxConcurrent && _queued.TryDequeue(out var next))
@@ -77,6 +78,7 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
                 Spawn(next);
             }
         });
+        Receive<Answered>(_ => _unanswered.Remove(Sender));
         Receive<HandshakeSupervisor.GetStatus>(_ => Sender.Tell(new HandshakeSupervisor.Status(_running.Count, _queued.Count + _silent, _refused, _failed)));
         Receive<PeerSpoke>(spoke =>
         {
@@ -191,9 +193,9 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
 
     private void Spawn(StartHandshake request)
     {
-        var outcome = new HandshakeOutcome();
-        var child = Context.ActorOf(Handshake.Props(request, _settings.EffectiveStepTimeout, outcome), $"handshake-{++_sequence}");
+        var child = Context.ActorOf(Handshake.Props(request, _settings.EffectiveStepTimeout), $"handshake-{++_sequence}");
         Context.Watch(child);
-        _running[child] = (request, outcome);
+        _running[child] = request;
+        _unanswered.Add(child);
     }
 }

@@ -53,7 +53,8 @@ public static class Transport
     }
 
     // Events to the owner
-    public sealed record Connected(Handshake.HandshakeSucceeded Handshake);
+    /// <summary>The peer is accepted: who it is and what was negotiated (the stream stays with the transport).</summary>
+    public sealed record Connected(Handshake.PeerSession Session);
 
     /// <summary>One frame, in a pooled buffer the owner must dispose when done with it.</summary>
     public sealed record FrameReceived(IMemoryOwner<byte> Buffer, int Length) : IDisposable

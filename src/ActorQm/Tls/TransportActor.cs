@@ -66,17 +66,17 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     {
         Receive<Handshake.HandshakeSucceeded>(ok =>
         {
-            _stream = ok.Stream ?? throw new InvalidOperationException("a handshake answered without its stream");
-            _peerChain = ok.Chain;
-            _owner.Tell(new Connected(ok));
-            if (_settings.RevocationRecheck is { } every && ok.Chain.Count > 1 && _handshake.Revocation.ChecksAnything)
+            _stream = ok.Stream;
+            _peerChain = ok.Session.Chain;
+            _owner.Tell(new Connected(ok.Session));
+            if (_settings.RevocationRecheck is { } every && _peerChain.Count > 1 && _handshake.Revocation.ChecksAnything)
             {
                 Timers.StartPeriodicTimer(RecheckTimer, Recheck.Instance, every);
             }
 
             _credit.Release(_settings.InitialReadCredit);
             ReadFrames(_stream).PipeTo(Self);
-            if (ok.Chain.Count > 0)
+            if (_peerChain.Count > 0)
             {
                 Context.System.EventStream.Subscribe(Self, typeof(RevokedCertificates.CertificateRevoked));
             }

@@ -40,7 +40,7 @@ public sealed class ClusterMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(("QMR", "127.0.0.1", 40123), (back.QMgrName, back.RemoteAddress, back.RemotePort));
         Assert.Equal(router.Ref, back.Router);
-        var handshake = back.Session.ToHandshake();
+        var handshake = back.Session.ToPeerSession();
         Assert.Equal(peer.Thumbprint, handshake.Peer!.Certificate.Thumbprint);
         Assert.Equal([peer.Thumbprint, TestPki.Shared.Ca.Certificate.Thumbprint], handshake.Chain.Select(c => c.Thumbprint));
         Assert.Equal((SslProtocols.Tls13, TlsCipherSuite.TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", "app", TimeSpan.FromMilliseconds(12.5)),
@@ -52,7 +52,7 @@ public sealed class ClusterMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
     {
         var session = new Session("c", null, [], SslProtocols.Tls12, TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE_ECDSA_AES_128_GCM_SHA256", null, TimeSpan.Zero);
 
-        var back = RoundTrip(new Route("QMR", "::1", 1, session, ActorRefs.Nobody)).Session.ToHandshake();
+        var back = RoundTrip(new Route("QMR", "::1", 1, session, ActorRefs.Nobody)).Session.ToPeerSession();
 
         Assert.Null(back.Peer);
         Assert.Null(back.McaUser);

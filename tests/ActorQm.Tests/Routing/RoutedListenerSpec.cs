@@ -61,10 +61,9 @@ public sealed class RoutedListenerSpec(ITestOutputHelper output) : Akka.TestKit.
         var route = await queueManager.ExpectMsgAsync<Route>(TimeSpan.FromSeconds(10));
         Assert.Equal("QMR", route.QMgrName);
         Assert.Equal("127.0.0.1", route.RemoteAddress);
-        var session = route.Session.ToHandshake();
+        var session = route.Session.ToPeerSession();
         Assert.Contains("CN=APP1,O=Example", session.Peer!.Subject.ToString(), StringComparison.Ordinal);
         Assert.Equal("TLS_AES_128_GCM_SHA256", session.CipherSpec);
-        Assert.Null(session.Stream);
 
         var transport = CreateTestProbe("routed-transport");
         route.Router.Tell(new Attached(transport.Ref));

@@ -76,15 +76,15 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
 
         var accepted = Assert.IsType<HandshakeSucceeded>(responder);
         var connected = Assert.IsType<HandshakeSucceeded>(initiator);
-        Assert.Equal("CN=QM1", accepted.Peer!.Subject.ValuesOf("CN").Select(v => "CN=" + v).Single());
-        Assert.Equal(Qm2.SerialNumber, connected.Peer!.Serial);
-        Assert.Equal(accepted.CipherSpec, connected.CipherSpec);
-        Assert.StartsWith("TLS_", accepted.CipherSpec, StringComparison.Ordinal);
+        Assert.Equal("CN=QM1", accepted.Session.Peer!.Subject.ValuesOf("CN").Select(v => "CN=" + v).Single());
+        Assert.Equal(Qm2.SerialNumber, connected.Session.Peer!.Serial);
+        Assert.Equal(accepted.Session.CipherSpec, connected.Session.CipherSpec);
+        Assert.StartsWith("TLS_", accepted.Session.CipherSpec, StringComparison.Ordinal);
 
         // Channel bytes flow only now, over the handed-over streams.
-        await connected.Stream!.WriteAsync("ping"u8.ToArray());
+        await connected.Stream.WriteAsync("ping"u8.ToArray());
         var buffer = new byte[4];
-        await accepted.Stream!.ReadExactlyAsync(buffer);
+        await accepted.Stream.ReadExactlyAsync(buffer);
         Assert.Equal("ping"u8.ToArray(), buffer);
 
         var seen = new List<(HandshakeStep, HandshakeStep)>();
@@ -123,8 +123,8 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
         var (_, withPeer) = await Handshake(null, Requires(), Qm2, Requires(clientAuth: false, sslPeer: "CN=QM1"));
 
         var accepted = Assert.IsType<HandshakeSucceeded>(optional);
-        Assert.Null(accepted.Peer);
-        accepted.Stream!.Dispose();
+        Assert.Null(accepted.Session.Peer);
+        accepted.Stream.Dispose();
         Failed(withPeer, HandshakeStep.CertificateExchange, "AMQ9637E");
     }
 
@@ -246,8 +246,8 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
         var (_, notThisIssuer) = await Handshake(Qm1, Requires(), Qm2, Requires(maps: otherIssuer));
 
         var accepted = Assert.IsType<HandshakeSucceeded>(mapped);
-        Assert.Equal("specific", accepted.McaUser);
-        accepted.Stream!.Dispose();
+        Assert.Equal("specific", accepted.Session.McaUser);
+        accepted.Stream.Dispose();
         Assert.Equal(MqReason.NotAuthorized, Failed(refused, HandshakeStep.PeerFilter, "AMQ9777E").Reason);
         Assert.IsType<HandshakeSucceeded>(notThisIssuer);
     }
@@ -269,10 +269,10 @@ public sealed class HandshakeActorSpec(ITestOutputHelper output) : Akka.TestKit.
         supervisor.Tell(new StartHandshake("sni-out", HandshakeRole.Initiator, i, ChannelSni.Encode(channel), Credentials(Qm1), Requires(), initiatorProbe));
 
         var connected = await initiatorProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(20));
-        (await responderProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(20))).Stream!.Dispose();
+        (await responderProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(20))).Stream.Dispose();
 
-        Assert.Equal(expectedCn, connected.Peer!.Subject.ValuesOf("CN").Single());
-        connected.Stream!.Dispose();
+        Assert.Equal(expectedCn, connected.Session.Peer!.Subject.ValuesOf("CN").Single());
+        connected.Stream.Dispose();
     }
 
     [Theory]

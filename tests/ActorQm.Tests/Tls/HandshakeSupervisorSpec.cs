@@ -43,9 +43,14 @@ public sealed class HandshakeSupervisorSpec(ITestOutputHelper output) : Akka.Tes
         responders.Tell(new StartHandshake("in", HandshakeRole.Responder, responder, "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm2), Any(), inProbe));
 
         // Well within the 15 s step timeout that the silent ones would otherwise hold the only slot for.
-        (await inProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(5))).Stream!.Dispose();
-        (await outProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(5))).Stream!.Dispose();
+        (await inProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(5))).Stream.Dispose();
+        (await outProbe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(5))).Stream.Dispose();
         await silentProbe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+
+        // The handshake actors told their supervisors they had answered before they stopped: no refusal follows an acceptance.
+        await inProbe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        await outProbe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(0L, (await initiators.Ask<HandshakeSupervisor.Status>(HandshakeSupervisor.GetStatus.Instance, TimeSpan.FromSeconds(5))).Failed);
     }
 
     [Fact]
@@ -89,7 +94,7 @@ public sealed class HandshakeSupervisorSpec(ITestOutputHelper output) : Akka.Tes
             {
                 var outcome = await probe.ExpectMsgAsync<object>(TimeSpan.FromSeconds(10));
                 Assert.True(outcome is HandshakeSucceeded, $"round {round}: {outcome}");
-                ((HandshakeSucceeded)outcome).Stream!.Dispose();
+                ((HandshakeSucceeded)outcome).Stream.Dispose();
             }
         }
     }

@@ -87,8 +87,8 @@ public sealed class OpenSslInteropSpec(ITestOutputHelper output) : Akka.TestKit.
         var outcome = await RespondTo(port => OpenSsl("s_client", "-connect", $"127.0.0.1:{port}", "-cert", cert, "-cert_chain", _dir.File("ca.pem"), "-key", key, "-CAfile", root, "-verify_return_error", "-ign_eof", "-quiet"), sslPeer: "CN=APP1");
 
         var accepted = Assert.IsType<HandshakeSucceeded>(outcome);
-        Assert.Equal("APP1", accepted.Peer!.Subject.ValuesOf("CN").Single());
-        accepted.Stream!.Dispose();
+        Assert.Equal("APP1", accepted.Session.Peer!.Subject.ValuesOf("CN").Single());
+        accepted.Stream.Dispose();
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
 
         var accepted = Assert.IsType<HandshakeSucceeded>(await Accept(TestPki.Leaf(Ca, "CN=GOOD.QM"), settings));
 
-        accepted.Stream!.Dispose();
+        accepted.Stream.Dispose();
         await steps.FishForMessageAsync<HandshakeTransitioned>(t => t.ConnectionId == "in" && t.From == HandshakeStep.Revocation
             && t.Detail!.Contains(": Good", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
     }

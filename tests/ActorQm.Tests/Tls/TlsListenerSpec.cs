@@ -64,7 +64,7 @@ public sealed class TlsListenerSpec(ITestOutputHelper output) : Akka.TestKit.Xun
             var transport = Sys.ActorOf(Transport.Props(new Handshake.StartHandshake($"out-{n}", HandshakeRole.Initiator, client.GetStream(), "QM2", Credentials(Qm1), Needs, ActorRefs.Nobody), handshakes, outbound));
             await outbound.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
             var connected = await inbound.ExpectMsgAsync<Transport.Connected>(TimeSpan.FromSeconds(20));
-            Assert.Equal("QM1", connected.Handshake.Peer!.Subject.ValuesOf("CN").Single());
+            Assert.Equal("QM1", connected.Session.Peer!.Subject.ValuesOf("CN").Single());
             transport.Tell(new Transport.Send("hello"u8.ToArray()));
             using var frame = await inbound.ExpectMsgAsync<Transport.FrameReceived>();
             Assert.Equal("hello"u8.ToArray(), frame.Frame.ToArray());
