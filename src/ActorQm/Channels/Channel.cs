@@ -89,14 +89,14 @@ internal sealed class ChannelSyncStore(MessageJournal journal, IReadOnlyDictiona
     public ChannelSyncRecord Get(string channel) => _records.GetValueOrDefault(channel) ?? ChannelSyncRecord.Fresh(channel);
 
     /// <summary>The write, to commit inside a unit with a batch's messages; <see cref="Remember"/> it once durable.</summary>
-    public static JournalOp Record(ChannelSyncRecord record) => JournalOp.SaveChannelSync(record, ActorRefs.Nobody, null);
+    public static JournalOp Record(ChannelSyncRecord record) => JournalOp.SaveChannelSync(record, null, null);
 
     public void Remember(ChannelSyncRecord record) => _records[record.Channel] = record;
 
     public void Save(ChannelSyncRecord record, IActorRef notify, object? ack)
     {
         _records[record.Channel] = record;
-        journal.Enqueue(JournalOp.SaveChannelSync(record, notify, ack));
+        journal.Enqueue(JournalOp.SaveChannelSync(record, notify.Tell, ack));
     }
 
     public void Enqueue(JournalOp op) => journal.Enqueue(op);

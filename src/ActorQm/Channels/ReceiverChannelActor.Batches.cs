@@ -168,7 +168,7 @@ internal sealed partial class ReceiverChannelActor
             var def = data.Definition!;
             var parts = new List<JournalOp>(unit.Inserts) { ChannelSyncStore.Record(new ChannelSyncRecord(def.Name, unit.End.LastSeq, 0, [])) };
             unit.Committing = true;
-            _sync.Enqueue(JournalOp.Unit(parts, Self, new UnitCommitted(unit.Id)));
+            _sync.Enqueue(JournalOp.Unit(parts, Self.Tell, new UnitCommitted(unit.Id)));
             return Stay();
         }
 

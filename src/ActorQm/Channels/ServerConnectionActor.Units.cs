@@ -49,7 +49,7 @@ internal sealed partial class ServerConnectionActor
         {
             var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
             _commit = done;
-            _journal.Enqueue(JournalOp.Unit(writes, _self, UnitDurable.Instance));
+            _journal.Enqueue(JournalOp.Unit(writes, _self.Tell, UnitDurable.Instance));
             if (await done.Task is JournalWriteFailed failed)
             {
                 Backout();

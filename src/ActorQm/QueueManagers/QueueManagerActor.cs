@@ -299,7 +299,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         }
 
         // Answer only when the last definition change is durable: the journal commits in order.
-        writes[^1] = writes[^1].WithAck(Sender, completed);
+        writes[^1] = writes[^1].WithAck(Sender.Tell, completed);
         foreach (var write in writes)
         {
             _journal.Enqueue(write);
@@ -338,7 +338,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
                 var revoked = new Tls.RevokedCertificate(r.Issuer, r.Serial, $"REVOKE CERT on {_settings.Name}");
                 Tls.RevokedCertificatesExtension.For(Context.System).Add(revoked);
                 // Kept in the journal: the list is filled again at the next start.
-                return JournalOp.SaveRevoked(new StoredRevocation(revoked.Key(), revoked.Issuer, revoked.Serial, revoked.Source), Self, null);
+                return JournalOp.SaveRevoked(new StoredRevocation(revoked.Key(), revoked.Issuer, revoked.Serial, revoked.Source), Self.Tell, null);
             case ObjectDeleted { Object.Type: "QLOCAL" } d:
                 _queues[d.Object.Name].Actor.Tell(new LocalQueue.DeleteQueue());
                 _queues.Remove(d.Object.Name);
@@ -347,8 +347,8 @@ internal sealed partial class QueueManagerActor : ReceiveActor
 
         return change switch
         {
-            ObjectDefined d => JournalOp.SaveObject(d.Object.Type, d.Object.Key, d.Object.ToMqsc(), Self, null),
-            ObjectDeleted d => JournalOp.DeleteObject(d.Object.Type, d.Object.Key, Self, null),
+            ObjectDefined d => JournalOp.SaveObject(d.Object.Type, d.Object.Key, d.Object.ToMqsc(), Self.Tell, null),
+            ObjectDeleted d => JournalOp.DeleteObject(d.Object.Type, d.Object.Key, Self.Tell, null),
             _ => null,
         };
     }

@@ -41,7 +41,7 @@ internal sealed partial class LocalQueueActor
             removed++;
             if (m.IsPersistent)
             {
-                _journal!.Enqueue(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
+                _journal!.Enqueue(JournalOp.Delete(m.Seq, null, null));
             }
         }
 
@@ -57,7 +57,7 @@ internal sealed partial class LocalQueueActor
         }
 
         _waiters.Clear();
-        _journal?.Enqueue(JournalOp.Purge(_definition.Name, ActorRefs.Nobody, null));
+        _journal?.Enqueue(JournalOp.Purge(_definition.Name, null, null));
         _counters.Set(0, 0);
         Context.Stop(Self);
     }
@@ -66,7 +66,7 @@ internal sealed partial class LocalQueueActor
     {
         if (m.IsPersistent)
         {
-            _journal!.Enqueue(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
+            _journal!.Enqueue(JournalOp.Delete(m.Seq, null, null));
         }
     }
 

@@ -81,7 +81,7 @@ internal sealed partial class LocalQueueActor
         Receive<PrepareGetDeletes>(p => Sender.Tell(new GetDeletesPrepared(p.Tokens
             .Select(t => _uncommitted.GetValueOrDefault(t))
             .Where(m => m is { IsPersistent: true })
-            .Select(m => JournalOp.Delete(m!.Seq, ActorRefs.Nobody, null))
+            .Select(m => JournalOp.Delete(m!.Seq, null, null))
             .ToList())));
         Receive<ReleaseGets>(r =>
         {
@@ -124,7 +124,7 @@ internal sealed partial class LocalQueueActor
         list.Add(stored);
         _stagedCount++;
         Publish();
-        return new PutStaged(put.UnitId, put.Index, stored.IsPersistent ? JournalOp.Insert(_definition.Name, stored, ActorRefs.Nobody, null) : null, stored.Message.Descriptor);
+        return new PutStaged(put.UnitId, put.Index, stored.IsPersistent ? JournalOp.Insert(_definition.Name, stored, null, null) : null, stored.Message.Descriptor);
     }
 
     private void HandleGetBatch(GetBatch get)
@@ -163,7 +163,7 @@ internal sealed partial class LocalQueueActor
                 _buckets.Remove(m);
                 if (m.IsPersistent && !commit.Journaled)
                 {
-                    deletes.Add(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
+                    deletes.Add(JournalOp.Delete(m.Seq, null, null));
                 }
             }
         }
@@ -183,7 +183,7 @@ internal sealed partial class LocalQueueActor
             removed++;
             if (m.IsPersistent)
             {
-                deletes.Add(JournalOp.Delete(m.Seq, ActorRefs.Nobody, null));
+                deletes.Add(JournalOp.Delete(m.Seq, null, null));
             }
         }
 
@@ -200,7 +200,7 @@ internal sealed partial class LocalQueueActor
             return;
         }
 
-        _journal!.Enqueue(JournalOp.Unit(writes, Self, new UnitDone(Sender, reply)));
+        _journal!.Enqueue(JournalOp.Unit(writes, Self.Tell, new UnitDone(Sender, reply)));
     }
 
     private sealed record UnitDone(IActorRef ReplyTo, object Reply);

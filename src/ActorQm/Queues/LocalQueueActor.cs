@@ -110,7 +110,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         if (stored.IsPersistent)
         {
             _notYetVisible.AddLast((stored, false));
-            _journal!.Enqueue(JournalOp.Insert(_definition.Name, stored, Self, new Persisted(stored, Sender)));
+            _journal!.Enqueue(JournalOp.Insert(_definition.Name, stored, Self.Tell, new Persisted(stored, Sender)));
             return;
         }
 
@@ -243,7 +243,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
             var reply = new MessageGot(Snapshot(m), 0, default);
             if (m.IsPersistent)
             {
-                _journal!.Enqueue(JournalOp.Delete(m.Seq, Self, new Deleted(m, replyTo, reply)));
+                _journal!.Enqueue(JournalOp.Delete(m.Seq, Self.Tell, new Deleted(m, replyTo, reply)));
             }
             else
             {
@@ -317,7 +317,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         _buckets.Remove(m);
         if (m.IsPersistent)
         {
-            _journal!.Enqueue(JournalOp.Delete(m.Seq, Self, new Deleted(m, Sender, new GetCommitted(commit.Token))));
+            _journal!.Enqueue(JournalOp.Delete(m.Seq, Self.Tell, new Deleted(m, Sender, new GetCommitted(commit.Token))));
         }
         else
         {
@@ -343,7 +343,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         if (m.IsPersistent)
         {
             // The backout count is hardened so a redelivered poison message is still recognised after a restart.
-            _journal!.Enqueue(JournalOp.Backout(m.Seq, count, Self, new Deleted(m, Sender, reply)));
+            _journal!.Enqueue(JournalOp.Backout(m.Seq, count, Self.Tell, new Deleted(m, Sender, reply)));
         }
         else
         {

@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Runtime.InteropServices;
 using ActorQm.Configuration;
 using ActorQm.Messages;
-using Akka.Actor;
 
 namespace ActorQm.Store;
 
@@ -86,7 +85,7 @@ internal sealed class MessageJournal : IDisposable
         {
             if (_stopping)
             {
-                op.Notify.Tell(new JournalWriteFailed(op.Ack, "journal closed"));
+                op.Notify?.Invoke(new JournalWriteFailed(op.Ack, "journal closed"));
                 return;
             }
 
@@ -251,85 +250,84 @@ internal sealed class MessageJournal : IDisposable
         for (var i = start; i < start + count; i++)
         {
             var op = _draining[i];
-            if (op.Notify.IsNobody())
+            if (op.Notify is not { } notify)
             {
                 continue;
             }
 
             if (failure is not null)
             {
-                op.Notify.Tell(new JournalWriteFailed(op.Ack, failure, storageFull));
+                notify(new JournalWriteFailed(op.Ack, failure, storageFull));
             }
             else if (op.Ack is not null)
             {
-                op.Notify.Tell(op.Ack);
+                notify(op.Ack);
             }
         }
     }
 
     private void Apply(JournalOp op)
     {
-        switch (op.Kind)
+        switch (op)
         {
-            case JournalOpKind.InsertMessage:
-                var m = op.Message!;
+            case InsertMessage { Message: var m } insert:
                 var descriptor = new byte[DescriptorCodec.Length];
                 DescriptorCodec.Encode(m.Message.Descriptor, descriptor);
                 _insert.Parameters[1].Value = m.Seq;
-                _insert.Parameters[2].Value = op.Key1;
+                _insert.Parameters[2].Value = insert.Queue;
                 _insert.Parameters[3].Value = m.Message.Descriptor.BackoutCount;
                 _insert.Parameters[4].Value = m.ExpiresAtMs;
                 _insert.Parameters[5].Value = descriptor;
                 _insert.Parameters[6].Value = AsArray(m.Message.Payload);
                 _insert.ExecuteNonQuery();
                 break;
-            case JournalOpKind.DeleteMessage:
-                _delete.Parameters[1].Value = op.Seq;
+            case DeleteMessage delete:
+                _delete.Parameters[1].Value = delete.Seq;
                 _delete.ExecuteNonQuery();
                 break;
-            case JournalOpKind.UpdateBackout:
-                _backout.Parameters[1].Value = op.Seq;
-                _backout.Parameters[2].Value = op.Count;
+            case UpdateBackout backout:
+                _backout.Parameters[1].Value = backout.Seq;
+                _backout.Parameters[2].Value = backout.BackoutCount;
                 _backout.ExecuteNonQuery();
                 break;
-            case JournalOpKind.PurgeQueue:
-                _purge.Parameters[1].Value = op.Key1;
+            case PurgeQueue purge:
+                _purge.Parameters[1].Value = purge.Queue;
                 _purge.ExecuteNonQuery();
                 break;
-            case JournalOpKind.SaveObject:
-                _saveObject.Parameters[1].Value = op.Key1;
-                _saveObject.Parameters[2].Value = op.Key2;
-                _saveObject.Parameters[3].Value = op.Definition;
+            case SaveDefinition save:
+                _saveObject.Parameters[1].Value = save.Type;
+                _saveObject.Parameters[2].Value = save.Name;
+                _saveObject.Parameters[3].Value = save.Definition;
                 _saveObject.ExecuteNonQuery();
                 break;
-            case JournalOpKind.DeleteObject:
-                _deleteObject.Parameters[1].Value = op.Key1;
-                _deleteObject.Parameters[2].Value = op.Key2;
+            case DeleteDefinition delete:
+                _deleteObject.Parameters[1].Value = delete.Type;
+                _deleteObject.Parameters[2].Value = delete.Name;
                 _deleteObject.ExecuteNonQuery();
                 break;
-            case JournalOpKind.SaveChannelSync:
-                var sync = op.Sync!;
+            case SaveSync { Sync: var sync }:
                 _saveSync.Parameters[1].Value = sync.Channel;
                 _saveSync.Parameters[2].Value = sync.LastSeq;
                 _saveSync.Parameters[3].Value = sync.InDoubtSeq;
                 _saveSync.Parameters[4].Value = sync.EncodeMessages();
                 _saveSync.ExecuteNonQuery();
                 break;
-            case JournalOpKind.SaveRevoked:
-                var revoked = op.Revoked!;
+            case SaveRevocation { Revoked: var revoked }:
                 _saveRevoked.Parameters[1].Value = revoked.Key;
                 _saveRevoked.Parameters[2].Value = revoked.Issuer;
                 _saveRevoked.Parameters[3].Value = revoked.Serial;
                 _saveRevoked.Parameters[4].Value = revoked.Source;
                 _saveRevoked.ExecuteNonQuery();
                 break;
-            case JournalOpKind.Unit:
-                foreach (var part in op.Parts)
+            case WriteUnit unit:
+                foreach (var part in unit.Parts)
                 {
                     Apply(part);
                 }
 
                 break;
+            default:
+                throw new InvalidOperationException($"no journal write for {op.GetType().Name}");
         }
     }
 

@@ -63,6 +63,18 @@ public sealed class ArchitectureSpec
         Assert.True(beyond.Count == 0, $"{assembly} references {string.Join(", ", beyond)}");
     }
 
+    [Theory]
+    [InlineData("ActorQm.Store")]
+    [InlineData("ActorQm.Authority")]
+    [InlineData("ActorQm.Objects")]
+    public void Layer_must_know_no_actor(string layer)
+    {
+        // The journal answers through a callback, the authority model and the catalog are plain data: none needs Akka.
+        var uses = NamespaceGraph.UsesOf(RuntimeAssembly, layer, "Akka");
+
+        Assert.True(uses.Count == 0, $"{layer} uses Akka: {string.Join("; ", uses)}");
+    }
+
     [Fact]
     public void Architecture_must_keep_actors_out_of_the_protocol_and_security_assemblies()
     {

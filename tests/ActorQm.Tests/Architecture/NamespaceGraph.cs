@@ -43,6 +43,20 @@ internal sealed class NamespaceGraph
         return module.Types.Select(t => t.Namespace).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>Examples of types of namespace <paramref name="from"/> that use a type of a namespace under <paramref name="external"/> (such as Akka).</summary>
+    public static IReadOnlyList<string> UsesOf(string assemblyPath, string from, string external)
+    {
+        using var module = ModuleDefinition.ReadModule(assemblyPath);
+        return module.GetTypes()
+            .Where(t => Outermost(t).Namespace == from)
+            .SelectMany(t => Referenced(t).Select(used => (t, used)))
+            .Where(x => Outermost(x.used).Namespace == external || Outermost(x.used).Namespace.StartsWith(external + ".", StringComparison.Ordinal))
+            .Select(x => $"{x.t.FullName} -> {x.used.FullName}")
+            .Distinct()
+            .Take(5)
+            .ToList();
+    }
+
     /// <summary>The names of the assemblies an assembly references.</summary>
     public static IReadOnlyList<string> ReferencesOf(string assemblyPath)
     {

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using ActorQm.Configuration;
 using ActorQm.Messages;
 using ActorQm.Store;
@@ -29,11 +30,11 @@ public abstract class MessageJournalContract(ITestOutputHelper output) : Akka.Te
             a = Stored(journal, "a");
             b = Stored(journal, "b", 4);
             c = Stored(journal, "c");
-            journal.Enqueue(JournalOp.Insert("Q1", a, probe, "a"));
-            journal.Enqueue(JournalOp.Insert("Q1", b, probe, "b"));
-            journal.Enqueue(JournalOp.Insert("Q2", c, probe, "c"));
-            journal.Enqueue(JournalOp.Delete(a.Seq, probe, "deleted a"));
-            journal.Enqueue(JournalOp.Backout(b.Seq, 3, probe, "backout b"));
+            journal.Enqueue(JournalOp.Insert("Q1", a, probe.Ref.Tell, "a"));
+            journal.Enqueue(JournalOp.Insert("Q1", b, probe.Ref.Tell, "b"));
+            journal.Enqueue(JournalOp.Insert("Q2", c, probe.Ref.Tell, "c"));
+            journal.Enqueue(JournalOp.Delete(a.Seq, probe.Ref.Tell, "deleted a"));
+            journal.Enqueue(JournalOp.Backout(b.Seq, 3, probe.Ref.Tell, "backout b"));
             await probe.ExpectMsgAsync("a");
             await probe.ExpectMsgAsync("b");
             await probe.ExpectMsgAsync("c");
@@ -62,7 +63,7 @@ public abstract class MessageJournalContract(ITestOutputHelper output) : Akka.Te
 
         for (var i = 0; i < count; i++)
         {
-            journal.Enqueue(JournalOp.Insert("Q1", Stored(journal, "m" + i), probe, i));
+            journal.Enqueue(JournalOp.Insert("Q1", Stored(journal, "m" + i), probe.Ref.Tell, i));
         }
 
         for (var i = 0; i < count; i++)
@@ -80,15 +81,15 @@ public abstract class MessageJournalContract(ITestOutputHelper output) : Akka.Te
         var probe = CreateTestProbe("writer");
         using var journal = Open();
         var first = Stored(journal, "first");
-        journal.Enqueue(JournalOp.Insert("Q1", first, probe, "first"));
+        journal.Enqueue(JournalOp.Insert("Q1", first, probe.Ref.Tell, "first"));
         await probe.ExpectMsgAsync("first");
 
         var before = Stored(journal, "before");
         var clash = new StoredMessage(first.Seq, first.Message, StoredMessage.NeverExpires);
         var after = Stored(journal, "after");
-        journal.Enqueue(JournalOp.Insert("Q1", before, probe, "before"));
-        journal.Enqueue(JournalOp.Insert("Q1", clash, probe, "clash"));
-        journal.Enqueue(JournalOp.Insert("Q1", after, probe, "after"));
+        journal.Enqueue(JournalOp.Insert("Q1", before, probe.Ref.Tell, "before"));
+        journal.Enqueue(JournalOp.Insert("Q1", clash, probe.Ref.Tell, "clash"));
+        journal.Enqueue(JournalOp.Insert("Q1", after, probe.Ref.Tell, "after"));
 
         await probe.ExpectMsgAsync("before");
         var failed = await probe.ExpectMsgAsync<JournalWriteFailed>();
@@ -114,10 +115,10 @@ public abstract class MessageJournalContract(ITestOutputHelper output) : Akka.Te
         var probe = CreateTestProbe("writer");
         using (var journal = Open())
         {
-            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "A", "DEFINE QLOCAL('A') REPLACE", probe, 1));
-            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "A", "DEFINE QLOCAL('A') DESCR('v2') REPLACE", probe, 2));
-            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "B", "DEFINE QLOCAL('B') REPLACE", probe, 3));
-            journal.Enqueue(JournalOp.DeleteObject("QLOCAL", "B", probe, 4));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "A", "DEFINE QLOCAL('A') REPLACE", probe.Ref.Tell, 1));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "A", "DEFINE QLOCAL('A') DESCR('v2') REPLACE", probe.Ref.Tell, 2));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "B", "DEFINE QLOCAL('B') REPLACE", probe.Ref.Tell, 3));
+            journal.Enqueue(JournalOp.DeleteObject("QLOCAL", "B", probe.Ref.Tell, 4));
             await probe.ExpectMsgAsync(1);
             await probe.ExpectMsgAsync(2);
             await probe.ExpectMsgAsync(3);
@@ -135,9 +136,9 @@ public abstract class MessageJournalContract(ITestOutputHelper output) : Akka.Te
         var probe = CreateTestProbe("writer");
         using (var journal = Open())
         {
-            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "Z", "DEFINE QLOCAL('Z') REPLACE", probe, 1));
-            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "A", "DEFINE QLOCAL('A') REPLACE", probe, 2));
-            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "Z", "DEFINE QLOCAL('Z') DESCR('v2') REPLACE", probe, 3));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "Z", "DEFINE QLOCAL('Z') REPLACE", probe.Ref.Tell, 1));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "A", "DEFINE QLOCAL('A') REPLACE", probe.Ref.Tell, 2));
+            journal.Enqueue(JournalOp.SaveObject("QLOCAL", "Z", "DEFINE QLOCAL('Z') DESCR('v2') REPLACE", probe.Ref.Tell, 3));
             await probe.ExpectMsgAsync(1);
             await probe.ExpectMsgAsync(2);
             await probe.ExpectMsgAsync(3);
