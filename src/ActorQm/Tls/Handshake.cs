@@ -100,8 +100,15 @@ public static class Handshake
     /// </summary>
     public sealed record ChannelSslError(string ConnectionId, HandshakeRole Role, SslReasonQualifier Qualifier, string AmqCode, string Detail, string? PeerSubject);
 
-    /// <summary>Published on the EventStream at every state change, so probes and operators see which step decided.</summary>
-    public sealed record HandshakeTransitioned(string ConnectionId, HandshakeRole Role, HandshakeStep From, HandshakeStep To, TimeSpan Elapsed, string? Detail = null);
+    /// <summary>
+    /// Published on the EventStream at every state change, so probes and operators see which step decided. Leaving the
+    /// revocation step, <see cref="Revocation"/> is the answer that decided (status, source, the certificate it is about) and
+    /// <see cref="Detail"/> says it in words.
+    /// </summary>
+    public sealed record HandshakeTransitioned(string ConnectionId, HandshakeRole Role, HandshakeStep From, HandshakeStep To, TimeSpan Elapsed, string? Detail = null)
+    {
+        public RevocationAnswer? Revocation { get; init; }
+    }
 
     /// <summary>The Channel SSL Warning event (MQRC 2552): revocation status unknown, accepted under WARN.</summary>
     public sealed record ChannelSslWarning(string ConnectionId, HandshakeRole Role, SslReasonQualifier Qualifier, string AmqCode, string Detail);

@@ -41,7 +41,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private readonly Activity? _span;
     private readonly SslStream _stream;
     private bool _handedOver;
-    private string? _revocationDetail;
+    private RevocationAnswer? _revocation;
 
     public HandshakeActor(StartHandshake request, TimeSpan stepTimeout)
     {
@@ -100,8 +100,9 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             }
 
             var elapsed = _clock.Elapsed;
-            var detail = from == HandshakeStep.Revocation ? _revocationDetail : null;
-            Context.System.EventStream.Publish(new HandshakeTransitioned(_request.ConnectionId, _request.Role, from, to, elapsed, detail));
+            var revocation = from == HandshakeStep.Revocation ? _revocation : null;
+            var detail = revocation is null ? null : $"{revocation.Source}: {revocation.Status} ({revocation.Detail})";
+            Context.System.EventStream.Publish(new HandshakeTransitioned(_request.ConnectionId, _request.Role, from, to, elapsed, detail) { Revocation = revocation });
             _span?.AddEvent(new ActivityEvent($"{from}->{to}", tags: new ActivityTagsCollection { ["elapsed_ms"] = elapsed.TotalMilliseconds, ["detail"] = detail }));
             switch (to)
             {
@@ -177,7 +178,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private State<HandshakeStep, HandshakeData> AfterRevocation(RevocationChecked checkedPath, CheckingRevocation r)
     {
         var answer = checkedPath.Answer;
-        _revocationDetail = $"{answer.Source}: {answer.Status} ({answer.Detail})";
+        _revocation = answer;
         var result = _verifier.AfterRevocation(r.Session, answer);
         if (result.Warning is { } warning)
         {

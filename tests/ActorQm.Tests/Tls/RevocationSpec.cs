@@ -117,8 +117,9 @@ public sealed class RevocationSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         var accepted = Assert.IsType<HandshakeSucceeded>(await Accept(TestPki.Leaf(Ca, "CN=GOOD.QM"), settings));
 
         accepted.Stream.Dispose();
-        await steps.FishForMessageAsync<HandshakeTransitioned>(t => t.ConnectionId == "in" && t.From == HandshakeStep.Revocation
-            && t.Detail!.Contains(": Good", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        var left = await steps.FishForMessageAsync<HandshakeTransitioned>(t => t.ConnectionId == "in" && t.From == HandshakeStep.Revocation, TimeSpan.FromSeconds(5));
+        Assert.Equal(RevocationStatus.Good, left.Revocation!.Status);
+        Assert.Contains(": Good", left.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
