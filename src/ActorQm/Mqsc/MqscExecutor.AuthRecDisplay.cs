@@ -111,7 +111,7 @@ public sealed partial class MqscExecutor
         return new MqscOutcome(true, lines, []);
     }
 
-    private Principal PrincipalFor(string name) => principalFor?.Invoke(name) ?? Principal.User(name, new HashSet<string>(StringComparer.Ordinal));
+    private Principal PrincipalFor(string name) => runtime.PrincipalFor(name);
 
     /// <summary>
     /// REFRESH SECURITY [TYPE(AUTHSERV|SSL)]. AUTHSERV (also when TYPE is left out, as in MQ) has nothing to

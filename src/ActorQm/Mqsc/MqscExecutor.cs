@@ -20,7 +20,7 @@ public sealed record MqscOutcome(bool Succeeded, IReadOnlyList<string> Lines, IR
 /// Validates and executes MQSC commands against a catalog without touching it: it returns the
 /// changes, which the queue manager applies only when the whole command is valid.
 /// </summary>
-public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, Func<string, QueueStatus?> queueStatus, Func<IReadOnlyList<Channels.ChannelStatus>>? channelStatus = null, Func<IReadOnlyList<string>>? qmgrStatus = null, Func<IReadOnlyList<(string QMgr, string Node)>>? otherQueueManagers = null, Func<IReadOnlyList<QueueClusters.ClusterQMgrStatus>>? clusterQMgrs = null, Func<string, Authority.Principal>? principalFor = null)
+public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDictionary<string, object> queueDefaults, IMqscRuntime runtime)
 {
     [GeneratedRegex("^[A-Za-z0-9._/%]+$", RegexOptions.CultureInvariant)]
     private static partial Regex NameChars();
@@ -148,7 +148,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         var changes = new List<CatalogChange>();
         if (schema.Type == "QLOCAL")
         {
-            var status = queueStatus(name);
+            var status = runtime.QueueStatus(name);
             if (status is { CurrentDepth: > 0 } && cmd.Find("PURGE") is null)
             {
                 throw new MqscException("AMQ8143E", $"Queue {name} is not empty ({status.CurrentDepth} messages); use PURGE to delete it with its messages.", cmd.ObjectName!.Position);
@@ -175,7 +175,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
             throw new MqscException("AMQ8151E", $"Object {name} is a {existing.Type}, not a local queue.", cmd.ObjectName!.Position);
         }
 
-        if (queueStatus(name) is { Uncommitted: > 0 } s)
+        if (runtime.QueueStatus(name) is { Uncommitted: > 0 } s)
         {
             throw new MqscException("AMQ8148E", $"Queue {name} has {s.Uncommitted} uncommitted messages and cannot be cleared.", cmd.ObjectName!.Position);
         }
@@ -212,13 +212,13 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
         {
             "AUTHREC" => DisplayAuthRec(cmd),
             "ENTAUTH" => DisplayEntAuth(cmd),
-            "QSTATUS" => MqscDisplay.QueueStatus(catalog, cmd, queueStatus),
-            "CHSTATUS" => MqscDisplay.ChannelStatus(cmd, channelStatus?.Invoke() ?? []),
-            "CLUSQMGR" => MqscDisplay.ClusterQMgrs(cmd, clusterQMgrs?.Invoke() ?? []),
-            "QCLUSTER" => MqscDisplay.ClusterQueues(cmd, clusterQMgrs?.Invoke() ?? []),
+            "QSTATUS" => MqscDisplay.QueueStatus(catalog, cmd, runtime.QueueStatus),
+            "CHSTATUS" => MqscDisplay.ChannelStatus(cmd, runtime.ChannelStatus()),
+            "CLUSQMGR" => MqscDisplay.ClusterQMgrs(cmd, runtime.ClusterQueueManagers()),
+            "QCLUSTER" => MqscDisplay.ClusterQueues(cmd, runtime.ClusterQueueManagers()),
             "QMSTATUS" => new MqscOutcome(true, [
-                "AMQ8705I: Display Queue Manager Status Details.", .. MqscDisplay.Columns([$"QMNAME({catalog.QMgrName})", "STATUS(RUNNING)", .. qmgrStatus?.Invoke() ?? []]),
-                .. (otherQueueManagers?.Invoke() ?? []).SelectMany(o => new[] { "AMQ8705I: Display Queue Manager Status Details." }.Concat(MqscDisplay.Columns([$"QMNAME({o.QMgr})", "STATUS(RUNNING)", .. o.Node.Length > 0 ? new[] { $"NODE('{o.Node}')" } : []]))),
+                "AMQ8705I: Display Queue Manager Status Details.", .. MqscDisplay.Columns([$"QMNAME({catalog.QMgrName})", "STATUS(RUNNING)", .. runtime.QueueManagerStatus()]),
+                .. runtime.OtherQueueManagers().SelectMany(o => new[] { "AMQ8705I: Display Queue Manager Status Details." }.Concat(MqscDisplay.Columns([$"QMNAME({o.QMgr})", "STATUS(RUNNING)", .. o.Node.Length > 0 ? new[] { $"NODE('{o.Node}')" } : []]))),
             ], []),
             _ => MqscDisplay.Objects(catalog, cmd),
         };

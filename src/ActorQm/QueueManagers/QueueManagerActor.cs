@@ -43,11 +43,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             ["MAXDEPTH"] = (long)settings.DefaultMaxDepth,
             ["MAXMSGL"] = (long)settings.DefaultMaxMessageLength,
         };
-        // DISPLAY CHSTATUS shows this queue manager's channels and, in a cluster, every other node's.
-        var view = Channels.ChannelStatusView.For(Context.System);
-        _executor = new MqscExecutor(catalog, queueDefaults, QueueStatusOf, () => [.. _board.All, .. view.Remote], QMgrStatus,
-            () => [.. view.LocalQueueManagers.Where(q => q != settings.Name).Select(q => (q, string.Empty)), .. view.RemoteQueueManagers], ClusterQMgrs,
-            settings.Security.PrincipalFor);
+        _executor = new MqscExecutor(catalog, queueDefaults, new MqscRuntimeView(this, Channels.ChannelStatusView.For(Context.System)));
         _sync = new Channels.ChannelSyncStore(journal, journal.LoadChannelSync());
         _tls = new Channels.QueueManagerTls(settings.Tls, Tls.RevokedCertificatesExtension.For(Context.System));
 

@@ -2,6 +2,7 @@ using ActorQm.Authority;
 using ActorQm.Configuration;
 using ActorQm.Mqsc;
 using ActorQm.Objects;
+using ActorQm.Tests.Support;
 
 namespace ActorQm.Tests.Mqsc;
 
@@ -18,7 +19,7 @@ public sealed class MqscAuthRecSpec
         ["other"] = new HashSet<string> { "app3" },
     });
 
-    public MqscAuthRecSpec() => _executor = new MqscExecutor(_catalog, new Dictionary<string, object>(), _ => null, principalFor: Groups.PrincipalFor);
+    public MqscAuthRecSpec() => _executor = new MqscExecutor(_catalog, new Dictionary<string, object>(), new TestMqscRuntime(security: Groups));
 
     private MqscOutcome Run(string command)
     {

@@ -1,5 +1,6 @@
 using ActorQm.Mqsc;
 using ActorQm.Objects;
+using ActorQm.Tests.Support;
 
 namespace ActorQm.Tests.Mqsc;
 
@@ -10,7 +11,7 @@ public sealed class MqscExecutorSpec
     private readonly MqscExecutor _executor;
 
     public MqscExecutorSpec() =>
-        _executor = new MqscExecutor(_catalog, new Dictionary<string, object> { ["MAXDEPTH"] = 777L }, n => _status.GetValueOrDefault(n));
+        _executor = new MqscExecutor(_catalog, new Dictionary<string, object> { ["MAXDEPTH"] = 777L }, new TestMqscRuntime(_status));
 
     private MqscOutcome Run(string command, bool startup = false)
     {

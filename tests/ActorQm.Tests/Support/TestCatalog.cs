@@ -11,7 +11,7 @@ internal sealed class TestCatalog
     public TestCatalog(string qmgrName = "QM1")
     {
         Catalog = new ObjectCatalog(qmgrName);
-        _executor = new MqscExecutor(Catalog, new Dictionary<string, object>(), _ => null);
+        _executor = new MqscExecutor(Catalog, new Dictionary<string, object>(), MqscRuntime.Stopped);
     }
 
     public ObjectCatalog Catalog { get; }
