@@ -7,7 +7,7 @@ namespace ActorQm.Channels;
 /// <summary>What a running channel needs from its CHANNEL definition, read once at start (MQ semantics: ALTER applies at the next start).</summary>
 public sealed record ChannelDefinition(
     string Name,
-    string ChannelType,
+    ChannelKind Kind,
     string Host,
     int Port,
     string XmitQ,
@@ -29,12 +29,12 @@ public sealed record ChannelDefinition(
     string SslCiph,
     long KeyResetBytes)
 {
-    public ChannelType WireType => ChannelType switch
+    public ChannelType WireType => Kind switch
     {
-        "SDR" or "CLUSSDR" => Protocol.ChannelType.Sender,
-        "SVR" => Protocol.ChannelType.Server,
-        "RQSTR" => Protocol.ChannelType.Requester,
-        _ => Protocol.ChannelType.Receiver,
+        ChannelKind.Sender or ChannelKind.ClusterSender => ChannelType.Sender,
+        ChannelKind.Server => ChannelType.Server,
+        ChannelKind.Requester => ChannelType.Requester,
+        _ => ChannelType.Receiver,
     };
 
     /// <param name="keyResetBytes">QMGR SSLRKEYC: bytes after which the session key is renewed (0: never; below 32 KiB counts as 32 KiB).</param>
@@ -43,7 +43,7 @@ public sealed record ChannelDefinition(
         var (host, port) = ParseConName(o.Text("CONNAME"));
         return new ChannelDefinition(
             o.Name,
-            o.Text("CHLTYPE"),
+            o.AsChannel().Kind,
             host,
             port,
             o.Text("XMITQ"),

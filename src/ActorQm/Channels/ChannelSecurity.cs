@@ -13,7 +13,8 @@ public static class ChannelSecurity
     /// <summary>Null when the channel has no SSLCIPH: it does not use TLS, and SSLPEER is kept but not used.</summary>
     public static PeerRequirements? RequirementsFor(ObjectCatalog catalog, MqObject channel, bool allowTls13 = true)
     {
-        var cipher = channel.Text("SSLCIPH");
+        var view = channel.AsChannel();
+        var cipher = view.SslCipher;
         if (cipher.Length == 0)
         {
             return null;
@@ -21,24 +22,24 @@ public static class ChannelSecurity
 
         var selection = CipherSpecs.Select(cipher, allowTls13)
             ?? throw new InvalidOperationException($"AMQ9635E: channel {channel.Name} did not specify a CipherSpec that can be used ({cipher}{(allowTls13 ? string.Empty : " with TLS 1.3 disabled")}).");
-        var sslPeer = channel.Text("SSLPEER");
+        var sslPeer = view.SslPeer;
         return new PeerRequirements(
             selection,
             sslPeer.Length == 0 ? null : DistinguishedNameFilter.Parse(sslPeer),
             // Only responding channel types have SSLCAUTH; for the others the question does not arise.
-            ClientAuthRequired: channel.Text("SSLCAUTH") != "OPTIONAL",
+            ClientAuthRequired: view.ClientAuthRequired,
             PeerMaps: PeerMapsFor(catalog, channel.Name));
     }
 
     /// <summary>The SSLPEERMAP records of the most specific CHLAUTH profile matching <paramref name="channelName"/>.</summary>
     public static IReadOnlyList<SslPeerMapRule> PeerMapsFor(ObjectCatalog catalog, string channelName)
     {
-        if (catalog.QMgr.Text("CHLAUTH") != "ENABLED")
+        if (!catalog.QMgr.AsQMgr().ChannelAuthEnabled)
         {
             return [];
         }
 
-        var records = catalog.All("CHLAUTH").Where(r => r.Text("TYPE") == "SSLPEERMAP" && ProfileMatches(r.Name, channelName)).ToList();
+        var records = catalog.All("CHLAUTH").Where(r => r.AsChannelAuth().Type == ChannelAuthType.SslPeerMap && ProfileMatches(r.Name, channelName)).ToList();
         if (records.Count == 0)
         {
             return [];
@@ -49,14 +50,16 @@ public static class ChannelSecurity
     }
 
     /// <summary>An SSLPEERMAP record as a rule the handshake and the channel admission apply.</summary>
-    public static SslPeerMapRule PeerMapOf(MqObject record) => new(
-        DistinguishedNameFilter.Parse(record.Text("SSLPEER")),
-        record.Text("SSLCERTI").Length == 0 ? null : DistinguishedNameFilter.Parse(record.Text("SSLCERTI")),
-        record.Text("USERSRC"),
-        record.Text("MCAUSER"),
-        record.Name,
-        record.Text("WARN") == "YES",
-        record.Text("ADDRESS"));
+    public static SslPeerMapRule PeerMapOf(MqObject record) => PeerMapOf(record.AsChannelAuth());
+
+    private static SslPeerMapRule PeerMapOf(ChannelAuthView record) => new(
+        DistinguishedNameFilter.Parse(record.SslPeer),
+        record.SslCertIssuer.Length == 0 ? null : DistinguishedNameFilter.Parse(record.SslCertIssuer),
+        record.UserSource.Keyword(),
+        record.McaUser,
+        record.Profile,
+        record.Warn,
+        record.Address);
 
     /// <summary>The BLOCKADDR pattern (CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST) an address matches, or null; a blocking one before a WARN(YES) one.</summary>
     public static AddressBlock? BlockedBy(ObjectCatalog catalog, System.Net.IPAddress address) => BlockedBy(BlockedAddresses(catalog), address);
@@ -66,10 +69,10 @@ public static class ChannelSecurity
 
     /// <summary>Every BLOCKADDR pattern in force (none while QMGR CHLAUTH is DISABLED).</summary>
     public static IReadOnlyList<AddressBlock> BlockedAddresses(ObjectCatalog catalog) =>
-        catalog.QMgr.Text("CHLAUTH") != "ENABLED"
+        !catalog.QMgr.AsQMgr().ChannelAuthEnabled
             ? []
-            : catalog.All("CHLAUTH").Where(r => r.Text("TYPE") == "BLOCKADDR")
-                .SelectMany(r => r.List("ADDRLIST").Select(p => new AddressBlock(p, r.Text("WARN") == "YES"))).ToList();
+            : catalog.All("CHLAUTH").Select(r => r.AsChannelAuth()).Where(r => r.Type == ChannelAuthType.BlockAddress)
+                .SelectMany(r => r.AddressList.Select(p => new AddressBlock(p, r.Warn))).ToList();
 
     /// <summary>
     /// The one mapping record (SSLPEERMAP, USERMAP, QMGRMAP, ADDRESSMAP) that decides an inbound channel's
@@ -80,7 +83,7 @@ public static class ChannelSecurity
     /// </summary>
     public static MqObject? MappingFor(ObjectCatalog catalog, string channelName, CallerFacts caller)
     {
-        if (catalog.QMgr.Text("CHLAUTH") != "ENABLED")
+        if (!catalog.QMgr.AsQMgr().ChannelAuthEnabled)
         {
             return null;
         }

@@ -42,18 +42,18 @@ public static class InboundChannels
             return new Refused("AMQ9520E", hello.Type == ChannelType.Client ? MqReason.UnknownChannelName : MqReason.UnknownObjectName, $"channel {hello.ChannelName} is not defined on {catalog.QMgrName}");
         }
 
-        var type = channel.Text("CHLTYPE");
+        var kind = channel.AsChannel().Kind;
         var pairs = hello.Type switch
         {
-            ChannelType.Sender => type is "RCVR" or "CLUSRCVR",
-            ChannelType.Server => type is "RCVR",
-            ChannelType.Client => type is "SVRCONN",
-            ChannelType.Requester => type is "SVR",
+            ChannelType.Sender => kind is ChannelKind.Receiver or ChannelKind.ClusterReceiver,
+            ChannelType.Server => kind is ChannelKind.Receiver,
+            ChannelType.Client => kind is ChannelKind.ServerConnection,
+            ChannelType.Requester => kind is ChannelKind.Server,
             _ => false,
         };
         if (!pairs)
         {
-            return new Refused("AMQ9547E", MqReason.UnexpectedError, $"channel {channel.Name} is {type} here; a remote {hello.Type} channel cannot pair with it");
+            return new Refused("AMQ9547E", MqReason.UnexpectedError, $"channel {channel.Name} is {kind.Keyword()} here; a remote {hello.Type} channel cannot pair with it");
         }
 
         if (hello.Type == ChannelType.Client && hello.QMgrName.Length > 0 && hello.QMgrName != catalog.QMgrName)
@@ -102,18 +102,18 @@ public static class InboundChannels
         }
 
         // Only the one mapping record chosen below decides a mapped user (docs/security.md, "Identity").
-        var accepted = new Accepted(definition, catalog.QMgr.Text("DEADQ"), null);
+        var accepted = new Accepted(definition, catalog.QMgr.AsQMgr().DeadLetterQueue, null);
         return Mapping(catalog, channel.Name, hello, session.Peer, from, accepted);
     }
 
     /// <summary>How a mapping record reads in a refusal or warning: its profile, type, what it matched on and its USERSRC.</summary>
     public static string Describe(MqObject map)
     {
-        var type = map.Text("TYPE");
+        var view = map.AsChannelAuth();
         var parts = new[] { "SSLPEER", "SSLCERTI", "QMNAME", "CLNTUSER", "ADDRESS" }
             .Where(k => map.Text(k).Length > 0)
             .Select(k => $"{k}('{map.Text(k)}')");
-        return string.Join(' ', [$"CHLAUTH('{map.Name}')", $"TYPE({type})", .. parts, $"USERSRC({map.Text("USERSRC")})"]);
+        return string.Join(' ', [$"CHLAUTH('{map.Name}')", $"TYPE({view.Type.Keyword()})", .. parts, $"USERSRC({view.UserSource.Keyword()})"]);
     }
 
     private static object Mapping(ObjectCatalog catalog, string channelName, InitialData hello, PeerIdentity? peer, System.Net.IPAddress? from, Accepted accepted)
@@ -126,11 +126,12 @@ public static class InboundChannels
 
         var record = Describe(map);
         var who = $"{(hello.Type == ChannelType.Client ? "client" : $"queue manager {hello.QMgrName}")} at {from}";
-        return map.Text("USERSRC") switch
+        var view = map.AsChannelAuth();
+        return view.UserSource switch
         {
-            "NOACCESS" when map.Text("WARN") != "YES" => new Refused("AMQ9777E", MqReason.NotAuthorized, $"channel {channelName} was blocked for the {who} by {record}"),
-            "NOACCESS" => accepted with { Warning = $"channel {channelName} would have been blocked for the {who} by {record} WARN(YES)" },
-            "MAP" => accepted with { McaUser = map.Text("MCAUSER") },
+            UserSource.NoAccess when !view.Warn => new Refused("AMQ9777E", MqReason.NotAuthorized, $"channel {channelName} was blocked for the {who} by {record}"),
+            UserSource.NoAccess => accepted with { Warning = $"channel {channelName} would have been blocked for the {who} by {record} WARN(YES)" },
+            UserSource.Map => accepted with { McaUser = view.McaUser },
             _ => accepted,
         };
     }

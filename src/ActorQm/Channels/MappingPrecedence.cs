@@ -21,18 +21,19 @@ internal sealed class MappingPrecedence : IComparer<MqObject>
     public static readonly MappingPrecedence Instance = new();
 
     // ADDRESSMAP last: ADDRESS('*') NOACCESS is MQ's back-stop pattern, which any other record of the profile overrides.
-    private static readonly string[] TypeOrder = ["SSLPEERMAP", "USERMAP", "QMGRMAP", "ADDRESSMAP"];
+    private static readonly ChannelAuthType[] TypeOrder = [ChannelAuthType.SslPeerMap, ChannelAuthType.UserMap, ChannelAuthType.QMgrMap, ChannelAuthType.AddressMap];
 
     public static bool Matches(MqObject record, CallerFacts caller)
     {
-        var address = record.Text("ADDRESS");
+        var view = record.AsChannelAuth();
+        var address = view.Address;
         var addressMatches = address.Length == 0 || (caller.Address is not null && AddressPattern.Matches(address, caller.Address));
-        return record.Text("TYPE") switch
+        return view.Type switch
         {
-            "SSLPEERMAP" => caller.Subject is not null && ChannelSecurity.PeerMapOf(record).Applies(caller.Subject, caller.Issuer ?? PeerName.Empty, caller.Address),
-            "ADDRESSMAP" => caller.Address is not null && addressMatches,
-            "QMGRMAP" => caller.RemoteQMgr is not null && ChannelSecurity.ProfileMatches(record.Text("QMNAME"), caller.RemoteQMgr) && addressMatches,
-            "USERMAP" => caller.ClientUser is not null && ChannelSecurity.ProfileMatches(record.Text("CLNTUSER"), caller.ClientUser) && addressMatches,
+            ChannelAuthType.SslPeerMap => caller.Subject is not null && ChannelSecurity.PeerMapOf(record).Applies(caller.Subject, caller.Issuer ?? PeerName.Empty, caller.Address),
+            ChannelAuthType.AddressMap => caller.Address is not null && addressMatches,
+            ChannelAuthType.QMgrMap => caller.RemoteQMgr is not null && ChannelSecurity.ProfileMatches(view.QMgrName, caller.RemoteQMgr) && addressMatches,
+            ChannelAuthType.UserMap => caller.ClientUser is not null && ChannelSecurity.ProfileMatches(view.ClientUser, caller.ClientUser) && addressMatches,
             _ => false,
         };
     }
@@ -42,8 +43,9 @@ internal sealed class MappingPrecedence : IComparer<MqObject>
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        var type = a.Text("TYPE");
-        var byType = Array.IndexOf(TypeOrder, b.Text("TYPE")).CompareTo(Array.IndexOf(TypeOrder, type));
+        var (va, vb) = (a.AsChannelAuth(), b.AsChannelAuth());
+        var type = va.Type;
+        var byType = Array.IndexOf(TypeOrder, vb.Type).CompareTo(Array.IndexOf(TypeOrder, type));
         if (byType != 0)
         {
             return byType;
@@ -51,24 +53,22 @@ internal sealed class MappingPrecedence : IComparer<MqObject>
 
         var byRecord = type switch
         {
-            "SSLPEERMAP" => SslPeerMapRule.Compare(ChannelSecurity.PeerMapOf(a), ChannelSecurity.PeerMapOf(b)),
-            "ADDRESSMAP" => AddressPattern.Specificity(a.Text("ADDRESS")).CompareTo(AddressPattern.Specificity(b.Text("ADDRESS"))),
-            _ => Qualified(a, type).CompareTo(Qualified(b, type)),
+            ChannelAuthType.SslPeerMap => SslPeerMapRule.Compare(ChannelSecurity.PeerMapOf(a), ChannelSecurity.PeerMapOf(b)),
+            ChannelAuthType.AddressMap => AddressPattern.Specificity(va.Address).CompareTo(AddressPattern.Specificity(vb.Address)),
+            _ => Qualified(va).CompareTo(Qualified(vb)),
         };
         if (byRecord != 0)
         {
             return byRecord;
         }
 
-        var byBlocking = Blocking(a).CompareTo(Blocking(b));
+        var byBlocking = va.Blocking.CompareTo(vb.Blocking);
         return byBlocking != 0 ? byBlocking : string.CompareOrdinal(b.Key, a.Key);
     }
 
     /// <summary>QMGRMAP and USERMAP: the more specific name, then a record also filtering by ADDRESS, then the more specific address.</summary>
-    private static (int Name, bool HasAddress, int Address) Qualified(MqObject record, string type) =>
-        (ChannelSecurity.ProfileSpecificity(record.Text(type == "QMGRMAP" ? "QMNAME" : "CLNTUSER")),
-         record.Text("ADDRESS").Length > 0,
-         record.Text("ADDRESS").Length > 0 ? AddressPattern.Specificity(record.Text("ADDRESS")) : 0);
-
-    private static int Blocking(MqObject record) => record.Text("USERSRC") == "NOACCESS" ? (record.Text("WARN") == "YES" ? 1 : 2) : 0;
+    private static (int Name, bool HasAddress, int Address) Qualified(ChannelAuthView record) =>
+        (ChannelSecurity.ProfileSpecificity(record.Type == ChannelAuthType.QMgrMap ? record.QMgrName : record.ClientUser),
+         record.Address.Length > 0,
+         record.Address.Length > 0 ? AddressPattern.Specificity(record.Address) : 0);
 }

@@ -34,7 +34,7 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
         var problems = new List<string>();
         _ocsp.Flush();
         _crls.Flush();
-        var path = catalog.QMgr.Text("SSLKEYR");
+        var path = catalog.QMgr.AsQMgr().KeyRepository;
         KeyRepository = null;
         if (path.Length > 0)
         {
@@ -69,8 +69,8 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
     public TlsCredentials CredentialsFor(ObjectCatalog catalog, MqObject? channel)
     {
         var repository = KeyRepository ?? throw new KeyRepositoryException("AMQ9657E", Problems.FirstOrDefault() ?? $"queue manager {catalog.QMgrName} has no key repository (ALTER QMGR SSLKEYR)");
-        var label = channel?.Text("CERTLABL") is { Length: > 0 } own ? own
-            : catalog.QMgr.Text("CERTLABL") is { Length: > 0 } qm ? qm
+        var label = channel?.AsChannel().CertLabel is { Length: > 0 } own ? own
+            : catalog.QMgr.AsQMgr().CertLabel is { Length: > 0 } qm ? qm
             : KeyRepository.DefaultQueueManagerLabel(catalog.QMgrName);
         return repository.Credentials(label) with { OcspStapling = settings.OcspStapling };
     }

@@ -1,3 +1,4 @@
+using ActorQm.Objects;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
@@ -82,7 +83,7 @@ internal sealed partial class ReceiverChannelActor
             BatchSize = reply.BatchSize, MaxMessageLength = reply.MaxMessageLength,
         };
         var session = data.Session!;
-        _board.Set(new ChannelStatus(def.Name, def.ChannelType, ChannelState.Running)
+        _board.Set(new ChannelStatus(def.Name, def.Kind.Keyword(), ChannelState.Running)
         {
             ConName = $"{def.Host}({def.Port})", RemoteQMgr = reply.QMgrName, LastSeq = record.LastSeq, CurrentSeq = record.LastSeq, Started = DateTimeOffset.UtcNow,
             SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,

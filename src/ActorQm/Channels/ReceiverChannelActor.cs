@@ -1,4 +1,5 @@
 using System.Net;
+using ActorQm.Objects;
 using ActorQm.Messages;
 using ActorQm.QueueManagers;
 using ActorQm.Queues;
@@ -238,7 +239,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             Principal = accepting.Accepted.Principal,
         };
         var session = data.Session!;
-        _board.Set(new ChannelStatus(def.Name, def.ChannelType, ChannelState.Running)
+        _board.Set(new ChannelStatus(def.Name, def.Kind.Keyword(), ChannelState.Running)
         {
             ConName = _remote.ToString(), RemoteQMgr = hello.QMgrName, LastSeq = record.LastSeq, CurrentSeq = record.LastSeq, Started = DateTimeOffset.UtcNow,
             McaUser = accepting.Accepted.Principal?.Name ?? string.Empty, SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,

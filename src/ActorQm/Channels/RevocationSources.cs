@@ -18,28 +18,28 @@ public static class RevocationSources
         var warnings = new List<string>();
         Uri? responder = null;
         var ldap = new List<LdapCrlServer>();
-        var namelist = catalog.QMgr.Text("SSLCRLNL");
+        var namelist = catalog.QMgr.AsQMgr().CrlNamelist;
         if (namelist.Length > 0)
         {
             var list = catalog.Find("NAMELIST", namelist)
                 ?? throw new InvalidOperationException($"AMQ9657E: QMGR SSLCRLNL names namelist {namelist}, which is not defined.");
-            var authinfos = list.List("NAMES").Select(n => catalog.Find("AUTHINFO", n) ?? throw new InvalidOperationException($"AMQ9657E: namelist {namelist} names AUTHINFO {n}, which is not defined.")).ToList();
-            if (OcspObjectsError(authinfos.Select(a => a.Text("AUTHTYPE"))) is { } tooMany)
+            var authinfos = list.List("NAMES").Select(n => catalog.Find("AUTHINFO", n)?.AsAuthInfo() ?? throw new InvalidOperationException($"AMQ9657E: namelist {namelist} names AUTHINFO {n}, which is not defined.")).ToList();
+            if (OcspObjectsError(authinfos.Select(a => a.AuthType)) is { } tooMany)
             {
                 throw new InvalidOperationException($"AMQ9657E: namelist {namelist} {tooMany}.");
             }
 
             foreach (var authinfo in authinfos)
             {
-                switch (authinfo.Text("AUTHTYPE"))
+                switch (authinfo.AuthType)
                 {
                     case "OCSP":
-                        responder = Uri.TryCreate(authinfo.Text("OCSPURL"), UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp
+                        responder = Uri.TryCreate(authinfo.OcspUrl, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp
                             ? url
-                            : throw new InvalidOperationException($"AMQ9657E: AUTHINFO({authinfo.Name}) OCSPURL '{authinfo.Text("OCSPURL")}' is not an http URL.");
+                            : throw new InvalidOperationException($"AMQ9657E: AUTHINFO({authinfo.Object.Name}) OCSPURL '{authinfo.OcspUrl}' is not an http URL.");
                         break;
                     case "CRLLDAP":
-                        ldap.Add(LdapCrlServer.FromConnName(authinfo.Text("CONNAME"), authinfo.Text("LDAPUSER"), authinfo.Text("LDAPPWD")));
+                        ldap.Add(LdapCrlServer.FromConnName(authinfo.ConName, authinfo.LdapUser, authinfo.LdapPassword));
                         break;
                 }
             }

@@ -1,3 +1,4 @@
+using ActorQm.Objects;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
@@ -67,7 +68,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
         _handshakes = handshakes;
         var record = sync.Get(Def.Name);
         _nextSeq = NextAfter(record.LastSeq);
-        board.Set(new ChannelStatus(Def.Name, Def.ChannelType, ChannelState.Starting)
+        board.Set(new ChannelStatus(Def.Name, Def.Kind.Keyword(), ChannelState.Starting)
         {
             ConName = $"{Def.Host}({Def.Port})", XmitQ = Def.XmitQ, LastSeq = record.LastSeq, InDoubt = record.IsInDoubt, Started = DateTimeOffset.UtcNow,
         });

@@ -21,7 +21,7 @@ internal static class ChannelIdentity
     {
         var channel = accepted.Definition.Name;
         var client = hello.Type == ChannelType.Client;
-        var configured = catalog.Find("CHANNEL", channel)?.Text("MCAUSER") ?? string.Empty;
+        var configured = catalog.Find("CHANNEL", channel)?.AsChannel().McaUser ?? string.Empty;
         var user = accepted.McaUser is { Length: > 0 } mapped ? mapped : configured;
         if (user.Length == 0)
         {
@@ -52,13 +52,13 @@ internal static class ChannelIdentity
     /// </summary>
     private static string? BlockedUser(ObjectCatalog catalog, string channel, Principal principal)
     {
-        if (catalog.QMgr.Text("CHLAUTH") == "DISABLED")
+        if (!catalog.QMgr.AsQMgr().ChannelAuthEnabled)
         {
             return null;
         }
 
         var rule = catalog.All("CHLAUTH")
-            .Where(r => r.Text("TYPE") == "BLOCKUSER" && ChannelSecurity.ProfileMatches(r.Name, channel))
+            .Where(r => r.AsChannelAuth().Type == ChannelAuthType.BlockUser && ChannelSecurity.ProfileMatches(r.Name, channel))
             .MaxBy(r => ChannelSecurity.ProfileSpecificity(r.Name));
         if (rule is null)
         {

@@ -34,10 +34,10 @@ internal static class NameResolver
             case "QLOCAL":
                 return (new Resolution(obj, null, null, obj), MqReason.None, string.Empty);
             case "QALIAS":
-                var target = catalog.FindQueue(obj.Text("TARGET"));
+                var target = catalog.FindQueue(obj.AliasTarget());
                 if (target is null)
                 {
-                    return Fail(MqReason.UnknownAliasBaseQ, $"Alias {queueName} targets {obj.Text("TARGET")}, which is not defined.");
+                    return Fail(MqReason.UnknownAliasBaseQ, $"Alias {queueName} targets {obj.AliasTarget()}, which is not defined.");
                 }
 
                 if (target.Type == "QALIAS")
@@ -64,10 +64,10 @@ internal static class NameResolver
 
         if (obj.Type == "QALIAS")
         {
-            var target = catalog.FindQueue(obj.Text("TARGET"));
+            var target = catalog.FindQueue(obj.AliasTarget());
             return target switch
             {
-                null => (null, null, MqReason.UnknownAliasBaseQ, $"Alias {queueName} targets {obj.Text("TARGET")}, which is not defined."),
+                null => (null, null, MqReason.UnknownAliasBaseQ, $"Alias {queueName} targets {obj.AliasTarget()}, which is not defined."),
                 { Type: "QLOCAL" } => (target, obj, MqReason.None, string.Empty),
                 _ => (null, null, MqReason.AliasBaseQTypeError, $"Alias {queueName} targets {target.Type} {target.Name}; only a local queue can be read."),
             };
@@ -80,13 +80,14 @@ internal static class NameResolver
 
     private static (Resolution?, MqReason, string) ResolveRemoteDefinition(ObjectCatalog catalog, MqObject remote, MqObject first)
     {
-        var rname = remote.Text("RNAME");
+        var view = remote.AsRemoteQueue();
+        var rname = view.RemoteName;
         if (rname.Length == 0)
         {
             return Fail(MqReason.UnknownObjectName, $"{remote.Name} is a queue manager alias, not a queue.");
         }
 
-        var rqm = remote.Text("RQMNAME");
+        var rqm = view.RemoteQMgr;
         if (rqm.Length == 0 || rqm == catalog.QMgrName)
         {
             var local = catalog.FindQueue(rname);
@@ -95,7 +96,7 @@ internal static class NameResolver
                 : Fail(MqReason.UnknownObjectName, $"{remote.Name} points to {rname} on this queue manager, which is not a local queue.");
         }
 
-        var xmitq = remote.Text("XMITQ");
+        var xmitq = view.XmitQ;
         return xmitq.Length > 0
             ? UseXmitQ(catalog, xmitq, rname, rqm, first)
             : ResolveQMgr(catalog, rname, rqm, first);
@@ -104,9 +105,9 @@ internal static class NameResolver
     private static (Resolution?, MqReason, string) ResolveQMgr(ObjectCatalog catalog, string queueName, string qmgrName, MqObject? first, IClusterRoutes? cluster = null)
     {
         var alias = catalog.FindQueue(qmgrName);
-        if (alias is { Type: "QREMOTE" } && alias.Text("RNAME").Length == 0)
+        if (alias is { Type: "QREMOTE" } && alias.AsRemoteQueue() is { RemoteName.Length: 0 } qmgrAlias)
         {
-            var target = alias.Text("RQMNAME").Length > 0 ? alias.Text("RQMNAME") : qmgrName;
+            var target = qmgrAlias.RemoteQMgr.Length > 0 ? qmgrAlias.RemoteQMgr : qmgrName;
             if (target == catalog.QMgrName)
             {
                 var local = catalog.FindQueue(queueName);
@@ -115,9 +116,9 @@ internal static class NameResolver
                     : Fail(MqReason.UnknownObjectName, $"Queue manager alias {qmgrName} resolves here, but {queueName} is not a local queue.");
             }
 
-            if (alias.Text("XMITQ").Length > 0)
+            if (qmgrAlias.XmitQ.Length > 0)
             {
-                return UseXmitQ(catalog, alias.Text("XMITQ"), queueName, target, first ?? alias);
+                return UseXmitQ(catalog, qmgrAlias.XmitQ, queueName, target, first ?? alias);
             }
 
             qmgrName = target;
@@ -125,7 +126,7 @@ internal static class NameResolver
         }
 
         var named = catalog.FindQueue(qmgrName);
-        if (named is { Type: "QLOCAL" } && named.Text("USAGE") == "XMITQ")
+        if (named.IsTransmissionQueue())
         {
             return UseXmitQ(catalog, qmgrName, queueName, qmgrName, first ?? named);
         }
@@ -135,7 +136,7 @@ internal static class NameResolver
             return UseXmitQ(catalog, route.XmitQ, queueName, route.QMgr, first);
         }
 
-        var defXmitQ = catalog.QMgr.Text("DEFXMITQ");
+        var defXmitQ = catalog.QMgr.AsQMgr().DefaultTransmissionQueue;
         return defXmitQ.Length > 0
             ? UseXmitQ(catalog, defXmitQ, queueName, qmgrName, first)
             : Fail(MqReason.UnknownRemoteQMgr, $"No transmission queue, queue manager alias or DEFXMITQ leads to queue manager {qmgrName}.");
@@ -154,7 +155,7 @@ internal static class NameResolver
             return Fail(MqReason.XmitQTypeError, $"Transmission queue {xmitq} is a {xq.Type}, not a local queue.");
         }
 
-        if (xq.Text("USAGE") != "XMITQ")
+        if (!xq.IsTransmissionQueue())
         {
             return Fail(MqReason.XmitQUsageError, $"Queue {xmitq} is not USAGE(XMITQ).");
         }

@@ -25,7 +25,7 @@ internal static class QueueAuthority
         var checkedName = named?.Name ?? handle.ResolvedQueueName;
         var needed = open.Purpose == OpenPurpose.Output ? AuthorityKind.Put : open.Browse ? AuthorityKind.Browse : AuthorityKind.Get;
         var onQMgr = AuthorityKind.None;
-        if (open.Purpose == OpenPurpose.Output && (open.SetAllContext || (named is { Type: "QLOCAL" } && named.Text("USAGE") == "XMITQ")))
+        if (open.Purpose == OpenPurpose.Output && (open.SetAllContext || named.IsTransmissionQueue()))
         {
             needed |= AuthorityKind.SetAll;
             onQMgr = AuthorityKind.SetAll;

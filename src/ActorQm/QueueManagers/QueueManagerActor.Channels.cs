@@ -115,7 +115,7 @@ internal sealed partial class QueueManagerActor
         if (refresh)
         {
             var senders = new Dictionary<string, Channel.SenderStart>(StringComparer.Ordinal);
-            foreach (var channel in _catalog.All("CHANNEL").Where(c => c.Text("CHLTYPE") == "SDR"))
+            foreach (var channel in _catalog.All("CHANNEL").Where(c => c.AsChannel().Kind == ChannelKind.Sender))
             {
                 if (SenderStart(channel) is { Start: { } start })
                 {
@@ -158,7 +158,7 @@ internal sealed partial class QueueManagerActor
         var channel = action.Channel;
         switch (action.Verb)
         {
-            case "START" when channel.Text("CHLTYPE") == "RQSTR":
+            case "START" when channel.AsChannel().Kind == ChannelKind.Requester:
                 var (requester, why) = RequesterStart(channel);
                 if (requester is null)
                 {
@@ -170,7 +170,7 @@ internal sealed partial class QueueManagerActor
                 _board.Remove(channel.Name);
                 _initiator.Tell(new Channel.StartRequester(requester));
                 break;
-            case "START" when channel.Text("CHLTYPE") == "SDR" || (channel.Text("CHLTYPE") == "SVR" && channel.Text("CONNAME").Length > 0):
+            case "START" when channel.AsChannel().StartsOutbound:
                 var (start, error) = SenderStart(channel);
                 if (start is null)
                 {
@@ -197,7 +197,7 @@ internal sealed partial class QueueManagerActor
                 _initiator.Tell(new Channel.ResetChannel(channel.Name, action.SeqNum));
                 break;
             case "RESOLVE":
-                _initiator.Tell(new Channel.ResolveChannel(channel.Name, action.Commit, _queues.TryGetValue(channel.Text("XMITQ"), out var q) ? q.Actor : null));
+                _initiator.Tell(new Channel.ResolveChannel(channel.Name, action.Commit, _queues.TryGetValue(channel.AsChannel().XmitQ, out var q) ? q.Actor : null));
                 break;
         }
     }
@@ -225,9 +225,9 @@ internal sealed partial class QueueManagerActor
 
         var channels = fired.TriggerData.Length > 0
             ? _catalog.Find("CHANNEL", fired.TriggerData) is { } named ? [named] : []
-            : _catalog.All("CHANNEL").Where(c => c.Text("CHLTYPE") is "SDR" or "SVR" && c.Text("XMITQ") == fired.QueueName).ToList();
+            : _catalog.All("CHANNEL").Where(c => c.AsChannel() is { ServesTransmissionQueue: true } v && v.XmitQ == fired.QueueName).ToList();
         // A server without CONNAME cannot call anyone: it sends when its requester calls.
-        foreach (var channel in channels.Where(c => c.Text("CHLTYPE") == "SDR" || (c.Text("CHLTYPE") == "SVR" && c.Text("CONNAME").Length > 0)))
+        foreach (var channel in channels.Where(c => c.AsChannel().StartsOutbound))
         {
             if (_board.Find(channel.Name) is { State: not ChannelState.Inactive })
             {
@@ -259,7 +259,7 @@ internal sealed partial class QueueManagerActor
             return (null, $"AMQ9203E: channel {channel.Name} has no CONNAME.");
         }
 
-        if (!_queues.TryGetValue(definition.XmitQ, out var xmitq) || _catalog.FindQueue(definition.XmitQ)?.Text("USAGE") != "XMITQ")
+        if (!_queues.TryGetValue(definition.XmitQ, out var xmitq) || !_catalog.FindQueue(definition.XmitQ).IsTransmissionQueue())
         {
             return (null, $"AMQ9519E: channel {channel.Name}: transmission queue '{definition.XmitQ}' is not a local queue with USAGE(XMITQ).");
         }
@@ -297,7 +297,7 @@ internal sealed partial class QueueManagerActor
                 return (null, $"AMQ9635E: channel {channel.Name} has no SSLCIPH; ActorQm message channels run over TLS only.");
             }
 
-            return (new Channel.RequesterStart(definition, _settings.Name, _catalog.QMgr.Text("DEADQ"), _tls.CredentialsFor(_catalog, channel), requirements, _tls.Revocation, TransportSettings()), null);
+            return (new Channel.RequesterStart(definition, _settings.Name, _catalog.QMgr.AsQMgr().DeadLetterQueue, _tls.CredentialsFor(_catalog, channel), requirements, _tls.Revocation, TransportSettings()), null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException or FormatException)
         {
@@ -313,7 +313,7 @@ internal sealed partial class QueueManagerActor
         [
             $"CHINIT(RUNNING)",
             $"CHANNELS({channels.Count(c => c.State == ChannelState.Running)})",
-            $"SSLKEYR('{_catalog.QMgr.Text("SSLKEYR")}')",
+            $"SSLKEYR('{_catalog.QMgr.AsQMgr().KeyRepository}')",
             $"KEYREPOS({(_tls.KeyRepository is null ? "NONE" : "LOADED")})",
             $"CERTLBLS({(_tls.KeyRepository is { } keys ? string.Join(",", keys.Labels.Order(StringComparer.Ordinal)) : string.Empty)})",
             $"OCSPCACHE({_tls.CachedOcspAnswers})",
@@ -333,9 +333,9 @@ internal sealed partial class QueueManagerActor
     /// </summary>
     private RoutedConnection.SecurityDescribed DescribeSecurity()
     {
-        var namelist = _catalog.QMgr.Text("SSLCRLNL") is { Length: > 0 } name ? _catalog.Find("NAMELIST", name) : null;
+        var namelist = _catalog.QMgr.AsQMgr().CrlNamelist is { Length: > 0 } name ? _catalog.Find("NAMELIST", name) : null;
         var authinfos = namelist?.List("NAMES").Select(n => _catalog.Find("AUTHINFO", n)).OfType<MqObject>() ?? [];
-        var blocks = _catalog.All("CHLAUTH").Where(r => r.Text("TYPE") == "BLOCKADDR");
+        var blocks = _catalog.All("CHLAUTH").Where(r => r.AsChannelAuth().Type == ChannelAuthType.BlockAddress);
         MqObject[] objects = [_catalog.QMgr, .. namelist is null ? [] : new[] { namelist }, .. authinfos, .. blocks];
         return new RoutedConnection.SecurityDescribed(_settings.Name, objects.Select(o => o.ToMqsc()).ToList(), _securityGeneration);
     }

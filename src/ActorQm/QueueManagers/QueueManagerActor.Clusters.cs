@@ -32,9 +32,10 @@ internal sealed partial class QueueManagerActor : IClusterRoutes
     private void AdvertiseClusters()
     {
         var members = _catalog.All("CHANNEL")
-            .Where(c => c.Text("CHLTYPE") == "CLUSRCVR" && c.Text("CLUSTER").Length > 0)
-            .Select(c => new ClusterMember(c.Text("CLUSTER"), _settings.Name, c.Name, c.ToMqsc(),
-                _catalog.All("QUEUE").Where(q => q.Type == "QLOCAL" && q.Text("CLUSTER") == c.Text("CLUSTER")).Select(q => q.Name).Order(StringComparer.Ordinal).ToList()))
+            .Select(c => c.AsChannel())
+            .Where(c => c.Kind == ChannelKind.ClusterReceiver && c.Cluster.Length > 0)
+            .Select(c => new ClusterMember(c.Cluster, _settings.Name, c.Name, c.Object.ToMqsc(),
+                _catalog.All("QUEUE").Where(q => q.Type == "QLOCAL" && q.Text("CLUSTER") == c.Cluster).Select(q => q.Name).Order(StringComparer.Ordinal).ToList()))
             .OrderBy(m => m.Channel, StringComparer.Ordinal)
             .ToList();
         _clusters = members.Select(m => m.Cluster).ToHashSet(StringComparer.Ordinal);
@@ -124,7 +125,7 @@ internal sealed partial class QueueManagerActor : IClusterRoutes
     private IReadOnlyList<ClusterQMgrStatus> ClusterQMgrs() =>
         Directory.All.Where(m => _clusters.Contains(m.Cluster))
             .OrderBy(m => m.QMgrName, StringComparer.Ordinal).ThenBy(m => m.Cluster, StringComparer.Ordinal)
-            .Select(m => new ClusterQMgrStatus(m.QMgrName, m.Cluster, m.Channel, MqscExecutor.Restore(m.ChannelDefinition, m.QMgrName).Text("CONNAME"),
+            .Select(m => new ClusterQMgrStatus(m.QMgrName, m.Cluster, m.Channel, MqscExecutor.Restore(m.ChannelDefinition, m.QMgrName).AsChannel().ConName,
                 m.QMgrName == _settings.Name ? "LOCAL" : (_board.Find(m.Channel)?.State ?? ChannelState.Inactive).ToString().ToUpperInvariant(), m.Queues))
             .ToList();
 }

@@ -204,7 +204,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
 
     private void HandleDeadLetter(PutDeadLetter dead)
     {
-        var deadq = _catalog.QMgr.Text("DEADQ");
+        var deadq = _catalog.QMgr.AsQMgr().DeadLetterQueue;
         var queue = deadq.Length > 0 ? _catalog.FindQueue(deadq) : null;
         if (queue is not { Type: "QLOCAL" })
         {
