@@ -10,7 +10,7 @@
 # temporary folder and runs its --help and a 200-message demo: counted as one more test; then a
 # console application that references only the ActorQm.Client package connects, puts and gets
 # against that tool's queue manager, with no runtime assembly in its output (scripts/client-only.sh):
-# one more.
+# one more. And `dotnet format --verify-no-changes` against .editorconfig: one more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,6 +59,16 @@ for trx in "$results"/*.trx; do
     failed=$((failed + 1))
   fi
 done
+
+# The conventions of .editorconfig: whitespace and the code-style rules it raises to warnings. One test.
+if dotnet format whitespace ActorQm.sln --verify-no-changes >"$results/format.log" 2>&1 \
+    && dotnet format style ActorQm.sln --verify-no-changes --severity warn >>"$results/format.log" 2>&1; then
+  passed=$((passed + 1))
+else
+  echo "scripts/test.sh: code does not follow .editorconfig (dotnet format whitespace/style; see $results/format.log)" >&2
+  grep -m 20 ' error ' "$results/format.log" >&2 || tail -n 20 "$results/format.log" >&2
+  failed=$((failed + 1))
+fi
 
 # The packages as users install them: the libraries and the actorqm tool from artifacts/packages,
 # the installed tool's --help and a short demo. A failure here counts as one failed test.

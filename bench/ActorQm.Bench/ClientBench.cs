@@ -3,8 +3,8 @@ using ActorQm.Channels;
 using ActorQm.Cli.Dev;
 using ActorQm.Client;
 using ActorQm.Messages;
-using Akka.Actor;
 using ActorQm.Protocol;
+using Akka.Actor;
 
 namespace ActorQm.Bench;
 

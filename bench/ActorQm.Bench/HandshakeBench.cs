@@ -70,10 +70,12 @@ internal static class HandshakeBench
                 var (i, r) = await Connect();
                 using var _ = i;
                 using var __ = r;
-                var a = supervisor.Ask<object>(reply => new Handshake.StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", credentials1,
-                    new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM2,O=Example")), reply) { Revocation = revocation }, TimeSpan.FromSeconds(30), CancellationToken.None);
-                var b = supervisor.Ask<object>(reply => new Handshake.StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", credentials2,
-                    new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM1,O=Example")), reply) { Revocation = revocation }, TimeSpan.FromSeconds(30), CancellationToken.None);
+                var toQm2 = new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM2,O=Example"));
+                var toQm1 = new PeerRequirements(cipher, DistinguishedNameFilter.Parse("CN=QM1,O=Example"));
+                var a = supervisor.Ask<object>(reply => new Handshake.StartHandshake("out", HandshakeRole.Initiator, i.GetStream(), "QM2", credentials1, toQm2, reply) { Revocation = revocation },
+                    TimeSpan.FromSeconds(30), CancellationToken.None);
+                var b = supervisor.Ask<object>(reply => new Handshake.StartHandshake("in", HandshakeRole.Responder, r.GetStream(), "QM2", credentials2, toQm1, reply) { Revocation = revocation },
+                    TimeSpan.FromSeconds(30), CancellationToken.None);
                 var outcomes = await Task.WhenAll(a, b);
                 foreach (var ok in outcomes.OfType<Handshake.HandshakeSucceeded>())
                 {

@@ -2,6 +2,7 @@ using ActorQm.Channels;
 using ActorQm.Cli.Dev;
 using ActorQm.Configuration;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Tls;
 using Akka.Actor;
@@ -14,7 +15,6 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using ActorQm.Protocol;
 
 namespace ActorQm.Bench;
 

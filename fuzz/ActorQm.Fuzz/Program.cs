@@ -1,9 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using ActorQm.Channels;
 using ActorQm.Mqsc;
+using ActorQm.Protocol;
 using ActorQm.Tls;
 using SharpFuzz;
-using ActorQm.Protocol;
 
 // afl++ harnesses (SharpFuzz) for the parsers that read what a peer or an administrator sends. Each
 // target accepts the errors its parser documents; anything else escapes and afl records a crash.
@@ -23,7 +23,8 @@ Action<ReadOnlySpan<byte>> run = target switch
         catch (MqscException)
         {
         }
-    },
+    }
+    ,
     // SSLPEER filters and distinguished names: a filter or a PeerNameFilterException.
     "dn" => data =>
     {
@@ -32,7 +33,8 @@ Action<ReadOnlySpan<byte>> run = target switch
         {
             filter!.Matches(PeerName.Parse(text));
         }
-    },
+    }
+    ,
     // CRLs from files and LDAP: a CRL or a FormatException.
     "crl" => data =>
     {
@@ -43,7 +45,8 @@ Action<ReadOnlySpan<byte>> run = target switch
         catch (FormatException)
         {
         }
-    },
+    }
+    ,
     // HOCON settings as an administrator writes them: settings or one ConfigurationException, never a hang
     // (afl's -t bound counts one) and never another exception.
     "hocon" => data =>
@@ -56,7 +59,8 @@ Action<ReadOnlySpan<byte>> run = target switch
         catch (Akka.Configuration.ConfigurationException)
         {
         }
-    },
+    }
+    ,
     // OCSP answers, read as for a real request (args: issuer PEM, certificate PEM, the request whose nonce the seeds carry): an answer, never an exception.
     "ocsp" => OcspTarget(args),
     // Path building over whatever certificates a peer could send: a verdict within the builder's bounds, never an exception.

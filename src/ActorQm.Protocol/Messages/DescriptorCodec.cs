@@ -89,11 +89,31 @@ internal static class DescriptorCodec
     /// <summary>Checks that every text field fits its fixed width; returns the offending field or null.</summary>
     public static string? FindOversizedField(MessageDescriptor d)
     {
-        if (Encoding.UTF8.GetByteCount(d.Format) > FormatLength) return nameof(d.Format);
-        if (Encoding.UTF8.GetByteCount(d.ReplyToQ) > QueueNameLength) return nameof(d.ReplyToQ);
-        if (Encoding.UTF8.GetByteCount(d.ReplyToQMgr) > QMgrNameLength) return nameof(d.ReplyToQMgr);
-        if (Encoding.UTF8.GetByteCount(d.UserIdentifier) > UserIdLength) return nameof(d.UserIdentifier);
-        if (Encoding.UTF8.GetByteCount(d.PutApplName) > ApplNameLength) return nameof(d.PutApplName);
+        if (Encoding.UTF8.GetByteCount(d.Format) > FormatLength)
+        {
+            return nameof(d.Format);
+        }
+
+        if (Encoding.UTF8.GetByteCount(d.ReplyToQ) > QueueNameLength)
+        {
+            return nameof(d.ReplyToQ);
+        }
+
+        if (Encoding.UTF8.GetByteCount(d.ReplyToQMgr) > QMgrNameLength)
+        {
+            return nameof(d.ReplyToQMgr);
+        }
+
+        if (Encoding.UTF8.GetByteCount(d.UserIdentifier) > UserIdLength)
+        {
+            return nameof(d.UserIdentifier);
+        }
+
+        if (Encoding.UTF8.GetByteCount(d.PutApplName) > ApplNameLength)
+        {
+            return nameof(d.PutApplName);
+        }
+
         return null;
     }
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace ActorQm.Tls;
 
 /// <summary>
-/// MQ's encoding of a channel name as a TLS server name (spec §7.3), so the responder can choose
+/// MQ's encoding of a channel name as a TLS server name (docs/tls.md), so the responder can choose
 /// the channel's own certificate (CERTLABL) before it knows the channel: A-Z become lower case,
 /// 0-9 stay, any other character (lower-case letters included) becomes two lower-case hex digits
 /// and '-'; the suffix is <c>.chl.mq.ibm.com</c>.

@@ -20,7 +20,7 @@ public sealed record CipherSpecSelection(string Value, SslProtocols Protocols, C
 }
 
 /// <summary>
-/// MQ's CipherSpec catalogue and alias CipherSpecs (spec §5), mapped to .NET's protocols and
+/// MQ's CipherSpec catalogue and alias CipherSpecs (docs/tls.md), mapped to .NET's protocols and
 /// suites. Deprecated names (RC4, 3DES, NULL, DES, every SSL 3.0 and TLS 1.0 CipherSpec) are
 /// known so that they are refused by name (AMQ8242) rather than as unknown.
 /// </summary>

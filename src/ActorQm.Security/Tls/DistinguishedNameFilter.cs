@@ -176,7 +176,7 @@ public sealed class DistinguishedNameFilter
             var values = peer.ValuesOf(type).ToList();
             if (type is "OU" or "DC")
             {
-                // Multi-valued (spec 2.5): the filter's values must match the peer's first ones, in order.
+                // Multi-valued (docs/tls.md): the filter's values must match the peer's first ones, in order.
                 if (values.Count < wanted.Length)
                 {
                     return $"{type} occurs {values.Count} times, the filter names {wanted.Length}";

@@ -10,7 +10,7 @@ public enum RevocationStatus
     Unknown,
 }
 
-/// <summary>What OCSPAuthentication says an UNKNOWN answer does (spec §6.5); ActorQm applies it to CRL sources too.</summary>
+/// <summary>What OCSPAuthentication says an UNKNOWN answer does (docs/tls.md); ActorQm applies it to CRL sources too.</summary>
 public enum UnknownRevocationPolicy
 {
     Required,
@@ -25,7 +25,7 @@ public sealed record RevocationAnswer(RevocationStatus Status, string Source, st
 }
 
 /// <summary>
-/// Where revocation information comes from (spec 6.4: the AUTHINFO OCSP responder, the AIA
+/// Where revocation information comes from (docs/tls.md: the AUTHINFO OCSP responder, the AIA
 /// responder if OCSPCheckExtensions, distribution points if CDPCheckExtensions, then configured
 /// CRLs), and what UNKNOWN means (OCSPAuthentication).
 /// </summary>
@@ -63,7 +63,7 @@ public sealed record RevocationSettings(
 }
 
 /// <summary>
-/// Checks every certificate of a validated chain except the root (spec §6.4): OCSP (the configured
+/// Checks every certificate of a validated chain except the root (docs/tls.md): OCSP (the configured
 /// responder, then the AIA one), whose first definitive answer wins; else the CRLs of the issuer from
 /// distribution points over HTTP (with the delta CRLs of freshestCRL), the AUTHINFO(CRLLDAP) servers
 /// (both through <see cref="CrlCache"/>) and configured CRL files (for air-gapped sites), weighed

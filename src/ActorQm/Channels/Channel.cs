@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Authentication;
+using ActorQm.Protocol;
 using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
-using ActorQm.Protocol;
 
 namespace ActorQm.Channels;
 
@@ -130,7 +130,7 @@ public static class Channel
     {
         /// <summary>
         /// The handshake of a listener's connection. The responder cannot know the channel before the initial data
-        /// (spec 1.3): it accepts any enabled CipherSpec and an absent client certificate, and the channel's own
+        /// (docs/tls.md): it accepts any enabled CipherSpec and an absent client certificate, and the channel's own
         /// SSLCIPH, SSLCAUTH and SSLPEER are checked as soon as the initial data names it.
         /// </summary>
         public Handshake.StartHandshake Handshake(string connectionId, Stream stream) =>

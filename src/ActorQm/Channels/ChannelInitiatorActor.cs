@@ -1,8 +1,8 @@
 using System.Net;
+using ActorQm.Protocol;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;

@@ -1,7 +1,7 @@
 using ActorQm.Messages;
 using ActorQm.Objects;
-using ActorQm.Tls;
 using ActorQm.Protocol;
+using ActorQm.Tls;
 
 namespace ActorQm.Channels;
 
@@ -9,7 +9,7 @@ namespace ActorQm.Channels;
 /// What the responding queue manager decides once the caller's initial data names the channel:
 /// the definition must exist and pair with the caller's type, and the TLS session (already
 /// validated: chain, revocation) must satisfy this channel's SSLCIPH, SSLCAUTH, SSLPEER and
-/// CHLAUTH records, which the responder could not know during the handshake (spec 1.3). One mapping
+/// CHLAUTH records, which the responder could not know during the handshake (docs/tls.md). One mapping
 /// record decides, chosen among SSLPEERMAP, USERMAP, QMGRMAP and ADDRESSMAP together: the most specific
 /// channel profile with a matching record first, then the type (docs/tls.md, CHLAUTH).
 /// </summary>

@@ -7,7 +7,7 @@ namespace ActorQm.Channels;
 /// <summary>
 /// The TLS material a queue manager's handshakes use: its key repository (QMGR SSLKEYR), its
 /// revocation sources (SSLCRLNL, HOCON) with their caches. Loaded at start and again by
-/// REFRESH SECURITY TYPE(SSL); between refreshes one version is used (spec 7.5, the 9.2 semantics).
+/// REFRESH SECURITY TYPE(SSL); between refreshes one version is used (docs/tls.md).
 /// </summary>
 public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? revoked = null)
 {

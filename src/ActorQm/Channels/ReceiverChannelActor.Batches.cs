@@ -1,11 +1,11 @@
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;
@@ -43,8 +43,7 @@ internal sealed partial class ReceiverChannelActor
         // does; the dead-letter queue as the queue manager, so what may not be put still has somewhere to go.
         var principal = data.Principal;
         var deadQ = (data.DeadQ, string.Empty);
-        var asks = missing.Select(k => _queueManager.Ask<object>(new Mqi.QueueManagerApi.OpenQueue(k.Item1, Mqi.QueueManagerApi.OpenPurpose.Output, k.Item2.Length == 0 ? null : k.Item2,
-            k == deadQ ? null : principal) { SetAllContext = true }, TimeSpan.FromSeconds(30))).ToArray();
+        var asks = missing.Select(k => _queueManager.Ask<object>(OpenForReceiver(k, k == deadQ ? null : principal), TimeSpan.FromSeconds(30))).ToArray();
         Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
             ? new Resolved(unit.Id, missing.Zip(t.Result).ToDictionary(p => p.First, p => p.Second))
             : new Resolved(unit.Id, []), TaskScheduler.Default).PipeTo(Self);
@@ -250,7 +249,11 @@ internal sealed partial class ReceiverChannelActor
         var bytes = unit.Messages.Sum(m => (long)m.XmitMessage.Length);
         _board.Update(data.Definition!.Name, s => s with
         {
-            LastSeq = unit.End.LastSeq, CurrentSeq = unit.End.LastSeq, Messages = s.Messages + unit.Messages.Count, Batches = s.Batches + 1, BytesReceived = s.BytesReceived + bytes,
+            LastSeq = unit.End.LastSeq,
+            CurrentSeq = unit.End.LastSeq,
+            Messages = s.Messages + unit.Messages.Count,
+            Batches = s.Batches + 1,
+            BytesReceived = s.BytesReceived + bytes,
         });
         return data.StopRequested ? Close(next, null, "STOP CHANNEL") : Stay().Using(next);
     }
@@ -274,4 +277,8 @@ internal sealed partial class ReceiverChannelActor
         failed.StorageFull
             ? Abandon(data, "AMQ7080E", $"the batch could not be made durable: the queue manager's storage is full (MQRC 2192): {failed.Reason}", MqReason.StorageMediumFull)
             : Abandon(data, "AMQ7080E", $"the batch could not be made durable (MQRC 2102): {failed.Reason}", MqReason.ResourceProblem);
+
+    /// <summary>A receiver opens with set-all-context: it puts the messages with the context they came with.</summary>
+    private static Mqi.QueueManagerApi.OpenQueue OpenForReceiver((string Queue, string QMgr) target, Authority.Principal? principal) =>
+        new(target.Queue, Mqi.QueueManagerApi.OpenPurpose.Output, target.QMgr.Length == 0 ? null : target.QMgr, principal) { SetAllContext = true };
 }

@@ -1,8 +1,8 @@
 using ActorQm.Objects;
+using ActorQm.Protocol;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;
@@ -79,8 +79,12 @@ internal sealed partial class ReceiverChannelActor
         var heartbeat = TimeSpan.FromSeconds(reply.HeartbeatSeconds);
         var next = data with
         {
-            Definition = def, DeadQ = _requester.DeadLetterQueue, LastSeq = record.LastSeq, Heartbeat = heartbeat,
-            BatchSize = reply.BatchSize, MaxMessageLength = reply.MaxMessageLength,
+            Definition = def,
+            DeadQ = _requester.DeadLetterQueue,
+            LastSeq = record.LastSeq,
+            Heartbeat = heartbeat,
+            BatchSize = reply.BatchSize,
+            MaxMessageLength = reply.MaxMessageLength,
         };
         var session = data.Session!;
         _board.Set(new ChannelStatus(def.Name, def.Kind.Keyword(), ChannelState.Running)

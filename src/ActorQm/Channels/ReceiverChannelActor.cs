@@ -1,13 +1,13 @@
 using System.Net;
-using ActorQm.Objects;
 using ActorQm.Messages;
+using ActorQm.Objects;
+using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;
@@ -234,8 +234,12 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         var record = _sync.Get(def.Name);
         var next = data with
         {
-            Definition = def, DeadQ = accepting.Accepted.DeadLetterQueue, LastSeq = record.LastSeq, Heartbeat = heartbeat,
-            BatchSize = Math.Min(hello.BatchSize, def.BatchSize), MaxMessageLength = Math.Min(hello.MaxMessageLength, def.MaxMessageLength),
+            Definition = def,
+            DeadQ = accepting.Accepted.DeadLetterQueue,
+            LastSeq = record.LastSeq,
+            Heartbeat = heartbeat,
+            BatchSize = Math.Min(hello.BatchSize, def.BatchSize),
+            MaxMessageLength = Math.Min(hello.MaxMessageLength, def.MaxMessageLength),
             Principal = accepting.Accepted.Principal,
         };
         var session = data.Session!;

@@ -6,7 +6,7 @@ namespace ActorQm.Channels;
 
 /// <summary>
 /// Builds a queue manager's revocation settings from its objects and TLS settings: the AUTHINFO
-/// objects of the namelist named by QMGR SSLCRLNL (at most one AUTHTYPE(OCSP), spec 6.3), the
+/// objects of the namelist named by QMGR SSLCRLNL (at most one AUTHTYPE(OCSP), docs/tls.md), the
 /// OCSPCheckExtensions / CDPCheckExtensions / OCSPAuthentication settings and the CRL files.
 /// </summary>
 public static class RevocationSources

@@ -1,9 +1,9 @@
+using ActorQm.Protocol;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;

@@ -1,9 +1,9 @@
+using ActorQm.Protocol;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;
@@ -44,8 +44,10 @@ internal sealed partial class SenderChannelActor
         var hs = connected.Session;
         _board.Update(Def.Name, s => s with
         {
-            SslCipherSpec = hs.CipherSpec, SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
-            SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = hs.Peer?.Serial ?? string.Empty,
+            SslCipherSpec = hs.CipherSpec,
+            SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty,
+            SslCertSerial = hs.Peer?.Serial ?? string.Empty,
         });
         var record = _sync.Get(Def.Name);
         Send(data, new InitialData(Def.Name, Def.WireType, _start.QMgrName, Def.BatchSize, Def.MaxMessageLength,
@@ -80,8 +82,11 @@ internal sealed partial class SenderChannelActor
         _batchSize = Math.Min(Def.BatchSize, hello.BatchSize);
         _board.Update(Def.Name, s => s with
         {
-            RemoteQMgr = hello.QMgrName, SslCipherSpec = hs.CipherSpec, SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
-            SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = hs.Peer?.Serial ?? string.Empty,
+            RemoteQMgr = hello.QMgrName,
+            SslCipherSpec = hs.CipherSpec,
+            SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
+            SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty,
+            SslCertSerial = hs.Peer?.Serial ?? string.Empty,
         });
         Send(data, new InitialDataReply(_start.QMgrName, _batchSize, Math.Min(Def.MaxMessageLength, hello.MaxMessageLength),
             Math.Max(hello.HeartbeatSeconds, (int)Def.HeartbeatInterval.TotalSeconds), _sync.Get(Def.Name).LastSeq));

@@ -1,10 +1,10 @@
 using ActorQm.Objects;
+using ActorQm.Protocol;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;

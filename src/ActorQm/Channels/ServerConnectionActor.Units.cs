@@ -1,9 +1,9 @@
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.Queues;
 using ActorQm.Store;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 
 namespace ActorQm.Channels;
 

@@ -1,12 +1,12 @@
 using ActorQm.Messages;
 using ActorQm.Mqi;
+using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;

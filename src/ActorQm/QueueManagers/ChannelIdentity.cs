@@ -3,8 +3,8 @@ using ActorQm.Channels;
 using ActorQm.Configuration;
 using ActorQm.Messages;
 using ActorQm.Objects;
-using ActorQm.Tls;
 using ActorQm.Protocol;
+using ActorQm.Tls;
 
 namespace ActorQm.QueueManagers;
 

@@ -1,12 +1,12 @@
 using System.Net;
 using ActorQm.Channels;
 using ActorQm.Objects;
+using ActorQm.Protocol;
 using ActorQm.Queues;
 using ActorQm.Routing;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Mqi.QueueManagerApi;
 using static ActorQm.QueueManagers.QueueManager;
 
@@ -100,7 +100,7 @@ internal sealed partial class QueueManagerActor
             new HandshakeSupervisor.Settings(tls.MaxConcurrentHandshakes, tls.MaxQueuedHandshakes, tls.HandshakeStepTimeout, tls.MaxHandshakesPerAddress)), "channels");
     }
 
-    /// <summary>New connections use the material loaded now; running channels bind again between batches (spec 7.5).</summary>
+    /// <summary>New connections use the material loaded now; running channels bind again between batches (docs/tls.md).</summary>
     private void PublishTls(bool refresh)
     {
         _securityGeneration = Guid.NewGuid().ToString("N");

@@ -1,10 +1,10 @@
 using System.Net;
 using ActorQm.Channels;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
-using ActorQm.Protocol;
 using static ActorQm.Routing.RoutedConnection;
 
 namespace ActorQm.Routing;

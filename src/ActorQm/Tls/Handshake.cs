@@ -38,7 +38,7 @@ public static class Handshake
         /// </summary>
         public IReadOnlyList<CipherSpec>? ResponderCipherSpecs { get; init; }
 
-        /// <summary>Revocation sources and what an undeterminable status does; none by default (spec 6.4 #4).</summary>
+        /// <summary>Revocation sources and what an undeterminable status does; none by default (docs/tls.md).</summary>
         public RevocationSettings Revocation { get; init; } = RevocationSettings.None;
 
         /// <summary>

@@ -206,8 +206,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         _handedOver = true;
         var session = f.Session;
-        _request.ReplyTo.Tell(new HandshakeSucceeded(new PeerSession(_request.ConnectionId, peer, session.Protocol, session.Suite,
-            session.CipherSpec, check.McaUser, _clock.Elapsed) { Chain = f.Chain }, _stream));
+        var accepted = new PeerSession(_request.ConnectionId, peer, session.Protocol, session.Suite, session.CipherSpec, check.McaUser, _clock.Elapsed) { Chain = f.Chain };
+        _request.ReplyTo.Tell(new HandshakeSucceeded(accepted, _stream));
         Context.Parent.Tell(new Answered(_request));
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
     }

@@ -2,10 +2,10 @@ using System.Text;
 using ActorQm.Channels;
 using ActorQm.Client;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Tests.Support;
 using Xunit.Abstractions;
-using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Channels;
 

@@ -5,12 +5,12 @@ using System.Security.Authentication;
 using ActorQm.Channels;
 using ActorQm.Client;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
 using Akka.Event;
 using Xunit.Abstractions;
-using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Channels;
 

@@ -1,10 +1,10 @@
 using ActorQm.Channels;
 using ActorQm.Client;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Tests.Support;
 using Xunit.Abstractions;
-using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Channels;
 

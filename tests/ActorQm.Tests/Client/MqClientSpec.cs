@@ -1,11 +1,11 @@
 using ActorQm.Channels;
 using ActorQm.Client;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
-using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Client;
 

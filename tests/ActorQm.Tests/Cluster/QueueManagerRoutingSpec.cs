@@ -4,13 +4,13 @@ using ActorQm.Client;
 using ActorQm.Cluster;
 using ActorQm.Configuration;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Routing;
 using ActorQm.Tests.Support;
 using Akka.Actor;
 using Akka.Configuration;
 using Xunit.Abstractions;
-using ActorQm.Protocol;
 using static ActorQm.Tests.Support.TestMessages;
 
 namespace ActorQm.Tests.Cluster;

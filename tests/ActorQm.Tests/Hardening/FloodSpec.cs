@@ -4,9 +4,9 @@ using System.Net.Sockets;
 using ActorQm.Channels;
 using ActorQm.Client;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.Tests.Support;
 using Xunit.Abstractions;
-using ActorQm.Protocol;
 using static ActorQm.Tests.Support.TestMessages;
 
 namespace ActorQm.Tests.Hardening;

@@ -7,12 +7,12 @@ using System.Text;
 using ActorQm.Channels;
 using ActorQm.Client;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
 using Akka.Actor;
 using Akka.TestKit;
 using Xunit.Abstractions;
-using ActorQm.Protocol;
 using static ActorQm.Tests.Support.TestMessages;
 
 namespace ActorQm.Tests.Hardening;

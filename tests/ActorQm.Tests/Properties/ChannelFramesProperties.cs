@@ -1,8 +1,8 @@
 using ActorQm.Channels;
 using ActorQm.Mqsc;
+using ActorQm.Protocol;
 using FsCheck;
 using FsCheck.Fluent;
-using ActorQm.Protocol;
 
 namespace ActorQm.Tests.Properties;
 
@@ -32,15 +32,29 @@ public sealed class ChannelFramesProperties
             from reply in Bool select (Segment)new Heartbeat(reply),
             from code in Text(12) from reason in Gen.Choose(0, 9999) from text in Text(300) select (Segment)new StatusSegment(code, reason, text),
             from reason in Text(200) select (Segment)new CloseSegment(reason),
-            from correlation in Gen.Choose(0, int.MaxValue) from op in Gen.Elements(Enum.GetValues<ClientOp>()) from body in Bytes(512)
+            from correlation in Gen.Choose(0, int.MaxValue)
+            from op in Gen.Elements(Enum.GetValues<ClientOp>())
+            from body in Bytes(512)
             select (Segment)new ClientRequest(correlation, op, body),
-            from correlation in Gen.Choose(0, int.MaxValue) from reason in Gen.Choose(0, 9999) from detail in Text(100) from body in Bytes(256)
+            from correlation in Gen.Choose(0, int.MaxValue)
+            from reason in Gen.Choose(0, 9999)
+            from detail in Text(100)
+            from body in Bytes(256)
             select (Segment)new ClientResponse(correlation, reason, detail, body),
-            from channel in Text(20) from type in Gen.Elements(Enum.GetValues<ChannelType>()) from qmgr in Text(48)
-            from batch in Gen.Choose(1, 9999) from maxMsgl in Gen.Choose(0, 104_857_600) from heartbeat in Gen.Choose(0, 999_999)
-            from last in Seq from inDoubt in Seq from cipher in Text(32)
+            from channel in Text(20)
+            from type in Gen.Elements(Enum.GetValues<ChannelType>())
+            from qmgr in Text(48)
+            from batch in Gen.Choose(1, 9999)
+            from maxMsgl in Gen.Choose(0, 104_857_600)
+            from heartbeat in Gen.Choose(0, 999_999)
+            from last in Seq
+            from inDoubt in Seq
+            from cipher in Text(32)
             select (Segment)new InitialData(channel, type, qmgr, batch, maxMsgl, heartbeat, 999_999_999, cipher, last, inDoubt, "app"),
-            from qmgr in Text(48) from batch in Gen.Choose(1, 9999) from heartbeat in Gen.Choose(0, 999_999) from last in Seq
+            from qmgr in Text(48)
+            from batch in Gen.Choose(1, 9999)
+            from heartbeat in Gen.Choose(0, 999_999)
+            from last in Seq
             select (Segment)new InitialDataReply(qmgr, batch, 4_194_304, heartbeat, last));
 
     /// <summary>Records holding arrays compare by reference; compare their encodings instead, and the record without them.</summary>

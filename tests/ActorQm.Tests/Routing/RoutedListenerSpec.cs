@@ -2,13 +2,13 @@ using System.Net;
 using ActorQm.Channels;
 using ActorQm.Client;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using ActorQm.Routing;
-using ActorQm.Tls;
 using ActorQm.Tests.Support;
+using ActorQm.Tls;
 using Akka.Actor;
 using Akka.TestKit;
 using Xunit.Abstractions;
-using ActorQm.Protocol;
 using static ActorQm.Routing.RoutedConnection;
 
 namespace ActorQm.Tests.Routing;

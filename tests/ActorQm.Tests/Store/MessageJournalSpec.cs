@@ -1,8 +1,8 @@
-using Akka.Actor;
 using ActorQm.Configuration;
 using ActorQm.Messages;
 using ActorQm.Store;
 using ActorQm.Tests.Support;
+using Akka.Actor;
 using Xunit.Abstractions;
 using static ActorQm.Tests.Support.TestMessages;
 

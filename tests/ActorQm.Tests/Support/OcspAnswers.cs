@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
-using Org.BouncyCastle.Asn1.Oiw;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Ocsp;
+using Org.BouncyCastle.Asn1.Oiw;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Ocsp;
 using Org.BouncyCastle.Security;

@@ -99,7 +99,7 @@ public sealed class AttackFindingsSpec(ITestOutputHelper output) : Akka.TestKit.
 
     // FINDING. Attack: none needed, a CA choice suffices. A certificate whose only CRL distribution point
     // is an LDAP (or HTTPS) URL carries a CDP, yet with CDPCheckExtensions=YES as the only source the
-    // checker skips it as if it had none (spec 6.4 #4 applies to certificates *without* AIA/CDP) and
+    // checker skips it as if it had none (docs/tls.md applies to certificates *without* AIA/CDP) and
     // answers GOOD: a revoked certificate of an AD CS-style PKI (ldap:// CDPs) is accepted under
     // OCSPAuthentication=REQUIRED. A CDP that cannot be read must give UNKNOWN.
     [Theory]

@@ -25,6 +25,8 @@ internal static class PolicyScenarios
     private static readonly TestPki.Issued Root = TestPki.Root("Policy Root");
     private static readonly PolicyInputs Mq = PolicyInputs.Mq;
     private const string EmptyPolicies = "OpenSSL 3 reads an empty certificatePolicies as no policies; RFC 5280 says SIZE (1..MAX)";
+    private const string TrailingData = "OpenSSL's extension decoder ignores bytes after the value; DER does not allow them";
+    private const string InhibitWithoutPolicies = "OpenSSL 3 reads inhibitAnyPolicy only in a certificate that has certificatePolicies";
 
     public static readonly IReadOnlyDictionary<string, Lazy<PolicyScenario>> All = new Dictionary<string, Func<PolicyScenario>>
     {
@@ -72,8 +74,7 @@ internal static class PolicyScenarios
         ["policy-with-a-cps-qualifier"] = () => Path(true, [PolicyWithCps(P(1)), Constraints(0)], [PolicyWithCps(P(1))]),
         ["malformed-policies-empty"] = () => Path(false, [Raw("2.5.29.32", "3000", critical: false)], []) with { OpenSslDiffers = EmptyPolicies },
         ["malformed-policies-not-policy-information"] = () => Path(false, [Raw("2.5.29.32", "3003020101", critical: false)], []),
-        ["malformed-policies-trailing-data"] = () => Path(false, [Raw("2.5.29.32", "3006300406022a030500", critical: false)], [])
-            with { OpenSslDiffers = "OpenSSL's extension decoder ignores bytes after the value; DER does not allow them" },
+        ["malformed-policies-trailing-data"] = () => Path(false, [Raw("2.5.29.32", "3006300406022a030500", critical: false)], []) with { OpenSslDiffers = TrailingData },
         ["malformed-policies-qualifiers-not-a-sequence"] = () => Path(false, [Raw("2.5.29.32", "3008300606022a030500", critical: false)], []),
         ["malformed-policies-duplicate-policy"] = () => Path(false, [Policies(P(1), P(1))], []),
         ["malformed-policies-in-the-leaf"] = () => Path(false, [[]], [Raw("2.5.29.32", "3000", critical: false)]) with { OpenSslDiffers = EmptyPolicies },
@@ -82,8 +83,7 @@ internal static class PolicyScenarios
         ["malformed-constraints-negative"] = () => Path(false, [Constraints(-1)], []),
         ["malformed-inhibit-any-negative"] = () => Path(false, [Policies(AnyPolicy), InhibitAny(-1)], []),
         ["malformed-inhibit-any-not-an-integer"] = () => Path(false, [Policies(AnyPolicy), Raw("2.5.29.54", "0500")], []),
-        ["malformed-inhibit-any-without-policies"] = () => Path(false, [Raw("2.5.29.54", "0500")], [])
-            with { OpenSslDiffers = "OpenSSL 3 reads inhibitAnyPolicy only in a certificate that has certificatePolicies" },
+        ["malformed-inhibit-any-without-policies"] = () => Path(false, [Raw("2.5.29.54", "0500")], []) with { OpenSslDiffers = InhibitWithoutPolicies },
     }.ToDictionary(kv => kv.Key, kv => new Lazy<PolicyScenario>(kv.Value));
 
     public static TheoryData<string> Names => new(All.Keys);
