@@ -135,13 +135,18 @@ public sealed class QueueCounters
 {
     private int _depth;
     private int _uncommitted;
+    private int _waiting;
 
     public int Depth => Volatile.Read(ref _depth);
     public int Uncommitted => Volatile.Read(ref _uncommitted);
 
-    internal void Set(int depth, int uncommitted)
+    /// <summary>Gets waiting for a message (MQGMO_WAIT) at this moment.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    internal void Set(int depth, int uncommitted, int waiting)
     {
         Volatile.Write(ref _depth, depth);
         Volatile.Write(ref _uncommitted, uncommitted);
+        Volatile.Write(ref _waiting, waiting);
     }
 }

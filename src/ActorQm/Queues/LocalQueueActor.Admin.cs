@@ -58,7 +58,7 @@ internal sealed partial class LocalQueueActor
 
         _waiters.Clear();
         _journal?.Enqueue(JournalOp.Purge(_definition.Name, null, null));
-        _counters.Set(0, 0);
+        _counters.Set(0, 0, 0);
         Context.Stop(Self);
     }
 

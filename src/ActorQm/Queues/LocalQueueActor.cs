@@ -83,6 +83,8 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
                 node = next;
             }
 
+            Publish();
+
             ReleaseOwnedBy(t.ActorRef);
         });
         Receive<JournalWriteFailed>(HandleJournalFailure);
@@ -211,6 +213,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         {
             var waiter = new Waiter(++_nextWaiterId, Sender, options, get.Owner);
             _waiters.AddLast(waiter);
+            Publish();
             // A requester that dies while it waits (an Ask that gave up, a closed connection) must not
             // be handed a message: it would be taken off the queue and lost.
             Context.Watch(Sender);
@@ -361,13 +364,14 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
             if (node.Value.Id == expired.WaiterId)
             {
                 _waiters.Remove(node);
+                Publish();
                 node.Value.ReplyTo.Tell(new GetRejected(MqReason.NoMsgAvailable, $"No matching message on {_definition.Name} within the wait interval."));
                 return;
             }
         }
     }
 
-    private void Publish() => _counters.Set(_buckets.Count + _notYetVisible.Count, _uncommitted.Count);
+    private void Publish() => _counters.Set(_buckets.Count + _notYetVisible.Count, _uncommitted.Count, _waiters.Count);
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

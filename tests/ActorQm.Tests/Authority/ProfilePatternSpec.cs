@@ -1,7 +1,9 @@
 using ActorQm.Authority;
+using ActorQm.Tests.Support;
 
 namespace ActorQm.Tests.Authority;
 
+[Collection(MeasuredAlone.Name)]
 public sealed class ProfilePatternSpec
 {
     [Theory]

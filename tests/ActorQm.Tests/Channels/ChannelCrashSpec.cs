@@ -35,7 +35,7 @@ public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xu
         var qm1 = pair.Start("QM1");
         try
         {
-            var threshold = new Random().Next(Count / 10, Count / 2);
+            var threshold = new Random(PersistentStream.Seed(_output.WriteLine)).Next(Count / 10, Count / 2);
             await PersistentStream.WaitFor(() => pair.Delivered >= threshold, TimeSpan.FromMinutes(2), $"{threshold} messages delivered");
             var seen = pair.Delivered;
             if (killReceiver)
@@ -53,7 +53,7 @@ public sealed class ChannelCrashSpec(ITestOutputHelper output) : Akka.TestKit.Xu
 
             _output.WriteLine($"killed the {(killReceiver ? "QM2" : "QM1")} process after {seen} of {Count} messages had arrived");
             await PersistentStream.WaitFor(() => pair.OnTransmissionQueue == 0 && pair.Delivered >= Count, TimeSpan.FromMinutes(2), "every message delivered");
-            await Task.Delay(500);
+            await PersistentStream.Holds(() => pair.Delivered == Count, TimeSpan.FromMilliseconds(500), "no late duplicate arrives");
         }
         finally
         {

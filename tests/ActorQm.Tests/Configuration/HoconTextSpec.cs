@@ -1,8 +1,10 @@
 using ActorQm.Configuration;
+using ActorQm.Tests.Support;
 using Akka.Configuration;
 
 namespace ActorQm.Tests.Configuration;
 
+[Collection(MeasuredAlone.Name)]
 public sealed class HoconTextSpec
 {
     [Theory]

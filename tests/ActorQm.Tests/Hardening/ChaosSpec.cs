@@ -78,7 +78,7 @@ public sealed class ChaosSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.Te
             }
 
             await PersistentStream.WaitFor(() => pair.OnTransmissionQueue == 0 && pair.Delivered >= count, TimeSpan.FromMinutes(3), "every message delivered");
-            await Task.Delay(500);
+            await PersistentStream.Holds(() => pair.Delivered == count, TimeSpan.FromMilliseconds(500), "no late duplicate arrives");
         }
         finally
         {

@@ -21,6 +21,7 @@ namespace ActorQm.Tests.Hardening;
 /// ACTORQM_FLOOD_REPORT gets the figures.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Collection(MeasuredAlone.Name)]
 public sealed class FloodSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
 {
     private const int Silent = 600;

@@ -105,8 +105,8 @@ public sealed class LocalQueueActorSpec(ITestOutputHelper output) : Akka.TestKit
         Watch(waiter);
         Sys.Stop(waiter);
         await ExpectTerminatedAsync(waiter);
-        // Our Terminated and the queue's are separate deliveries: give the queue's its turn.
-        await Task.Delay(200);
+        // Our Terminated and the queue's are separate deliveries: the queue has let both waiters go once it counts none.
+        await AwaitAssertAsync(() => Assert.Equal(0, counters.Waiting), TimeSpan.FromSeconds(3));
 
         await Put(q, Text("kept"));
 
@@ -260,10 +260,10 @@ public sealed class LocalQueueActorSpec(ITestOutputHelper output) : Akka.TestKit
     [Fact]
     public async Task LocalQueue_must_tell_waiters_2052_when_deleted()
     {
-        var (q, _) = Start();
+        var (q, counters) = Start();
         var waiter = CreateTestProbe("waiter");
         q.Tell(new LocalQueue.Get(new GetOptions { Wait = Timeout.InfiniteTimeSpan }), waiter);
-        await Task.Delay(100);
+        await AwaitAssertAsync(() => Assert.Equal(1, counters.Waiting), TimeSpan.FromSeconds(3));
         Watch(q);
 
         q.Tell(new LocalQueue.DeleteQueue());

@@ -59,6 +59,30 @@ internal static class PersistentStream
         Assert.Equal(Enumerable.Range(0, count).OrderByDescending(i => i % 3).ThenBy(i => i), indexes);
     }
 
+    /// <summary>
+    /// Fails as soon as <paramref name="condition"/> stops holding within <paramref name="quiet"/>: a quiet period that is checked,
+    /// such as "no late duplicate arrives after the last message", rather than a silent wait.
+    /// </summary>
+    public static async Task Holds(Func<bool> condition, TimeSpan quiet, string what, int pollMs = 20)
+    {
+        var until = DateTime.UtcNow + quiet;
+        while (DateTime.UtcNow < until)
+        {
+            Assert.True(condition(), $"stopped holding within {quiet.TotalMilliseconds} ms: {what}");
+            await Task.Delay(pollMs);
+        }
+    }
+
+    /// <summary>A seed for a spec's randomness: ACTORQM_TEST_SEED when set, else a fresh one; always written to the output, so a failure can be replayed.</summary>
+    public static int Seed(Action<string> output)
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("ACTORQM_TEST_SEED"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var given)
+            ? given
+            : Environment.TickCount & 0x7fffffff;
+        output($"seed {seed} (ACTORQM_TEST_SEED={seed} repeats this run)");
+        return seed;
+    }
+
     public static async Task WaitFor(Func<bool> condition, TimeSpan timeout, string what, int pollMs = 20)
     {
         var deadline = DateTime.UtcNow + timeout;
