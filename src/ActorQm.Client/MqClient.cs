@@ -29,11 +29,12 @@ public sealed class MqClient : IAsyncDisposable
     private int _disposed;
     private volatile MqException? _broken;
 
-    private MqClient(SslStream stream, MqClientOptions options, string qmgr, PeerIdentity peer, string cipherSpec)
+    private MqClient(SslStream stream, MqClientOptions options, string qmgr, PeerIdentity peer, string cipherSpec, int maxMessageLength)
     {
         _stream = stream;
         _options = options;
         QueueManagerName = qmgr;
+        MaxMessageLength = maxMessageLength;
         Peer = peer;
         CipherSpec = cipherSpec;
         _reader = ReadLoop();
@@ -45,6 +46,9 @@ public sealed class MqClient : IAsyncDisposable
     public PeerIdentity Peer { get; }
 
     public string CipherSpec { get; }
+
+    /// <summary>The longest message this connection may put: the smallest of the channel's and the queue manager's MAXMSGL, agreed at connect.</summary>
+    public int MaxMessageLength { get; }
 
     public static async Task<MqClient> ConnectAsync(MqClientOptions options, CancellationToken cancel = default)
     {
@@ -84,7 +88,7 @@ public sealed class MqClient : IAsyncDisposable
             var reply = await ReadSegment(stream, cancel).ConfigureAwait(false);
             return reply switch
             {
-                InitialDataReply ok => new MqClient(stream, options, ok.QMgrName, peer, negotiated),
+                InitialDataReply ok => new MqClient(stream, options, ok.QMgrName, peer, negotiated, ok.MaxMessageLength),
                 StatusSegment refused => throw new MqException((MqReason)refused.Reason, $"{refused.AmqCode}: {refused.Text}"),
                 _ => throw new MqException(MqReason.ConnectionBroken, "the queue manager closed the connection during the initial data (its log says why)"),
             };
@@ -113,6 +117,7 @@ public sealed class MqClient : IAsyncDisposable
     /// <summary>MQPUT1: returns the descriptor as stored (MsgId, PutDateTime).</summary>
     public async Task<MessageDescriptor> PutAsync(string queue, MqMessage message, bool syncpoint = false, string queueManager = "")
     {
+        CheckLength(message);
         var w = new FrameWriter(message.Payload.Length + 400);
         w.String(queue);
         w.String(queueManager);
@@ -167,6 +172,19 @@ public sealed class MqClient : IAsyncDisposable
         finally
         {
             _pending.TryRemove(correlation, out _);
+        }
+    }
+
+    /// <summary>
+    /// MQRC 2031 for a message longer than the MAXMSGL agreed at connect, before anything is sent: the queue manager's
+    /// transport would cut a frame that long, and the connection with it (docs/protocol.md).
+    /// </summary>
+    internal void CheckLength(MqMessage message)
+    {
+        if (message.Payload.Length > MaxMessageLength)
+        {
+            throw new MqException(MqReason.MsgTooBigForQMgr,
+                $"the message is {message.Payload.Length} bytes; queue manager {QueueManagerName} accepts at most {MaxMessageLength} on this channel (the smaller of the channel's and the queue manager's MAXMSGL)");
         }
     }
 

@@ -40,6 +40,7 @@ public sealed class MqClientQueue
 
     public async Task<MessageDescriptor> PutAsync(MqMessage message, bool syncpoint = false)
     {
+        _client.CheckLength(message);
         var w = new FrameWriter(message.Payload.Length + 300);
         w.Int(_handle);
         w.Byte(syncpoint ? (byte)1 : (byte)0);

@@ -9,14 +9,17 @@ namespace ActorQm.Channels;
 /// <param name="MaxHandles">QMGR MAXHANDS: open handles; an MQOPEN beyond it is MQRC 2017.</param>
 /// <param name="MaxUncommitted">QMGR MAXUMSGS: puts and gets in the unit of work; one beyond it is MQRC 2024.</param>
 /// <param name="MaxReplyBytes">The largest frame the connection's transport sends; a larger answer is MQRC 2010.</param>
-public sealed record ConnectionLimits(int MaxHandles, int MaxUncommitted, int MaxReplyBytes)
+/// <param name="MaxMessageLength">QMGR MAXMSGL: the client is told it at connect (with the channel's MAXMSGL, the smaller) and
+/// refuses a longer put itself with MQRC 2031, before it sends a frame the transport would have to cut.</param>
+public sealed record ConnectionLimits(int MaxHandles, int MaxUncommitted, int MaxReplyBytes, int MaxMessageLength = 4 * 1024 * 1024)
 {
-    /// <summary>MQ's defaults (MAXHANDS 256, MAXUMSGS 10000) and the transport's default frame limit.</summary>
+    /// <summary>MQ's defaults (MAXHANDS 256, MAXUMSGS 10000, MAXMSGL 4 MiB) and the transport's default frame limit.</summary>
     public static readonly ConnectionLimits Default = new(256, 10_000, new Tls.Transport.Settings().MaxFrameBytes);
 
     /// <summary>The queue manager's values now; a definition from before these attributes existed has MQ's defaults.</summary>
     public static ConnectionLimits Of(MqObject qmgr, int maxReplyBytes) => new(
         qmgr.Attributes.TryGetValue("MAXHANDS", out var handles) ? (int)(long)handles : Default.MaxHandles,
         qmgr.Attributes.TryGetValue("MAXUMSGS", out var uncommitted) ? (int)(long)uncommitted : Default.MaxUncommitted,
-        maxReplyBytes);
+        maxReplyBytes,
+        qmgr.Attributes.TryGetValue("MAXMSGL", out var length) ? (int)(long)length : Default.MaxMessageLength);
 }

@@ -35,7 +35,9 @@ internal sealed partial class ReceiverChannelActor
         data.Transport.Tell(new Transport.Redirect(client));
         // The accepting transport read only the initial data: the client's window starts here (docs/protocol.md).
         data.Transport.Tell(new Transport.ResumeReading(ServerConnectionActor.ReadWindow));
-        Send(data, new InitialDataReply(_qmgr, 1, Math.Min(hello.MaxMessageLength, def.MaxMessageLength), Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0));
+        // The longest message the client may put: the smallest of its own, the channel's and the queue manager's MAXMSGL.
+        var maxMessageLength = Math.Min(Math.Min(hello.MaxMessageLength, def.MaxMessageLength), limits.MaxMessageLength);
+        Send(data, new InitialDataReply(_qmgr, 1, maxMessageLength, Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0));
         _log.Info("AMQ9002I: client '{0}' connected on channel {1} from {2}, peer '{3}'.", applName, def.Name, _remote, session.Peer?.Subject.ToString() ?? "none");
         return GoTo(ChannelState.Running).Using(data with { Definition = def, Client = client });
     }

@@ -17,11 +17,11 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
     private StartedQueueManager _qm = null!;
     private int _port;
 
-    private async Task Start()
+    private async Task Start(string qmgrAttributes = "")
     {
         var key = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
         _qm = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
-            ALTER QMGR SSLKEYR('{key}')
+            ALTER QMGR SSLKEYR('{key}') {qmgrAttributes}
             DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)
             DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example') MCAUSER('app')
             DEFINE CHANNEL('SYSTEM.ADMIN.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) SSLPEER('CN=ADMIN,O=Example') MCAUSER('admin')
@@ -125,6 +125,24 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
         var local = new QueueManagerConnection(_qm.Actor);
         await AwaitAssertAsync(async () => Assert.Equal("kept", TestMessages.Text(await local.GetAsync("APP.IN"))), TimeSpan.FromSeconds(10));
         Assert.Equal(MqReason.NoMsgAvailable, (await Assert.ThrowsAsync<MqException>(() => local.GetAsync("APP.IN"))).Reason);
+    }
+
+    [Fact]
+    public async Task Client_must_refuse_a_put_longer_than_the_queue_managers_MAXMSGL_with_2031_and_stay_connected()
+    {
+        await Start("MAXMSGL(65536)");
+        await using var client = await MqClient.ConnectAsync(Options());
+        Assert.Equal(65536, client.MaxMessageLength);
+        var output = await client.OpenAsync("APP.IN", ClientOpenPurpose.Output);
+        var large = new MqMessage(MessageDescriptor.Default, new byte[1024 * 1024]);
+
+        Assert.Equal(MqReason.MsgTooBigForQMgr, (await Assert.ThrowsAsync<MqException>(() => output.PutAsync(large))).Reason);
+        Assert.Equal(MqReason.MsgTooBigForQMgr, (await Assert.ThrowsAsync<MqException>(() => client.PutAsync("APP.IN", large))).Reason);
+
+        // Nothing was sent, so the connection goes on: the largest message allowed is put and got.
+        await output.PutAsync(new MqMessage(MessageDescriptor.Default, new byte[65536]));
+        var input = await client.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+        Assert.Equal(65536, (await input.GetAsync()).Payload.Length);
     }
 
     [Fact]
