@@ -73,26 +73,36 @@ public sealed class HandshakeVerifier
     }
 
     /// <summary>
-    /// Step 1 as the TLS server. The responder does not know the channel's CipherSpec yet (docs/tls.md): it offers every
-    /// CipherSpec of <paramref name="cipherSpecs"/> within <paramref name="protocols"/> and always asks for a client
-    /// certificate; it presents the certificate <paramref name="credentialsForServerName"/> picks from the server name
-    /// the initiator sent (a channel's CERTLABL), else its own.
+    /// Step 1 as the TLS server. It offers every CipherSpec of <paramref name="cipherSpecs"/> within <paramref name="protocols"/>:
+    /// the channel's SSLCIPH is checked after the initial data names the channel (docs/tls.md), so an initiator that insists
+    /// on another CipherSpec is refused there with AMQ9631E, as in MQ. When the initiator names a channel in its server name
+    /// (MQ's SNI encoding) and <paramref name="channelCipherSpec"/> gives that channel's own CipherSpec, the responder prefers
+    /// it, and its protocol when the initiator supports that, so an initiator offering an alias such as ANY_TLS12_OR_HIGHER
+    /// meets the channel's SSLCIPH. It always asks for a client certificate, and presents the certificate
+    /// <paramref name="credentialsForServerName"/> picks from the server name (a channel's CERTLABL), else its own.
     /// </summary>
     public async Task<NegotiatedSession> NegotiateAsResponderAsync(SslStream stream, SslProtocols protocols, IEnumerable<CipherSpec> cipherSpecs,
-        Func<string?, TlsCredentials?>? credentialsForServerName, CancellationToken cancel)
+        Func<string?, TlsCredentials?>? credentialsForServerName, CancellationToken cancel, Func<string?, CipherSpec?>? channelCipherSpec = null)
     {
         var own = _credentials.Context ?? throw new InvalidOperationException("a responder needs a certificate of its own (the queue manager's CERTLABL)");
-        var suites = SuitesPolicy(cipherSpecs.Where(c => protocols.HasFlag(c.Protocol)));
-        await stream.AuthenticateAsServerAsync((_, hello, _, _) => ValueTask.FromResult(new SslServerAuthenticationOptions
+        var enabled = cipherSpecs.Where(c => protocols.HasFlag(c.Protocol)).ToList();
+        var allSuites = SuitesPolicy(enabled);
+        await stream.AuthenticateAsServerAsync((_, hello, _, _) =>
         {
-            ServerCertificateContext = credentialsForServerName?.Invoke(hello.ServerName)?.Context ?? own,
-            ClientCertificateRequired = true,
-            EnabledSslProtocols = protocols,
-            CipherSuitesPolicy = suites,
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            CertificateChainPolicy = ChainValidator.ChainPolicyFor(Policy),
-            RemoteCertificateValidationCallback = Capture,
-        }), null, cancel).ConfigureAwait(false);
+            // The server name only orders and narrows what is offered, never widens it: a spec not enabled here is ignored.
+            var narrowed = channelCipherSpec?.Invoke(hello.ServerName) is { } spec && enabled.Contains(spec) ? spec : null;
+            return ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = credentialsForServerName?.Invoke(hello.ServerName)?.Context ?? own,
+                ClientCertificateRequired = true,
+                // The channel's protocol when the initiator supports it (an ANY_TLS12_OR_HIGHER initiator meets a TLS 1.2 channel).
+                EnabledSslProtocols = narrowed is not null && hello.SslProtocols.HasFlag(narrowed.Protocol) ? narrowed.Protocol : protocols,
+                CipherSuitesPolicy = narrowed is null ? allSuites : SuitesPolicy([narrowed, .. enabled.Where(c => c != narrowed)]),
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                CertificateChainPolicy = ChainValidator.ChainPolicyFor(Policy),
+                RemoteCertificateValidationCallback = Capture,
+            });
+        }, null, cancel).ConfigureAwait(false);
         return Session(stream);
     }
 

@@ -128,6 +128,9 @@ public static class Channel
     /// <summary>What the responding side of every listener uses for new connections; replaced by REFRESH SECURITY.</summary>
     public sealed record ResponderTls(TlsCredentials? Credentials, RevocationSettings Revocation, IReadOnlyList<CipherSpec>? CipherSpecs, bool AllowTls13, Transport.Settings TransportSettings)
     {
+        /// <summary>Inbound channels whose SSLCIPH names one CipherSpec (not an alias), by channel name: what a server name naming them narrows the offer to.</summary>
+        public IReadOnlyDictionary<string, CipherSpec> ChannelCipherSpecs { get; init; } = new Dictionary<string, CipherSpec>(StringComparer.Ordinal);
+
         /// <summary>
         /// The handshake of a listener's connection. The responder cannot know the channel before the initial data
         /// (docs/tls.md): it accepts any enabled CipherSpec and an absent client certificate, and the channel's own
@@ -140,7 +143,11 @@ public static class Channel
             {
                 Revocation = Revocation,
                 ResponderCipherSpecs = CipherSpecs,
+                CipherSpecForServerName = ChannelCipherSpecs.Count == 0 ? null : CipherSpecFor,
             };
+
+        private CipherSpec? CipherSpecFor(string? serverName) =>
+            ChannelSni.TryDecode(serverName) is { } channel && ChannelCipherSpecs.TryGetValue(channel, out var spec) ? spec : null;
     }
 
     // Commands to the channel initiator

@@ -90,7 +90,26 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             problem = e.Message;
         }
 
-        return (new Channels.Channel.ResponderTls(credentials, Revocation, settings.AllowedCipherSpecs, settings.AllowTls13, TransportSettings(catalog).Accepting()), problem);
+        return (new Channels.Channel.ResponderTls(credentials, Revocation, settings.AllowedCipherSpecs, settings.AllowTls13, TransportSettings(catalog).Accepting())
+        {
+            ChannelCipherSpecs = ChannelCipherSpecs(catalog, settings.AllowTls13),
+        }, problem);
+    }
+
+    /// <summary>The channels a caller may name in its server name (inbound types) whose SSLCIPH is one CipherSpec, not an alias.</summary>
+    public static IReadOnlyDictionary<string, CipherSpec> ChannelCipherSpecs(ObjectCatalog catalog, bool allowTls13)
+    {
+        var specs = new Dictionary<string, CipherSpec>(StringComparer.Ordinal);
+        foreach (var channel in catalog.All("CHANNEL").Select(c => c.AsChannel()))
+        {
+            if (channel.Kind is ChannelKind.Receiver or ChannelKind.ClusterReceiver or ChannelKind.ServerConnection or ChannelKind.Server or ChannelKind.Requester
+                && CipherSpecs.Select(channel.SslCipher, allowTls13) is { Specific: { } spec })
+            {
+                specs[channel.Name] = spec;
+            }
+        }
+
+        return specs;
     }
 
     /// <summary>Frames may hold the largest message (QMGR MAXMSGL) with its transmission header; the send queue is bounded (tls.send-queue-max-bytes).</summary>

@@ -21,6 +21,7 @@ internal sealed partial class QueueManagerActor
     private IActorRef _initiator = ActorRefs.Nobody;
     private string _securityGeneration = string.Empty;
     private int _publishedMaxFrameBytes = int.MaxValue;
+    private Channel.ResponderTls? _responder;
 
     // Routed listeners (on any node) that asked for this queue manager's security: told again at every change.
     private readonly HashSet<IActorRef> _routedListeners = new();
@@ -100,6 +101,16 @@ internal sealed partial class QueueManagerActor
             new HandshakeSupervisor.Settings(tls.MaxConcurrentHandshakes, tls.MaxQueuedHandshakes, tls.HandshakeStepTimeout, tls.MaxHandshakesPerAddress)), "channels");
     }
 
+    /// <summary>A channel defined, altered or deleted: new connections that name it offer its CipherSpec (the TLS material itself changes only at REFRESH SECURITY).</summary>
+    private void PublishChannelCipherSpecs()
+    {
+        if (_responder is { } responder)
+        {
+            _responder = responder with { ChannelCipherSpecs = Channels.QueueManagerTls.ChannelCipherSpecs(_catalog, _settings.Tls.AllowTls13) };
+            _initiator.Tell(new Channel.UseResponderTls(_responder));
+        }
+    }
+
     /// <summary>New connections use the material loaded now; running channels bind again between batches (docs/tls.md).</summary>
     private void PublishTls(bool refresh)
     {
@@ -111,6 +122,7 @@ internal sealed partial class QueueManagerActor
         }
 
         _publishedMaxFrameBytes = responder.TransportSettings.MaxFrameBytes;
+        _responder = responder;
         _initiator.Tell(new Channel.UseResponderTls(responder));
         if (refresh)
         {

@@ -314,6 +314,9 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             case ObjectDefined { Object.Type: "QLOCAL" } d:
                 StartQueue(d.Object);
                 break;
+            case ObjectDefined { Object.Type: "CHANNEL" } or ObjectDeleted { Object.Type: "CHANNEL" }:
+                PublishChannelCipherSpecs();
+                break;
             case QueueCleared c:
                 _queues[c.Name].Actor.Tell(new LocalQueue.ClearQueue());
                 return null;

@@ -46,6 +46,12 @@ public static class Handshake
         /// (a channel's CERTLABL via <see cref="ChannelSni"/>); null or no match keeps <see cref="Credentials"/>.
         /// </summary>
         public Func<string?, TlsCredentials?>? CredentialsForServerName { get; init; }
+
+        /// <summary>
+        /// Responder only: the CipherSpec of the channel the initiator's server name encodes (<see cref="ChannelSni"/>), when that
+        /// channel names a specific one; the responder then offers only it. Null or no answer: every enabled CipherSpec.
+        /// </summary>
+        public Func<string?, CipherSpec?>? CipherSpecForServerName { get; init; }
     }
 
     /// <summary>

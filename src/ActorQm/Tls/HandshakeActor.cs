@@ -151,7 +151,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             return new Negotiated(_request.Role == HandshakeRole.Initiator
                 ? await _verifier.NegotiateAsInitiatorAsync(_stream, _request.TargetHost, _cancel.Token).ConfigureAwait(false)
                 : await _verifier.NegotiateAsResponderAsync(_stream, _request.ResponderProtocols, _request.ResponderCipherSpecs ?? CipherSpecs.Current,
-                    _request.CredentialsForServerName, _cancel.Token).ConfigureAwait(false));
+                    _request.CredentialsForServerName, _cancel.Token, _request.CipherSpecForServerName).ConfigureAwait(false));
         }
         catch (Exception e)
         {

@@ -128,6 +128,29 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
     }
 
     [Fact]
+    public async Task Client_offering_an_alias_CipherSpec_must_meet_the_specific_one_of_the_channel_it_names()
+    {
+        // APP.SVRCONN has SSLCIPH(TLS_AES_128_GCM_SHA256); the client offers every TLS 1.2 and 1.3 suite. The channel's name in
+        // the server name lets the queue manager offer only the channel's CipherSpec, so they meet instead of negotiating
+        // another suite and refusing it afterwards (AMQ9631E).
+        await Start();
+        await using var client = await MqClient.ConnectAsync(Options() with { CipherSpec = "ANY_TLS12_OR_HIGHER" });
+
+        Assert.Equal("TLS_AES_128_GCM_SHA256", client.CipherSpec);
+        await client.PutAsync("APP.IN", TestMessages.Text("met", Persistence.Persistent));
+
+        // A channel defined after start is named as well.
+        await new QueueManagerConnection(_qm.Actor).RunMqscAsync("DEFINE CHANNEL('LATER.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_256_GCM_SHA384) SSLCAUTH(REQUIRED) MCAUSER('app')");
+        await using var later = await MqClient.ConnectAsync(Options(channel: "LATER.SVRCONN") with { CipherSpec = "ANY_TLS13" });
+        Assert.Equal("TLS_AES_256_GCM_SHA384", later.CipherSpec);
+
+        // A TLS 1.2 channel: the responder keeps to the channel's protocol when the client supports it.
+        await new QueueManagerConnection(_qm.Actor).RunMqscAsync("DEFINE CHANNEL('TLS12.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(ECDHE_ECDSA_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) MCAUSER('app')");
+        await using var tls12 = await MqClient.ConnectAsync(Options(channel: "TLS12.SVRCONN") with { CipherSpec = "ANY_TLS12_OR_HIGHER" });
+        Assert.Equal("ECDHE_ECDSA_AES_128_GCM_SHA256", tls12.CipherSpec);
+    }
+
+    [Fact]
     public async Task Client_must_refuse_a_put_longer_than_the_queue_managers_MAXMSGL_with_2031_and_stay_connected()
     {
         await Start("MAXMSGL(65536)");
