@@ -54,7 +54,10 @@ public sealed class MqClient : IAsyncDisposable
     {
         var repository = KeyRepository.Open(options.KeyRepository);
         var label = options.CertificateLabel ?? KeyRepository.DefaultClientLabel(Environment.UserName);
+        // A label the key repository does not hold means no certificate is sent, as in MQ: the queue manager decides. If it refuses, say why locally.
         var credentials = repository.Labels.Contains(label) ? repository.Credentials(label) : repository.TrustOnly();
+        var missing = repository.Labels.Contains(label) ? null
+            : $"no certificate was sent: key repository {repository.Path} has no certificate labelled '{label}' (its labels: {(repository.Labels.Count == 0 ? "none" : string.Join(", ", repository.Labels.Order(StringComparer.Ordinal)))}; the default label is ibmwebspheremq followed by the user name)";
         var cipher = CipherSpecs.Select(options.CipherSpec)
             ?? throw new MqException(MqReason.SslInitializationError, $"AMQ9635E: '{options.CipherSpec}' is not a CipherSpec that can be used");
         var filter = options.SslPeer is { Length: > 0 } peerText ? DistinguishedNameFilter.Parse(peerText) : null;
@@ -92,6 +95,12 @@ public sealed class MqClient : IAsyncDisposable
                 StatusSegment refused => throw new MqException((MqReason)refused.Reason, $"{refused.AmqCode}: {refused.Text}"),
                 _ => throw new MqException(MqReason.ConnectionBroken, "the queue manager closed the connection during the initial data (its log says why)"),
             };
+        }
+        catch (MqException e) when (missing is not null)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            tcp.Dispose();
+            throw new MqException(e.Reason, $"{e.Detail}; {missing}");
         }
         catch
         {

@@ -64,4 +64,7 @@ public sealed class MqException(MqReason reason, string? detail = null)
     : Exception($"MQRC {(int)reason} ({reason}){(detail is null ? string.Empty : ": " + detail)}")
 {
     public MqReason Reason { get; } = reason;
+
+    /// <summary>What was wrong, beyond the reason code.</summary>
+    public string? Detail { get; } = detail;
 }

@@ -66,14 +66,31 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
     }
 
     /// <summary>The credentials of a channel: its CERTLABL, else the queue manager's, else MQ's default label.</summary>
-    public TlsCredentials CredentialsFor(ObjectCatalog catalog, MqObject? channel)
+    public TlsCredentials CredentialsFor(ObjectCatalog catalog, MqObject? channel) =>
+        Repository(catalog).Credentials(LabelFor(catalog, channel)) with { OcspStapling = settings.OcspStapling };
+
+    /// <summary>
+    /// What an initiating channel (sender, requester) presents. A label the key repository does not hold means no certificate
+    /// is sent, as in MQ: the responder decides (SSLCAUTH(OPTIONAL) without SSLPEER accepts; otherwise AMQ9637E there).
+    /// <c>Missing</c> then says which label was looked for and which exist, for the log.
+    /// </summary>
+    public (TlsCredentials Credentials, string? Missing) InitiatorCredentialsFor(ObjectCatalog catalog, MqObject channel)
     {
-        var repository = KeyRepository ?? throw new KeyRepositoryException("AMQ9657E", Problems.FirstOrDefault() ?? $"queue manager {catalog.QMgrName} has no key repository (ALTER QMGR SSLKEYR)");
-        var label = channel?.AsChannel().CertLabel is { Length: > 0 } own ? own
+        var repository = Repository(catalog);
+        var label = LabelFor(catalog, channel);
+        return repository.Labels.Contains(label)
+            ? (repository.Credentials(label), null)
+            : (repository.TrustOnly(), $"AMQ9642W: channel {channel.Name}: no personal certificate labelled '{label}' in key repository {repository.Path} (labels: {string.Join(", ", repository.Labels.Order(StringComparer.Ordinal))}); it connects without one and the remote end decides (its SSLCAUTH and SSLPEER)");
+    }
+
+    private KeyRepository Repository(ObjectCatalog catalog) =>
+        KeyRepository ?? throw new KeyRepositoryException("AMQ9657E", Problems.FirstOrDefault() ?? $"queue manager {catalog.QMgrName} has no key repository (ALTER QMGR SSLKEYR)");
+
+    /// <summary>A channel's CERTLABL, else the queue manager's, else MQ's default label (ibmwebspheremq + the queue manager's name).</summary>
+    private static string LabelFor(ObjectCatalog catalog, MqObject? channel) =>
+        channel?.AsChannel().CertLabel is { Length: > 0 } own ? own
             : catalog.QMgr.AsQMgr().CertLabel is { Length: > 0 } qm ? qm
             : KeyRepository.DefaultQueueManagerLabel(catalog.QMgrName);
-        return repository.Credentials(label) with { OcspStapling = settings.OcspStapling };
-    }
 
     /// <summary>What every listener's handshakes use: the queue manager's own certificate, revocation sources and CipherSpecs.</summary>
     /// <returns>The material, and why there is no certificate to present when the key repository cannot provide one.</returns>

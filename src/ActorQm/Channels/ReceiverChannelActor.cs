@@ -308,7 +308,16 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     {
         if (code is not null)
         {
-            _log.Warning("{0}: channel {1} (connection {2} from {3}): {4}", code, _name ?? "(not yet named)", _connectionId, _remote, detail);
+            // Before admission the channel has no name here yet; the detail names the one the initial data asked for.
+            if (_name is null)
+            {
+                _log.Warning("{0}: connection {1} from {2}: {3}", code, _connectionId, _remote, detail);
+            }
+            else
+            {
+                _log.Warning("{0}: channel {1} (connection {2} from {3}): {4}", code, _name, _connectionId, _remote, detail);
+            }
+
             Send(data, new StatusSegment(code, (int)reason, detail));
             Context.System.EventStream.Publish(new ChannelFailed(_qmgr, _name ?? string.Empty, code, detail));
             if (_name is not null)

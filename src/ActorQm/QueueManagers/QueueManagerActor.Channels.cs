@@ -284,13 +284,24 @@ internal sealed partial class QueueManagerActor
                 return (null, $"AMQ9635E: channel {channel.Name} has no SSLCIPH; ActorQm message channels run over TLS only.");
             }
 
-            var credentials = _tls.CredentialsFor(_catalog, channel);
+            var credentials = InitiatorCredentials(channel);
             return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.Revocation, TransportSettings()), null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException)
         {
             return (null, e.Message);
         }
+    }
+
+    private TlsCredentials InitiatorCredentials(MqObject channel)
+    {
+        var (credentials, missing) = _tls.InitiatorCredentialsFor(_catalog, channel);
+        if (missing is not null)
+        {
+            _log.Warning(missing);
+        }
+
+        return credentials;
     }
 
     private (Channel.RequesterStart? Start, string? Error) RequesterStart(MqObject channel)
@@ -309,7 +320,7 @@ internal sealed partial class QueueManagerActor
                 return (null, $"AMQ9635E: channel {channel.Name} has no SSLCIPH; ActorQm message channels run over TLS only.");
             }
 
-            return (new Channel.RequesterStart(definition, _settings.Name, _catalog.QMgr.AsQMgr().DeadLetterQueue, _tls.CredentialsFor(_catalog, channel), requirements, _tls.Revocation, TransportSettings()), null);
+            return (new Channel.RequesterStart(definition, _settings.Name, _catalog.QMgr.AsQMgr().DeadLetterQueue, InitiatorCredentials(channel), requirements, _tls.Revocation, TransportSettings()), null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException or FormatException)
         {

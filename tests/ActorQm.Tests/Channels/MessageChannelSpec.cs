@@ -436,6 +436,30 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Sender_without_its_certificate_label_must_connect_without_one_and_let_the_receiver_decide()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "CERTLABL('no.such.label')");
+        var warnings = CreateTestProbe();
+        Sys.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.Warning));
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("sent without a certificate", Persistence.Persistent));
+
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        // The sender says which label it looked for and which exist, and connects anyway (MQ sends no certificate) ...
+        var warning = await warnings.FishForMessageAsync<Akka.Event.Warning>(w => w.Message.ToString()!.Contains("AMQ9642W", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains("'no.such.label'", warning.Message.ToString(), StringComparison.Ordinal);
+        Assert.Contains("ibmwebspheremqqm1", warning.Message.ToString(), StringComparison.Ordinal);
+        // ... and the receiver, under SSLCAUTH(REQUIRED) with SSLPEER, refuses it when the initial data names the channel: the end that decides reports it.
+        await warnings.FishForMessageAsync<Akka.Event.Warning>(
+            w => w.LogSource.Contains("qm-QM2", StringComparison.Ordinal) && w.Message.ToString()!.StartsWith("AMQ9637E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await AssertNoMessage(pair.Conn2, "APP.IN");
+
+        // Under SSLCAUTH(OPTIONAL) without SSLPEER the receiver accepts a sender without a certificate (the sender retries).
+        await pair.Conn2.RunMqscAsync($"ALTER CHANNEL('{QueueManagerPair.Channel}') CHLTYPE(RCVR) SSLCAUTH(OPTIONAL) SSLPEER('')");
+        Assert.Equal("sent without a certificate", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(30) })));
+    }
+
+    [Fact]
     public async Task REVOKE_CERT_must_end_a_running_channel_that_uses_the_certificate_and_refuse_it_from_then_on()
     {
         var pair = await QueueManagerPair.StartAsync(Sys, _dir);

@@ -151,6 +151,18 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
     }
 
     [Fact]
+    public async Task Client_without_its_certificate_label_must_say_so_when_the_queue_manager_refuses_it()
+    {
+        await Start();
+
+        var refused = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(Options() with { CertificateLabel = "ibmwebspheremqnobody" }));
+
+        // MQ sends no certificate for a missing label and the queue manager decides (SSLCAUTH(REQUIRED) here); the client says why it had none.
+        Assert.Contains("no certificate labelled 'ibmwebspheremqnobody'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("its labels: app", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Client_must_refuse_a_put_longer_than_the_queue_managers_MAXMSGL_with_2031_and_stay_connected()
     {
         await Start("MAXMSGL(65536)");
