@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using ActorQm.Messages;
+using ActorQm.Protocol;
 using Akka.Actor;
 using Akka.Event;
 using static ActorQm.Tls.Handshake;
@@ -41,6 +42,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private readonly Activity? _span;
     private readonly SslStream _stream;
     private bool _handedOver;
+    private bool _negotiated;
+    private Task? _farewell;
     private RevocationAnswer? _revocation;
 
     public HandshakeActor(StartHandshake request, TimeSpan stepTimeout)
@@ -56,7 +59,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         When(HandshakeStep.CertificateExchange, e => e.FsmEvent switch
         {
-            Negotiated n => Follow(_verifier.AfterNegotiation(n.Session), next => next == HandshakeStep.ChainValidation
+            Negotiated n => AfterTls(n) ?? Follow(_verifier.AfterNegotiation(n.Session), next => next == HandshakeStep.ChainValidation
                 ? new Validating(n.Session)
                 : new CheckingRevocation(n.Session, [])),
             NegotiationFailed f => Reject(f.Failure),
@@ -136,7 +139,15 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _cancel.Dispose();
         if (!_handedOver)
         {
-            _stream.Dispose();
+            // A refused peer may still be reading the reason: close once that is written (bounded by its own timeout).
+            if (_farewell is { } farewell)
+            {
+                farewell.ContinueWith(_ => _stream.Dispose(), TaskScheduler.Default);
+            }
+            else
+            {
+                _stream.Dispose();
+            }
         }
 
         _span?.SetTag("actorqm.outcome", StateName.ToString());
@@ -212,8 +223,20 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
     }
 
+    /// <summary>TLS is up: from here a refused initiator can be told why over it.</summary>
+    private State<HandshakeStep, HandshakeData>? AfterTls(Negotiated negotiated)
+    {
+        _negotiated = true;
+        return null;
+    }
+
     private State<HandshakeStep, HandshakeData> Reject(StepFailure step)
     {
+        if (_request.Role == HandshakeRole.Responder && _negotiated)
+        {
+            _farewell = SayWhy(step);
+        }
+
         var full = _verifier.Describe(step);
         var failure = new HandshakeFailed(_request.ConnectionId, step.Step, step.AmqCode, step.Reason, full, step.Peer);
         _log.Warning("{0}: connection {1} refused at {2}: {3}", step.AmqCode, _request.ConnectionId, step.Step, full);
@@ -222,6 +245,31 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         Context.Parent.Tell(new Answered(_request));
         Context.System.EventStream.Publish(new ChannelSslError(_request.ConnectionId, _request.Role, Qualifier(step.AmqCode), step.AmqCode, full, step.Peer?.Subject.ToString()));
         return GoTo(HandshakeStep.Rejected).Using(new Finished(failure));
+    }
+
+    /// <summary>
+    /// The refused initiator gets a status frame with MQ's reason code and AMQ code in place of initial data (docs/tls.md):
+    /// the check that failed, never what about the certificate, chain or sources made it fail (that stays in this log).
+    /// </summary>
+    private async Task SayWhy(StepFailure step)
+    {
+        var text = step.Step switch
+        {
+            HandshakeStep.ChainValidation => "the queue manager did not accept the certificate chain (its log says why)",
+            HandshakeStep.Revocation when step.Reason == MqReason.SslCertificateRevoked => "the certificate is revoked",
+            HandshakeStep.Revocation => "the revocation status of the certificate could not be determined",
+            HandshakeStep.PeerFilter => "the certificate's distinguished name is not accepted on this channel",
+            _ => "the TLS handshake was refused (the queue manager's log says why)",
+        };
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await FrameStream.WriteAsync(_stream, ChannelFrames.Encode(new StatusSegment(step.AmqCode, (int)step.Reason, text)), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // The peer has gone or does not read: it is closed either way.
+        }
     }
 
     private static SslReasonQualifier Qualifier(string code) => code switch

@@ -217,6 +217,13 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
 
         var noHost = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(Options() with { Port = 1 }));
         Assert.Equal(MqReason.HostNotAvailable, noHost.Reason);
+
+        // A certificate the queue manager does not trust: the handshake's refusal comes back as a status (2393, AMQ9633E), not as a closed connection (2009).
+        var rogue = QueueManagerPair.KeyRepository(_dir, "rogue", "app", TestPki.Leaf(TestPki.Root("Rogue Root"), "CN=APP1,O=Example").WithKey());
+        var untrusted = await Assert.ThrowsAsync<MqException>(() => MqClient.ConnectAsync(Options() with { KeyRepository = rogue }));
+        Assert.Equal(MqReason.SslInitializationError, untrusted.Reason);
+        Assert.Contains("AMQ9633E", untrusted.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Rogue", untrusted.Message, StringComparison.Ordinal);
     }
 
     [Fact]
