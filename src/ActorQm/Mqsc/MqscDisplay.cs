@@ -10,7 +10,18 @@ internal static class MqscDisplay
 {
     private const int ColumnWidth = 40;
 
-    public static MqscOutcome Objects(ObjectCatalog catalog, MqscCommand cmd)
+    /// <summary>Bare keywords DISPLAY takes besides the attributes of the object type.</summary>
+    private static readonly string[] DisplayKeywords = ["ALL"];
+
+    /// <summary>Status a DISPLAY of a local queue shows beside its definition (MQ's DISPLAY QLOCAL CURDEPTH).</summary>
+    private static readonly string[] QueueStatusAttributes = ["CURDEPTH"];
+
+    /// <summary>
+    /// DISPLAY of definitions, as MQ does it: ALL, or a specific name with no attribute named, shows every attribute; a
+    /// generic name with none shows the name (and TYPE for queues); named attributes show those beside the name. A bare
+    /// keyword that is no attribute of the type is refused as DEFINE refuses it.
+    /// </summary>
+    public static MqscOutcome Objects(ObjectCatalog catalog, MqscCommand cmd, Func<string, QueueStatus?> queueStatus)
     {
         if (cmd.ObjectType == "CHLAUTH" && cmd.Find("MATCH")?.Values.SingleOrDefault()?.Text == "RUNCHECK")
         {
@@ -33,6 +44,19 @@ internal static class MqscDisplay
         var typeFilter = cmd.Find("TYPE")?.Values.SingleOrDefault()?.Text;
         var chlTypeFilter = cmd.Find("CHLTYPE")?.Values.SingleOrDefault()?.Text;
         var selected = SelectedAttributes(cmd, out var all);
+        var schemas = types.Select(MqscSchema.For).OfType<ObjectSchema>().ToList();
+        var known = ns switch
+        {
+            "QUEUE" => QueueStatusAttributes,
+            "QMGR" => ["QMNAME"],
+            _ => [],
+        };
+        if (cmd.Keywords.FirstOrDefault(k => !k.HasParentheses && !DisplayKeywords.Contains(k.Name) && !known.Contains(k.Name) && k.Name != nameKeyword
+            && schemas.All(s => s.Find(k.Name) is null)) is { } unknown)
+        {
+            throw new MqscException("AMQ8405E", $"Syntax error detected at or near end of command segment below:- {unknown.Name} is not an attribute of {cmd.ObjectType}.", unknown.Position);
+        }
+
         IEnumerable<MqObject> candidates = ns == "QMGR" ? [catalog.QMgr] : catalog.All(ns);
         var pattern = ns == "QMGR" ? "*" : cmd.ObjectName?.Text
             ?? throw new MqscException("AMQ8424E", $"Error detected in a name keyword: DISPLAY {cmd.ObjectType} needs a name or a generic name such as *.", cmd.Position);
@@ -47,6 +71,8 @@ internal static class MqscDisplay
             return MqscOutcome.Failed(new MqscException("AMQ8147E", $"ActorQm object {pattern} not found.", cmd.ObjectName?.Position ?? cmd.Position));
         }
 
+        // MQ: ALL is the default for a specific name; a generic name alone shows only the names.
+        var everything = all || ns == "CHLAUTH" || (selected.Count == 0 && (ns == "QMGR" || !pattern.Contains('*', StringComparison.Ordinal)));
         var lines = new List<string>();
         foreach (var o in matches)
         {
@@ -59,11 +85,16 @@ internal static class MqscDisplay
 
             foreach (var (key, value) in o.Attributes)
             {
-                if (all || ns == "QMGR" || ns == "CHLAUTH" || selected.Contains(key) || key is "CHLTYPE" or "AUTHTYPE")
+                if (everything || selected.Contains(key) || key is "CHLTYPE" or "AUTHTYPE")
                 {
                     var spec = o.Schema.Find(key);
                     pairs.Add($"{key}({(spec?.Secret == true && ((string)value).Length > 0 ? "********" : Render(value))})");
                 }
+            }
+
+            if (o.Type == "QLOCAL" && (everything || selected.Contains("CURDEPTH")))
+            {
+                pairs.Add($"CURDEPTH({queueStatus(o.Name)?.CurrentDepth ?? 0})");
             }
 
             lines.AddRange(Columns(pairs));
@@ -123,27 +154,51 @@ internal static class MqscDisplay
     }
 
     /// <summary>DISPLAY CHSTATUS(name or generic): the live status of channel instances, TLS fields included.</summary>
+    /// <summary>What DISPLAY CHSTATUS always shows, whichever attributes are asked for (as MQ does).</summary>
+    private static readonly string[] ChannelStatusAlways = ["CHANNEL", "CHLTYPE", "STATUS", "CONNAME", "XMITQ", "RQMNAME"];
+
+    /// <summary>
+    /// DISPLAY CHSTATUS: every attribute with ALL or none named; otherwise the ones MQ always shows and those named. A bare keyword
+    /// that is no channel status attribute is refused.
+    /// </summary>
     public static MqscOutcome ChannelStatus(MqscCommand cmd, IReadOnlyList<Channels.ChannelStatus> all)
     {
         var pattern = cmd.ObjectName?.Text ?? "*";
+        var selected = SelectedAttributes(cmd, out var everything);
         var lines = new List<string>();
         foreach (var s in all.Where(s => Matches(pattern, s.Name)))
         {
             lines.Add("AMQ8417I: Display Channel Status details.");
-            lines.AddRange(Columns([
-                $"CHANNEL({s.Name})", $"CHLTYPE({s.Type})", $"STATUS({s.State.ToString().ToUpperInvariant()})", $"CONNAME({s.ConName})",
-                $"XMITQ({s.XmitQ})", $"RQMNAME({s.RemoteQMgr})", $"CURSEQNO({s.CurrentSeq})", $"LSTSEQNO({s.LastSeq})",
-                $"INDOUBT({(s.InDoubt ? "YES" : "NO")})", $"MSGS({s.Messages})", $"BATCHES({s.Batches})", $"BYTSSENT({s.BytesSent})",
-                $"BYTSRCVD({s.BytesReceived})", $"SSLCIPH({s.SslCipherSpec})", $"SSLPEER('{s.SslPeer}')", $"SSLCERTI('{s.SslCertIssuer}')",
-                $"MCAUSER('{s.McaUser}')", $"SSLRKEYS({s.KeyResets})", $"CHSTADA({s.Started:yyyy-MM-dd})", $"CHSTATI({s.Started:HH.mm.ss})",
-                .. s.LastError.Length > 0 ? new[] { $"LASTERR('{s.LastError}')" } : [],
-                .. s.Node.Length > 0 ? new[] { $"QMNAME({s.QMgr})", $"NODE('{s.Node}')" } : [],
-            ]));
+            lines.AddRange(Columns(ChannelStatusPairs(s).Where(p => everything || selected.Count == 0 || ChannelStatusAlways.Contains(p.Key) || selected.Contains(p.Key)).Select(p => p.Text).ToList()));
+        }
+
+        if (cmd.Keywords.FirstOrDefault(k => !k.HasParentheses && !DisplayKeywords.Contains(k.Name) && !ChannelStatusKeywords.Contains(k.Name)) is { } unknown)
+        {
+            throw new MqscException("AMQ8405E", $"Syntax error detected at or near end of command segment below:- {unknown.Name} is not a channel status attribute.", unknown.Position);
         }
 
         return lines.Count == 0
             ? new MqscOutcome(true, ["AMQ8420I: Channel Status not found."], [])
             : new MqscOutcome(true, lines, []);
+    }
+
+    private static readonly string[] ChannelStatusKeywords =
+        ["CHANNEL", "CHLTYPE", "STATUS", "CONNAME", "XMITQ", "RQMNAME", "CURSEQNO", "LSTSEQNO", "INDOUBT", "MSGS", "BATCHES", "BYTSSENT", "BYTSRCVD",
+         "SSLCIPH", "SSLPEER", "SSLCERTI", "MCAUSER", "SSLRKEYS", "CHSTADA", "CHSTATI", "LASTERR", "QMNAME", "NODE"];
+
+    private static IEnumerable<(string Key, string Text)> ChannelStatusPairs(Channels.ChannelStatus s)
+    {
+        string[] texts =
+        [
+            $"CHANNEL({s.Name})", $"CHLTYPE({s.Type})", $"STATUS({s.State.ToString().ToUpperInvariant()})", $"CONNAME({s.ConName})",
+            $"XMITQ({s.XmitQ})", $"RQMNAME({s.RemoteQMgr})", $"CURSEQNO({s.CurrentSeq})", $"LSTSEQNO({s.LastSeq})",
+            $"INDOUBT({(s.InDoubt ? "YES" : "NO")})", $"MSGS({s.Messages})", $"BATCHES({s.Batches})", $"BYTSSENT({s.BytesSent})",
+            $"BYTSRCVD({s.BytesReceived})", $"SSLCIPH({s.SslCipherSpec})", $"SSLPEER('{s.SslPeer}')", $"SSLCERTI('{s.SslCertIssuer}')",
+            $"MCAUSER('{s.McaUser}')", $"SSLRKEYS({s.KeyResets})", $"CHSTADA({s.Started:yyyy-MM-dd})", $"CHSTATI({s.Started:HH.mm.ss})",
+            .. s.LastError.Length > 0 ? new[] { $"LASTERR('{s.LastError}')" } : [],
+            .. s.Node.Length > 0 ? new[] { $"QMNAME({s.QMgr})", $"NODE('{s.Node}')" } : [],
+        ];
+        return texts.Select(t => (t[..t.IndexOf('(', StringComparison.Ordinal)], t));
     }
 
     /// <summary>

@@ -220,7 +220,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
                 "AMQ8705I: Display Queue Manager Status Details.", .. MqscDisplay.Columns([$"QMNAME({catalog.QMgrName})", "STATUS(RUNNING)", .. runtime.QueueManagerStatus()]),
                 .. runtime.OtherQueueManagers().SelectMany(o => new[] { "AMQ8705I: Display Queue Manager Status Details." }.Concat(MqscDisplay.Columns([$"QMNAME({o.QMgr})", "STATUS(RUNNING)", .. o.Node.Length > 0 ? new[] { $"NODE('{o.Node}')" } : []]))),
             ], []),
-            _ => MqscDisplay.Objects(catalog, cmd),
+            _ => MqscDisplay.Objects(catalog, cmd, runtime.QueueStatus),
         };
 
     private static ObjectSchema SchemaFor(MqscCommand cmd, string[] allowed)

@@ -25,6 +25,55 @@ public sealed class MqscExecutorSpec
     }
 
     [Fact]
+    public void DISPLAY_must_show_what_MQ_shows_for_a_specific_name_a_generic_name_and_named_attributes()
+    {
+        Run("DEFINE QLOCAL('Q1') MAXDEPTH(10)");
+        Run("DEFINE QLOCAL('Q2')");
+        _status["Q1"] = new QueueStatus(3, 0);
+
+        // A specific name: every attribute, the current depth with them.
+        var specific = string.Join("\n", Run("DISPLAY QLOCAL('Q1')").Lines);
+        Assert.Contains("MAXDEPTH(10)", specific, StringComparison.Ordinal);
+        Assert.Contains("CURDEPTH(3)", specific, StringComparison.Ordinal);
+
+        // A generic name alone: the names and types only.
+        var generic = string.Join("\n", Run("DISPLAY QLOCAL('Q*')").Lines);
+        Assert.Contains("QUEUE(Q2)", generic, StringComparison.Ordinal);
+        Assert.DoesNotContain("MAXDEPTH", generic, StringComparison.Ordinal);
+
+        // Named attributes: those, CURDEPTH included.
+        var named = string.Join("\n", Run("DISPLAY QLOCAL('Q1') CURDEPTH").Lines);
+        Assert.Contains("CURDEPTH(3)", named, StringComparison.Ordinal);
+        Assert.DoesNotContain("MAXDEPTH", named, StringComparison.Ordinal);
+
+        // The queue manager honours the selection too.
+        var qmgr = string.Join("\n", Run("DISPLAY QMGR DEADQ").Lines);
+        Assert.Contains("DEADQ(", qmgr, StringComparison.Ordinal);
+        Assert.DoesNotContain("MAXMSGL", qmgr, StringComparison.Ordinal);
+
+        // A keyword that is no attribute is refused, as DEFINE refuses it.
+        var unknown = Run("DISPLAY QLOCAL('Q1') MAXDEPHT");
+        Assert.False(unknown.Succeeded);
+        Assert.Contains("AMQ8405E", unknown.Lines[0], StringComparison.Ordinal);
+        Assert.Contains("MAXDEPHT", unknown.Lines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DISPLAY_CHSTATUS_must_show_the_attributes_always_shown_and_those_named()
+    {
+        var running = new ActorQm.Channels.ChannelStatus("TO.QM2", "SDR", ActorQm.Channels.ChannelState.Running) { XmitQ = "QM2", Messages = 7, McaUser = "mqm" };
+        var executor = new MqscExecutor(_catalog, new Dictionary<string, object>(), new TestMqscRuntime(channels: [running]));
+
+        var named = string.Join("\n", executor.Execute(MqscParser.ParseCommand("DISPLAY CHSTATUS('TO.QM2') MSGS")).Lines);
+
+        Assert.Contains("MSGS(7)", named, StringComparison.Ordinal);
+        Assert.Contains("XMITQ(QM2)", named, StringComparison.Ordinal);
+        Assert.DoesNotContain("MCAUSER", named, StringComparison.Ordinal);
+        Assert.Contains("MCAUSER('mqm')", string.Join("\n", executor.Execute(MqscParser.ParseCommand("DISPLAY CHSTATUS('TO.QM2')")).Lines), StringComparison.Ordinal);
+        Assert.False(executor.Execute(MqscParser.ParseCommand("DISPLAY CHSTATUS('TO.QM2') MSG")).Succeeded);
+    }
+
+    [Fact]
     public void Executor_must_define_a_local_queue_with_defaults_from_settings_and_given_values()
     {
         var outcome = Run("DEFINE QLOCAL(APP.IN) MAXMSGL(1000) DEFPSIST(YES) TRIGGER");

@@ -7,11 +7,11 @@ using ActorQm.QueueClusters;
 namespace ActorQm.Tests.Support;
 
 /// <summary>A stopped queue manager whose queue status and groups a spec sets.</summary>
-internal sealed class TestMqscRuntime(IReadOnlyDictionary<string, QueueStatus>? status = null, SecuritySettings? security = null) : IMqscRuntime
+internal sealed class TestMqscRuntime(IReadOnlyDictionary<string, QueueStatus>? status = null, SecuritySettings? security = null, IReadOnlyList<ChannelStatus>? channels = null) : IMqscRuntime
 {
     public QueueStatus? QueueStatus(string queue) => status?.GetValueOrDefault(queue) ?? MqscRuntime.Stopped.QueueStatus(queue);
 
-    public IReadOnlyList<ChannelStatus> ChannelStatus() => [];
+    public IReadOnlyList<ChannelStatus> ChannelStatus() => channels ?? [];
 
     public IReadOnlyList<string> QueueManagerStatus() => [];
 
