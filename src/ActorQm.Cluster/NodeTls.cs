@@ -31,7 +31,7 @@ public static class NodeTls
         {
             if (certificate is null)
             {
-                log.Warning("AMQ9637E: node {0} sent no certificate; cluster links need mutual authentication.", remotePeer);
+                log.Error("AMQ9637E: node {0} sent no certificate; cluster links need mutual authentication.", remotePeer);
                 return false;
             }
 
@@ -41,14 +41,14 @@ public static class NodeTls
                 var result = ChainValidator.Validate(certificate, new ChainPolicy(credentials.TrustAnchors, credentials.Intermediates, usage));
                 if (!result.IsValid)
                 {
-                    log.Warning("AMQ9633E: node {0} refused: bad certificate ({1}): {2} [subject '{3}']", remotePeer, result.FailedStep, result.Reason, PeerName.Subject(certificate));
+                    log.Error("AMQ9633E: node {0} refused: bad certificate ({1}): {2} [subject '{3}']", remotePeer, result.FailedStep, result.Reason, PeerName.Subject(certificate));
                     return false;
                 }
             }
 
             if (filter?.Mismatch(PeerName.Subject(certificate)) is { } why)
             {
-                log.Warning("AMQ9636E: node {0} refused: its DN '{1}' does not match the node filter '{2}': {3}.", remotePeer, PeerName.Subject(certificate), filter.Text, why);
+                log.Error("AMQ9636E: node {0} refused: its DN '{1}' does not match the node filter '{2}': {3}.", remotePeer, PeerName.Subject(certificate), filter.Text, why);
                 return false;
             }
 

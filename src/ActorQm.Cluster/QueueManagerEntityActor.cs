@@ -93,7 +93,7 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash
         {
             if (t.ActorRef.Equals(_queueManager))
             {
-                _log.Warning("AMQ8004I: queue manager {0} ended on node {1}.", _settings!.Name, _node);
+                _log.Info("AMQ8004I: queue manager {0} ended on node {1}.", _settings!.Name, _node);
                 Context.Stop(Self);
             }
         });

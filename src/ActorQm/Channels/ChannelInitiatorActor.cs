@@ -1,4 +1,5 @@
 using System.Net;
+using ActorQm.Configuration;
 using ActorQm.Protocol;
 using ActorQm.Tls;
 using Akka.Actor;
@@ -59,7 +60,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         Receive<RequesterFailed>(failed =>
         {
             _receivers.Remove(failed.Name);
-            _log.Warning("AMQ9202E: requester channel {0}: {1}", failed.Name, failed.Reason);
+            _log.Error("AMQ9202E: requester channel {0}: {1}", failed.Name, failed.Reason);
             _board.Set(new ChannelStatus(failed.Name, "RQSTR", ChannelState.Stopped) { LastError = $"AMQ9202E: {failed.Reason}", Started = DateTimeOffset.UtcNow });
             Context.System.EventStream.Publish(new ChannelFailed(_qmgr, failed.Name, "AMQ9202E", failed.Reason));
         });

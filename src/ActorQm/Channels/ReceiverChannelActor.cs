@@ -1,4 +1,5 @@
 using System.Net;
+using ActorQm.Diagnostics;
 using ActorQm.Messages;
 using ActorQm.Objects;
 using ActorQm.Protocol;
@@ -311,11 +312,11 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             // Before admission the channel has no name here yet; the detail names the one the initial data asked for.
             if (_name is null)
             {
-                _log.Warning("{0}: connection {1} from {2}: {3}", code, _connectionId, _remote, detail);
+                _log.Amq(code, "connection {0} from {1}: {2}", _connectionId, _remote, detail);
             }
             else
             {
-                _log.Warning("{0}: channel {1} (connection {2} from {3}): {4}", code, _name, _connectionId, _remote, detail);
+                _log.Amq(code, "channel {0} (connection {1} from {2}): {3}", _name, _connectionId, _remote, detail);
             }
 
             Send(data, new StatusSegment(code, (int)reason, detail));
@@ -334,7 +335,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     {
         if (code is not null)
         {
-            _log.Warning("{0}: channel {1}: {2}", code, _name ?? _connectionId, reason);
+            _log.Amq(code, "channel {0}: {1}", _name ?? _connectionId, reason);
             Context.System.EventStream.Publish(new ChannelFailed(_qmgr, _name ?? string.Empty, code, reason));
         }
 

@@ -1,3 +1,4 @@
+using ActorQm.Diagnostics;
 using ActorQm.Objects;
 using ActorQm.Protocol;
 using ActorQm.Queues;
@@ -254,7 +255,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     {
         var attempt = data.Attempts + 1;
         var (delay, limit) = attempt <= Def.ShortRetries ? (Def.ShortTimer, false) : (Def.LongTimer, attempt > Def.ShortRetries + Def.LongRetries);
-        _log.Warning("{0}: channel {1}: {2}", code, Def.Name, detail);
+        _log.Amq(code, "channel {0}: {1}", Def.Name, detail);
         Context.System.EventStream.Publish(new ChannelFailed(_start.QMgrName, Def.Name, code, detail));
         var next = data with { Attempts = attempt, LastError = $"{code}: {detail}" };
         // A server answering a requester cannot call back: the requester starts again.

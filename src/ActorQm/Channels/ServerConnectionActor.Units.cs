@@ -1,3 +1,4 @@
+using ActorQm.Configuration;
 using ActorQm.Messages;
 using ActorQm.Protocol;
 using ActorQm.Queues;
@@ -31,7 +32,7 @@ internal sealed partial class ServerConnectionActor
             taken.Queue.Tell(new LocalQueue.ReleaseGets([taken.Token]));
         }
 
-        _log.Warning("AMQ9504E: an answer of {0} bytes to client connection {1} on channel {2} exceeds the frame limit of {3} bytes; the caller gets MQRC 2010", bytes, _statusKey, _channel, _limits.MaxReplyBytes);
+        _log.Error("AMQ9504E: an answer of {0} bytes to client connection {1} on channel {2} exceeds the frame limit of {3} bytes; the caller gets MQRC 2010", bytes, _statusKey, _channel, _limits.MaxReplyBytes);
         return ChannelFrames.Encode(new ClientResponse(answer.Correlation, (int)MqReason.DataLengthError,
             $"MQRC_DATA_LENGTH_ERROR: the answer of {bytes} bytes exceeds this channel's frame limit of {_limits.MaxReplyBytes} bytes (QMGR MAXMSGL); ask for less, e.g. a narrower DISPLAY", []));
     }

@@ -1,3 +1,4 @@
+using ActorQm.Diagnostics;
 using ActorQm.Messages;
 using ActorQm.Mqi;
 using ActorQm.Protocol;
@@ -101,7 +102,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         {
             if (c.AmqCode is not null)
             {
-                _log.Warning("{0}: client connection {1} on channel {2}: {3}", c.AmqCode, _statusKey, _channel, c.Reason);
+                _log.Amq(c.AmqCode, "client connection {0} on channel {1}: {2}", _statusKey, _channel, c.Reason);
             }
 
             Context.Stop(Self);
@@ -152,7 +153,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                 break;
             default:
                 var detail = error ?? $"unexpected {segment?.GetType().Name} from a client";
-                _log.Warning("AMQ9504E: client connection {0} on channel {1}: protocol error: {2}", _statusKey, _channel, detail);
+                _log.Error("AMQ9504E: client connection {0} on channel {1}: protocol error: {2}", _statusKey, _channel, detail);
                 Send(new StatusSegment("AMQ9504E", (int)MqReason.ConnectionBroken, detail));
                 _transport.Tell(Transport.Close.Instance);
                 break;

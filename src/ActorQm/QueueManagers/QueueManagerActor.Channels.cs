@@ -1,5 +1,6 @@
 using System.Net;
 using ActorQm.Channels;
+using ActorQm.Diagnostics;
 using ActorQm.Objects;
 using ActorQm.Protocol;
 using ActorQm.Queues;
@@ -74,7 +75,7 @@ internal sealed partial class QueueManagerActor
         Receive<GetListeners>(_ => _initiator.Forward(Channel.GetListeners.Instance));
         Receive<GetChannelStatus>(_ => Sender.Tell(_board.All));
         Receive<Channel.CommandAccepted>(a => _log.Info("{0}", a.Text));
-        Receive<Channel.CommandRefused>(r => _log.Warning("{0}: {1}", r.AmqCode, r.Text));
+        Receive<Channel.CommandRefused>(r => _log.Amq(r.AmqCode, "{0}", r.Text));
     }
 
     /// <summary>After the start and every MQSC run: what depends on the definitions follows them at once.</summary>
@@ -158,7 +159,7 @@ internal sealed partial class QueueManagerActor
         var address = text.Length == 0 ? IPAddress.Any : IPAddress.TryParse(text, out var parsed) ? parsed : null;
         if (address is null)
         {
-            _log.Warning("AMQ9228E: listener {0}: IPADDR({1}) is not an IP address.", listener.Name, text);
+            _log.Error("AMQ9228E: listener {0}: IPADDR({1}) is not an IP address.", listener.Name, text);
             return;
         }
 

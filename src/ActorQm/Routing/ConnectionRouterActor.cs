@@ -1,5 +1,6 @@
 using System.Net;
 using ActorQm.Channels;
+using ActorQm.Configuration;
 using ActorQm.Messages;
 using ActorQm.Protocol;
 using ActorQm.Tls;
@@ -86,7 +87,7 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
         {
             Timers.Cancel(RouteTimer);
             var text = $"queue manager {_qmgr} did not take the connection from {_remote} within {_attachTimeout.TotalSeconds:0} s (it runs on no reachable node)";
-            _log.Warning("AMQ9202E: {0}", text);
+            _log.Error("AMQ9202E: {0}", text);
             _transport.Tell(new Transport.Send(ChannelFrames.Encode(new StatusSegment("AMQ9202E", (int)MqReason.QMgrNotAvailable, text))));
             _transport.Tell(Transport.Close.Instance);
             Become(Refusing);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using ActorQm.Diagnostics;
 using ActorQm.Messages;
 using ActorQm.Protocol;
 using Akka.Actor;
@@ -239,7 +240,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         var full = _verifier.Describe(step);
         var failure = new HandshakeFailed(_request.ConnectionId, step.Step, step.AmqCode, step.Reason, full, step.Peer);
-        _log.Warning("{0}: connection {1} refused at {2}: {3}", step.AmqCode, _request.ConnectionId, step.Step, full);
+        _log.Amq(step.AmqCode, "connection {0} refused at {1}: {2}", _request.ConnectionId, step.Step, full);
         _span?.SetStatus(ActivityStatusCode.Error, step.AmqCode);
         _request.ReplyTo.Tell(failure);
         Context.Parent.Tell(new Answered(_request));

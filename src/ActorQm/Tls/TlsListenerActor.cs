@@ -93,7 +93,7 @@ internal sealed class TlsListenerActor : ReceiveActor
         switch (_blockedBy(remote.Address))
         {
             case { WarnOnly: false, Pattern: var pattern }:
-                _log.Warning("AMQ9777E: connection from {0} blocked by CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('{1}') before any TLS byte.", remote, pattern);
+                _log.Error("AMQ9777E: connection from {0} blocked by CHLAUTH('*') TYPE(BLOCKADDR) ADDRLIST('{1}') before any TLS byte.", remote, pattern);
                 client.Client.LingerState = new LingerOption(true, 0);
                 client.Dispose();
                 Context.System.EventStream.Publish(new ConnectionBlocked(remote, pattern));

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Security;
+using ActorQm.Diagnostics;
 using ActorQm.Protocol;
 using Akka.Actor;
 using Akka.Event;
@@ -332,7 +333,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         _closed = true;
         if (code is not null)
         {
-            _log.Warning("{0}: connection {1}: {2}", code, _handshake.ConnectionId, reason);
+            _log.Amq(code, "connection {0}: {1}", _handshake.ConnectionId, reason);
         }
 
         _owner.Tell(new ConnectionClosed(code, reason));

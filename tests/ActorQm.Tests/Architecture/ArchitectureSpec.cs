@@ -13,6 +13,7 @@ public sealed class ArchitectureSpec
     [
         "ActorQm.Messages",
         "ActorQm.Protocol",
+        "ActorQm.Diagnostics",
         "ActorQm.Authority",
         "ActorQm.Tls",
         "ActorQm.Configuration",

@@ -440,17 +440,17 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
     {
         var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "CERTLABL('no.such.label')");
         var warnings = CreateTestProbe();
-        Sys.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.Warning));
+        Sys.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.LogEvent));
         await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("sent without a certificate", Persistence.Persistent));
 
         await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
 
         // The sender says which label it looked for and which exist, and connects anyway (MQ sends no certificate) ...
-        var warning = await warnings.FishForMessageAsync<Akka.Event.Warning>(w => w.Message.ToString()!.Contains("AMQ9642W", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var warning = await warnings.FishForMessageAsync<Akka.Event.LogEvent>(w => w.Message.ToString()!.Contains("AMQ9642W", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         Assert.Contains("'no.such.label'", warning.Message.ToString(), StringComparison.Ordinal);
         Assert.Contains("ibmwebspheremqqm1", warning.Message.ToString(), StringComparison.Ordinal);
         // ... and the receiver, under SSLCAUTH(REQUIRED) with SSLPEER, refuses it when the initial data names the channel: the end that decides reports it.
-        await warnings.FishForMessageAsync<Akka.Event.Warning>(
+        await warnings.FishForMessageAsync<Akka.Event.LogEvent>(
             w => w.LogSource.Contains("qm-QM2", StringComparison.Ordinal) && w.Message.ToString()!.StartsWith("AMQ9637E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         await AssertNoMessage(pair.Conn2, "APP.IN");
 

@@ -52,7 +52,7 @@ public sealed class ServerConnectionBackPressureSpec(ITestOutputHelper output) :
         await local.PutAsync("APP.IN", new MqMessage(MessageDescriptor.Default with { Persistence = Persistence.Persistent }, new byte[TwoMiB]));
         await local.PutAsync("APP.WAIT", TestMessages.Text("taken under syncpoint", Persistence.Persistent));
         var warnings = CreateTestProbe();
-        Sys.EventStream.Subscribe(warnings.Ref, typeof(Warning));
+        Sys.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.LogEvent));
         var before = Heap();
 
         // Handles are numbered from 1 in the order opened: the attacker needs to read no answer at all. The small
@@ -86,7 +86,7 @@ public sealed class ServerConnectionBackPressureSpec(ITestOutputHelper output) :
         }
 
         Assert.True(peak < HeapBound, $"the heap grew {peak / 1048576.0:F1} MiB");
-        await warnings.FishForMessageAsync(m => m is Warning w && w.Message.ToString()!.Contains("AMQ9206E", StringComparison.Ordinal) && w.Message.ToString()!.Contains("slow reader", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        await warnings.FishForMessageAsync(m => m is Akka.Event.LogEvent w && w.Message.ToString()!.Contains("AMQ9206E", StringComparison.Ordinal) && w.Message.ToString()!.Contains("slow reader", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
         _ = flood.ContinueWith(t => t.Exception, TaskScheduler.Default);
 
         // Its unit of work was backed out: the message it took under syncpoint is back, with the good client's.

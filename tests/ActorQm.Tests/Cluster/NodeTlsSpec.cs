@@ -73,17 +73,17 @@ public sealed class NodeTlsSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     {
         var b = Node("b", TestPki.Leaf(TestPki.Shared.Ca, "CN=NODE.B,O=Example").WithKey());
         var warnings = CreateTestProbe();
-        b.EventStream.Subscribe(warnings.Ref, typeof(Warning));
+        b.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.LogEvent));
         var otherRoot = TestPki.Root("Rogue Root");
         var rogue = Node("rogue", TestPki.Leaf(TestPki.Intermediate(otherRoot, "Rogue CA"), "CN=NODE.R,O=Example").WithKey(), filter: null);
         var outsider = Node("outsider", TestPki.Leaf(TestPki.Shared.Ca, "CN=OTHER,O=Example").WithKey(), filter: null);
 
         Assert.Null(await Identify(rogue, b));
-        var untrusted = await warnings.FishForMessageAsync<Warning>(w => w.Message.ToString()!.Contains("AMQ9633E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var untrusted = await warnings.FishForMessageAsync<Akka.Event.LogEvent>(w => w.Message.ToString()!.Contains("AMQ9633E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         Assert.Contains("NODE.R", untrusted.Message.ToString(), StringComparison.Ordinal);
 
         Assert.Null(await Identify(outsider, b));
-        await warnings.FishForMessageAsync<Warning>(w => w.Message.ToString()!.Contains("AMQ9636E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await warnings.FishForMessageAsync<Akka.Event.LogEvent>(w => w.Message.ToString()!.Contains("AMQ9636E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -91,18 +91,18 @@ public sealed class NodeTlsSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.
     {
         var b = Node("b", TestPki.Leaf(TestPki.Shared.Ca, "CN=NODE.B,O=Example").WithKey());
         var warnings = CreateTestProbe();
-        b.EventStream.Subscribe(warnings.Ref, typeof(Warning));
+        b.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.LogEvent));
         var mallory = Node("mallory", TestPki.Leaf(TestPki.Shared.Ca, "CN=MALLORY,CN=NODE.M,O=Example").WithKey(), filter: null);
         var malformed = Node("malformed", TestPki.Leaf(TestPki.Shared.Ca, rawSubject: TestPki.RawName(
             ("2.5.4.3", System.Formats.Asn1.UniversalTagNumber.PrintableString, "NODE.@"u8.ToArray()),
             ("2.5.4.10", System.Formats.Asn1.UniversalTagNumber.UTF8String, "Example"u8.ToArray()))).WithKey(), filter: null);
 
         Assert.Null(await Identify(mallory, b));
-        var ambiguous = await warnings.FishForMessageAsync<Warning>(w => w.Message.ToString()!.Contains("AMQ9636E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var ambiguous = await warnings.FishForMessageAsync<Akka.Event.LogEvent>(w => w.Message.ToString()!.Contains("AMQ9636E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         Assert.Contains("CN occurs 2 times", ambiguous.Message.ToString(), StringComparison.Ordinal);
 
         Assert.Null(await Identify(malformed, b));
-        var bad = await warnings.FishForMessageAsync<Warning>(w => w.Message.ToString()!.Contains("AMQ9633E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var bad = await warnings.FishForMessageAsync<Akka.Event.LogEvent>(w => w.Message.ToString()!.Contains("AMQ9633E", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         Assert.Contains("PrintableString", bad.Message.ToString(), StringComparison.Ordinal);
     }
 

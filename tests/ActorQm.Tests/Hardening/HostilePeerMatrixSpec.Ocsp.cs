@@ -59,7 +59,7 @@ public sealed partial class HostilePeerMatrixSpec
         var attack = Client(leaf) with { Ocsp = Ocsp.GoodUntilRevoked };
         var (qm, port) = await StartQueueManager(attack, recheck: "500ms");
         var warnings = CreateTestProbe("warnings");
-        Sys.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.Warning));
+        Sys.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.LogEvent));
         await using var client = await MqClient.ConnectAsync(Options(port, attack));
         await client.PutAsync("APP.IN", Text("while good", Persistence.Persistent));
         var responder = _responders[0];
@@ -68,7 +68,7 @@ public sealed partial class HostilePeerMatrixSpec
         responder.Revoked(leaf.Certificate);
         var revoked = DateTime.UtcNow;
 
-        var cut = await warnings.FishForMessageAsync<Akka.Event.Warning>(w => w.Message.ToString()!.Contains("revoked while the connection ran", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        var cut = await warnings.FishForMessageAsync<Akka.Event.LogEvent>(w => w.Message.ToString()!.Contains("revoked while the connection ran", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
         Output!.WriteLine($"cut off {(DateTime.UtcNow - revoked).TotalMilliseconds:F0} ms after the revocation (re-check every 500 ms): {cut.Message}");
         Assert.StartsWith("AMQ9633E", cut.Message.ToString(), StringComparison.Ordinal);
         Assert.True(responder.Requests > asked, "the re-checks did not ask the responder");
