@@ -62,7 +62,8 @@ public static class LocalQueue
 
     public sealed record GetCommitted(long Token);
 
-    public sealed record GetBackedOut(long Token, int BackoutCount);
+    /// <remarks>Not logged as a dead letter: a client that disconnects has its gets backed out after its agent has stopped.</remarks>
+    public sealed record GetBackedOut(long Token, int BackoutCount) : Akka.Event.IDeadLetterSuppression;
 
     // Used by message channels
     /// <summary>Checks a put as MQPUT would and holds the message invisible until its unit commits.</summary>
@@ -101,7 +102,7 @@ public static class LocalQueue
 
     internal sealed record GetDeletesPrepared(IReadOnlyList<JournalOp> Deletes);
 
-    internal sealed record GetsCommitted(int Count);
+    internal sealed record GetsCommitted(int Count) : Akka.Event.IDeadLetterSuppression;
 
     /// <summary>Puts gets back unchanged (no backout count): a channel batch that was not delivered.</summary>
     internal sealed record ReleaseGets(IReadOnlyList<long> Tokens);

@@ -41,13 +41,14 @@ public static class Transport
     public sealed record Send(ReadOnlyMemory<byte> Frame, object? Ack = null);
 
     /// <summary>Let <see cref="Frames"/> more frames be read (credit-based back-pressure).</summary>
-    public sealed record ResumeReading(int Frames);
+    /// <remarks>Not logged as a dead letter: after a disconnect the owner's last window and close reach a transport already gone (docs/operations.md).</remarks>
+    public sealed record ResumeReading(int Frames) : Akka.Event.IDeadLetterSuppression;
 
     /// <summary>From now on, frames and events go to <see cref="Owner"/> (a connection handed from the channel that accepted it to the agent that serves it).</summary>
     public sealed record Redirect(IActorRef Owner);
 
     /// <summary>Write what is queued, send TLS close_notify, close the socket.</summary>
-    public sealed record Close
+    public sealed record Close : Akka.Event.IDeadLetterSuppression
     {
         public static readonly Close Instance = new();
     }

@@ -345,12 +345,13 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         public static readonly Recheck Instance = new();
     }
 
-    private sealed record WriteDone(IReadOnlyList<object> Acks, Exception? Error, int Bytes);
+    // The read and write loops end after the actor when it stops first: their last word is no dead letter.
+    private sealed record WriteDone(IReadOnlyList<object> Acks, Exception? Error, int Bytes) : IDeadLetterSuppression;
 
     private sealed record SlowReaderCheck
     {
         public static readonly SlowReaderCheck Instance = new();
     }
 
-    private sealed record ReadEnded(string? AmqCode, string Reason);
+    private sealed record ReadEnded(string? AmqCode, string Reason) : IDeadLetterSuppression;
 }

@@ -163,6 +163,24 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
     }
 
     [Fact]
+    public async Task Client_that_disconnects_normally_must_leave_no_dead_letters_in_the_log()
+    {
+        await Start();
+        var deadLetters = CreateTestProbe();
+        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(Akka.Event.DeadLetter));
+        var client = await MqClient.ConnectAsync(Options());
+        var input = await client.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+        await client.PutAsync("APP.IN", TestMessages.Text("one", Persistence.Persistent), syncpoint: true);
+        await client.CommitAsync();
+        await input.GetAsync(new ClientGetOptions { Syncpoint = true });
+
+        // Disconnecting with a get uncommitted: it is backed out, the agent and transport stop, and nothing of it is a dead letter.
+        await client.DisposeAsync();
+
+        await deadLetters.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
     public async Task Client_must_refuse_a_put_longer_than_the_queue_managers_MAXMSGL_with_2031_and_stay_connected()
     {
         await Start("MAXMSGL(65536)");
