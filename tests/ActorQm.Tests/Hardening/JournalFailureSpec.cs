@@ -81,9 +81,20 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.NotNull(full);
         Assert.Equal(MqReason.StorageMediumFull, full.Reason);
 
-        // A get on a full disk fails the same way and leaves its message on the queue (its delete could not be written).
-        var get = await Assert.ThrowsAsync<MqException>(() => app.GetAsync("APP.IN"));
-        Assert.Equal(MqReason.StorageMediumFull, get.Reason);
+        // A get on a full disk either fails the same way and leaves its message on the queue (its delete could not be
+        // written), or its delete fits in pages SQLite freed when the failed put rolled back: then the message is gone.
+        try
+        {
+            var got = Text(await app.GetAsync("APP.IN"));
+            Output.WriteLine($"the get's delete fitted: {got[..got.IndexOf(':', StringComparison.Ordinal)]} taken");
+            Assert.Equal(acknowledged[0], got[..got.IndexOf(':', StringComparison.Ordinal)]);
+            acknowledged.RemoveAt(0);
+        }
+        catch (MqException get)
+        {
+            Assert.Equal(MqReason.StorageMediumFull, get.Reason);
+        }
+
         await QueueManagerBootstrap.StopAsync(qm);
 
         // Every acknowledged message is in the journal, in order, and nothing else.
