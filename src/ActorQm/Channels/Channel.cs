@@ -131,6 +131,9 @@ public static class Channel
         /// <summary>Inbound channels whose SSLCIPH names one CipherSpec (not an alias), by channel name: what a server name naming them narrows the offer to.</summary>
         public IReadOnlyDictionary<string, CipherSpec> ChannelCipherSpecs { get; init; } = new Dictionary<string, CipherSpec>(StringComparer.Ordinal);
 
+        /// <summary>Inbound channels with a CERTLABL of their own, by channel name: the certificate presented to an initiator whose server name names them.</summary>
+        public IReadOnlyDictionary<string, TlsCredentials> ChannelCredentials { get; init; } = new Dictionary<string, TlsCredentials>(StringComparer.Ordinal);
+
         /// <summary>
         /// The handshake of a listener's connection. The responder cannot know the channel before the initial data
         /// (docs/tls.md): it accepts any enabled CipherSpec and an absent client certificate, and the channel's own
@@ -144,7 +147,11 @@ public static class Channel
                 Revocation = Revocation,
                 ResponderCipherSpecs = CipherSpecs,
                 CipherSpecForServerName = ChannelCipherSpecs.Count == 0 ? null : CipherSpecFor,
+                CredentialsForServerName = ChannelCredentials.Count == 0 ? null : CredentialsFor,
             };
+
+        private TlsCredentials? CredentialsFor(string? serverName) =>
+            ChannelSni.TryDecode(serverName) is { } channel && ChannelCredentials.TryGetValue(channel, out var credentials) ? credentials : null;
 
         private CipherSpec? CipherSpecFor(string? serverName) =>
             ChannelSni.TryDecode(serverName) is { } channel && ChannelCipherSpecs.TryGetValue(channel, out var spec) ? spec : null;

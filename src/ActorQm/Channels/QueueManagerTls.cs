@@ -110,7 +110,37 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
         return (new Channels.Channel.ResponderTls(credentials, Revocation, settings.AllowedCipherSpecs, settings.AllowTls13, TransportSettings(catalog).Accepting())
         {
             ChannelCipherSpecs = ChannelCipherSpecs(catalog, settings.AllowTls13),
+            ChannelCredentials = ChannelCredentials(catalog, problems: null),
         }, problem);
+    }
+
+    /// <summary>
+    /// The certificates of inbound channels that name their own CERTLABL (presented when the initiator's server name names the
+    /// channel, as MQ does). A label the key repository does not hold is left out (the queue manager's certificate is
+    /// presented) and reported in <paramref name="problems"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, TlsCredentials> ChannelCredentials(ObjectCatalog catalog, List<string>? problems)
+    {
+        var credentials = new Dictionary<string, TlsCredentials>(StringComparer.Ordinal);
+        if (KeyRepository is not { } repository)
+        {
+            return credentials;
+        }
+
+        foreach (var channel in catalog.All("CHANNEL").Select(c => c.AsChannel()).Where(c => c.CertLabel.Length > 0
+            && c.Kind is ChannelKind.Receiver or ChannelKind.ClusterReceiver or ChannelKind.ServerConnection or ChannelKind.Server or ChannelKind.Requester))
+        {
+            if (repository.Labels.Contains(channel.CertLabel))
+            {
+                credentials[channel.Name] = repository.Credentials(channel.CertLabel) with { OcspStapling = settings.OcspStapling };
+            }
+            else
+            {
+                problems?.Add($"AMQ9642W: channel {channel.Name}: CERTLABL('{channel.CertLabel}') is not in key repository {repository.Path}; the queue manager's certificate is presented instead");
+            }
+        }
+
+        return credentials;
     }
 
     /// <summary>The channels a caller may name in its server name (inbound types) whose SSLCIPH is one CipherSpec, not an alias.</summary>

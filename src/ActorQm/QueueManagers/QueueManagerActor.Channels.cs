@@ -102,12 +102,18 @@ internal sealed partial class QueueManagerActor
             new HandshakeSupervisor.Settings(tls.MaxConcurrentHandshakes, tls.MaxQueuedHandshakes, tls.HandshakeStepTimeout, tls.MaxHandshakesPerAddress)), "channels");
     }
 
-    /// <summary>A channel defined, altered or deleted: new connections that name it offer its CipherSpec (the TLS material itself changes only at REFRESH SECURITY).</summary>
+    /// <summary>A channel defined, altered or deleted: new connections that name it offer its CipherSpec and present its CERTLABL (the key repository itself is read again only at REFRESH SECURITY).</summary>
     private void PublishChannelCipherSpecs()
     {
         if (_responder is { } responder)
         {
-            _responder = responder with { ChannelCipherSpecs = Channels.QueueManagerTls.ChannelCipherSpecs(_catalog, _settings.Tls.AllowTls13) };
+            var problems = new List<string>();
+            _responder = responder with
+            {
+                ChannelCipherSpecs = Channels.QueueManagerTls.ChannelCipherSpecs(_catalog, _settings.Tls.AllowTls13),
+                ChannelCredentials = _tls.ChannelCredentials(_catalog, problems),
+            };
+            problems.ForEach(p => _log.Warning(p));
             _initiator.Tell(new Channel.UseResponderTls(_responder));
         }
     }

@@ -181,6 +181,25 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
     }
 
     [Fact]
+    public async Task Server_connection_channel_with_its_own_CERTLABL_must_present_that_certificate_to_a_client_that_names_it()
+    {
+        await Start();
+        var own = TestPki.Leaf(TestPki.Shared.Ca, "CN=QM2.APPS,OU=MQ,O=Example").WithKey();
+        File.WriteAllBytes(Path.Combine(_dir.File("qm2key"), "personal", "appscert.p12"), own.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "pw"));
+        var admin = new QueueManagerConnection(_qm.Actor);
+        await admin.RunMqscAsync("REFRESH SECURITY TYPE(SSL)");
+        await admin.RunMqscAsync("DEFINE CHANNEL('APPS.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) CERTLABL('appscert') MCAUSER('app')");
+
+        // The client names the channel in its server name; the queue manager presents the channel's certificate, not its own.
+        await using var client = await MqClient.ConnectAsync(Options(channel: "APPS.SVRCONN", sslPeer: "CN=QM2.APPS,OU=MQ,O=Example"));
+        Assert.Contains("CN=QM2.APPS", client.Peer.Subject.ToString(), StringComparison.Ordinal);
+
+        // Other channels still present the queue manager's certificate.
+        await using var other = await MqClient.ConnectAsync(Options());
+        Assert.Contains("CN=QM2,", other.Peer.Subject.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Client_must_refuse_a_put_longer_than_the_queue_managers_MAXMSGL_with_2031_and_stay_connected()
     {
         await Start("MAXMSGL(65536)");
