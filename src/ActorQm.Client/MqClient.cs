@@ -55,8 +55,9 @@ public sealed class MqClient : IAsyncDisposable
         var repository = KeyRepository.Open(options.KeyRepository);
         var label = options.CertificateLabel ?? KeyRepository.DefaultClientLabel(Environment.UserName);
         // A label the key repository does not hold means no certificate is sent, as in MQ: the queue manager decides. If it refuses, say why locally.
-        var credentials = repository.Labels.Contains(label) ? repository.Credentials(label) : repository.TrustOnly();
-        var missing = repository.Labels.Contains(label) ? null
+        var hasLabel = repository.Labels.Contains(label);
+        var credentials = hasLabel ? repository.Credentials(label) : repository.TrustOnly();
+        var missing = hasLabel ? null
             : $"no certificate was sent: key repository {repository.Path} has no certificate labelled '{label}' (its labels: {(repository.Labels.Count == 0 ? "none" : string.Join(", ", repository.Labels.Order(StringComparer.Ordinal)))}; the default label is ibmwebspheremq followed by the user name)";
         var cipher = CipherSpecs.Select(options.CipherSpec)
             ?? throw new MqException(MqReason.SslInitializationError, $"AMQ9635E: '{options.CipherSpec}' is not a CipherSpec that can be used");
@@ -87,7 +88,7 @@ public sealed class MqClient : IAsyncDisposable
 
             var peer = verified!.Peer!;
             var negotiated = verified.Session.CipherSpec;
-            await WriteFrame(stream, ChannelFrames.Encode(new InitialData(options.Channel, ChannelType.Client, options.QueueManager, 1, 104_857_600, 300, 999_999_999, options.CipherSpec, 0, 0, options.ApplicationName)), cancel).ConfigureAwait(false);
+            await FrameStream.WriteAsync(stream, ChannelFrames.Encode(new InitialData(options.Channel, ChannelType.Client, options.QueueManager, 1, 104_857_600, 300, 999_999_999, options.CipherSpec, 0, 0, options.ApplicationName)), cancel).ConfigureAwait(false);
             var reply = await ReadSegment(stream, cancel).ConfigureAwait(false);
             return reply switch
             {
@@ -208,7 +209,7 @@ public sealed class MqClient : IAsyncDisposable
         await _writeLock.WaitAsync(_stop.Token).ConfigureAwait(false);
         try
         {
-            await WriteFrame(_stream, frame, _stop.Token).ConfigureAwait(false);
+            await FrameStream.WriteAsync(_stream, frame, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -262,8 +263,6 @@ public sealed class MqClient : IAsyncDisposable
 
         return reason;
     }
-
-    private static Task WriteFrame(Stream stream, byte[] frame, CancellationToken cancel) => FrameStream.WriteAsync(stream, frame, cancel);
 
     /// <summary>The next segment, or null at end of stream; a malformed one is <see cref="InvalidDataException"/>.</summary>
     private static async Task<Segment?> ReadSegment(Stream stream, CancellationToken cancel)

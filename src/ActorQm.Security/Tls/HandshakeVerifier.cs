@@ -8,6 +8,9 @@ namespace ActorQm.Tls;
 /// <summary>What the TLS layer negotiated: protocol, suite, the peer's certificate and the path the TLS layer built with what the peer sent.</summary>
 public sealed record NegotiatedSession(SslProtocols Protocol, TlsCipherSuite Suite, X509Certificate2? PeerCertificate, ChainSnapshot? Chain)
 {
+    /// <summary>Who presented the certificate (its names read once), or null when none came.</summary>
+    public PeerIdentity? Peer { get; } = PeerCertificate is { } certificate ? PeerIdentity.Of(certificate) : null;
+
     /// <summary>The CipherSpec negotiated, as MQ names it.</summary>
     public string CipherSpec => CipherSpecs.NameOf(Suite, Protocol);
 }
@@ -150,7 +153,7 @@ public sealed class HandshakeVerifier
         result.IsValid
             ? new StepResult(HandshakeStep.Revocation, null)
             : StepResult.Refuse(new StepFailure(HandshakeStep.ChainValidation, "AMQ9633E", MqReason.SslInitializationError,
-                $"bad certificate from the remote end: {result.FailedStep} check failed: {result.Reason}", PeerOf(session), result.Certificate));
+                $"bad certificate from the remote end: {result.FailedStep} check failed: {result.Reason}", session.Peer, result.Certificate));
 
     /// <summary>
     /// Step 3: OCSP and CRLs for every certificate of the path but the root. When the validated path is not GOOD, the other
@@ -166,9 +169,9 @@ public sealed class HandshakeVerifier
     public StepResult AfterRevocation(NegotiatedSession session, RevocationAnswer answer) => answer.Status switch
     {
         RevocationStatus.Revoked => StepResult.Refuse(new StepFailure(HandshakeStep.Revocation, "AMQ9633E", MqReason.SslCertificateRevoked,
-            $"bad certificate from the remote end: {answer.Detail}", PeerOf(session), answer.Certificate)),
+            $"bad certificate from the remote end: {answer.Detail}", session.Peer, answer.Certificate)),
         RevocationStatus.Unknown when Revocation.Unknown == UnknownRevocationPolicy.Required => StepResult.Refuse(new StepFailure(HandshakeStep.Revocation, "AMQ9716E",
-            MqReason.SslInitializationError, $"revocation status of the remote certificate could not be determined: {answer.Detail}", PeerOf(session), answer.Certificate)),
+            MqReason.SslInitializationError, $"revocation status of the remote certificate could not be determined: {answer.Detail}", session.Peer, answer.Certificate)),
         RevocationStatus.Unknown when Revocation.Unknown == UnknownRevocationPolicy.Warn => new StepResult(HandshakeStep.PeerFilter, null,
             $"revocation status unknown, accepted under WARN: {answer.Detail}"),
         _ => new StepResult(HandshakeStep.PeerFilter, null),
@@ -176,10 +179,10 @@ public sealed class HandshakeVerifier
 
     /// <summary>Step 3 could not finish (an error inside the check or its time ran out): no answer is not GOOD, whatever OCSPAuthentication says.</summary>
     public StepFailure RevocationNotDetermined(NegotiatedSession session, string why) =>
-        new(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, $"revocation check failed: {why}", PeerOf(session));
+        new(HandshakeStep.Revocation, "AMQ9716E", MqReason.SslInitializationError, $"revocation check failed: {why}", session.Peer);
 
     /// <summary>Step 4: SSLPEER, then the initiating end's CHLAUTH SSLPEERMAP records (<see cref="PeerRequirements.CheckPeer"/>).</summary>
-    public PeerCheck CheckPeer(NegotiatedSession session) => Requirements.CheckPeer(PeerOf(session), Role);
+    public PeerCheck CheckPeer(NegotiatedSession session) => Requirements.CheckPeer(session.Peer, Role);
 
     /// <summary>The failure's detail with the certificate that failed named by subject, issuer and serial (never more of it).</summary>
     public string Describe(StepFailure failure)
@@ -243,7 +246,7 @@ public sealed class HandshakeVerifier
         var check = CheckPeer(session);
         if (check.AmqCode is { } code)
         {
-            return (null, new StepFailure(HandshakeStep.PeerFilter, code, check.Reason, check.Detail, PeerOf(session)));
+            return (null, new StepFailure(HandshakeStep.PeerFilter, code, check.Reason, check.Detail, session.Peer));
         }
 
         if (check.Warning is { } blocked)
@@ -251,11 +254,8 @@ public sealed class HandshakeVerifier
             warnings.Add($"AMQ9787W: {blocked}");
         }
 
-        return (new VerifiedPeer(session, PeerOf(session), chain, check.McaUser, warnings), null);
+        return (new VerifiedPeer(session, session.Peer, chain, check.McaUser, warnings), null);
     }
-
-    /// <summary>The peer of a session: who presented the certificate, or null when none came.</summary>
-    public static PeerIdentity? PeerOf(NegotiatedSession session) => session.PeerCertificate is { } c ? PeerIdentity.Of(c) : null;
 
     // .NET can restrict TLS 1.2 and 1.3 suites on Linux and macOS only (docs/tls.md); Windows takes its system's list.
     private static CipherSuitesPolicy? SuitesPolicy(IEnumerable<CipherSpec> specs) => OperatingSystem.IsWindows() ? null : CipherSpecs.Policy(specs);

@@ -107,29 +107,32 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             problem = e.Message;
         }
 
-        return (new Channels.Channel.ResponderTls(credentials, Revocation, settings.AllowedCipherSpecs, settings.AllowTls13, TransportSettings(catalog).Accepting())
-        {
-            ChannelCipherSpecs = ChannelCipherSpecs(catalog, settings.AllowTls13),
-            ChannelCredentials = ChannelCredentials(catalog, problems: null),
-        }, problem);
+        var responder = new Channels.Channel.ResponderTls(credentials, Revocation, settings.AllowedCipherSpecs, settings.AllowTls13, TransportSettings(catalog).Accepting());
+        return (WithChannels(responder, catalog, problems: null), problem);
     }
 
     /// <summary>
-    /// The certificates of inbound channels that name their own CERTLABL (presented when the initiator's server name names the
-    /// channel, as MQ does). A label the key repository does not hold is left out (the queue manager's certificate is
-    /// presented) and reported in <paramref name="problems"/>.
+    /// The responder's choices per channel an initiator may name in its server name (as MQ does): the CipherSpec it prefers
+    /// (a channel's SSLCIPH that is one CipherSpec, not an alias) and the certificate it presents (a channel's own CERTLABL).
+    /// A CERTLABL the key repository does not hold is left out (the queue manager's certificate is presented) and reported in
+    /// <paramref name="problems"/>.
     /// </summary>
-    public IReadOnlyDictionary<string, TlsCredentials> ChannelCredentials(ObjectCatalog catalog, List<string>? problems)
+    public Channels.Channel.ResponderTls WithChannels(Channels.Channel.ResponderTls responder, ObjectCatalog catalog, List<string>? problems)
     {
+        var specs = new Dictionary<string, CipherSpec>(StringComparer.Ordinal);
         var credentials = new Dictionary<string, TlsCredentials>(StringComparer.Ordinal);
-        if (KeyRepository is not { } repository)
+        foreach (var channel in catalog.All("CHANNEL").Select(c => c.AsChannel()).Where(c => c.Responds))
         {
-            return credentials;
-        }
+            if (CipherSpecs.Select(channel.SslCipher, settings.AllowTls13) is { Specific: { } spec })
+            {
+                specs[channel.Name] = spec;
+            }
 
-        foreach (var channel in catalog.All("CHANNEL").Select(c => c.AsChannel()).Where(c => c.CertLabel.Length > 0
-            && c.Kind is ChannelKind.Receiver or ChannelKind.ClusterReceiver or ChannelKind.ServerConnection or ChannelKind.Server or ChannelKind.Requester))
-        {
+            if (channel.CertLabel.Length == 0 || KeyRepository is not { } repository)
+            {
+                continue;
+            }
+
             if (repository.Labels.Contains(channel.CertLabel))
             {
                 credentials[channel.Name] = repository.Credentials(channel.CertLabel) with { OcspStapling = settings.OcspStapling };
@@ -140,23 +143,7 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             }
         }
 
-        return credentials;
-    }
-
-    /// <summary>The channels a caller may name in its server name (inbound types) whose SSLCIPH is one CipherSpec, not an alias.</summary>
-    public static IReadOnlyDictionary<string, CipherSpec> ChannelCipherSpecs(ObjectCatalog catalog, bool allowTls13)
-    {
-        var specs = new Dictionary<string, CipherSpec>(StringComparer.Ordinal);
-        foreach (var channel in catalog.All("CHANNEL").Select(c => c.AsChannel()))
-        {
-            if (channel.Kind is ChannelKind.Receiver or ChannelKind.ClusterReceiver or ChannelKind.ServerConnection or ChannelKind.Server or ChannelKind.Requester
-                && CipherSpecs.Select(channel.SslCipher, allowTls13) is { Specific: { } spec })
-            {
-                specs[channel.Name] = spec;
-            }
-        }
-
-        return specs;
+        return responder with { ChannelCipherSpecs = specs, ChannelCredentials = credentials };
     }
 
     /// <summary>Frames may hold the largest message (QMGR MAXMSGL) with its transmission header; the send queue is bounded (tls.send-queue-max-bytes).</summary>

@@ -164,17 +164,17 @@ internal static class MqscDisplay
     public static MqscOutcome ChannelStatus(MqscCommand cmd, IReadOnlyList<Channels.ChannelStatus> all)
     {
         var pattern = cmd.ObjectName?.Text ?? "*";
+        if (cmd.Keywords.FirstOrDefault(k => !k.HasParentheses && !DisplayKeywords.Contains(k.Name) && !ChannelStatusKeywords.Contains(k.Name)) is { } unknown)
+        {
+            throw new MqscException("AMQ8405E", $"Syntax error detected at or near end of command segment below:- {unknown.Name} is not a channel status attribute.", unknown.Position);
+        }
+
         var selected = SelectedAttributes(cmd, out var everything);
         var lines = new List<string>();
         foreach (var s in all.Where(s => Matches(pattern, s.Name)))
         {
             lines.Add("AMQ8417I: Display Channel Status details.");
             lines.AddRange(Columns(ChannelStatusPairs(s).Where(p => everything || selected.Count == 0 || ChannelStatusAlways.Contains(p.Key) || selected.Contains(p.Key)).Select(p => p.Text).ToList()));
-        }
-
-        if (cmd.Keywords.FirstOrDefault(k => !k.HasParentheses && !DisplayKeywords.Contains(k.Name) && !ChannelStatusKeywords.Contains(k.Name)) is { } unknown)
-        {
-            throw new MqscException("AMQ8405E", $"Syntax error detected at or near end of command segment below:- {unknown.Name} is not a channel status attribute.", unknown.Position);
         }
 
         return lines.Count == 0

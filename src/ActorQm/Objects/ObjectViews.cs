@@ -149,6 +149,9 @@ public readonly record struct ChannelView(MqObject Object)
     /// <summary>A channel this queue manager starts and that then moves messages from its XMITQ: a sender, or a server that knows its partner (CONNAME).</summary>
     public bool StartsOutbound => Kind == ChannelKind.Sender || (Kind == ChannelKind.Server && ConName.Length > 0);
 
+    /// <summary>A channel an initiator can call (RCVR, CLUSRCVR, SVRCONN, SVR, RQSTR): what a TLS server name may name.</summary>
+    public bool Responds => Kind is ChannelKind.Receiver or ChannelKind.ClusterReceiver or ChannelKind.ServerConnection or ChannelKind.Server or ChannelKind.Requester;
+
     /// <summary>A channel that sends from a transmission queue (SDR, SVR).</summary>
     public bool ServesTransmissionQueue => Kind is ChannelKind.Sender or ChannelKind.Server;
 }

@@ -103,16 +103,12 @@ internal sealed partial class QueueManagerActor
     }
 
     /// <summary>A channel defined, altered or deleted: new connections that name it offer its CipherSpec and present its CERTLABL (the key repository itself is read again only at REFRESH SECURITY).</summary>
-    private void PublishChannelCipherSpecs()
+    private void PublishChannelTls()
     {
         if (_responder is { } responder)
         {
             var problems = new List<string>();
-            _responder = responder with
-            {
-                ChannelCipherSpecs = Channels.QueueManagerTls.ChannelCipherSpecs(_catalog, _settings.Tls.AllowTls13),
-                ChannelCredentials = _tls.ChannelCredentials(_catalog, problems),
-            };
+            _responder = _tls.WithChannels(responder, _catalog, problems);
             problems.ForEach(p => _log.Warning(p));
             _initiator.Tell(new Channel.UseResponderTls(_responder));
         }

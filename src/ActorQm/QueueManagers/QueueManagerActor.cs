@@ -315,7 +315,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
                 StartQueue(d.Object);
                 break;
             case ObjectDefined { Object.Type: "CHANNEL" } or ObjectDeleted { Object.Type: "CHANNEL" }:
-                PublishChannelCipherSpecs();
+                PublishChannelTls();
                 break;
             case QueueCleared c:
                 _queues[c.Name].Actor.Tell(new LocalQueue.ClearQueue());

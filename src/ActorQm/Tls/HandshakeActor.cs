@@ -43,7 +43,6 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private readonly Activity? _span;
     private readonly SslStream _stream;
     private bool _handedOver;
-    private bool _negotiated;
     private Task? _farewell;
     private RevocationAnswer? _revocation;
 
@@ -60,7 +59,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         When(HandshakeStep.CertificateExchange, e => e.FsmEvent switch
         {
-            Negotiated n => AfterTls(n) ?? Follow(_verifier.AfterNegotiation(n.Session), next => next == HandshakeStep.ChainValidation
+            Negotiated n => Follow(_verifier.AfterNegotiation(n.Session), next => next == HandshakeStep.ChainValidation
                 ? new Validating(n.Session)
                 : new CheckingRevocation(n.Session, [])),
             NegotiationFailed f => Reject(f.Failure),
@@ -73,7 +72,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         {
             (ChainChecked c, Validating v) => Follow(_verifier.AfterChain(v.Session, c.Result), _ => new CheckingRevocation(v.Session, c.Result.Chain)),
             (StateTimeout, Validating v) => Reject(new StepFailure(HandshakeStep.ChainValidation, "AMQ9633E", MqReason.SslInitializationError,
-                "certificate validation did not complete in time", HandshakeVerifier.PeerOf(v.Session))),
+                "certificate validation did not complete in time", v.Session.Peer)),
             _ => null,
         }, stepTimeout);
 
@@ -204,7 +203,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private State<HandshakeStep, HandshakeData> ApplyPeerFilter(Filtering f)
     {
         var check = _verifier.CheckPeer(f.Session);
-        var peer = HandshakeVerifier.PeerOf(f.Session);
+        var peer = f.Session.Peer;
         if (check.AmqCode is { } code)
         {
             return Reject(new StepFailure(HandshakeStep.PeerFilter, code, check.Reason, check.Detail, peer));
@@ -224,16 +223,10 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
     }
 
-    /// <summary>TLS is up: from here a refused initiator can be told why over it.</summary>
-    private State<HandshakeStep, HandshakeData>? AfterTls(Negotiated negotiated)
-    {
-        _negotiated = true;
-        return null;
-    }
-
     private State<HandshakeStep, HandshakeData> Reject(StepFailure step)
     {
-        if (_request.Role == HandshakeRole.Responder && _negotiated)
+        // Once TLS is up a refused initiator can be told why over it.
+        if (_request.Role == HandshakeRole.Responder && _stream.IsAuthenticated)
         {
             _farewell = SayWhy(step);
         }
