@@ -105,23 +105,26 @@ internal sealed class ChannelSyncStore(MessageJournal journal, IReadOnlyDictiona
 /// <summary>Protocol of the channel initiator and the channel actors (message channel agents).</summary>
 public static class Channel
 {
-    /// <summary>Everything a sending channel needs to run, resolved by its queue manager.</summary>
+    /// <summary>
+    /// Everything a sending channel needs to run, resolved by its queue manager. <see cref="Requirements"/> is null for a
+    /// channel without SSLCIPH: it calls in the clear only to be refused by its partner (docs/tls.md, "Plaintext channels").
+    /// </summary>
     public sealed record SenderStart(
         ChannelDefinition Definition,
         string QMgrName,
         IActorRef XmitQueue,
         TlsCredentials Credentials,
-        PeerRequirements Requirements,
+        PeerRequirements? Requirements,
         RevocationSettings Revocation,
         Transport.Settings TransportSettings);
 
-    /// <summary>Everything a requester channel (RQSTR) needs to call its server and receive from it.</summary>
+    /// <summary>Everything a requester channel (RQSTR) needs to call its server and receive from it (null requirements: as for a sender).</summary>
     public sealed record RequesterStart(
         ChannelDefinition Definition,
         string QMgrName,
         string DeadLetterQueue,
         TlsCredentials Credentials,
-        PeerRequirements Requirements,
+        PeerRequirements? Requirements,
         RevocationSettings Revocation,
         Transport.Settings TransportSettings);
 

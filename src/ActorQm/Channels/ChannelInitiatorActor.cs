@@ -1,5 +1,6 @@
 using System.Net;
 using ActorQm.Configuration;
+using ActorQm.Diagnostics;
 using ActorQm.Protocol;
 using ActorQm.Tls;
 using Akka.Actor;
@@ -60,9 +61,9 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         Receive<RequesterFailed>(failed =>
         {
             _receivers.Remove(failed.Name);
-            _log.Error("AMQ9202E: requester channel {0}: {1}", failed.Name, failed.Reason);
-            _board.Set(new ChannelStatus(failed.Name, "RQSTR", ChannelState.Stopped) { LastError = $"AMQ9202E: {failed.Reason}", Started = DateTimeOffset.UtcNow });
-            Context.System.EventStream.Publish(new ChannelFailed(_qmgr, failed.Name, "AMQ9202E", failed.Reason));
+            _log.Amq(failed.AmqCode, "requester channel {0}: {1}", failed.Name, failed.Reason);
+            _board.Set(new ChannelStatus(failed.Name, "RQSTR", ChannelState.Stopped) { LastError = $"{failed.AmqCode}: {failed.Reason}", Started = DateTimeOffset.UtcNow });
+            Context.System.EventStream.Publish(new ChannelFailed(_qmgr, failed.Name, failed.AmqCode, failed.Reason));
         });
         Receive<StopChannel>(HandleStop);
         Receive<SenderChannelActor.SenderEnded>(ended =>
@@ -170,6 +171,17 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
             try
             {
                 var connected = await ChannelConnector.ConnectAsync(def.ConnectAddresses, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                if (start.Start.Requirements is null)
+                {
+                    // No SSLCIPH here: the server is told in the clear and refuses (docs/tls.md, "Plaintext channels").
+                    using var client = connected.Client;
+                    var hello = new InitialData(def.Name, ChannelType.Requester, start.Start.QMgrName, def.BatchSize, def.MaxMessageLength,
+                        (int)def.HeartbeatInterval.TotalSeconds, def.SequenceWrap, def.SslCiph, 0, 0);
+                    var failure = await PlaintextChannel.CallAsync(client.GetStream(), hello, CancellationToken.None).ConfigureAwait(false);
+                    self.Tell(new RequesterFailed(def.Name, failure.Detail, failure.AmqCode));
+                    return;
+                }
+
                 self.Tell(new RequesterConnected(start.Start, connected.Client));
             }
             catch (ChannelConnector.ConnectFailedException e)
@@ -297,7 +309,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
 
     private sealed record RequesterConnected(RequesterStart Start, System.Net.Sockets.TcpClient Client);
 
-    private sealed record RequesterFailed(string Name, string Reason);
+    private sealed record RequesterFailed(string Name, string Reason, string AmqCode = "AMQ9202E");
 
     private ResponderTls CurrentResponder() => _responder ?? new ResponderTls(null, RevocationSettings.None, null, true, new Transport.Settings().Accepting());
 

@@ -176,7 +176,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     /// <summary>A requester's own call to its server: this end initiates the handshake, with the channel's material.</summary>
     public static Func<IActorRef, Props> Requesting(string connectionId, Stream stream, RequesterStart requester, IActorRef handshakes) =>
         owner => Transport.Props(
-            new Handshake.StartHandshake(connectionId, HandshakeRole.Initiator, stream, ChannelSni.Encode(requester.Definition.Name), requester.Credentials, requester.Requirements, ActorRefs.Nobody)
+            new Handshake.StartHandshake(connectionId, HandshakeRole.Initiator, stream, ChannelSni.Encode(requester.Definition.Name), requester.Credentials, requester.Requirements ?? throw new InvalidOperationException("a requester without SSLCIPH calls in the clear, never through a handshake"), ActorRefs.Nobody)
             {
                 Revocation = requester.Revocation,
             },

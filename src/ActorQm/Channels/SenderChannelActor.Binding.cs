@@ -32,11 +32,34 @@ internal sealed partial class SenderChannelActor
     {
         var id = $"{Def.Name}-{++_nextConnection}";
         _board.Update(Def.Name, s => s with { ConName = $"{connected.Host}({connected.Port})" });
-        var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, connected.Client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements, ActorRefs.Nobody)
+        var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, connected.Client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements ?? throw new InvalidOperationException("a sender without SSLCIPH calls in the clear, never through a handshake"), ActorRefs.Nobody)
         {
             Revocation = _start.Revocation,
         };
         return Context.ActorOf(Transport.Props(request, _handshakes, Self, _start.TransportSettings), "connection-" + _nextConnection);
+    }
+
+    /// <summary>No SSLCIPH here: the partner is told in the clear and refuses (AMQ9639E there); this end reports AMQ9641E and retries.</summary>
+    private State<ChannelState, SenderData> CallInTheClear(ChannelConnector.Connected connected)
+    {
+        var id = $"{Def.Name}-{++_nextConnection}";
+        _board.Update(Def.Name, s => s with { ConName = $"{connected.Host}({connected.Port})" });
+        var hello = Hello();
+        var self = Self;
+        _ = Task.Run(async () =>
+        {
+            using var client = connected.Client;
+            var failure = await PlaintextChannel.CallAsync(client.GetStream(), hello, CancellationToken.None).ConfigureAwait(false);
+            self.Tell(new Handshake.HandshakeFailed(id, failure.Step, failure.AmqCode, failure.Reason, failure.Detail, null));
+        });
+        return Stay();
+    }
+
+    private InitialData Hello()
+    {
+        var record = _sync.Get(Def.Name);
+        return new InitialData(Def.Name, Def.WireType, _start.QMgrName, Def.BatchSize, Def.MaxMessageLength,
+            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq);
     }
 
     private State<ChannelState, SenderData> SendInitialData(Transport.Connected connected, SenderData data)
@@ -49,9 +72,7 @@ internal sealed partial class SenderChannelActor
             SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty,
             SslCertSerial = hs.Peer?.Serial ?? string.Empty,
         });
-        var record = _sync.Get(Def.Name);
-        Send(data, new InitialData(Def.Name, Def.WireType, _start.QMgrName, Def.BatchSize, Def.MaxMessageLength,
-            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq));
+        Send(data, Hello());
         SetTimer(ReplyTimer, ReplyTimedOut.Instance, ReplyTimeout);
         return Stay();
     }

@@ -282,11 +282,6 @@ internal sealed partial class QueueManagerActor
         try
         {
             var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _settings.Tls.AllowTls13);
-            if (requirements is null)
-            {
-                return (null, $"AMQ9635E: channel {channel.Name} has no SSLCIPH; ActorQm message channels run over TLS only.");
-            }
-
             var credentials = InitiatorCredentials(channel);
             return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.Revocation, TransportSettings()), null);
         }
@@ -318,11 +313,6 @@ internal sealed partial class QueueManagerActor
             }
 
             var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _settings.Tls.AllowTls13);
-            if (requirements is null)
-            {
-                return (null, $"AMQ9635E: channel {channel.Name} has no SSLCIPH; ActorQm message channels run over TLS only.");
-            }
-
             return (new Channel.RequesterStart(definition, _settings.Name, _catalog.QMgr.AsQMgr().DeadLetterQueue, InitiatorCredentials(channel), requirements, _tls.Revocation, TransportSettings()), null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException or FormatException)

@@ -41,6 +41,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private readonly CancellationTokenSource _cancel = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Activity? _span;
+    private readonly ReplayStream _transport;
     private readonly SslStream _stream;
     private bool _handedOver;
     private Task? _farewell;
@@ -49,7 +50,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     public HandshakeActor(StartHandshake request, TimeSpan stepTimeout)
     {
         _request = request;
-        _stream = new SslStream(request.Transport, leaveInnerStreamOpen: false);
+        _transport = new ReplayStream(request.Transport);
+        _stream = new SslStream(_transport, leaveInnerStreamOpen: false);
         _verifier = new HandshakeVerifier(request.Role, request.Credentials, request.Requirements, request.Revocation);
         _span = Tracing.StartActivity("actorqm.tls.handshake");
         _span?.SetTag("actorqm.connection", request.ConnectionId);
@@ -62,7 +64,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             Negotiated n => Follow(_verifier.AfterNegotiation(n.Session), next => next == HandshakeStep.ChainValidation
                 ? new Validating(n.Session)
                 : new CheckingRevocation(n.Session, [])),
-            NegotiationFailed f => Reject(f.Failure),
+            NegotiationFailed f => Reject(f.Failure, f.InTheClear),
             StateTimeout => Reject(new StepFailure(HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError,
                 $"TLS handshake with the remote end did not complete within {stepTimeout.TotalSeconds:F1} s", null)),
             _ => null,
@@ -159,6 +161,11 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     {
         try
         {
+            if (_request.Role == HandshakeRole.Responder && await PlaintextChannel.StartsInTheClearAsync(_transport, _cancel.Token).ConfigureAwait(false))
+            {
+                return new NegotiationFailed(await PlaintextChannel.RefuseAsync(_transport, _cancel.Token).ConfigureAwait(false), InTheClear: true);
+            }
+
             return new Negotiated(_request.Role == HandshakeRole.Initiator
                 ? await _verifier.NegotiateAsInitiatorAsync(_stream, _request.TargetHost, _cancel.Token).ConfigureAwait(false)
                 : await _verifier.NegotiateAsResponderAsync(_stream, _request.ResponderProtocols, _request.ResponderCipherSpecs ?? CipherSpecs.Current,
@@ -223,12 +230,16 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
     }
 
-    private State<HandshakeStep, HandshakeData> Reject(StepFailure step)
+    private State<HandshakeStep, HandshakeData> Reject(StepFailure step, bool inTheClear = false)
     {
-        // Once TLS is up a refused initiator can be told why over it.
+        // Once TLS is up a refused initiator can be told why over it; one that spoke in the clear learns only that TLS is required.
         if (_request.Role == HandshakeRole.Responder && _stream.IsAuthenticated)
         {
             _farewell = SayWhy(step);
+        }
+        else if (inTheClear)
+        {
+            _farewell = Farewell(_transport, PlaintextChannel.RefusalFrame());
         }
 
         var full = _verifier.Describe(step);
@@ -245,7 +256,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     /// The refused initiator gets a status frame with MQ's reason code and AMQ code in place of initial data (docs/tls.md):
     /// the check that failed, never what about the certificate, chain or sources made it fail (that stays in this log).
     /// </summary>
-    private async Task SayWhy(StepFailure step)
+    private Task SayWhy(StepFailure step)
     {
         var text = step.Step switch
         {
@@ -255,10 +266,16 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             HandshakeStep.PeerFilter => "the certificate's distinguished name is not accepted on this channel",
             _ => "the TLS handshake was refused (the queue manager's log says why)",
         };
+        return Farewell(_stream, ChannelFrames.Encode(new StatusSegment(step.AmqCode, (int)step.Reason, text)));
+    }
+
+    /// <summary>Writes a last frame, bounded in time; the stream is disposed after it either way.</summary>
+    private static async Task Farewell(Stream stream, ReadOnlyMemory<byte> frame)
+    {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await FrameStream.WriteAsync(_stream, ChannelFrames.Encode(new StatusSegment(step.AmqCode, (int)step.Reason, text)), timeout.Token).ConfigureAwait(false);
+            await FrameStream.WriteAsync(stream, frame, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {
@@ -268,7 +285,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
     private static SslReasonQualifier Qualifier(string code) => code switch
     {
-        "AMQ9631E" or "AMQ9641E" or "AMQ9616E" => SslReasonQualifier.CipherSpecError,
+        "AMQ9631E" or "AMQ9641E" or "AMQ9616E" or "AMQ9639E" => SslReasonQualifier.CipherSpecError,
         "AMQ9637E" => SslReasonQualifier.ClientAuthError,
         "AMQ9636E" => SslReasonQualifier.PeerNameError,
         "AMQ9777E" => SslReasonQualifier.ChannelBlockedNoAccess,
@@ -277,7 +294,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
     private sealed record Negotiated(NegotiatedSession Session);
 
-    private sealed record NegotiationFailed(StepFailure Failure);
+    private sealed record NegotiationFailed(StepFailure Failure, bool InTheClear = false);
 
     private sealed record ChainChecked(ChainValidationResult Result);
 
