@@ -93,8 +93,8 @@ public sealed class MqClient : IAsyncDisposable
             return reply switch
             {
                 InitialDataReply ok => new MqClient(stream, options, ok.QMgrName, peer, negotiated, ok.MaxMessageLength),
-                StatusSegment refused => throw new MqException((MqReason)refused.Reason, $"{refused.AmqCode}: {refused.Text}"),
-                _ => throw new MqException(MqReason.ConnectionBroken, "the queue manager closed the connection during the initial data (its log says why)"),
+                StatusSegment refused => throw new MqException((MqReason)refused.Reason, RemoteRefusal.Describe(refused, "the connection")),
+                _ => throw new MqException(MqReason.ConnectionBroken, "AMQ9665E: the queue manager closed the connection during the initial data (its log says why)"),
             };
         }
         catch (MqException e) when (missing is not null)

@@ -40,7 +40,7 @@ internal static class ChannelIdentity
         if (catalog.Authority.Missing(principal, AuthorityObjectType.QMgr, catalog.QMgrName, AuthorityKind.Connect) != AuthorityKind.None)
         {
             return new InboundChannels.Refused("AMQ9557E", MqReason.NotAuthorized,
-                $"user '{user}' of channel {channel} has no CONNECT authority on queue manager {catalog.QMgrName} (MQRC 2035)");
+                $"user '{user}' of channel {channel} has no CONNECT authority on queue manager {catalog.QMgrName}");
         }
 
         return accepted with { Principal = principal };

@@ -142,7 +142,7 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
         var refused = await failures.FishForMessageAsync<Channel.ChannelFailed>(f => f.QMgrName == "QM2", TimeSpan.FromSeconds(20));
         Assert.Equal("AMQ9636E", refused.AmqCode);
         var atSender = await failures.FishForMessageAsync<Channel.ChannelFailed>(f => f.QMgrName == "QM1", TimeSpan.FromSeconds(20));
-        Assert.Equal("AMQ9636E", atSender.AmqCode);
+        Assert.Equal("AMQ9643E", atSender.AmqCode);
         Assert.NotEqual(ChannelState.Running, (await pair.Status(pair.Qm1.Actor))!.State);
         await AssertNoMessage(pair.Conn2, "APP.IN");
     }

@@ -40,7 +40,11 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
     private readonly TestPki.Issued _goodLeaf = TestPki.Leaf(Ca, "CN=APP2,OU=APPS,O=Example");
 
     /// <summary>What a case changes: the attacker's certificate and CA certificates it sends, CRLs the queue manager reads, or a raw attack.</summary>
-    public sealed record Case(string Name, string Expected, Func<HostilePeerMatrixSpec, Attack> Build);
+    public sealed record Case(string Name, string Expected, Func<HostilePeerMatrixSpec, Attack> Build)
+    {
+        /// <summary>The client's code where MQ's pair does not give it (a refusal before or inside TLS: the connection just closes).</summary>
+        public string? AtClient { get; init; }
+    }
 
     public sealed record Attack(X509Certificate2? Certificate, IReadOnlyList<X509Certificate2> Sends, string Channel = "APP.SVRCONN", string CipherSpec = "TLS_AES_128_GCM_SHA256",
         Func<int, Task>? Raw = null, byte[]? CaCrl = null, byte[]? RootCrl = null, byte[]? ExtraCrl = null, Ocsp Ocsp = Ocsp.None, string? From = null,
@@ -68,7 +72,7 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
         new("missing intermediate", "AMQ9633E", _ => Client(TestPki.Leaf(TestPki.Intermediate(Root, "Unsent CA"), App))),
         new("self-signed leaf", "AMQ9633E", _ => new Attack(SelfSigned(App), [])),
         // OpenSSL fails the signature inside the TLS handshake, before the certificate reaches ActorQm's validator.
-        new("tampered issuer signature", "AMQ9616E", _ => Client(TestPki.Leaf(new TestPki.Issued(Ca.Certificate, ECDsa.Create(ECCurve.NamedCurves.nistP256)), App))),
+        new("tampered issuer signature", "AMQ9616E", _ => Client(TestPki.Leaf(new TestPki.Issued(Ca.Certificate, ECDsa.Create(ECCurve.NamedCurves.nistP256)), App))) { AtClient = "AMQ9665E" },
         new("CA:TRUE leaf as end entity", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App, ca: true, usage: X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign))),
         new("server-only EKU as client", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App, client: false))),
         new("key usage without digitalSignature", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, App, usage: X509KeyUsageFlags.NonRepudiation))),
@@ -136,8 +140,8 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
             ("2.5.4.3", System.Formats.Asn1.UniversalTagNumber.PrintableString, "APP*1"u8.ToArray()), ("2.5.4.11", System.Formats.Asn1.UniversalTagNumber.UTF8String, "APPS"u8.ToArray()))))),
         new("no certificate under SSLCAUTH(REQUIRED)", "AMQ9637E", _ => new Attack(null, [])),
         new("CipherSpec mismatch: client asks another than the channel's", "AMQ9631E", _ => Client(TestPki.Leaf(Ca, App)) with { CipherSpec = "TLS_AES_256_GCM_SHA384" }),
-        new("CipherSpec mismatch: client offers one the queue manager does not allow", "AMQ9616E", _ => Client(TestPki.Leaf(Ca, App)) with { CipherSpec = "TLS_CHACHA20_POLY1305_SHA256" }),
-        new("CHLAUTH BLOCKADDR (refused before any TLS byte)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, App)) with { From = "127.0.0.9" }),
+        new("CipherSpec mismatch: client offers one the queue manager does not allow", "AMQ9616E", _ => Client(TestPki.Leaf(Ca, App)) with { CipherSpec = "TLS_CHACHA20_POLY1305_SHA256" }) { AtClient = "AMQ9641E" },
+        new("CHLAUTH BLOCKADDR (refused before any TLS byte)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, App)) with { From = "127.0.0.9" }) { AtClient = "AMQ9665E" },
         new("CHLAUTH SSLPEERMAP USERSRC(NOACCESS)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, "CN=APP9,OU=APPS,O=Example"))),
         new("CHLAUTH ADDRESSMAP USERSRC(NOACCESS)", "AMQ9777E", _ => Client(TestPki.Leaf(Ca, App)) with { From = "127.0.0.8" }),
         new("CHLAUTH SSLPEERMAP naming CN NOACCESS beside a longer O,L,C record USERSRC(CHANNEL)", "AMQ9777E", _ =>
@@ -149,8 +153,8 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
         new("NUL byte in the DN", "AMQ9633E", _ => Client(TestPki.Leaf(Ca, "CN=APP1\0X,OU=APPS,O=Example"))),
         new("TLS 1.1 ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, OldClientHello(0x02)))),
         new("TLS 1.0 ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, OldClientHello(0x01)))),
-        new("plaintext MQ client on the TLS port", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, PlaintextHello()))),
-        new("garbage bytes before the ClientHello", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, [0x00, 0xff, 0x13, 0x37, .. "GET / HTTP/1.1\r\n\r\n"u8.ToArray()]))),
+        new("plaintext MQ client on the TLS port", "AMQ9639E", _ => new Attack(null, [], Raw: port => RawBytes(port, PlaintextHello()))),
+        new("garbage bytes before the ClientHello", "AMQ9639E", _ => new Attack(null, [], Raw: port => RawBytes(port, [0x00, 0xff, 0x13, 0x37, .. "GET / HTTP/1.1\r\n\r\n"u8.ToArray()]))),
         new("HTTP request on the TLS port", "AMQ9616E", _ => new Attack(null, [], Raw: port => RawBytes(port, "GET / HTTP/1.1\r\nHost: qm\r\n\r\n"u8.ToArray()))),
     ];
 
@@ -197,6 +201,12 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
 
         Assert.True(refused || attack.Raw is not null, $"{name}: the peer was not refused");
         Assert.Equal(test.Expected, code);
+        if (attack.Raw is null)
+        {
+            // Each end reports MQ's code for its side of the pair (the client's message names the queue manager's code too).
+            Assert.Contains($"): {test.AtClient ?? AtClient(test.Expected)}: ", clientSaw, StringComparison.Ordinal);
+        }
+
         Assert.Equal(0, depth);
         Assert.True(goodAfter, $"{name}: a good client could not work on the same listener afterwards");
     }
@@ -287,6 +297,16 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
         };
     }
 
+    /// <summary>The initiator's side of MQ's pairs (AMQ9641 for AMQ9631, AMQ9642 for AMQ9637, ...); admission refusals are the queue manager's code.</summary>
+    private static string AtClient(string atQueueManager) => atQueueManager switch
+    {
+        "AMQ9631E" => "AMQ9641E",
+        "AMQ9637E" => "AMQ9642E",
+        "AMQ9636E" => "AMQ9643E",
+        "AMQ9633E" or "AMQ9716E" => "AMQ9665E",
+        _ => atQueueManager,
+    };
+
     /// <summary>The first refusal the queue manager reported for this connection: its handshake, or the channel's checks after it.</summary>
     private static async Task<string?> QueueManagerCode(TestProbe refusals) =>
         await refusals.ReceiveOneAsync(TimeSpan.FromSeconds(10)) switch
@@ -350,20 +370,27 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
         try
         {
             int n;
-            while ((n = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            while (read < buffer.Length && (n = await stream.ReadAtLeastAsync(buffer.AsMemory(read), 1, throwOnEndOfStream: false, timeout.Token)) > 0)
             {
                 read += n;
-                // A TLS alert record (content type 21) is the only answer allowed; never channel data.
-                if (buffer[0] != 21)
-                {
-                    throw new InvalidOperationException($"the queue manager answered {Convert.ToHexString(buffer, 0, n)} to a non-TLS peer");
-                }
             }
         }
         catch (IOException)
         {
         }
+
+        // The only answers allowed: a TLS alert record (content type 21), or in the clear one status frame saying TLS is
+        // required (AMQ9639E); never channel data.
+        if (read > 0 && buffer[0] != 21 && !IsTlsRequired(buffer.AsSpan(0, read)))
+        {
+            throw new InvalidOperationException($"the queue manager answered {Convert.ToHexString(buffer, 0, read)} to a non-TLS peer");
+        }
     }
+
+    private static bool IsTlsRequired(ReadOnlySpan<byte> answer) =>
+        answer.Length > FrameStream.HeaderBytes
+        && System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(answer) == answer.Length - FrameStream.HeaderBytes
+        && ChannelFrames.Decode(answer[FrameStream.HeaderBytes..]).Segment is StatusSegment { AmqCode: "AMQ9639E" };
 
     /// <summary>What a client would send first without TLS: a channel frame with its initial data.</summary>
     private static byte[] PlaintextHello()
