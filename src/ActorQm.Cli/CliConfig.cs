@@ -19,7 +19,7 @@ internal static class CliConfig
         try
         {
             config = HoconText.Parse(File.ReadAllText(file.FullName), file.FullName);
-            settings = ActorQmSettings.Create(config, file.DirectoryName);
+            settings = ActorQmSettings.Create(config, file.DirectoryName, () => HoconText.Parse(File.ReadAllText(file.FullName), file.FullName));
         }
         catch (ConfigurationException e) when (!e.Message.StartsWith(file.FullName, StringComparison.Ordinal))
         {

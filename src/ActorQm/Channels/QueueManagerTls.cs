@@ -11,8 +11,9 @@ namespace ActorQm.Channels;
 /// </summary>
 public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? revoked = null)
 {
-    private readonly OcspClient _ocsp = new() { Nonce = settings.OcspNonce, NonceLessMaxAge = settings.OcspNonceLessMaxAge, MaxResponseBytes = settings.OcspMaxBytes };
-    private readonly CrlCache _crls = new(maxBytes: settings.CrlMaxBytes);
+    private TlsSettings _settings = settings;
+    private OcspClient _ocsp = OcspFor(settings);
+    private CrlCache _crls = new(maxBytes: settings.CrlMaxBytes);
 
     /// <summary>Null when SSLKEYR is blank or could not be opened (see <see cref="Problems"/>).</summary>
     public KeyRepository? KeyRepository { get; private set; }
@@ -22,16 +23,26 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
     /// <summary>What could not be loaded, with AMQ codes, for the error log and DISPLAY.</summary>
     public IReadOnlyList<string> Problems { get; private set; } = [];
 
-    public TlsSettings Settings => settings;
+    public TlsSettings Settings => _settings;
 
     public int CachedOcspAnswers => _ocsp.Count;
 
     public int CachedCrls => _crls.Count;
 
-    /// <summary>(Re)loads everything from the catalog and empties the revocation caches.</summary>
-    public void Load(ObjectCatalog catalog)
+    /// <summary>
+    /// (Re)loads everything from the catalog and empties the revocation caches; with <paramref name="reloaded"/>, the HOCON
+    /// tls settings read again by REFRESH SECURITY TYPE(SSL) apply from now on (docs/tls.md).
+    /// </summary>
+    public void Load(ObjectCatalog catalog, TlsSettings? reloaded = null)
     {
         var problems = new List<string>();
+        if (reloaded is not null)
+        {
+            _settings = reloaded;
+            _ocsp = OcspFor(reloaded);
+            _crls = new CrlCache(maxBytes: reloaded.CrlMaxBytes);
+        }
+
         _ocsp.Flush();
         _crls.Flush();
         var path = catalog.QMgr.AsQMgr().KeyRepository;
@@ -41,7 +52,7 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             try
             {
                 KeyRepository = KeyRepository.Open(path);
-                problems.AddRange(KeyRepository.ExpiryWarnings(DateTimeOffset.UtcNow, settings.ExpiryWarning));
+                problems.AddRange(KeyRepository.ExpiryWarnings(DateTimeOffset.UtcNow, _settings.ExpiryWarning));
             }
             catch (KeyRepositoryException e)
             {
@@ -51,14 +62,14 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
 
         try
         {
-            var built = RevocationSources.FromCatalog(catalog, settings, _ocsp, _crls);
+            var built = RevocationSources.FromCatalog(catalog, _settings, _ocsp, _crls);
             Revocation = built.Settings with { Revoked = revoked };
             problems.AddRange(built.Warnings);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or IOException)
         {
             // Refuse rather than check less: with sources that cannot be read, every status is unknown.
-            Revocation = RevocationSettings.Unusable(e.Message, settings.OcspAuthentication) with { Revoked = revoked };
+            Revocation = RevocationSettings.Unusable(e.Message, _settings.OcspAuthentication) with { Revoked = revoked };
             problems.Add(e.Message);
         }
 
@@ -67,7 +78,7 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
 
     /// <summary>The credentials of a channel: its CERTLABL, else the queue manager's, else MQ's default label.</summary>
     public TlsCredentials CredentialsFor(ObjectCatalog catalog, MqObject? channel) =>
-        Repository(catalog).Credentials(LabelFor(catalog, channel)) with { OcspStapling = settings.OcspStapling };
+        Repository(catalog).Credentials(LabelFor(catalog, channel)) with { OcspStapling = _settings.OcspStapling };
 
     /// <summary>
     /// What an initiating channel (sender, requester) presents. A label the key repository does not hold means no certificate
@@ -82,6 +93,9 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             ? (repository.Credentials(label), null)
             : (repository.TrustOnly(), $"AMQ9642W: channel {channel.Name}: no personal certificate labelled '{label}' in key repository {repository.Path} (labels: {string.Join(", ", repository.Labels.Order(StringComparer.Ordinal))}); it connects without one and the remote end decides (its SSLCAUTH and SSLPEER)");
     }
+
+    private static OcspClient OcspFor(TlsSettings settings) =>
+        new() { Nonce = settings.OcspNonce, NonceLessMaxAge = settings.OcspNonceLessMaxAge, MaxResponseBytes = settings.OcspMaxBytes };
 
     private KeyRepository Repository(ObjectCatalog catalog) =>
         KeyRepository ?? throw new KeyRepositoryException("AMQ9657E", Problems.FirstOrDefault() ?? $"queue manager {catalog.QMgrName} has no key repository (ALTER QMGR SSLKEYR)");
@@ -107,7 +121,7 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             problem = e.Message;
         }
 
-        var responder = new Channels.Channel.ResponderTls(credentials, Revocation, settings.AllowedCipherSpecs, settings.AllowTls13, TransportSettings(catalog).Accepting());
+        var responder = new Channels.Channel.ResponderTls(credentials, Revocation, _settings.AllowedCipherSpecs, _settings.AllowTls13, TransportSettings(catalog).Accepting());
         return (WithChannels(responder, catalog, problems: null), problem);
     }
 
@@ -123,7 +137,7 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
         var credentials = new Dictionary<string, TlsCredentials>(StringComparer.Ordinal);
         foreach (var channel in catalog.All("CHANNEL").Select(c => c.AsChannel()).Where(c => c.Responds))
         {
-            if (CipherSpecs.Select(channel.SslCipher, settings.AllowTls13) is { Specific: { } spec })
+            if (CipherSpecs.Select(channel.SslCipher, _settings.AllowTls13) is { Specific: { } spec })
             {
                 specs[channel.Name] = spec;
             }
@@ -135,7 +149,7 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
 
             if (repository.Labels.Contains(channel.CertLabel))
             {
-                credentials[channel.Name] = repository.Credentials(channel.CertLabel) with { OcspStapling = settings.OcspStapling };
+                credentials[channel.Name] = repository.Credentials(channel.CertLabel) with { OcspStapling = _settings.OcspStapling };
             }
             else
             {
@@ -148,6 +162,6 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
 
     /// <summary>Frames may hold the largest message (QMGR MAXMSGL) with its transmission header; the send queue is bounded (tls.send-queue-max-bytes).</summary>
     public Transport.Settings TransportSettings(ObjectCatalog catalog) =>
-        new(MaxFrameBytes: (int)catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.Length + 64, RevocationRecheck: settings.RevocationRecheck,
-            MaxSendQueueBytes: settings.SendQueueMaxBytes, SlowReaderTimeout: settings.SlowReaderTimeout);
+        new(MaxFrameBytes: (int)catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.Length + 64, RevocationRecheck: _settings.RevocationRecheck,
+            MaxSendQueueBytes: _settings.SendQueueMaxBytes, SlowReaderTimeout: _settings.SlowReaderTimeout);
 }

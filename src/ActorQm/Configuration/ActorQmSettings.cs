@@ -12,9 +12,11 @@ public sealed record ActorQmSettings(IReadOnlyList<QueueManagerSettings> QueueMa
 
     /// <summary>
     /// Builds the settings from <paramref name="config"/> (falling back to reference.conf).
-    /// Relative paths are resolved against <paramref name="baseDirectory"/>.
+    /// Relative paths are resolved against <paramref name="baseDirectory"/>. With <paramref name="reload"/> (where the
+    /// configuration came from, read again), each queue manager's <see cref="QueueManagerSettings.ReloadTls"/> reads its
+    /// tls settings from there at REFRESH SECURITY TYPE(SSL).
     /// </summary>
-    public static ActorQmSettings Create(Config config, string? baseDirectory = null)
+    public static ActorQmSettings Create(Config config, string? baseDirectory = null, Func<Config>? reload = null)
     {
         SettingsSchema.Validate(config);
         var full = config.WithFallback(Reference);
@@ -27,7 +29,13 @@ public sealed record ActorQmSettings(IReadOnlyList<QueueManagerSettings> QueueMa
             {
                 // Built from the value itself: a queue manager name may contain dots, which a path lookup would split.
                 var own = new Config(new HoconRoot(entry.Value));
-                qms.Add(QueueManagerSettings.Create(entry.Key.Trim('"'), own.WithFallback(defaults), baseDirectory));
+                var name = entry.Key.Trim('"');
+                var settings = QueueManagerSettings.Create(name, own.WithFallback(defaults), baseDirectory);
+                qms.Add(reload is null ? settings : settings with
+                {
+                    ReloadTls = () => Create(reload(), baseDirectory).QueueManagers.FirstOrDefault(q => q.Name == name)?.Tls
+                        ?? throw new ConfigurationException($"actorqm.queue-managers no longer declares {name}."),
+                });
             }
         }
 
@@ -66,6 +74,12 @@ public sealed record QueueManagerSettings(
 
     /// <summary>Group membership for authority records (security.groups).</summary>
     public SecuritySettings Security { get; init; } = SecuritySettings.Empty;
+
+    /// <summary>
+    /// Reads this queue manager's tls settings again, for REFRESH SECURITY TYPE(SSL) (MQ re-reads its SSL stanza there);
+    /// throws <see cref="ConfigurationException"/> naming the setting. Null: the settings given at start stay.
+    /// </summary>
+    public Func<TlsSettings>? ReloadTls { get; init; }
 
     private static readonly Regex NamePattern = new("^[A-Za-z0-9._/%]{1,48}$", RegexOptions.CultureInvariant);
 

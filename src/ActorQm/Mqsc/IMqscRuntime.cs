@@ -28,6 +28,12 @@ public interface IMqscRuntime
 
     /// <summary>A principal with the groups it belongs to (security.groups).</summary>
     Principal PrincipalFor(string name);
+
+    /// <summary>
+    /// REFRESH SECURITY TYPE(SSL): reads the HOCON tls settings again where they came from, to apply with the refresh;
+    /// null when they could be read (or there is nothing to read), else why not (the settings in use then stay).
+    /// </summary>
+    string? ReadTlsSettings();
 }
 
 /// <summary>Runtimes for MQSC without a running queue manager.</summary>
@@ -49,5 +55,7 @@ public static class MqscRuntime
         public IReadOnlyList<ClusterQMgrStatus> ClusterQueueManagers() => [];
 
         public Principal PrincipalFor(string name) => Principal.User(name, new HashSet<string>(StringComparer.Ordinal));
+
+        public string? ReadTlsSettings() => null;
     }
 }

@@ -116,9 +116,10 @@ public sealed partial class MqscExecutor
     /// <summary>
     /// REFRESH SECURITY [TYPE(AUTHSERV|SSL)]. AUTHSERV (also when TYPE is left out, as in MQ) has nothing to
     /// drop: authority records apply as soon as they are set and group membership is read from HOCON at start,
-    /// so it only answers as MQ does. SSL reloads the key repository and empties the revocation caches.
+    /// so it only answers as MQ does. SSL reloads the key repository, the HOCON tls settings (MQ's SSL stanza) and empties
+    /// the revocation caches; settings that cannot be read fail the command (AMQ9710E) and nothing changes.
     /// </summary>
-    private static MqscOutcome RefreshSecurity(MqscCommand cmd)
+    private MqscOutcome RefreshSecurity(MqscCommand cmd)
     {
         var typeKw = cmd.Find("TYPE");
         var type = typeKw is null ? "AUTHSERV" : SingleValue(typeKw).Text.ToUpperInvariant();
@@ -128,6 +129,11 @@ public sealed partial class MqscExecutor
         }
 
         RefuseOtherKeywords(cmd, ["TYPE"]);
+        if (type == "SSL" && runtime.ReadTlsSettings() is { } error)
+        {
+            return new MqscOutcome(false, [$"AMQ9710E: REFRESH SECURITY TYPE(SSL) failed: {error}; the TLS settings and material in use stay."], []);
+        }
+
         return new MqscOutcome(true, ["AMQ8560I: ActorQm security cache refreshed."], type == "SSL" ? [new SslSecurityRefreshed()] : []);
     }
 }

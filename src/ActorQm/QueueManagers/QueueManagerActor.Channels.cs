@@ -1,5 +1,6 @@
 using System.Net;
 using ActorQm.Channels;
+using ActorQm.Configuration;
 using ActorQm.Diagnostics;
 using ActorQm.Objects;
 using ActorQm.Protocol;
@@ -31,7 +32,7 @@ internal sealed partial class QueueManagerActor
     {
         Receive<Channel.AcceptChannel>(a =>
         {
-            var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _settings.Tls.AllowTls13, a.From);
+            var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _tls.Settings.AllowTls13, a.From);
             if (answer is InboundChannels.Accepted mapped)
             {
                 answer = ChannelIdentity.Decide(_catalog, _settings.Security, a.Hello, mapped);
@@ -281,7 +282,7 @@ internal sealed partial class QueueManagerActor
 
         try
         {
-            var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _settings.Tls.AllowTls13);
+            var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _tls.Settings.AllowTls13);
             var credentials = InitiatorCredentials(channel);
             return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.Revocation, TransportSettings()), null);
         }
@@ -312,7 +313,7 @@ internal sealed partial class QueueManagerActor
                 return (null, $"AMQ9203E: channel {channel.Name} has no CONNAME.");
             }
 
-            var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _settings.Tls.AllowTls13);
+            var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _tls.Settings.AllowTls13);
             return (new Channel.RequesterStart(definition, _settings.Name, _catalog.QMgr.AsQMgr().DeadLetterQueue, InitiatorCredentials(channel), requirements, _tls.Revocation, TransportSettings()), null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException or FormatException)
@@ -335,11 +336,26 @@ internal sealed partial class QueueManagerActor
             $"OCSPCACHE({_tls.CachedOcspAnswers})",
             $"CRLCACHE({_tls.CachedCrls})",
             $"REVCHECK({(_tls.Revocation.ChecksAnything ? "YES" : "NO")})",
-            $"OCSPSTPL({(_settings.Tls.OcspStapling ? "YES" : "NO")})",
+            .. TlsSettingsAttributes(_tls.Settings),
             $"REVOKED({RevokedCertificatesExtension.For(Context.System).Count})",
             .. _tls.Problems.Select(p => $"SSLPROBLEM('{p}')"),
         ];
     }
+
+    /// <summary>The HOCON tls settings in use (MQ's SSL stanza), as DISPLAY QMSTATUS shows them; REFRESH SECURITY TYPE(SSL) reads them again.</summary>
+    private static IEnumerable<string> TlsSettingsAttributes(TlsSettings tls) =>
+    [
+        $"OCSPAUTH({tls.OcspAuthentication.ToString().ToUpperInvariant()})",
+        $"OCSPCHKX({(tls.OcspCheckExtensions ? "YES" : "NO")})",
+        $"CDPCHKX({(tls.CdpCheckExtensions ? "YES" : "NO")})",
+        $"REVTIMEO({tls.RevocationTimeout.TotalSeconds:0.###})",
+        $"CRLFILES({tls.CrlFiles.Count})",
+        $"ALWCIPH({(tls.AllowedCipherSpecs is { } allowed ? string.Join(",", allowed.Select(c => c.Name)) : "ALL")})",
+        $"TLS13({(tls.AllowTls13 ? "YES" : "NO")})",
+        $"OCSPSTPL({(tls.OcspStapling ? "YES" : "NO")})",
+    ];
+
+    private static string TlsSettingsSummary(TlsSettings tls) => string.Join(" ", TlsSettingsAttributes(tls));
 
     private Transport.Settings TransportSettings() => _tls.TransportSettings(_catalog);
 

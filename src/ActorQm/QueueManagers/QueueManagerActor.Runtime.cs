@@ -23,5 +23,18 @@ internal sealed partial class QueueManagerActor
         public IReadOnlyList<ClusterQMgrStatus> ClusterQueueManagers() => qm.ClusterQMgrs();
 
         public Principal PrincipalFor(string name) => qm._settings.Security.PrincipalFor(name);
+
+        public string? ReadTlsSettings()
+        {
+            try
+            {
+                qm._reloadedTls = qm._settings.ReloadTls?.Invoke();
+                return null;
+            }
+            catch (Exception e) when (e is Akka.Configuration.ConfigurationException or IOException or UnauthorizedAccessException)
+            {
+                return e.Message.ReplaceLineEndings(" ");
+            }
+        }
     }
 }

@@ -26,6 +26,9 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     private readonly Dictionary<string, (IActorRef Actor, QueueCounters Counters)> _queues = new(StringComparer.Ordinal);
     private readonly MqscExecutor _executor;
     private readonly Channels.QueueManagerTls _tls;
+
+    // The tls settings REFRESH SECURITY TYPE(SSL) read, applied with the refresh it belongs to.
+    private TlsSettings? _reloadedTls;
     private readonly Channels.ChannelStatusBoard _board = new();
     private readonly Channels.ChannelSyncStore _sync;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -363,7 +366,14 @@ internal sealed partial class QueueManagerActor : ReceiveActor
 
     private void LoadTls(bool refresh = false)
     {
-        _tls.Load(_catalog);
+        var reloaded = _reloadedTls;
+        _reloadedTls = null;
+        _tls.Load(_catalog, reloaded);
+        if (reloaded is not null)
+        {
+            _log.Info("AMQ8560I: queue manager {0}: TLS settings read again ({1}).", _settings.Name, TlsSettingsSummary(reloaded));
+        }
+
         foreach (var problem in _tls.Problems)
         {
             _log.Warning("{0} (queue manager {1})", problem, _settings.Name);

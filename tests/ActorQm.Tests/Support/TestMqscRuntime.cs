@@ -20,4 +20,6 @@ internal sealed class TestMqscRuntime(IReadOnlyDictionary<string, QueueStatus>? 
     public IReadOnlyList<ClusterQMgrStatus> ClusterQueueManagers() => [];
 
     public Principal PrincipalFor(string name) => security?.PrincipalFor(name) ?? MqscRuntime.Stopped.PrincipalFor(name);
+
+    public string? ReadTlsSettings() => null;
 }
