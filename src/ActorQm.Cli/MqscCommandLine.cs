@@ -26,8 +26,7 @@ internal static class MqscCommandLine
             if (remote.Given(parse))
             {
                 await using var client = await remote.ConnectAsync(parse, "actorqm mqsc", Channels.ServerConnectionActor.AdminChannel);
-                var (lines, failed) = await client.RunMqscAsync(script);
-                return Print(lines, failed, parse.GetValue(json), client.QueueManagerName);
+                return Print(await client.RunMqscAsync(script), parse.GetValue(json), client.QueueManagerName);
             }
 
             var configFile = parse.GetValue(config) ?? throw new CliException("give --config FILE (offline) or --conn host(port) (a running queue manager)", 20);
@@ -36,23 +35,23 @@ internal static class MqscCommandLine
         return command;
     }
 
-    private static int Print(IReadOnlyList<string> lines, int failed, bool json, string qmgr)
+    private static int Print(Protocol.MqscResponse response, bool json, string qmgr)
     {
         if (json)
         {
-            Console.WriteLine(MqscJson.Render(lines, failed));
+            Console.WriteLine(MqscJson.Render(response));
         }
         else
         {
             Console.WriteLine($"Starting MQSC for queue manager {qmgr}.");
             Console.WriteLine();
-            foreach (var line in lines)
+            foreach (var line in response.Lines)
             {
                 Console.WriteLine(line);
             }
         }
 
-        return failed == 0 ? 0 : 10;
+        return response.Failed == 0 ? 0 : 10;
     }
 
     private static async Task<int> Run(FileInfo configFile, string? qmName, string script, bool json)
@@ -69,7 +68,7 @@ internal static class MqscCommandLine
             var started = await QueueManagerBootstrap.StartAsync(system, target with { MqscFile = null });
             var result = await new QueueManagerConnection(started.Actor).RunMqscAsync(script);
             await QueueManagerBootstrap.StopAsync(started.Actor);
-            return Print(result.Lines, result.Failed, json, target.Name);
+            return Print(result.Response, json, target.Name);
         }
         finally
         {

@@ -1,48 +1,44 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using ActorQm.Protocol;
 
 namespace ActorQm.Cli;
 
 /// <summary>
-/// runmqsc-style responses as JSON for scripts: each DISPLAY result (an AMQ84xx/AMQ87xx "Display
-/// ... details." line and the KEYWORD(value) pairs after it) becomes an object; every other
-/// response line is kept as a message.
+/// MQSC answers as JSON for scripts, built from the queue manager's results (never from its text): each command with its
+/// text, outcome, messages and the objects it displayed (attributes by keyword, in order); <c>objects</c> and
+/// <c>messages</c> gather those of every command.
 /// </summary>
-internal static partial class MqscJson
+internal static class MqscJson
 {
-    [GeneratedRegex(@"([A-Z][A-Z0-9]*)\(((?:'(?:[^']|'')*')|[^()]*)\)", RegexOptions.CultureInvariant)]
-    private static partial Regex Pair();
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
-    public static string Render(IReadOnlyList<string> lines, int failed)
+    public static string Render(MqscResponse response)
     {
-        var objects = new List<Dictionary<string, string>>();
-        var messages = new List<string>();
-        Dictionary<string, string>? current = null;
-        foreach (var line in lines)
+        static Dictionary<string, string> Attributes(MqscObject o)
         {
-            if (line.StartsWith("   ", StringComparison.Ordinal) && current is not null && Pair().IsMatch(line))
+            var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var a in o.Attributes)
             {
-                foreach (Match m in Pair().Matches(line))
-                {
-                    var value = m.Groups[2].Value;
-                    current[m.Groups[1].Value] = value.Length >= 2 && value[0] == '\'' && value[^1] == '\'' ? value[1..^1].Replace("''", "'", StringComparison.Ordinal) : value;
-                }
-
-                continue;
+                attributes[a.Name] = a.Value;
             }
 
-            current = null;
-            if (Regex.IsMatch(line, @"^AMQ8\d{3}I: Display", RegexOptions.CultureInvariant))
-            {
-                current = [];
-                objects.Add(current);
-            }
-            else if (line.Trim().Length > 0)
-            {
-                messages.Add(line.Trim());
-            }
+            return attributes;
         }
 
-        return JsonSerializer.Serialize(new { failed, objects, messages }, new JsonSerializerOptions { WriteIndented = true });
+        var commands = response.Commands.Select(c => new
+        {
+            number = c.Number,
+            command = c.Command,
+            succeeded = c.Succeeded,
+            messages = c.Messages,
+            objects = c.Objects.Select(Attributes).ToList(),
+        }).ToList();
+        return JsonSerializer.Serialize(new
+        {
+            failed = response.Failed,
+            commands,
+            objects = commands.SelectMany(c => c.objects).ToList(),
+            messages = commands.SelectMany(c => c.messages).ToList(),
+        }, Options);
     }
 }

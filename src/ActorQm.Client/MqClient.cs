@@ -142,20 +142,21 @@ public sealed class MqClient : IAsyncDisposable
     /// <summary>MQBACK: puts under syncpoint vanish, gets under syncpoint go back (their backout count rises).</summary>
     public Task BackoutAsync() => Call(ClientOp.Backout, []);
 
-    /// <summary>MQSC run by the queue manager's command server (like runmqsc -c); only over SYSTEM.ADMIN.SVRCONN.</summary>
-    public async Task<(IReadOnlyList<string> Lines, int Failed)> RunMqscAsync(string script)
+    /// <summary>
+    /// MQSC run by the queue manager's command server (like runmqsc -c); only over SYSTEM.ADMIN.SVRCONN. The answer holds
+    /// the runmqsc text and the same results as data, command by command (deconstructs to the lines and the failed count).
+    /// </summary>
+    public async Task<MqscResponse> RunMqscAsync(string script)
     {
         var body = await Call(ClientOp.Mqsc, System.Text.Encoding.UTF8.GetBytes(script)).ConfigureAwait(false);
-        var r = new FrameReader(body);
-        var failed = r.Int();
-        var count = r.Int();
-        var lines = new List<string>(count);
-        for (var i = 0; i < count; i++)
+        try
         {
-            lines.Add(r.String());
+            return MqscResponse.Decode(body);
         }
-
-        return (lines, failed);
+        catch (InvalidDataException e)
+        {
+            throw new MqException(MqReason.UnexpectedError, $"AMQ9504E: {e.Message}");
+        }
     }
 
     internal async Task<byte[]> Call(ClientOp op, byte[] body, TimeSpan? wait = null)

@@ -349,17 +349,10 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         return new Answer(c, (int)MqReason.NotAuthorized, $"MQSC is accepted only over {AdminChannel}, not {_channel}", []);
                     }
 
-                    _log.Info("AMQ8077I: remote MQSC from client {0} on {1}: {2} characters", _statusKey, _channel, mqsc.Script.Length);
-                    var done = await _queueManager.Ask<QueueManagerApi.MqscCompleted>(new QueueManagerApi.RunMqsc(mqsc.Script, As: _principal), Timeout);
-                    var w = new FrameWriter();
-                    w.Int(done.Failed);
-                    w.Int(done.Lines.Count);
-                    foreach (var line in done.Lines)
-                    {
-                        w.String(line.Length > 1000 ? line[..1000] : line);
-                    }
-
-                    return new Answer(c, 0, string.Empty, w.ToArray());
+                    // The queue manager logs each command (secrets masked) with this origin and the principal.
+                    var done = await _queueManager.Ask<QueueManagerApi.MqscCompleted>(
+                        new QueueManagerApi.RunMqsc(mqsc.Script, As: _principal, Origin: $"client {_statusKey} on {_channel}"), Timeout);
+                    return new Answer(c, 0, string.Empty, done.Response.Encode());
                 }
 
             case BadCall bad:

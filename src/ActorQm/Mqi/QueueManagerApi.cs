@@ -27,12 +27,20 @@ public static class QueueManagerApi
 
     /// <summary>Runs MQSC commands; <see cref="Startup"/> marks the start-up script (DEFINE replaces).</summary>
     /// <param name="As">A remote administrator's principal: each command is checked against its authority (docs/security.md, "Remote administration"); null: local administration, with the queue manager's authority.</param>
-    public sealed record RunMqsc(string Script, bool Startup = false, Authority.Principal? As = null);
+    /// <param name="Origin">Who sent it, for the log of remote administration (e.g. the client connection and channel).</param>
+    public sealed record RunMqsc(string Script, bool Startup = false, Authority.Principal? As = null, string? Origin = null);
 
     public sealed record QueueOpened(QueueHandle Handle);
 
     public sealed record OpenRejected(MqReason Reason, string Detail);
 
-    /// <summary>runmqsc-style output; the catalog changes it made are durable when this arrives.</summary>
-    public sealed record MqscCompleted(IReadOnlyList<string> Lines, int Commands, int Failed);
+    /// <summary>runmqsc-style output and the same results command by command; the catalog changes it made are durable when this arrives.</summary>
+    public sealed record MqscCompleted(IReadOnlyList<string> Lines, int Commands, int Failed)
+    {
+        /// <summary>Each command's text (secrets masked), success, messages and displayed objects: what <c>--json</c> prints.</summary>
+        public IReadOnlyList<Protocol.MqscCommandResult> Results { get; init; } = [];
+
+        /// <summary>The answer as the client protocol carries it.</summary>
+        public Protocol.MqscResponse Response => new(Lines, Failed, Results);
+    }
 }

@@ -1,5 +1,6 @@
 using ActorQm.Authority;
 using ActorQm.Channels;
+using ActorQm.Protocol;
 using ActorQm.QueueClusters;
 
 namespace ActorQm.Mqsc;
@@ -18,7 +19,7 @@ public interface IMqscRuntime
     IReadOnlyList<ChannelStatus> ChannelStatus();
 
     /// <summary>Attributes of DISPLAY QMSTATUS beyond its name and status.</summary>
-    IReadOnlyList<string> QueueManagerStatus();
+    IReadOnlyList<MqscAttribute> QueueManagerStatus();
 
     /// <summary>Other running queue managers this one can see (same process or other cluster nodes), with their node.</summary>
     IReadOnlyList<(string QMgr, string Node)> OtherQueueManagers();
@@ -48,7 +49,7 @@ public static class MqscRuntime
 
         public IReadOnlyList<ChannelStatus> ChannelStatus() => [];
 
-        public IReadOnlyList<string> QueueManagerStatus() => [];
+        public IReadOnlyList<MqscAttribute> QueueManagerStatus() => [];
 
         public IReadOnlyList<(string QMgr, string Node)> OtherQueueManagers() => [];
 

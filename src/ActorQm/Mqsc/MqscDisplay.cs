@@ -1,6 +1,7 @@
 using System.Text;
 using ActorQm.Channels;
 using ActorQm.Objects;
+using ActorQm.Protocol;
 using ActorQm.Tls;
 
 namespace ActorQm.Mqsc;
@@ -37,7 +38,7 @@ internal static class MqscDisplay
             "NAMELIST" => ("NAMELIST", ["NAMELIST"], "AMQ8550I: Display namelist details.", "NAMELIST"),
             "LISTENER" => ("LISTENER", ["LISTENER"], "AMQ8630I: Display listener information details.", "LISTENER"),
             "CHLAUTH" => ("CHLAUTH", ["CHLAUTH"], "AMQ8878I: Display channel authentication record details.", "CHLAUTH"),
-            "QMGR" => ("QMGR", ["QMGR"], "AMQ8408I: Display Queue Manager details.", "QMGR"),
+            "QMGR" => ("QMGR", ["QMGR"], "AMQ8408I: Display Queue Manager details.", "QMNAME"),
             _ => throw new MqscException("AMQ8405E", $"Syntax error: DISPLAY does not take object type {cmd.ObjectType}.", cmd.Position),
         };
 
@@ -73,14 +74,13 @@ internal static class MqscDisplay
 
         // MQ: ALL is the default for a specific name; a generic name alone shows only the names.
         var everything = all || ns == "CHLAUTH" || (selected.Count == 0 && (ns == "QMGR" || !pattern.Contains('*', StringComparison.Ordinal)));
-        var lines = new List<string>();
+        var shown = new List<MqscObject>();
         foreach (var o in matches)
         {
-            lines.Add(header);
-            var pairs = new List<string> { $"{nameKeyword}({o.Name})" };
+            var pairs = new List<MqscAttribute> { new(nameKeyword, o.Name) };
             if (ns == "QUEUE")
             {
-                pairs.Add($"TYPE({o.Type})");
+                pairs.Add(new("TYPE", o.Type));
             }
 
             foreach (var (key, value) in o.Attributes)
@@ -88,69 +88,65 @@ internal static class MqscDisplay
                 if (everything || selected.Contains(key) || key is "CHLTYPE" or "AUTHTYPE")
                 {
                     var spec = o.Schema.Find(key);
-                    pairs.Add($"{key}({(spec?.Secret == true && ((string)value).Length > 0 ? "********" : Render(value))})");
+                    pairs.Add(new(key, spec?.Secret == true && ((string)value).Length > 0 ? "********" : Render(value)));
                 }
             }
 
             if (o.Type == "QLOCAL" && (everything || selected.Contains("CURDEPTH")))
             {
-                pairs.Add($"CURDEPTH({queueStatus(o.Name)?.CurrentDepth ?? 0})");
+                pairs.Add(new("CURDEPTH", Number(queueStatus(o.Name)?.CurrentDepth ?? 0)));
             }
 
-            lines.AddRange(Columns(pairs));
+            shown.Add(new MqscObject(header, pairs));
         }
 
-        return new MqscOutcome(true, lines, []);
+        return MqscOutcome.Display(shown);
     }
 
     public static MqscOutcome QueueStatus(ObjectCatalog catalog, MqscCommand cmd, Func<string, QueueStatus?> status)
     {
         var pattern = cmd.ObjectName?.Text
             ?? throw new MqscException("AMQ8424E", "Error detected in a name keyword: DISPLAY QSTATUS needs a queue name or a generic name.", cmd.Position);
-        var lines = new List<string>();
+        var shown = new List<MqscObject>();
         foreach (var q in catalog.All("QUEUE").Where(o => o.Type == "QLOCAL" && Matches(pattern, o.Name)))
         {
             var s = status(q.Name) ?? new QueueStatus(0, 0);
-            lines.Add("AMQ8450I: Display queue status details.");
-            lines.AddRange(Columns([$"QUEUE({q.Name})", "TYPE(QUEUE)", $"CURDEPTH({s.CurrentDepth})", $"UNCOM({s.Uncommitted})"]));
+            shown.Add(new MqscObject("AMQ8450I: Display queue status details.",
+                [new("QUEUE", q.Name), new("TYPE", "QUEUE"), new("CURDEPTH", Number(s.CurrentDepth)), new("UNCOM", Number(s.Uncommitted))]));
         }
 
-        return lines.Count == 0
+        return shown.Count == 0
             ? MqscOutcome.Failed(new MqscException("AMQ8147E", $"ActorQm object {pattern} not found.", cmd.ObjectName.Position))
-            : new MqscOutcome(true, lines, []);
+            : MqscOutcome.Display(shown);
     }
 
     /// <summary>DISPLAY CLUSQMGR(name or generic): the members of this queue manager's MQ clusters and the state of its channel to each.</summary>
     public static MqscOutcome ClusterQMgrs(MqscCommand cmd, IReadOnlyList<QueueClusters.ClusterQMgrStatus> members)
     {
         var pattern = cmd.ObjectName?.Text ?? "*";
-        var lines = new List<string>();
-        foreach (var m in members.Where(m => Matches(pattern, m.QMgr)))
-        {
-            lines.Add("AMQ8441I: Display Cluster Queue Manager details.");
-            lines.AddRange(Columns([$"CLUSQMGR({m.QMgr})", $"CLUSTER({m.Cluster})", $"CHANNEL({m.Channel})", $"CONNAME({m.ConName})", $"STATUS({m.Status})",
-                $"QUEUES('{string.Join(",", m.Queues)}')"]));
-        }
-
-        return lines.Count == 0
+        var shown = members.Where(m => Matches(pattern, m.QMgr))
+            .Select(m => new MqscObject("AMQ8441I: Display Cluster Queue Manager details.",
+            [
+                new("CLUSQMGR", m.QMgr), new("CLUSTER", m.Cluster), new("CHANNEL", m.Channel), new("CONNAME", m.ConName), new("STATUS", m.Status),
+                new("QUEUES", string.Join(",", m.Queues), Quoted: true),
+            ]))
+            .ToList();
+        return shown.Count == 0
             ? new MqscOutcome(true, ["AMQ8147E: ActorQm object not found: no cluster queue manager matches."], [])
-            : new MqscOutcome(true, lines, []);
+            : MqscOutcome.Display(shown);
     }
 
     /// <summary>DISPLAY QCLUSTER(name or generic): every instance of the matching cluster queues, with the member that hosts it.</summary>
     public static MqscOutcome ClusterQueues(MqscCommand cmd, IReadOnlyList<QueueClusters.ClusterQMgrStatus> members)
     {
         var pattern = cmd.ObjectName?.Text ?? "*";
-        var lines = new List<string>();
-        foreach (var (queue, m) in members.SelectMany(m => m.Queues.Select(q => (q, m))).Where(x => Matches(pattern, x.q)).OrderBy(x => x.q, StringComparer.Ordinal))
-        {
-            lines.Add("AMQ8409I: Display Queue details.");
-            lines.AddRange(Columns([$"QUEUE({queue})", "TYPE(QCLUSTER)", $"CLUSQMGR({m.QMgr})", $"CLUSTER({m.Cluster})", $"STATUS({m.Status})"]));
-        }
-
-        return lines.Count == 0
+        var shown = members.SelectMany(m => m.Queues.Select(q => (q, m))).Where(x => Matches(pattern, x.q)).OrderBy(x => x.q, StringComparer.Ordinal)
+            .Select(x => new MqscObject("AMQ8409I: Display Queue details.",
+                [new("QUEUE", x.q), new("TYPE", "QCLUSTER"), new("CLUSQMGR", x.m.QMgr), new("CLUSTER", x.m.Cluster), new("STATUS", x.m.Status)]))
+            .ToList();
+        return shown.Count == 0
             ? new MqscOutcome(true, ["AMQ8147E: ActorQm object not found: no cluster queue matches."], [])
-            : new MqscOutcome(true, lines, []);
+            : MqscOutcome.Display(shown);
     }
 
     /// <summary>DISPLAY CHSTATUS(name or generic): the live status of channel instances, TLS fields included.</summary>
@@ -170,36 +166,31 @@ internal static class MqscDisplay
         }
 
         var selected = SelectedAttributes(cmd, out var everything);
-        var lines = new List<string>();
-        foreach (var s in all.Where(s => Matches(pattern, s.Name)))
-        {
-            lines.Add("AMQ8417I: Display Channel Status details.");
-            lines.AddRange(Columns(ChannelStatusPairs(s).Where(p => everything || selected.Count == 0 || ChannelStatusAlways.Contains(p.Key) || selected.Contains(p.Key)).Select(p => p.Text).ToList()));
-        }
-
-        return lines.Count == 0
+        var shown = all.Where(s => Matches(pattern, s.Name))
+            .Select(s => new MqscObject("AMQ8417I: Display Channel Status details.",
+                ChannelStatusPairs(s).Where(p => everything || selected.Count == 0 || ChannelStatusAlways.Contains(p.Name) || selected.Contains(p.Name)).ToList()))
+            .ToList();
+        return shown.Count == 0
             ? new MqscOutcome(true, ["AMQ8420I: Channel Status not found."], [])
-            : new MqscOutcome(true, lines, []);
+            : MqscOutcome.Display(shown);
     }
 
     private static readonly string[] ChannelStatusKeywords =
         ["CHANNEL", "CHLTYPE", "STATUS", "CONNAME", "XMITQ", "RQMNAME", "CURSEQNO", "LSTSEQNO", "INDOUBT", "MSGS", "BATCHES", "BYTSSENT", "BYTSRCVD",
          "SSLCIPH", "SSLPEER", "SSLCERTI", "MCAUSER", "SSLRKEYS", "CHSTADA", "CHSTATI", "LASTERR", "QMNAME", "NODE"];
 
-    private static IEnumerable<(string Key, string Text)> ChannelStatusPairs(Channels.ChannelStatus s)
-    {
-        string[] texts =
-        [
-            $"CHANNEL({s.Name})", $"CHLTYPE({s.Type})", $"STATUS({s.State.ToString().ToUpperInvariant()})", $"CONNAME({s.ConName})",
-            $"XMITQ({s.XmitQ})", $"RQMNAME({s.RemoteQMgr})", $"CURSEQNO({s.CurrentSeq})", $"LSTSEQNO({s.LastSeq})",
-            $"INDOUBT({(s.InDoubt ? "YES" : "NO")})", $"MSGS({s.Messages})", $"BATCHES({s.Batches})", $"BYTSSENT({s.BytesSent})",
-            $"BYTSRCVD({s.BytesReceived})", $"SSLCIPH({s.SslCipherSpec})", $"SSLPEER('{s.SslPeer}')", $"SSLCERTI('{s.SslCertIssuer}')",
-            $"MCAUSER('{s.McaUser}')", $"SSLRKEYS({s.KeyResets})", $"CHSTADA({s.Started:yyyy-MM-dd})", $"CHSTATI({s.Started:HH.mm.ss})",
-            .. s.LastError.Length > 0 ? new[] { $"LASTERR('{s.LastError}')" } : [],
-            .. s.Node.Length > 0 ? new[] { $"QMNAME({s.QMgr})", $"NODE('{s.Node}')" } : [],
-        ];
-        return texts.Select(t => (t[..t.IndexOf('(', StringComparison.Ordinal)], t));
-    }
+    private static IEnumerable<MqscAttribute> ChannelStatusPairs(Channels.ChannelStatus s) =>
+    [
+        new("CHANNEL", s.Name), new("CHLTYPE", s.Type), new("STATUS", s.State.ToString().ToUpperInvariant()), new("CONNAME", s.ConName),
+        new("XMITQ", s.XmitQ), new("RQMNAME", s.RemoteQMgr), new("CURSEQNO", Number(s.CurrentSeq)), new("LSTSEQNO", Number(s.LastSeq)),
+        new("INDOUBT", s.InDoubt ? "YES" : "NO"), new("MSGS", Number(s.Messages)), new("BATCHES", Number(s.Batches)), new("BYTSSENT", Number(s.BytesSent)),
+        new("BYTSRCVD", Number(s.BytesReceived)), new("SSLCIPH", s.SslCipherSpec), new("SSLPEER", s.SslPeer, Quoted: true), new("SSLCERTI", s.SslCertIssuer, Quoted: true),
+        new("MCAUSER", s.McaUser, Quoted: true), new("SSLRKEYS", Number(s.KeyResets)),
+        new("CHSTADA", s.Started.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+        new("CHSTATI", s.Started.ToString("HH.mm.ss", System.Globalization.CultureInfo.InvariantCulture)),
+        .. s.LastError.Length > 0 ? new MqscAttribute[] { new("LASTERR", s.LastError, Quoted: true) } : [],
+        .. s.Node.Length > 0 ? new MqscAttribute[] { new("QMNAME", s.QMgr), new("NODE", s.Node, Quoted: true) } : [],
+    ];
 
     /// <summary>
     /// DISPLAY CHLAUTH(channel) MATCH(RUNCHECK) [SSLPEER(dn) [SSLCERTI(dn)]] [ADDRESS(ip)] [QMNAME(name)]: the
@@ -247,9 +238,8 @@ internal static class MqscDisplay
             return new MqscOutcome(true, ["AMQ9783I: Channel will run using the MCAUSER of the channel definition (no mapping record matches)."], []);
         }
 
-        var lines = new List<string> { "AMQ8878I: Display channel authentication record details." };
-        lines.AddRange(Columns([$"CHLAUTH({record.Name})", .. record.Attributes.Where(a => a.Value is not (string { Length: 0 } or string[] { Length: 0 })).Select(a => $"{a.Key}({Render(a.Value)})")]));
-        return new MqscOutcome(true, lines, []);
+        return MqscOutcome.Display([new MqscObject("AMQ8878I: Display channel authentication record details.",
+            [new("CHLAUTH", record.Name), .. record.Attributes.Where(a => a.Value is not (string { Length: 0 } or string[] { Length: 0 })).Select(a => new MqscAttribute(a.Key, Render(a.Value)))])]);
     }
 
     private static HashSet<string> SelectedAttributes(MqscCommand cmd, out bool all)
@@ -264,12 +254,18 @@ internal static class MqscDisplay
 
     private static string Render(object value) => value switch
     {
-        string s => s.Length == 0 ? " " : s,
+        string s => s,
         string[] list => string.Join(",", list.Select(MqObject.Quote)),
         _ => MqObject.Format(value),
     };
 
-    internal static IEnumerable<string> Columns(List<string> pairs)
+    internal static string Number(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The runmqsc text of displayed objects: each object's message, then its attributes two to a line.</summary>
+    internal static IEnumerable<string> Lines(IEnumerable<MqscObject> objects) =>
+        objects.SelectMany(o => Columns(o.Attributes.Select(a => a.Text).ToList()).Prepend(o.Message));
+
+    private static IEnumerable<string> Columns(List<string> pairs)
     {
         for (var i = 0; i < pairs.Count; i += 2)
         {

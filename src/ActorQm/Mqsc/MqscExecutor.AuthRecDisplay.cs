@@ -1,5 +1,6 @@
 using ActorQm.Authority;
 using ActorQm.Objects;
+using ActorQm.Protocol;
 
 namespace ActorQm.Mqsc;
 
@@ -57,20 +58,14 @@ public sealed partial class MqscExecutor
         // As runmqsc: every field unless some are asked for; PROFILE and OBJTYPE always.
         var asked = cmd.Keywords.Where(k => !k.HasParentheses).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
         bool Show(string field) => asked.Count == 0 || asked.Contains("ALL") || asked.Contains(field);
-        var lines = new List<string>();
-        foreach (var r in records)
-        {
-            lines.Add("AMQ8864I: Display authority record details.");
-            lines.AddRange(MqscDisplay.Columns([
-                $"PROFILE({r.Name})",
-                .. Show("ENTITY") ? new[] { $"ENTITY({r.Text("ENTITY")})" } : [],
-                .. Show("ENTTYPE") ? new[] { $"ENTTYPE({r.Text("ENTTYPE")})" } : [],
-                $"OBJTYPE({r.Text("OBJTYPE")})",
-                .. Show("AUTHLIST") ? new[] { $"AUTHLIST({string.Join(",", r.List("AUTHLIST"))})" } : [],
-            ]));
-        }
-
-        return new MqscOutcome(true, lines, []);
+        return MqscOutcome.Display(records.Select(r => new MqscObject("AMQ8864I: Display authority record details.",
+        [
+            new("PROFILE", r.Name),
+            .. Show("ENTITY") ? new MqscAttribute[] { new("ENTITY", r.Text("ENTITY")) } : [],
+            .. Show("ENTTYPE") ? new MqscAttribute[] { new("ENTTYPE", r.Text("ENTTYPE")) } : [],
+            new("OBJTYPE", r.Text("OBJTYPE")),
+            .. Show("AUTHLIST") ? new MqscAttribute[] { new("AUTHLIST", string.Join(",", r.List("AUTHLIST"))) } : [],
+        ])).ToList());
     }
 
     /// <summary>
@@ -103,12 +98,11 @@ public sealed partial class MqscExecutor
             : entity == Principal.AdministratorsGroup
                 ? AuthorityKind.All | AuthorityKind.Crt
                 : records.Best(objType, EntityType.Group, entity, objName)?.Authorities ?? AuthorityKind.None;
-        var lines = new List<string> { "AMQ8866I: Display entity authority details." };
-        lines.AddRange(MqscDisplay.Columns([
-            $"ENTITY({entity})", $"ENTTYPE({EntityTypeText(entityType)})", $"OBJNAME({objName})", $"OBJTYPE({AuthorityObjectTypes.Format(objType)})",
-            $"AUTHLIST({string.Join(",", AuthorityKeywords.Format(granted & AuthorityObjectTypes.ValidOn(objType)))})",
-        ]));
-        return new MqscOutcome(true, lines, []);
+        return MqscOutcome.Display([new MqscObject("AMQ8866I: Display entity authority details.",
+        [
+            new("ENTITY", entity), new("ENTTYPE", EntityTypeText(entityType)), new("OBJNAME", objName), new("OBJTYPE", AuthorityObjectTypes.Format(objType)),
+            new("AUTHLIST", string.Join(",", AuthorityKeywords.Format(granted & AuthorityObjectTypes.ValidOn(objType)))),
+        ])]);
     }
 
     private Principal PrincipalFor(string name) => runtime.PrincipalFor(name);

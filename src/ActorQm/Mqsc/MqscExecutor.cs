@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using ActorQm.Channels;
 using ActorQm.Objects;
+using ActorQm.Protocol;
 using ActorQm.Tls;
 
 namespace ActorQm.Mqsc;
@@ -10,10 +11,19 @@ namespace ActorQm.Mqsc;
 /// <summary>Runtime figures DISPLAY QSTATUS and DELETE/CLEAR need from a local queue.</summary>
 public sealed record QueueStatus(int CurrentDepth, int Uncommitted);
 
-/// <summary>The result of one command: MQ-style response lines and the changes to apply.</summary>
+/// <summary>The result of one command: MQ-style response lines, the objects a DISPLAY shows, and the changes to apply.</summary>
 public sealed record MqscOutcome(bool Succeeded, IReadOnlyList<string> Lines, IReadOnlyList<CatalogChange> Changes)
 {
+    /// <summary>What a DISPLAY showed, as data; <see cref="Lines"/> is their text.</summary>
+    public IReadOnlyList<MqscObject> Objects { get; init; } = [];
+
+    /// <summary>The response lines that are not the text of <see cref="Objects"/>.</summary>
+    public IReadOnlyList<string> Messages => Objects.Count == 0 ? Lines : [];
+
     public static MqscOutcome Failed(MqscException e) => new(false, [e.Message], []);
+
+    /// <summary>A DISPLAY's result: the objects and their runmqsc text, built from the same data.</summary>
+    public static MqscOutcome Display(IReadOnlyList<MqscObject> objects) => new(true, MqscDisplay.Lines(objects).ToList(), []) { Objects = objects };
 }
 
 /// <summary>
@@ -216,12 +226,15 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
             "CHSTATUS" => MqscDisplay.ChannelStatus(cmd, runtime.ChannelStatus()),
             "CLUSQMGR" => MqscDisplay.ClusterQMgrs(cmd, runtime.ClusterQueueManagers()),
             "QCLUSTER" => MqscDisplay.ClusterQueues(cmd, runtime.ClusterQueueManagers()),
-            "QMSTATUS" => new MqscOutcome(true, [
-                "AMQ8705I: Display Queue Manager Status Details.", .. MqscDisplay.Columns([$"QMNAME({catalog.QMgrName})", "STATUS(RUNNING)", .. runtime.QueueManagerStatus()]),
-                .. runtime.OtherQueueManagers().SelectMany(o => new[] { "AMQ8705I: Display Queue Manager Status Details." }.Concat(MqscDisplay.Columns([$"QMNAME({o.QMgr})", "STATUS(RUNNING)", .. o.Node.Length > 0 ? new[] { $"NODE('{o.Node}')" } : []]))),
-            ], []),
+            "QMSTATUS" => MqscOutcome.Display([
+                new MqscObject(QMgrStatusMessage, [new("QMNAME", catalog.QMgrName), new("STATUS", "RUNNING"), .. runtime.QueueManagerStatus()]),
+                .. runtime.OtherQueueManagers().Select(o => new MqscObject(QMgrStatusMessage,
+                    [new("QMNAME", o.QMgr), new("STATUS", "RUNNING"), .. o.Node.Length > 0 ? new MqscAttribute[] { new("NODE", o.Node, Quoted: true) } : []])),
+            ]),
             _ => MqscDisplay.Objects(catalog, cmd, runtime.QueueStatus),
         };
+
+    private const string QMgrStatusMessage = "AMQ8705I: Display Queue Manager Status Details.";
 
     private static ObjectSchema SchemaFor(MqscCommand cmd, string[] allowed)
     {

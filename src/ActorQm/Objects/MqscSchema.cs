@@ -213,4 +213,8 @@ internal static class MqscSchema
     }.ToFrozenDictionary(s => s.Type);
 
     public static ObjectSchema? For(string type) => ByType.GetValueOrDefault(type);
+
+    /// <summary>Attributes whose values are never shown or logged (LDAPPWD).</summary>
+    public static IReadOnlyList<string> SecretAttributes { get; } =
+        ByType.Values.SelectMany(s => s.Attributes).Where(a => a.Secret).Select(a => a.Name).Distinct().ToArray();
 }

@@ -323,39 +323,41 @@ internal sealed partial class QueueManagerActor
     }
 
     /// <summary>DISPLAY QMSTATUS: channel counts and the TLS material in use, revocation caches included (REFRESH SECURITY empties them).</summary>
-    private IReadOnlyList<string> QMgrStatus()
+    private IReadOnlyList<MqscAttribute> QMgrStatus()
     {
         var channels = _board.All;
         return
         [
-            $"CHINIT(RUNNING)",
-            $"CHANNELS({channels.Count(c => c.State == ChannelState.Running)})",
-            $"SSLKEYR('{_catalog.QMgr.AsQMgr().KeyRepository}')",
-            $"KEYREPOS({(_tls.KeyRepository is null ? "NONE" : "LOADED")})",
-            $"CERTLBLS({(_tls.KeyRepository is { } keys ? string.Join(",", keys.Labels.Order(StringComparer.Ordinal)) : string.Empty)})",
-            $"OCSPCACHE({_tls.CachedOcspAnswers})",
-            $"CRLCACHE({_tls.CachedCrls})",
-            $"REVCHECK({(_tls.Revocation.ChecksAnything ? "YES" : "NO")})",
+            new("CHINIT", "RUNNING"),
+            new("CHANNELS", Count(channels.Count(c => c.State == ChannelState.Running))),
+            new("SSLKEYR", _catalog.QMgr.AsQMgr().KeyRepository, Quoted: true),
+            new("KEYREPOS", _tls.KeyRepository is null ? "NONE" : "LOADED"),
+            new("CERTLBLS", _tls.KeyRepository is { } keys ? string.Join(",", keys.Labels.Order(StringComparer.Ordinal)) : string.Empty),
+            new("OCSPCACHE", Count(_tls.CachedOcspAnswers)),
+            new("CRLCACHE", Count(_tls.CachedCrls)),
+            new("REVCHECK", _tls.Revocation.ChecksAnything ? "YES" : "NO"),
             .. TlsSettingsAttributes(_tls.Settings),
-            $"REVOKED({RevokedCertificatesExtension.For(Context.System).Count})",
-            .. _tls.Problems.Select(p => $"SSLPROBLEM('{p}')"),
+            new("REVOKED", Count(RevokedCertificatesExtension.For(Context.System).Count)),
+            .. _tls.Problems.Select(p => new MqscAttribute("SSLPROBLEM", p, Quoted: true)),
         ];
     }
 
+    private static string Count(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The HOCON tls settings in use (MQ's SSL stanza), as DISPLAY QMSTATUS shows them; REFRESH SECURITY TYPE(SSL) reads them again.</summary>
-    private static IEnumerable<string> TlsSettingsAttributes(TlsSettings tls) =>
+    private static IEnumerable<MqscAttribute> TlsSettingsAttributes(TlsSettings tls) =>
     [
-        $"OCSPAUTH({tls.OcspAuthentication.ToString().ToUpperInvariant()})",
-        $"OCSPCHKX({(tls.OcspCheckExtensions ? "YES" : "NO")})",
-        $"CDPCHKX({(tls.CdpCheckExtensions ? "YES" : "NO")})",
-        $"REVTIMEO({tls.RevocationTimeout.TotalSeconds:0.###})",
-        $"CRLFILES({tls.CrlFiles.Count})",
-        $"ALWCIPH({(tls.AllowedCipherSpecs is { } allowed ? string.Join(",", allowed.Select(c => c.Name)) : "ALL")})",
-        $"TLS13({(tls.AllowTls13 ? "YES" : "NO")})",
-        $"OCSPSTPL({(tls.OcspStapling ? "YES" : "NO")})",
+        new("OCSPAUTH", tls.OcspAuthentication.ToString().ToUpperInvariant()),
+        new("OCSPCHKX", tls.OcspCheckExtensions ? "YES" : "NO"),
+        new("CDPCHKX", tls.CdpCheckExtensions ? "YES" : "NO"),
+        new("REVTIMEO", tls.RevocationTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)),
+        new("CRLFILES", Count(tls.CrlFiles.Count)),
+        new("ALWCIPH", tls.AllowedCipherSpecs is { } allowed ? string.Join(",", allowed.Select(c => c.Name)) : "ALL"),
+        new("TLS13", tls.AllowTls13 ? "YES" : "NO"),
+        new("OCSPSTPL", tls.OcspStapling ? "YES" : "NO"),
     ];
 
-    private static string TlsSettingsSummary(TlsSettings tls) => string.Join(" ", TlsSettingsAttributes(tls));
+    private static string TlsSettingsSummary(TlsSettings tls) => string.Join(" ", TlsSettingsAttributes(tls).Select(a => a.Text));
 
     private Transport.Settings TransportSettings() => _tls.TransportSettings(_catalog);
 

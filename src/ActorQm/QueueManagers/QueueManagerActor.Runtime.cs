@@ -1,6 +1,7 @@
 using ActorQm.Authority;
 using ActorQm.Channels;
 using ActorQm.Mqsc;
+using ActorQm.Protocol;
 using ActorQm.QueueClusters;
 
 namespace ActorQm.QueueManagers;
@@ -15,7 +16,7 @@ internal sealed partial class QueueManagerActor
         // This queue manager's channels and, in a cluster, every other node's.
         public IReadOnlyList<ChannelStatus> ChannelStatus() => [.. qm._board.All, .. view.Remote];
 
-        public IReadOnlyList<string> QueueManagerStatus() => qm.QMgrStatus();
+        public IReadOnlyList<MqscAttribute> QueueManagerStatus() => qm.QMgrStatus();
 
         public IReadOnlyList<(string QMgr, string Node)> OtherQueueManagers() =>
             [.. view.LocalQueueManagers.Where(q => q != qm._settings.Name).Select(q => (q, string.Empty)), .. view.RemoteQueueManagers];

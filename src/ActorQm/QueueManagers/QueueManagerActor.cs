@@ -235,14 +235,21 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         }
         catch (MqscException e)
         {
-            Sender.Tell(new MqscCompleted([e.Message], 0, 1));
+            Sender.Tell(new MqscCompleted([e.Message], 0, 1) { Results = [new Protocol.MqscCommandResult(1, string.Empty, false, [e.Message], [])] });
             return;
         }
 
+        var results = new List<Protocol.MqscCommandResult>();
         foreach (var source in sources)
         {
             count++;
-            lines.Add($"{count,6} : {source.Text.Trim()}");
+            var text = MqscSecrets.Mask(source.Text.Trim());
+            lines.Add($"{count,6} : {text}");
+            if (run.As is { } caller)
+            {
+                _log.Info("remote MQSC command {0} from {1} as {2}: {3}", count, run.Origin ?? "a client", caller.Name, text);
+            }
+
             MqscOutcome outcome;
             string? refusal = null;
             try
@@ -257,10 +264,11 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             }
 
             lines.AddRange(outcome.Lines);
+            results.Add(new Protocol.MqscCommandResult(count, text, outcome.Succeeded, outcome.Messages, outcome.Objects));
             if (!outcome.Succeeded)
             {
                 failed++;
-                _log.Warning(refusal is null ? "{0} (command {1}: {2})" : "AMQ8077W: {0} (remote MQSC command {1}: {2}; MQRC 2035)", refusal ?? outcome.Lines[0], count, source.Text.Trim());
+                _log.Warning(refusal is null ? "{0} (command {1}: {2})" : "AMQ8077W: {0} (remote MQSC command {1}: {2}; MQRC 2035)", refusal ?? outcome.Lines[0], count, text);
                 continue;
             }
 
@@ -290,7 +298,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         lines.Add($"{count} MQSC commands read.");
         lines.Add(failed == 0 ? "No commands have a syntax error." : $"{failed} commands have an error.");
         lines.Add(failed == 0 ? "All valid MQSC commands were processed." : "All valid MQSC commands were processed; the ones in error changed nothing.");
-        var completed = new MqscCompleted(lines, count, failed);
+        var completed = new MqscCompleted(lines, count, failed) { Results = results };
         if (writes.Count == 0)
         {
             Sender.Tell(completed);

@@ -181,7 +181,7 @@ public sealed class ServerConnectionAuthoritySpec(ITestOutputHelper output) : Ak
         var (lines, failed) = await ops.RunMqscAsync("DISPLAY QMGR DESCR\nDEFINE QLOCAL('OPS.NEW')\nDELETE QLOCAL('APP1.IN')\nSET AUTHREC PROFILE('**') OBJTYPE(QUEUE) PRINCIPAL('ops') AUTHADD(ALL)");
 
         Assert.Equal(3, failed);
-        Assert.Contains(lines, l => l.Contains("QMGR(QM2)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("QMNAME(QM2)", StringComparison.Ordinal));
         Assert.Equal(3, lines.Count(l => l.StartsWith("AMQ8135E: Not authorized", StringComparison.Ordinal)));
         var (display, _, _) = await new QueueManagerConnection(_qm.Actor).RunMqscAsync("DISPLAY QLOCAL('OPS.NEW')\nDISPLAY QLOCAL('APP1.IN')\nDISPLAY AUTHREC PRINCIPAL('ops')");
         Assert.Contains(display, l => l.StartsWith("AMQ8147E", StringComparison.Ordinal));

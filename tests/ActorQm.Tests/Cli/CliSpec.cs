@@ -114,7 +114,8 @@ public sealed class CliSpec : IDisposable
         File.WriteAllText(_dir.File("change.mqsc"), "DEFINE QLOCAL(NEW.Q) DESCR('added offline')\nDEFINE QLOCAL(BROKEN) USAGE(MAYBE)\n");
 
         var (exit, output, _) = Run(null, "mqsc", "--config", config, "-f", _dir.File("change.mqsc"));
-        var (displayExit, display, _) = Run("DISPLAY QLOCAL(NEW.Q) DESCR\n", "mqsc", "--config", config, "-m", "QM1", "--json");
+        var (displayExit, display, _) = Run("DISPLAY QLOCAL(NEW.Q) DESCR\nDISPLAY QMGR QMNAME\nDEFINE AUTHINFO(LDAP1) AUTHTYPE(CRLLDAP) CONNAME('ldap(389)') LDAPPWD('s3cret pw')\n",
+            "mqsc", "--config", config, "-m", "QM1", "--json");
         var (undeclaredExit, _, undeclaredError) = Run("DISPLAY QMGR\n", "mqsc", "--config", config, "-m", "QM9");
 
         Assert.Equal(10, exit);
@@ -123,6 +124,15 @@ public sealed class CliSpec : IDisposable
         Assert.Equal(0, displayExit);
         using var json = System.Text.Json.JsonDocument.Parse(string.Join('\n', display));
         Assert.Equal("added offline", json.RootElement.GetProperty("objects")[0].GetProperty("DESCR").GetString());
+        // Built from the results, command by command: the second command's echo is not read into the first object.
+        var commands = json.RootElement.GetProperty("commands").EnumerateArray().ToList();
+        Assert.Equal("DISPLAY QLOCAL(NEW.Q) DESCR", commands[0].GetProperty("command").GetString());
+        var first = commands[0].GetProperty("objects").EnumerateArray().Single();
+        Assert.Equal(["QUEUE", "TYPE", "DESCR"], first.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("QM1", commands[1].GetProperty("objects")[0].GetProperty("QMNAME").GetString());
+        // A secret is masked wherever the command is shown.
+        Assert.Equal("DEFINE AUTHINFO(LDAP1) AUTHTYPE(CRLLDAP) CONNAME('ldap(389)') LDAPPWD(********)", commands[2].GetProperty("command").GetString());
+        Assert.DoesNotContain("s3cret", string.Join('\n', display), StringComparison.Ordinal);
         Assert.Equal(20, undeclaredExit);
         Assert.Contains("QM9 is not declared", undeclaredError, StringComparison.Ordinal);
     }

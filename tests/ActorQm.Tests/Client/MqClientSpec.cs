@@ -302,6 +302,30 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
     }
 
     [Fact]
+    public async Task Remote_admin_must_get_each_command_as_data_and_leave_each_command_in_the_log_with_its_secrets_masked()
+    {
+        // Commands are logged at info level; loggers take the level when they are created.
+        Sys.EventStream.SetLogLevel(Akka.Event.LogLevel.InfoLevel);
+        await Start();
+        var log = CreateTestProbe();
+        Sys.EventStream.Subscribe(log.Ref, typeof(Akka.Event.Info));
+        await using var admin = await MqClient.ConnectAsync(Options("CN=ADMIN,O=Example", "SYSTEM.ADMIN.SVRCONN"));
+
+        var response = await admin.RunMqscAsync("DISPLAY QLOCAL('APP.IN') CURDEPTH\nDEFINE AUTHINFO('LDAP1') AUTHTYPE(CRLLDAP) CONNAME('ldap(389)') LDAPPWD('s3cret')");
+
+        Assert.Equal(0, response.Failed);
+        var display = Assert.Single(Assert.Single(response.Commands, c => c.Number == 1).Objects);
+        Assert.Equal("AMQ8409I: Display Queue details.", display.Message);
+        Assert.Equal([("QUEUE", "APP.IN"), ("TYPE", "QLOCAL"), ("CURDEPTH", "0")], display.Attributes.Select(a => (a.Name, a.Value)));
+        Assert.Equal("DEFINE AUTHINFO('LDAP1') AUTHTYPE(CRLLDAP) CONNAME('ldap(389)') LDAPPWD(********)", response.Commands[1].Command);
+        Assert.DoesNotContain(response.Lines, l => l.Contains("s3cret", StringComparison.Ordinal));
+        var logged = await log.FishForMessageAsync<Akka.Event.Info>(i => i.Message.ToString()!.Contains("remote MQSC command 2", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        Assert.Contains("as admin: DEFINE AUTHINFO('LDAP1')", logged.Message.ToString(), StringComparison.Ordinal);
+        Assert.Contains("on SYSTEM.ADMIN.SVRCONN", logged.Message.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", logged.Message.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Many_clients_must_each_get_their_own_connection_agent()
     {
         await Start();

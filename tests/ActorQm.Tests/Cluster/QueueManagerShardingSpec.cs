@@ -59,7 +59,7 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
         foreach (var (region, name) in regions.Zip(Names.Reverse()))
         {
             var answer = await region.Ask<Mqi.QueueManagerApi.MqscCompleted>(new QueueManagerSharding.Envelope(name, new Mqi.QueueManagerApi.RunMqsc("DISPLAY QMGR(*) QMNAME")), TimeSpan.FromSeconds(20));
-            Assert.Contains(answer.Lines, l => l.Contains($"QMGR({name})", StringComparison.Ordinal));
+            Assert.Contains(answer.Lines, l => l.Contains($"QMNAME({name})", StringComparison.Ordinal));
         }
 
         Output!.WriteLine($"asked after {clock.ElapsedMilliseconds} ms");

@@ -2,6 +2,7 @@ using ActorQm.Authority;
 using ActorQm.Channels;
 using ActorQm.Configuration;
 using ActorQm.Mqsc;
+using ActorQm.Protocol;
 using ActorQm.QueueClusters;
 
 namespace ActorQm.Tests.Support;
@@ -13,7 +14,7 @@ internal sealed class TestMqscRuntime(IReadOnlyDictionary<string, QueueStatus>? 
 
     public IReadOnlyList<ChannelStatus> ChannelStatus() => channels ?? [];
 
-    public IReadOnlyList<string> QueueManagerStatus() => [];
+    public IReadOnlyList<MqscAttribute> QueueManagerStatus() => [];
 
     public IReadOnlyList<(string QMgr, string Node)> OtherQueueManagers() => [];
 
