@@ -29,7 +29,7 @@ internal static class ClusterNode
             system.EventStream.Subscribe(printer, typeof(QueueManagerSharding.QueueManagerStarted));
             system.EventStream.Subscribe(printer, typeof(QueueManagerSharding.QueueManagerStartFailed));
             var cluster = Akka.Cluster.Cluster.Get(system);
-            cluster.RegisterOnMemberUp(() => Console.WriteLine($"AMQ8024I: node {cluster.SelfAddress} is up in the cluster."));
+            cluster.RegisterOnMemberUp(() => Console.WriteLine($"ActorQm node {cluster.SelfAddress} is up in the cluster."));
             system.EventStream.Subscribe(printer, typeof(Routing.RoutedConnection.ListenerStarted));
             // Revocations, channel status and MQ cluster membership are shared with every node.
             system.ActorOf(RevocationGossip.Props(), "actorqm-revocation-gossip");
@@ -84,7 +84,7 @@ internal static class ClusterNode
                 Console.WriteLine($"AMQ8003I: ActorQm queue manager {started.QMgrName} started on node {started.Node} ({started.Recovery.TotalMilliseconds:0} ms to take its journal and recover).");
             });
             Receive<Routing.RoutedConnection.ListenerStarted>(started =>
-                Console.WriteLine($"AMQ9209I: listener for queue manager {started.QMgrName} started on {started.Bound} (served wherever {started.QMgrName} runs)."));
+                Console.WriteLine($"AMQ5026I: listener for queue manager {started.QMgrName} started on {started.Bound} (served wherever {started.QMgrName} runs)."));
             Receive<QueueManagerSharding.QueueManagerStartFailed>(failed =>
                 Console.WriteLine($"AMQ8101E: queue manager {failed.QMgrName} did not start on node {failed.Node}: {failed.Reason} (tried again shortly)."));
         }

@@ -104,7 +104,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
             if (_startingListeners.Remove(Sender, out var pending))
             {
                 _listeners[pending.Name] = (Sender, started.Bound);
-                _log.Info("AMQ9209I: listener {0} of {1} started on {2}.", pending.Name, _qmgr, started.Bound);
+                _log.Info("AMQ5026I: listener {0} of {1} started on {2}.", pending.Name, _qmgr, started.Bound);
                 pending.ReplyTo.Tell(new CommandAccepted($"AMQ8021I: Request to start listener {pending.Name} accepted ({started.Bound})."));
             }
         });
@@ -150,7 +150,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
 
         var actor = Context.ActorOf(Akka.Actor.Props.Create(() => new SenderChannelActor(start, _sync, _board, _handshakes)), $"sdr-{++_instances}");
         _senders[name] = actor;
-        replyTo.Tell(new CommandAccepted($"AMQ8018I: Start IBM MQ channel accepted ({name})."));
+        replyTo.Tell(new CommandAccepted($"AMQ8018I: Start ActorQm channel accepted ({name})."));
     }
 
     /// <summary>A requester calls its server; it runs until the connection ends (MQ requesters do not retry).</summary>
@@ -189,7 +189,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
                 self.Tell(new RequesterFailed(def.Name, $"remote host not available: {e.Message}"));
             }
         });
-        Sender.Tell(new CommandAccepted($"AMQ8018I: Start IBM MQ channel accepted ({def.Name})."));
+        Sender.Tell(new CommandAccepted($"AMQ8018I: Start ActorQm channel accepted ({def.Name})."));
     }
 
     private void HandleStop(StopChannel stop)
@@ -212,7 +212,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
             _board.Set(new ChannelStatus(stop.Name, string.Empty, ChannelState.Stopped) { Started = DateTimeOffset.UtcNow });
         }
 
-        Sender.Tell(new CommandAccepted($"AMQ8019I: Stop IBM MQ channel accepted ({stop.Name})."));
+        Sender.Tell(new CommandAccepted($"AMQ8019I: Stop ActorQm channel accepted ({stop.Name})."));
     }
 
     private void HandleRegister(RegisterInbound register)
@@ -324,7 +324,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         var record = _sync.Get(reset.Name);
         _sync.Save(record with { LastSeq = reset.NextSeq - 1 }, ActorRefs.Nobody, null);
         _board.Update(reset.Name, s => s with { LastSeq = reset.NextSeq - 1, CurrentSeq = reset.NextSeq - 1 });
-        Sender.Tell(new CommandAccepted($"AMQ8023I: IBM MQ channel {reset.Name} reset (next sequence number {reset.NextSeq})."));
+        Sender.Tell(new CommandAccepted($"AMQ8023I: ActorQm channel {reset.Name} reset (next sequence number {reset.NextSeq})."));
     }
 
     private void HandleResolve(ResolveChannel resolve)
@@ -338,7 +338,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
 
         if (!record.IsInDoubt)
         {
-            Sender.Tell(new CommandAccepted($"AMQ8024I: IBM MQ channel {resolve.Name} resolved: nothing was in doubt."));
+            Sender.Tell(new CommandAccepted($"AMQ8024I: ActorQm channel {resolve.Name} resolved: nothing was in doubt."));
             return;
         }
 
@@ -353,6 +353,6 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         }
 
         _board.Update(resolve.Name, s => s with { InDoubt = false });
-        Sender.Tell(new CommandAccepted($"AMQ8024I: IBM MQ channel {resolve.Name} resolved ({(resolve.Commit ? "COMMIT: the batch is removed from the transmission queue" : "BACKOUT: the batch will be sent again")})."));
+        Sender.Tell(new CommandAccepted($"AMQ8024I: ActorQm channel {resolve.Name} resolved ({(resolve.Commit ? "COMMIT: the batch is removed from the transmission queue" : "BACKOUT: the batch will be sent again")})."));
     }
 }

@@ -267,6 +267,10 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             return GoTo(ChannelState.Stopped).Using(next);
         }
 
+        var schedule = attempt <= Def.ShortRetries
+            ? $"short retry {attempt} of {Def.ShortRetries} (SHORTRTY), every {Def.ShortTimer.TotalSeconds:0.###} s (SHORTTMR); then {Def.LongRetries} long retries every {Def.LongTimer.TotalSeconds:0.###} s"
+            : $"long retry {attempt - Def.ShortRetries} of {Def.LongRetries} (LONGRTY), every {Def.LongTimer.TotalSeconds:0.###} s (LONGTMR)";
+        _log.Info("channel {0} retrying in {1:0.###} s: {2}.", Def.Name, delay.TotalSeconds, schedule);
         SetTimer(RetryTimer, RetryNow.Instance, delay);
         return GoTo(ChannelState.Retrying).Using(next);
     }

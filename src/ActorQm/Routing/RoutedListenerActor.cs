@@ -39,12 +39,12 @@ internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
         Receive<SecurityDescribed>(Load);
         Receive<TlsListener.ListenerStarted>(started =>
         {
-            _log.Info("AMQ9209I: listener for queue manager {0} started on {1}; its connections are served wherever {0} runs.", _settings.QueueManager.Name, started.Bound);
+            _log.Info("AMQ5026I: listener for queue manager {0} started on {1}; its connections are served wherever {0} runs.", _settings.QueueManager.Name, started.Bound);
             Context.System.EventStream.Publish(new RoutedConnection.ListenerStarted(_settings.QueueManager.Name, started.Bound));
         });
         Receive<TlsListener.ListenerFailed>(failed =>
         {
-            _log.Error("{0} (listener for queue manager {1})", failed.Reason, _settings.QueueManager.Name);
+            _log.Error("AMQ9228E: {0} (listener for queue manager {1})", failed.Reason, _settings.QueueManager.Name);
             Context.Stop(Self);
         });
     }

@@ -49,7 +49,7 @@ internal sealed class TlsListenerActor : ReceiveActor
         }
         catch (SocketException e)
         {
-            _owner.Tell(new ListenerFailed($"AMQ9228E: cannot listen on {_settings.Address}:{_settings.Port}: {e.Message}"));
+            _owner.Tell(new ListenerFailed($"cannot listen on {_settings.Address}:{_settings.Port}: {e.Message}"));
             Context.Stop(Self);
             return;
         }

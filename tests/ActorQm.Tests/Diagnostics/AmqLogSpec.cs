@@ -37,6 +37,25 @@ public sealed partial class AmqLogSpec
         Assert.True(wrong.Count == 0, "AMQ codes logged at another level than their suffix:\n" + string.Join("\n", wrong));
     }
 
+    [GeneratedRegex(@"AMQ\d{4}[IWE]", RegexOptions.CultureInvariant)]
+    private static partial Regex Code();
+
+    [Fact]
+    public void Every_AMQ_code_the_source_emits_must_be_explained_in_docs_messages()
+    {
+        var root = RepositoryRoot();
+        var reference = File.ReadAllText(Path.Combine(root, "docs", "messages.md"));
+        var missing = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => Code().Matches(File.ReadAllText(f)).Select(m => m.Value))
+            .Distinct(StringComparer.Ordinal)
+            .Where(code => !reference.Contains(code, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        Assert.True(missing.Count == 0, "AMQ codes emitted but not in docs/messages.md: " + string.Join(", ", missing));
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

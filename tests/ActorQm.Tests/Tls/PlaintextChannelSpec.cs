@@ -22,6 +22,10 @@ public sealed class PlaintextChannelSpec(ITestOutputHelper output) : Akka.TestKi
         var events = CreateTestProbe();
         Sys.EventStream.Subscribe(events.Ref, typeof(Channel.ChannelFailed));
         Sys.EventStream.Subscribe(events.Ref, typeof(Handshake.ChannelSslError));
+        // The retry schedule is logged at info level; loggers take the level when they are created.
+        Sys.EventStream.SetLogLevel(Akka.Event.LogLevel.InfoLevel);
+        var schedule = CreateTestProbe();
+        Sys.EventStream.Subscribe(schedule.Ref, typeof(Akka.Event.Info));
         var pair = await QueueManagerPair.StartAsync(Sys, _dir);
         await pair.Conn1.RunMqscAsync($"ALTER CHANNEL('{QueueManagerPair.Channel}') CHLTYPE(SDR) SSLCIPH('')");
         await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("must not cross in the clear", Persistence.Persistent));
@@ -38,6 +42,8 @@ public sealed class PlaintextChannelSpec(ITestOutputHelper output) : Akka.TestKi
         Assert.Equal("AMQ9641E", atSender.AmqCode);
         Assert.Contains("AMQ9639E", atSender.Detail, StringComparison.Ordinal);
         await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Retrying, (await pair.Status(pair.Qm1.Actor))!.State), TimeSpan.FromSeconds(10));
+        var retrying = await schedule.FishForMessageAsync<Akka.Event.Info>(i => i.Message.ToString()!.Contains("retrying in", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains("short retry 1 of 100 (SHORTRTY), every 1 s (SHORTTMR)", retrying.Message.ToString(), StringComparison.Ordinal);
         var e = await Assert.ThrowsAsync<MqException>(() => pair.Conn2.GetAsync("APP.IN"));
         Assert.Equal(MqReason.NoMsgAvailable, e.Reason);
 
