@@ -32,6 +32,7 @@ internal static class ChannelDemo
         var results = new List<(string Phase, int Messages, double Seconds, bool Ok, string Note)>();
         using var responder = new DevOcspResponder();
         ActorSystem? system = null;
+        string? restart = null;
         try
         {
             var pki = DevPki.Create(responder.Url);
@@ -106,6 +107,7 @@ internal static class ChannelDemo
             Console.WriteLine($"OCSP responder answered {responder.Requests} requests (cached until nextUpdate after the first per certificate).");
             await QueueManagerBootstrap.StopAsync(qm1.Actor);
             await QueueManagerBootstrap.StopAsync(qm2.Actor);
+            restart = await Restartable(dir, pki, rogueCert, port);
         }
         finally
         {
@@ -114,10 +116,29 @@ internal static class ChannelDemo
                 await system.Terminate();
             }
 
-            Keep(dir, keep);
+            Keep(dir, keep, restart);
         }
 
         return Report(results, size, 34, "demo passed: every message arrived intact, in order, exactly once; the revoked peer was refused");
+    }
+
+    /// <summary>
+    /// What starts QM1 and QM2 again from the kept folder: QM2 listens on the port the channel's CONNAME names, and with the demo's
+    /// OCSP responder gone (it ran inside the demo), CRLs of both CAs decide revocation, the revoked QM3 listed.
+    /// </summary>
+    private static async Task<string> Restartable(DirectoryInfo dir, DevPki pki, DevPki.Issued rogue, int port)
+    {
+        await File.WriteAllBytesAsync(Path.Combine(dir.FullName, "ica.crl"), DevPki.Crl(pki.Intermediate, rogue.Certificate));
+        var qm2 = Path.Combine(dir.FullName, "qm2.mqsc");
+        await File.WriteAllTextAsync(qm2, (await File.ReadAllTextAsync(qm2)).Replace("PORT(0)", $"PORT({port})", StringComparison.Ordinal));
+        return """
+            # QM1 and QM2 of the demo with their journals and start-up scripts (paths relative to this file).
+            # Revocation by the CRLs of the dev root and intermediate: the demo's OCSP responder is gone.
+            actorqm.queue-managers {
+              QM1 { mqsc-file = "qm1.mqsc", store.path = "qm1/QM1.db", tls { crl-files = ["root.crl", "ica.crl"], ocsp-check-extensions = off } }
+              QM2 { mqsc-file = "qm2.mqsc", store.path = "qm2/QM2.db", tls { crl-files = ["root.crl", "ica.crl"], ocsp-check-extensions = off } }
+            }
+            """;
     }
 
     /// <summary>Puts on QM1 (to the remote queue) while QM2's application gets, and checks every message on arrival.</summary>

@@ -54,11 +54,18 @@ internal static class DemoMessages
     }
 
     /// <summary>Removes the demo's folder, or says where it is kept.</summary>
-    public static void Keep(DirectoryInfo dir, bool keep)
+    /// <summary>Deletes the demo's folder, or keeps it with <paramref name="restart"/> as actorqm.conf, which starts what it kept.</summary>
+    public static void Keep(DirectoryInfo dir, bool keep, string? restart = null)
     {
         if (keep)
         {
             Console.WriteLine($"  kept {dir.FullName}");
+            if (restart is not null)
+            {
+                var conf = Path.Combine(dir.FullName, "actorqm.conf");
+                File.WriteAllText(conf, restart);
+                Console.WriteLine($"  start what it kept: actorqm start --config {conf}");
+            }
         }
         else
         {

@@ -36,12 +36,15 @@ internal static class LocalDemo
     {
         var dir = Directory.CreateTempSubdirectory("actorqm-demo-");
         var results = new List<(string Phase, int Messages, double Seconds, bool Ok, string Note)>();
+        string? restart = null;
         try
         {
             await File.WriteAllTextAsync(Path.Combine(dir.FullName, "demo.mqsc"), Script);
-            var config = ConfigurationFactory.ParseString($$"""
+            restart = $$"""
+                # The demo's queue manager, its journal and start-up script (paths relative to this file).
                 actorqm.queue-managers { "{{QMgr}}" { mqsc-file = "demo.mqsc", store.path = "{{QMgr}}.db" } }
-                """);
+                """;
+            var config = ConfigurationFactory.ParseString(restart);
             var settings = ActorQmSettings.Create(config, dir.FullName).QueueManagers.Single();
             Console.WriteLine($"ActorQm demo: queue manager {QMgr}, journal {settings.Store.Describe()}, {count} messages of {size} bytes per phase");
 
@@ -82,7 +85,7 @@ internal static class LocalDemo
         }
         finally
         {
-            Keep(dir, keep);
+            Keep(dir, keep, restart);
         }
 
         return Report(results, size, 32, "demo passed: every message came back intact");

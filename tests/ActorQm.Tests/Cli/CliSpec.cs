@@ -84,13 +84,38 @@ public sealed class CliSpec : IDisposable
     [Fact]
     public void Cli_demo_must_move_every_message_over_the_tls_channel_refuse_the_revoked_peer_and_exit_0()
     {
-        var (exit, output, error) = Run(null, "demo", "--messages", "300");
+        var (exit, output, error) = Run(null, "demo", "--messages", "300", "--keep");
 
         Assert.True(exit == 0, string.Join('\n', output) + error);
         Assert.Contains("demo passed: every message arrived intact, in order, exactly once; the revoked peer was refused", output);
         Assert.Contains(output, l => l.StartsWith("persistent over the TLS channel", StringComparison.Ordinal) && l.Contains("ok: 300/300 intact", StringComparison.Ordinal));
         Assert.Contains(output, l => l.StartsWith("revoked peer refused", StringComparison.Ordinal) && l.Contains("ok: AMQ9633E", StringComparison.Ordinal));
         Assert.Contains(output, l => l.Contains("SSLCIPH(TLS_AES_128_GCM_SHA256)", StringComparison.Ordinal));
+
+        // --keep leaves a configuration that starts what it kept: both queue managers, their journals, keys and CRLs.
+        var kept = output.Single(l => l.StartsWith("  kept ", StringComparison.Ordinal))["  kept ".Length..];
+        try
+        {
+            var conf = output.Single(l => l.StartsWith("  start what it kept: actorqm start --config ", StringComparison.Ordinal))["  start what it kept: actorqm start --config ".Length..];
+            using var server = new ChildProcess("ActorQm.Cli.dll", "start", "--config", conf);
+            var started = new HashSet<string>(StringComparer.Ordinal);
+            var lines = server.ReadUntil(l =>
+            {
+                if (l.StartsWith("AMQ8003I: ActorQm queue manager ", StringComparison.Ordinal))
+                {
+                    started.Add(l.Split(' ')[4]);
+                }
+
+                return started.SetEquals(["QM1", "QM2"]);
+            }, TimeSpan.FromMinutes(1));
+            Assert.DoesNotContain(lines, l => l.Contains("AMQ9657E", StringComparison.Ordinal) || l.Contains("AMQ9666E", StringComparison.Ordinal));
+            server.Signal(15);
+            Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            Directory.Delete(kept, recursive: true);
+        }
     }
 
     [Fact]
