@@ -69,6 +69,10 @@ public sealed class MqClient : IAsyncDisposable
             var connected = await ChannelConnector.ConnectAsync([(options.Host, options.Port), .. options.AlternateAddresses], options.Timeout, cancel, options.LocalAddress).ConfigureAwait(false);
             tcp = connected.Client;
         }
+        catch (ChannelConnector.ConnectFailedException e) when (e.ClosedByRemote)
+        {
+            throw new MqException(MqReason.ConnectionBroken, $"AMQ9665E: the queue manager closed the connection at once ({e.Message}); its log says why");
+        }
         catch (ChannelConnector.ConnectFailedException e)
         {
             throw new MqException(MqReason.HostNotAvailable, $"AMQ9202E: remote host not available: {e.Message}");

@@ -22,7 +22,10 @@ public static class RemoteRefusal
         _ => responderCode,
     };
 
-    /// <summary>The line the initiator logs or throws: its own code first, then the remote end's code, reason and MQRC.</summary>
-    public static string Describe(StatusSegment status, string what) =>
-        $"{CodeAtInitiator(status.AmqCode)}: the remote end refused {what}: {status.AmqCode}: {status.Text} (MQRC {status.Reason})";
+    /// <summary>The line the initiator throws: its own code first, then <see cref="Detail"/>.</summary>
+    public static string Describe(StatusSegment status, string what) => $"{CodeAtInitiator(status.AmqCode)}: {Detail(status, what)}";
+
+    /// <summary>Why, as the initiator reports it: the remote end's code where it differs from this end's, its reason and MQRC.</summary>
+    public static string Detail(StatusSegment status, string what) =>
+        $"the remote end refused {what}: {(CodeAtInitiator(status.AmqCode) == status.AmqCode ? string.Empty : status.AmqCode + ": ")}{status.Text} (MQRC {status.Reason})";
 }

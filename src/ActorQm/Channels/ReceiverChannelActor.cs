@@ -100,7 +100,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             {
                 InitialData hello when e.StateData.Session is { } session && _requester is null => Accept(hello, session, e.StateData),
                 InitialDataReply reply when _requester is not null => BeginRequester(reply, e.StateData),
-                StatusSegment status => Close(e.StateData, RemoteRefusal.CodeAtInitiator(status.AmqCode), $"the remote end refused the channel: {status.AmqCode}: {status.Text} (MQRC {status.Reason})"),
+                StatusSegment status => Close(e.StateData, RemoteRefusal.CodeAtInitiator(status.AmqCode), RemoteRefusal.Detail(status, "the channel")),
                 null => Stay(),
                 var other => Close(e.StateData, "AMQ9504E", $"protocol error: {other.GetType().Name} before initial data"),
             },

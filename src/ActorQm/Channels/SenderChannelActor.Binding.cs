@@ -88,7 +88,7 @@ internal sealed partial class SenderChannelActor
                 _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName });
                 return SettleInDoubt(reply.LastCommittedSeq, data);
             case StatusSegment status:
-                return Fail(data, RemoteRefusal.CodeAtInitiator(status.AmqCode), $"the remote end refused the channel: {status.AmqCode}: {status.Text} (MQRC {status.Reason})");
+                return Fail(data, RemoteRefusal.CodeAtInitiator(status.AmqCode), RemoteRefusal.Detail(status, "the channel"));
             case null:
                 return Stay();
             default:
