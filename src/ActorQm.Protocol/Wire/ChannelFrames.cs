@@ -16,6 +16,9 @@ public enum SegmentType : byte
     Close = 8,
     ClientRequest = 9,
     ClientResponse = 10,
+
+    /// <summary>A non-persistent message outside the batches (NPMSPEED(FAST)): no sequence number, put on arrival.</summary>
+    FastMessage = 11,
 }
 
 /// <summary>Channel types as they travel in initial data.</summary>
@@ -48,13 +51,23 @@ public sealed record InitialData(
     string CipherSpec,
     long LastCommittedSeq,
     long InDoubtSeq,
-    string ApplicationName = "") : Segment;
+    string ApplicationName = "",
+    bool FastNonPersistent = false) : Segment;
 
-/// <summary>The responding end's agreement: the negotiated values and its own last committed sequence number.</summary>
-public sealed record InitialDataReply(string QMgrName, int BatchSize, int MaxMessageLength, int HeartbeatSeconds, long LastCommittedSeq) : Segment;
+/// <summary>
+/// The responding end's agreement: the negotiated values and its own last committed sequence number.
+/// <see cref="FastNonPersistent"/>: both ends have NPMSPEED(FAST), so non-persistent messages travel as <see cref="FastMessageSegment"/>.
+/// </summary>
+public sealed record InitialDataReply(string QMgrName, int BatchSize, int MaxMessageLength, int HeartbeatSeconds, long LastCommittedSeq, bool FastNonPersistent = false) : Segment;
 
 /// <summary>One message of a batch: its sequence number and the transmission-queue message (MQXQH and data).</summary>
 public sealed record MessageSegment(long Seq, bool Persistent, byte[] XmitMessage) : Segment;
+
+/// <summary>
+/// A non-persistent message of a channel whose ends agreed NPMSPEED(FAST): outside any batch and its unit of recovery, put by the
+/// receiver as it arrives, never journalled; a channel failure may lose it (docs/protocol.md, "NPMSPEED").
+/// </summary>
+public sealed record FastMessageSegment(byte[] XmitMessage) : Segment;
 
 /// <summary>The batch ends at <see cref="LastSeq"/>; the receiver commits it and confirms.</summary>
 public sealed record BatchEnd(long LastSeq, int Count) : Segment;
@@ -92,6 +105,8 @@ public static class ChannelFrames
         {
             case MessageSegment m:
                 return EncodeMessage(m.Seq, m.Persistent, m.XmitMessage);
+            case FastMessageSegment f:
+                return EncodeFastMessage(f.XmitMessage);
 
             default:
                 var w = new FrameWriter(segment is InitialData ? 256 : 64);
@@ -111,6 +126,7 @@ public static class ChannelFrames
                         w.Long(i.LastCommittedSeq);
                         w.Long(i.InDoubtSeq);
                         w.String(i.ApplicationName);
+                        w.Byte(i.FastNonPersistent ? (byte)1 : (byte)0);
                         break;
                     case InitialDataReply r:
                         w.Byte((byte)SegmentType.InitialDataReply);
@@ -119,6 +135,7 @@ public static class ChannelFrames
                         w.Int(r.MaxMessageLength);
                         w.Int(r.HeartbeatSeconds);
                         w.Long(r.LastCommittedSeq);
+                        w.Byte(r.FastNonPersistent ? (byte)1 : (byte)0);
                         break;
                     case BatchEnd b:
                         w.Byte((byte)SegmentType.BatchEnd);
@@ -173,6 +190,16 @@ public static class ChannelFrames
         return frame;
     }
 
+    /// <summary>A FAST non-persistent message segment straight from the transmission-queue message's bytes: one allocation, one copy.</summary>
+    public static byte[] EncodeFastMessage(ReadOnlySpan<byte> xmitMessage)
+    {
+        var frame = new byte[2 + xmitMessage.Length];
+        frame[0] = Version;
+        frame[1] = (byte)SegmentType.FastMessage;
+        xmitMessage.CopyTo(frame.AsSpan(2));
+        return frame;
+    }
+
     /// <summary>Header of a message segment, written in front of the data.</summary>
     public static void WriteMessageHeader(Span<byte> frame, long seq, bool persistent)
     {
@@ -198,9 +225,10 @@ public static class ChannelFrames
         var r = new FrameReader(frame[2..]);
         Segment? segment = (SegmentType)frame[1] switch
         {
-            SegmentType.InitialData => new InitialData(r.String(), (ChannelType)r.Byte(), r.String(), r.Int(), r.Int(), r.Int(), r.Int(), r.String(), r.Long(), r.Long(), r.String()),
-            SegmentType.InitialDataReply => new InitialDataReply(r.String(), r.Int(), r.Int(), r.Int(), r.Long()),
+            SegmentType.InitialData => new InitialData(r.String(), (ChannelType)r.Byte(), r.String(), r.Int(), r.Int(), r.Int(), r.Int(), r.String(), r.Long(), r.Long(), r.String(), r.Byte() == 1),
+            SegmentType.InitialDataReply => new InitialDataReply(r.String(), r.Int(), r.Int(), r.Int(), r.Long(), r.Byte() == 1),
             SegmentType.Message => new MessageSegment(r.Long(), r.Byte() == 1, r.Rest()),
+            SegmentType.FastMessage => new FastMessageSegment(r.Rest()),
             SegmentType.BatchEnd => new BatchEnd(r.Long(), r.Int()),
             SegmentType.Confirm => new Confirm(r.Long()),
             SegmentType.Heartbeat => new Heartbeat(r.Byte() == 1),

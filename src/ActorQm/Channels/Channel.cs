@@ -32,6 +32,9 @@ public sealed record ChannelStatus(string Name, string Type, ChannelState State)
     public bool InDoubt { get; init; }
     public long Messages { get; init; }
     public long Batches { get; init; }
+
+    /// <summary>The NPMSPEED both ends agreed: FAST sends non-persistent messages outside the batches.</summary>
+    public string NpmSpeed { get; init; } = string.Empty;
     public long BytesSent { get; init; }
     public long BytesReceived { get; init; }
     public string SslCipherSpec { get; init; } = string.Empty;

@@ -68,7 +68,7 @@ internal sealed partial class ReceiverChannelActor
         var def = _requester!.Definition;
         var record = _sync.Get(def.Name);
         Send(data, new InitialData(def.Name, ChannelType.Requester, _qmgr, def.BatchSize, def.MaxMessageLength, (int)def.HeartbeatInterval.TotalSeconds,
-            def.SequenceWrap, def.SslCiph, record.LastSeq, 0));
+            def.SequenceWrap, def.SslCiph, record.LastSeq, 0, FastNonPersistent: def.FastNonPersistent));
         return Stay().Using(data);
     }
 
@@ -87,11 +87,13 @@ internal sealed partial class ReceiverChannelActor
             Heartbeat = heartbeat,
             BatchSize = reply.BatchSize,
             MaxMessageLength = reply.MaxMessageLength,
+            Fast = def.FastNonPersistent && reply.FastNonPersistent,
         };
         var session = data.Session!;
         _board.Set(new ChannelStatus(def.Name, def.Kind.Keyword(), ChannelState.Running)
         {
             ConName = $"{def.Host}({def.Port})", RemoteQMgr = reply.QMgrName, LastSeq = record.LastSeq, CurrentSeq = record.LastSeq, Started = DateTimeOffset.UtcNow,
+            NpmSpeed = next.Fast ? "FAST" : "NORMAL",
             SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
         });

@@ -27,7 +27,8 @@ internal sealed record ReceiverData(
     ReceiverUnit? Unit = null,
     bool StopRequested = false,
     IActorRef? Client = null,
-    Authority.Principal? Principal = null);
+    Authority.Principal? Principal = null,
+    bool Fast = false);
 
 /// <summary>One batch on its way into the target queues as a single unit of work.</summary>
 internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> messages)
@@ -152,6 +153,9 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             SenderChannelActor.SenderEnded => Stay(),
             Transport.ConnectionClosed c => Ended(e.StateData, c.AmqCode, c.Reason),
             Handshake.HandshakeFailed => Stop(),
+            FastOpened o => FastTargetOpened(o, e.StateData),
+            LocalQueue.MessagePut => FastAnswered(Sender, null, e.StateData),
+            LocalQueue.PutRejected r => FastAnswered(Sender, r, e.StateData),
             Closing c => Close(e.StateData, c.AmqCode, c.Detail),
             StopChannel => e.StateData.Unit is null ? Close(e.StateData, null, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
             _ => Stay(),
@@ -242,6 +246,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             BatchSize = Math.Min(hello.BatchSize, def.BatchSize),
             MaxMessageLength = Math.Min(hello.MaxMessageLength, def.MaxMessageLength),
             Principal = accepting.Accepted.Principal,
+            Fast = hello.FastNonPersistent && def.FastNonPersistent,
         };
         var session = data.Session!;
         _board.Set(new ChannelStatus(def.Name, def.Kind.Keyword(), ChannelState.Running)
@@ -249,10 +254,11 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             ConName = _remote.ToString(), RemoteQMgr = hello.QMgrName, LastSeq = record.LastSeq, CurrentSeq = record.LastSeq, Started = DateTimeOffset.UtcNow,
             McaUser = accepting.Accepted.Principal?.Name ?? string.Empty, SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
+            NpmSpeed = next.Fast ? "FAST" : "NORMAL",
         });
         data.Transport.Tell(new Transport.ResumeReading(ReceiveWindow));
         _consumedFrames = 0;
-        Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq));
+        Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq, next.Fast));
         RestartReceiveTimer(next);
         _log.Info("AMQ9002I: channel {0} is starting (from {1} at {2}, peer '{3}').", def.Name, hello.QMgrName, _remote, session.Peer?.Subject.ToString() ?? "none");
         return GoTo(ChannelState.Running).Using(next);
@@ -278,6 +284,8 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
                 batch.Add(m);
                 return Stay().Using(data with { Batch = batch });
+            case FastMessageSegment f:
+                return PutFast(f, data);
             case BatchEnd end when data.Unit is null:
                 var messages = data.Batch ?? [];
                 if (messages.Count != end.Count || (messages.Count > 0 && messages[^1].Seq != end.LastSeq))

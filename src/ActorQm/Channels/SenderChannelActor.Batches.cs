@@ -47,10 +47,10 @@ internal sealed partial class SenderChannelActor
     private State<ChannelState, SenderData> Collected(SenderData data, IReadOnlyList<LocalQueue.MessageGot> more)
     {
         var batch = data.Batch!;
-        batch.Messages.AddRange(more);
+        batch.Messages.AddRange(_fast ? SendFast(data, more) : more);
         var bytes = batch.Messages.Sum(m => (long)m.Message.Payload.Length);
         var room = _batchSize - batch.Messages.Count;
-        if (room <= 0 || (Def.BatchLimitBytes > 0 && bytes >= Def.BatchLimitBytes))
+        if (room <= 0 || (Def.BatchLimitBytes > 0 && bytes >= Def.BatchLimitBytes) || (batch.Messages.Count == 0 && more.Count == 0))
         {
             return SendBatch(data);
         }
@@ -71,10 +71,50 @@ internal sealed partial class SenderChannelActor
         return Stay().Using(data);
     }
 
+    /// <summary>
+    /// NPMSPEED(FAST): the non-persistent messages go now, outside the batch, and leave the transmission queue at once (no
+    /// journal write; a channel failure may lose them, as MQ documents). Returns the messages that stay in the batch.
+    /// </summary>
+    private List<LocalQueue.MessageGot> SendFast(SenderData data, IReadOnlyList<LocalQueue.MessageGot> got)
+    {
+        var stay = new List<LocalQueue.MessageGot>(got.Count);
+        List<long>? sent = null;
+        var bytes = 0L;
+        foreach (var m in got)
+        {
+            if (m.Message.IsPersistent)
+            {
+                stay.Add(m);
+                continue;
+            }
+
+            data.Transport.Tell(new Transport.Send(ChannelFrames.EncodeFastMessage(m.Message.Payload.Span)));
+            (sent ??= []).Add(m.Token);
+            bytes += m.Message.Payload.Length;
+        }
+
+        if (sent is not null)
+        {
+            // No reply wanted: the batch's own commit is the one this channel waits for.
+            _start.XmitQueue.Tell(new LocalQueue.CommitGets(sent), ActorRefs.NoSender);
+            _board.Update(Def.Name, s => s with { Messages = s.Messages + sent.Count, BytesSent = s.BytesSent + bytes });
+        }
+
+        return stay;
+    }
+
     /// <summary>Sends the batch's messages, then records it in doubt; the batch end goes once that record is durable.</summary>
     private State<ChannelState, SenderData> SendBatch(SenderData data)
     {
         var batch = data.Batch!;
+        if (batch.Messages.Count == 0)
+        {
+            // Every message went outside the batch (NPMSPEED(FAST)): nothing to number, record or confirm.
+            var idle = data with { Batch = null };
+            AskForMessage(idle);
+            return Stay().Using(idle);
+        }
+
         var seq = _nextSeq;
         var bytes = 0L;
         var last = seq;

@@ -59,7 +59,7 @@ internal sealed partial class SenderChannelActor
     {
         var record = _sync.Get(Def.Name);
         return new InitialData(Def.Name, Def.WireType, _start.QMgrName, Def.BatchSize, Def.MaxMessageLength,
-            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq);
+            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq, FastNonPersistent: Def.FastNonPersistent);
     }
 
     private State<ChannelState, SenderData> SendInitialData(Transport.Connected connected, SenderData data)
@@ -85,7 +85,8 @@ internal sealed partial class SenderChannelActor
             case InitialDataReply reply:
                 CancelTimer(ReplyTimer);
                 _batchSize = Math.Min(Def.BatchSize, reply.BatchSize);
-                _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName });
+                _fast = Def.FastNonPersistent && reply.FastNonPersistent;
+                _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName, NpmSpeed = _fast ? "FAST" : "NORMAL" });
                 return SettleInDoubt(reply.LastCommittedSeq, data);
             case StatusSegment status:
                 return Fail(data, RemoteRefusal.CodeAtInitiator(status.AmqCode), RemoteRefusal.Detail(status, "the channel"));
@@ -101,16 +102,18 @@ internal sealed partial class SenderChannelActor
     {
         var hs = _inbound!.Session;
         _batchSize = Math.Min(Def.BatchSize, hello.BatchSize);
+        _fast = Def.FastNonPersistent && hello.FastNonPersistent;
         _board.Update(Def.Name, s => s with
         {
             RemoteQMgr = hello.QMgrName,
+            NpmSpeed = _fast ? "FAST" : "NORMAL",
             SslCipherSpec = hs.CipherSpec,
             SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty,
             SslCertSerial = hs.Peer?.Serial ?? string.Empty,
         });
         Send(data, new InitialDataReply(_start.QMgrName, _batchSize, Math.Min(Def.MaxMessageLength, hello.MaxMessageLength),
-            Math.Max(hello.HeartbeatSeconds, (int)Def.HeartbeatInterval.TotalSeconds), _sync.Get(Def.Name).LastSeq));
+            Math.Max(hello.HeartbeatSeconds, (int)Def.HeartbeatInterval.TotalSeconds), _sync.Get(Def.Name).LastSeq, _fast));
         return SettleInDoubt(hello.LastCommittedSeq, data);
     }
 

@@ -58,6 +58,9 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     private long _nextConnection;
     private long _nextSeq;
 
+    // Both ends have NPMSPEED(FAST): non-persistent messages go outside the batches (agreed in the initial data).
+    private bool _fast;
+
     /// <param name="inbound">A server channel answering its requester: the connection is the requester's, already accepted.</param>
     public SenderChannelActor(SenderStart start, ChannelSyncStore sync, ChannelStatusBoard board, IActorRef handshakes, Inbound? inbound = null)
     {

@@ -177,7 +177,7 @@ internal static class MqscDisplay
 
     private static readonly string[] ChannelStatusKeywords =
         ["CHANNEL", "CHLTYPE", "STATUS", "CONNAME", "XMITQ", "RQMNAME", "CURSEQNO", "LSTSEQNO", "INDOUBT", "MSGS", "BATCHES", "BYTSSENT", "BYTSRCVD",
-         "SSLCIPH", "SSLPEER", "SSLCERTI", "MCAUSER", "SSLRKEYS", "CHSTADA", "CHSTATI", "LASTERR", "QMNAME", "NODE"];
+         "SSLCIPH", "SSLPEER", "SSLCERTI", "MCAUSER", "SSLRKEYS", "NPMSPEED", "CHSTADA", "CHSTATI", "LASTERR", "QMNAME", "NODE"];
 
     private static IEnumerable<MqscAttribute> ChannelStatusPairs(Channels.ChannelStatus s) =>
     [
@@ -185,7 +185,7 @@ internal static class MqscDisplay
         new("XMITQ", s.XmitQ), new("RQMNAME", s.RemoteQMgr), new("CURSEQNO", Number(s.CurrentSeq)), new("LSTSEQNO", Number(s.LastSeq)),
         new("INDOUBT", s.InDoubt ? "YES" : "NO"), new("MSGS", Number(s.Messages)), new("BATCHES", Number(s.Batches)), new("BYTSSENT", Number(s.BytesSent)),
         new("BYTSRCVD", Number(s.BytesReceived)), new("SSLCIPH", s.SslCipherSpec), new("SSLPEER", s.SslPeer, Quoted: true), new("SSLCERTI", s.SslCertIssuer, Quoted: true),
-        new("MCAUSER", s.McaUser, Quoted: true), new("SSLRKEYS", Number(s.KeyResets)),
+        new("MCAUSER", s.McaUser, Quoted: true), new("SSLRKEYS", Number(s.KeyResets)), new("NPMSPEED", s.NpmSpeed),
         new("CHSTADA", s.Started.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
         new("CHSTATI", s.Started.ToString("HH.mm.ss", System.Globalization.CultureInfo.InvariantCulture)),
         .. s.LastError.Length > 0 ? new MqscAttribute[] { new("LASTERR", s.LastError, Quoted: true) } : [],

@@ -16,7 +16,8 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
     [Fact]
     public async Task Sender_channel_must_deliver_every_message_once_in_order_over_mutual_tls()
     {
-        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "BATCHSZ(20)");
+        // NPMSPEED(NORMAL): non-persistent messages in the batches too, so one order holds for all (FAST: NpmSpeedSpec).
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "BATCHSZ(20) NPMSPEED(NORMAL)");
         var conn1 = pair.Conn1;
         var output = await conn1.OpenAsync("APP.REMOTE", Mqi.QueueManagerApi.OpenPurpose.Output);
         for (var i = 0; i < 300; i++)
