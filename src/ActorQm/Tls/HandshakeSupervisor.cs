@@ -9,8 +9,8 @@ namespace ActorQm.Tls;
 /// <summary>Settings and Props of <see cref="HandshakeSupervisorActor"/>.</summary>
 public static class HandshakeSupervisor
 {
-    /// <param name="MaxConcurrent">Handshakes running at once; more wait in a queue.</param>
-    /// <param name="MaxQueued">Handshakes waiting; beyond that new connections are refused at once.</param>
+    /// <param name="MaxConcurrent">Handshakes running at once, for each role (responder, initiator); more wait in a queue.</param>
+    /// <param name="MaxQueued">Handshakes waiting, for each role; beyond that new connections are refused at once.</param>
     /// <param name="StepTimeout">Longest any one step may take (a stalled peer costs at most this per step).</param>
     /// <param name="MaxPerAddress">Responder handshakes one remote address may have pending at once; more are refused at once.</param>
     public sealed record Settings(int MaxConcurrent = 16, int MaxQueued = 256, TimeSpan? StepTimeout = null, int MaxPerAddress = 64)
@@ -37,6 +37,9 @@ public static class HandshakeSupervisor
 /// (the ClientHello): a silent peer waits outside the slots (counted with the queued ones) until
 /// the step timeout, so silent or stalled connections cannot hold every slot, and two queue
 /// managers starting many channels to each other cannot wait on each other's queued handshakes.
+/// Responders and initiators have slots and queues of their own: an initiator waits for a responder, so initiators
+/// holding every slot of a supervisor that also runs their responders (one queue manager calling itself, a cluster
+/// node's routed listener beside its channels) would wait on them until the step timeout.
 /// </summary>
 internal sealed class HandshakeSupervisorActor : ReceiveActor
 {
@@ -44,7 +47,11 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
     private readonly Dictionary<IActorRef, StartHandshake> _running = new();
     // Running handshakes that have not answered their ReplyTo yet.
     private readonly HashSet<IActorRef> _unanswered = new();
-    private readonly Queue<StartHandshake> _queued = new();
+    private readonly Dictionary<HandshakeRole, (int Running, Queue<StartHandshake> Queued)> _roles = new()
+    {
+        [HandshakeRole.Responder] = (0, new Queue<StartHandshake>()),
+        [HandshakeRole.Initiator] = (0, new Queue<StartHandshake>()),
+    };
     private int _silent;
     private readonly Dictionary<System.Net.IPAddress, int> _perAddress = new();
     // Keyed by the request itself: connection ids come from the caller and need not be unique.
@@ -71,15 +78,17 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
                     ended.ReplyTo.Tell(new HandshakeFailed(ended.ConnectionId, HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError,
                         "the handshake could not be carried out (internal failure); connection closed", null));
                 }
-            }
 
-            while (_running.Count < _settings.MaxConcurrent && _queued.TryDequeue(out var next))
-            {
-                Spawn(next);
+                var role = _roles[ended.Role];
+                _roles[ended.Role] = role with { Running = role.Running - 1 };
+                while (_roles[ended.Role].Running < _settings.MaxConcurrent && role.Queued.TryDequeue(out var next))
+                {
+                    Spawn(next);
+                }
             }
         });
         Receive<Answered>(_ => _unanswered.Remove(Sender));
-        Receive<HandshakeSupervisor.GetStatus>(_ => Sender.Tell(new HandshakeSupervisor.Status(_running.Count, _queued.Count + _silent, _refused, _failed)));
+        Receive<HandshakeSupervisor.GetStatus>(_ => Sender.Tell(new HandshakeSupervisor.Status(_running.Count, _roles.Values.Sum(r => r.Queued.Count) + _silent, _refused, _failed)));
         Receive<PeerSpoke>(spoke =>
         {
             _silent--;
@@ -105,7 +114,8 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
     private void Admit(StartHandshake request)
     {
         // Connections whose peer has not spoken yet count as waiting: running, waiting and silent together stay within the bounds.
-        if (_running.Count + _queued.Count + _silent >= _settings.MaxConcurrent + _settings.MaxQueued)
+        var (running, queued) = _roles[request.Role];
+        if (running + queued.Count + (request.Role == HandshakeRole.Responder ? _silent : 0) >= _settings.MaxConcurrent + _settings.MaxQueued)
         {
             Refuse(request);
             return;
@@ -156,13 +166,14 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
 
     private void Run(StartHandshake request)
     {
-        if (_running.Count < _settings.MaxConcurrent)
+        var (running, queued) = _roles[request.Role];
+        if (running < _settings.MaxConcurrent)
         {
             Spawn(request);
         }
-        else if (_queued.Count < _settings.MaxQueued)
+        else if (queued.Count < _settings.MaxQueued)
         {
-            _queued.Enqueue(request);
+            queued.Enqueue(request);
         }
         else
         {
@@ -196,6 +207,8 @@ internal sealed class HandshakeSupervisorActor : ReceiveActor
         var child = Context.ActorOf(Handshake.Props(request, _settings.EffectiveStepTimeout), $"handshake-{++_sequence}");
         Context.Watch(child);
         _running[child] = request;
+        var role = _roles[request.Role];
+        _roles[request.Role] = role with { Running = role.Running + 1 };
         _unanswered.Add(child);
     }
 }
