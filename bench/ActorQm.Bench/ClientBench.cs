@@ -67,14 +67,16 @@ internal static class ClientBench
         }
     }
 
-    /// <summary>QM2 with a server-connection channel for any client of the dev CA, listening on a loopback port.</summary>
+    /// <summary>QM2 with a server-connection channel for any client of the dev CA, running as 'app' with MQI authority on the queues, listening on a loopback port.</summary>
     internal static async Task<IActorRef> Server(ActorSystem system, DevPki pki, string dir, string extra = "", string hocon = "")
     {
         pki.WriteKeyRepository(Path.Combine(dir, "qm2key"), "ibmwebspheremqqm2", pki.Issue($"CN=QM2,{DevPki.Organisation}"));
         return await ChannelBench.Start(system, dir, "QM2", $"""
             ALTER QMGR SSLKEYR('{dir}/qm2key')
             DEFINE QLOCAL(APP.Q) MAXDEPTH(999999999)
-            DEFINE CHANNEL(APP.SVRCONN) CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('{DevPki.Organisation}')
+            DEFINE CHANNEL(APP.SVRCONN) CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('{DevPki.Organisation}') MCAUSER('app')
+            SET AUTHREC OBJTYPE(QMGR) PRINCIPAL('app') AUTHADD(CONNECT,INQ)
+            SET AUTHREC PROFILE('**') OBJTYPE(QUEUE) PRINCIPAL('app') AUTHADD(ALLMQI)
             DEFINE LISTENER(L) IPADDR('127.0.0.1') PORT(0) BACKLOG(2048) CONTROL(QMGR)
             {extra}
             """, hocon);
