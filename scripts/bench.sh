@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: programs that print figures measured in one run on this machine, never assertions.
 #   scripts/bench.sh                      the full table (L1 limits, C1/C2 channels with 1/4/16
-#                                          channels, C3/C4 clients, H1 handshakes, M1 footprint),
+#                                          channels, C3/C4 clients, H1 handshakes, M1 footprint, M2 deep queue),
 #                                          each row as a ratio to a row of the same run; written to
 #                                          bench/results/latest.md (about 5 minutes)
 #   scripts/bench.sh --quick              the same at a tenth of the sizes (bench/results/quick.md)
@@ -12,6 +12,8 @@
 #   scripts/bench.sh handshake [count]    TLS handshakes/s: bare SslStream mTLS against ActorQm
 #   scripts/bench.sh channel [messages]   one channel QM1 -> QM2 over TLS against a raw SslStream pipe
 #   scripts/bench.sh footprint [n]        time to start n TLS channels; memory per idle channel and client
+#   scripts/bench.sh deepqueue [n]        n persistent 1 KiB messages in one queue: put, heap per message,
+#                                          restart to first get, get all back (M2; 1,000,000 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -34,6 +34,12 @@ if (args[0] == "footprint" && OperatingSystem.IsLinux())
     return;
 }
 
+if (args[0] == "deepqueue" && OperatingSystem.IsLinux())
+{
+    Console.Write(BenchReport.Table(await DeepQueueBench.Rows(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000), 1024));
+    return;
+}
+
 if (args[0] == "handshake")
 {
     await HandshakeBench.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300);
@@ -42,7 +48,7 @@ if (args[0] == "handshake")
 
 if (args[0] != "persistence")
 {
-    Console.Error.WriteLine("usage: bench [all [--quick] | micro | persistence [messages] | channel [messages] | handshake [count] | footprint [connections]]");
+    Console.Error.WriteLine("usage: bench [all [--quick] | micro | persistence [messages] | channel [messages] | handshake [count] | footprint [connections] | deepqueue [messages]]");
     Environment.Exit(2);
 }
 
