@@ -163,6 +163,29 @@ public sealed class MqClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// MQSTAT: the asynchronous puts (<see cref="MqClientQueue.PutWithoutResponseAsync"/>) the queue manager has handled since
+    /// the last call, how many succeeded and failed, and the first failure; the counts start again from zero.
+    /// </summary>
+    public async Task<AsyncPutStatus> StatusAsync()
+    {
+        var body = await Call(ClientOp.Stat, []).ConfigureAwait(false);
+        var r = new FrameReader(body);
+        var (succeeded, failed, reason, detail) = (r.Int(), r.Int(), r.Int(), r.String());
+        return new AsyncPutStatus(succeeded, failed, reason == 0 ? null : (MqReason)reason, detail);
+    }
+
+    /// <summary>A call that is not answered (an asynchronous put): done once written.</summary>
+    internal Task Send(ClientOp op, byte[] body)
+    {
+        if (_broken is { } broken)
+        {
+            throw new MqException(broken.Reason, broken.Message);
+        }
+
+        return WriteLocked(ChannelFrames.Encode(new ClientRequest(Interlocked.Increment(ref _nextCorrelation), op, body)));
+    }
+
     internal async Task<byte[]> Call(ClientOp op, byte[] body, TimeSpan? wait = null)
     {
         if (_broken is { } broken)

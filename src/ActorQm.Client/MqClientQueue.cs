@@ -19,6 +19,9 @@ public sealed record ClientGetOptions
     public bool Syncpoint { get; init; }
 }
 
+/// <summary>What MQSTAT reports of the asynchronous puts since it was last asked: counts, and the first failure with its reason.</summary>
+public sealed record AsyncPutStatus(int Succeeded, int Failed, MqReason? FirstFailure, string FirstFailureDetail);
+
 /// <summary>An opened queue (MQHOBJ) on a client connection.</summary>
 public sealed class MqClientQueue
 {
@@ -46,6 +49,22 @@ public sealed class MqClientQueue
         w.Byte(syncpoint ? (byte)1 : (byte)0);
         ClientProtocol.WriteMessage(w, message);
         return MqClient.ReadDescriptor(await _client.Call(ClientOp.Put, w.ToArray()).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// MQPUT with MQPMO_ASYNC_RESPONSE: the message is sent and the task completes once it is written, without waiting for
+    /// the queue manager's answer; puts stay in order with every other call of this connection. A put the queue manager
+    /// refuses is counted, and <see cref="MqClient.StatusAsync"/> (MQSTAT) says how many failed and why the first did:
+    /// call it before <see cref="MqClient.CommitAsync"/> when the puts are under syncpoint.
+    /// </summary>
+    public Task PutWithoutResponseAsync(MqMessage message, bool syncpoint = false)
+    {
+        _client.CheckLength(message);
+        var w = new FrameWriter(message.Payload.Length + 300);
+        w.Int(_handle);
+        w.Byte((byte)(ClientPutFlags.AsyncResponse | (syncpoint ? ClientPutFlags.Syncpoint : ClientPutFlags.None)));
+        ClientProtocol.WriteMessage(w, message);
+        return _client.Send(ClientOp.Put, w.ToArray());
     }
 
     /// <summary>MQGET; MQRC 2033 when nothing arrives within the wait.</summary>

@@ -13,6 +13,20 @@ public enum ClientOp : byte
     Commit = 6,
     Backout = 7,
     Mqsc = 8,
+
+    /// <summary>MQSTAT: what the asynchronous puts since the last one did (counts and the first failure), then reset.</summary>
+    Stat = 9,
+}
+
+/// <summary>MQPMO options a client sends with a put.</summary>
+[Flags]
+public enum ClientPutFlags : byte
+{
+    None = 0,
+    Syncpoint = 1,
+
+    /// <summary>MQPMO_ASYNC_RESPONSE: no answer is sent; the outcome is counted for <see cref="ClientOp.Stat"/>.</summary>
+    AsyncResponse = 2,
 }
 
 /// <summary>How a client opens a queue (MQOO_OUTPUT, MQOO_INPUT_*, MQOO_BROWSE).</summary>

@@ -14,15 +14,28 @@ internal sealed partial class ServerConnectionActor
         {
             ClientOp.Open => new OpenCall(r.String(), r.String(), (ClientOpenPurpose)r.Byte()),
             ClientOp.Close => new CloseCall(r.Int()),
-            ClientOp.Put => new PutCall(r.Int(), null, null, r.Byte() == 1, ClientProtocol.ReadMessage(ref r)),
-            ClientOp.Put1 => new PutCall(null, r.String(), r.String(), r.Byte() == 1, ClientProtocol.ReadMessage(ref r)),
+            ClientOp.Put => ReadPut(ref r, withHandle: true),
+            ClientOp.Put1 => ReadPut(ref r, withHandle: false),
             ClientOp.Get => new GetCall(r.Int(), (ClientGetFlags)r.Byte(), r.Int(), ClientProtocol.ReadId(ref r), ClientProtocol.ReadId(ref r)),
             ClientOp.Commit => new CommitCall(),
             ClientOp.Backout => new BackoutCall(),
             ClientOp.Mqsc => new MqscCall(System.Text.Encoding.UTF8.GetString(r.Rest())),
+            ClientOp.Stat => new StatCall(),
             _ => new BadCall($"unknown call {(byte)request.Op}"),
         };
         return r.Error is { } error ? new BadCall($"malformed {request.Op} call: {error}") : call;
+    }
+
+    /// <summary>MQPUT (a handle) or MQPUT1 (a queue name): its options byte, then the message.</summary>
+    private static PutCall ReadPut(ref FrameReader r, bool withHandle)
+    {
+        int? handle = withHandle ? r.Int() : null;
+        var (queue, qmgr) = withHandle ? (null, null) : (r.String(), r.String());
+        var flags = (ClientPutFlags)r.Byte();
+        return new PutCall(handle, queue, qmgr, flags.HasFlag(ClientPutFlags.Syncpoint), ClientProtocol.ReadMessage(ref r))
+        {
+            AsyncResponse = flags.HasFlag(ClientPutFlags.AsyncResponse),
+        };
     }
 
     private abstract record Call;
@@ -31,7 +44,11 @@ internal sealed partial class ServerConnectionActor
 
     private sealed record CloseCall(int Handle) : Call;
 
-    private sealed record PutCall(int? Handle, string? Queue, string? QMgr, bool Syncpoint, MqMessage Message) : Call;
+    private sealed record PutCall(int? Handle, string? Queue, string? QMgr, bool Syncpoint, MqMessage Message) : Call
+    {
+        /// <summary>MQPMO_ASYNC_RESPONSE: answered with nothing; the outcome counts for MQSTAT.</summary>
+        public bool AsyncResponse { get; init; }
+    }
 
     private sealed record GetCall(int Handle, ClientGetFlags Flags, int WaitMs, MqId? MsgId, MqId? CorrelId) : Call;
 
@@ -40,6 +57,8 @@ internal sealed partial class ServerConnectionActor
     private sealed record BackoutCall : Call;
 
     private sealed record MqscCall(string Script) : Call;
+
+    private sealed record StatCall : Call;
 
     private sealed record BadCall(string Why) : Call;
 }

@@ -73,6 +73,16 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         Receive<Transport.FrameReceived>(OnFrame);
         Receive<Answer>(a =>
         {
+            if (a.Asynchronous)
+            {
+                // MQPMO_ASYNC_RESPONSE: nothing is written; the outcome waits for MQSTAT.
+                CountAsyncPut(a);
+                _busy = false;
+                GiveBack(1);
+                Next();
+                return;
+            }
+
             // A get outside syncpoint is taken under syncpoint and removed once its answer is written,
             // so a client that goes while the answer is on its way does not lose the message.
             var ack = a.AfterWrite is { } taken ? new Delivered(taken.Queue, taken.Token) : null;
@@ -216,65 +226,12 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                 _handles.Remove(close.Handle, out _);
                 _cursors.Remove(close.Handle);
                 return new Answer(c, 0, string.Empty, []);
+            case PutCall { AsyncResponse: true } put:
+                return await ServePut(c, put) with { Asynchronous = true };
+            case StatCall:
+                return Status(c);
             case PutCall put:
-                {
-                    if (put.Syncpoint && UnitOfWorkFull(c) is { } full)
-                    {
-                        return full;
-                    }
-
-                    QueueHandle handle;
-                    if (put.Handle is { } hid)
-                    {
-                        if (!_handles.TryGetValue(hid, out var h) || h.Purpose != ClientOpenPurpose.Output)
-                        {
-                            return new Answer(c, HandleError, "MQRC_HOBJ_ERROR: the handle is not open for output", []);
-                        }
-
-                        handle = h.Handle;
-                    }
-                    else
-                    {
-                        var opened = await _queueManager.Ask<object>(new QueueManagerApi.OpenQueue(put.Queue!, QueueManagerApi.OpenPurpose.Output, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
-                        if (opened is not QueueManagerApi.QueueOpened o)
-                        {
-                            var rejected = (QueueManagerApi.OpenRejected)opened;
-                            return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
-                        }
-
-                        handle = o.Handle;
-                    }
-
-                    var (prepared, refused) = handle.PreparePut(WithContext(put.Message, handle.Context), _applName);
-                    if (prepared is null)
-                    {
-                        return new Answer(c, (int)refused!.Reason, refused.Detail, []);
-                    }
-
-                    var answer = put.Syncpoint
-                        ? await handle.Queue.Ask<object>(new LocalQueue.StagePut(prepared.Message, prepared.PutApplName, _unit, 0, _self), Timeout)
-                        : await handle.Queue.Ask<object>(prepared, Timeout);
-                    switch (answer)
-                    {
-                        case LocalQueue.PutStaged staged:
-                            _uowPutQueues.Add(handle.Queue);
-                            _uncommitted++;
-                            if (staged.Insert is { } insert)
-                            {
-                                _uowInserts.Add(insert);
-                            }
-
-                            return Descriptor(c, staged.Descriptor!);
-                        case LocalQueue.MessagePut done:
-                            return Descriptor(c, done.Descriptor);
-                        case LocalQueue.StagedPutRejected no:
-                            return new Answer(c, (int)no.Reason, no.Detail, []);
-                        default:
-                            var rejected = (LocalQueue.PutRejected)answer;
-                            return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
-                    }
-                }
-
+                return await ServePut(c, put);
             case GetCall get:
                 {
                     var browse = get.Flags.HasFlag(ClientGetFlags.BrowseFirst) || get.Flags.HasFlag(ClientGetFlags.BrowseNext);
@@ -376,6 +333,9 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
     private sealed record Answer(int Correlation, int Reason, string Detail, byte[] Body)
     {
         public (IActorRef Queue, long Token)? AfterWrite { get; init; }
+
+        /// <summary>The answer to a put with MQPMO_ASYNC_RESPONSE: counted, not sent.</summary>
+        public bool Asynchronous { get; init; }
     }
 
     private sealed record Delivered(IActorRef Queue, long Token);

@@ -326,6 +326,44 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
     }
 
     [Fact]
+    public async Task Client_must_stream_puts_without_responses_in_order_and_report_their_failures_through_MQSTAT()
+    {
+        await Start();
+        await new QueueManagerConnection(_qm.Actor).RunMqscAsync("DEFINE QLOCAL('SMALL') MAXDEPTH(5)");
+        await using var client = await MqClient.ConnectAsync(Options());
+        var output = await client.OpenAsync("APP.IN", ClientOpenPurpose.Output);
+        var small = await client.OpenAsync("SMALL", ClientOpenPurpose.Output);
+
+        for (var i = 0; i < 500; i++)
+        {
+            await output.PutWithoutResponseAsync(TestMessages.Text($"async {i}", Persistence.Persistent));
+        }
+
+        for (var i = 0; i < 8; i++)
+        {
+            await small.PutWithoutResponseAsync(TestMessages.Text($"small {i}"));
+        }
+
+        // MQSTAT is answered after every put before it (one connection's calls are served in order), and resets the counts.
+        var status = await client.StatusAsync();
+        Assert.Equal((505, 3, MqReason.QFull), (status.Succeeded, status.Failed, status.FirstFailure));
+        Assert.Contains("SMALL", status.FirstFailureDetail, StringComparison.Ordinal);
+        Assert.Equal(new AsyncPutStatus(0, 0, null, string.Empty), await client.StatusAsync());
+
+        var input = await client.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+        for (var i = 0; i < 500; i++)
+        {
+            Assert.Equal($"async {i}", TestMessages.Text(await input.GetAsync()));
+        }
+
+        // Under syncpoint they are part of the unit of work: backed out with it.
+        await output.PutWithoutResponseAsync(TestMessages.Text("backed out"), syncpoint: true);
+        Assert.Equal(1, (await client.StatusAsync()).Succeeded);
+        await client.BackoutAsync();
+        Assert.Equal(MqReason.NoMsgAvailable, (await Assert.ThrowsAsync<MqException>(() => input.GetAsync())).Reason);
+    }
+
+    [Fact]
     public async Task Many_clients_must_each_get_their_own_connection_agent()
     {
         await Start();

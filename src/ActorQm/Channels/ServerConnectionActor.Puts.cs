@@ -1,0 +1,102 @@
+using ActorQm.Messages;
+using ActorQm.Mqi;
+using ActorQm.Protocol;
+using ActorQm.Queues;
+using Akka.Actor;
+
+namespace ActorQm.Channels;
+
+/// <summary>
+/// A client's puts: MQPUT and MQPUT1, answered one by one, or with MQPMO_ASYNC_RESPONSE not answered at all: their
+/// outcomes are counted until the client asks with MQSTAT (docs/protocol.md, "Asynchronous put").
+/// </summary>
+internal sealed partial class ServerConnectionActor
+{
+    private int _asyncSucceeded;
+    private int _asyncFailed;
+    private (int Reason, string Detail)? _asyncFirstFailure;
+
+    private async Task<Answer> ServePut(int c, PutCall put)
+    {
+        if (put.Syncpoint && UnitOfWorkFull(c) is { } full)
+        {
+            return full;
+        }
+
+        QueueHandle handle;
+        if (put.Handle is { } hid)
+        {
+            if (!_handles.TryGetValue(hid, out var h) || h.Purpose != ClientOpenPurpose.Output)
+            {
+                return new Answer(c, HandleError, "MQRC_HOBJ_ERROR: the handle is not open for output", []);
+            }
+
+            handle = h.Handle;
+        }
+        else
+        {
+            var opened = await _queueManager.Ask<object>(new QueueManagerApi.OpenQueue(put.Queue!, QueueManagerApi.OpenPurpose.Output, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
+            if (opened is not QueueManagerApi.QueueOpened o)
+            {
+                var rejected = (QueueManagerApi.OpenRejected)opened;
+                return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
+            }
+
+            handle = o.Handle;
+        }
+
+        var (prepared, refused) = handle.PreparePut(WithContext(put.Message, handle.Context), _applName);
+        if (prepared is null)
+        {
+            return new Answer(c, (int)refused!.Reason, refused.Detail, []);
+        }
+
+        var answer = put.Syncpoint
+            ? await handle.Queue.Ask<object>(new LocalQueue.StagePut(prepared.Message, prepared.PutApplName, _unit, 0, _self), Timeout)
+            : await handle.Queue.Ask<object>(prepared, Timeout);
+        switch (answer)
+        {
+            case LocalQueue.PutStaged staged:
+                _uowPutQueues.Add(handle.Queue);
+                _uncommitted++;
+                if (staged.Insert is { } insert)
+                {
+                    _uowInserts.Add(insert);
+                }
+
+                return Descriptor(c, staged.Descriptor!);
+            case LocalQueue.MessagePut done:
+                return Descriptor(c, done.Descriptor);
+            case LocalQueue.StagedPutRejected no:
+                return new Answer(c, (int)no.Reason, no.Detail, []);
+            default:
+                var rejected = (LocalQueue.PutRejected)answer;
+                return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
+        }
+    }
+
+    private void CountAsyncPut(Answer answer)
+    {
+        if (answer.Reason == 0)
+        {
+            _asyncSucceeded++;
+            return;
+        }
+
+        _asyncFailed++;
+        _asyncFirstFailure ??= (answer.Reason, answer.Detail);
+    }
+
+    /// <summary>MQSTAT: the asynchronous puts since the last MQSTAT, succeeded and failed, and the first failure; then reset.</summary>
+    private Answer Status(int correlation)
+    {
+        var w = new FrameWriter(64);
+        w.Int(_asyncSucceeded);
+        w.Int(_asyncFailed);
+        w.Int(_asyncFirstFailure?.Reason ?? 0);
+        var detail = _asyncFirstFailure?.Detail ?? string.Empty;
+        w.String(detail.Length > 512 ? detail[..512] : detail);
+        (_asyncSucceeded, _asyncFailed, _asyncFirstFailure) = (0, 0, null);
+        return new Answer(correlation, 0, string.Empty, w.ToArray());
+    }
+}
