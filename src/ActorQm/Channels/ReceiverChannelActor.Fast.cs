@@ -19,6 +19,9 @@ internal sealed partial class ReceiverChannelActor
     // Messages whose target is being opened, by target, in arrival order (sent once the open answers).
     private readonly Dictionary<(string Q, string QM), List<FastPut>> _fastOpening = [];
 
+    // The partner closed while FAST messages waited for their target: it ends once they are put.
+    private string? _closeAfterOpens;
+
     private State<ChannelState, ReceiverData> PutFast(FastMessageSegment segment, ReceiverData data)
     {
         if (!data.Fast)
@@ -77,6 +80,12 @@ internal sealed partial class ReceiverChannelActor
             {
                 Deliver(put, data);
             }
+        }
+
+        if (_fastOpening.Count == 0 && _closeAfterOpens is { } reason)
+        {
+            _log.Info("AMQ9001I: channel {0} ended by the remote end ({1}).", _name, reason);
+            return Close(data, null, reason);
         }
 
         return Stay();

@@ -301,6 +301,10 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
                 return Stay();
             case Heartbeat:
                 return Stay();
+            case CloseSegment close when _fastOpening.Count > 0:
+                // FAST messages that arrived before the close still wait for their target to open: they are put first.
+                _closeAfterOpens = close.Reason;
+                return Stay();
             case CloseSegment close:
                 _log.Info("AMQ9001I: channel {0} ended by the remote end ({1}).", _name, close.Reason);
                 return Close(data, null, close.Reason);

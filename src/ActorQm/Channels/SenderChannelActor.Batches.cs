@@ -47,7 +47,17 @@ internal sealed partial class SenderChannelActor
     private State<ChannelState, SenderData> Collected(SenderData data, IReadOnlyList<LocalQueue.MessageGot> more)
     {
         var batch = data.Batch!;
-        batch.Messages.AddRange(_fast ? SendFast(data, more) : more);
+        if (_fast)
+        {
+            var (stay, sent) = SendFast(data, more);
+            batch.Messages.AddRange(stay);
+            data = data with { BytesSinceKeyReset = data.BytesSinceKeyReset + sent };
+        }
+        else
+        {
+            batch.Messages.AddRange(more);
+        }
+
         var bytes = batch.Messages.Sum(m => (long)m.Message.Payload.Length);
         var room = _batchSize - batch.Messages.Count;
         if (room <= 0 || (Def.BatchLimitBytes > 0 && bytes >= Def.BatchLimitBytes) || (batch.Messages.Count == 0 && more.Count == 0))
@@ -73,9 +83,10 @@ internal sealed partial class SenderChannelActor
 
     /// <summary>
     /// NPMSPEED(FAST): the non-persistent messages go now, outside the batch, and leave the transmission queue at once (no
-    /// journal write; a channel failure may lose them, as MQ documents). Returns the messages that stay in the batch.
+    /// journal write; a channel failure may lose them, as MQ documents). Returns the messages that stay in the batch and
+    /// the bytes sent (they count towards SSLRKEYC like any other).
     /// </summary>
-    private List<LocalQueue.MessageGot> SendFast(SenderData data, IReadOnlyList<LocalQueue.MessageGot> got)
+    private (List<LocalQueue.MessageGot> Stay, long Bytes) SendFast(SenderData data, IReadOnlyList<LocalQueue.MessageGot> got)
     {
         var stay = new List<LocalQueue.MessageGot>(got.Count);
         List<long>? sent = null;
@@ -100,7 +111,7 @@ internal sealed partial class SenderChannelActor
             _board.Update(Def.Name, s => s with { Messages = s.Messages + sent.Count, BytesSent = s.BytesSent + bytes });
         }
 
-        return stay;
+        return (stay, bytes);
     }
 
     /// <summary>Sends the batch's messages, then records it in doubt; the batch end goes once that record is durable.</summary>
@@ -109,8 +120,14 @@ internal sealed partial class SenderChannelActor
         var batch = data.Batch!;
         if (batch.Messages.Count == 0)
         {
-            // Every message went outside the batch (NPMSPEED(FAST)): nothing to number, record or confirm.
+            // Every message went outside the batch (NPMSPEED(FAST)): nothing to number, record or confirm. With no batch's
+            // commit in flight this is between batches: a secret key reset, refresh or stop that is due happens now.
             var idle = data with { Batch = null };
+            if (idle.Committing is null)
+            {
+                return Committed(idle);
+            }
+
             AskForMessage(idle);
             return Stay().Using(idle);
         }

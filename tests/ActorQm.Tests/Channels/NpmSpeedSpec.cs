@@ -93,6 +93,24 @@ public sealed class NpmSpeedSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
         Assert.Equal(ChannelState.Running, (await pair.Status(pair.Qm1.Actor))!.State);
     }
 
+    [Fact]
+    public async Task NpmSpeed_FAST_traffic_alone_must_still_renew_the_secret_key_after_SSLRKEYC_bytes()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, qm1Extra: "ALTER QMGR SSLRKEYC(40000)");
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        var body = new string('k', 2000);
+        for (var i = 0; i < 100; i++)
+        {
+            await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text($"{i}:{body}"));
+            // Paced, so the transmission queue empties between messages and the sender reaches the point between batches.
+            Assert.Equal($"{i}:{body}", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+        }
+
+        // 200 KB of FAST messages and no batch at all: the keys were renewed on new connections all the same.
+        await AwaitAssertAsync(async () => Assert.True((await pair.Status(pair.Qm1.Actor))!.KeyResets >= 3), TimeSpan.FromSeconds(10));
+        Assert.Equal(0L, (await pair.Status(pair.Qm1.Actor))!.Batches);
+    }
+
     [Theory]
     [InlineData("NORMAL", "")]
     [InlineData("", "NORMAL")]
