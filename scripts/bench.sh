@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks: programs that print figures measured in one run on this machine, never assertions.
-#   scripts/bench.sh                      the full table (L1 limits, C1/C2 channels with 1/4/16
+#   scripts/bench.sh                      the full table (L1 limits, C1/C2 channels with 1/4/16/64
 #                                          channels, C3/C4 clients, H1 handshakes, M1 footprint, M2 deep queue),
 #                                          each row as a ratio to a row of the same run; written to
 #                                          bench/results/latest.md (about 5 minutes)
