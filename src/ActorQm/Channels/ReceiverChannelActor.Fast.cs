@@ -13,6 +13,12 @@ namespace ActorQm.Channels;
 /// </summary>
 internal sealed partial class ReceiverChannelActor
 {
+    /// <summary>FAST messages received and not yet put (waiting for their target or its answer) beyond which no read credit goes back.</summary>
+    private const int MaxFastInFlight = 256;
+
+    // Received and not yet answered by their queue: bounds what a partner's FAST messages can make this agent hold.
+    private int _fastInFlight;
+
     // Puts sent to each queue and not yet answered, in the order sent: a queue answers its sender in order.
     private readonly Dictionary<IActorRef, Queue<FastPut>> _fastPending = [];
 
@@ -42,6 +48,7 @@ internal sealed partial class ReceiverChannelActor
 
         var put = new FastPut(header, message);
         var key = (header.RemoteQName, header.RemoteQMgrName);
+        _fastInFlight++;
         _board.Update(data.Definition!.Name, s => s with { Messages = s.Messages + 1, BytesReceived = s.BytesReceived + segment.XmitMessage.Length });
         if (_fastOpening.TryGetValue(key, out var waiting))
         {
@@ -94,9 +101,16 @@ internal sealed partial class ReceiverChannelActor
     /// <summary>A queue answered the oldest FAST put it was sent: done, or on to the dead-letter queue.</summary>
     private State<ChannelState, ReceiverData> FastAnswered(IActorRef queue, LocalQueue.PutRejected? rejected, ReceiverData data)
     {
-        if (_fastPending.TryGetValue(queue, out var pending) && pending.TryDequeue(out var put) && rejected is not null)
+        if (_fastPending.TryGetValue(queue, out var pending) && pending.TryDequeue(out var put))
         {
-            DeadLetterFast(put, rejected.Reason, rejected.Detail, data);
+            if (rejected is not null)
+            {
+                DeadLetterFast(put, rejected.Reason, rejected.Detail, data);
+            }
+            else
+            {
+                FastDone(data);
+            }
         }
 
         return Stay();
@@ -129,8 +143,16 @@ internal sealed partial class ReceiverChannelActor
         queue.Tell(prepared);
     }
 
+    /// <summary>One FAST message is off this agent's hands: the credit it held back goes to the partner when enough is owed.</summary>
+    private void FastDone(ReceiverData data)
+    {
+        _fastInFlight--;
+        ReturnCredit(data);
+    }
+
     private void DeadLetterFast(FastPut put, MqReason reason, string detail, ReceiverData data)
     {
+        FastDone(data);
         var def = data.Definition!;
         if (def.UseDeadLetterQueue && _handles.GetValueOrDefault((data.DeadQ, string.Empty)) is Mqi.QueueManagerApi.QueueOpened dlq)
         {

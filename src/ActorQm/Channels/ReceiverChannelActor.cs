@@ -379,12 +379,8 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     {
         using (frame)
         {
-            // Credit goes back in groups: the reader keeps most of its initial credit, and this saves a message per frame.
-            if (++_consumedFrames >= CreditGroup)
-            {
-                data.Transport.Tell(new Transport.ResumeReading(_consumedFrames));
-                _consumedFrames = 0;
-            }
+            _consumedFrames++;
+            ReturnCredit(data);
 
             var (segment, error) = ChannelFrames.Decode(frame.Frame.Span);
             if (error is not null)
@@ -393,6 +389,19 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             }
 
             return segment;
+        }
+    }
+
+    /// <summary>
+    /// Credit goes back in groups (the reader keeps most of its initial credit, and this saves a message per frame), and not
+    /// while too many FAST messages wait to be put: the partner then waits in its socket, not in this agent's memory.
+    /// </summary>
+    private void ReturnCredit(ReceiverData data)
+    {
+        if (_consumedFrames >= CreditGroup && _fastInFlight < MaxFastInFlight)
+        {
+            data.Transport.Tell(new Transport.ResumeReading(_consumedFrames));
+            _consumedFrames = 0;
         }
     }
 
