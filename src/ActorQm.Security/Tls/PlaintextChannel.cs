@@ -57,7 +57,7 @@ public static class PlaintextChannel
             var (segment, error) = await ReadAsync(stream, timeout.Token).ConfigureAwait(false);
             detail = segment switch
             {
-                StatusSegment status => $"the remote end refused channel '{hello.ChannelName}' without a CipherSpec: {status.AmqCode}: {status.Text} (MQRC {status.Reason})",
+                StatusSegment status => RemoteRefusal.Detail(status, $"channel '{hello.ChannelName}' without a CipherSpec"),
                 null => $"the remote end closed channel '{hello.ChannelName}', which has no CipherSpec here ({error})",
                 _ => $"channel '{hello.ChannelName}' has no CipherSpec here and the remote end did not refuse it; ActorQm sends no message without TLS",
             };
@@ -95,7 +95,7 @@ public static class PlaintextChannel
     }
 }
 
-/// <summary>A read-only view of a stream that can look at its first byte and give it back to the next read.</summary>
+/// <summary>A stream over another that can look at its first byte and give it back to the next read; writes pass through.</summary>
 public sealed class ReplayStream(Stream inner) : Stream
 {
     private int _held = -1;

@@ -35,6 +35,9 @@ public sealed record ChannelStatus(string Name, string Type, ChannelState State)
 
     /// <summary>The NPMSPEED both ends agreed: FAST sends non-persistent messages outside the batches.</summary>
     public string NpmSpeed { get; init; } = string.Empty;
+
+    /// <summary>The NPMSPEED keyword for what the initial data agreed.</summary>
+    internal static string NpmSpeedOf(bool fast) => fast ? "FAST" : "NORMAL";
     public long BytesSent { get; init; }
     public long BytesReceived { get; init; }
     public string SslCipherSpec { get; init; } = string.Empty;

@@ -166,6 +166,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         _receivers[def.Name] = ActorRefs.Nobody;
         _board.Set(new ChannelStatus(def.Name, "RQSTR", ChannelState.Requesting) { ConName = $"{def.Host}({def.Port})", Started = DateTimeOffset.UtcNow });
         var self = Self;
+        var hello = ReceiverChannelActor.RequesterHello(def, start.Start.QMgrName, _sync.Get(def.Name).LastSeq);
         _ = Task.Run(async () =>
         {
             try
@@ -175,8 +176,6 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
                 {
                     // No SSLCIPH here: the server is told in the clear and refuses (docs/tls.md, "Plaintext channels").
                     using var client = connected.Client;
-                    var hello = new InitialData(def.Name, ChannelType.Requester, start.Start.QMgrName, def.BatchSize, def.MaxMessageLength,
-                        (int)def.HeartbeatInterval.TotalSeconds, def.SequenceWrap, def.SslCiph, 0, 0);
                     var failure = await PlaintextChannel.CallAsync(client.GetStream(), hello, CancellationToken.None).ConfigureAwait(false);
                     self.Tell(new RequesterFailed(def.Name, failure.Detail, failure.AmqCode));
                     return;

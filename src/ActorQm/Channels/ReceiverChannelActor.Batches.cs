@@ -19,7 +19,7 @@ internal sealed partial class ReceiverChannelActor
         var keys = new HashSet<(string, string)>();
         foreach (var m in unit.Messages)
         {
-            var (header, _) = Unwrap(m);
+            var (header, _) = Unwrap(m.XmitMessage);
             if (header is not null)
             {
                 keys.Add((header.RemoteQName, header.RemoteQMgrName));
@@ -95,7 +95,7 @@ internal sealed partial class ReceiverChannelActor
     /// <summary>The put of one batch message to its target queue, counted as outstanding; null when it is rejected already.</summary>
     private (IActorRef Queue, LocalQueue.StagePut Put)? Prepare(ReceiverUnit unit, int index, ReceiverData data)
     {
-        var (header, message) = Unwrap(unit.Messages[index]);
+        var (header, message) = Unwrap(unit.Messages[index].XmitMessage);
         if (header is null)
         {
             unit.Rejected[index] = (MqReason.UnexpectedError, "the message has no valid MQXQH");
@@ -207,7 +207,7 @@ internal sealed partial class ReceiverChannelActor
 
         foreach (var (index, (reason, _)) in unit.Rejected.ToList())
         {
-            var (header, message) = Unwrap(unit.Messages[index]);
+            var (header, message) = Unwrap(unit.Messages[index].XmitMessage);
             var wrapped = DeadLetterHeader.Wrap(message!, (int)reason, header!.RemoteQName, header.RemoteQMgrName, def.Name, DateTimeOffset.UtcNow);
             _log.Warning("AMQ9544W: channel {0}: message {1} for {2} put to the dead-letter queue {3} (MQRC {4}).", def.Name, unit.Messages[index].Seq, header.RemoteQName, data.DeadQ, (int)reason);
             unit.DeadLettered.Add(index);

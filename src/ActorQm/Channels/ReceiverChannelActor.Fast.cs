@@ -40,7 +40,7 @@ internal sealed partial class ReceiverChannelActor
             return Close(data, "AMQ9504E", $"protocol error: message of {segment.XmitMessage.Length} bytes exceeds the negotiated MAXMSGL({data.MaxMessageLength})");
         }
 
-        var (header, message) = Unwrap(new MessageSegment(0, false, segment.XmitMessage));
+        var (header, message) = Unwrap(segment.XmitMessage);
         if (header is null || message is null || message.IsPersistent)
         {
             return Close(data, "AMQ9504E", "protocol error: a FAST message is not a non-persistent message with a valid MQXQH");

@@ -66,11 +66,14 @@ internal sealed partial class ReceiverChannelActor
     private State<ChannelState, ReceiverData> CallServer(ReceiverData data)
     {
         var def = _requester!.Definition;
-        var record = _sync.Get(def.Name);
-        Send(data, new InitialData(def.Name, ChannelType.Requester, _qmgr, def.BatchSize, def.MaxMessageLength, (int)def.HeartbeatInterval.TotalSeconds,
-            def.SequenceWrap, def.SslCiph, record.LastSeq, 0, FastNonPersistent: def.FastNonPersistent));
+        Send(data, RequesterHello(def, _qmgr, _sync.Get(def.Name).LastSeq));
         return Stay().Using(data);
     }
+
+    /// <summary>What a requester tells its server first: over TLS, or in the clear when it has no SSLCIPH (docs/tls.md).</summary>
+    internal static InitialData RequesterHello(ChannelDefinition def, string qmgr, long lastSeq) =>
+        new(def.Name, ChannelType.Requester, qmgr, def.BatchSize, def.MaxMessageLength, (int)def.HeartbeatInterval.TotalSeconds,
+            def.SequenceWrap, def.SslCiph, lastSeq, 0, FastNonPersistent: def.FastNonPersistent);
 
     private State<ChannelState, ReceiverData> BeginRequester(InitialDataReply reply, ReceiverData data)
     {
@@ -93,7 +96,7 @@ internal sealed partial class ReceiverChannelActor
         _board.Set(new ChannelStatus(def.Name, def.Kind.Keyword(), ChannelState.Running)
         {
             ConName = $"{def.Host}({def.Port})", RemoteQMgr = reply.QMgrName, LastSeq = record.LastSeq, CurrentSeq = record.LastSeq, Started = DateTimeOffset.UtcNow,
-            NpmSpeed = next.Fast ? "FAST" : "NORMAL",
+            NpmSpeed = ChannelStatus.NpmSpeedOf(next.Fast),
             SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
         });

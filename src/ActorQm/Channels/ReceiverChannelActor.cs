@@ -254,7 +254,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             ConName = _remote.ToString(), RemoteQMgr = hello.QMgrName, LastSeq = record.LastSeq, CurrentSeq = record.LastSeq, Started = DateTimeOffset.UtcNow,
             McaUser = accepting.Accepted.Principal?.Name ?? string.Empty, SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
-            NpmSpeed = next.Fast ? "FAST" : "NORMAL",
+            NpmSpeed = ChannelStatus.NpmSpeedOf(next.Fast),
         });
         data.Transport.Tell(new Transport.ResumeReading(ReceiveWindow));
         _consumedFrames = 0;
@@ -362,11 +362,11 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         }
     }
 
-    private static (TransmissionHeader? Header, MqMessage? Message) Unwrap(MessageSegment m)
+    private static (TransmissionHeader? Header, MqMessage? Message) Unwrap(byte[] xmitMessage)
     {
         try
         {
-            var (header, payload) = TransmissionHeader.Unwrap(new MqMessage(MessageDescriptor.Default, m.XmitMessage));
+            var (header, payload) = TransmissionHeader.Unwrap(new MqMessage(MessageDescriptor.Default, xmitMessage));
             return (header, new MqMessage(header.Original, payload));
         }
         catch (FormatException)

@@ -86,7 +86,7 @@ internal sealed partial class SenderChannelActor
                 CancelTimer(ReplyTimer);
                 _batchSize = Math.Min(Def.BatchSize, reply.BatchSize);
                 _fast = Def.FastNonPersistent && reply.FastNonPersistent;
-                _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName, NpmSpeed = _fast ? "FAST" : "NORMAL" });
+                _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName, NpmSpeed = ChannelStatus.NpmSpeedOf(_fast) });
                 return SettleInDoubt(reply.LastCommittedSeq, data);
             case StatusSegment status:
                 return Fail(data, RemoteRefusal.CodeAtInitiator(status.AmqCode), RemoteRefusal.Detail(status, "the channel"));
@@ -106,7 +106,7 @@ internal sealed partial class SenderChannelActor
         _board.Update(Def.Name, s => s with
         {
             RemoteQMgr = hello.QMgrName,
-            NpmSpeed = _fast ? "FAST" : "NORMAL",
+            NpmSpeed = ChannelStatus.NpmSpeedOf(_fast),
             SslCipherSpec = hs.CipherSpec,
             SslPeer = hs.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = hs.Peer?.Issuer.ToString() ?? string.Empty,

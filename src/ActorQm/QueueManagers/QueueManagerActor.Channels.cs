@@ -329,20 +329,18 @@ internal sealed partial class QueueManagerActor
         return
         [
             new("CHINIT", "RUNNING"),
-            new("CHANNELS", Count(channels.Count(c => c.State == ChannelState.Running))),
+            new("CHANNELS", Mqsc.MqscDisplay.Number(channels.Count(c => c.State == ChannelState.Running))),
             new("SSLKEYR", _catalog.QMgr.AsQMgr().KeyRepository, Quoted: true),
             new("KEYREPOS", _tls.KeyRepository is null ? "NONE" : "LOADED"),
             new("CERTLBLS", _tls.KeyRepository is { } keys ? string.Join(",", keys.Labels.Order(StringComparer.Ordinal)) : string.Empty),
-            new("OCSPCACHE", Count(_tls.CachedOcspAnswers)),
-            new("CRLCACHE", Count(_tls.CachedCrls)),
+            new("OCSPCACHE", Mqsc.MqscDisplay.Number(_tls.CachedOcspAnswers)),
+            new("CRLCACHE", Mqsc.MqscDisplay.Number(_tls.CachedCrls)),
             new("REVCHECK", _tls.Revocation.ChecksAnything ? "YES" : "NO"),
             .. TlsSettingsAttributes(_tls.Settings),
-            new("REVOKED", Count(RevokedCertificatesExtension.For(Context.System).Count)),
+            new("REVOKED", Mqsc.MqscDisplay.Number(RevokedCertificatesExtension.For(Context.System).Count)),
             .. _tls.Problems.Select(p => new MqscAttribute("SSLPROBLEM", p, Quoted: true)),
         ];
     }
-
-    private static string Count(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The HOCON tls settings in use (MQ's SSL stanza), as DISPLAY QMSTATUS shows them; REFRESH SECURITY TYPE(SSL) reads them again.</summary>
     private static IEnumerable<MqscAttribute> TlsSettingsAttributes(TlsSettings tls) =>
@@ -351,7 +349,7 @@ internal sealed partial class QueueManagerActor
         new("OCSPCHKX", tls.OcspCheckExtensions ? "YES" : "NO"),
         new("CDPCHKX", tls.CdpCheckExtensions ? "YES" : "NO"),
         new("REVTIMEO", tls.RevocationTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)),
-        new("CRLFILES", Count(tls.CrlFiles.Count)),
+        new("CRLFILES", Mqsc.MqscDisplay.Number(tls.CrlFiles.Count)),
         new("ALWCIPH", tls.AllowedCipherSpecs is { } allowed ? string.Join(",", allowed.Select(c => c.Name)) : "ALL"),
         new("TLS13", tls.AllowTls13 ? "YES" : "NO"),
         new("OCSPSTPL", tls.OcspStapling ? "YES" : "NO"),
