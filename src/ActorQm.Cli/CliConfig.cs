@@ -14,12 +14,14 @@ internal static class CliConfig
             throw new CliException($"config file {file.FullName} not found");
         }
 
+        // Read again by REFRESH SECURITY TYPE(SSL) for the queue managers' tls settings.
+        Config Read() => HoconText.Parse(File.ReadAllText(file.FullName), file.FullName);
         Config config;
         ActorQmSettings settings;
         try
         {
-            config = HoconText.Parse(File.ReadAllText(file.FullName), file.FullName);
-            settings = ActorQmSettings.Create(config, file.DirectoryName, () => HoconText.Parse(File.ReadAllText(file.FullName), file.FullName));
+            config = Read();
+            settings = ActorQmSettings.Create(config, file.DirectoryName, Read);
         }
         catch (ConfigurationException e) when (!e.Message.StartsWith(file.FullName, StringComparison.Ordinal))
         {

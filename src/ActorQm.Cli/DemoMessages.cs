@@ -53,7 +53,6 @@ internal static class DemoMessages
         }
     }
 
-    /// <summary>Removes the demo's folder, or says where it is kept.</summary>
     /// <summary>Deletes the demo's folder, or keeps it with <paramref name="restart"/> as actorqm.conf, which starts what it kept.</summary>
     public static void Keep(DirectoryInfo dir, bool keep, string? restart = null)
     {
