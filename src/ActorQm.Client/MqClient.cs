@@ -115,27 +115,39 @@ public sealed class MqClient : IAsyncDisposable
         }
     }
 
-    /// <summary>MQOPEN.</summary>
-    public async Task<MqClientQueue> OpenAsync(string queue, ClientOpenPurpose purpose, string queueManager = "")
+    /// <summary>MQOPEN for one of the usual purposes.</summary>
+    public Task<MqClientQueue> OpenAsync(string queue, ClientOpenPurpose purpose, string queueManager = "") =>
+        OpenAsync(queue, ClientProtocol.OptionsOf(purpose), queueManager);
+
+    /// <summary>
+    /// MQOPEN with any MQOO options: each needs its authority (docs/security.md, "Enforcement"). With
+    /// <see cref="MqOpenOptions.AlternateUserAuthority"/>, <paramref name="alternateUserId"/> is the user the object is checked for.
+    /// </summary>
+    public async Task<MqClientQueue> OpenAsync(string queue, MqOpenOptions options, string queueManager = "", string alternateUserId = "")
     {
         var w = new FrameWriter();
         w.String(queue);
         w.String(queueManager);
-        w.Byte((byte)purpose);
+        w.Int((int)options);
+        w.String(alternateUserId);
         var body = await Call(ClientOp.Open, w.ToArray()).ConfigureAwait(false);
         var r = new FrameReader(body);
         var handle = r.Int();
-        return new MqClientQueue(this, handle, r.String(), purpose);
+        return new MqClientQueue(this, handle, r.String(), options);
     }
 
     /// <summary>MQPUT1: returns the descriptor as stored (MsgId, PutDateTime).</summary>
-    public async Task<MessageDescriptor> PutAsync(string queue, MqMessage message, bool syncpoint = false, string queueManager = "")
+    public Task<MessageDescriptor> PutAsync(string queue, MqMessage message, bool syncpoint = false, string queueManager = "") =>
+        PutAsync(queue, message, new ClientPutOptions { Syncpoint = syncpoint }, queueManager);
+
+    /// <summary>MQPUT1 with put options: a context option is checked as the open option it implies (MQPMO_SET_ALL_CONTEXT needs SETALL).</summary>
+    public async Task<MessageDescriptor> PutAsync(string queue, MqMessage message, ClientPutOptions options, string queueManager = "")
     {
         CheckLength(message);
         var w = new FrameWriter(message.Payload.Length + 400);
         w.String(queue);
         w.String(queueManager);
-        w.Byte(syncpoint ? (byte)1 : (byte)0);
+        options.Write(w, this, asyncResponse: false);
         ClientProtocol.WriteMessage(w, message);
         return ReadDescriptor(await Call(ClientOp.Put1, w.ToArray()).ConfigureAwait(false));
     }

@@ -19,6 +19,34 @@ public sealed record ClientGetOptions
     public bool Syncpoint { get; init; }
 }
 
+/// <summary>MQPMO: syncpoint and the message context (docs/security.md, "Message context").</summary>
+public sealed record ClientPutOptions
+{
+    /// <summary>Under syncpoint: visible at <see cref="MqClient.CommitAsync"/>, gone at backout or if the connection ends.</summary>
+    public bool Syncpoint { get; init; }
+
+    /// <summary>Which context the message carries; anything but the default needs the matching open option on the handle.</summary>
+    public MqPutContext Context { get; init; }
+
+    /// <summary>For <see cref="MqPutContext.PassIdentity"/> and <see cref="MqPutContext.PassAll"/>: the queue opened with
+    /// <see cref="MqOpenOptions.SaveAllContext"/> whose last got message's context is passed on.</summary>
+    public MqClientQueue? ContextFrom { get; init; }
+
+    internal void Write(FrameWriter w, MqClient client, bool asyncResponse)
+    {
+        w.Byte(ClientProtocol.PutFlags(Syncpoint, asyncResponse, Context));
+        if (ClientProtocol.Passes(Context))
+        {
+            if (ContextFrom is not { } from || !from.BelongsTo(client))
+            {
+                throw new ArgumentException("a pass-context put needs ContextFrom: a queue opened on this connection", nameof(ContextFrom));
+            }
+
+            w.Int(from.Handle);
+        }
+    }
+}
+
 /// <summary>What MQSTAT reports of the asynchronous puts since it was last asked: counts, and the first failure with its reason.</summary>
 public sealed record AsyncPutStatus(int Succeeded, int Failed, MqReason? FirstFailure, string FirstFailureDetail);
 
@@ -26,27 +54,34 @@ public sealed record AsyncPutStatus(int Succeeded, int Failed, MqReason? FirstFa
 public sealed class MqClientQueue
 {
     private readonly MqClient _client;
-    private readonly int _handle;
 
-    internal MqClientQueue(MqClient client, int handle, string resolvedName, ClientOpenPurpose purpose)
+    internal MqClientQueue(MqClient client, int handle, string resolvedName, MqOpenOptions options)
     {
         _client = client;
-        _handle = handle;
+        Handle = handle;
         ResolvedName = resolvedName;
-        Purpose = purpose;
+        Options = options;
     }
 
     /// <summary>The local queue the name resolved to (a transmission queue for a remote destination).</summary>
     public string ResolvedName { get; }
 
-    public ClientOpenPurpose Purpose { get; }
+    /// <summary>The MQOO options it was opened with.</summary>
+    public MqOpenOptions Options { get; }
 
-    public async Task<MessageDescriptor> PutAsync(MqMessage message, bool syncpoint = false)
+    internal int Handle { get; }
+
+    internal bool BelongsTo(MqClient client) => ReferenceEquals(client, _client);
+
+    public Task<MessageDescriptor> PutAsync(MqMessage message, bool syncpoint = false) => PutAsync(message, new ClientPutOptions { Syncpoint = syncpoint });
+
+    /// <summary>MQPUT with put options (syncpoint, message context).</summary>
+    public async Task<MessageDescriptor> PutAsync(MqMessage message, ClientPutOptions options)
     {
         _client.CheckLength(message);
         var w = new FrameWriter(message.Payload.Length + 300);
-        w.Int(_handle);
-        w.Byte(syncpoint ? (byte)1 : (byte)0);
+        w.Int(Handle);
+        options.Write(w, _client, asyncResponse: false);
         ClientProtocol.WriteMessage(w, message);
         return MqClient.ReadDescriptor(await _client.Call(ClientOp.Put, w.ToArray()).ConfigureAwait(false));
     }
@@ -61,8 +96,8 @@ public sealed class MqClientQueue
     {
         _client.CheckLength(message);
         var w = new FrameWriter(message.Payload.Length + 300);
-        w.Int(_handle);
-        w.Byte((byte)(ClientPutFlags.AsyncResponse | (syncpoint ? ClientPutFlags.Syncpoint : ClientPutFlags.None)));
+        w.Int(Handle);
+        w.Byte(ClientProtocol.PutFlags(syncpoint, asyncResponse: true, MqPutContext.Default));
         ClientProtocol.WriteMessage(w, message);
         return _client.Send(ClientOp.Put, w.ToArray());
     }
@@ -79,14 +114,14 @@ public sealed class MqClientQueue
     public async Task CloseAsync()
     {
         var w = new FrameWriter();
-        w.Int(_handle);
+        w.Int(Handle);
         await _client.Call(ClientOp.Close, w.ToArray()).ConfigureAwait(false);
     }
 
     private async Task<MqMessage> Get(ClientGetOptions options, ClientGetFlags flags)
     {
         var w = new FrameWriter(64);
-        w.Int(_handle);
+        w.Int(Handle);
         w.Byte((byte)flags);
         w.Int(options.Wait == Timeout.InfiniteTimeSpan ? -1 : (int)Math.Min(int.MaxValue, options.Wait.TotalMilliseconds));
         ClientProtocol.WriteId(w, options.MsgId);

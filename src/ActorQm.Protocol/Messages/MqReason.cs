@@ -21,7 +21,19 @@ public enum MqReason
     MsgTooBigForQMgr = 2031,
     NoMsgAvailable = 2033,
     NotAuthorized = 2035,
+
+    /// <summary>MQRC_NOT_OPEN_FOR_BROWSE: a browse on a handle opened without MQOO_BROWSE.</summary>
+    NotOpenForBrowse = 2036,
+
+    /// <summary>MQRC_NOT_OPEN_FOR_INPUT: a get on a handle opened without MQOO_INPUT_*.</summary>
+    NotOpenForInput = 2037,
+
+    /// <summary>MQRC_NOT_OPEN_FOR_OUTPUT: a put on a handle opened without MQOO_OUTPUT.</summary>
+    NotOpenForOutput = 2039,
     OptionNotValidForType = 2045,
+
+    /// <summary>MQRC_OPTIONS_ERROR: options that are not valid together (or none that open anything).</summary>
+    OptionsError = 2046,
     PersistenceError = 2047,
     PersistentNotAllowed = 2048,
     PriorityError = 2050,
@@ -40,6 +52,24 @@ public enum MqReason
     UnknownRemoteQMgr = 2087,
     XmitQTypeError = 2091,
     XmitQUsageError = 2092,
+
+    /// <summary>MQRC_NOT_OPEN_FOR_PASS_ALL: MQPMO_PASS_ALL_CONTEXT on a handle opened without MQOO_PASS_ALL_CONTEXT (or SET_ALL).</summary>
+    NotOpenForPassAll = 2093,
+
+    /// <summary>MQRC_NOT_OPEN_FOR_PASS_IDENT: MQPMO_PASS_IDENTITY_CONTEXT on a handle opened without a context option that implies it.</summary>
+    NotOpenForPassIdentity = 2094,
+
+    /// <summary>MQRC_NOT_OPEN_FOR_SET_ALL: MQPMO_SET_ALL_CONTEXT on a handle opened without MQOO_SET_ALL_CONTEXT.</summary>
+    NotOpenForSetAll = 2095,
+
+    /// <summary>MQRC_NOT_OPEN_FOR_SET_IDENT: MQPMO_SET_IDENTITY_CONTEXT on a handle opened without MQOO_SET_IDENTITY_CONTEXT (or SET_ALL).</summary>
+    NotOpenForSetIdentity = 2096,
+
+    /// <summary>MQRC_CONTEXT_HANDLE_ERROR: the context handle of a pass-context put is not a handle opened with MQOO_SAVE_ALL_CONTEXT.</summary>
+    ContextHandleError = 2097,
+
+    /// <summary>MQRC_CONTEXT_NOT_AVAILABLE: the context handle has got no message whose context could be passed.</summary>
+    ContextNotAvailable = 2098,
     ResourceProblem = 2102,
     QMgrStopping = 2162,
     StorageMediumFull = 2192,

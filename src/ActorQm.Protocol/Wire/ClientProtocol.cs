@@ -27,13 +27,21 @@ public enum ClientPutFlags : byte
 
     /// <summary>MQPMO_ASYNC_RESPONSE: no answer is sent; the outcome is counted for <see cref="ClientOp.Stat"/>.</summary>
     AsyncResponse = 2,
+
+    /// <summary>Three bits holding the <see cref="MqPutContext"/> (<see cref="ClientProtocol.ContextOf"/>); a pass-context put is followed by its context handle.</summary>
+    ContextMask = 0x1C,
 }
 
-/// <summary>How a client opens a queue (MQOO_OUTPUT, MQOO_INPUT_*, MQOO_BROWSE).</summary>
+/// <summary>The usual ways to open a queue; <see cref="MqOpenOptions"/> holds every option.</summary>
 public enum ClientOpenPurpose : byte
 {
+    /// <summary>MQOO_OUTPUT.</summary>
     Output = 0,
+
+    /// <summary>MQOO_INPUT_AS_Q_DEF.</summary>
     Input = 1,
+
+    /// <summary>MQOO_BROWSE.</summary>
     Browse = 2,
 }
 
@@ -71,6 +79,23 @@ public static class ClientProtocol
 
         return new MqMessage(DescriptorCodec.Decode(descriptor), r.Rest());
     }
+
+    /// <summary>The MQOPEN options of one of the usual purposes.</summary>
+    public static MqOpenOptions OptionsOf(ClientOpenPurpose purpose) => purpose switch
+    {
+        ClientOpenPurpose.Output => MqOpenOptions.Output,
+        ClientOpenPurpose.Browse => MqOpenOptions.Browse,
+        _ => MqOpenOptions.InputAsQueueDefault,
+    };
+
+    /// <summary>A put's options byte: syncpoint, asynchronous response and the context option.</summary>
+    public static byte PutFlags(bool syncpoint, bool asyncResponse, MqPutContext context) =>
+        (byte)((syncpoint ? ClientPutFlags.Syncpoint : ClientPutFlags.None) | (asyncResponse ? ClientPutFlags.AsyncResponse : ClientPutFlags.None) | (ClientPutFlags)((int)context << 2));
+
+    public static MqPutContext ContextOf(ClientPutFlags flags) => (MqPutContext)(((int)flags & (int)ClientPutFlags.ContextMask) >> 2);
+
+    /// <summary>Whether a put with this context option carries the handle whose saved context it passes.</summary>
+    public static bool Passes(MqPutContext context) => context is MqPutContext.PassIdentity or MqPutContext.PassAll;
 
     public static void WriteDescriptor(FrameWriter w, MessageDescriptor descriptor) => DescriptorCodec.Encode(descriptor, w.Take(DescriptorCodec.Length));
 

@@ -68,8 +68,18 @@ public sealed record ChannelDefinition(
             Addresses = ParseConNameList(o.Text("CONNAME")),
             MaxInstances = Number(o, "MAXINST", 999_999_999),
             MaxInstancesPerClient = Number(o, "MAXINSTC", 999_999_999),
+            PutAuthority = o.Text("PUTAUT") switch
+            {
+                "CTX" => PutAuthority.Context,
+                "ONLYMCA" => PutAuthority.OnlyMca,
+                "ALTMCA" => PutAuthority.AlternateMca,
+                _ => PutAuthority.Default,
+            },
         };
     }
+
+    /// <summary>PUTAUT of a receiving channel: whose authority its puts are checked for (docs/security.md, "Message channels: PUTAUT").</summary>
+    public PutAuthority PutAuthority { get; init; }
 
     /// <summary>MAXINST of a server-connection channel: how many instances may run at once (0: no client may connect).</summary>
     public int MaxInstances { get; init; } = 999_999_999;
@@ -114,4 +124,27 @@ public sealed record ChannelDefinition(
 
     private static int Number(MqObject o, string name, int fallback) =>
         o.Attributes.ContainsKey(name) ? (int)o.Number(name) : fallback;
+}
+
+/// <summary>MQ's PUTAUT values. ActorQm channels carry no user ID of their own, so ONLYMCA acts as DEF and ALTMCA as CTX (z/OS's definitions with no network user).</summary>
+public enum PutAuthority
+{
+    /// <summary>DEF: the channel's principal (its MCAUSER) needs PUT and SETALL on each target.</summary>
+    Default,
+
+    /// <summary>CTX: the message's UserIdentifier needs PUT; the channel's principal SETALL and ALTUSR.</summary>
+    Context,
+
+    /// <summary>ONLYMCA: only the channel's principal is used, as DEF.</summary>
+    OnlyMca,
+
+    /// <summary>ALTMCA: the message's UserIdentifier is used, as CTX.</summary>
+    AlternateMca,
+}
+
+/// <summary>What each PUTAUT checks.</summary>
+public static class PutAuthorities
+{
+    /// <summary>Whether puts are checked for the message's own UserIdentifier (CTX, ALTMCA).</summary>
+    public static bool ChecksMessageUser(this PutAuthority putAuthority) => putAuthority is PutAuthority.Context or PutAuthority.AlternateMca;
 }

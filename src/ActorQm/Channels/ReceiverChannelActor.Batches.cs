@@ -16,19 +16,19 @@ internal sealed partial class ReceiverChannelActor
     /// <summary>Opens (once per session) every destination of the batch, and the dead-letter queue.</summary>
     private void Resolve(ReceiverUnit unit, ReceiverData data)
     {
-        var keys = new HashSet<(string, string)>();
+        var keys = new HashSet<Target>();
         foreach (var m in unit.Messages)
         {
-            var (header, _) = Unwrap(m.XmitMessage);
+            var (header, message) = Unwrap(m.XmitMessage);
             if (header is not null)
             {
-                keys.Add((header.RemoteQName, header.RemoteQMgrName));
+                keys.Add(TargetOf(header, message!, data));
             }
         }
 
         if (data.DeadQ.Length > 0)
         {
-            keys.Add((data.DeadQ, string.Empty));
+            keys.Add(Target.DeadLetter(data.DeadQ));
         }
 
         var missing = keys.Where(k => !_handles.ContainsKey(k)).ToList();
@@ -39,10 +39,10 @@ internal sealed partial class ReceiverChannelActor
             return;
         }
 
-        // PUTAUT: targets are opened as the channel's principal with SET_ALL_CONTEXT, as MQ's receiving MCA
-        // does; the dead-letter queue as the queue manager, so what may not be put still has somewhere to go.
+        // PUTAUT: targets are opened as the channel's principal (docs/security.md, "Message channels: PUTAUT");
+        // the dead-letter queue as the queue manager, so what may not be put still has somewhere to go.
         var principal = data.Principal;
-        var deadQ = (data.DeadQ, string.Empty);
+        var deadQ = Target.DeadLetter(data.DeadQ);
         var asks = missing.Select(k => _queueManager.Ask<object>(OpenForReceiver(k, k == deadQ ? null : principal), TimeSpan.FromSeconds(30))).ToArray();
         Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
             ? new Resolved(unit.Id, missing.Zip(t.Result).ToDictionary(p => p.First, p => p.Second))
@@ -102,7 +102,7 @@ internal sealed partial class ReceiverChannelActor
             return null;
         }
 
-        var opened = _handles.GetValueOrDefault((header.RemoteQName, header.RemoteQMgrName));
+        var opened = _handles.GetValueOrDefault(TargetOf(header, message!, data));
         var (put, rejected) = opened is Mqi.QueueManagerApi.QueueOpened o
             ? o.Handle.PreparePut(message!, data.Definition!.Name)
             : (null, new LocalQueue.PutRejected(opened is Mqi.QueueManagerApi.OpenRejected r ? r.Reason : MqReason.UnknownObjectName, opened is Mqi.QueueManagerApi.OpenRejected r2 ? r2.Detail : $"{header.RemoteQName} could not be opened"));
@@ -199,7 +199,7 @@ internal sealed partial class ReceiverChannelActor
     private State<ChannelState, ReceiverData> DeadLetter(ReceiverUnit unit, ReceiverData data)
     {
         var def = data.Definition!;
-        if (!def.UseDeadLetterQueue || _handles.GetValueOrDefault((data.DeadQ, string.Empty)) is not Mqi.QueueManagerApi.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.Contains))
+        if (!def.UseDeadLetterQueue || _handles.GetValueOrDefault(Target.DeadLetter(data.DeadQ)) is not Mqi.QueueManagerApi.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.Contains))
         {
             var (index, (reason, detail)) = unit.Rejected.First();
             return Abandon(data, "AMQ9544E", $"message {unit.Messages[index].Seq} could not be put to its destination ({detail}, MQRC {(int)reason}) and {(def.UseDeadLetterQueue ? "the dead-letter queue is unavailable" : "USEDLQ(NO)")}; the batch stays on the sender's transmission queue");
@@ -278,7 +278,24 @@ internal sealed partial class ReceiverChannelActor
             ? Abandon(data, "AMQ7080E", $"the batch could not be made durable: the queue manager's storage is full (MQRC 2192): {failed.Reason}", MqReason.StorageMediumFull)
             : Abandon(data, "AMQ7080E", $"the batch could not be made durable (MQRC 2102): {failed.Reason}", MqReason.ResourceProblem);
 
-    /// <summary>A receiver opens with set-all-context: it puts the messages with the context they came with.</summary>
-    private static Mqi.QueueManagerApi.OpenQueue OpenForReceiver((string Queue, string QMgr) target, Authority.Principal? principal) =>
-        new(target.Queue, Mqi.QueueManagerApi.OpenPurpose.Output, target.QMgr.Length == 0 ? null : target.QMgr, principal) { SetAllContext = true };
+    /// <summary>
+    /// A receiver opens with set-all-context: it puts the messages with the context they came with. Under PUTAUT(CTX) or
+    /// (ALTMCA) it opens for the message's user as alternate user: the channel's principal needs SETALL and ALTUSR, the
+    /// message's user PUT (MQ's rule); otherwise the channel's principal needs PUT and SETALL.
+    /// </summary>
+    private static Mqi.QueueManagerApi.OpenQueue OpenForReceiver(Target target, Authority.Principal? principal) =>
+        new(target.Queue, MqOpenOptions.Output | MqOpenOptions.SetAllContext | (target.User is null ? MqOpenOptions.None : MqOpenOptions.AlternateUserAuthority),
+            target.QMgr.Length == 0 ? null : target.QMgr, principal)
+        {
+            AlternateUserId = target.User ?? string.Empty,
+        };
+
+    private static Target TargetOf(TransmissionHeader header, MqMessage message, ReceiverData data) =>
+        new(header.RemoteQName, header.RemoteQMgrName, data.Definition!.PutAuthority.ChecksMessageUser() ? message.Descriptor.UserIdentifier.TrimEnd() : null);
+
+    /// <summary>A destination as a receiver opens it: the queue and queue manager its MQXQH names, and the message's user where PUTAUT checks it.</summary>
+    private readonly record struct Target(string Queue, string QMgr, string? User)
+    {
+        public static Target DeadLetter(string deadQ) => new(deadQ, string.Empty, null);
+    }
 }

@@ -23,7 +23,7 @@ internal sealed partial class ReceiverChannelActor
     private readonly Dictionary<IActorRef, Queue<FastPut>> _fastPending = [];
 
     // Messages whose target is being opened, by target, in arrival order (sent once the open answers).
-    private readonly Dictionary<(string Q, string QM), List<FastPut>> _fastOpening = [];
+    private readonly Dictionary<Target, List<FastPut>> _fastOpening = [];
 
     // The partner closed while FAST messages waited for their target: it ends once they are put.
     private string? _closeAfterOpens;
@@ -47,7 +47,7 @@ internal sealed partial class ReceiverChannelActor
         }
 
         var put = new FastPut(header, message);
-        var key = (header.RemoteQName, header.RemoteQMgrName);
+        var key = TargetOf(header, message, data);
         _fastInFlight++;
         _board.Update(data.Definition!.Name, s => s with { Messages = s.Messages + 1, BytesReceived = s.BytesReceived + segment.XmitMessage.Length });
         if (_fastOpening.TryGetValue(key, out var waiting))
@@ -63,8 +63,8 @@ internal sealed partial class ReceiverChannelActor
             // The first message for this target: open it as the channel's principal, as a batch would, and the dead-letter
             // queue (as the queue manager) if no batch has opened it yet, so a refused message has somewhere to go.
             _fastOpening[key] = [put];
-            var deadQ = (data.DeadQ, string.Empty);
-            List<(string Q, string QM)> keys = data.DeadQ.Length > 0 && !_handles.ContainsKey(deadQ) && deadQ != key ? [key, deadQ] : [key];
+            var deadQ = Target.DeadLetter(data.DeadQ);
+            List<Target> keys = data.DeadQ.Length > 0 && !_handles.ContainsKey(deadQ) && deadQ != key ? [key, deadQ] : [key];
             var asks = keys.Select(k => _queueManager.Ask<object>(OpenForReceiver(k, k == deadQ ? null : data.Principal), TimeSpan.FromSeconds(30))).ToArray();
             Task.WhenAll(asks)
                 .ContinueWith(t => new FastOpened(key, t.IsCompletedSuccessfully ? keys.Zip(t.Result).ToDictionary(p => p.First, p => p.Second) : []), TaskScheduler.Default)
@@ -118,7 +118,7 @@ internal sealed partial class ReceiverChannelActor
 
     private void Deliver(FastPut put, ReceiverData data)
     {
-        var opened = _handles.GetValueOrDefault((put.Header.RemoteQName, put.Header.RemoteQMgrName));
+        var opened = _handles.GetValueOrDefault(TargetOf(put.Header, put.Message, data));
         if (opened is not Mqi.QueueManagerApi.QueueOpened o)
         {
             var (reason, detail) = opened is Mqi.QueueManagerApi.OpenRejected r ? (r.Reason, r.Detail) : (MqReason.UnknownObjectName, $"{put.Header.RemoteQName} could not be opened");
@@ -154,7 +154,7 @@ internal sealed partial class ReceiverChannelActor
     {
         FastDone(data);
         var def = data.Definition!;
-        if (def.UseDeadLetterQueue && _handles.GetValueOrDefault((data.DeadQ, string.Empty)) is Mqi.QueueManagerApi.QueueOpened dlq)
+        if (def.UseDeadLetterQueue && _handles.GetValueOrDefault(Target.DeadLetter(data.DeadQ)) is Mqi.QueueManagerApi.QueueOpened dlq)
         {
             var wrapped = DeadLetterHeader.Wrap(put.Message, (int)reason, put.Header.RemoteQName, put.Header.RemoteQMgrName, def.Name, DateTimeOffset.UtcNow);
             _log.Warning("AMQ9544W: channel {0}: non-persistent message for {1} put to the dead-letter queue {2} (MQRC {3}).", def.Name, put.Header.RemoteQName, data.DeadQ, (int)reason);
@@ -169,5 +169,5 @@ internal sealed partial class ReceiverChannelActor
 
     private sealed record FastPut(TransmissionHeader Header, MqMessage Message);
 
-    private sealed record FastOpened((string Q, string QM) Key, Dictionary<(string Q, string QM), object> Replies);
+    private sealed record FastOpened(Target Key, Dictionary<Target, object> Replies);
 }

@@ -71,7 +71,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     private readonly IActorRef _initiator;
     private readonly ChannelSyncStore _sync;
     private readonly ChannelStatusBoard _board;
-    private readonly Dictionary<(string Q, string QM), object> _handles = [];
+    private readonly Dictionary<Target, object> _handles = [];
     private readonly string _connectionId;
     private readonly IPEndPoint _remote;
     private readonly RequesterStart? _requester;
@@ -415,7 +415,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         public SenderStart? Server { get; init; }
     }
 
-    private sealed record Resolved(long UnitId, Dictionary<(string, string), object> Handles);
+    private sealed record Resolved(long UnitId, Dictionary<Target, object> Handles);
 
     private sealed record UnitCommitted(long UnitId);
 

@@ -12,7 +12,7 @@ internal sealed partial class ServerConnectionActor
         var r = new FrameReader(request.Body);
         Call call = request.Op switch
         {
-            ClientOp.Open => new OpenCall(r.String(), r.String(), (ClientOpenPurpose)r.Byte()),
+            ClientOp.Open => new OpenCall(r.String(), r.String(), (MqOpenOptions)r.Int(), r.String()),
             ClientOp.Close => new CloseCall(r.Int()),
             ClientOp.Put => ReadPut(ref r, withHandle: true),
             ClientOp.Put1 => ReadPut(ref r, withHandle: false),
@@ -26,21 +26,25 @@ internal sealed partial class ServerConnectionActor
         return r.Error is { } error ? new BadCall($"malformed {request.Op} call: {error}") : call;
     }
 
-    /// <summary>MQPUT (a handle) or MQPUT1 (a queue name): its options byte, then the message.</summary>
+    /// <summary>MQPUT (a handle) or MQPUT1 (a queue name): its options byte, the context handle of a pass-context put, then the message.</summary>
     private static PutCall ReadPut(ref FrameReader r, bool withHandle)
     {
         int? handle = withHandle ? r.Int() : null;
         var (queue, qmgr) = withHandle ? (null, null) : (r.String(), r.String());
         var flags = (ClientPutFlags)r.Byte();
+        var context = ClientProtocol.ContextOf(flags);
+        int? contextHandle = ClientProtocol.Passes(context) ? r.Int() : null;
         return new PutCall(handle, queue, qmgr, flags.HasFlag(ClientPutFlags.Syncpoint), ClientProtocol.ReadMessage(ref r))
         {
             AsyncResponse = flags.HasFlag(ClientPutFlags.AsyncResponse),
+            Context = context,
+            ContextHandle = contextHandle,
         };
     }
 
     private abstract record Call;
 
-    private sealed record OpenCall(string Queue, string QMgr, ClientOpenPurpose Purpose) : Call;
+    private sealed record OpenCall(string Queue, string QMgr, MqOpenOptions Options, string AlternateUserId) : Call;
 
     private sealed record CloseCall(int Handle) : Call;
 
@@ -48,6 +52,12 @@ internal sealed partial class ServerConnectionActor
     {
         /// <summary>MQPMO_ASYNC_RESPONSE: answered with nothing; the outcome counts for MQSTAT.</summary>
         public bool AsyncResponse { get; init; }
+
+        /// <summary>MQPMO_*_CONTEXT; an undefined value is refused as MQRC_OPTIONS_ERROR.</summary>
+        public MqPutContext Context { get; init; }
+
+        /// <summary>The handle whose saved context a pass-context put passes.</summary>
+        public int? ContextHandle { get; init; }
     }
 
     private sealed record GetCall(int Handle, ClientGetFlags Flags, int WaitMs, MqId? MsgId, MqId? CorrelId) : Call;

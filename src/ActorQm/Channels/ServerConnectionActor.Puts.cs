@@ -23,19 +23,37 @@ internal sealed partial class ServerConnectionActor
             return full;
         }
 
+        if (!Enum.IsDefined(put.Context))
+        {
+            return new Answer(c, (int)MqReason.OptionsError, $"MQRC_OPTIONS_ERROR: context option {(int)put.Context} is not one of MQPMO's", []);
+        }
+
         QueueHandle handle;
         if (put.Handle is { } hid)
         {
-            if (!_handles.TryGetValue(hid, out var h) || h.Purpose != ClientOpenPurpose.Output)
+            if (!_handles.TryGetValue(hid, out var h))
             {
-                return new Answer(c, HandleError, "MQRC_HOBJ_ERROR: the handle is not open for output", []);
+                return new Answer(c, (int)MqReason.ObjectHandleError, "MQRC_HOBJ_ERROR: no such handle on this connection", []);
+            }
+
+            if (!h.Options.HasFlag(MqOpenOptions.Output))
+            {
+                return new Answer(c, (int)MqReason.NotOpenForOutput, "MQRC_NOT_OPEN_FOR_OUTPUT: the handle was opened without MQOO_OUTPUT", []);
+            }
+
+            if (put.Context != MqPutContext.Default && (h.Options & MqContextRules.AllowedBy(put.Context)) == 0)
+            {
+                var reason = MqContextRules.NotOpenFor(put.Context);
+                return new Answer(c, (int)reason, $"MQRC {(int)reason}: a put with {put.Context} context on a handle opened without the context option it needs", []);
             }
 
             handle = h.Handle;
         }
         else
         {
-            var opened = await _queueManager.Ask<object>(new QueueManagerApi.OpenQueue(put.Queue!, QueueManagerApi.OpenPurpose.Output, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
+            // MQPUT1 opens with the context option its put option implies, and is checked for it.
+            var options = MqOpenOptions.Output | MqContextRules.Implied(put.Context);
+            var opened = await _queueManager.Ask<object>(new QueueManagerApi.OpenQueue(put.Queue!, options, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
             if (opened is not QueueManagerApi.QueueOpened o)
             {
                 var rejected = (QueueManagerApi.OpenRejected)opened;
@@ -45,7 +63,13 @@ internal sealed partial class ServerConnectionActor
             handle = o.Handle;
         }
 
-        var (prepared, refused) = handle.PreparePut(WithContext(put.Message, handle.Context), _applName);
+        var (message, contextRefused) = WithContext(put.Message, put.Context, put.ContextHandle);
+        if (message is null)
+        {
+            return new Answer(c, (int)contextRefused!.Value.Reason, contextRefused.Value.Detail, []);
+        }
+
+        var (prepared, refused) = handle.PreparePut(message, _applName);
         if (prepared is null)
         {
             return new Answer(c, (int)refused!.Reason, refused.Detail, []);

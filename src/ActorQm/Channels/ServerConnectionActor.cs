@@ -37,7 +37,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
     private readonly string _channel;
     private readonly string _statusKey;
     private readonly string _applName;
-    private readonly Dictionary<int, (QueueHandle Handle, ClientOpenPurpose Purpose)> _handles = [];
+    private readonly Dictionary<int, (QueueHandle Handle, MqOpenOptions Options)> _handles = [];
     private readonly Dictionary<int, BrowseCursor> _cursors = [];
     private readonly Queue<ClientRequest> _waiting = new();
     private readonly Dictionary<IActorRef, List<long>> _uowGets = [];
@@ -207,7 +207,8 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         return new Answer(c, (int)MqReason.HandleNotAvailable, $"MQRC_HANDLE_NOT_AVAILABLE: this connection already holds MAXHANDS({_limits.MaxHandles}) open handles; close one first", []);
                     }
 
-                    var reply = await _queueManager.Ask<object>(new QueueManagerApi.OpenQueue(open.Queue, open.Purpose == ClientOpenPurpose.Output ? QueueManagerApi.OpenPurpose.Output : QueueManagerApi.OpenPurpose.Input, open.QMgr.Length == 0 ? null : open.QMgr, _principal, open.Purpose == ClientOpenPurpose.Browse), Timeout);
+                    var openQueue = new QueueManagerApi.OpenQueue(open.Queue, open.Options, open.QMgr.Length == 0 ? null : open.QMgr, _principal) { AlternateUserId = open.AlternateUserId };
+                    var reply = await _queueManager.Ask<object>(openQueue, Timeout);
                     if (reply is not QueueManagerApi.QueueOpened opened)
                     {
                         var rejected = (QueueManagerApi.OpenRejected)reply;
@@ -215,7 +216,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     }
 
                     var id = ++_nextHandle;
-                    _handles[id] = (opened.Handle, open.Purpose);
+                    _handles[id] = (opened.Handle, open.Options);
                     var w = new FrameWriter();
                     w.Int(id);
                     w.String(opened.Handle.ResolvedQueueName);
@@ -225,6 +226,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
             case CloseCall close:
                 _handles.Remove(close.Handle, out _);
                 _cursors.Remove(close.Handle);
+                _savedContext.Remove(close.Handle);
                 return new Answer(c, 0, string.Empty, []);
             case PutCall { AsyncResponse: true } put:
                 return await ServePut(c, put) with { Asynchronous = true };
@@ -244,9 +246,16 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         BrowseAfter = get.Flags.HasFlag(ClientGetFlags.BrowseFirst) ? BrowseCursor.Start
                             : get.Flags.HasFlag(ClientGetFlags.BrowseNext) ? _cursors.GetValueOrDefault(get.Handle, BrowseCursor.Start) : null,
                     };
-                    if (!_handles.TryGetValue(get.Handle, out var h) || h.Purpose == ClientOpenPurpose.Output || (h.Purpose == ClientOpenPurpose.Browse) != browse)
+                    if (!_handles.TryGetValue(get.Handle, out var h))
                     {
-                        return new Answer(c, HandleError, "MQRC_HOBJ_ERROR: the handle is not open for this kind of get", []);
+                        return new Answer(c, (int)MqReason.ObjectHandleError, "MQRC_HOBJ_ERROR: no such handle on this connection", []);
+                    }
+
+                    if (browse ? !h.Options.HasFlag(MqOpenOptions.Browse) : (h.Options & MqOpenOptions.Input) == 0)
+                    {
+                        return browse
+                            ? new Answer(c, (int)MqReason.NotOpenForBrowse, "MQRC_NOT_OPEN_FOR_BROWSE: the handle was opened without MQOO_BROWSE", [])
+                            : new Answer(c, (int)MqReason.NotOpenForInput, "MQRC_NOT_OPEN_FOR_INPUT: the handle was opened without an MQOO_INPUT_* option", []);
                     }
 
                     if (!browse && get.Flags.HasFlag(ClientGetFlags.Syncpoint) && UnitOfWorkFull(c) is { } full)
@@ -267,6 +276,11 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         // Not taken: the message stays where it was, as MQ leaves it with 2010 on a client channel.
                         h.Handle.Queue.Tell(new LocalQueue.ReleaseGets([got.Token]));
                         return new Answer(c, (int)MqReason.DataLengthError, $"MQRC_DATA_LENGTH_ERROR: a message of {got.Message.Payload.Length} bytes does not fit this channel's frame limit of {_limits.MaxReplyBytes} bytes; it stays on the queue", []);
+                    }
+
+                    if (!browse && h.Options.HasFlag(MqOpenOptions.SaveAllContext))
+                    {
+                        _savedContext[get.Handle] = got.Message.Descriptor;
                     }
 
                     (IActorRef, long)? afterWrite = null;
@@ -339,8 +353,6 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
     }
 
     private sealed record Delivered(IActorRef Queue, long Token);
-
-    private const int HandleError = 2019;
 
     private sealed record UnitDurable
     {

@@ -17,12 +17,18 @@ public static class QueueManagerApi
     }
 
     /// <summary>MQOPEN: resolve a name once; puts and gets then go straight to the queue actor.</summary>
-    /// <param name="As">Who opens it: checked against the authority records (docs/security.md, "Enforcement"); null: the queue manager itself.</param>
-    /// <param name="Browse">An input open for browsing (MQOO_BROWSE: BROWSE authority instead of GET).</param>
-    public sealed record OpenQueue(string QueueName, OpenPurpose Purpose, string? QMgrName = null, Authority.Principal? As = null, bool Browse = false)
+    /// <param name="Options">MQOO options; each needs its authority (docs/security.md, "Enforcement").</param>
+    /// <param name="As">Who opens it: checked against the authority records; null: the queue manager itself.</param>
+    public sealed record OpenQueue(string QueueName, MqOpenOptions Options, string? QMgrName = null, Authority.Principal? As = null)
     {
-        /// <summary>MQOO_SET_ALL_CONTEXT: the opener keeps every context field (SETALL on the queue and the queue manager).</summary>
-        public bool SetAllContext { get; init; }
+        /// <summary>With <see cref="MqOpenOptions.AlternateUserAuthority"/>: the user the object is checked for (blank: MQ's unnamed user, <c>nobody</c>).</summary>
+        public string AlternateUserId { get; init; } = string.Empty;
+
+        /// <summary>Resolved as for a get (a local queue, here); otherwise as for a put, which may route elsewhere.</summary>
+        public bool ForInput => (Options & (MqOpenOptions.Input | MqOpenOptions.Browse)) != 0;
+
+        /// <summary>The options of one of the in-process API's purposes.</summary>
+        public static MqOpenOptions OptionsFor(OpenPurpose purpose) => purpose == OpenPurpose.Output ? MqOpenOptions.Output : MqOpenOptions.InputAsQueueDefault;
     }
 
     /// <summary>Runs MQSC commands; <see cref="Startup"/> marks the start-up script (DEFINE replaces).</summary>

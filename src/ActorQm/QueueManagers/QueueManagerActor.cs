@@ -125,18 +125,19 @@ internal sealed partial class QueueManagerActor : ReceiveActor
 
     private void HandleOpen(OpenQueue open)
     {
-        var result = Open(open.QueueName, open.QMgrName, open.Purpose);
-        if (result.Handle is not null && open.As is { } principal)
+        if (Messages.MqContextRules.Invalid(open.Options) is { } invalid)
         {
-            var (handle, refusal) = QueueAuthority.Check(_catalog, principal, open, result.Handle);
-            if (refusal is not null)
-            {
-                _log.Warning("{0}", refusal);
-                Sender.Tell(new OpenRejected(Messages.MqReason.NotAuthorized, refusal));
-                return;
-            }
+            Sender.Tell(new OpenRejected(Messages.MqReason.OptionsError, $"MQRC_OPTIONS_ERROR: {invalid}"));
+            return;
+        }
 
-            result = (handle, result.Reason, result.Detail);
+        var result = Open(open.QueueName, open.QMgrName, open.ForInput ? OpenPurpose.Input : OpenPurpose.Output);
+        if (result.Handle is not null && open.As is { } principal
+            && QueueAuthority.Check(_catalog, principal, open, result.Handle, _settings.Security.PrincipalFor) is { } refusal)
+        {
+            _log.Warning("{0}", refusal);
+            Sender.Tell(new OpenRejected(Messages.MqReason.NotAuthorized, refusal));
+            return;
         }
 
         Sender.Tell(result.Handle is not null ? new QueueOpened(result.Handle) : new OpenRejected(result.Reason, result.Detail));

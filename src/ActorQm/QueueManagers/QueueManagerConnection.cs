@@ -30,7 +30,7 @@ public sealed class QueueManagerConnection(IActorRef queueManager, string applic
     /// <summary>MQOPEN: resolves once; the returned queue talks to the queue actor directly.</summary>
     public async Task<OpenedQueue> OpenAsync(string queueName, Mqi.QueueManagerApi.OpenPurpose purpose, string? qmgrName = null)
     {
-        var reply = await queueManager.Ask<object>(new Mqi.QueueManagerApi.OpenQueue(queueName, purpose, qmgrName), _timeout).ConfigureAwait(false);
+        var reply = await queueManager.Ask<object>(new Mqi.QueueManagerApi.OpenQueue(queueName, Mqi.QueueManagerApi.OpenQueue.OptionsFor(purpose), qmgrName), _timeout).ConfigureAwait(false);
         return reply switch
         {
             Mqi.QueueManagerApi.QueueOpened o => new OpenedQueue(this, o.Handle),

@@ -109,6 +109,39 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Receiver_with_PUTAUT_CTX_must_check_each_messages_own_user_and_dead_letter_what_that_user_may_not_put()
+    {
+        // PUTAUT(CTX): the receiver's principal needs SETALL and ALTUSR but not PUT; each message's UserIdentifier needs PUT.
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, rcvrAttributes: "MCAUSER('rcvr') PUTAUT(CTX)",
+            qm2Extra: """
+                SET AUTHREC OBJTYPE(QMGR) PRINCIPAL('rcvr') AUTHADD(CONNECT,SETALL,ALTUSR)
+                SET AUTHREC PROFILE('APP.IN') OBJTYPE(QUEUE) PRINCIPAL('rcvr') AUTHADD(SETALL)
+                SET AUTHREC PROFILE('APP.IN') OBJTYPE(QUEUE) PRINCIPAL('alice') AUTHADD(PUT)
+                """);
+        var conn1 = pair.Conn1;
+        static MqMessage From(string user, string text)
+        {
+            var message = TestMessages.Text(text, Persistence.Persistent);
+            return message with { Descriptor = message.Descriptor with { UserIdentifier = user } };
+        }
+
+        await conn1.PutAsync("APP.REMOTE", From("alice", "from alice 1"));
+        await conn1.PutAsync("APP.REMOTE", From("mallory", "from mallory"));
+        await conn1.PutAsync("APP.REMOTE", From("alice", "from alice 2"));
+        await conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        var conn2 = pair.Conn2;
+        var wait = new GetOptions { Wait = TimeSpan.FromSeconds(20) };
+        var first = await conn2.GetAsync("APP.IN", wait);
+        Assert.Equal(("from alice 1", "alice"), (TestMessages.Text(first), first.Descriptor.UserIdentifier));
+        Assert.Equal("from alice 2", TestMessages.Text(await conn2.GetAsync("APP.IN", wait)));
+        var (header, data) = DeadLetterHeader.Unwrap(await conn2.GetAsync("DLQ", wait));
+        Assert.Equal((int)MqReason.NotAuthorized, header.Reason);
+        Assert.Equal("from mallory", System.Text.Encoding.UTF8.GetString(data.Span));
+        await AssertNoMessage(conn2, "APP.IN");
+    }
+
+    [Fact]
     public async Task Receiver_with_USEDLQ_NO_must_refuse_the_batch_and_the_sender_must_keep_it()
     {
         var pair = await QueueManagerPair.StartAsync(Sys, _dir, rcvrAttributes: "USEDLQ(NO) MRRTY(1) MRTMR(10)", retry: "SHORTRTY(0) LONGRTY(0)",

@@ -161,15 +161,143 @@ public sealed class ServerConnectionAuthoritySpec(ITestOutputHelper output) : Ak
         await using var app1 = await Connect("APP1");
 
         await app2.PutAsync("APP2.IN", Text("forged", user: "payroll"));
-        await app1.PutAsync("APP2.IN", Text("set with SETALL", user: "batchjob"));
+        // Holding SETALL is not asking for it: a default-context put is stamped whoever puts it.
+        await app1.PutAsync("APP2.IN", Text("default context", user: "batchjob"));
+        await app1.PutAsync("APP2.IN", Text("set with SETALL", user: "batchjob"), new ClientPutOptions { Context = MqPutContext.SetAll });
         var queue = await app2.OpenAsync("APP2.IN", ClientOpenPurpose.Input);
         var forged = await queue.GetAsync();
+        var unasked = await queue.GetAsync();
         var allowed = await queue.GetAsync();
 
         Assert.Equal("app2", forged.Descriptor.UserIdentifier);
         Assert.Equal("authority-sp", forged.Descriptor.PutApplName[..12]);
+        Assert.Equal("app1", unasked.Descriptor.UserIdentifier);
         Assert.Equal("batchjob", allowed.Descriptor.UserIdentifier);
         Assert.Equal("forged-app", allowed.Descriptor.PutApplName);
+    }
+
+    [Theory]
+    [InlineData(MqOpenOptions.Inquire, "INQ")]
+    [InlineData(MqOpenOptions.Set, "SET")]
+    [InlineData(MqOpenOptions.Output | MqOpenOptions.PassIdentityContext, "PASSID")]
+    [InlineData(MqOpenOptions.Output | MqOpenOptions.PassAllContext, "PASSALL")]
+    [InlineData(MqOpenOptions.Output | MqOpenOptions.SetIdentityContext, "SETID")]
+    [InlineData(MqOpenOptions.Output | MqOpenOptions.SetAllContext, "SETALL")]
+    [InlineData(MqOpenOptions.InputShared | MqOpenOptions.SaveAllContext, "GET")]
+    public async Task ServerConnection_must_check_each_open_option_for_its_own_authority(MqOpenOptions options, string authority)
+    {
+        // app1 holds PUT, GET and BROWSE on APP1.**; APP1.GRANTED also grants the one authority the option needs (SET* on the queue manager too).
+        var onQMgr = authority is "SETID" or "SETALL" ? $"SET AUTHREC OBJTYPE(QMGR) PRINCIPAL('app1') AUTHADD({authority})" : string.Empty;
+        await Start($"""
+            DEFINE QLOCAL('APP1.GRANTED')
+            DEFINE QLOCAL('APP2.OTHER')
+            SET AUTHREC PROFILE('APP1.GRANTED') OBJTYPE(QUEUE) PRINCIPAL('app1') AUTHADD(PUT,GET,BROWSE,{authority})
+            SET AUTHREC PROFILE('APP2.OTHER') OBJTYPE(QUEUE) PRINCIPAL('app1') AUTHADD({(authority == "GET" ? "PUT" : "PUT,GET,BROWSE")})
+            {onQMgr}
+            """);
+        await using var app1 = await Connect("APP1");
+
+        await app1.OpenAsync("APP1.GRANTED", options);
+        var refused = await Assert.ThrowsAsync<MqException>(() => app1.OpenAsync("APP2.OTHER", options));
+
+        Assert.Equal(MqReason.NotAuthorized, refused.Reason);
+        Assert.Contains($"missing {authority} on queue APP2.OTHER", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServerConnection_must_need_SETID_and_SETALL_on_the_queue_manager_as_well_as_the_queue()
+    {
+        await Start("SET AUTHREC PROFILE('APP1.**') OBJTYPE(QUEUE) PRINCIPAL('app1') AUTHADD(SETID,SETALL)");
+        await using var app1 = await Connect("APP1");
+
+        var setId = await Assert.ThrowsAsync<MqException>(() => app1.OpenAsync("APP1.IN", MqOpenOptions.Output | MqOpenOptions.SetIdentityContext));
+        var put1 = await Assert.ThrowsAsync<MqException>(() => app1.PutAsync("APP1.IN", Text("x", "someone"), new ClientPutOptions { Context = MqPutContext.SetAll }));
+
+        Assert.Contains("missing SETID on queue manager QM2", setId.Message, StringComparison.Ordinal);
+        Assert.Contains("missing SETALL on queue manager QM2", put1.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await Depth("APP1.IN"));
+    }
+
+    [Fact]
+    public async Task ServerConnection_must_apply_each_put_context_option_and_refuse_one_its_handle_was_not_opened_for()
+    {
+        await Start("""
+            SET AUTHREC PROFILE('APP1.**') OBJTYPE(QUEUE) PRINCIPAL('app1') AUTHADD(SETID,PASSALL)
+            SET AUTHREC OBJTYPE(QMGR) PRINCIPAL('app1') AUTHADD(SETID)
+            """);
+        await using var app1 = await Connect("APP1");
+        await new QueueManagerConnection(_qm.Actor).PutAsync("APP1.IN", new MqMessage(new MessageDescriptor { UserIdentifier = "upstream", PutApplName = "upstream-app" }, "request"u8.ToArray()));
+        var input = await app1.OpenAsync("APP1.IN", MqOpenOptions.InputShared | MqOpenOptions.SaveAllContext);
+        var plain = await app1.OpenAsync("APP1.IN", MqOpenOptions.InputShared);
+        var setId = await app1.OpenAsync("APP1.IN", MqOpenOptions.Output | MqOpenOptions.SetIdentityContext);
+        var passAll = await app1.OpenAsync("APP1.IN", MqOpenOptions.Output | MqOpenOptions.PassAllContext);
+
+        var notYet = await Assert.ThrowsAsync<MqException>(() => passAll.PutAsync(Text("x"), new ClientPutOptions { Context = MqPutContext.PassAll, ContextFrom = input }));
+        var request = await input.GetAsync();
+        var notSaved = await Assert.ThrowsAsync<MqException>(() => passAll.PutAsync(Text("x"), new ClientPutOptions { Context = MqPutContext.PassAll, ContextFrom = plain }));
+        var setAll = await Assert.ThrowsAsync<MqException>(() => setId.PutAsync(Text("x", "root"), new ClientPutOptions { Context = MqPutContext.SetAll }));
+        var passOnSetId = await Assert.ThrowsAsync<MqException>(() => passAll.PutAsync(Text("x", "root"), new ClientPutOptions { Context = MqPutContext.SetIdentity }));
+        await setId.PutAsync(Text("identity set", "batchjob"), new ClientPutOptions { Context = MqPutContext.SetIdentity });
+        await passAll.PutAsync(Text("context passed"), new ClientPutOptions { Context = MqPutContext.PassAll, ContextFrom = input });
+        // PASS_IDENTITY is implied by PASS_ALL (and by either SET option).
+        await passAll.PutAsync(Text("identity passed"), new ClientPutOptions { Context = MqPutContext.PassIdentity, ContextFrom = input });
+
+        Assert.Equal(MqReason.ContextNotAvailable, notYet.Reason);
+        Assert.Equal(MqReason.ContextHandleError, notSaved.Reason);
+        Assert.Equal(MqReason.NotOpenForSetAll, setAll.Reason);
+        Assert.Equal(MqReason.NotOpenForSetIdentity, passOnSetId.Reason);
+        Assert.Equal("upstream", request.Descriptor.UserIdentifier);
+        var set = await input.GetAsync();
+        var passed = await input.GetAsync();
+        var identity = await input.GetAsync();
+        Assert.Equal(("batchjob", "authority-sp"), (set.Descriptor.UserIdentifier, set.Descriptor.PutApplName[..12]));
+        Assert.Equal(("upstream", "upstream-app", request.Descriptor.PutDateTime), (passed.Descriptor.UserIdentifier, passed.Descriptor.PutApplName, passed.Descriptor.PutDateTime));
+        Assert.Equal(("upstream", "authority-sp"), (identity.Descriptor.UserIdentifier, identity.Descriptor.PutApplName[..12]));
+        Assert.Equal(0, await Depth("APP1.IN"));
+    }
+
+    [Fact]
+    public async Task ServerConnection_must_refuse_options_that_do_not_go_together_and_calls_a_handle_was_not_opened_for()
+    {
+        await Start(string.Empty);
+        await using var app1 = await Connect("APP1");
+        var output = await app1.OpenAsync("APP1.IN", ClientOpenPurpose.Output);
+        var input = await app1.OpenAsync("APP1.IN", ClientOpenPurpose.Input);
+        await output.PutAsync(Text("stays"));
+
+        var contextWithoutOutput = await Assert.ThrowsAsync<MqException>(() => app1.OpenAsync("APP1.IN", MqOpenOptions.InputShared | MqOpenOptions.SetAllContext));
+        var twoInputs = await Assert.ThrowsAsync<MqException>(() => app1.OpenAsync("APP1.IN", MqOpenOptions.InputShared | MqOpenOptions.InputExclusive));
+        var getOnOutput = await Assert.ThrowsAsync<MqException>(() => output.GetAsync());
+        var browseOnInput = await Assert.ThrowsAsync<MqException>(() => input.BrowseFirstAsync());
+        var putOnInput = await Assert.ThrowsAsync<MqException>(() => input.PutAsync(Text("no")));
+
+        Assert.Equal(MqReason.OptionsError, contextWithoutOutput.Reason);
+        Assert.Equal(MqReason.OptionsError, twoInputs.Reason);
+        Assert.Equal(MqReason.NotOpenForInput, getOnOutput.Reason);
+        Assert.Equal(MqReason.NotOpenForBrowse, browseOnInput.Reason);
+        Assert.Equal(MqReason.NotOpenForOutput, putOnInput.Reason);
+        Assert.Equal(1, await Depth("APP1.IN"));
+    }
+
+    [Fact]
+    public async Task ServerConnection_must_check_an_alternate_user_for_the_object_and_the_opener_for_ALTUSR()
+    {
+        // app1 may not touch APP2.IN itself; with ALTUSR it may act for app2, who may.
+        await Start(string.Empty);
+        await using var app1 = await Connect("APP1");
+        await using var app2 = await Connect("APP2");
+        var withoutAltUsr = await Assert.ThrowsAsync<MqException>(() => app1.OpenAsync("APP2.IN", MqOpenOptions.Output | MqOpenOptions.AlternateUserAuthority, alternateUserId: "app2"));
+        await new QueueManagerConnection(_qm.Actor).RunMqscAsync("SET AUTHREC OBJTYPE(QMGR) PRINCIPAL('app1') AUTHADD(ALTUSR)");
+
+        var forApp2 = await app1.OpenAsync("APP2.IN", MqOpenOptions.Output | MqOpenOptions.AlternateUserAuthority, alternateUserId: "app2");
+        var forNobody = await Assert.ThrowsAsync<MqException>(() => app1.OpenAsync("APP2.IN", MqOpenOptions.Output | MqOpenOptions.AlternateUserAuthority, alternateUserId: "app3"));
+        await forApp2.PutAsync(Text("on behalf of app2"));
+        var got = await (await app2.OpenAsync("APP2.IN", ClientOpenPurpose.Input)).GetAsync();
+
+        Assert.Contains("missing ALTUSR on queue manager QM2", withoutAltUsr.Message, StringComparison.Ordinal);
+        Assert.Contains("entity 'app3'", forNobody.Message, StringComparison.Ordinal);
+        // The identity context is the connection's user, never the alternate user (MQ on distributed platforms).
+        Assert.Equal("app1", got.Descriptor.UserIdentifier);
     }
 
     [Fact]

@@ -58,8 +58,8 @@ public sealed class ServerConnectionBackPressureSpec(ITestOutputHelper output) :
         // Handles are numbered from 1 in the order opened: the attacker needs to read no answer at all. The small
         // requests all fit in the sockets' buffers; what must stay bounded is what the queue manager does with them.
         await using var attacker = await RawClient.ConnectAsync(_dir, _port);
-        var browse = Request(1, ClientOp.Open, w => { w.String("APP.IN"); w.String(string.Empty); w.Byte((byte)ClientOpenPurpose.Browse); });
-        var input = Request(2, ClientOp.Open, w => { w.String("APP.WAIT"); w.String(string.Empty); w.Byte((byte)ClientOpenPurpose.Input); });
+        var browse = Request(1, ClientOp.Open, w => { w.String("APP.IN"); w.String(string.Empty); w.Int((int)MqOpenOptions.Browse); w.String(string.Empty); });
+        var input = Request(2, ClientOp.Open, w => { w.String("APP.WAIT"); w.String(string.Empty); w.Int((int)MqOpenOptions.InputAsQueueDefault); w.String(string.Empty); });
         var taken = Request(3, ClientOp.Get, w => Get(w, 2, ClientGetFlags.Syncpoint, 0));
         var flood = attacker.WriteAsync([browse, input, taken, .. Enumerable.Range(4, 300).Select(c => Request(c, ClientOp.Get, w => Get(w, 1, ClientGetFlags.BrowseFirst, 0)))]);
 
@@ -100,7 +100,7 @@ public sealed class ServerConnectionBackPressureSpec(ITestOutputHelper output) :
         var before = Heap();
         await using var attacker = await RawClient.ConnectAsync(_dir, _port);
         var message = new MqMessage(MessageDescriptor.Default, new byte[TwoMiB]);
-        var open = Request(1, ClientOp.Open, w => { w.String("APP.WAIT"); w.String(string.Empty); w.Byte((byte)ClientOpenPurpose.Input); });
+        var open = Request(1, ClientOp.Open, w => { w.String("APP.WAIT"); w.String(string.Empty); w.Int((int)MqOpenOptions.InputAsQueueDefault); w.String(string.Empty); });
         var wait = Request(2, ClientOp.Get, w => Get(w, 1, ClientGetFlags.None, 60_000));
         var flood = attacker.WriteAsync([open, wait], Enumerable.Range(3, 150).Select(c => Request(c, ClientOp.Put1, w =>
         {

@@ -33,14 +33,14 @@ public sealed class CliSpec : IDisposable
     public void Cli_mqrc_must_explain_a_reason_code_and_say_when_it_knows_none()
     {
         var (exit, output, error) = Run(null, "mqrc", "2035", "X'0802'");
-        var (unknownExit, unknown, _) = Run(null, "mqrc", "2036");
+        var (unknownExit, unknown, _) = Run(null, "mqrc", "2040");
 
         Assert.True(exit == 0, string.Join('\n', output) + error);
         Assert.Contains("2035 (X'07F3')  MQRC_NOT_AUTHORIZED", output);
         Assert.Contains("2050 (X'0802')  MQRC_PRIORITY_ERROR", output);
         Assert.Contains(output, l => l.TrimStart().StartsWith("Action:", StringComparison.Ordinal) && l.Contains("SET AUTHREC", StringComparison.Ordinal));
         Assert.Equal(10, unknownExit);
-        Assert.Contains("2036: not a reason code ActorQm returns (actorqm mqrc --all lists them)", unknown);
+        Assert.Contains("2040: not a reason code ActorQm returns (actorqm mqrc --all lists them)", unknown);
     }
 
     [Fact]

@@ -267,6 +267,7 @@ public sealed partial class HostilePeerMatrixSpec(ITestOutputHelper output) : Ak
             SET CHLAUTH('NOCONN.SVRCONN') TYPE(SSLPEERMAP) SSLPEER('O=Example') USERSRC(MAP) MCAUSER('nobody')
             DEFINE CHANNEL('NOUSER.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED)
             {TestGrants.App()}
+            {LowPrivilegeDefinitions}
             DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
             """, $"tls {{ revocation-recheck-interval = {recheck}, ocsp-authentication = {(attack.Ocsp is Ocsp.Revoked or Ocsp.Malformed ? "optional" : "required")}, crl-files = [{string.Join(", ", crls.Select(c => $"\"{c}\""))}], cdp-check-extensions = on, crl-max-bytes = 64KiB, allowed-cipher-specs = [TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, ECDHE_ECDSA_AES_128_GCM_SHA256] }}");
         return (qm.Actor, await QueueManagerPair.ListenerPort(qm.Actor));
