@@ -26,7 +26,7 @@ public sealed class MqReasonInfoSpec
         Assert.Equal(MqReason.NotAuthorized, MqReasonInfo.Find(text)?.Reason);
 
     [Theory]
-    [InlineData("2036")]
+    [InlineData("2040")]
     [InlineData("MQRC_NOT_A_THING")]
     [InlineData("")]
     public void MqReasonInfo_must_find_nothing_for_a_code_it_does_not_return(string text) =>
