@@ -23,6 +23,7 @@ public sealed class MqClient : IAsyncDisposable
     private readonly MqClientOptions _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<int, TaskCompletionSource<ClientResponse>> _pending = new();
+    private readonly ConcurrentDictionary<int, ReadAheadBuffer> _readAhead = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reader;
     private int _nextCorrelation;
@@ -132,9 +133,17 @@ public sealed class MqClient : IAsyncDisposable
         w.String(alternateUserId);
         var body = await Call(ClientOp.Open, w.ToArray()).ConfigureAwait(false);
         var r = new FrameReader(body);
-        var handle = r.Int();
-        return new MqClientQueue(this, handle, r.String(), options);
+        var (handle, resolved, window) = (r.Int(), r.String(), r.Int());
+        return new MqClientQueue(this, handle, resolved, options, window > 0 ? ReadAheadFor(handle, window) : null);
     }
+
+    /// <summary>The buffer of a read-ahead handle; made by whichever comes first, the open's answer or the first messages sent ahead.</summary>
+    private ReadAheadBuffer ReadAheadFor(int handle, int window = ServerWindow) => _readAhead.GetOrAdd(handle, _ => new ReadAheadBuffer(window));
+
+    // The window a queue manager of this release uses, for messages that arrive before the open's answer is read.
+    private const int ServerWindow = 64;
+
+    internal void Closed(int handle) => _readAhead.TryRemove(handle, out _);
 
     /// <summary>MQPUT1: returns the descriptor as stored (MsgId, PutDateTime).</summary>
     public Task<MessageDescriptor> PutAsync(string queue, MqMessage message, bool syncpoint = false, string queueManager = "") =>
@@ -185,6 +194,15 @@ public sealed class MqClient : IAsyncDisposable
         var r = new FrameReader(body);
         var (succeeded, failed, reason, detail) = (r.Int(), r.Int(), r.Int(), r.String());
         return new AsyncPutStatus(succeeded, failed, reason == 0 ? null : (MqReason)reason, detail);
+    }
+
+    /// <summary>Tells the queue manager the application took <paramref name="taken"/> more messages sent ahead on a handle.</summary>
+    internal Task Acknowledge(int handle, int taken)
+    {
+        var w = new FrameWriter(8);
+        w.Int(handle);
+        w.Int(taken);
+        return Send(ClientOp.Consumed, w.ToArray());
     }
 
     /// <summary>A call that is not answered (an asynchronous put): done once written.</summary>
@@ -272,6 +290,9 @@ public sealed class MqClient : IAsyncDisposable
                     case ClientResponse response when _pending.TryGetValue(response.Correlation, out var waiter):
                         waiter.TrySetResult(response);
                         break;
+                    case ClientMessages ahead when !ReadAheadFor(ahead.Handle).Arrived(ahead):
+                        Break(new MqException(MqReason.ConnectionBroken, "AMQ9504E: the queue manager sent a malformed frame of messages"));
+                        return;
                     case Heartbeat { Reply: false }:
                         await WriteLocked(ChannelFrames.Encode(new Heartbeat(true))).ConfigureAwait(false);
                         break;
@@ -299,6 +320,11 @@ public sealed class MqClient : IAsyncDisposable
         foreach (var waiter in _pending.Values)
         {
             waiter.TrySetException(new MqException(reason.Reason, reason.Message));
+        }
+
+        foreach (var buffer in _readAhead.Values)
+        {
+            buffer.Fail(new MqException(reason.Reason, reason.Message));
         }
 
         return reason;
@@ -330,6 +356,12 @@ public sealed class MqClient : IAsyncDisposable
         {
             try
             {
+                // What the application took of the messages sent ahead is said first; the rest goes back to the queue.
+                foreach (var (handle, buffer) in _readAhead)
+                {
+                    await buffer.FlushAsync(n => Acknowledge(handle, n)).ConfigureAwait(false);
+                }
+
                 await WriteLocked(ChannelFrames.Encode(new CloseSegment("client disconnected"))).ConfigureAwait(false);
             }
             catch (MqException)

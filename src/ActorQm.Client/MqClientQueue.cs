@@ -55,13 +55,19 @@ public sealed class MqClientQueue
 {
     private readonly MqClient _client;
 
-    internal MqClientQueue(MqClient client, int handle, string resolvedName, MqOpenOptions options)
+    private readonly ReadAheadBuffer? _ahead;
+
+    internal MqClientQueue(MqClient client, int handle, string resolvedName, MqOpenOptions options, ReadAheadBuffer? ahead)
     {
         _client = client;
         Handle = handle;
         ResolvedName = resolvedName;
         Options = options;
+        _ahead = ahead;
     }
+
+    /// <summary>Whether the queue manager sends messages ahead of this handle's gets (MQOO_READ_AHEAD or the queue's DEFREADA(YES)).</summary>
+    public bool ReadsAhead => _ahead is not null;
 
     /// <summary>The local queue the name resolved to (a transmission queue for a remote destination).</summary>
     public string ResolvedName { get; }
@@ -102,8 +108,48 @@ public sealed class MqClientQueue
         return _client.Send(ClientOp.Put, w.ToArray());
     }
 
-    /// <summary>MQGET; MQRC 2033 when nothing arrives within the wait.</summary>
-    public Task<MqMessage> GetAsync(ClientGetOptions? options = null) => Get(options ?? ClientGetOptions.NoWait, options?.Syncpoint == true ? ClientGetFlags.Syncpoint : ClientGetFlags.None);
+    /// <summary>
+    /// MQGET; MQRC 2033 when nothing arrives within the wait. On a read-ahead handle the message comes from those already
+    /// sent, without a call to the queue manager; such gets are outside syncpoint and match no MsgId or CorrelId (MQRC 2046).
+    /// </summary>
+    public Task<MqMessage> GetAsync(ClientGetOptions? options = null)
+    {
+        options ??= ClientGetOptions.NoWait;
+        return _ahead is null ? Get(options, options.Syncpoint ? ClientGetFlags.Syncpoint : ClientGetFlags.None) : TakeAhead(options, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Asynchronous consume (MQ's MQCB in .NET terms): every message as it arrives, until <paramref name="cancel"/> or the
+    /// connection ends. On a read-ahead handle no message costs a round trip.
+    /// </summary>
+    public async IAsyncEnumerable<MqMessage> ConsumeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel = default)
+    {
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            MqMessage message;
+            try
+            {
+                message = _ahead is null
+                    ? await Get(new ClientGetOptions { Wait = ConsumePoll }, ClientGetFlags.None).ConfigureAwait(false)
+                    : await TakeAhead(new ClientGetOptions { Wait = Timeout.InfiniteTimeSpan }, cancel).ConfigureAwait(false);
+            }
+            catch (MqException e) when (e.Reason == MqReason.NoMsgAvailable)
+            {
+                continue;
+            }
+
+            yield return message;
+        }
+    }
+
+    // A consumer without read-ahead asks again this often, so cancelling it takes at most this long.
+    private static readonly TimeSpan ConsumePoll = TimeSpan.FromSeconds(1);
+
+    private Task<MqMessage> TakeAhead(ClientGetOptions options, CancellationToken cancel) =>
+        options.Syncpoint || options.MsgId is not null || options.CorrelId is not null
+            ? throw new MqException(MqReason.OptionsError, "a read-ahead handle gets outside syncpoint without matching MsgId or CorrelId; open with MqOpenOptions.NoReadAhead for such gets")
+            : _ahead!.TakeAsync(options.Wait, n => _client.Acknowledge(Handle, n), cancel);
 
     /// <summary>Browse from the first message (the queue must be opened for browse).</summary>
     public Task<MqMessage> BrowseFirstAsync(ClientGetOptions? options = null) => Get(options ?? ClientGetOptions.NoWait, ClientGetFlags.BrowseFirst);
@@ -111,11 +157,19 @@ public sealed class MqClientQueue
     /// <summary>Browse the message after the last one browsed on this handle.</summary>
     public Task<MqMessage> BrowseNextAsync(ClientGetOptions? options = null) => Get(options ?? ClientGetOptions.NoWait, ClientGetFlags.BrowseNext);
 
+    /// <summary>MQCLOSE; messages sent ahead and not taken go back to the queue.</summary>
     public async Task CloseAsync()
     {
+        if (_ahead is not null)
+        {
+            await _ahead.FlushAsync(n => _client.Acknowledge(Handle, n)).ConfigureAwait(false);
+        }
+
         var w = new FrameWriter();
         w.Int(Handle);
         await _client.Call(ClientOp.Close, w.ToArray()).ConfigureAwait(false);
+        // Nothing is sent ahead on a handle after its close is answered.
+        _client.Closed(Handle);
     }
 
     private async Task<MqMessage> Get(ClientGetOptions options, ClientGetFlags flags)

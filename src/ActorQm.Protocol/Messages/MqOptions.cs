@@ -27,6 +27,12 @@ public enum MqOpenOptions
     /// <summary>The object is checked for the alternate user named with the open (ALTUSR on the queue manager for the opener).</summary>
     AlternateUserAuthority = 0x1000,
 
+    /// <summary>MQOO_NO_READ_AHEAD: every get is a call to the queue manager, whatever the queue's DEFREADA.</summary>
+    NoReadAhead = 0x80000,
+
+    /// <summary>MQOO_READ_AHEAD: messages are sent ahead of the gets (unless the queue has DEFREADA(DISABLED)); without either option the queue's DEFREADA decides.</summary>
+    ReadAhead = 0x100000,
+
     /// <summary>Any of the input options.</summary>
     Input = InputAsQueueDefault | InputShared | InputExclusive,
 
@@ -109,8 +115,13 @@ public static class MqContextRules
             return "MQOO_SAVE_ALL_CONTEXT without an MQOO_INPUT_* option";
         }
 
+        if (options.HasFlag(MqOpenOptions.ReadAhead) && options.HasFlag(MqOpenOptions.NoReadAhead))
+        {
+            return "both MQOO_READ_AHEAD and MQOO_NO_READ_AHEAD";
+        }
+
         const MqOpenOptions known = MqOpenOptions.Input | MqOpenOptions.Browse | MqOpenOptions.Output | MqOpenOptions.Inquire | MqOpenOptions.Set
-            | MqOpenOptions.SaveAllContext | MqOpenOptions.Context | MqOpenOptions.AlternateUserAuthority;
+            | MqOpenOptions.SaveAllContext | MqOpenOptions.Context | MqOpenOptions.AlternateUserAuthority | MqOpenOptions.NoReadAhead | MqOpenOptions.ReadAhead;
         return (options & ~known) != 0 ? $"unknown option bits 0x{(int)(options & ~known):X}" : null;
     }
 }

@@ -19,6 +19,9 @@ public enum SegmentType : byte
 
     /// <summary>A non-persistent message outside the batches (NPMSPEED(FAST)): no sequence number, put on arrival.</summary>
     FastMessage = 11,
+
+    /// <summary>Messages a queue manager sends ahead of a client's gets on a read-ahead handle (docs/protocol.md, "Read-ahead").</summary>
+    ClientMessages = 12,
 }
 
 /// <summary>Channel types as they travel in initial data.</summary>
@@ -87,6 +90,12 @@ public sealed record ClientRequest(int Correlation, ClientOp Op, byte[] Body) : 
 
 /// <summary>The answer to the request with the same correlation: MQRC 0 and a body, or a reason code and its text.</summary>
 public sealed record ClientResponse(int Correlation, int Reason, string Detail, byte[] Body) : Segment;
+
+/// <summary>
+/// Messages sent ahead on a read-ahead handle (<see cref="ClientProtocol.WriteMessages"/> in the body), or with a
+/// non-zero reason the refusal the client's next get on that handle returns.
+/// </summary>
+public sealed record ClientMessages(int Handle, int Reason, string Detail, byte[] Body) : Segment;
 
 /// <summary>
 /// Encodes and decodes channel segments: <c>version(1) type(1) body</c>, integers big-endian,
@@ -166,6 +175,13 @@ public static class ChannelFrames
                         w.Byte((byte)q.Op);
                         w.Raw(q.Body);
                         break;
+                    case ClientMessages m:
+                        w.Byte((byte)SegmentType.ClientMessages);
+                        w.Int(m.Handle);
+                        w.Int(m.Reason);
+                        w.String(m.Detail.Length > 512 ? m.Detail[..512] : m.Detail);
+                        w.Raw(m.Body);
+                        break;
                     case ClientResponse r:
                         w.Byte((byte)SegmentType.ClientResponse);
                         w.Int(r.Correlation);
@@ -236,6 +252,7 @@ public static class ChannelFrames
             SegmentType.Close => new CloseSegment(r.String()),
             SegmentType.ClientRequest => new ClientRequest(r.Int(), (ClientOp)r.Byte(), r.Rest()),
             SegmentType.ClientResponse => new ClientResponse(r.Int(), r.Int(), r.String(), r.Rest()),
+            SegmentType.ClientMessages => new ClientMessages(r.Int(), r.Int(), r.String(), r.Rest()),
             _ => null,
         };
         if (segment is null)

@@ -16,6 +16,9 @@ public enum ClientOp : byte
 
     /// <summary>MQSTAT: what the asynchronous puts since the last one did (counts and the first failure), then reset.</summary>
     Stat = 9,
+
+    /// <summary>Not answered: the application has taken this many more of the messages sent ahead on a read-ahead handle.</summary>
+    Consumed = 10,
 }
 
 /// <summary>MQPMO options a client sends with a put.</summary>
@@ -66,6 +69,43 @@ public static class ClientProtocol
     {
         DescriptorCodec.Encode(message.Descriptor, w.Take(DescriptorCodec.Length));
         w.Raw(message.Payload.Span);
+    }
+
+    /// <summary>Messages one after another, each as its length (4 bytes) then the descriptor and data.</summary>
+    public static void WriteMessages(FrameWriter w, IReadOnlyList<MqMessage> messages)
+    {
+        w.Int(messages.Count);
+        foreach (var m in messages)
+        {
+            w.Int(DescriptorCodec.Length + m.Payload.Length);
+            WriteMessage(w, m);
+        }
+    }
+
+    /// <summary>What <see cref="WriteMessages"/> wrote, or null when the body does not hold exactly that.</summary>
+    public static List<MqMessage>? ReadMessages(ReadOnlySpan<byte> body)
+    {
+        var r = new FrameReader(body);
+        var count = r.Int();
+        if (count < 0 || count > r.Remaining / (4 + DescriptorCodec.Length))
+        {
+            return null;
+        }
+
+        var messages = new List<MqMessage>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var length = r.Int();
+            if (length < DescriptorCodec.Length || length > r.Remaining)
+            {
+                return null;
+            }
+
+            var one = new FrameReader(r.Bytes(length));
+            messages.Add(ReadMessage(ref one));
+        }
+
+        return r.Error is null && r.AtEnd ? messages : null;
     }
 
     /// <summary>A message that takes the rest of the body.</summary>

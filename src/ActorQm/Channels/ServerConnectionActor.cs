@@ -93,15 +93,24 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
             }
 
             _transport.Tell(new Transport.Send(frame, ack));
+            if (a.ReadAhead is { } start)
+            {
+                StartReadAhead(start.Handle, start.Queue);
+            }
+
             _busy = false;
             GiveBack(1);
             Next();
         });
+        Receive<ReadAheadAnswer>(OnReadAhead);
+        Receive<CloseReadAhead>(c => StopReadAhead(c.Handle));
+        Receive<LocalQueue.GetsReleased>(_ => { });
         Receive<Transport.SendQueueFull>(_ => _paused = true);
         Receive<Transport.SendQueueDrained>(_ =>
         {
             _paused = false;
             GiveBack(0);
+            FillAll();
             Next();
         });
         Receive<Delivered>(d => d.Queue.Tell(new LocalQueue.CommitGets([d.Token])));
@@ -142,13 +151,16 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         }
 
         // A call's credit comes back when it is answered; anything else is done with here.
-        if (segment is not ClientRequest)
+        if (segment is not ClientRequest || segment is ClientRequest { Op: ClientOp.Consumed })
         {
             GiveBack(1);
         }
 
         switch (segment)
         {
+            case ClientRequest { Op: ClientOp.Consumed } consumed:
+                Consumed(consumed);
+                break;
             case ClientRequest request:
                 _waiting.Enqueue(request);
                 Next();
@@ -159,6 +171,12 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
             case Heartbeat:
                 break;
             case CloseSegment:
+                // An orderly end: what was sent ahead and not taken goes back unchanged (a broken connection backs it out).
+                foreach (var handle in _readAhead.Keys.ToList())
+                {
+                    StopReadAhead(handle);
+                }
+
                 _transport.Tell(Transport.Close.Instance);
                 break;
             default:
@@ -217,16 +235,20 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
 
                     var id = ++_nextHandle;
                     _handles[id] = (opened.Handle, open.Options);
+                    var readAhead = ReadsAhead(open.Options, opened.Handle);
                     var w = new FrameWriter();
                     w.Int(id);
                     w.String(opened.Handle.ResolvedQueueName);
-                    return new Answer(c, 0, string.Empty, w.ToArray());
+                    w.Int(readAhead ? ReadAheadWindow : 0);
+                    return new Answer(c, 0, string.Empty, w.ToArray()) { ReadAhead = readAhead ? (id, opened.Handle.Queue) : null };
                 }
 
             case CloseCall close:
                 _handles.Remove(close.Handle, out _);
                 _cursors.Remove(close.Handle);
                 _savedContext.Remove(close.Handle);
+                // Stopped on the actor's thread, where read-ahead lives, before the answer goes.
+                _self.Tell(new CloseReadAhead(close.Handle));
                 return new Answer(c, 0, string.Empty, []);
             case PutCall { AsyncResponse: true } put:
                 return await ServePut(c, put) with { Asynchronous = true };
@@ -350,7 +372,12 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
 
         /// <summary>The answer to a put with MQPMO_ASYNC_RESPONSE: counted, not sent.</summary>
         public bool Asynchronous { get; init; }
+
+        /// <summary>An open whose handle reads ahead: started once the answer is on its way.</summary>
+        public (int Handle, IActorRef Queue)? ReadAhead { get; init; }
     }
+
+    private sealed record CloseReadAhead(int Handle);
 
     private sealed record Delivered(IActorRef Queue, long Token);
 

@@ -22,6 +22,9 @@ public sealed record QueueHandle(
 {
     public bool IsRemote => RemoteQName is not null;
 
+    /// <summary>DEFREADA of the first definition on the resolution path: whether a client's gets are read ahead by default.</summary>
+    public ReadAheadDefault ReadAhead { get; init; }
+
     /// <summary>Prepares an MQPUT: fills the descriptor, wraps in MQXQH for a remote destination.</summary>
     public (LocalQueue.Put? Put, LocalQueue.PutRejected? Rejected) PreparePut(MqMessage message, string putApplName)
     {
@@ -49,4 +52,17 @@ public sealed record QueueHandle(
         var final = IsRemote ? TransmissionHeader.Wrap(prepared, RemoteQName!, RemoteQMgrName!) : prepared;
         return (new LocalQueue.Put(final, putApplName), null);
     }
+}
+
+/// <summary>A queue's DEFREADA.</summary>
+public enum ReadAheadDefault
+{
+    /// <summary>Read ahead only when the client asks (MQOO_READ_AHEAD).</summary>
+    No,
+
+    /// <summary>Read ahead unless the client opts out (MQOO_NO_READ_AHEAD).</summary>
+    Yes,
+
+    /// <summary>Never read ahead, whatever the client asks.</summary>
+    Disabled,
 }

@@ -61,6 +61,7 @@ internal static class MqscSchema
         Choice("PUT", "ENABLED", "ENABLED", "DISABLED"),
         Int("DEFPRTY", 0, 9, 0),
         Choice("DEFPSIST", "NO", "NO", "YES"),
+        Choice("DEFREADA", "NO", "NO", "YES", "DISABLED"),
     ];
 
     public static readonly ObjectSchema QLocal = new("QLOCAL", "QUEUE",

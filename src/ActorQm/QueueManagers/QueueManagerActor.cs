@@ -173,7 +173,10 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     }
 
     private QueueHandle Handle(MqObject local, string? remoteQ, string? remoteQm, MqObject first) =>
-        new(_queues[local.Name].Actor, local.Name, remoteQ, remoteQm, first.Text("DEFPSIST") == "YES", (int)first.Number("DEFPRTY"), first.Text("PUT") == "ENABLED", QMgrMaxMessageLength);
+        new(_queues[local.Name].Actor, local.Name, remoteQ, remoteQm, first.Text("DEFPSIST") == "YES", (int)first.Number("DEFPRTY"), first.Text("PUT") == "ENABLED", QMgrMaxMessageLength)
+        {
+            ReadAhead = first.Text("DEFREADA") switch { "YES" => ReadAheadDefault.Yes, "DISABLED" => ReadAheadDefault.Disabled, _ => ReadAheadDefault.No },
+        };
 
     private void HandlePut(PutMessage put)
     {
