@@ -22,6 +22,14 @@ if (args[0] == "channel" && OperatingSystem.IsLinux())
     return;
 }
 
+if (args[0] == "client" && OperatingSystem.IsLinux())
+{
+    // Alone, without the channel section's L1 figure: ratios to the raw TLS pipe are left out.
+    var clientCount = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60_000;
+    Console.Write(BenchReport.Table(await ClientBench.Rows(ActorQm.Cli.Dev.DevPki.Create(), clientCount, 2_000, double.NaN), 1024));
+    return;
+}
+
 if (args[0] == "micro")
 {
     MicroBench.Run();
@@ -48,7 +56,7 @@ if (args[0] == "handshake")
 
 if (args[0] != "persistence")
 {
-    Console.Error.WriteLine("usage: bench [all [--quick] | micro | persistence [messages] | channel [messages] | handshake [count] | footprint [connections] | deepqueue [messages]]");
+    Console.Error.WriteLine("usage: bench [all [--quick] | micro | persistence [messages] | channel [messages] | client [messages] | handshake [count] | footprint [connections] | deepqueue [messages]]");
     Environment.Exit(2);
 }
 
