@@ -25,6 +25,7 @@ internal static class StartCommand
         var stop = new TaskCompletionSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+        using var telemetry = CliTelemetry.Start(config);
         if (ClusterNode.Enabled(config))
         {
             return await ClusterNode.RunAsync(config, settings, file.DirectoryName, stop.Task);

@@ -134,6 +134,7 @@ public static class RevocationChecker
         }
 
         var parser = new X509CertificateParser();
+        var answeredBy = new List<string>();
         for (var i = 0; i + 1 < chain.Count; i++)
         {
             var subject = chain[i];
@@ -239,9 +240,12 @@ public static class RevocationChecker
                     ? new RevocationAnswer(RevocationStatus.Unknown, "CRL", $"no revocation source covers the {role} issued by '{issuer.Subject}'", subject, NoSourceForIssuer: true)
                     : new RevocationAnswer(RevocationStatus.Unknown, string.Join(", ", unknowns.Select(u => u.Source).Distinct()), string.Join("; ", unknowns.Select(u => u.Detail)), subject);
             }
+
+            answeredBy.Add(decided.Source);
         }
 
-        return new RevocationAnswer(RevocationStatus.Good, "OCSP/CRL", "no certificate of the chain is revoked", null);
+        // The sources that answered, the peer certificate's first (what the handshake's timeline and metrics show).
+        return new RevocationAnswer(RevocationStatus.Good, answeredBy.Count == 0 ? "none" : string.Join(", ", answeredBy.Distinct()), "no certificate of the chain is revoked", null);
     }
 
     /// <summary>HTTP URLs of the certificate's CRL distribution points (or, with <see cref="FreshestCrlOid"/>, of its delta CRLs).</summary>

@@ -146,7 +146,7 @@ internal sealed partial class SenderChannelActor
         var record = _sync.Get(Def.Name);
         _sync.Save(record with { InDoubtSeq = last, InDoubtMessages = batch.Messages.Select(m => m.Cursor.Seq).ToList() }, Self, InDoubtRecorded.Instance);
         _board.Update(Def.Name, s => s with { CurrentSeq = last, InDoubt = true, BytesSent = s.BytesSent + bytes });
-        return Stay().Using(data with { Batch = batch with { LastSeq = last }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
+        return Stay().Using(data with { Batch = batch with { LastSeq = last, SentAt = System.Diagnostics.Stopwatch.GetTimestamp() }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
     }
 
     private State<ChannelState, SenderData> EndBatch(SenderData data)
@@ -171,6 +171,9 @@ internal sealed partial class SenderChannelActor
     private State<ChannelState, SenderData> Confirmed(SenderData data, SenderBatch batch)
     {
         CancelTimer(ConfirmTimer);
+        var tags = new System.Diagnostics.TagList { { "actorqm.qmgr", _start.QMgrName }, { "actorqm.channel", Def.Name } };
+        Diagnostics.ActorQmMetrics.BatchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(batch.SentAt).TotalSeconds, tags);
+        Diagnostics.ActorQmMetrics.BatchSize.Record(batch.Messages.Count, tags);
         _start.XmitQueue.Tell(new LocalQueue.CommitGets(batch.Tokens));
         var keyResetDue = _inbound is null && Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
         // One commit in flight at a time: a confirm that overtakes the previous commit's answer waits for it.

@@ -29,6 +29,9 @@ internal sealed record SenderBatch(List<LocalQueue.MessageGot> Messages, long La
     /// <summary>When the first message was taken: BATCHINT counts from here.</summary>
     public DateTime Opened { get; init; } = DateTime.UtcNow;
 
+    /// <summary>When its messages were handed to the transport (a <see cref="System.Diagnostics.Stopwatch"/> timestamp): batch latency counts from here.</summary>
+    public long SentAt { get; init; }
+
     public IReadOnlyList<long> Tokens => Messages.Select(m => m.Token).ToList();
 }
 

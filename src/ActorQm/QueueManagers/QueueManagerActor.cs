@@ -24,6 +24,10 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     private readonly ObjectCatalog _catalog;
     private readonly Dictionary<string, List<StoredMessage>> _recovered;
     private readonly Dictionary<string, (IActorRef Actor, QueueCounters Counters)> _queues = new(StringComparer.Ordinal);
+
+    // The queues as metrics see them, replaced (never changed) when a queue starts or goes.
+    private volatile (string Name, QueueCounters Counters)[] _queueSnapshot = [];
+    private IDisposable? _metrics;
     private readonly MqscExecutor _executor;
     private readonly Channels.QueueManagerTls _tls;
 
@@ -99,6 +103,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         }
 
         Channels.ChannelStatusView.For(Context.System).Register(_settings.Name, _board);
+        _metrics = RegisterMetrics();
         StartInitiator();
         LoadTls();
         if (_settings.MqscFile is null)
@@ -116,6 +121,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     protected override void PostStop()
     {
         Channels.ChannelStatusView.For(Context.System).Unregister(_settings.Name);
+        _metrics?.Dispose();
         // Unsubscribed first: withdrawing publishes a change this stopped actor must not be sent.
         Context.System.EventStream.Unsubscribe(Self);
         Directory.Withdraw(_settings.Name);
@@ -356,6 +362,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             case ObjectDeleted { Object.Type: "QLOCAL" } d:
                 _queues[d.Object.Name].Actor.Tell(new LocalQueue.DeleteQueue());
                 _queues.Remove(d.Object.Name);
+                _queueSnapshot = [.. _queues.Select(q => (q.Key, q.Value.Counters))];
                 break;
         }
 
@@ -374,7 +381,16 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         var name = $"q{++_queueActorCount}-{SafeName(definition.Name)}";
         var actor = Context.ActorOf(LocalQueue.Props(_settings.Name, LocalQueueDefinition.From(definition), _settings, _journal, recovered, counters), name);
         _queues[definition.Name] = (actor, counters);
+        _queueSnapshot = [.. _queues.Select(q => (q.Key, q.Value.Counters))];
     }
+
+    /// <summary>What metrics read of this queue manager, on the collector's thread: only the published snapshots and counters.</summary>
+    private IDisposable RegisterMetrics() => Diagnostics.ActorQmMetrics.Register(
+        _settings.Name,
+        () => [.. _queueSnapshot.Select(q => new Diagnostics.QueueFigures(q.Name, q.Counters.Depth, q.Counters.Uncommitted, q.Counters.Put, q.Counters.Got, q.Counters.Expired))],
+        () => [.. _board.All.GroupBy(c => (c.Name, c.Type)).Select(g => new Diagnostics.ChannelFigures(g.Key.Name, g.Key.Type,
+            g.Sum(c => c.Messages), g.Sum(c => c.Batches), g.Sum(c => c.BytesSent), g.Sum(c => c.BytesReceived), g.Count(c => c.InDoubt),
+            g.GroupBy(c => c.State.ToString().ToUpperInvariant()).ToDictionary(s => s.Key, s => s.Count())))]);
 
     private void LoadTls(bool refresh = false)
     {

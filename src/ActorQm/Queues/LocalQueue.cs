@@ -137,12 +137,31 @@ public sealed class QueueCounters
     private int _depth;
     private int _uncommitted;
     private int _waiting;
+    private long _put;
+    private long _got;
+    private long _expired;
 
     public int Depth => Volatile.Read(ref _depth);
     public int Uncommitted => Volatile.Read(ref _uncommitted);
 
     /// <summary>Gets waiting for a message (MQGMO_WAIT) at this moment.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>Messages put since the queue started (committed puts: a unit of work backed out adds nothing).</summary>
+    public long Put => Volatile.Read(ref _put);
+
+    /// <summary>Messages removed by committed gets since the queue started.</summary>
+    public long Got => Volatile.Read(ref _got);
+
+    /// <summary>Messages removed because their expiry passed.</summary>
+    public long Expired => Volatile.Read(ref _expired);
+
+    // One writer (the queue's actor): plain adds, published for readers on other threads.
+    internal void Added(int count) => Volatile.Write(ref _put, _put + count);
+
+    internal void Removed(int count) => Volatile.Write(ref _got, _got + count);
+
+    internal void ExpiredOne() => Volatile.Write(ref _expired, _expired + 1);
 
     internal void Set(int depth, int uncommitted, int waiting)
     {

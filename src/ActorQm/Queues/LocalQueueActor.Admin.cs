@@ -64,6 +64,7 @@ internal sealed partial class LocalQueueActor
 
     private void Expired(StoredMessage m)
     {
+        _counters.ExpiredOne();
         if (m.IsPersistent)
         {
             _journal!.Enqueue(JournalOp.Delete(m.Seq, null, null));

@@ -60,6 +60,7 @@ internal sealed partial class LocalQueueActor
             if (_staged.Remove(c.UnitId, out var list))
             {
                 _stagedCount -= list.Count;
+                _counters.Added(list.Count);
                 foreach (var m in list)
                 {
                     if (_notYetVisible.Count == 0)
@@ -161,6 +162,7 @@ internal sealed partial class LocalQueueActor
             if (_uncommitted.Remove(token, out var m))
             {
                 _buckets.Remove(m);
+                _counters.Removed(1);
                 if (m.IsPersistent && !commit.Journaled)
                 {
                     deletes.Add(JournalOp.Delete(m.Seq, null, null));
@@ -180,6 +182,7 @@ internal sealed partial class LocalQueueActor
         foreach (var m in _buckets.All().Where(m => wanted.Contains(m.Seq) && !m.Locked).ToList())
         {
             _buckets.Remove(m);
+            _counters.Removed(1);
             removed++;
             if (m.IsPersistent)
             {

@@ -109,6 +109,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
             return;
         }
 
+        _counters.Added(1);
         if (stored.IsPersistent)
         {
             _notYetVisible.AddLast((stored, false));
@@ -243,6 +244,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         else
         {
             _buckets.Remove(m);
+            _counters.Removed(1);
             var reply = new MessageGot(Snapshot(m), 0, default);
             if (m.IsPersistent)
             {
@@ -318,6 +320,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         }
 
         _buckets.Remove(m);
+        _counters.Removed(1);
         if (m.IsPersistent)
         {
             _journal!.Enqueue(JournalOp.Delete(m.Seq, Self.Tell, new Deleted(m, Sender, new GetCommitted(commit.Token))));

@@ -213,6 +213,7 @@ internal sealed class MessageJournal : IDisposable
     {
         string? failure = null;
         var storageFull = false;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             using var tx = _connection.BeginTransaction();
@@ -229,6 +230,8 @@ internal sealed class MessageJournal : IDisposable
             tx.Commit();
             CommittedBatches++;
             CommittedOps += count;
+            Diagnostics.ActorQmMetrics.JournalCommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            Diagnostics.ActorQmMetrics.JournalCommitSize.Record(count);
         }
         catch (Exception e) when (e is DbException or IOException or InvalidOperationException)
         {

@@ -33,11 +33,12 @@ internal sealed record Finished(HandshakeFailed? Failure) : HandshakeData;
 /// </summary>
 internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 {
-    internal static readonly ActivitySource Tracing = new("ActorQm.Tls");
+    internal static readonly ActivitySource Tracing = new(ActorQmTelemetry.ActivitySourceName);
 
     private readonly StartHandshake _request;
     private readonly HandshakeVerifier _verifier;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private TimeSpan _stepStarted;
     private readonly CancellationTokenSource _cancel = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Activity? _span;
@@ -106,6 +107,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
             var elapsed = _clock.Elapsed;
             var revocation = from == HandshakeStep.Revocation ? _revocation : null;
+            Measure(from, to, elapsed - _stepStarted, revocation);
+            _stepStarted = elapsed;
             var detail = revocation is null ? null : $"{revocation.Source}: {revocation.Status} ({revocation.Detail})";
             Context.System.EventStream.Publish(new HandshakeTransitioned(_request.ConnectionId, _request.Role, from, to, elapsed, detail) { Revocation = revocation });
             _span?.AddEvent(new ActivityEvent($"{from}->{to}", tags: new ActivityTagsCollection { ["elapsed_ms"] = elapsed.TotalMilliseconds, ["detail"] = detail }));
@@ -179,6 +182,45 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     }
 
     /// <summary>On to the step the verifier names, with its data, or rejected.</summary>
+    /// <summary>The step's duration, the revocation source that answered, and at the end the outcome with the step that decided (docs/operations.md, "Metrics").</summary>
+    private void Measure(HandshakeStep from, HandshakeStep to, TimeSpan took, RevocationAnswer? revocation)
+    {
+        var role = _request.Role == HandshakeRole.Initiator ? "initiator" : "responder";
+        ActorQmMetrics.HandshakeStepDuration.Record(took.TotalSeconds, new("actorqm.handshake.role", role), new("actorqm.handshake.step", StepName(from)));
+        if (revocation is not null)
+        {
+            var source = ActorQmMetrics.SourceKind(revocation.Source);
+            ActorQmMetrics.RevocationChecks.Add(1, new("actorqm.revocation.source", source), new("actorqm.revocation.status", revocation.Status.ToString().ToLowerInvariant()));
+            ActorQmMetrics.RevocationDuration.Record(took.TotalSeconds, new KeyValuePair<string, object?>("actorqm.revocation.source", source));
+        }
+
+        if (to is HandshakeStep.Accepted or HandshakeStep.Rejected)
+        {
+            var tags = new TagList
+            {
+                { "actorqm.handshake.role", role },
+                { "actorqm.handshake.outcome", to == HandshakeStep.Accepted ? "accepted" : "refused" },
+                { "actorqm.handshake.step", StepName(from) },
+            };
+            if (NextStateData is Finished { Failure: { } failure })
+            {
+                tags.Add("actorqm.amq_code", failure.AmqCode);
+            }
+
+            ActorQmMetrics.Handshakes.Add(1, tags);
+        }
+    }
+
+    private static string StepName(HandshakeStep step) => step switch
+    {
+        HandshakeStep.CertificateExchange => "certificate_exchange",
+        HandshakeStep.ChainValidation => "chain_validation",
+        HandshakeStep.Revocation => "revocation",
+        HandshakeStep.PeerFilter => "peer_filter",
+        HandshakeStep.Accepted => "accepted",
+        _ => "rejected",
+    };
+
     private State<HandshakeStep, HandshakeData> Follow(StepResult result, Func<HandshakeStep, HandshakeData> data) =>
         result.Failure is { } failure ? Reject(failure) : GoTo(result.Next).Using(data(result.Next));
 

@@ -184,6 +184,35 @@ public sealed class CliSpec : IDisposable
     }
 
     [Fact]
+    public async Task Cli_start_must_serve_its_metrics_to_Prometheus_when_asked_and_refuse_a_setting_that_is_no_URL()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var config = _dir.File("metrics.conf");
+        File.WriteAllText(_dir.File("qm1.mqsc"), "DEFINE QLOCAL(APP.IN)\n");
+        File.WriteAllText(config, $"actorqm.telemetry.prometheus = \"http://127.0.0.1:{port}/metrics\"\nactorqm.queue-managers {{ QM1 {{ mqsc-file = \"{_dir.File("qm1.mqsc")}\" }} }}\n");
+        File.WriteAllText(_dir.File("bad.conf"), "actorqm.telemetry.prometheus = \"127.0.0.1:9464\"\nactorqm.queue-managers { QM1 { } }\n");
+        var (badExit, _, badError) = Run(null, "start", "--config", _dir.File("bad.conf"));
+
+        using var server = new ChildProcess("ActorQm.Cli.dll", "start", "--config", config);
+        server.ReadUntil(l => l.StartsWith("AMQ8003I: ActorQm queue manager QM1 started", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        using var http = new HttpClient();
+        var scrape = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+
+        Assert.Equal(20, badExit);
+        Assert.Contains("actorqm.telemetry.prometheus", badError, StringComparison.Ordinal);
+        // OpenTelemetry's exporter writes the exposition: one series per queue, labelled with the queue manager.
+        Assert.Contains(scrape.Split('\n'), l => l.StartsWith("actorqm_queue_depth", StringComparison.Ordinal) && l.Contains("actorqm_qmgr=\"QM1\"", StringComparison.Ordinal) && l.Contains("actorqm_queue=\"APP.IN\"", StringComparison.Ordinal));
+        server.Signal(15);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public void Cli_status_and_stop_must_show_a_running_queue_manager_with_its_listener_and_stop_it_cleanly()
     {
         var config = _dir.File("actorqm.conf");
