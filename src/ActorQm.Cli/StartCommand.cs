@@ -35,6 +35,7 @@ internal static class StartCommand
         var started = new List<StartedQueueManager>();
         try
         {
+            ErrorLogs.ErrorLog.Start(system, config, file.DirectoryName, [.. settings.QueueManagers.Select(q => q.Name)]);
             foreach (var qm in settings.QueueManagers)
             {
                 var s = await QueueManagerBootstrap.StartAsync(system, qm);

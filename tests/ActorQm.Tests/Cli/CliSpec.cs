@@ -184,7 +184,7 @@ public sealed class CliSpec : IDisposable
     }
 
     [Fact]
-    public async Task Cli_start_must_serve_its_metrics_to_Prometheus_when_asked_and_refuse_a_setting_that_is_no_URL()
+    public async Task Cli_start_must_write_MQs_error_log_and_serve_its_metrics_to_Prometheus_when_asked_and_refuse_a_setting_that_is_no_URL()
     {
         int port;
         using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
@@ -210,6 +210,11 @@ public sealed class CliSpec : IDisposable
         Assert.Contains(scrape.Split('\n'), l => l.StartsWith("actorqm_queue_depth", StringComparison.Ordinal) && l.Contains("actorqm_qmgr=\"QM1\"", StringComparison.Ordinal) && l.Contains("actorqm_queue=\"APP.IN\"", StringComparison.Ordinal));
         server.Signal(15);
         Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        // The error log beside the config file, as MQ's qmgrs/QM1/errors: the start and the end, with MQ's header.
+        var errors = File.ReadAllText(Path.Combine(_dir.Path, "QM1", "errors", "AMQERR01.LOG"));
+        Assert.Contains("QMgr(QM1)", errors, StringComparison.Ordinal);
+        Assert.Contains("AMQ8003I: queue manager QM1 started", errors, StringComparison.Ordinal);
+        Assert.Contains("AMQ8004I", errors, StringComparison.Ordinal);
     }
 
     [Fact]
