@@ -43,7 +43,7 @@ internal sealed partial class ReceiverChannelActor
         // the dead-letter queue as the queue manager, so what may not be put still has somewhere to go.
         var principal = data.Principal;
         var deadQ = Target.DeadLetter(data.DeadQ);
-        var asks = missing.Select(k => _queueManager.Ask<object>(OpenForReceiver(k, k == deadQ ? null : principal), TimeSpan.FromSeconds(30))).ToArray();
+        var asks = missing.Select(k => _queueManager.Ask<object>(OpenForReceiver(k, k == deadQ ? null : principal, Self), TimeSpan.FromSeconds(30))).ToArray();
         Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
             ? new Resolved(unit.Id, missing.Zip(t.Result).ToDictionary(p => p.First, p => p.Second))
             : new Resolved(unit.Id, []), TaskScheduler.Default).PipeTo(Self);
@@ -283,11 +283,13 @@ internal sealed partial class ReceiverChannelActor
     /// (ALTMCA) it opens for the message's user as alternate user: the channel's principal needs SETALL and ALTUSR, the
     /// message's user PUT (MQ's rule); otherwise the channel's principal needs PUT and SETALL.
     /// </summary>
-    private static Mqi.QueueManagerApi.OpenQueue OpenForReceiver(Target target, Authority.Principal? principal) =>
+    private static Mqi.QueueManagerApi.OpenQueue OpenForReceiver(Target target, Authority.Principal? principal, IActorRef holder) =>
         new(target.Queue, MqOpenOptions.Output | MqOpenOptions.SetAllContext | (target.User is null ? MqOpenOptions.None : MqOpenOptions.AlternateUserAuthority),
             target.QMgr.Length == 0 ? null : target.QMgr, principal)
         {
             AlternateUserId = target.User ?? string.Empty,
+            // The agent keeps its targets open for its session, as MQ's MCA does: they count as OPPROCS until it stops.
+            Holder = holder,
         };
 
     private static Target TargetOf(TransmissionHeader header, MqMessage message, ReceiverData data) =>

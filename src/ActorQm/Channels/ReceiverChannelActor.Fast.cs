@@ -65,7 +65,7 @@ internal sealed partial class ReceiverChannelActor
             _fastOpening[key] = [put];
             var deadQ = Target.DeadLetter(data.DeadQ);
             List<Target> keys = data.DeadQ.Length > 0 && !_handles.ContainsKey(deadQ) && deadQ != key ? [key, deadQ] : [key];
-            var asks = keys.Select(k => _queueManager.Ask<object>(OpenForReceiver(k, k == deadQ ? null : data.Principal), TimeSpan.FromSeconds(30))).ToArray();
+            var asks = keys.Select(k => _queueManager.Ask<object>(OpenForReceiver(k, k == deadQ ? null : data.Principal, Self), TimeSpan.FromSeconds(30))).ToArray();
             Task.WhenAll(asks)
                 .ContinueWith(t => new FastOpened(key, t.IsCompletedSuccessfully ? keys.Zip(t.Result).ToDictionary(p => p.First, p => p.Second) : []), TaskScheduler.Default)
                 .PipeTo(Self);

@@ -225,7 +225,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                         return new Answer(c, (int)MqReason.HandleNotAvailable, $"MQRC_HANDLE_NOT_AVAILABLE: this connection already holds MAXHANDS({_limits.MaxHandles}) open handles; close one first", []);
                     }
 
-                    var openQueue = new QueueManagerApi.OpenQueue(open.Queue, open.Options, open.QMgr.Length == 0 ? null : open.QMgr, _principal) { AlternateUserId = open.AlternateUserId };
+                    var openQueue = new QueueManagerApi.OpenQueue(open.Queue, open.Options, open.QMgr.Length == 0 ? null : open.QMgr, _principal) { AlternateUserId = open.AlternateUserId, Holder = _self };
                     var reply = await _queueManager.Ask<object>(openQueue, Timeout);
                     if (reply is not QueueManagerApi.QueueOpened opened)
                     {
@@ -244,7 +244,11 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                 }
 
             case CloseCall close:
-                _handles.Remove(close.Handle, out _);
+                if (_handles.Remove(close.Handle, out var closed))
+                {
+                    _queueManager.Tell(new QueueManagerApi.CloseQueue(closed.Handle.OpenId));
+                }
+
                 _cursors.Remove(close.Handle);
                 _savedContext.Remove(close.Handle);
                 // Stopped on the actor's thread, where read-ahead lives, before the answer goes.

@@ -22,6 +22,9 @@ public sealed record QueueHandle(
 {
     public bool IsRemote => RemoteQName is not null;
 
+    /// <summary>Names the open for <see cref="QueueManagerApi.CloseQueue"/> when the queue manager counts it (0: not counted).</summary>
+    public long OpenId { get; init; }
+
     /// <summary>DEFREADA of the first definition on the resolution path: whether a client's gets are read ahead by default.</summary>
     public ReadAheadDefault ReadAhead { get; init; }
 

@@ -24,12 +24,18 @@ public static class QueueManagerApi
         /// <summary>With <see cref="MqOpenOptions.AlternateUserAuthority"/>: the user the object is checked for (blank: MQ's unnamed user, <c>nobody</c>).</summary>
         public string AlternateUserId { get; init; } = string.Empty;
 
+        /// <summary>Who holds the handle until it sends <see cref="CloseQueue"/> or ends: counted as the queue's IPPROCS/OPPROCS meanwhile (null: not counted).</summary>
+        public Akka.Actor.IActorRef? Holder { get; init; }
+
         /// <summary>Resolved as for a get (a local queue, here); otherwise as for a put, which may route elsewhere.</summary>
         public bool ForInput => (Options & (MqOpenOptions.Input | MqOpenOptions.Browse)) != 0;
 
         /// <summary>The options of one of the in-process API's purposes.</summary>
         public static MqOpenOptions OptionsFor(OpenPurpose purpose) => purpose == OpenPurpose.Output ? MqOpenOptions.Output : MqOpenOptions.InputAsQueueDefault;
     }
+
+    /// <summary>MQCLOSE of a handle opened with a <see cref="OpenQueue.Holder"/>; not answered.</summary>
+    public sealed record CloseQueue(long OpenId);
 
     /// <summary>Runs MQSC commands; <see cref="Startup"/> marks the start-up script (DEFINE replaces).</summary>
     /// <param name="As">A remote administrator's principal: each command is checked against its authority (docs/security.md, "Remote administration"); null: local administration, with the queue manager's authority.</param>

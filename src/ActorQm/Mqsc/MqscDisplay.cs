@@ -112,7 +112,7 @@ internal static class MqscDisplay
         {
             var s = status(q.Name) ?? new QueueStatus(0, 0);
             shown.Add(new MqscObject("AMQ8450I: Display queue status details.",
-                [new("QUEUE", q.Name), new("TYPE", "QUEUE"), new("CURDEPTH", Number(s.CurrentDepth)), new("UNCOM", Number(s.Uncommitted))]));
+                [new("QUEUE", q.Name), new("TYPE", "QUEUE"), new("CURDEPTH", Number(s.CurrentDepth)), new("IPPROCS", Number(s.InputHandles)), new("OPPROCS", Number(s.OutputHandles)), new("UNCOM", Number(s.Uncommitted))]));
         }
 
         return shown.Count == 0

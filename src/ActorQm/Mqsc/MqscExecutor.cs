@@ -9,7 +9,14 @@ using ActorQm.Tls;
 namespace ActorQm.Mqsc;
 
 /// <summary>Runtime figures DISPLAY QSTATUS and DELETE/CLEAR need from a local queue.</summary>
-public sealed record QueueStatus(int CurrentDepth, int Uncommitted);
+public sealed record QueueStatus(int CurrentDepth, int Uncommitted)
+{
+    /// <summary>IPPROCS: handles open for input (gets or browse).</summary>
+    public int InputHandles { get; init; }
+
+    /// <summary>OPPROCS: handles open for output.</summary>
+    public int OutputHandles { get; init; }
+}
 
 /// <summary>The result of one command: MQ-style response lines, the objects a DISPLAY shows, and the changes to apply.</summary>
 public sealed record MqscOutcome(bool Succeeded, IReadOnlyList<string> Lines, IReadOnlyList<CatalogChange> Changes)
@@ -167,6 +174,11 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
             if (status is { Uncommitted: > 0 })
             {
                 throw new MqscException("AMQ8143E", $"Queue {name} has {status.Uncommitted} uncommitted messages.", cmd.ObjectName!.Position);
+            }
+
+            if (status is { InputHandles: > 0 } or { OutputHandles: > 0 })
+            {
+                throw new MqscException("AMQ8148E", $"ActorQm object {name} in use: open by {status.InputHandles} handles for input and {status.OutputHandles} for output (MQRC 2042); close them or stop what holds them first.", cmd.ObjectName!.Position);
             }
 
             changes.Add(new QueueCleared(name));

@@ -71,7 +71,11 @@ internal sealed partial class QueueManagerActor
 
             Sender.Tell(DescribeSecurity());
         });
-        Receive<Terminated>(t => _routedListeners.Remove(t.ActorRef));
+        Receive<Terminated>(t =>
+        {
+            _routedListeners.Remove(t.ActorRef);
+            ReleaseHandlesOf(t.ActorRef);
+        });
         Receive<LocalQueue.TriggerFired>(HandleTrigger);
         Receive<GetListeners>(_ => _initiator.Forward(Channel.GetListeners.Instance));
         Receive<GetChannelStatus>(_ => Sender.Tell(_board.All));

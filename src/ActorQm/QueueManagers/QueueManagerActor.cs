@@ -55,6 +55,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         _tls = new Channels.QueueManagerTls(settings.Tls, Tls.RevokedCertificatesExtension.For(Context.System));
 
         Receive<OpenQueue>(HandleOpen);
+        Receive<CloseQueue>(HandleClose);
         Receive<PutMessage>(HandlePut);
         Receive<GetMessage>(HandleGet);
         Receive<PutDeadLetter>(HandleDeadLetter);
@@ -144,6 +145,11 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             _log.Warning("{0}", refusal);
             Sender.Tell(new OpenRejected(Messages.MqReason.NotAuthorized, refusal));
             return;
+        }
+
+        if (result.Handle is not null && open.Holder is { } holder)
+        {
+            result = (Track(result.Handle, holder, open.ForInput), result.Reason, result.Detail);
         }
 
         Sender.Tell(result.Handle is not null ? new QueueOpened(result.Handle) : new OpenRejected(result.Reason, result.Detail));
@@ -419,7 +425,9 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     }
 
     private QueueStatus? QueueStatusOf(string name) =>
-        _queues.TryGetValue(name, out var q) ? new QueueStatus(q.Counters.Depth, q.Counters.Uncommitted) : null;
+        _queues.TryGetValue(name, out var q)
+            ? new QueueStatus(q.Counters.Depth, q.Counters.Uncommitted) { InputHandles = _handleCounts.GetValueOrDefault(name).Input, OutputHandles = _handleCounts.GetValueOrDefault(name).Output }
+            : null;
 
     private int QMgrMaxMessageLength => (int)_catalog.QMgr.Number("MAXMSGL");
 

@@ -475,6 +475,30 @@ public sealed class MqClientSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
         Assert.Equal((true, false, false, false), (consumer.ReadsAhead, optedOut.ReadsAhead, disabled.ReadsAhead, notByDefault.ReadsAhead));
     }
 
+    [Fact]
+    public async Task Queue_manager_must_refuse_to_delete_a_queue_a_client_holds_open_and_count_its_handles_until_closed_or_gone()
+    {
+        await Start(definitions: "DEFINE QLOCAL('HELD')");
+        var local = new QueueManagerConnection(_qm.Actor);
+        var client = await MqClient.ConnectAsync(Options());
+        var input = await client.OpenAsync("HELD", ClientOpenPurpose.Input);
+        await client.OpenAsync("HELD", ClientOpenPurpose.Output);
+        await client.OpenAsync("HELD", ClientOpenPurpose.Output);
+
+        var (status, _, _) = await local.RunMqscAsync("DISPLAY QSTATUS('HELD')");
+        var (refused, failed, _) = await local.RunMqscAsync("DELETE QLOCAL('HELD')");
+        await input.CloseAsync();
+        var (afterClose, _, _) = await local.RunMqscAsync("DISPLAY QSTATUS('HELD')");
+        await client.DisposeAsync();
+
+        Assert.Matches(@"IPPROCS\(1\)[\s\S]*OPPROCS\(2\)", string.Join("\n", status));
+        Assert.Equal(1, failed);
+        Assert.Contains(refused, l => l.StartsWith("AMQ8148E", StringComparison.Ordinal) && l.Contains("MQRC 2042", StringComparison.Ordinal));
+        Assert.Matches(@"IPPROCS\(0\)[\s\S]*OPPROCS\(2\)", string.Join("\n", afterClose));
+        // The client went: its handles closed with it, and the queue can go.
+        await AwaitAssertAsync(async () => Assert.Equal(0, (await local.RunMqscAsync("DELETE QLOCAL('HELD')")).Failed));
+    }
+
     /// <summary>CURDEPTH and UNCOM of a queue, as DISPLAY QSTATUS shows them.</summary>
     private async Task<(int Depth, int Uncommitted)> QueueStatus(string queue)
     {

@@ -234,12 +234,13 @@ public sealed class MqscExecutorSpec
     public void Executor_must_show_queue_status_from_the_running_queue()
     {
         Run("DEFINE QLOCAL(A)");
-        _status["A"] = new QueueStatus(42, 2);
+        _status["A"] = new QueueStatus(42, 2) { InputHandles = 1, OutputHandles = 3 };
 
         var outcome = Run("DISPLAY QSTATUS(A)");
 
         Assert.Equal("AMQ8450I: Display queue status details.", outcome.Lines[0]);
-        Assert.Contains(outcome.Lines, l => l.Contains("CURDEPTH(42)", StringComparison.Ordinal) && l.Contains("UNCOM(2)", StringComparison.Ordinal));
+        // MQ's order: CURDEPTH, IPPROCS, OPPROCS, UNCOM.
+        Assert.Matches(@"CURDEPTH\(42\)\s+IPPROCS\(1\)\s+OPPROCS\(3\)\s+UNCOM\(2\)", string.Join(" ", outcome.Lines));
         Assert.Equal("AMQ8420I: Channel Status not found.", Run("DISPLAY CHSTATUS(*)").Lines[0]);
     }
 
