@@ -62,6 +62,8 @@ internal abstract class JournalEngine : IDisposable
           qmgr TEXT NOT NULL, channel TEXT NOT NULL, last_seq {integer} NOT NULL,
           in_doubt_seq {integer} NOT NULL, in_doubt_msgs {blob} NOT NULL,
           PRIMARY KEY (qmgr, channel));
+        CREATE TABLE IF NOT EXISTS journal_info(
+          qmgr TEXT NOT NULL PRIMARY KEY, schema_version {integer} NOT NULL, written_by TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS revoked_certificates(
           qmgr TEXT NOT NULL, cert_key TEXT NOT NULL, issuer TEXT NOT NULL, serial TEXT NOT NULL, source TEXT NOT NULL,
           PRIMARY KEY (qmgr, cert_key));

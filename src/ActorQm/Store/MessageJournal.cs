@@ -66,6 +66,7 @@ internal sealed class MessageJournal : IDisposable
         {
             connection = engine.OpenOwnedWriter();
             engine.EnsureSchema(connection);
+            JournalSchema.Check(engine, connection, qmgr);
             return new MessageJournal(qmgr, settings, engine, connection);
         }
         catch

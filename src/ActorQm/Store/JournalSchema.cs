@@ -1,0 +1,54 @@
+using System.Data.Common;
+using System.Reflection;
+
+namespace ActorQm.Store;
+
+/// <summary>
+/// The journal's schema version, one row per queue manager in <c>journal_info</c> (docs/storage.md, "Schema versions"):
+/// stamped when a journal is created, and when a journal from before versions existed (the layout of version 1) is
+/// first opened. A journal of any other version is refused at start, never read with the wrong layout; a release that
+/// changes the layout raises <see cref="Current"/> and upgrades older journals here, in the writer's transaction.
+/// </summary>
+internal static class JournalSchema
+{
+    /// <summary>The layout this release reads and writes.</summary>
+    public const int Current = 1;
+
+    private static readonly string Release =
+        typeof(JournalSchema).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
+
+    /// <exception cref="JournalVersionException">The journal was written with another layout.</exception>
+    public static void Check(JournalEngine engine, DbConnection connection, string qmgr)
+    {
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT schema_version, written_by FROM journal_info WHERE qmgr = @q";
+            read.Parameters.Add(engine.Parameter("@q", qmgr));
+            using var reader = read.ExecuteReader();
+            if (reader.Read())
+            {
+                var version = Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
+                if (version != Current)
+                {
+                    throw new JournalVersionException(qmgr, engine.Location, version, reader.GetString(1), Current);
+                }
+
+                return;
+            }
+        }
+
+        using var stamp = connection.CreateCommand();
+        stamp.CommandText = "INSERT INTO journal_info(qmgr, schema_version, written_by) VALUES (@q, @v, @r)";
+        stamp.Parameters.Add(engine.Parameter("@q", qmgr));
+        stamp.Parameters.Add(engine.Parameter("@v", Current));
+        stamp.Parameters.Add(engine.Parameter("@r", Release));
+        stamp.ExecuteNonQuery();
+    }
+}
+
+/// <summary>The journal's layout is not the one this release reads: the queue manager does not start, and nothing is changed.</summary>
+public sealed class JournalVersionException(string qmgr, string location, int version, string writtenBy, int current)
+    : Exception($"AMQ7204E: the journal of queue manager {qmgr} at {location} has schema version {version} (written by ActorQm {writtenBy}); this release reads version {current} only. Start it with the release that wrote it, or a later one.")
+{
+    public int Version { get; } = version;
+}
