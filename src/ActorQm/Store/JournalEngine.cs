@@ -44,6 +44,15 @@ internal abstract class JournalEngine : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>The write failed because the connection to the database is gone (a server restart, a killed session, a cut network), not because of the write.</summary>
+    public virtual bool LostConnection(Exception e, DbConnection connection) => false;
+
+    /// <summary>
+    /// A new writer connection after <see cref="LostConnection"/>, holding the queue manager's ownership again without
+    /// waiting for it; <see cref="QueueManagerInUseException"/> when another runtime took it meanwhile.
+    /// </summary>
+    public virtual DbConnection Reown() => throw new NotSupportedException($"{GetType().Name} does not lose its connection");
+
     /// <summary>The write failed because the disk (or the database's storage) is full: MQRC 2192 rather than 2102.</summary>
     public abstract bool IsStorageFull(Exception e);
 

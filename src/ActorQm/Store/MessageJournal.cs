@@ -18,7 +18,15 @@ internal sealed class MessageJournal : IDisposable
     private readonly StoreSettings _settings;
     private readonly string _qmgr;
     private readonly JournalEngine _engine;
-    private readonly DbConnection _connection;
+    private DbConnection _connection;
+
+    // The writer's connection is gone: no write is tried on it, and the next batch reconnects first (not more often than ReconnectEvery).
+    private string? _lost;
+    private long _lastReconnect;
+    private static readonly TimeSpan ReconnectEvery = TimeSpan.FromSeconds(1);
+
+    // Another runtime took the queue manager while this one was disconnected: nothing is written again.
+    private string? _ownershipLost;
     private readonly Thread _writer;
     private readonly object _gate = new();
     private List<JournalOp> _pending = new(256);
@@ -201,9 +209,16 @@ internal sealed class MessageJournal : IDisposable
                 (_pending, _draining) = (_draining, _pending);
             }
 
-            for (var start = 0; start < _draining.Count; start += _settings.MaxBatch)
+            if (Unavailable() is { } why)
             {
-                Commit(start, Math.Min(_settings.MaxBatch, _draining.Count - start));
+                Fail(0, _draining.Count, why, storageFull: false);
+            }
+            else
+            {
+                for (var start = 0; start < _draining.Count; start += _settings.MaxBatch)
+                {
+                    Commit(start, Math.Min(_settings.MaxBatch, _draining.Count - start));
+                }
             }
 
             _draining.Clear();
@@ -238,6 +253,14 @@ internal sealed class MessageJournal : IDisposable
         {
             failure = e.Message;
             storageFull = _engine.IsStorageFull(e);
+            if (_engine.LostConnection(e, _connection))
+            {
+                // Nothing of this batch is durable (its transaction died with the session): every write in it fails, none is retried here.
+                _lost = failure = $"the journal's connection was lost ({e.Message}); reconnecting";
+                _lastReconnect = 0;
+                Fail(start, count, failure, storageFull: false);
+                return;
+            }
         }
 
         if (failure is not null && count > 1)
@@ -251,22 +274,75 @@ internal sealed class MessageJournal : IDisposable
             return;
         }
 
+        if (failure is not null)
+        {
+            Fail(start, count, failure, storageFull);
+            return;
+        }
+
+        for (var i = start; i < start + count; i++)
+        {
+            if (_draining[i] is { Notify: { } notify, Ack: { } ack })
+            {
+                notify(ack);
+            }
+        }
+    }
+
+    private void Fail(int start, int count, string failure, bool storageFull)
+    {
         for (var i = start; i < start + count; i++)
         {
             var op = _draining[i];
-            if (op.Notify is not { } notify)
+            op.Notify?.Invoke(new JournalWriteFailed(op.Ack, failure, storageFull));
+        }
+    }
+
+    /// <summary>
+    /// Why nothing can be written now, or null: after a lost connection the writer reconnects and takes the queue
+    /// manager's ownership again before it writes (docs/persistence.md, "Journal outages"); until it has, every write
+    /// fails at once (MQRC 2102 to whoever needed it), never waits and is never acknowledged.
+    /// </summary>
+    private string? Unavailable()
+    {
+        if (_ownershipLost is { } lost)
+        {
+            return lost;
+        }
+
+        if (_lost is null)
+        {
+            return null;
+        }
+
+        if (_lastReconnect != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(_lastReconnect) < ReconnectEvery)
+        {
+            return _lost;
+        }
+
+        _lastReconnect = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var connection = _engine.Reown();
+            foreach (var cmd in _statements)
             {
-                continue;
+                cmd.Dispose();
             }
 
-            if (failure is not null)
-            {
-                notify(new JournalWriteFailed(op.Ack, failure, storageFull));
-            }
-            else if (op.Ack is not null)
-            {
-                notify(op.Ack);
-            }
+            _connection.Dispose();
+            _connection = connection;
+            PrepareStatements();
+            _lost = null;
+            return null;
+        }
+        catch (QueueManagerInUseException e)
+        {
+            _ownershipLost = $"{e.Message} This runtime no longer owns the queue manager's journal and writes nothing more.";
+            return _ownershipLost;
+        }
+        catch (Exception e) when (e is DbException or IOException or InvalidOperationException or TimeoutException)
+        {
+            return $"the journal's connection was lost and could not be made again yet ({e.Message})";
         }
     }
 

@@ -46,6 +46,30 @@ internal sealed class PostgresJournalEngine(string qmgr, StoreSettings settings)
 
     public override DbConnection OpenReader() => Connect();
 
+    // A killed session (57P01), a server going down (57P02/57P03) or a broken socket leaves the connection unusable.
+    public override bool LostConnection(Exception e, DbConnection connection) =>
+        connection.State is System.Data.ConnectionState.Broken or System.Data.ConnectionState.Closed
+        || e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" }
+        || e is NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or TimeoutException };
+
+    public override DbConnection Reown()
+    {
+        var writer = Connect();
+        try
+        {
+            // The lock went with the old session; whoever asked first since then has the queue manager now.
+            return TryLock(writer)
+                ? writer
+                : throw new QueueManagerInUseException(qmgr, $"PostgreSQL advisory lock at {Location}, taken by another runtime while this one was disconnected",
+                    new InvalidOperationException("another runtime holds the queue manager's journal"));
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
     public override DbParameter Parameter(string name, object? value) => new NpgsqlParameter(name, value);
 
     // Two runtimes creating the tables at once would collide on PostgreSQL's catalog: serialise it.

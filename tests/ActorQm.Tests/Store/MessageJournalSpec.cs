@@ -17,7 +17,7 @@ public abstract class MessageJournalContract(ITestOutputHelper output) : Akka.Te
 
     private protected MessageJournal Open() => MessageJournal.Open("QM1", Store);
 
-    private StoredMessage Stored(MessageJournal journal, string text, int priority = 0) =>
+    private protected StoredMessage Stored(MessageJournal journal, string text, int priority = 0) =>
         new(journal.NextSeq(), Text(text, Persistence.Persistent, priority) with { Descriptor = Text(text, Persistence.Persistent, priority).Descriptor with { MsgId = MqId.New(), PutDateTime = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) } }, StoredMessage.NeverExpires);
 
     [Fact]
