@@ -10,18 +10,18 @@ public sealed partial class MqscExecutor
     private MqscOutcome ChannelAction(MqscCommand cmd)
     {
         var name = RequireName(cmd, MqscSchema.Channel);
-        var channel = catalog.Find("CHANNEL", name) ?? throw NotFound(name, cmd);
+        var channel = catalog.Find("CHANNEL", name) ?? ClusterSender(name) ?? throw NotFound(name, cmd);
         var type = channel.Text("CHLTYPE");
         var allowed = cmd.Verb switch
         {
-            "START" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN", "CLUSRCVR"],
-            "STOP" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN", "CLUSRCVR"],
+            "START" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN", "CLUSRCVR", "CLUSSDR"],
+            "STOP" => ["SDR", "RCVR", "SVR", "RQSTR", "SVRCONN", "CLUSRCVR", "CLUSSDR"],
             "RESET" => new[] { "SDR", "RCVR", "SVR", "RQSTR", "CLUSRCVR" },
             _ => ["SDR", "SVR"],
         };
         if (!allowed.Contains(type))
         {
-            throw new MqscException("AMQ8033E", $"{cmd.Verb} CHANNEL is not valid for channel {name} of type {type} (ActorQm runs SDR, SVR, RCVR, RQSTR, SVRCONN and CLUSRCVR channels, and defines cluster-senders itself; RESOLVE is for the sending ones).", cmd.ObjectName!.Position);
+            throw new MqscException("AMQ8033E", $"{cmd.Verb} CHANNEL is not valid for channel {name} of type {type} (ActorQm runs SDR, SVR, RCVR, RQSTR, SVRCONN and CLUSRCVR channels, and defines cluster-senders itself, which START and STOP act on; RESOLVE is for the sending ones).", cmd.ObjectName!.Position);
         }
 
         var seq = cmd.Find("SEQNUM")?.Values.SingleOrDefault()?.Text;
@@ -52,6 +52,15 @@ public sealed partial class MqscExecutor
         };
         return Done(text, new ChannelActionRequested(cmd.Verb, channel, seqNum, action == "COMMIT"));
     }
+
+    /// <summary>
+    /// An auto-defined cluster-sender is no catalog object (it follows the member's CLUSRCVR), but START and STOP CHANNEL
+    /// act on it by its name as in MQ: a stopped one stays stopped, its messages waiting on its transmission queue.
+    /// </summary>
+    private MqObject? ClusterSender(string name) =>
+        runtime.ClusterQueueManagers().Any(m => m.Channel == name && m.Status != "LOCAL")
+            ? new MqObject("CHANNEL", name, System.Collections.Immutable.ImmutableSortedDictionary<string, object>.Empty.Add("CHLTYPE", "CLUSSDR"))
+            : null;
 
     private static MqscOutcome RevokeCertificate(MqscCommand cmd)
     {

@@ -178,6 +178,18 @@ internal sealed partial class QueueManagerActor
         var channel = action.Channel;
         switch (action.Verb)
         {
+            case "START" when channel.Text("CHLTYPE") == "CLUSSDR":
+                if (_board.Find(channel.Name) is { State: ChannelState.Stopped })
+                {
+                    _board.Remove(channel.Name);
+                }
+
+                if (_clusterSenders.TryGetValue(channel.Name, out var member))
+                {
+                    StartClusterSender(member);
+                }
+
+                break;
             case "START" when channel.AsChannel().Kind == ChannelKind.Requester:
                 var (requester, why) = RequesterStart(channel);
                 if (requester is null)

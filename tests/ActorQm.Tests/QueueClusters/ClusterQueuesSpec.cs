@@ -81,6 +81,37 @@ public sealed class ClusterQueuesSpec(ITestOutputHelper output) : Akka.TestKit.X
     }
 
     [Fact]
+    public async Task ClusterQueues_must_let_STOP_and_START_CHANNEL_act_on_an_auto_defined_cluster_sender()
+    {
+        var qma = await MqClusterMember.StartAsync(Sys, _dir, "QMA", hostsQueue: false);
+        var qmb = await MqClusterMember.StartAsync(Sys, _dir, "QMB", hostsQueue: true);
+        var app = new QueueManagerConnection(qma, "spec");
+        await app.PutAsync("APP.CQ", Text("before", Persistence.Persistent));
+        await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Running, await StateOf(qma, "C1.QMB")), TimeSpan.FromSeconds(15));
+        Assert.Single(await DrainAsync(qmb, "APP.CQ"));
+
+        // The cluster-sender is no defined object here, yet STOP CHANNEL names it as in MQ; stopped, it stays stopped.
+        var stop = await app.RunMqscAsync("STOP CHANNEL('C1.QMB')");
+        await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Stopped, await StateOf(qma, "C1.QMB")), TimeSpan.FromSeconds(15));
+        await app.PutAsync("APP.CQ", Text("while stopped", Persistence.Persistent));
+        var (display, _, _) = await app.RunMqscAsync("DISPLAY QSTATUS('SYSTEM.CLUSTER.TRANSMIT.C1.QMB') CURDEPTH");
+        Assert.Empty(await DrainAsync(qmb, "APP.CQ"));
+
+        var start = await app.RunMqscAsync("START CHANNEL('C1.QMB')");
+        var after = 0;
+        await AwaitAssertAsync(async () =>
+        {
+            after += (await DrainAsync(qmb, "APP.CQ")).Count;
+            Assert.Equal(1, after);
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal(0, stop.Failed);
+        Assert.Equal(0, start.Failed);
+        Assert.Contains("CURDEPTH(1)", string.Join(" ", display), StringComparison.Ordinal);
+        Assert.Equal(1, (await app.RunMqscAsync("STOP CHANNEL('C1.NOBODY')")).Failed);
+    }
+
+    [Fact]
     public async Task ClusterQueues_must_not_deliver_to_a_member_whose_certificate_the_clusters_sslpeer_refuses()
     {
         var qma = await MqClusterMember.StartAsync(Sys, _dir, "QMA", hostsQueue: false);
