@@ -30,6 +30,11 @@ if (args[0] == "client" && OperatingSystem.IsLinux())
     return;
 }
 
+if (args[0] == "soak" && OperatingSystem.IsLinux())
+{
+    Environment.Exit(await SoakRun.Run(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2));
+}
+
 if (args[0] == "micro")
 {
     MicroBench.Run();
@@ -56,7 +61,7 @@ if (args[0] == "handshake")
 
 if (args[0] != "persistence")
 {
-    Console.Error.WriteLine("usage: bench [all [--quick] | micro | persistence [messages] | channel [messages] | client [messages] | handshake [count] | footprint [connections] | deepqueue [messages]]");
+    Console.Error.WriteLine("usage: bench [all [--quick] | micro | persistence [messages] | channel [messages] | client [messages] | soak [minutes] | handshake [count] | footprint [connections] | deepqueue [messages]]");
     Environment.Exit(2);
 }
 

@@ -112,11 +112,15 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
         When(ChannelState.Running, e => e.FsmEvent switch
         {
             LocalQueue.MessageGot got when e.StateData.Batch is { Sent: false } => Collected(e.StateData, [got]),
+            // A get left outstanding across a rebind can answer while a batch waits for its confirm: that batch must not be
+            // replaced (its sequence numbers would be sent again), so the message goes back and is asked for after the confirm.
+            LocalQueue.MessageGot got when e.StateData.Batch is not null => Release([got.Token]),
             LocalQueue.MessageGot got => StartBatch(got, e.StateData),
             LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } when e.StateData.Batch is { Sent: false } => SendBatch(e.StateData),
             LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } => Idle(e.StateData),
             LocalQueue.GetRejected r => Fail(e.StateData, "AMQ9519E", $"transmission queue {Def.XmitQ}: MQRC {(int)r.Reason} {r.Detail}"),
-            LocalQueue.BatchGot more => Collected(e.StateData, more.Messages),
+            LocalQueue.BatchGot more when e.StateData.Batch is { Sent: false } => Collected(e.StateData, more.Messages),
+            LocalQueue.BatchGot more => Release(more.Messages.Select(m => m.Token).ToList()),
             InDoubtRecorded => EndBatch(e.StateData),
             Transport.FrameReceived f => OnRunningFrame(f, e.StateData),
             LocalQueue.GetsCommitted when e.StateData.Committing is not null => Stay().Using(RecordCommitted(e.StateData)),
@@ -150,7 +154,9 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             LocalQueue.MessageGot got => Release([got.Token]),
             LocalQueue.BatchGot more => Release(more.Messages.Select(m => m.Token).ToList()),
             Transport.FrameReceived f => Dispose(f),
-            Transport.ConnectionClosed c when StateName is ChannelState.Binding or ChannelState.Running => Lost(e.StateData, c),
+            // Only the current connection's end counts: the one closed for a rebind (REFRESH SECURITY, key reset) reports its
+            // close after the new one is up, and must not take the new session down with it.
+            Transport.ConnectionClosed c when StateName is ChannelState.Binding or ChannelState.Running && !FromAnEarlierConnection(e.StateData) => Lost(e.StateData, c),
             Transport.ConnectionClosed or Transport.Connected or Handshake.HandshakeFailed => Stay(),
             StopChannel => Stop(e.StateData, "STOP CHANNEL"),
             RefreshTls r => Refresh(r, e.StateData),
@@ -233,6 +239,10 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
                 return ProtocolError(data, $"unexpected {segment.GetType().Name} while running");
         }
     }
+
+    /// <summary>The message came from a transport of this channel that is no longer its connection (the transport actor tells its end itself).</summary>
+    private bool FromAnEarlierConnection(SenderData data) =>
+        Sender.Path.Parent.Equals(Self.Path) && Sender.Path.Name.StartsWith("connection-", StringComparison.Ordinal) && !Sender.Equals(data.Transport);
 
     private State<ChannelState, SenderData> Rebind(SenderData data, string reason)
     {
