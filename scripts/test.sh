@@ -70,6 +70,16 @@ else
   failed=$((failed + 1))
 fi
 
+# A two-minute soak (docs/reliability.md, "Long runs"): heap, handles, threads and journal must not keep growing. One test.
+if scripts/soak.sh 2 >"$results/soak.log" 2>&1; then
+  passed=$((passed + 1))
+  echo "scripts/test.sh: the two-minute soak found nothing growing ($(grep -o '[0-9]* messages consumed' "$results/soak.log" | head -n 1))" >&2
+else
+  echo "scripts/test.sh: the soak failed (see $results/soak.log)" >&2
+  grep -v '^\[' "$results/soak.log" | tail -n 15 >&2
+  failed=$((failed + 1))
+fi
+
 # The packages as users install them: the libraries and the actorqm tool from artifacts/packages,
 # the installed tool's --help and a short demo. A failure here counts as one failed test.
 tools=$(mktemp -d)

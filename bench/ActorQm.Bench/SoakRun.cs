@@ -43,7 +43,7 @@ internal static class SoakRun
                 ALTER QMGR SSLKEYR('{dir}/qm1key')
                 DEFINE QLOCAL(QM2) USAGE(XMITQ) MAXDEPTH(999999999) TRIGGER TRIGTYPE(FIRST) TRIGDATA(QM1.QM2)
                 DEFINE QREMOTE(APP.REMOTE) RNAME(APP.IN) RQMNAME(QM2) XMITQ(QM2)
-                DEFINE CHANNEL(QM1.QM2) CHLTYPE(SDR) CONNAME('127.0.0.1({port})') XMITQ(QM2) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') DISCINT(0)
+                DEFINE CHANNEL(QM1.QM2) CHLTYPE(SDR) CONNAME('127.0.0.1({port})') XMITQ(QM2) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') DISCINT(0) SHORTTMR(1)
                 """, recheck);
 
             Console.WriteLine($"# ActorQm soak: {minutes.ToString(CultureInfo.InvariantCulture)} min, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
@@ -65,7 +65,7 @@ internal static class SoakRun
         }
     }
 
-    /// <summary>About 1,000 messages a second to QM2 over the channel, every other one persistent.</summary>
+    /// <summary>At most about 500 messages a second to QM2 over the channel, every other one persistent.</summary>
     private static async Task Produce(IActorRef qm1, Counter failures, CancellationToken stop)
     {
         var connection = new QueueManagerConnection(qm1, "soak");
@@ -82,31 +82,42 @@ internal static class SoakRun
                 failures.Add();
             }
 
-            if (i % 100 == 99)
+            if (i % 50 == 49)
             {
                 await Delay(TimeSpan.FromMilliseconds(100), stop);
             }
         }
     }
 
-    /// <summary>One client on QM2 consuming everything that arrives, with read-ahead (DEFREADA(YES)).</summary>
+    /// <summary>
+    /// One client on QM2 consuming everything that arrives, with read-ahead (DEFREADA(YES)); REFRESH SECURITY on QM2 ends
+    /// client connections (docs/tls.md), so it connects again, as an application would.
+    /// </summary>
     private static async Task Consume(DevPki pki, string dir, int port, Counter moved, Counter failures, CancellationToken stop)
     {
-        try
+        while (!stop.IsCancellationRequested)
         {
-            await using var client = await MqClient.ConnectAsync(ClientBench.Options(pki, dir, port, "consumer"));
-            var input = await client.OpenAsync("APP.IN", ClientOpenPurpose.Input);
-            await foreach (var _ in input.ConsumeAsync(stop))
+            try
             {
-                moved.Add();
+                await using var client = await MqClient.ConnectAsync(ClientBench.Options(pki, dir, port, "consumer"));
+                var input = await client.OpenAsync("APP.IN", ClientOpenPurpose.Input);
+                await foreach (var _ in input.ConsumeAsync(stop))
+                {
+                    moved.Add();
+                }
             }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (MqException)
-        {
-            failures.Add();
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (MqException e) when (e.Reason is MqReason.ConnectionBroken)
+            {
+                await Delay(TimeSpan.FromMilliseconds(100), stop);
+            }
+            catch (MqException)
+            {
+                failures.Add();
+                await Delay(TimeSpan.FromMilliseconds(100), stop);
+            }
         }
     }
 
@@ -129,6 +140,10 @@ internal static class SoakRun
                 {
                     await input.GetAsync(new ClientGetOptions { Wait = TimeSpan.FromSeconds(5) });
                 }
+            }
+            catch (MqException e) when (e.Reason is MqReason.ConnectionBroken)
+            {
+                // Ended by a REFRESH SECURITY: what it had not committed went back; the next client connects again.
             }
             catch (MqException)
             {

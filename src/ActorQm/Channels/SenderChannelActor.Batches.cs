@@ -146,7 +146,7 @@ internal sealed partial class SenderChannelActor
         var record = _sync.Get(Def.Name);
         _sync.Save(record with { InDoubtSeq = last, InDoubtMessages = batch.Messages.Select(m => m.Cursor.Seq).ToList() }, Self, InDoubtRecorded.Instance);
         _board.Update(Def.Name, s => s with { CurrentSeq = last, InDoubt = true, BytesSent = s.BytesSent + bytes });
-        return Stay().Using(data with { Batch = batch with { LastSeq = last, SentAt = System.Diagnostics.Stopwatch.GetTimestamp() }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
+        return Stay().Using(data with { Batch = batch with { LastSeq = last, SentAt = System.Diagnostics.Stopwatch.GetTimestamp(), Written = true }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
     }
 
     private State<ChannelState, SenderData> EndBatch(SenderData data)

@@ -32,6 +32,9 @@ internal sealed record SenderBatch(List<LocalQueue.MessageGot> Messages, long La
     /// <summary>When its messages were handed to the transport (a <see cref="System.Diagnostics.Stopwatch"/> timestamp): batch latency counts from here.</summary>
     public long SentAt { get; init; }
 
+    /// <summary>Its messages are on the wire with their sequence numbers (the batch end follows once it is recorded in doubt): nothing more joins it.</summary>
+    public bool Written { get; init; }
+
     public IReadOnlyList<long> Tokens => Messages.Select(m => m.Token).ToList();
 }
 
@@ -111,15 +114,16 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
 
         When(ChannelState.Running, e => e.FsmEvent switch
         {
-            LocalQueue.MessageGot got when e.StateData.Batch is { Sent: false } => Collected(e.StateData, [got]),
-            // A get left outstanding across a rebind can answer while a batch waits for its confirm: that batch must not be
+            LocalQueue.MessageGot got when e.StateData.Batch is { Written: false } => Collected(e.StateData, [got]),
+            // A get left outstanding across a rebind can answer once a batch is written: that batch must neither grow nor be
             // replaced (its sequence numbers would be sent again), so the message goes back and is asked for after the confirm.
             LocalQueue.MessageGot got when e.StateData.Batch is not null => Release([got.Token]),
             LocalQueue.MessageGot got => StartBatch(got, e.StateData),
-            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } when e.StateData.Batch is { Sent: false } => SendBatch(e.StateData),
+            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } when e.StateData.Batch is { Written: false } => SendBatch(e.StateData),
+            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } when e.StateData.Batch is { Sent: false } => Stay(),
             LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } => Idle(e.StateData),
             LocalQueue.GetRejected r => Fail(e.StateData, "AMQ9519E", $"transmission queue {Def.XmitQ}: MQRC {(int)r.Reason} {r.Detail}"),
-            LocalQueue.BatchGot more when e.StateData.Batch is { Sent: false } => Collected(e.StateData, more.Messages),
+            LocalQueue.BatchGot more when e.StateData.Batch is { Written: false } => Collected(e.StateData, more.Messages),
             LocalQueue.BatchGot more => Release(more.Messages.Select(m => m.Token).ToList()),
             InDoubtRecorded => EndBatch(e.StateData),
             Transport.FrameReceived f => OnRunningFrame(f, e.StateData),
