@@ -91,14 +91,19 @@ internal sealed partial class ServerConnectionActor
         switch (answer.Reply)
         {
             case LocalQueue.BatchGot { Messages.Count: 0 }:
-                Fill(s, wait: s.InFlight.Count == 0);
+                // With messages still out, the next Consumed asks again: asking now would spin on an empty queue.
+                if (s.InFlight.Count == 0)
+                {
+                    Fill(s, wait: true);
+                }
+
                 break;
             case LocalQueue.BatchGot or LocalQueue.MessageGot:
                 Push(s, taken);
                 Fill(s);
                 break;
-            case LocalQueue.GetRejected { Reason: MqReason.NoMsgAvailable } or null:
-                Fill(s, wait: s.InFlight.Count == 0);
+            case LocalQueue.GetRejected { Reason: MqReason.NoMsgAvailable } or null when s.InFlight.Count == 0:
+                Fill(s, wait: true);
                 break;
             case LocalQueue.GetRejected rejected:
                 Notice(s, rejected.Reason, rejected.Detail);

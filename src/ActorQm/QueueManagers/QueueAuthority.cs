@@ -33,7 +33,8 @@ internal static class QueueAuthority
             (MqOpenOptions.Browse, AuthorityKind.Browse), (MqOpenOptions.Inquire, AuthorityKind.Inq), (MqOpenOptions.Set, AuthorityKind.Set));
         var context = Needed(options, (MqOpenOptions.PassIdentityContext, AuthorityKind.PassId), (MqOpenOptions.PassAllContext, AuthorityKind.PassAll),
             (MqOpenOptions.SetIdentityContext, AuthorityKind.SetId), (MqOpenOptions.SetAllContext, AuthorityKind.SetAll));
-        if (options.HasFlag(MqOpenOptions.Output) && named.IsTransmissionQueue())
+        // By its own name, or through an alias or a queue-manager alias that lands on it unwrapped: what is put carries its own MQXQH.
+        if (options.HasFlag(MqOpenOptions.Output) && (named.IsTransmissionQueue() || (handle.RemoteQName is null && catalog.FindQueue(handle.ResolvedQueueName).IsTransmissionQueue())))
         {
             context |= AuthorityKind.SetAll;
         }
