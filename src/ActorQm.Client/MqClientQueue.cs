@@ -79,6 +79,9 @@ public sealed class MqClientQueue
 
     internal bool BelongsTo(MqClient client) => ReferenceEquals(client, _client);
 
+    /// <summary>Tells the queue manager the application took so many more of the messages sent ahead on this handle.</summary>
+    private Task Acknowledge(int taken) => _client.Acknowledge(Handle, taken);
+
     public Task<MessageDescriptor> PutAsync(MqMessage message, bool syncpoint = false) => PutAsync(message, new ClientPutOptions { Syncpoint = syncpoint });
 
     /// <summary>MQPUT with put options (syncpoint, message context).</summary>
@@ -149,7 +152,7 @@ public sealed class MqClientQueue
     private Task<MqMessage> TakeAhead(ClientGetOptions options, CancellationToken cancel) =>
         options.Syncpoint || options.MsgId is not null || options.CorrelId is not null
             ? throw new MqException(MqReason.OptionsError, "a read-ahead handle gets outside syncpoint without matching MsgId or CorrelId; open with MqOpenOptions.NoReadAhead for such gets")
-            : _ahead!.TakeAsync(options.Wait, n => _client.Acknowledge(Handle, n), cancel);
+            : _ahead!.TakeAsync(options.Wait, Acknowledge, cancel);
 
     /// <summary>Browse from the first message (the queue must be opened for browse).</summary>
     public Task<MqMessage> BrowseFirstAsync(ClientGetOptions? options = null) => Get(options ?? ClientGetOptions.NoWait, ClientGetFlags.BrowseFirst);
@@ -162,7 +165,7 @@ public sealed class MqClientQueue
     {
         if (_ahead is not null)
         {
-            await _ahead.FlushAsync(n => _client.Acknowledge(Handle, n)).ConfigureAwait(false);
+            await _ahead.FlushAsync(Acknowledge).ConfigureAwait(false);
         }
 
         var w = new FrameWriter();

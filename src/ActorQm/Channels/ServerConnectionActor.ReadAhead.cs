@@ -59,7 +59,7 @@ internal sealed partial class ServerConnectionActor
         }
 
         // Refilled by halves once something is out, so each request takes a batch worth its round trip.
-        if (!wait && s.InFlight.Count > 0 && s.InFlight.Count > ReadAheadWindow / 2)
+        if (!wait && s.InFlight.Count > ReadAheadWindow / 2)
         {
             return;
         }

@@ -151,7 +151,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         }
 
         // A call's credit comes back when it is answered; anything else is done with here.
-        if (segment is not ClientRequest || segment is ClientRequest { Op: ClientOp.Consumed })
+        if (segment is not ClientRequest { Op: not ClientOp.Consumed })
         {
             GiveBack(1);
         }

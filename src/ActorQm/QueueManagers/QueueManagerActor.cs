@@ -368,7 +368,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             case ObjectDeleted { Object.Type: "QLOCAL" } d:
                 _queues[d.Object.Name].Actor.Tell(new LocalQueue.DeleteQueue());
                 _queues.Remove(d.Object.Name);
-                _queueSnapshot = [.. _queues.Select(q => (q.Key, q.Value.Counters))];
+                PublishQueues();
                 break;
         }
 
@@ -387,8 +387,10 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         var name = $"q{++_queueActorCount}-{SafeName(definition.Name)}";
         var actor = Context.ActorOf(LocalQueue.Props(_settings.Name, LocalQueueDefinition.From(definition), _settings, _journal, recovered, counters), name);
         _queues[definition.Name] = (actor, counters);
-        _queueSnapshot = [.. _queues.Select(q => (q.Key, q.Value.Counters))];
+        PublishQueues();
     }
+
+    private void PublishQueues() => _queueSnapshot = [.. _queues.Select(q => (q.Key, q.Value.Counters))];
 
     /// <summary>What metrics read of this queue manager, on the collector's thread: only the published snapshots and counters.</summary>
     private IDisposable RegisterMetrics() => Diagnostics.ActorQmMetrics.Register(
@@ -425,8 +427,8 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     }
 
     private QueueStatus? QueueStatusOf(string name) =>
-        _queues.TryGetValue(name, out var q)
-            ? new QueueStatus(q.Counters.Depth, q.Counters.Uncommitted) { InputHandles = _handleCounts.GetValueOrDefault(name).Input, OutputHandles = _handleCounts.GetValueOrDefault(name).Output }
+        _queues.TryGetValue(name, out var q) && _handleCounts.GetValueOrDefault(name) is var (input, output)
+            ? new QueueStatus(q.Counters.Depth, q.Counters.Uncommitted) { InputHandles = input, OutputHandles = output }
             : null;
 
     private int QMgrMaxMessageLength => (int)_catalog.QMgr.Number("MAXMSGL");

@@ -181,7 +181,6 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         }
     }
 
-    /// <summary>On to the step the verifier names, with its data, or rejected.</summary>
     /// <summary>The step's duration, the revocation source that answered, and at the end the outcome with the step that decided (docs/operations.md, "Metrics").</summary>
     private void Measure(HandshakeStep from, HandshakeStep to, TimeSpan took, RevocationAnswer? revocation)
     {
@@ -221,6 +220,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _ => "rejected",
     };
 
+    /// <summary>On to the step the verifier names, with its data, or rejected.</summary>
     private State<HandshakeStep, HandshakeData> Follow(StepResult result, Func<HandshakeStep, HandshakeData> data) =>
         result.Failure is { } failure ? Reject(failure) : GoTo(result.Next).Using(data(result.Next));
 
