@@ -312,6 +312,12 @@ public sealed class MqClient : IAsyncDisposable
         {
             Break(new MqException(MqReason.ConnectionBroken, $"connection to the queue manager lost: {e.Message}"));
         }
+#pragma warning disable CA1031 // The reader is the only one who could tell waiting calls: whatever ends it must break them, never leave them hanging.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Break(new MqException(MqReason.ConnectionBroken, $"AMQ9504E: the connection ended on what the queue manager sent: {e.Message}"));
+        }
     }
 
     private MqException Break(MqException reason)

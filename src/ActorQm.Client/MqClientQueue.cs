@@ -171,8 +171,9 @@ public sealed class MqClientQueue
         var w = new FrameWriter();
         w.Int(Handle);
         await _client.Call(ClientOp.Close, w.ToArray()).ConfigureAwait(false);
-        // Nothing is sent ahead on a handle after its close is answered.
+        // Nothing is sent ahead on a handle after its close is answered; what was and is not taken is back on the queue.
         _client.Closed(Handle);
+        _ahead?.Fail(new MqException(MqReason.ObjectHandleError, "MQRC_HOBJ_ERROR: the queue handle was closed"));
     }
 
     private async Task<MqMessage> Get(ClientGetOptions options, ClientGetFlags flags)
@@ -185,6 +186,6 @@ public sealed class MqClientQueue
         ClientProtocol.WriteId(w, options.CorrelId);
         var body = await _client.Call(ClientOp.Get, w.ToArray(), options.Wait).ConfigureAwait(false);
         var r = new FrameReader(body);
-        return ClientProtocol.ReadMessage(ref r);
+        return ClientProtocol.ReadMessage(ref r) ?? throw new MqException(MqReason.UnexpectedError, "AMQ9504E: the queue manager answered the get with a malformed message descriptor");
     }
 }

@@ -14,6 +14,7 @@ internal sealed class ReadAheadBuffer(int window)
     private readonly Channel<object> _items = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly int _ackEvery = Math.Max(1, window / 4);
     private int _unacked;
+    private MqException? _failure;
 
     /// <summary>A frame of messages (or a refusal) for this handle; false when its body is malformed.</summary>
     public bool Arrived(ClientMessages frame)
@@ -37,12 +38,27 @@ internal sealed class ReadAheadBuffer(int window)
         return true;
     }
 
-    /// <summary>The connection ended: waiting and later gets fail with its reason.</summary>
-    public void Fail(MqException reason) => _items.Writer.TryComplete(reason);
+    /// <summary>
+    /// The connection ended or the handle closed: waiting and later gets fail with its reason, and what was sent ahead and
+    /// not taken is dropped, because the queue manager gives it back to the queue (a get from here would be a duplicate).
+    /// </summary>
+    public void Fail(MqException reason)
+    {
+        Interlocked.CompareExchange(ref _failure, reason, null);
+        _items.Writer.TryComplete(reason);
+        while (_items.Reader.TryRead(out _))
+        {
+        }
+    }
 
     /// <summary>The next message sent ahead, waiting for one at most <paramref name="wait"/> (MQRC 2033 after it).</summary>
     public async Task<MqMessage> TakeAsync(TimeSpan wait, Func<int, Task> acknowledge, CancellationToken cancel)
     {
+        if (Volatile.Read(ref _failure) is { } failed)
+        {
+            throw new MqException(failed.Reason, failed.Detail);
+        }
+
         if (!_items.Reader.TryRead(out var item))
         {
             // About to wait: what was taken so far is acknowledged, so the queue manager may send more.

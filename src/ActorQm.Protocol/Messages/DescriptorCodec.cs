@@ -49,6 +49,10 @@ internal static class DescriptorCodec
         w.Int(0);
     }
 
+    /// <summary>The descriptor, or null when the bytes are not one this release writes (wrong StrucId or version, too short).</summary>
+    public static MessageDescriptor? TryDecode(ReadOnlySpan<byte> src) =>
+        src.Length >= Length && src[..4].SequenceEqual(StrucId) && BinaryPrimitives.ReadInt32LittleEndian(src[4..]) == Version ? Decode(src) : null;
+
     public static MessageDescriptor Decode(ReadOnlySpan<byte> src)
     {
         if (src.Length < Length || !src[..4].SequenceEqual(StrucId))

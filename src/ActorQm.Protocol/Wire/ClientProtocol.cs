@@ -102,23 +102,20 @@ public static class ClientProtocol
             }
 
             var one = new FrameReader(r.Bytes(length));
-            messages.Add(ReadMessage(ref one));
+            if (ReadMessage(ref one) is not { } message)
+            {
+                return null;
+            }
+
+            messages.Add(message);
         }
 
         return r.Error is null && r.AtEnd ? messages : null;
     }
 
-    /// <summary>A message that takes the rest of the body.</summary>
-    public static MqMessage ReadMessage(ref FrameReader r)
-    {
-        var descriptor = r.Bytes(DescriptorCodec.Length);
-        if (descriptor.Length < DescriptorCodec.Length)
-        {
-            return new MqMessage(MessageDescriptor.Default, Array.Empty<byte>());
-        }
-
-        return new MqMessage(DescriptorCodec.Decode(descriptor), r.Rest());
-    }
+    /// <summary>A message that takes the rest of the body, or null when its descriptor is not one (short, wrong StrucId or version).</summary>
+    public static MqMessage? ReadMessage(ref FrameReader r) =>
+        DescriptorCodec.TryDecode(r.Bytes(DescriptorCodec.Length)) is { } descriptor ? new MqMessage(descriptor, r.Rest()) : null;
 
     /// <summary>The MQOPEN options of one of the usual purposes.</summary>
     public static MqOpenOptions OptionsOf(ClientOpenPurpose purpose) => purpose switch

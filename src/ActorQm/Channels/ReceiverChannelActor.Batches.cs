@@ -31,11 +31,13 @@ internal sealed partial class ReceiverChannelActor
             keys.Add(Target.DeadLetter(data.DeadQ));
         }
 
-        var missing = keys.Where(k => !_handles.ContainsKey(k)).ToList();
+        // What is open already is fixed for this batch now: a later trim of the cache does not take it away.
+        var known = keys.Where(_handles.ContainsKey).ToDictionary(k => k, k => _handles[k]);
+        var missing = keys.Where(k => !known.ContainsKey(k)).ToList();
         if (missing.Count == 0)
         {
             // Every destination is open from an earlier batch: stage now, without a round trip.
-            Self.Tell(new Resolved(unit.Id, []));
+            Self.Tell(new Resolved(unit.Id, known));
             return;
         }
 
@@ -44,9 +46,19 @@ internal sealed partial class ReceiverChannelActor
         var principal = data.Principal;
         var deadQ = Target.DeadLetter(data.DeadQ);
         var asks = missing.Select(k => _queueManager.Ask<object>(OpenForReceiver(k, k == deadQ ? null : principal, Self), TimeSpan.FromSeconds(30))).ToArray();
-        Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
-            ? new Resolved(unit.Id, missing.Zip(t.Result).ToDictionary(p => p.First, p => p.Second))
-            : new Resolved(unit.Id, []), TaskScheduler.Default).PipeTo(Self);
+        Task.WhenAll(asks).ContinueWith(t =>
+        {
+            var all = new Dictionary<Target, object>(known);
+            if (t.IsCompletedSuccessfully)
+            {
+                foreach (var (key, reply) in missing.Zip(t.Result))
+                {
+                    all[key] = reply;
+                }
+            }
+
+            return new Resolved(unit.Id, all);
+        }, TaskScheduler.Default).PipeTo(Self);
     }
 
     private State<ChannelState, ReceiverData> Stage(Resolved resolved, ReceiverData data)
@@ -58,8 +70,12 @@ internal sealed partial class ReceiverChannelActor
 
         if (data.Unit is not { } unit || unit.Id != resolved.UnitId)
         {
+            TrimTargets(data, data.Unit?.Targets.Keys ?? Enumerable.Empty<Target>());
             return Stay();
         }
+
+        unit.Targets = resolved.Handles;
+        TrimTargets(data, unit.Targets.Keys);
 
         // One message per target queue for the whole batch, not one per message.
         var byQueue = new Dictionary<IActorRef, List<LocalQueue.StagePut>>();
@@ -102,7 +118,7 @@ internal sealed partial class ReceiverChannelActor
             return null;
         }
 
-        var opened = _handles.GetValueOrDefault(TargetOf(header, message!, data));
+        var opened = unit.Targets.GetValueOrDefault(TargetOf(header, message!, data));
         var (put, rejected) = opened is Mqi.QueueManagerApi.QueueOpened o
             ? o.Handle.PreparePut(message!, data.Definition!.Name)
             : (null, new LocalQueue.PutRejected(opened is Mqi.QueueManagerApi.OpenRejected r ? r.Reason : MqReason.UnknownObjectName, opened is Mqi.QueueManagerApi.OpenRejected r2 ? r2.Detail : $"{header.RemoteQName} could not be opened"));
@@ -199,7 +215,7 @@ internal sealed partial class ReceiverChannelActor
     private State<ChannelState, ReceiverData> DeadLetter(ReceiverUnit unit, ReceiverData data)
     {
         var def = data.Definition!;
-        if (!def.UseDeadLetterQueue || _handles.GetValueOrDefault(Target.DeadLetter(data.DeadQ)) is not Mqi.QueueManagerApi.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.Contains))
+        if (!def.UseDeadLetterQueue || unit.Targets.GetValueOrDefault(Target.DeadLetter(data.DeadQ)) is not Mqi.QueueManagerApi.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.Contains))
         {
             var (index, (reason, detail)) = unit.Rejected.First();
             return Abandon(data, "AMQ9544E", $"message {unit.Messages[index].Seq} could not be put to its destination ({detail}, MQRC {(int)reason}) and {(def.UseDeadLetterQueue ? "the dead-letter queue is unavailable" : "USEDLQ(NO)")}; the batch stays on the sender's transmission queue");
@@ -292,11 +308,34 @@ internal sealed partial class ReceiverChannelActor
             Holder = holder,
         };
 
+    /// <summary>
+    /// The partner names the destinations (and under PUTAUT(CTX) the users): past <see cref="MaxOpenTargets"/> the cached
+    /// opens are closed and forgotten, except those in use and the dead-letter queue, and are opened again when next needed.
+    /// </summary>
+    private void TrimTargets(ReceiverData data, IEnumerable<Target> keep)
+    {
+        if (_handles.Count <= MaxOpenTargets)
+        {
+            return;
+        }
+
+        var kept = keep.Append(Target.DeadLetter(data.DeadQ)).ToHashSet();
+        foreach (var (key, reply) in _handles.Where(h => !kept.Contains(h.Key)).ToList())
+        {
+            if (reply is Mqi.QueueManagerApi.QueueOpened opened)
+            {
+                _queueManager.Tell(new Mqi.QueueManagerApi.CloseQueue(opened.Handle.OpenId));
+            }
+
+            _handles.Remove(key);
+        }
+    }
+
     private static Target TargetOf(TransmissionHeader header, MqMessage message, ReceiverData data) =>
         new(header.RemoteQName, header.RemoteQMgrName, data.Definition!.PutAuthority.ChecksMessageUser() ? message.Descriptor.UserIdentifier.TrimEnd() : null);
 
     /// <summary>A destination as a receiver opens it: the queue and queue manager its MQXQH names, and the message's user where PUTAUT checks it.</summary>
-    private readonly record struct Target(string Queue, string QMgr, string? User)
+    internal readonly record struct Target(string Queue, string QMgr, string? User)
     {
         public static Target DeadLetter(string deadQ) => new(deadQ, string.Empty, null);
     }

@@ -81,6 +81,8 @@ internal sealed partial class ReceiverChannelActor
             _handles.TryAdd(key, reply);
         }
 
+        TrimTargets(data, (data.Unit?.Targets.Keys ?? Enumerable.Empty<Target>()).Append(opened.Key));
+
         if (_fastOpening.Remove(opened.Key, out var waiting))
         {
             foreach (var put in waiting)

@@ -39,6 +39,9 @@ internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> m
     public HashSet<IActorRef> Queues { get; } = [];
     public List<JournalOp> Inserts { get; } = [];
     public Dictionary<int, (MqReason Reason, string Detail)> Rejected { get; } = [];
+
+    /// <summary>The opens (or their refusals) of the batch's destinations and the dead-letter queue, fixed when it is staged.</summary>
+    public Dictionary<ReceiverChannelActor.Target, object> Targets { get; set; } = [];
     public HashSet<int> DeadLettered { get; } = [];
     public int Outstanding { get; set; }
 
@@ -60,6 +63,9 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     private const string ReceiveTimer = "receive-timeout";
     private const string MessageRetryTimer = "message-retry";
     private const int CreditGroup = 16;
+
+    /// <summary>Destinations kept open between batches; more are closed and opened again when needed.</summary>
+    private const int MaxOpenTargets = 256;
 
     // Frames a partner queue manager may have in flight to a message channel; an accepting transport grants only the
     // initial data, the window opens once the channel is known (Transport.Settings.Accepting).

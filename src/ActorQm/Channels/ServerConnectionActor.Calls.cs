@@ -27,14 +27,19 @@ internal sealed partial class ServerConnectionActor
     }
 
     /// <summary>MQPUT (a handle) or MQPUT1 (a queue name): its options byte, the context handle of a pass-context put, then the message.</summary>
-    private static PutCall ReadPut(ref FrameReader r, bool withHandle)
+    private static Call ReadPut(ref FrameReader r, bool withHandle)
     {
         int? handle = withHandle ? r.Int() : null;
         var (queue, qmgr) = withHandle ? (null, null) : (r.String(), r.String());
         var flags = (ClientPutFlags)r.Byte();
         var context = ClientProtocol.ContextOf(flags);
         int? contextHandle = ClientProtocol.Passes(context) ? r.Int() : null;
-        return new PutCall(handle, queue, qmgr, flags.HasFlag(ClientPutFlags.Syncpoint), ClientProtocol.ReadMessage(ref r))
+        if (ClientProtocol.ReadMessage(ref r) is not { } message)
+        {
+            return new BadCall("the message descriptor is malformed (StrucId 'MD  ', version 1 and 248 bytes expected)");
+        }
+
+        return new PutCall(handle, queue, qmgr, flags.HasFlag(ClientPutFlags.Syncpoint), message)
         {
             AsyncResponse = flags.HasFlag(ClientPutFlags.AsyncResponse),
             Context = context,

@@ -32,7 +32,12 @@ internal sealed partial class ServerConnectionActor
     private const int PerMessageBytes = 4 + DescriptorCodec.Length;
 
     private readonly Dictionary<int, ReadAheadStream> _readAhead = [];
+
+    /// <summary>Bytes taken from queues for the client and not yet taken by the application (sent, or held while the send queue is full).</summary>
     private long _readAheadBytes;
+
+    /// <summary>Bytes that requests still out to queues may bring: what the connection bound is checked against, with <see cref="_readAheadBytes"/>.</summary>
+    private long _readAheadAsked;
 
     /// <summary>Whether a handle opened with these options reads ahead: asked for (or DEFREADA(YES)), not refused, destructive gets outside a saved context.</summary>
     private static bool ReadsAhead(MqOpenOptions options, QueueHandle handle) =>
@@ -49,11 +54,21 @@ internal sealed partial class ServerConnectionActor
         Fill(stream);
     }
 
-    /// <summary>Asks the queue for what the window has room for: a batch taken at once, or when the queue is empty one message waited for.</summary>
+    /// <summary>
+    /// Sends what is held, then asks the queue for what the windows have room for: a batch taken at once, or when the queue
+    /// is empty one message waited for. The room asked for is counted against the connection's bound until the answer comes,
+    /// so handles asking together never bring more than that bound (one message may cross it).
+    /// </summary>
     private void Fill(ReadAheadStream s, bool wait = false)
     {
+        if (s.Held.Count > 0 && !_paused)
+        {
+            Push(s);
+        }
+
         // Nothing more while the transport's send queue is over its bound or the connection holds its share already.
-        if (s.Asking || s.Stalled || _paused || _readAheadBytes >= ReadAheadConnectionBytes || s.InFlight.Count >= ReadAheadWindow || s.InFlightBytes >= ReadAheadWindowBytes)
+        var room = Math.Min(ReadAheadWindowBytes - s.InFlightBytes, ReadAheadConnectionBytes - _readAheadBytes - _readAheadAsked);
+        if (s.Asking || s.Stalled || _paused || s.Held.Count > 0 || room <= 0 || s.InFlight.Count >= ReadAheadWindow)
         {
             return;
         }
@@ -65,15 +80,17 @@ internal sealed partial class ServerConnectionActor
         }
 
         s.Asking = true;
-        var handle = s.Handle;
+        _readAheadAsked += room;
+        var (handle, queue) = (s.Handle, s.Queue);
         Task<object> ask = wait
-            ? s.Queue.Ask<object>(new LocalQueue.Get(new GetOptions { Wait = ReadAheadWait, Syncpoint = true }, _self), ReadAheadWait + Timeout)
-            : s.Queue.Ask<object>(new LocalQueue.GetBatch(ReadAheadWindow - s.InFlight.Count, ReadAheadWindowBytes - s.InFlightBytes, _self), Timeout);
-        ask.ContinueWith(t => new ReadAheadAnswer(handle, s.Queue, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default).PipeTo(_self);
+            ? queue.Ask<object>(new LocalQueue.Get(new GetOptions { Wait = ReadAheadWait, Syncpoint = true }, _self), ReadAheadWait + Timeout, s.StopWaiting.Token)
+            : queue.Ask<object>(new LocalQueue.GetBatch(ReadAheadWindow - s.InFlight.Count, room, _self), Timeout);
+        ask.ContinueWith(t => new ReadAheadAnswer(handle, queue, room, t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default).PipeTo(_self);
     }
 
     private void OnReadAhead(ReadAheadAnswer answer)
     {
+        _readAheadAsked -= answer.Asked;
         var taken = answer.Reply switch
         {
             LocalQueue.BatchGot b => b.Messages,
@@ -82,8 +99,9 @@ internal sealed partial class ServerConnectionActor
         };
         if (!_readAhead.TryGetValue(answer.Handle, out var s))
         {
-            // The handle closed while the queue was asked: what it took goes back unchanged.
+            // The handle closed while the queue was asked: what it took goes back unchanged, and its room is free again.
             Release(answer.Queue, taken.Select(m => m.Token).ToList());
+            FillAll();
             return;
         }
 
@@ -99,7 +117,14 @@ internal sealed partial class ServerConnectionActor
 
                 break;
             case LocalQueue.BatchGot or LocalQueue.MessageGot:
-                Push(s, taken);
+                // Locked to this connection from now on; sent at once, or when the transport's send queue has drained.
+                foreach (var m in taken)
+                {
+                    s.Held.Add(m);
+                    s.InFlightBytes += m.Message.Payload.Length;
+                    _readAheadBytes += m.Message.Payload.Length;
+                }
+
                 Fill(s);
                 break;
             case LocalQueue.GetRejected { Reason: MqReason.NoMsgAvailable } or null when s.InFlight.Count == 0:
@@ -111,38 +136,43 @@ internal sealed partial class ServerConnectionActor
         }
     }
 
-    /// <summary>Sends what was taken in one frame, or stops at a message too large for the connection and tells the client why.</summary>
-    private void Push(ReadAheadStream s, IReadOnlyList<LocalQueue.MessageGot> taken)
+    /// <summary>Sends what is held in one frame, or stops at a message too large for the connection and tells the client why.</summary>
+    private void Push(ReadAheadStream s)
     {
+        var held = s.Held;
         var fits = 0;
         var bytes = (long)ReplyOverhead;
-        while (fits < taken.Count && bytes + taken[fits].Message.Payload.Length + PerMessageBytes <= _limits.MaxReplyBytes)
+        while (fits < held.Count && bytes + held[fits].Message.Payload.Length + PerMessageBytes <= _limits.MaxReplyBytes)
         {
-            bytes += taken[fits].Message.Payload.Length + PerMessageBytes;
+            bytes += held[fits].Message.Payload.Length + PerMessageBytes;
             fits++;
         }
 
         if (fits > 0)
         {
             var w = new FrameWriter((int)bytes + 16);
-            ClientProtocol.WriteMessages(w, taken.Take(fits).Select(m => m.Message).ToList());
+            ClientProtocol.WriteMessages(w, held.Take(fits).Select(m => m.Message).ToList());
             _transport.Tell(new Transport.Send(ChannelFrames.Encode(new ClientMessages(s.Handle, 0, string.Empty, w.ToArray()))));
-            foreach (var m in taken.Take(fits))
+            foreach (var m in held.Take(fits))
             {
                 s.InFlight.Enqueue((m.Token, m.Message.Payload.Length));
-                s.InFlightBytes += m.Message.Payload.Length;
-                _readAheadBytes += m.Message.Payload.Length;
             }
         }
 
-        if (fits < taken.Count)
+        if (fits < held.Count)
         {
-            Release(s.Queue, taken.Skip(fits).Select(m => m.Token).ToList());
+            var back = held.Skip(fits).ToList();
+            var backBytes = back.Sum(m => (long)m.Message.Payload.Length);
+            s.InFlightBytes -= backBytes;
+            _readAheadBytes -= backBytes;
+            Release(s.Queue, back.Select(m => m.Token).ToList());
             if (fits == 0)
             {
-                Notice(s, MqReason.DataLengthError, $"MQRC_DATA_LENGTH_ERROR: a message of {taken[0].Message.Payload.Length} bytes does not fit this channel's frame limit of {_limits.MaxReplyBytes} bytes; it stays on the queue");
+                Notice(s, MqReason.DataLengthError, $"MQRC_DATA_LENGTH_ERROR: a message of {back[0].Message.Payload.Length} bytes does not fit this channel's frame limit of {_limits.MaxReplyBytes} bytes; it stays on the queue");
             }
         }
+
+        held.Clear();
     }
 
     /// <summary>The application's next get on this handle returns this refusal; nothing more is sent until the client has seen it.</summary>
@@ -157,7 +187,13 @@ internal sealed partial class ServerConnectionActor
     {
         var r = new FrameReader(request.Body);
         var (handle, count) = (r.Int(), r.Int());
-        if (r.Error is not null || !_readAhead.TryGetValue(handle, out var s))
+        if (r.Error is not null || count < 0)
+        {
+            ProtocolError($"malformed Consumed call: {r.Error ?? $"count {count}"}");
+            return;
+        }
+
+        if (!_readAhead.TryGetValue(handle, out var s))
         {
             return;
         }
@@ -193,8 +229,11 @@ internal sealed partial class ServerConnectionActor
     {
         if (_readAhead.Remove(handle, out var s))
         {
+            // A get waiting on an empty queue ends now rather than stay there, looking like a reader, for its whole wait.
+            s.StopWaiting.Cancel();
+            s.StopWaiting.Dispose();
             _readAheadBytes -= s.InFlightBytes;
-            Release(s.Queue, s.InFlight.Select(m => m.Token).ToList());
+            Release(s.Queue, [.. s.InFlight.Select(m => m.Token), .. s.Held.Select(m => m.Token)]);
             FillAll();
         }
     }
@@ -216,7 +255,14 @@ internal sealed partial class ServerConnectionActor
         /// <summary>Sent to the client and not yet taken by the application, oldest first: the client takes them in this order.</summary>
         public Queue<(long Token, int Bytes)> InFlight { get; } = new();
 
+        /// <summary>Taken from the queue and not yet sent because the transport's send queue was full, oldest first.</summary>
+        public List<LocalQueue.MessageGot> Held { get; } = [];
+
+        /// <summary>Bytes of the messages sent (<see cref="InFlight"/>) and held (<see cref="Held"/>).</summary>
         public long InFlightBytes { get; set; }
+
+        /// <summary>Cancels the get waiting on an empty queue when the handle closes (the queue drops a waiter whose asker went).</summary>
+        public CancellationTokenSource StopWaiting { get; } = new();
 
         public bool Asking { get; set; }
 
@@ -224,5 +270,5 @@ internal sealed partial class ServerConnectionActor
         public bool Stalled { get; set; }
     }
 
-    private sealed record ReadAheadAnswer(int Handle, IActorRef Queue, object? Reply);
+    private sealed record ReadAheadAnswer(int Handle, IActorRef Queue, long Asked, object? Reply);
 }

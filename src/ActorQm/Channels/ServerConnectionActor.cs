@@ -52,6 +52,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
     private bool _busy;
     // The transport's send queue is over its bound: no call is served and no credit given back until it drains.
     private bool _paused;
+    private bool _brokeProtocol;
     private int _owedCredit;
 
     /// <summary>Who this client runs as: every check of its calls is made for this principal (docs/security.md, "Identity").</summary>
@@ -147,6 +148,12 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         string? error;
         using (frame)
         {
+            if (_brokeProtocol)
+            {
+                // The connection is closing: nothing the client sent after its protocol error is acted on.
+                return;
+            }
+
             (segment, error) = ChannelFrames.Decode(frame.Frame.Span);
         }
 
@@ -180,12 +187,19 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                 _transport.Tell(Transport.Close.Instance);
                 break;
             default:
-                var detail = error ?? $"unexpected {segment?.GetType().Name} from a client";
-                _log.Error("AMQ9504E: client connection {0} on channel {1}: protocol error: {2}", _statusKey, _channel, detail);
-                Send(new StatusSegment("AMQ9504E", (int)MqReason.ConnectionBroken, detail));
-                _transport.Tell(Transport.Close.Instance);
+                ProtocolError(error ?? $"unexpected {segment?.GetType().Name} from a client");
                 break;
         }
+    }
+
+    /// <summary>AMQ9504E: the client broke the protocol; it is told why and the connection ends.</summary>
+    private void ProtocolError(string detail)
+    {
+        _brokeProtocol = true;
+        _waiting.Clear();
+        _log.Error("AMQ9504E: client connection {0} on channel {1}: protocol error: {2}", _statusKey, _channel, detail);
+        Send(new StatusSegment("AMQ9504E", (int)MqReason.ConnectionBroken, detail));
+        _transport.Tell(Transport.Close.Instance);
     }
 
     private void GiveBack(int frames)
@@ -244,11 +258,12 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                 }
 
             case CloseCall close:
-                if (_handles.Remove(close.Handle, out var closed))
+                if (!_handles.Remove(close.Handle, out var closed))
                 {
-                    _queueManager.Tell(new QueueManagerApi.CloseQueue(closed.Handle.OpenId));
+                    return new Answer(c, (int)MqReason.ObjectHandleError, $"MQRC_HOBJ_ERROR: {close.Handle} is not an open handle of this connection", []);
                 }
 
+                _queueManager.Tell(new QueueManagerApi.CloseQueue(closed.Handle.OpenId));
                 _cursors.Remove(close.Handle);
                 _savedContext.Remove(close.Handle);
                 // Stopped on the actor's thread, where read-ahead lives, before the answer goes.

@@ -11,11 +11,14 @@ namespace ActorQm.Mqsc;
 /// <summary>Runtime figures DISPLAY QSTATUS and DELETE/CLEAR need from a local queue.</summary>
 public sealed record QueueStatus(int CurrentDepth, int Uncommitted)
 {
-    /// <summary>IPPROCS: handles open for input (gets or browse).</summary>
+    /// <summary>IPPROCS: handles open for input (MQGET; browse alone does not count, as in MQ).</summary>
     public int InputHandles { get; init; }
 
     /// <summary>OPPROCS: handles open for output.</summary>
     public int OutputHandles { get; init; }
+
+    /// <summary>Handles open whatever for (browse and inquire included): a queue with any cannot be deleted.</summary>
+    public int OpenHandles { get; init; }
 }
 
 /// <summary>The result of one command: MQ-style response lines, the objects a DISPLAY shows, and the changes to apply.</summary>
@@ -176,9 +179,9 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
                 throw new MqscException("AMQ8143E", $"Queue {name} has {status.Uncommitted} uncommitted messages.", cmd.ObjectName!.Position);
             }
 
-            if (status is { InputHandles: > 0 } or { OutputHandles: > 0 })
+            if (status is { OpenHandles: > 0 })
             {
-                throw new MqscException("AMQ8148E", $"ActorQm object {name} in use: open by {status.InputHandles} handles for input and {status.OutputHandles} for output (MQRC 2042); close them or stop what holds them first.", cmd.ObjectName!.Position);
+                throw new MqscException("AMQ8148E", $"ActorQm object {name} in use: {status.OpenHandles} open handles, {status.InputHandles} for input and {status.OutputHandles} for output (MQRC 2042); close them or stop what holds them first.", cmd.ObjectName!.Position);
             }
 
             changes.Add(new QueueCleared(name));

@@ -1,3 +1,4 @@
+using ActorQm.Messages;
 using ActorQm.Mqi;
 using Akka.Actor;
 
@@ -9,16 +10,20 @@ namespace ActorQm.QueueManagers;
 /// </summary>
 internal sealed partial class QueueManagerActor
 {
-    private readonly Dictionary<long, (IActorRef Holder, string Queue, bool Input)> _openHandles = [];
-    private readonly Dictionary<string, (int Input, int Output)> _handleCounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, (IActorRef Holder, string Queue, Use Use)> _openHandles = [];
+    private readonly Dictionary<string, (int Input, int Output, int All)> _handleCounts = new(StringComparer.Ordinal);
     private long _nextOpenId;
 
-    /// <summary>A handle opened for a holder that will close it (or end): counted until then.</summary>
-    private QueueHandle Track(QueueHandle handle, IActorRef holder, bool input)
+    /// <summary>
+    /// A handle opened for a holder that will close it (or end): counted until then, in IPPROCS when opened for MQGET
+    /// (MQOO_INPUT_*; browse alone is not input, as in MQ), in OPPROCS when for MQPUT, and as open whatever its options.
+    /// </summary>
+    private QueueHandle Track(QueueHandle handle, IActorRef holder, MqOpenOptions options)
     {
         var id = ++_nextOpenId;
-        _openHandles[id] = (holder, handle.ResolvedQueueName, input);
-        Count(handle.ResolvedQueueName, input, +1);
+        var use = new Use((options & MqOpenOptions.Input) != 0, (options & MqOpenOptions.Output) != 0);
+        _openHandles[id] = (holder, handle.ResolvedQueueName, use);
+        Count(handle.ResolvedQueueName, use, +1);
         Context.Watch(holder);
         return handle with { OpenId = id };
     }
@@ -27,7 +32,7 @@ internal sealed partial class QueueManagerActor
     {
         if (_openHandles.Remove(close.OpenId, out var open))
         {
-            Count(open.Queue, open.Input, -1);
+            Count(open.Queue, open.Use, -1);
         }
     }
 
@@ -37,15 +42,15 @@ internal sealed partial class QueueManagerActor
         foreach (var (id, open) in _openHandles.Where(h => h.Value.Holder.Equals(holder)).ToList())
         {
             _openHandles.Remove(id);
-            Count(open.Queue, open.Input, -1);
+            Count(open.Queue, open.Use, -1);
         }
     }
 
-    private void Count(string queue, bool input, int delta)
+    private void Count(string queue, Use use, int delta)
     {
-        var (ip, op) = _handleCounts.GetValueOrDefault(queue);
-        var next = input ? (ip + delta, op) : (ip, op + delta);
-        if (next == (0, 0))
+        var (ip, op, all) = _handleCounts.GetValueOrDefault(queue);
+        var next = (ip + (use.Input ? delta : 0), op + (use.Output ? delta : 0), all + delta);
+        if (next.Item3 == 0)
         {
             _handleCounts.Remove(queue);
         }
@@ -54,4 +59,6 @@ internal sealed partial class QueueManagerActor
             _handleCounts[queue] = next;
         }
     }
+
+    private readonly record struct Use(bool Input, bool Output);
 }

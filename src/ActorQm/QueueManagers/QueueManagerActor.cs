@@ -149,7 +149,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
 
         if (result.Handle is not null && open.Holder is { } holder)
         {
-            result = (Track(result.Handle, holder, open.ForInput), result.Reason, result.Detail);
+            result = (Track(result.Handle, holder, open.Options), result.Reason, result.Detail);
         }
 
         Sender.Tell(result.Handle is not null ? new QueueOpened(result.Handle) : new OpenRejected(result.Reason, result.Detail));
@@ -427,8 +427,8 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     }
 
     private QueueStatus? QueueStatusOf(string name) =>
-        _queues.TryGetValue(name, out var q) && _handleCounts.GetValueOrDefault(name) is var (input, output)
-            ? new QueueStatus(q.Counters.Depth, q.Counters.Uncommitted) { InputHandles = input, OutputHandles = output }
+        _queues.TryGetValue(name, out var q) && _handleCounts.GetValueOrDefault(name) is var (input, output, all)
+            ? new QueueStatus(q.Counters.Depth, q.Counters.Uncommitted) { InputHandles = input, OutputHandles = output, OpenHandles = all }
             : null;
 
     private int QMgrMaxMessageLength => (int)_catalog.QMgr.Number("MAXMSGL");

@@ -256,6 +256,30 @@ public sealed class MessageChannelSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Receiver_must_keep_a_bounded_number_of_destinations_open_whatever_its_partner_names()
+    {
+        // The partner chooses the queue names: 300 destinations, batched and FAST, must not mean 300 handles held open.
+        const int Queues = 300;
+        var definitions = string.Join("\n", Enumerable.Range(0, Queues).Select(i => $"DEFINE QLOCAL('T.{i}')"));
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "BATCHSZ(10)", qm2Extra: definitions);
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        for (var i = 0; i < Queues; i++)
+        {
+            await pair.Conn1.PutAsync($"T.{i}", TestMessages.Text($"m{i}", i % 2 == 0 ? Persistence.Persistent : Persistence.NotPersistent), "QM2");
+        }
+
+        var conn2 = pair.Conn2;
+        for (var i = 0; i < Queues; i++)
+        {
+            Assert.Equal($"m{i}", TestMessages.Text(await conn2.GetAsync($"T.{i}", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+        }
+
+        var (lines, _, _) = await conn2.RunMqscAsync("DISPLAY QSTATUS('T.*') OPPROCS");
+        var open = System.Text.RegularExpressions.Regex.Matches(string.Join(" ", lines), @"OPPROCS\((\d+)\)").Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(open, 1, 256);
+    }
+
+    [Fact]
     public async Task A_triggered_transmission_queue_must_start_its_channel_on_the_first_message()
     {
         var pair = await QueueManagerPair.StartAsync(Sys, _dir, qm1Extra: "ALTER QLOCAL('QM2') TRIGGER TRIGTYPE(FIRST)");

@@ -94,6 +94,23 @@ public sealed class LocalQueueActorSpec(ITestOutputHelper output) : Akka.TestKit
     }
 
     [Fact]
+    public async Task LocalQueue_must_drop_a_waiting_get_whose_asker_cancelled_it()
+    {
+        var (q, counters) = Start();
+        using var cancel = new CancellationTokenSource();
+        // How a read-ahead handle that closes ends its wait on an empty queue (docs/protocol.md, "Read-ahead").
+        var asked = q.Ask<object>(new LocalQueue.Get(new GetOptions { Wait = TimeSpan.FromSeconds(30) }), TimeSpan.FromSeconds(40), cancel.Token);
+        await AwaitAssertAsync(() => Assert.Equal(1, counters.Waiting), TimeSpan.FromSeconds(3));
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => asked);
+        await AwaitAssertAsync(() => Assert.Equal(0, counters.Waiting), TimeSpan.FromSeconds(3));
+        await Put(q, Text("kept"));
+        Assert.Equal(1, counters.Depth);
+    }
+
+    [Fact]
     public async Task LocalQueue_must_not_hand_a_message_to_a_waiter_that_has_died()
     {
         var (q, counters) = Start();
