@@ -24,6 +24,21 @@ public sealed record TransmissionHeader(string RemoteQName, string RemoteQMgrNam
         return new MqMessage(outer, body);
     }
 
+    /// <summary>The header at the start of <paramref name="xmitMessage"/>, or null when there is none (short, wrong StrucId, a descriptor that is not one).</summary>
+    public static TransmissionHeader? TryRead(ReadOnlySpan<byte> xmitMessage)
+    {
+        if (xmitMessage.Length < Length || !xmitMessage[..4].SequenceEqual(StrucId))
+        {
+            return null;
+        }
+
+        var r = new DescriptorCodec.FieldReader(xmitMessage);
+        r.Take(8);
+        var q = r.Text(DescriptorCodec.QueueNameLength);
+        var qm = r.Text(DescriptorCodec.QMgrNameLength);
+        return DescriptorCodec.TryDecode(r.Take(DescriptorCodec.Length)) is { } md ? new TransmissionHeader(q, qm, md) : null;
+    }
+
     /// <summary>Splits a transmission-queue message into its header and the original application data.</summary>
     public static (TransmissionHeader Header, ReadOnlyMemory<byte> Data) Unwrap(MqMessage message)
     {

@@ -200,20 +200,41 @@ public static class ChannelFrames
     /// <summary>A message segment straight from the transmission-queue message's bytes: one allocation, one copy.</summary>
     public static byte[] EncodeMessage(long seq, bool persistent, ReadOnlySpan<byte> xmitMessage)
     {
-        var frame = new byte[MessageHeaderBytes + xmitMessage.Length];
-        WriteMessageHeader(frame, seq, persistent);
-        xmitMessage.CopyTo(frame.AsSpan(MessageHeaderBytes));
+        var frame = new byte[MessageBytes(xmitMessage.Length)];
+        WriteMessage(frame, seq, persistent, xmitMessage);
         return frame;
     }
 
     /// <summary>A FAST non-persistent message segment straight from the transmission-queue message's bytes: one allocation, one copy.</summary>
     public static byte[] EncodeFastMessage(ReadOnlySpan<byte> xmitMessage)
     {
-        var frame = new byte[2 + xmitMessage.Length];
+        var frame = new byte[FastMessageBytes(xmitMessage.Length)];
+        WriteFastMessage(frame, xmitMessage);
+        return frame;
+    }
+
+    /// <summary>Whether <paramref name="frame"/> is a FAST message segment, whose transmission-queue message starts at <see cref="FastMessageBytes"/>(0).</summary>
+    public static bool IsFastMessage(ReadOnlySpan<byte> frame) => frame.Length >= 2 && frame[0] == Version && frame[1] == (byte)SegmentType.FastMessage;
+
+    /// <summary>The length of a FAST message segment carrying <paramref name="xmitLength"/> bytes.</summary>
+    public static int FastMessageBytes(int xmitLength) => 2 + xmitLength;
+
+    /// <summary>Writes a FAST message segment into <paramref name="frame"/> (<see cref="FastMessageBytes"/> long), e.g. a pooled buffer.</summary>
+    public static void WriteFastMessage(Span<byte> frame, ReadOnlySpan<byte> xmitMessage)
+    {
         frame[0] = Version;
         frame[1] = (byte)SegmentType.FastMessage;
-        xmitMessage.CopyTo(frame.AsSpan(2));
-        return frame;
+        xmitMessage.CopyTo(frame[2..]);
+    }
+
+    /// <summary>The length of a message segment carrying <paramref name="xmitLength"/> bytes.</summary>
+    public static int MessageBytes(int xmitLength) => MessageHeaderBytes + xmitLength;
+
+    /// <summary>Writes a message segment into <paramref name="frame"/> (<see cref="MessageBytes"/> long), e.g. a pooled buffer.</summary>
+    public static void WriteMessage(Span<byte> frame, long seq, bool persistent, ReadOnlySpan<byte> xmitMessage)
+    {
+        WriteMessageHeader(frame, seq, persistent);
+        xmitMessage.CopyTo(frame[MessageHeaderBytes..]);
     }
 
     /// <summary>Header of a message segment, written in front of the data.</summary>

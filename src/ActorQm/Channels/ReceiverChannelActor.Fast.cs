@@ -1,6 +1,7 @@
 using ActorQm.Messages;
 using ActorQm.Protocol;
 using ActorQm.Queues;
+using ActorQm.Tls;
 using Akka.Actor;
 using Akka.Event;
 
@@ -19,37 +20,60 @@ internal sealed partial class ReceiverChannelActor
     // Received and not yet answered by their queue: bounds what a partner's FAST messages can make this agent hold.
     private int _fastInFlight;
 
-    // Puts sent to each queue and not yet answered, in the order sent: a queue answers its sender in order.
-    private readonly Dictionary<IActorRef, Queue<FastPut>> _fastPending = [];
+    // Puts sent to each queue and not yet answered, a batch per PutMany in the order sent: a queue answers its sender in order.
+    private readonly Dictionary<IActorRef, Queue<List<FastPut>>> _fastPending = [];
+
+    // Puts gathered per queue while the frames already in the mailbox are handled; sent as one PutMany each at FlushFast.
+    private readonly Dictionary<IActorRef, (List<FastPut> Puts, List<LocalQueue.Put> Prepared)> _fastGathered = [];
 
     // Messages whose target is being opened, by target, in arrival order (sent once the open answers).
     private readonly Dictionary<Target, List<FastPut>> _fastOpening = [];
 
+    // FAST messages and bytes received since the channel's status was last updated.
+    private (long Messages, long Bytes) _fastReceived;
+    private bool _flushAsked;
+
     // The partner closed while FAST messages waited for their target: it ends once they are put.
     private string? _closeAfterOpens;
 
-    private State<ChannelState, ReceiverData> PutFast(FastMessageSegment segment, ReceiverData data)
+    /// <summary>
+    /// A FAST message, read straight from the transport's pooled frame: the header is parsed there and only the application
+    /// data is copied, once, into the array the queue keeps.
+    /// </summary>
+    private State<ChannelState, ReceiverData> PutFast(Transport.FrameReceived frame, ReceiverData data)
     {
+        TransmissionHeader? header;
+        byte[] payload;
+        int length;
+        using (frame)
+        {
+            Consumed(data);
+            var xmit = frame.Frame.Span[ChannelFrames.FastMessageBytes(0)..];
+            length = xmit.Length;
+            header = TransmissionHeader.TryRead(xmit);
+            payload = header is null ? [] : xmit[TransmissionHeader.Length..].ToArray();
+        }
+
         if (!data.Fast)
         {
             return Close(data, "AMQ9504E", "protocol error: a FAST message on a channel that did not agree NPMSPEED(FAST)");
         }
 
-        if (segment.XmitMessage.Length > data.MaxMessageLength + TransmissionHeader.Length)
+        if (length > data.MaxMessageLength + TransmissionHeader.Length)
         {
-            return Close(data, "AMQ9504E", $"protocol error: message of {segment.XmitMessage.Length} bytes exceeds the negotiated MAXMSGL({data.MaxMessageLength})");
+            return Close(data, "AMQ9504E", $"protocol error: message of {length} bytes exceeds the negotiated MAXMSGL({data.MaxMessageLength})");
         }
 
-        var (header, message) = Unwrap(segment.XmitMessage);
-        if (header is null || message is null || message.IsPersistent)
+        if (header is null || header.Original.Persistence == Persistence.Persistent)
         {
             return Close(data, "AMQ9504E", "protocol error: a FAST message is not a non-persistent message with a valid MQXQH");
         }
 
+        var message = new MqMessage(header.Original, payload);
         var put = new FastPut(header, message);
         var key = TargetOf(header, message, data);
         _fastInFlight++;
-        _board.Update(data.Definition!.Name, s => s with { Messages = s.Messages + 1, BytesReceived = s.BytesReceived + segment.XmitMessage.Length });
+        _fastReceived = (_fastReceived.Messages + 1, _fastReceived.Bytes + length);
         if (_fastOpening.TryGetValue(key, out var waiting))
         {
             waiting.Add(put);
@@ -100,19 +124,17 @@ internal sealed partial class ReceiverChannelActor
         return Stay();
     }
 
-    /// <summary>A queue answered the oldest FAST put it was sent: done, or on to the dead-letter queue.</summary>
-    private State<ChannelState, ReceiverData> FastAnswered(IActorRef queue, LocalQueue.PutRejected? rejected, ReceiverData data)
+    /// <summary>A queue answered the oldest batch of FAST puts it was sent: each done, or on to the dead-letter queue.</summary>
+    private State<ChannelState, ReceiverData> FastAnswered(IActorRef queue, LocalQueue.PutsDone done, ReceiverData data)
     {
-        if (_fastPending.TryGetValue(queue, out var pending) && pending.TryDequeue(out var put))
+        if (_fastPending.TryGetValue(queue, out var pending) && pending.TryDequeue(out var puts))
         {
-            if (rejected is not null)
+            foreach (var (index, rejected) in done.Rejected)
             {
-                DeadLetterFast(put, rejected.Reason, rejected.Detail, data);
+                DeadLetterFast(puts[index], rejected.Reason, rejected.Detail, data);
             }
-            else
-            {
-                FastDone(data);
-            }
+
+            FastDone(data, puts.Count - done.Rejected.Count);
         }
 
         return Stay();
@@ -135,20 +157,64 @@ internal sealed partial class ReceiverChannelActor
             return;
         }
 
-        var queue = o.Handle.Queue;
-        if (!_fastPending.TryGetValue(queue, out var pending))
+        // Not one actor message per message: what arrives together goes to each queue together, once the frames already
+        // waiting in the mailbox are handled (FlushFast comes after them).
+        if (_fastGathered.Count == 0 && !_flushAsked)
         {
-            _fastPending[queue] = pending = new Queue<FastPut>();
+            _flushAsked = true;
+            Self.Tell(FlushFast.Instance);
         }
 
-        pending.Enqueue(put);
-        queue.Tell(prepared);
+        var queue = o.Handle.Queue;
+        if (!_fastGathered.TryGetValue(queue, out var gathered))
+        {
+            _fastGathered[queue] = gathered = ([], []);
+        }
+
+        gathered.Puts.Add(put);
+        gathered.Prepared.Add(prepared);
     }
 
-    /// <summary>One FAST message is off this agent's hands: the credit it held back goes to the partner when enough is owed.</summary>
-    private void FastDone(ReceiverData data)
+    private State<ChannelState, ReceiverData> Flushed(ReceiverData data)
     {
-        _fastInFlight--;
+        _flushAsked = false;
+        FlushFastPuts();
+        if (_fastReceived.Messages > 0 && data.Definition is { } def)
+        {
+            // The channel's status is updated once per burst too, not per message.
+            var (messages, bytes) = _fastReceived;
+            _board.Update(def.Name, s => s with { Messages = s.Messages + messages, BytesReceived = s.BytesReceived + bytes });
+            _fastReceived = (0, 0);
+        }
+
+        return Stay();
+    }
+
+    /// <summary>Sends what was gathered, one <see cref="LocalQueue.PutMany"/> per queue; answered later unless the agent is ending.</summary>
+    private void FlushFastPuts(bool answered = true)
+    {
+        foreach (var (queue, (puts, prepared)) in _fastGathered)
+        {
+            if (answered)
+            {
+                if (!_fastPending.TryGetValue(queue, out var pending))
+                {
+                    _fastPending[queue] = pending = new Queue<List<FastPut>>();
+                }
+
+                pending.Enqueue(puts);
+            }
+
+            queue.Tell(new LocalQueue.PutMany(prepared), answered ? Self : ActorRefs.NoSender);
+        }
+
+        _fastGathered.Clear();
+    }
+
+    /// <summary>FAST messages are off this agent's hands: the credit they held back goes to the partner when enough is owed.</summary>
+    private void FastDone(ReceiverData data, int count = 1)
+    {
+        _fastInFlight -= count;
         ReturnCredit(data);
     }
 
@@ -170,6 +236,11 @@ internal sealed partial class ReceiverChannelActor
     }
 
     private sealed record FastPut(TransmissionHeader Header, MqMessage Message);
+
+    private sealed record FlushFast
+    {
+        public static readonly FlushFast Instance = new();
+    }
 
     private sealed record FastOpened(Target Key, Dictionary<Target, object> Replies);
 }

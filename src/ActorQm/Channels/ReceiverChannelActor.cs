@@ -83,6 +83,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     private readonly RequesterStart? _requester;
     private string? _name;
     private int _consumedFrames;
+    private long _receiveTimerSetAt = long.MinValue / 2;
 
     /// <param name="transport">The Props of this agent's transport, given the agent as its owner: a TLS transport over an
     /// accepted or connected socket, or a routed one for a connection another cluster node holds.</param>
@@ -122,6 +123,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
         When(ChannelState.Running, e => e.FsmEvent switch
         {
+            Transport.FrameReceived f when ChannelFrames.IsFastMessage(f.Frame.Span) => PutFast(f, e.StateData),
             Transport.FrameReceived f => OnFrame(Read(f, e.StateData), e.StateData),
             Resolved r => Stage(r, e.StateData),
             LocalQueue.PutStaged p => Answered(e.StateData, p.UnitId, u => { if (p.Insert is { } insert) { u.Inserts.Add(insert); } }),
@@ -136,6 +138,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         When(ChannelState.Paused, e => e.FsmEvent switch
         {
             RetryMessages => GoTo(ChannelState.Running).Using(StageRejected(e.StateData)),
+            Transport.FrameReceived f when ChannelFrames.IsFastMessage(f.Frame.Span) => PutFast(f, e.StateData),
             Transport.FrameReceived f => OnFrame(Read(f, e.StateData), e.StateData),
             _ => null,
         });
@@ -149,6 +152,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             JournalWriteFailed => Stop(),
             Transport.ConnectionClosed when e.StateData.Unit is { Committing: true } => Stay().Using(e.StateData with { StopRequested = true }),
             Transport.ConnectionClosed => Stop(),
+            FlushFast => Flushed(e.StateData),
             _ => Stay(),
         });
 
@@ -160,8 +164,8 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             Transport.ConnectionClosed c => Ended(e.StateData, c.AmqCode, c.Reason),
             Handshake.HandshakeFailed => Stop(),
             FastOpened o => FastTargetOpened(o, e.StateData),
-            LocalQueue.MessagePut => FastAnswered(Sender, null, e.StateData),
-            LocalQueue.PutRejected r => FastAnswered(Sender, r, e.StateData),
+            FlushFast => Flushed(e.StateData),
+            LocalQueue.PutsDone d => FastAnswered(Sender, d, e.StateData),
             Closing c => Close(e.StateData, c.AmqCode, c.Detail),
             StopChannel => e.StateData.Unit is null ? Close(e.StateData, null, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
             _ => Stay(),
@@ -194,6 +198,8 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
     protected override void PostStop()
     {
+        // FAST messages received and not yet sent to their queue are put: the partner has let them go.
+        FlushFastPuts(answered: false);
         if (StateData?.Unit is { } unit)
         {
             foreach (var queue in unit.Queues)
@@ -272,7 +278,6 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
     private State<ChannelState, ReceiverData> OnFrame(Segment? segment, ReceiverData data)
     {
-        RestartReceiveTimer(data);
         switch (segment)
         {
             case MessageSegment m:
@@ -290,8 +295,6 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
                 batch.Add(m);
                 return Stay().Using(data with { Batch = batch });
-            case FastMessageSegment f:
-                return PutFast(f, data);
             case BatchEnd end when data.Unit is null:
                 var messages = data.Batch ?? [];
                 if (messages.Count != end.Count || (messages.Count > 0 && messages[^1].Seq != end.LastSeq))
@@ -360,12 +363,35 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         return data.Unit is { Committing: true } ? GoTo(ChannelState.Stopping).Using(data with { StopRequested = true }) : Stop();
     }
 
+    /// <summary>A frame arrived: its read credit is owed back, and the receive timer starts again.</summary>
+    private void Consumed(ReceiverData data)
+    {
+        _consumedFrames++;
+        ReturnCredit(data);
+        RestartReceiveTimer(data);
+    }
+
+    /// <summary>
+    /// Nothing received for the heartbeat wait ends the channel. The timer is set again at most every eighth of that wait
+    /// (not per frame: a timer per message costs more than the message), and runs an eighth longer, so it never fires
+    /// sooner than the wait after the last frame and at most an eighth later.
+    /// </summary>
     private void RestartReceiveTimer(ReceiverData data)
     {
-        if (data.Heartbeat > TimeSpan.Zero)
+        if (data.Heartbeat <= TimeSpan.Zero)
         {
-            SetTimer(ReceiveTimer, new Closing("AMQ9259E", $"nothing received from the remote end within {SenderChannelActor.HeartbeatWait(data.Heartbeat)} (heartbeat interval {data.Heartbeat})"), SenderChannelActor.HeartbeatWait(data.Heartbeat));
+            return;
         }
+
+        var wait = SenderChannelActor.HeartbeatWait(data.Heartbeat);
+        var now = Environment.TickCount64;
+        if (now - _receiveTimerSetAt < (long)(wait.TotalMilliseconds / 8))
+        {
+            return;
+        }
+
+        _receiveTimerSetAt = now;
+        SetTimer(ReceiveTimer, new Closing("AMQ9259E", $"nothing received from the remote end within {wait} (heartbeat interval {data.Heartbeat})"), wait + (wait / 8));
     }
 
     private static (TransmissionHeader? Header, MqMessage? Message) Unwrap(byte[] xmitMessage)
@@ -385,9 +411,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     {
         using (frame)
         {
-            _consumedFrames++;
-            ReturnCredit(data);
-
+            Consumed(data);
             var (segment, error) = ChannelFrames.Decode(frame.Frame.Span);
             if (error is not null)
             {

@@ -67,7 +67,18 @@ internal sealed partial class SenderChannelActor
 
         if (more.Count > 0)
         {
-            _start.XmitQueue.Tell(new LocalQueue.GetBatch(room, Def.BatchLimitBytes > 0 ? Def.BatchLimitBytes - bytes : long.MaxValue, Self));
+            var ask = new LocalQueue.GetBatch(room, Def.BatchLimitBytes > 0 ? Def.BatchLimitBytes - bytes : long.MaxValue, Self);
+            if (_sendQueueFull)
+            {
+                // FAST messages leave the transmission queue as they are sent: while the transport cannot keep up, they
+                // wait there (where a restart finds them), not in its send queue.
+                _heldAsk = ask;
+            }
+            else
+            {
+                _start.XmitQueue.Tell(ask);
+            }
+
             return Stay().Using(data);
         }
 
@@ -91,6 +102,7 @@ internal sealed partial class SenderChannelActor
         var stay = new List<LocalQueue.MessageGot>(got.Count);
         List<long>? sent = null;
         var bytes = 0L;
+        var frames = new FrameBatch(data.Transport!);
         foreach (var m in got)
         {
             if (m.Message.IsPersistent)
@@ -99,11 +111,12 @@ internal sealed partial class SenderChannelActor
                 continue;
             }
 
-            data.Transport.Tell(new Transport.Send(ChannelFrames.EncodeFastMessage(m.Message.Payload.Span)));
+            frames.Add(ChannelFrames.FastMessageBytes(m.Message.Payload.Length), m.Message.Payload, static (frame, payload) => ChannelFrames.WriteFastMessage(frame, payload.Span));
             (sent ??= []).Add(m.Token);
             bytes += m.Message.Payload.Length;
         }
 
+        frames.Flush();
         if (sent is not null)
         {
             // No reply wanted: the batch's own commit is the one this channel waits for.
@@ -135,13 +148,16 @@ internal sealed partial class SenderChannelActor
         var seq = _nextSeq;
         var bytes = 0L;
         var last = seq;
+        var frames = new FrameBatch(data.Transport!);
         foreach (var m in batch.Messages)
         {
             last = seq;
             bytes += m.Message.Payload.Length;
-            data.Transport.Tell(new Transport.Send(ChannelFrames.EncodeMessage(seq, m.Message.IsPersistent, m.Message.Payload.Span)));
+            frames.Add(ChannelFrames.MessageBytes(m.Message.Payload.Length), (seq, m.Message), static (frame, s) => ChannelFrames.WriteMessage(frame, s.seq, s.Message.IsPersistent, s.Message.Payload.Span));
             seq = NextAfter(seq);
         }
+
+        frames.Flush();
 
         var record = _sync.Get(Def.Name);
         _sync.Save(record with { InDoubtSeq = last, InDoubtMessages = batch.Messages.Select(m => m.Cursor.Seq).ToList() }, Self, InDoubtRecorded.Instance);
@@ -240,6 +256,19 @@ internal sealed partial class SenderChannelActor
 
         AskForMessage(next);
         return Stay().Using(next);
+    }
+
+    /// <summary>The current connection's send queue crossed its bound (or came back within it): transmission-queue reads wait meanwhile.</summary>
+    private State<ChannelState, SenderData> SendQueue(bool full)
+    {
+        _sendQueueFull = full;
+        if (!full && _heldAsk is { } ask)
+        {
+            _heldAsk = null;
+            _start.XmitQueue.Tell(ask);
+        }
+
+        return Stay();
     }
 
     /// <summary>Nothing in flight: bind again with the refreshed material now rather than at the next batch.</summary>

@@ -65,6 +65,8 @@ internal sealed partial class SenderChannelActor
     private State<ChannelState, SenderData> SendInitialData(Transport.Connected connected, SenderData data)
     {
         var hs = connected.Session;
+        // A new connection starts with an empty send queue; a read held for the previous one belonged to its session.
+        (_sendQueueFull, _heldAsk) = (false, null);
         _board.Update(Def.Name, s => s with
         {
             SslCipherSpec = hs.CipherSpec,

@@ -67,6 +67,10 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     // Both ends have NPMSPEED(FAST): non-persistent messages go outside the batches (agreed in the initial data).
     private bool _fast;
 
+    // The current connection's send queue is over its bound; the transmission-queue read that waits for it to drain.
+    private bool _sendQueueFull;
+    private LocalQueue.GetBatch? _heldAsk;
+
     /// <param name="inbound">A server channel answering its requester: the connection is the requester's, already accepted.</param>
     public SenderChannelActor(SenderStart start, ChannelSyncStore sync, ChannelStatusBoard board, IActorRef handshakes, Inbound? inbound = null)
     {
@@ -158,6 +162,9 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             LocalQueue.MessageGot got => Release([got.Token]),
             LocalQueue.BatchGot more => Release(more.Messages.Select(m => m.Token).ToList()),
             Transport.FrameReceived f => Dispose(f),
+            Transport.SendQueueFull when Sender.Equals(e.StateData.Transport) => SendQueue(full: true),
+            Transport.SendQueueDrained when Sender.Equals(e.StateData.Transport) => SendQueue(full: false),
+            Transport.SendQueueFull or Transport.SendQueueDrained => Stay(),
             // Only the current connection's end counts: the one closed for a rebind (REFRESH SECURITY, key reset) reports its
             // close after the new one is up, and must not take the new session down with it.
             Transport.ConnectionClosed c when StateName is ChannelState.Binding or ChannelState.Running && !FromAnEarlierConnection(e.StateData) => Lost(e.StateData, c),

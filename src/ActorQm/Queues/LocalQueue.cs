@@ -88,6 +88,16 @@ public static class LocalQueue
     /// <summary>Takes up to <see cref="Max"/> available messages under syncpoint at once, without waiting.</summary>
     internal sealed record GetBatch(int Max, long MaxBytes, IActorRef? Owner = null);
 
+    /// <summary>
+    /// Non-persistent puts taken in order as one message (a FAST channel's messages, docs/protocol.md "NPMSPEED"): each is
+    /// checked as <see cref="Put"/> is; answered once with <see cref="PutsDone"/>. A persistent one is refused (MQRC 2195):
+    /// its durability needs <see cref="Put"/>'s answer.
+    /// </summary>
+    internal sealed record PutMany(IReadOnlyList<Put> Puts);
+
+    /// <summary>What <see cref="PutMany"/> did: how many it was given and those refused, by their index.</summary>
+    internal sealed record PutsDone(int Count, IReadOnlyList<(int Index, PutRejected Rejected)> Rejected);
+
     /// <summary>Each entry's <see cref="MessageGot.Cursor"/> holds the message's journal key.</summary>
     internal sealed record BatchGot(IReadOnlyList<MessageGot> Messages);
 

@@ -59,6 +59,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         Publish();
 
         Receive<Put>(HandlePut);
+        Receive<PutMany>(HandlePutMany);
         Receive<Persisted>(p =>
         {
             MarkReady(p.Message);
@@ -128,6 +129,39 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
         }
 
         Sender.Tell(new MessagePut(stored.Message.Descriptor));
+    }
+
+    private void HandlePutMany(PutMany many)
+    {
+        List<(int, PutRejected)>? refused = null;
+        for (var i = 0; i < many.Puts.Count; i++)
+        {
+            var put = many.Puts[i];
+            var (stored, rejected) = Admit(put.Message, put.PutApplName);
+            if (stored is { IsPersistent: true })
+            {
+                (stored, rejected) = (null, new PutRejected(MqReason.UnexpectedError, "a persistent message cannot be put in a batch of non-persistent puts"));
+            }
+
+            if (stored is null)
+            {
+                (refused ??= []).Add((i, rejected!));
+                continue;
+            }
+
+            _counters.Added(1);
+            if (_notYetVisible.Count == 0)
+            {
+                Offer(stored);
+            }
+            else
+            {
+                _notYetVisible.AddLast((stored, true));
+            }
+        }
+
+        Publish();
+        Sender.Tell(new PutsDone(many.Puts.Count, (IReadOnlyList<(int, PutRejected)>?)refused ?? []));
     }
 
     /// <summary>The checks of MQPUT against this queue; on success the message as it will be stored.</summary>

@@ -40,6 +40,15 @@ public static class Transport
     /// <summary>Queue one frame; <see cref="Ack"/>, when given, is told to the owner once it is written.</summary>
     public sealed record Send(ReadOnlyMemory<byte> Frame, object? Ack = null);
 
+    /// <summary>
+    /// Queue frames already laid out with their length headers in a pooled buffer (a channel's batch: one command, no copy
+    /// per frame); the transport disposes <see cref="Buffer"/> once they are written or the connection ends.
+    /// </summary>
+    public sealed record SendFrames(IMemoryOwner<byte> Buffer, int Length) : IDisposable
+    {
+        public void Dispose() => Buffer.Dispose();
+    }
+
     /// <summary>Let <see cref="Frames"/> more frames be read (credit-based back-pressure).</summary>
     /// <remarks>Not logged as a dead letter: after a disconnect the owner's last window and close reach a transport already gone (docs/operations.md).</remarks>
     public sealed record ResumeReading(int Frames) : Akka.Event.IDeadLetterSuppression;

@@ -30,7 +30,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SemaphoreSlim _credit = new(0);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Queue<Send> _pending = new();
+    private readonly Queue<Outgoing> _pending = new();
     // Queued and being written; over MaxSendQueueBytes the reading loop waits on _full until the peer has taken enough.
     private long _queuedBytes;
     private volatile TaskCompletionSource? _full;
@@ -58,6 +58,11 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     {
         Context.System.EventStream.Unsubscribe(Self);
         _stop.Cancel();
+        while (_pending.TryDequeue(out var unsent))
+        {
+            unsent.Owner?.Dispose();
+        }
+
         _stream?.Dispose();
         _credit.Dispose();
         _stop.Dispose();
@@ -111,10 +116,17 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            _pending.Enqueue(send);
-            _queuedBytes += HeaderBytes + send.Frame.Length;
-            CheckBound();
-            WriteNext();
+            Enqueue(new Outgoing(send.Frame, Framed: false, null, send.Ack));
+        });
+        Receive<SendFrames>(frames =>
+        {
+            if (_closing)
+            {
+                frames.Dispose();
+                return;
+            }
+
+            Enqueue(new Outgoing(frames.Buffer.Memory[..frames.Length], Framed: true, frames, null));
         });
         Receive<WriteDone>(done =>
         {
@@ -174,6 +186,14 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         });
     }
 
+    private void Enqueue(Outgoing outgoing)
+    {
+        _pending.Enqueue(outgoing);
+        _queuedBytes += outgoing.Bytes;
+        CheckBound();
+        WriteNext();
+    }
+
     private TimeSpan SlowReaderTimeout => _settings.SlowReaderTimeout ?? TransportSettings.DefaultSlowReaderTimeout;
 
     /// <summary>Over the bound: stop reading and tell the owner; back within it: read again.</summary>
@@ -214,19 +234,19 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var batch = new List<Send>();
+        var batch = new List<Outgoing>();
         var bytes = 0;
-        while (_pending.TryPeek(out var next) && (batch.Count == 0 || bytes + HeaderBytes + next.Frame.Length <= _settings.WriteBatchBytes))
+        while (_pending.TryPeek(out var next) && (batch.Count == 0 || bytes + next.Bytes <= _settings.WriteBatchBytes))
         {
             batch.Add(_pending.Dequeue());
-            bytes += HeaderBytes + next.Frame.Length;
+            bytes += next.Bytes;
         }
 
         _writing = true;
         WriteBatch(_stream!, batch, bytes).PipeTo(Self);
     }
 
-    private async Task<WriteDone> WriteBatch(SslStream stream, List<Send> batch, int bytes)
+    private async Task<WriteDone> WriteBatch(SslStream stream, List<Outgoing> batch, int bytes)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(bytes);
         try
@@ -234,9 +254,15 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             var offset = 0;
             foreach (var send in batch)
             {
-                FrameStream.WriteHeader(buffer.AsSpan(offset), send.Frame.Length);
-                send.Frame.Span.CopyTo(buffer.AsSpan(offset + HeaderBytes));
-                offset += HeaderBytes + send.Frame.Length;
+                if (!send.Framed)
+                {
+                    FrameStream.WriteHeader(buffer.AsSpan(offset), send.Data.Length);
+                    offset += HeaderBytes;
+                }
+
+                send.Data.Span.CopyTo(buffer.AsSpan(offset));
+                offset += send.Data.Length;
+                send.Owner?.Dispose();
             }
 
             // In pieces, so a large frame shows whether the peer is taking anything (the slow-reader check).
@@ -354,4 +380,10 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     }
 
     private sealed record ReadEnded(string? AmqCode, string Reason) : IDeadLetterSuppression;
+
+    /// <summary>Bytes to write: one frame (its header is added), or frames laid out with theirs in a pooled buffer.</summary>
+    private readonly record struct Outgoing(ReadOnlyMemory<byte> Data, bool Framed, IDisposable? Owner, object? Ack)
+    {
+        public int Bytes => Framed ? Data.Length : HeaderBytes + Data.Length;
+    }
 }

@@ -76,6 +76,49 @@ public sealed class NpmSpeedSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
     }
 
     [Fact]
+    public async Task NpmSpeed_FAST_must_leave_messages_on_the_transmission_queue_while_the_connection_cannot_take_them()
+    {
+        // The sender's send queue holds at most 64 KiB; the proxy then reads nothing, so the sockets fill up too.
+        const int Count = 4000;
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, qm1Hocon: "tls { send-queue-max-bytes = 64KiB }");
+        using var proxy = new FaultProxy(pair.Port);
+        await pair.Conn1.RunMqscAsync($"ALTER CHANNEL('{QueueManagerPair.Channel}') CHLTYPE(SDR) CONNAME('127.0.0.1({proxy.Port})')");
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("running"));
+        Assert.Equal("running", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })));
+
+        proxy.HoldAll();
+        var body = new string('h', 8 * 1024);
+        for (var i = 0; i < Count; i++)
+        {
+            await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text($"{i}:{body}"));
+        }
+
+        // 32 MiB were put; the sockets take a few MiB and the send queue 64 KiB: the rest stays where a restart finds it.
+        var lowest = Count;
+        for (var i = 0; i < 10; i++)
+        {
+            lowest = Math.Min(lowest, await Depth(pair.Conn1, "QM2"));
+            await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        }
+
+        proxy.ResumeAll();
+        for (var i = 0; i < Count; i++)
+        {
+            Assert.StartsWith($"{i}:", TestMessages.Text(await pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(20) })), StringComparison.Ordinal);
+        }
+
+        Assert.InRange(lowest, Count / 2, Count);
+    }
+
+    private static async Task<int> Depth(QueueManagerConnection connection, string queue)
+    {
+        var (lines, _, _) = await connection.RunMqscAsync($"DISPLAY QSTATUS('{queue}') CURDEPTH");
+        var match = System.Text.RegularExpressions.Regex.Match(string.Join(" ", lines), @"CURDEPTH\((\d+)\)");
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task NpmSpeed_FAST_must_dead_letter_a_non_persistent_message_for_a_missing_queue_and_keep_the_channel_running()
     {
         var pair = await QueueManagerPair.StartAsync(Sys, _dir, qm1Extra: "DEFINE QREMOTE('NOWHERE') RNAME('NO.SUCH.QUEUE') RQMNAME('QM2') XMITQ('QM2')");

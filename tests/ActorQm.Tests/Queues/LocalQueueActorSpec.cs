@@ -94,6 +94,25 @@ public sealed class LocalQueueActorSpec(ITestOutputHelper output) : Akka.TestKit
     }
 
     [Fact]
+    public async Task LocalQueue_must_take_non_persistent_puts_together_in_order_and_refuse_each_it_cannot_take_by_its_index()
+    {
+        var (q, counters) = Start(Definition(maxDepth: 3), journal: true);
+        LocalQueue.Put[] puts =
+        [
+            new(Text("a"), "spec"), new(Text("persistent", persistence: Persistence.Persistent), "spec"), new(Text("b"), "spec"),
+            new(Text("c"), "spec"), new(Text("over MAXDEPTH"), "spec"),
+        ];
+
+        q.Tell(new LocalQueue.PutMany(puts), TestActor);
+
+        var done = await ExpectMsgAsync<LocalQueue.PutsDone>();
+        Assert.Equal(5, done.Count);
+        Assert.Equal([(1, MqReason.UnexpectedError), (4, MqReason.QFull)], done.Rejected.Select(r => (r.Index, r.Rejected.Reason)));
+        Assert.Equal(3, counters.Depth);
+        Assert.Equal(["a", "b", "c"], [Text((await Get(q)).Message), Text((await Get(q)).Message), Text((await Get(q)).Message)]);
+    }
+
+    [Fact]
     public async Task LocalQueue_must_drop_a_waiting_get_whose_asker_cancelled_it()
     {
         var (q, counters) = Start();

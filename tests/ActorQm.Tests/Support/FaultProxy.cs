@@ -18,6 +18,7 @@ internal sealed class FaultProxy : IDisposable
     private readonly List<Link> _links = [];
     private readonly List<Link> _stalled = [];
     private readonly Lock _lock = new();
+    private TaskCompletionSource? _held;
 
     public FaultProxy(int target)
     {
@@ -63,6 +64,12 @@ internal sealed class FaultProxy : IDisposable
             _links.Clear();
         }
     }
+
+    /// <summary>From now on nothing is read from either end (their sends back up into their sockets) until <see cref="ResumeAll"/>.</summary>
+    public void HoldAll() => Interlocked.CompareExchange(ref _held, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
+    /// <summary>Reads and forwards again what <see cref="HoldAll"/> held back.</summary>
+    public void ResumeAll() => Interlocked.Exchange(ref _held, null)?.TrySetResult();
 
     private static void Reset(TcpClient client)
     {
@@ -120,7 +127,7 @@ internal sealed class FaultProxy : IDisposable
         try
         {
             int n;
-            while ((n = await from.GetStream().ReadAsync(buffer, _stop.Token)) > 0)
+            while ((n = await ReadUnlessHeld(from, buffer)) > 0)
             {
                 if (!link.Stalled)
                 {
@@ -142,8 +149,19 @@ internal sealed class FaultProxy : IDisposable
         }
     }
 
+    private async Task<int> ReadUnlessHeld(TcpClient from, byte[] buffer)
+    {
+        if (Volatile.Read(ref _held) is { } held)
+        {
+            await held.Task.WaitAsync(_stop.Token);
+        }
+
+        return await from.GetStream().ReadAsync(buffer, _stop.Token);
+    }
+
     public void Dispose()
     {
+        ResumeAll();
         _stop.Cancel();
         _listener.Stop();
         CutAll();
