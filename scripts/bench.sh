@@ -14,8 +14,21 @@
 #   scripts/bench.sh footprint [n]        time to start n TLS channels; memory per idle channel and client
 #   scripts/bench.sh deepqueue [n]        n persistent 1 KiB messages in one queue: put, heap per message,
 #                                          restart to first get, get all back (M2; 1,000,000 by default)
+#   scripts/bench.sh peers [n]            L1, C1, C2 (one channel) and C3, then NATS core and JetStream and RabbitMQ
+#                                          transient and persistent with confirms (P1-P4) in the same run, mutual TLS
+#                                          on loopback, n 1 KiB messages each; installs Debian's nats-server and
+#                                          rabbitmq-server when missing (the full run includes the peers when installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+if [ "${1:-}" = "peers" ]; then
+  need=()
+  [ -x /usr/sbin/nats-server ] || need+=(nats-server)
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "scripts/bench.sh: installing ${need[*]}" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+fi
 dotnet build bench/ActorQm.Bench/ActorQm.Bench.csproj -c Release -nologo -v q >&2
 exec dotnet bench/ActorQm.Bench/bin/Release/net10.0/ActorQm.Bench.dll "$@"

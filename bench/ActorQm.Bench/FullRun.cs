@@ -26,7 +26,29 @@ internal static class FullRun
         rows.AddRange(await Section("handshakes", failures, () => HandshakeBench.Run(N(500))));
         rows.AddRange(await Section("footprint", failures, () => FootprintBench.Rows(pki, quick ? 100 : 1000)));
         rows.AddRange(await Section("deep queue", failures, () => DeepQueueBench.Rows(N(1_000_000))));
+        rows.AddRange(await Section("peers", failures, () => PeerBench.Rows(pki, N(60_000), tlsLimit, failures)));
+        Report(rows, failures, quick ? "quick.md" : "latest.md", clock);
+    }
 
+    /// <summary>
+    /// The rows the peers are compared with (L1, C1 and C2 on one channel, C3) and the peers themselves, in one run
+    /// (scripts/bench.sh peers); written to bench/results/peers.md.
+    /// </summary>
+    public static async Task Peers(int count)
+    {
+        var clock = Stopwatch.StartNew();
+        Console.WriteLine($"# ActorQm against its peers: {BenchReport.Machine()}");
+        var pki = DevPki.Create();
+        var failures = new List<string>();
+        var rows = await Section("channels", failures, () => ChannelBench.Rows(pki, count, [1]));
+        var tlsLimit = rows.FirstOrDefault(r => r.Id == "L1")?.Value ?? double.NaN;
+        rows.AddRange(await Section("clients", failures, () => ClientBench.Rows(pki, count, 1_000, tlsLimit)));
+        rows.AddRange(await Section("peers", failures, () => PeerBench.Rows(pki, count, tlsLimit, failures)));
+        Report(rows, failures, "peers.md", clock);
+    }
+
+    private static void Report(List<BenchRow> rows, List<string> failures, string file, Stopwatch clock)
+    {
         var notes = Targets(rows).Concat(failures).ToList();
         Console.WriteLine();
         Console.Write(BenchReport.Table(rows, ChannelBench.Size));
@@ -36,7 +58,7 @@ internal static class FullRun
             Console.WriteLine("- " + note);
         }
 
-        var path = Path.Combine("bench", "results", quick ? "quick.md" : "latest.md");
+        var path = Path.Combine("bench", "results", file);
         BenchReport.Write(path, rows, ChannelBench.Size, clock.Elapsed, notes);
         Console.WriteLine($"Written to {path} after {clock.Elapsed.TotalMinutes:F1} min.");
     }
@@ -87,6 +109,34 @@ internal static class FullRun
             yield return string.Create(CultureInfo.InvariantCulture, $"H1 full validation with warm caches >= 0.9 x bare SslStream (no resumption at either): {h1.Ratio:F2} x, {Verdict(h1.Ratio >= 0.9)}");
         }
 
-        yield return "Not measured by this run: the ratios to NATS and RabbitMQ (no peers run yet), TLS on / off on the same channel (no plaintext transport), resumption, and 10,000 idle client connections (issue 19)";
+        var natsCore = Row("P1", "core");
+        var jetStream = Row("P2", "JetStream");
+        var rabbitPersistent = Row("P4", "persistent");
+        if (Row("C1", ", 1 channel") is { } c1Peer && natsCore is not null)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"C1 >= 2 x NATS core pub/sub: {c1Peer.Value / natsCore.Value:F2} x, {Verdict(c1Peer.Value >= 2 * natsCore.Value)}");
+        }
+
+        if (Row("C2", ", 1 channel") is { } c2)
+        {
+            if (jetStream is not null)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"C2 >= 2 x NATS JetStream file: {c2.Value / jetStream.Value:F2} x, {Verdict(c2.Value >= 2 * jetStream.Value)} (C2 fsyncs each batch, JetStream's file store does not)");
+            }
+
+            if (rabbitPersistent is not null)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"C2 >= 4 x RabbitMQ persistent with confirms: {c2.Value / rabbitPersistent.Value:F2} x, {Verdict(c2.Value >= 4 * rabbitPersistent.Value)}");
+            }
+        }
+
+        if (Row("C3", "read-ahead") is { } c3Ahead && natsCore is not null)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"C3 asynchronous put + read-ahead >= 1.0 x NATS core pub/sub: {c3Ahead.Value / natsCore.Value:F2} x, {Verdict(c3Ahead.Value >= natsCore.Value)}");
+        }
+
+        yield return natsCore is null
+            ? "Not measured by this run: the ratios to NATS and RabbitMQ (scripts/bench.sh peers installs and runs them), TLS on / off on the same channel (no plaintext transport), resumption, and 10,000 idle client connections (issue 19)"
+            : "Not measured by this run: TLS on / off on the same channel (no plaintext transport), resumption, and 10,000 idle client connections (issue 19)";
     }
 }

@@ -22,6 +22,12 @@ if (args[0] == "channel" && OperatingSystem.IsLinux())
     return;
 }
 
+if (args[0] == "peers" && OperatingSystem.IsLinux())
+{
+    await FullRun.Peers(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60_000);
+    return;
+}
+
 if (args[0] == "client" && OperatingSystem.IsLinux())
 {
     // Alone, without the channel section's L1 figure: ratios to the raw TLS pipe are left out.

@@ -46,8 +46,11 @@ public sealed class DevPki
         return new DevPki(root, intermediate, ocsp);
     }
 
-    /// <summary>An end-entity certificate issued by the intermediate, usable as TLS server and client.</summary>
-    public Issued Issue(string subject, TimeSpan? validity = null)
+    /// <summary>
+    /// An end-entity certificate issued by the intermediate, usable as TLS server and client; with <paramref name="loopbackNames"/>
+    /// it also names localhost and 127.0.0.1 (for servers that other tools check by host name, such as the benchmark's peers).
+    /// </summary>
+    public Issued Issue(string subject, TimeSpan? validity = null, bool loopbackNames = false)
     {
         var now = DateTimeOffset.UtcNow;
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -60,6 +63,14 @@ public sealed class DevPki
         if (Ocsp is { } url)
         {
             request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension([url.ToString()], null));
+        }
+
+        if (loopbackNames)
+        {
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName("localhost");
+            names.AddIpAddress(System.Net.IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
         }
 
         return Sign(request, Intermediate, now.AddMinutes(-10), now + (validity ?? TimeSpan.FromDays(90)), key);
