@@ -53,6 +53,7 @@ internal static class StartCommand
                 Console.WriteLine($"AMQ8003I: ActorQm queue manager {qm.Name} started (journal {qm.Store.Describe()}{(listeners.Count > 0 ? ", listeners " + string.Join(", ", listeners.Select(l => $"{l.Key} on {l.Value}")) : string.Empty)}).");
             }
 
+            await using var rest = await StartRest(config, started);
             await stop.Task;
             foreach (var s in started)
             {
@@ -92,6 +93,36 @@ internal static class StartCommand
 
                 // The initiator binds listeners as it starts; there is no event for "all bound" to wait on.
                 await Task.Delay(50);
+            }
+        }
+
+        // MQ's REST APIs for every queue manager of this process, with the first one's certificate (docs/rest.md).
+        static async Task<Rest.RestServer?> StartRest(Akka.Configuration.Config config, List<StartedQueueManager> started)
+        {
+            Rest.RestSettings rest;
+            try
+            {
+                rest = Rest.RestSettings.From(config);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException(e.Message, 20);
+            }
+
+            if (rest.Listen is null || started.Count == 0)
+            {
+                return null;
+            }
+
+            try
+            {
+                var server = await Rest.RestServer.StartAsync(rest, started.ToDictionary(s => s.Name, s => s.Actor), started[0].Actor);
+                Console.WriteLine($"MQ's REST APIs are listening on {server.Address} (mutual TLS, the certificate of {started[0].Name}).");
+                return server;
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException)
+            {
+                throw new CliException($"actorqm.rest: {e.Message}", 20);
             }
         }
 

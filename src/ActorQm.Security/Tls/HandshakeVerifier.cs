@@ -209,6 +209,15 @@ public sealed class HandshakeVerifier
             return (null, NegotiationFailed(e));
         }
 
+        return await VerifyAsync(session, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every step after the TLS negotiation (CipherSpec, chain, revocation, peer filter), for a caller whose TLS layer
+    /// negotiated the session (an HTTPS server): the peer, or the first failing step.
+    /// </summary>
+    public async Task<(VerifiedPeer? Peer, StepFailure? Failure)> VerifyAsync(NegotiatedSession session, CancellationToken cancel)
+    {
         var warnings = new List<string>();
         var step = AfterNegotiation(session);
         IReadOnlyList<X509Certificate2> chain = [];

@@ -37,6 +37,15 @@ public static class QueueManager
         public static readonly GetListeners Instance = new();
     }
 
+    /// <summary>The TLS material its listeners accept connections with now (after any REFRESH SECURITY): answered with <see cref="ListenerTls"/>.</summary>
+    public sealed record GetListenerTls
+    {
+        public static readonly GetListenerTls Instance = new();
+    }
+
+    /// <summary>Its certificate, trust anchors and revocation settings; null until its key repository has been read.</summary>
+    public sealed record ListenerTls(string QMgrName, Channels.Channel.ResponderTls? Tls, Configuration.SecuritySettings Security);
+
     /// <summary>Live channel status (what DISPLAY CHSTATUS reads), answered by the board itself.</summary>
     public sealed record GetChannelStatus
     {

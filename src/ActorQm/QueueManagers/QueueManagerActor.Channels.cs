@@ -78,6 +78,7 @@ internal sealed partial class QueueManagerActor
         });
         Receive<LocalQueue.TriggerFired>(HandleTrigger);
         Receive<GetListeners>(_ => _initiator.Forward(Channel.GetListeners.Instance));
+        Receive<GetListenerTls>(_ => Sender.Tell(new ListenerTls(_settings.Name, _responder, _settings.Security)));
         Receive<GetChannelStatus>(_ => Sender.Tell(_board.All));
         Receive<Channel.CommandAccepted>(a => _log.Info("{0}", a.Text));
         Receive<Channel.CommandRefused>(r => _log.Amq(r.AmqCode, "{0}", r.Text));

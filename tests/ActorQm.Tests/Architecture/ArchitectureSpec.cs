@@ -32,6 +32,7 @@ public sealed class ArchitectureSpec
     private static readonly string SecurityAssembly = typeof(ActorQm.Tls.HandshakeVerifier).Assembly.Location;
     private static readonly string RuntimeAssembly = typeof(ActorQm.QueueManagers.QueueManager).Assembly.Location;
     private static readonly string ClientAssembly = typeof(ActorQm.Client.MqClient).Assembly.Location;
+    private static readonly string RestAssembly = typeof(ActorQm.Rest.RestServer).Assembly.Location;
 
     private static NamespaceGraph Runtime() => NamespaceGraph.Read([ProtocolAssembly, SecurityAssembly, RuntimeAssembly], "ActorQm");
 
@@ -42,6 +43,8 @@ public sealed class ArchitectureSpec
         { "ActorQm.Security", ["ActorQm.Protocol", "BouncyCastle.Cryptography"] },
         { "ActorQm.Client", ["ActorQm.Protocol", "ActorQm.Security"] },
         { "ActorQm", ["ActorQm.Protocol", "ActorQm.Security", "BouncyCastle.Cryptography", "Akka", "Microsoft.Data.Sqlite", "Npgsql"] },
+        // At the admin edge, beside the CLI: the runtime below it, ASP.NET Core from the framework.
+        { "ActorQm.Rest", ["ActorQm.Protocol", "ActorQm.Security", "ActorQm", "Akka"] },
     };
 
     [Theory]
@@ -53,6 +56,7 @@ public sealed class ArchitectureSpec
             "ActorQm.Protocol" => ProtocolAssembly,
             "ActorQm.Security" => SecurityAssembly,
             "ActorQm.Client" => ClientAssembly,
+            "ActorQm.Rest" => RestAssembly,
             _ => RuntimeAssembly,
         };
 

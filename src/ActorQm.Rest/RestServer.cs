@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using ActorQm.Authority;
+using ActorQm.QueueManagers;
+using ActorQm.Tls;
+using Akka.Actor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ActorQm.Rest;
+
+/// <summary>
+/// MQ's administrative and messaging REST APIs (the same paths, headers and JSON as MQ's mqweb, docs/rest.md) over
+/// HTTPS served with a queue manager's certificate. Every connection's client certificate walks the steps of a
+/// channel's handshake before any request on it is read (<see cref="RestPeer"/>); requests then run as the mapped
+/// principal, with its authority, through the same queue manager messages as clients and remote administrators.
+/// </summary>
+public sealed class RestServer : IAsyncDisposable
+{
+    private const string PeerItem = "actorqm.rest.peer";
+    private const string ChainItem = "actorqm.rest.chain";
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    private readonly WebApplication _app;
+
+    private RestServer(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>Where it listens, e.g. https://127.0.0.1:9443/ (the port chosen when the settings said 0).</summary>
+    public Uri Address { get; }
+
+    /// <summary>
+    /// Serves <paramref name="queueManagers"/> (by name) on <see cref="RestSettings.Listen"/>, with the certificate, trust
+    /// anchors and revocation settings of <paramref name="tlsFrom"/>, read again for every connection (so REFRESH SECURITY
+    /// applies to the next one).
+    /// </summary>
+    public static async Task<RestServer> StartAsync(RestSettings settings, IReadOnlyDictionary<string, IActorRef> queueManagers, IActorRef tlsFrom, ILoggerFactory? logging = null)
+    {
+        var endpoint = settings.Listen ?? throw new ArgumentException("actorqm.rest.listen is empty: no REST API to start", nameof(settings));
+        var source = new TlsSource(tlsFrom);
+        var first = await source.CurrentAsync().ConfigureAwait(false);
+        if (first.Tls?.Credentials?.Context is null)
+        {
+            throw new InvalidOperationException($"AMQ9637E: queue manager {first.QMgrName} has no certificate of its own (SSLKEYR, CERTLABL): the REST API serves HTTPS with it");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (logging is not null)
+        {
+            builder.Services.AddSingleton(logging);
+        }
+
+        var log = (logging ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("ActorQm.Rest");
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // What a client may send: bounded here, whatever it announces (a message body is one MQ message at most).
+            kestrel.Limits.MaxRequestBodySize = RestApi.MaxBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
+            kestrel.Listen(endpoint, listen =>
+            {
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    HandshakeTimeout = TimeSpan.FromSeconds(30),
+                    OnConnection = async context =>
+                    {
+                        var tls = (await source.CurrentAsync().ConfigureAwait(false)).Tls;
+                        var items = context.Connection.Items;
+                        return new SslServerAuthenticationOptions
+                        {
+                            ServerCertificateContext = tls?.Credentials?.Context,
+                            ClientCertificateRequired = true,
+                            EnabledSslProtocols = settings.CipherSpec.Protocols,
+                            CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : CipherSpecs.Policy(settings.CipherSpec.Offered),
+                            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                            // Only records what came: the steps below decide, as for a channel.
+                            RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                            {
+                                if (certificate is not null && chain is not null)
+                                {
+                                    items[ChainItem] = ChainSnapshot.Of(chain);
+                                }
+
+                                return true;
+                            },
+                        };
+                    },
+                });
+                listen.Use(next => async connection =>
+                {
+                    connection.Items[PeerItem] = await Verify(connection, settings, source, log).ConfigureAwait(false);
+                    await next(connection).ConfigureAwait(false);
+                });
+            });
+        });
+
+        var app = builder.Build();
+        app.Use(async (http, next) =>
+        {
+            try
+            {
+                await next(http).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Whatever fails inside a request is answered as MQ's mqweb does and logged; the server goes on.
+            catch (Exception e) when (!http.Response.HasStarted)
+#pragma warning restore CA1031
+            {
+                log.LogError(e, "MQWB0004E: REST request {Method} {Path} failed", http.Request.Method, http.Request.Path);
+                await RestErrors.Write(http, StatusCodes.Status500InternalServerError, "MQWB0004E", $"MQWB0004E: the request failed inside the queue manager: {e.GetBaseException().Message}", "See the queue manager's log.").ConfigureAwait(false);
+            }
+        });
+        app.Use(async (http, next) =>
+        {
+            var peer = http.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(PeerItem, out var item) == true ? item as RestPeer : null;
+            if (peer?.Principal is null)
+            {
+                await RestErrors.Refused(http, peer).ConfigureAwait(false);
+                return;
+            }
+
+            http.Items[PeerItem] = peer;
+            await next(http).ConfigureAwait(false);
+        });
+        RestApi.Map(app, queueManagers, http => (RestPeer)http.Items[PeerItem]!, AskTimeout);
+        await app.StartAsync().ConfigureAwait(false);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        log.LogInformation("MQ's REST APIs for {QueueManagers} are listening on {Address} (mutual TLS)", string.Join(", ", queueManagers.Keys), bound);
+        return new RestServer(app, new Uri(bound));
+    }
+
+    private static async Task<RestPeer> Verify(ConnectionContext connection, RestSettings settings, TlsSource source, ILogger log)
+    {
+        var handshake = connection.Features.Get<ITlsHandshakeFeature>()!;
+        var certificate = RestPeer.Copy(connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate);
+        var chain = connection.Items.TryGetValue(ChainItem, out var captured) ? captured as ChainSnapshot : null;
+        var session = new NegotiatedSession(handshake.Protocol, handshake.NegotiatedCipherSuite ?? default, certificate, chain);
+        var current = await source.CurrentAsync().ConfigureAwait(false);
+        var tls = current.Tls!;
+        var verifier = new HandshakeVerifier(HandshakeRole.Responder, tls.Credentials!, new PeerRequirements(settings.CipherSpec, settings.SslPeer), tls.Revocation);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        RestPeer peer;
+        try
+        {
+            peer = await RestPeer.VerifyAsync(session, verifier, current.Security.PrincipalFor, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            peer = new RestPeer(null, session.Peer, verifier.RevocationNotDetermined(session, "the checks did not finish within 30 s"));
+        }
+
+        if (peer.Failure is { } failure)
+        {
+            log.LogWarning("{AmqCode}: REST connection from {Remote} refused at {Step}: {Detail}", failure.AmqCode, connection.RemoteEndPoint, failure.Step, verifier.Describe(failure));
+        }
+
+        return peer;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The queue manager's current listener TLS, asked for at most once a second.</summary>
+    private sealed class TlsSource(IActorRef queueManager)
+    {
+        private (DateTime At, QueueManager.ListenerTls Tls)? _cached;
+
+        public async Task<QueueManager.ListenerTls> CurrentAsync()
+        {
+            if (_cached is { } c && DateTime.UtcNow - c.At < TimeSpan.FromSeconds(1))
+            {
+                return c.Tls;
+            }
+
+            var tls = await queueManager.Ask<QueueManager.ListenerTls>(QueueManager.GetListenerTls.Instance, AskTimeout).ConfigureAwait(false);
+            _cached = (DateTime.UtcNow, tls);
+            return tls;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using ActorQm.QueueManagers;
+using ActorQm.Rest;
+using ActorQm.Tests.Support;
+using Akka.Configuration;
+using Xunit.Abstractions;
+
+namespace ActorQm.Tests.Rest;
+
+/// <summary>
+/// MQ's REST APIs over real HTTPS with client certificates (docs/rest.md): a trusted certificate runs commands and
+/// moves messages as its CN's principal; an untrusted, filtered-out or unauthorised one is refused with MQ's error
+/// JSON and changes nothing.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IAsyncLifetime
+{
+    private readonly ITestOutputHelper _output = output;
+    private readonly TempDirectory _dir = new();
+    private StartedQueueManager _qm = null!;
+    private RestServer _rest = null!;
+
+    public async Task InitializeAsync()
+    {
+        var key = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        _qm = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
+            ALTER QMGR SSLKEYR('{key}')
+            DEFINE QLOCAL('APP.IN')
+            {TestGrants.App()}
+            {TestGrants.Admin()}
+            """);
+        var settings = RestSettings.From(ConfigurationFactory.ParseString("actorqm.rest { listen = \"127.0.0.1:0\", sslpeer = \"O=Example\" }"));
+        _rest = await RestServer.StartAsync(settings, new Dictionary<string, Akka.Actor.IActorRef> { ["QM2"] = _qm.Actor }, _qm.Actor, TestOutputLogger.Factory(_output));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _rest.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private HttpClient Client(X509Certificate2 certificate, X509Certificate2? intermediate = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificateContext = SslStreamCertificateContext.Create(certificate, [intermediate ?? TestPki.Shared.Ca.Certificate], offline: true),
+                // The queue manager's certificate, by our own root: the REST API is served with QM2's.
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && cert.GetCertHashString() == TestPki.Shared.Qm2.GetCertHashString(),
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = _rest.Address };
+    }
+
+    private static X509Certificate2 User(string subject) => TestPki.Leaf(TestPki.Shared.Ca, subject, server: false).WithKey();
+
+    private static HttpRequestMessage Mqsc(object body) => new(HttpMethod.Post, "/ibmmq/rest/v2/admin/action/qmgr/QM2/mqsc")
+    {
+        Content = JsonContent.Create(body),
+        Headers = { { "ibm-mq-rest-csrf-token", "x" } },
+    };
+
+    [Fact]
+    public async Task RestServer_must_run_MQSC_for_a_trusted_administrator_and_answer_as_MQ_does()
+    {
+        using var admin = Client(User("CN=admin,O=Example"));
+
+        var qmgrs = await admin.GetFromJsonAsync<JsonElement>("/ibmmq/rest/v2/admin/qmgr");
+        using var defined = await admin.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('REST.Q') MAXDEPTH(7)" } }));
+        var definedJson = await defined.Content.ReadFromJsonAsync<JsonElement>();
+        using var shown = await admin.SendAsync(Mqsc(new { type = "runCommandJSON", command = "display", qualifier = "qlocal", name = "REST.Q", responseParameters = new[] { "MAXDEPTH" } }));
+        var shownJson = await shown.Content.ReadFromJsonAsync<JsonElement>();
+        using var injected = await admin.SendAsync(Mqsc(new { type = "runCommandJSON", command = "display", qualifier = "qlocal", name = "X') \nDELETE QLOCAL('APP.IN" }));
+        using var unknownQmgr = await admin.GetAsync("/ibmmq/rest/v2/admin/qmgr/QM9");
+
+        Assert.Equal("QM2", qmgrs.GetProperty("qmgr")[0].GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.OK, defined.StatusCode);
+        Assert.Equal(0, definedJson.GetProperty("overallCompletionCode").GetInt32());
+        Assert.StartsWith("AMQ8006I", definedJson.GetProperty("commandResponse")[0].GetProperty("text")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(7, shownJson.GetProperty("commandResponse")[0].GetProperty("parameters").GetProperty("maxdepth").GetInt32());
+        // A name is always one quoted value: nothing in the JSON becomes a command of its own.
+        Assert.Equal(0, (await new QueueManagerConnection(_qm.Actor).RunMqscAsync("DISPLAY QLOCAL('APP.IN')")).Failed);
+        Assert.Equal(HttpStatusCode.NotFound, unknownQmgr.StatusCode);
+        Assert.Equal("MQWB0009E", (await unknownQmgr.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error")[0].GetProperty("msgId").GetString());
+        Assert.Equal(HttpStatusCode.OK, injected.StatusCode);
+    }
+
+    [Fact]
+    public async Task RestServer_must_put_browse_and_get_text_messages_with_MQs_headers_as_the_mapped_principal()
+    {
+        using var app = Client(User("CN=app,O=Example"));
+        using var put = await app.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message")
+        {
+            Content = new StringContent("Test 1", Encoding.UTF8, "text/plain"),
+            Headers = { { "ibm-mq-rest-csrf-token", "" }, { "ibm-mq-md-persistence", "persistent" }, { "ibm-mq-md-correlationId", new string('a', 48) } },
+        });
+        using var browsed = await app.GetAsync("/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message");
+        using var got = await app.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message") { Headers = { { "ibm-mq-rest-csrf-token", "x" } } });
+        using var empty = await app.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message?wait=100") { Headers = { { "ibm-mq-rest-csrf-token", "x" } } });
+        using var noCsrf = await app.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message") { Content = new StringContent("no token", Encoding.UTF8, "text/plain") });
+
+        Assert.True(put.StatusCode == HttpStatusCode.Created, await put.Content.ReadAsStringAsync());
+        var messageId = put.Headers.GetValues("ibm-mq-md-messageId").Single();
+        Assert.Matches("^[0-9A-F]{48}$", messageId);
+        Assert.Equal(("Test 1", messageId), (await browsed.Content.ReadAsStringAsync(), browsed.Headers.GetValues("ibm-mq-md-messageId").Single()));
+        Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+        Assert.Equal("Test 1", await got.Content.ReadAsStringAsync());
+        Assert.Equal("persistent", got.Headers.GetValues("ibm-mq-md-persistence").Single());
+        Assert.Equal(new string('A', 48), got.Headers.GetValues("ibm-mq-md-correlationId").Single());
+        Assert.Equal(HttpStatusCode.NoContent, empty.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, noCsrf.StatusCode);
+        Assert.Equal(0, await Depth("APP.IN"));
+    }
+
+    [Fact]
+    public async Task RestServer_must_refuse_an_untrusted_a_filtered_out_and_an_unauthorised_certificate_and_change_nothing()
+    {
+        var strangerCa = TestPki.Intermediate(TestPki.Root("Stranger Root"));
+        using var untrusted = Client(TestPki.Leaf(strangerCa, "CN=admin,O=Example", server: false).WithKey(), strangerCa.Certificate);
+        using var filtered = Client(User("CN=admin,O=Elsewhere"));
+        using var twoNames = Client(User("CN=admin,CN=app,O=Example"));
+        using var nobody = Client(User("CN=nobody,O=Example"));
+
+        using var fromUntrusted = await untrusted.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('U1')" } }));
+        using var fromFiltered = await filtered.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('U2')" } }));
+        using var fromTwoNames = await twoNames.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('U3')" } }));
+        using var command = await nobody.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('U4')" } }));
+        using var put = await nobody.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/ibmmq/rest/v2/messaging/qmgr/QM2/queue/APP.IN/message")
+        {
+            Content = new StringContent("not allowed", Encoding.UTF8, "text/plain"),
+            Headers = { { "ibm-mq-rest-csrf-token", "x" } },
+        });
+
+        static async Task<(HttpStatusCode, string?, int?)> Error(HttpResponseMessage response)
+        {
+            var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error")[0];
+            return (response.StatusCode, error.GetProperty("msgId").GetString(), error.TryGetProperty("reasonCode", out var rc) ? rc.GetInt32() : null);
+        }
+
+        Assert.Equal((HttpStatusCode.Unauthorized, "MQWB0104E", 2393), await Error(fromUntrusted));
+        Assert.Contains("AMQ9633E", (await fromUntrusted.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.Forbidden, "MQWB0104E", 2035), await Error(fromFiltered));
+        Assert.Equal(HttpStatusCode.Forbidden, fromTwoNames.StatusCode);
+        var refused = await command.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(2, refused.GetProperty("overallCompletionCode").GetInt32());
+        Assert.Equal((HttpStatusCode.Forbidden, "MQWB0103E", 2035), await Error(put));
+        var (lines, _, _) = await new QueueManagerConnection(_qm.Actor).RunMqscAsync("DISPLAY QLOCAL('U*')");
+        Assert.Contains(lines, l => l.Contains("AMQ8147E", StringComparison.Ordinal));
+        Assert.Equal(0, await Depth("APP.IN"));
+    }
+
+    private async Task<int> Depth(string queue)
+    {
+        var (lines, _, _) = await new QueueManagerConnection(_qm.Actor).RunMqscAsync($"DISPLAY QSTATUS('{queue}') CURDEPTH");
+        var match = System.Text.RegularExpressions.Regex.Match(string.Join(" ", lines), @"CURDEPTH\((\d+)\)");
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
