@@ -218,6 +218,39 @@ public sealed class CliSpec : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Cli_start_must_serve_MQs_REST_APIs_over_mutual_TLS_when_configured()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var key = QueueManagerPair.KeyRepository(_dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
+        File.WriteAllText(_dir.File("qm1.mqsc"), $"ALTER QMGR SSLKEYR('{key}')\n");
+        var config = _dir.File("rest.conf");
+        File.WriteAllText(config, $"actorqm.rest.listen = \"127.0.0.1:{port}\"\nactorqm.queue-managers {{ QM1 {{ mqsc-file = \"{_dir.File("qm1.mqsc")}\" }} }}\n");
+
+        using var server = new ChildProcess("ActorQm.Cli.dll", "start", "--config", config);
+        server.ReadUntil(l => l.StartsWith("MQ's REST APIs are listening", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                ClientCertificateContext = System.Net.Security.SslStreamCertificateContext.Create(TestPki.Leaf(TestPki.Shared.Ca, "CN=admin,O=Example", server: false).WithKey(), [TestPki.Shared.Ca.Certificate], offline: true),
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == TestPki.Shared.Qm1.GetCertHashString(),
+            },
+        });
+        var qmgrs = await http.GetStringAsync(new Uri($"https://127.0.0.1:{port}/ibmmq/rest/v2/admin/qmgr"));
+        server.Signal(15);
+
+        Assert.Equal("{\"qmgr\":[{\"name\":\"QM1\",\"state\":\"running\"}]}", qmgrs);
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public void Cli_status_and_stop_must_show_a_running_queue_manager_with_its_listener_and_stop_it_cleanly()
     {
         var config = _dir.File("actorqm.conf");

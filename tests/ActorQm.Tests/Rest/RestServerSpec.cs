@@ -21,6 +21,7 @@ namespace ActorQm.Tests.Rest;
 public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IAsyncLifetime
 {
     private readonly ITestOutputHelper _output = output;
+    private readonly TestPki.Issued _revoked = TestPki.Leaf(TestPki.Shared.Ca, "CN=admin,O=Example", server: false);
     private readonly TempDirectory _dir = new();
     private StartedQueueManager _qm = null!;
     private RestServer _rest = null!;
@@ -28,12 +29,13 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     public async Task InitializeAsync()
     {
         var key = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        File.WriteAllBytes(_dir.File("revoked.crl"), TestPki.Crl(TestPki.Shared.Ca, [_revoked.Certificate]));
         _qm = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
             ALTER QMGR SSLKEYR('{key}')
             DEFINE QLOCAL('APP.IN')
             {TestGrants.App()}
             {TestGrants.Admin()}
-            """);
+            """, $$"""tls { crl-files = ["{{_dir.File("revoked.crl")}}"], ocsp-authentication = optional }""");
         var settings = RestSettings.From(ConfigurationFactory.ParseString("actorqm.rest { listen = \"127.0.0.1:0\", sslpeer = \"O=Example\" }"));
         _rest = await RestServer.StartAsync(settings, new Dictionary<string, Akka.Actor.IActorRef> { ["QM2"] = _qm.Actor }, _qm.Actor, TestOutputLogger.Factory(_output));
     }
@@ -126,10 +128,12 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         using var filtered = Client(User("CN=admin,O=Elsewhere"));
         using var twoNames = Client(User("CN=admin,CN=app,O=Example"));
         using var nobody = Client(User("CN=nobody,O=Example"));
+        using var revoked = Client(_revoked.WithKey());
 
         using var fromUntrusted = await untrusted.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('U1')" } }));
         using var fromFiltered = await filtered.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('U2')" } }));
         using var fromTwoNames = await twoNames.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('U3')" } }));
+        using var fromRevoked = await revoked.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('U5')" } }));
         using var command = await nobody.SendAsync(Mqsc(new { type = "runCommand", parameters = new { command = "DEFINE QLOCAL('U4')" } }));
         using var put = await nobody.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/ibmmq/rest/v2/messaging/qmgr/QM2/queue/APP.IN/message")
         {
@@ -146,6 +150,7 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         Assert.Equal((HttpStatusCode.Unauthorized, "MQWB0104E", 2393), await Error(fromUntrusted));
         Assert.Contains("AMQ9633E", (await fromUntrusted.Content.ReadAsStringAsync()), StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode.Forbidden, "MQWB0104E", 2035), await Error(fromFiltered));
+        Assert.Equal((HttpStatusCode.Unauthorized, "MQWB0104E", (int)ActorQm.Messages.MqReason.SslCertificateRevoked), await Error(fromRevoked));
         Assert.Equal(HttpStatusCode.Forbidden, fromTwoNames.StatusCode);
         var refused = await command.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(2, refused.GetProperty("overallCompletionCode").GetInt32());
