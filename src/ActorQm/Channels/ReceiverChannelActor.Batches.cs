@@ -304,6 +304,7 @@ internal sealed partial class ReceiverChannelActor
             target.QMgr.Length == 0 ? null : target.QMgr, principal)
         {
             AlternateUserId = target.User ?? string.Empty,
+            AlternateUserFromPartner = target.User is not null,
             // The agent keeps its targets open for its session, as MQ's MCA does: they count as OPPROCS until it stops.
             Holder = holder,
         };

@@ -24,6 +24,12 @@ public static class QueueManagerApi
         /// <summary>With <see cref="MqOpenOptions.AlternateUserAuthority"/>: the user the object is checked for (blank: MQ's unnamed user, <c>nobody</c>).</summary>
         public string AlternateUserId { get; init; } = string.Empty;
 
+        /// <summary>
+        /// A partner chose the alternate user (a receiver under PUTAUT(CTX)): an administrator (<c>mqm</c> or a member of
+        /// its group) is refused rather than given every authority (docs/security.md, "Message channels: PUTAUT").
+        /// </summary>
+        public bool AlternateUserFromPartner { get; init; }
+
         /// <summary>Who holds the handle until it sends <see cref="CloseQueue"/> or ends: counted as the queue's IPPROCS/OPPROCS meanwhile (null: not counted).</summary>
         public Akka.Actor.IActorRef? Holder { get; init; }
 

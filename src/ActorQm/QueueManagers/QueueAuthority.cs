@@ -53,6 +53,11 @@ internal static class QueueAuthority
             return refused;
         }
 
+        if (alternate is { Privileged: true } && open.AlternateUserFromPartner)
+        {
+            return $"AMQ8077W: entity '{alternate.Name}' has insufficient authority to access object {checkedName}: a message from a partner queue manager names an administrator as its user, which PUTAUT(CTX) does not honour (MQRC 2035)";
+        }
+
         return alternate is null ? null : Refusal(records, catalog, alternate, checkedName, onObject, AuthorityKind.None);
     }
 
