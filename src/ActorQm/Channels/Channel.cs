@@ -67,14 +67,29 @@ public sealed class ChannelStatusBoard
 {
     private readonly ConcurrentDictionary<string, ChannelStatus> _status = new(StringComparer.Ordinal);
 
+    // What instances that ended (or were replaced by a new one) had moved, per channel: counters that never go back.
+    private readonly Dictionary<(string Name, string Type), ChannelMoved> _ended = [];
+    private readonly Lock _endedLock = new();
+
     public IReadOnlyList<ChannelStatus> All => _status.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
 
     public ChannelStatus? Find(string name) => _status.GetValueOrDefault(name);
 
-    internal void Set(ChannelStatus status) => _status[status.Name] = status;
+    internal void Set(ChannelStatus status) => Set(status.Name, status);
 
     /// <summary>A channel with several instances (SVRCONN) has one entry per instance.</summary>
-    internal void Set(string key, ChannelStatus status) => _status[key] = status;
+    internal void Set(string key, ChannelStatus status)
+    {
+        lock (_endedLock)
+        {
+            if (_status.TryGetValue(key, out var replaced))
+            {
+                Retire(replaced);
+            }
+
+            _status[key] = status;
+        }
+    }
 
     internal void Update(string name, Func<ChannelStatus, ChannelStatus> change)
     {
@@ -84,7 +99,42 @@ public sealed class ChannelStatusBoard
         }
     }
 
-    internal void Remove(string name) => _status.TryRemove(name, out _);
+    internal void Remove(string name)
+    {
+        lock (_endedLock)
+        {
+            if (_status.TryRemove(name, out var ended))
+            {
+                Retire(ended);
+            }
+        }
+    }
+
+    /// <summary>Messages, batches and bytes per channel since the queue manager started, ended instances included (what metrics count).</summary>
+    internal IReadOnlyList<(string Name, string Type, ChannelMoved Moved)> Moved()
+    {
+        lock (_endedLock)
+        {
+            var all = new Dictionary<(string Name, string Type), ChannelMoved>(_ended);
+            foreach (var live in _status.Values)
+            {
+                all[(live.Name, live.Type)] = all.GetValueOrDefault((live.Name, live.Type)) + ChannelMoved.Of(live);
+            }
+
+            return [.. all.Select(m => (m.Key.Name, m.Key.Type, m.Value))];
+        }
+    }
+
+    private void Retire(ChannelStatus ended) => _ended[(ended.Name, ended.Type)] = _ended.GetValueOrDefault((ended.Name, ended.Type)) + ChannelMoved.Of(ended);
+}
+
+/// <summary>What channel instances moved: MSGS, BATCHES, BYTSSENT and BYTSRCVD added up.</summary>
+internal readonly record struct ChannelMoved(long Messages, long Batches, long BytesSent, long BytesReceived)
+{
+    public static ChannelMoved Of(ChannelStatus s) => new(s.Messages, s.Batches, s.BytesSent, s.BytesReceived);
+
+    public static ChannelMoved operator +(ChannelMoved a, ChannelMoved b) =>
+        new(a.Messages + b.Messages, a.Batches + b.Batches, a.BytesSent + b.BytesSent, a.BytesReceived + b.BytesReceived);
 }
 
 /// <summary>Channel synchronisation records in memory, written through to the journal.</summary>

@@ -396,9 +396,14 @@ internal sealed partial class QueueManagerActor : ReceiveActor
     private IDisposable RegisterMetrics() => Diagnostics.ActorQmMetrics.Register(
         _settings.Name,
         () => [.. _queueSnapshot.Select(q => new Diagnostics.QueueFigures(q.Name, q.Counters.Depth, q.Counters.Uncommitted, q.Counters.Put, q.Counters.Got, q.Counters.Expired))],
-        () => [.. _board.All.GroupBy(c => (c.Name, c.Type)).Select(g => new Diagnostics.ChannelFigures(g.Key.Name, g.Key.Type,
-            g.Sum(c => c.Messages), g.Sum(c => c.Batches), g.Sum(c => c.BytesSent), g.Sum(c => c.BytesReceived), g.Count(c => c.InDoubt),
-            g.GroupBy(c => c.State.ToString().ToUpperInvariant()).ToDictionary(s => s.Key, s => s.Count())))]);
+        () =>
+        {
+            // Counts include ended instances (a counter never goes back); states and in-doubt are of the live ones.
+            var live = _board.All.ToLookup(c => (c.Name, c.Type));
+            return [.. _board.Moved().Select(m => new Diagnostics.ChannelFigures(m.Name, m.Type,
+                m.Moved.Messages, m.Moved.Batches, m.Moved.BytesSent, m.Moved.BytesReceived, live[(m.Name, m.Type)].Count(c => c.InDoubt),
+                live[(m.Name, m.Type)].GroupBy(c => c.State.ToString().ToUpperInvariant()).ToDictionary(s => s.Key, s => s.Count())))];
+        });
 
     private void LoadTls(bool refresh = false)
     {

@@ -55,6 +55,19 @@ public sealed class ActorQmMetricsSpec(ITestOutputHelper output) : Akka.TestKit.
             Assert.Equal(1, Sum("actorqm.handshakes", ("actorqm.handshake.outcome", "refused"), ("actorqm.handshake.step", "chain_validation"), ("actorqm.amq_code", "AMQ9633E")));
             Assert.True(Count("actorqm.handshake.step.duration", ("actorqm.handshake.step", "chain_validation")) >= 2);
         }, TimeSpan.FromSeconds(10));
+
+        // A counter never goes back: the messages of an instance that ended still count, and the next one's add to them.
+        await pair.Conn1.RunMqscAsync($"STOP CHANNEL('{QueueManagerPair.Channel}')");
+        await AwaitAssertAsync(async () => Assert.Equal(ActorQm.Channels.ChannelState.Stopped, (await pair.Status(pair.Qm1.Actor))?.State), TimeSpan.FromSeconds(10));
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("after", Persistence.Persistent));
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        await AwaitAssertAsync(async () => Assert.Equal(21, (await pair.Status(pair.Qm2.Actor))!.LastSeq), TimeSpan.FromSeconds(20));
+        await AwaitAssertAsync(() =>
+        {
+            _exported.Clear();
+            meters.ForceFlush();
+            Assert.Equal(21, Sum("actorqm.channel.messages", ("actorqm.qmgr", "QM1"), ("actorqm.channel", QueueManagerPair.Channel)));
+        }, TimeSpan.FromSeconds(10));
     }
 
     private static async Task Stranger(int port)
