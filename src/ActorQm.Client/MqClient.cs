@@ -17,8 +17,12 @@ namespace ActorQm.Client;
 /// </summary>
 public sealed class MqClient : IAsyncDisposable
 {
+    /// <summary>The activity source of the client's spans, one per MQI call (docs/operations.md, "Traces").</summary>
+    public const string ActivitySourceName = "ActorQm.Client";
+
     // The largest message (100 MiB, MAXMSGL's maximum) with its descriptor and segment header.
     private const int MaxFrameBytes = 110 * 1024 * 1024;
+    private static readonly System.Diagnostics.ActivitySource Tracing = new(ActivitySourceName);
     private readonly SslStream _stream;
     private readonly MqClientOptions _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -226,21 +230,39 @@ public sealed class MqClient : IAsyncDisposable
         var correlation = Interlocked.Increment(ref _nextCorrelation);
         var answer = new TaskCompletionSource<ClientResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[correlation] = answer;
+        using var span = Span(op);
         try
         {
             await WriteLocked(ChannelFrames.Encode(new ClientRequest(correlation, op, body))).ConfigureAwait(false);
             var limit = wait == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : (wait ?? TimeSpan.Zero) + _options.Timeout;
             var response = await answer.Task.WaitAsync(limit).ConfigureAwait(false);
-            return response.Reason == 0 ? response.Body : throw new MqException((MqReason)response.Reason, response.Detail);
+            if (response.Reason != 0)
+            {
+                span?.SetTag("actorqm.mqrc", response.Reason);
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, response.Detail);
+                throw new MqException((MqReason)response.Reason, response.Detail);
+            }
+
+            return response.Body;
         }
         catch (TimeoutException)
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "no answer");
             throw new MqException(MqReason.ConnectionBroken, $"no answer to {op} within {_options.Timeout} beyond its wait");
         }
         finally
         {
             _pending.TryRemove(correlation, out _);
         }
+    }
+
+    /// <summary>A span for one MQI call (a child of the caller's current activity), named after it, e.g. <c>actorqm.client.put</c>.</summary>
+    private System.Diagnostics.Activity? Span(ClientOp op)
+    {
+        var span = Tracing.StartActivity($"actorqm.client.{op.ToString().ToLowerInvariant()}", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag("actorqm.qmgr", QueueManagerName);
+        span?.SetTag("actorqm.channel", _options.Channel);
+        return span;
     }
 
     /// <summary>

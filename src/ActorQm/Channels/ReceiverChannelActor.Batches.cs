@@ -262,6 +262,8 @@ internal sealed partial class ReceiverChannelActor
 
         var next = FinishUnit(committed, data);
         Send(data, new Confirm(unit.End.LastSeq));
+        Diagnostics.ChannelTracing.End(unit.Span);
+        unit.Span = null;
         var bytes = unit.Messages.Sum(m => (long)m.XmitMessage.Length);
         _board.Update(data.Definition!.Name, s => s with
         {
@@ -283,6 +285,8 @@ internal sealed partial class ReceiverChannelActor
             {
                 queue.Tell(new LocalQueue.BackoutStaged(unit.Id));
             }
+
+            Diagnostics.ChannelTracing.End(unit.Span, $"{code}: {detail}");
         }
 
         return Close(data with { Unit = null }, code, detail, reason);

@@ -40,6 +40,9 @@ internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> m
     public List<JournalOp> Inserts { get; } = [];
     public Dictionary<int, (MqReason Reason, string Detail)> Rejected { get; } = [];
 
+    /// <summary>Its span, from the batch end to the commit that confirms it (null when nobody listens).</summary>
+    public System.Diagnostics.Activity? Span { get; set; }
+
     /// <summary>The opens (or their refusals) of the batch's destinations and the dead-letter queue, fixed when it is staged.</summary>
     public Dictionary<ReceiverChannelActor.Target, object> Targets { get; set; } = [];
     public HashSet<int> DeadLettered { get; } = [];
@@ -198,6 +201,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
     protected override void PostStop()
     {
+        Diagnostics.ChannelTracing.End(StateData?.Unit?.Span, "the channel ended before the batch was committed");
         // FAST messages received and not yet sent to their queue are put: the partner has let them go.
         FlushFastPuts(answered: false);
         if (StateData?.Unit is { } unit)
@@ -302,7 +306,10 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
                     return Close(data, "AMQ9504E", $"protocol error: batch end ({end.Count} messages to {end.LastSeq}) does not match what arrived ({messages.Count})");
                 }
 
-                var unit = new ReceiverUnit(Interlocked.Increment(ref _units), end, messages);
+                var unit = new ReceiverUnit(Interlocked.Increment(ref _units), end, messages)
+                {
+                    Span = Diagnostics.ChannelTracing.StartBatch(_qmgr, data.Definition!.Name, sender: false, messages.Count > 0 ? messages[0].Seq : end.LastSeq, end.LastSeq, messages.Count),
+                };
                 Resolve(unit, data);
                 return Stay().Using(data with { Batch = null, Unit = unit });
             case Heartbeat { Reply: false }:

@@ -162,7 +162,8 @@ internal sealed partial class SenderChannelActor
         var record = _sync.Get(Def.Name);
         _sync.Save(record with { InDoubtSeq = last, InDoubtMessages = batch.Messages.Select(m => m.Cursor.Seq).ToList() }, Self, InDoubtRecorded.Instance);
         _board.Update(Def.Name, s => s with { CurrentSeq = last, InDoubt = true, BytesSent = s.BytesSent + bytes });
-        return Stay().Using(data with { Batch = batch with { LastSeq = last, SentAt = System.Diagnostics.Stopwatch.GetTimestamp(), Written = true }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
+        var span = Diagnostics.ChannelTracing.StartBatch(_start.QMgrName, Def.Name, sender: true, _nextSeq, last, batch.Messages.Count);
+        return Stay().Using(data with { Batch = batch with { LastSeq = last, SentAt = System.Diagnostics.Stopwatch.GetTimestamp(), Written = true, Span = span }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
     }
 
     private State<ChannelState, SenderData> EndBatch(SenderData data)
@@ -187,6 +188,7 @@ internal sealed partial class SenderChannelActor
     private State<ChannelState, SenderData> Confirmed(SenderData data, SenderBatch batch)
     {
         CancelTimer(ConfirmTimer);
+        Diagnostics.ChannelTracing.End(batch.Span);
         var tags = new System.Diagnostics.TagList { { "actorqm.qmgr", _start.QMgrName }, { "actorqm.channel", Def.Name } };
         Diagnostics.ActorQmMetrics.BatchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(batch.SentAt).TotalSeconds, tags);
         Diagnostics.ActorQmMetrics.BatchSize.Record(batch.Messages.Count, tags);

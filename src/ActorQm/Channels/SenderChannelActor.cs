@@ -35,6 +35,9 @@ internal sealed record SenderBatch(List<LocalQueue.MessageGot> Messages, long La
     /// <summary>Its messages are on the wire with their sequence numbers (the batch end follows once it is recorded in doubt): nothing more joins it.</summary>
     public bool Written { get; init; }
 
+    /// <summary>Its span, from written to confirmed (null when nobody listens).</summary>
+    public System.Diagnostics.Activity? Span { get; init; }
+
     public IReadOnlyList<long> Tokens => Messages.Select(m => m.Token).ToList();
 }
 
@@ -219,6 +222,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
         if (StateData?.Batch is { Confirmed: false } batch)
         {
             _start.XmitQueue.Tell(new LocalQueue.ReleaseGets(batch.Tokens));
+            Diagnostics.ChannelTracing.End(batch.Span, "the channel ended before the batch was confirmed");
         }
 
         base.PostStop();
@@ -270,6 +274,11 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
 
     private State<ChannelState, SenderData> Lost(SenderData data, Transport.ConnectionClosed closed)
     {
+        if (data.Batch is { Confirmed: false, Span: { } span })
+        {
+            Diagnostics.ChannelTracing.End(span, $"{closed.AmqCode ?? "AMQ9209E"}: {closed.Reason}");
+        }
+
         if (data.Batch is { Confirmed: true })
         {
             // The receiver has the batch: finish the commit, then retry the connection.

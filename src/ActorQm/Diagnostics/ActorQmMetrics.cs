@@ -15,6 +15,9 @@ public static class ActorQmTelemetry
 
     /// <summary>The activity source of the handshake spans.</summary>
     public const string ActivitySourceName = "ActorQm.Tls";
+
+    /// <summary>The activity source of the channel batch spans.</summary>
+    public const string ChannelSourceName = "ActorQm.Channels";
 }
 
 /// <summary>What a queue manager reports of one local queue when metrics are collected.</summary>

@@ -5,6 +5,7 @@ using ActorQm.Protocol;
 using ActorQm.QueueManagers;
 using ActorQm.Tests.Support;
 using Akka.Actor;
+using OpenTelemetry.Trace;
 using Xunit.Abstractions;
 
 namespace ActorQm.Tests.Client;
@@ -362,6 +363,27 @@ public sealed partial class MqClientSpec(ITestOutputHelper output) : Akka.TestKi
         Assert.Equal(1, (await client.StatusAsync()).Succeeded);
         await client.BackoutAsync();
         Assert.Equal(MqReason.NoMsgAvailable, (await Assert.ThrowsAsync<MqException>(() => input.GetAsync())).Reason);
+    }
+
+    [Fact]
+    public async Task Client_must_trace_each_MQI_call_as_a_span_named_after_it_with_its_reason_when_refused()
+    {
+        var spans = new List<System.Diagnostics.Activity>();
+        using var application = new System.Diagnostics.ActivitySource("MqClientSpec");
+        using var tracer = OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource(MqClient.ActivitySourceName, application.Name).AddInMemoryExporter(spans).Build();
+        await Start();
+        await using var client = await MqClient.ConnectAsync(Options());
+        using var parent = application.StartActivity("application")!;
+        var queue = await client.OpenAsync("APP.IN", ClientOpenPurpose.Output);
+        await queue.PutAsync(TestMessages.Text("traced"));
+        await Assert.ThrowsAsync<MqException>(() => client.OpenAsync("NO.SUCH.QUEUE", ClientOpenPurpose.Output));
+        parent.Stop();
+        tracer.ForceFlush();
+
+        var mine = spans.Where(s => s.ParentSpanId == parent.SpanId).ToList();
+        Assert.Equal(["actorqm.client.open", "actorqm.client.put", "actorqm.client.open"], mine.Select(s => s.DisplayName));
+        Assert.All(mine, s => Assert.Equal(("QM2", "APP.SVRCONN", parent.TraceId), (s.GetTagItem("actorqm.qmgr"), s.GetTagItem("actorqm.channel"), s.TraceId)));
+        Assert.Equal((System.Diagnostics.ActivityStatusCode.Error, (object)(int)MqReason.UnknownObjectName), (mine[2].Status, mine[2].GetTagItem("actorqm.mqrc")));
     }
 
     [Fact]
