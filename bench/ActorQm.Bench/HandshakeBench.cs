@@ -35,7 +35,11 @@ internal static class HandshakeBench
             var context1 = SslStreamCertificateContext.Create(qm1, new X509Certificate2Collection(ca), offline: true);
             var context2 = SslStreamCertificateContext.Create(qm2, new X509Certificate2Collection(ca), offline: true);
 
-            async Task Bare()
+            // The server decides whether a session may be resumed (TLS 1.3 tickets, TLS 1.2 session ids); .NET's client
+            // offers what it cached for the same target and certificate context.
+            Task Bare() => BareWith(resume: false);
+
+            async Task BareWith(bool resume)
             {
                 var (i, r) = await Connect();
                 using var _ = i;
@@ -55,6 +59,7 @@ internal static class HandshakeBench
                     server.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                     {
                         ServerCertificateContext = context2,
+                        AllowTlsResume = resume,
                         ClientCertificateRequired = true,
                         CertificateChainPolicy = policy,
                         RemoteCertificateValidationCallback = (_, _, _, errors) => errors == SslPolicyErrors.None,
@@ -93,6 +98,8 @@ internal static class HandshakeBench
             await Measure("warm-up", 20, 1, Bare);
             await Measure("warm-up", 20, 1, ActorQm);
             var bareSeq = await Measure("bare SslStream mTLS, sequential", count, 1, Bare);
+            await Measure("warm-up", 20, 1, () => BareWith(resume: true));
+            var bareResumed = await Measure("bare SslStream mTLS, session resumption allowed, sequential", count, 1, () => BareWith(resume: true));
             var steps = system.ActorOf(Props.Create(() => new StepTimes()));
             system.EventStream.Subscribe(steps, typeof(Handshake.HandshakeTransitioned));
             phase = "sequential";
@@ -113,6 +120,7 @@ internal static class HandshakeBench
             Console.WriteLine($"| {"handshakes (both ends in this process)",-50} | {"per s",8} | ratio |");
             Console.WriteLine($"|{new string('-', 52)}|{new string('-', 10)}|-------|");
             Console.WriteLine($"| {"bare SslStream mTLS, sequential",-50} | {bareSeq,8:F0} |  1.00 |");
+            Console.WriteLine($"| {"bare, resumption allowed, sequential",-50} | {bareResumed,8:F0} | {bareResumed / bareSeq,5:F2} |");
             Console.WriteLine($"| {"ActorQm full validation + SSLPEER, sequential",-50} | {qmSeq,8:F0} | {qmSeq / bareSeq,5:F2} |");
             Console.WriteLine($"| {"bare SslStream mTLS, 8 concurrent",-50} | {bareConc,8:F0} |  1.00 |");
             Console.WriteLine($"| {"ActorQm full validation + SSLPEER, 8 concurrent",-50} | {qmConc,8:F0} | {qmConc / bareConc,5:F2} |");
@@ -124,7 +132,8 @@ internal static class HandshakeBench
             const string both = "both ends in this process";
             return
             [
-                new("H1", "handshakes, bare SslStream mutual TLS, sequential", bareSeq, "per s", 1, "H1 bare seq", both),
+                new("H1", "handshakes, bare SslStream mutual TLS, sequential", bareSeq, "per s", 1, "H1 bare seq", "both ends in this process; no session resumption, as ActorQm (docs/tls.md)"),
+                new("H1", "handshakes, bare SslStream mutual TLS, session resumption allowed, sequential", bareResumed, "per s", bareResumed / bareSeq, "H1 bare seq", "what resumption would give; ActorQm never resumes"),
                 new("H1", "handshakes, ActorQm chain + SSLPEER, sequential", qmSeq, "per s", qmSeq / bareSeq, "H1 bare seq", $"both ends in this process; mean time to each step: {times}"),
                 new("H1", "handshakes, ActorQm chain + CRL + OCSP (warm cache) + SSLPEER, sequential", qmRevocation, "per s", qmRevocation / bareSeq, "H1 bare seq", both),
                 new("H1", "handshakes, ActorQm chain + CRL + cold OCSP + SSLPEER, sequential", qmCold, "per s", qmCold / bareSeq, "H1 bare seq", "every handshake asks the loopback dev OCSP responder (real OCSP over HTTP)"),

@@ -83,6 +83,8 @@ public sealed class RestServer : IAsyncDisposable
                         return new SslServerAuthenticationOptions
                         {
                             ServerCertificateContext = tls?.Credentials?.Context,
+                            // As for channels: each connection a full handshake whose certificate the steps check.
+                            AllowTlsResume = false,
                             ClientCertificateRequired = true,
                             EnabledSslProtocols = settings.CipherSpec.Protocols,
                             CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : CipherSpecs.Policy(settings.CipherSpec.Offered),
