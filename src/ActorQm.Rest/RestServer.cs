@@ -85,6 +85,8 @@ public sealed class RestServer : IAsyncDisposable
                             ServerCertificateContext = tls?.Credentials?.Context,
                             // As for channels: each connection a full handshake whose certificate the steps check.
                             AllowTlsResume = false,
+                            // The verdict is per connection: a renegotiation must not bring another certificate after it.
+                            AllowRenegotiation = false,
                             ClientCertificateRequired = true,
                             EnabledSslProtocols = settings.CipherSpec.Protocols,
                             CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : CipherSpecs.Policy(settings.CipherSpec.Offered),

@@ -100,6 +100,8 @@ public sealed class HandshakeVerifier
                 // Every connection is a full handshake, as in MQ: the peer presents its certificate each time and every
                 // step runs on it; a resumed TLS 1.3 session carries no certificate to check (docs/tls.md, "Resumption").
                 AllowTlsResume = false,
+                // The steps ran on the certificate of the handshake: a renegotiation must not bring another after them.
+                AllowRenegotiation = false,
                 ClientCertificateRequired = true,
                 // The channel's protocol when the initiator supports it (an ANY_TLS12_OR_HIGHER initiator meets a TLS 1.2 channel).
                 EnabledSslProtocols = narrowed is not null && hello.SslProtocols.HasFlag(narrowed.Protocol) ? narrowed.Protocol : protocols,
