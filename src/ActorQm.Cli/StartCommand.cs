@@ -53,8 +53,14 @@ internal static class StartCommand
                 Console.WriteLine($"AMQ8003I: ActorQm queue manager {qm.Name} started (journal {qm.Store.Describe()}{(listeners.Count > 0 ? ", listeners " + string.Join(", ", listeners.Select(l => $"{l.Key} on {l.Value}")) : string.Empty)}).");
             }
 
-            await using var rest = await StartRest(config, started);
+            var rest = await StartRest(config, started);
             await stop.Task;
+            // The REST API ends first: a get it answers must commit on a queue manager still running.
+            if (rest is not null)
+            {
+                await rest.DisposeAsync();
+            }
+
             foreach (var s in started)
             {
                 await QueueManagerBootstrap.StopAsync(s.Actor);

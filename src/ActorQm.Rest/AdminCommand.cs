@@ -32,7 +32,7 @@ internal static partial class AdminCommand
             return (null, false, "no \"type\"");
         }
 
-        switch (type.GetString())
+        switch (type.ValueKind == JsonValueKind.String ? type.GetString() : null)
         {
             case "runCommand":
                 return root.TryGetProperty("parameters", out var p) && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("command", out var command) && command.ValueKind == JsonValueKind.String
@@ -63,6 +63,11 @@ internal static partial class AdminCommand
         var mqsc = new StringBuilder($"{verb.ToUpperInvariant()} {qualifier.ToUpperInvariant()}");
         if (Text("name") is { } name)
         {
+            if (!Printable(name))
+            {
+                return (null, "\"name\" holds a control character");
+            }
+
             mqsc.Append(CultureInfo.InvariantCulture, $"({Quoted(name)})");
         }
 
@@ -77,14 +82,14 @@ internal static partial class AdminCommand
 
                 var value = p.Value.ValueKind switch
                 {
-                    JsonValueKind.String => Quoted(p.Value.GetString()!),
+                    JsonValueKind.String when Printable(p.Value.GetString()!) => Quoted(p.Value.GetString()!),
                     JsonValueKind.Number => p.Value.GetRawText(),
-                    JsonValueKind.Array => string.Join(",", p.Value.EnumerateArray().Select(e => Quoted(e.ToString()))),
+                    JsonValueKind.Array when p.Value.EnumerateArray().All(e => Printable(e.ToString())) => string.Join(",", p.Value.EnumerateArray().Select(e => Quoted(e.ToString()))),
                     _ => null,
                 };
                 if (value is null)
                 {
-                    return (null, $"parameter '{p.Name}' has no string, number or list value");
+                    return (null, $"parameter '{p.Name}' has no string, number or list value without control characters");
                 }
 
                 mqsc.Append(CultureInfo.InvariantCulture, $" {p.Name.ToUpperInvariant()}({value})");
@@ -93,7 +98,7 @@ internal static partial class AdminCommand
 
         if (root.TryGetProperty("responseParameters", out var wanted) && wanted.ValueKind == JsonValueKind.Array)
         {
-            foreach (var attribute in wanted.EnumerateArray().Select(e => e.GetString() ?? string.Empty))
+            foreach (var attribute in wanted.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : string.Empty))
             {
                 if (!Word().IsMatch(attribute))
                 {
@@ -147,6 +152,9 @@ internal static partial class AdminCommand
 
     private static string Quoted(string value) => $"'{value.Replace("'", "''", StringComparison.Ordinal)}'";
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{0,31}$")]
+    /// <summary>A line break (or any control character) would end the command inside a quoted value: MQSC splits lines before quotes.</summary>
+    private static bool Printable(string value) => !value.Any(char.IsControl);
+
+    [GeneratedRegex(@"\A[A-Za-z][A-Za-z0-9]{0,31}\z")]
     private static partial Regex Word();
 }

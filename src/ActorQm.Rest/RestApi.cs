@@ -112,7 +112,9 @@ internal static partial class RestApi
         using var body = new MemoryStream();
         await http.Request.Body.CopyToAsync(body).ConfigureAwait(false);
         var handle = await Open(qm, queue, MqOpenOptions.Output, peer, timeout).ConfigureAwait(false);
-        var (prepared, rejected) = handle.PreparePut(new MqMessage(descriptor, body.ToArray()), "ActorQm REST API");
+        // Who put it, as a client's put says (MQ's UserIdentifier is 12 characters).
+        var user = peer.Principal!.Name.Length > 12 ? peer.Principal.Name[..12] : peer.Principal.Name;
+        var (prepared, rejected) = handle.PreparePut(new MqMessage(descriptor with { UserIdentifier = user }, body.ToArray()), "ActorQm REST API");
         if (prepared is null)
         {
             throw new MqException(rejected!.Reason, rejected.Detail);
@@ -137,7 +139,8 @@ internal static partial class RestApi
         }
 
         var handle = await Open(qm, queue, MqOpenOptions.InputAsQueueDefault, peer, timeout).ConfigureAwait(false);
-        var reply = await handle.Queue.Ask<object>(new LocalQueue.Get(match with { Syncpoint = true }), timeout + match.Wait).ConfigureAwait(false);
+        // A client that goes while the get waits takes the waiter with it (the Ask ends and the queue drops it).
+        var reply = await handle.Queue.Ask<object>(new LocalQueue.Get(match with { Syncpoint = true }), timeout + match.Wait, http.RequestAborted).ConfigureAwait(false);
         if (Got(reply) is not { } got)
         {
             return Results.NoContent();
@@ -221,6 +224,13 @@ internal static partial class RestApi
             {
                 Backout?.Invoke();
                 throw;
+            }
+
+            // Kestrel drops writes to a client that has gone rather than failing them: it is asked.
+            if (httpContext.RequestAborted.IsCancellationRequested)
+            {
+                Backout?.Invoke();
+                return;
             }
 
             Commit?.Invoke();

@@ -16,7 +16,7 @@ internal static class RestErrors
         var reason = failure?.Reason ?? MqReason.NotAuthorized;
         var message = failure is null
             ? "MQWB0104E: The REST API request was not authenticated: no client certificate was verified on this connection."
-            : $"MQWB0104E: The REST API request was not authenticated: {failure.AmqCode} at {failure.Step}: {failure.Detail}";
+            : $"MQWB0104E: The REST API request was not authenticated: {failure.AmqCode} at {failure.Step} (the queue manager's log says why).";
         return Write(http, status, "MQWB0104E", message, "Send a client certificate the queue manager trusts, not revoked, whose subject the REST API's SSLPEER filter accepts, with exactly one CN.", reason);
     }
 

@@ -80,6 +80,7 @@ public sealed class RestServer : IAsyncDisposable
                     {
                         var tls = (await source.CurrentAsync().ConfigureAwait(false)).Tls;
                         var items = context.Connection.Items;
+                        var anchors = tls?.Credentials is { } own ? new HandshakeVerifier(HandshakeRole.Responder, own, new PeerRequirements(settings.CipherSpec), tls.Revocation).Policy : null;
                         return new SslServerAuthenticationOptions
                         {
                             ServerCertificateContext = tls?.Credentials?.Context,
@@ -91,6 +92,8 @@ public sealed class RestServer : IAsyncDisposable
                             EnabledSslProtocols = settings.CipherSpec.Protocols,
                             CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : CipherSpecs.Policy(settings.CipherSpec.Offered),
                             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                            // The chain the TLS layer builds anyway is built with our anchors and nothing downloaded, as a channel's.
+                            CertificateChainPolicy = anchors is null ? null : ChainValidator.ChainPolicyFor(anchors),
                             // Only records what came: the steps below decide, as for a channel.
                             RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
                             {

@@ -209,9 +209,16 @@ public static class ChainValidator
         }
 
         var built = Evaluate(snapshot, peer, policy);
-        if (built.IsValid)
+        // The path the TLS layer built counts only if it ends at one of our anchors: a caller that let it use the system's
+        // store (or any other) must not get a path to a root we do not trust.
+        if (built.IsValid && built.Chain.Count > 0 && policy.TrustAnchors.Any(a => a.RawData.AsSpan().SequenceEqual(built.Chain[^1].RawData)))
         {
             return built;
+        }
+
+        if (built.IsValid)
+        {
+            built = ChainValidationResult.Invalid(ValidationStep.Path, "no path to a trusted root in the key repository", peer);
         }
 
         if (snapshot.Presented.Count > PathBuilderLimits.MaxCertificates)

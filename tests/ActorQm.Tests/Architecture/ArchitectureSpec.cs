@@ -44,7 +44,7 @@ public sealed class ArchitectureSpec
         { "ActorQm.Client", ["ActorQm.Protocol", "ActorQm.Security"] },
         { "ActorQm", ["ActorQm.Protocol", "ActorQm.Security", "BouncyCastle.Cryptography", "Akka", "Microsoft.Data.Sqlite", "Npgsql"] },
         // At the admin edge, beside the CLI: the runtime below it, ASP.NET Core from the framework.
-        { "ActorQm.Rest", ["ActorQm.Protocol", "ActorQm.Security", "ActorQm", "Akka"] },
+        { "ActorQm.Rest", ["ActorQm.Protocol", "ActorQm.Security", "ActorQm", "ActorQm.Hosting", "Akka"] },
     };
 
     [Theory]

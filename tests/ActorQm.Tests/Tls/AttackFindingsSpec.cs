@@ -174,6 +174,23 @@ public sealed class AttackFindingsSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.NotEqual(RevocationStatus.Good, answer.Status);
     }
 
+    // FIXED (review of the REST API). Attack: a TLS layer left to its defaults builds the peer's chain to a root of the
+    // system's store; the snapshot of that chain has no error flag. A path counts only if it ends at one of our anchors.
+    [Fact]
+    public void Attack_must_refuse_a_chain_the_TLS_layer_built_to_a_root_that_is_not_ours()
+    {
+        var elsewhere = TestPki.Root("A Root In The System Store");
+        var leaf = TestPki.Leaf(elsewhere, "CN=mqm,O=Example", server: false).Certificate;
+        using var chain = new X509Chain { ChainPolicy = ChainValidator.ChainPolicyFor(new ChainPolicy([elsewhere.Certificate], [], CertificateUsage.Client)) };
+        Assert.True(chain.Build(leaf));
+        var snapshot = ChainSnapshot.Of(chain);
+
+        var result = ChainValidator.ValidatePresented(snapshot, leaf, new ChainPolicy([TestPki.Shared.Root.Certificate], [], CertificateUsage.Client));
+
+        Assert.False(result.IsValid);
+        Assert.Equal(ValidationStep.Path, result.FailedStep);
+    }
+
     // HELD. Attack: the trust anchor is an intermediate (not self-issued). The attacker mints its own CA
     // with the anchor's exact name (and a self-issued certificate for it) and a leaf under it, and sends
     // both; the TLS layer's chain and every other path must be refused: the anchor's name with another
