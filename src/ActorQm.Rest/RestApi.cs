@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using ActorQm.Messages;
 using ActorQm.Mqi;
 using ActorQm.Queues;
@@ -9,7 +5,6 @@ using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace ActorQm.Rest;
 
@@ -18,7 +13,7 @@ namespace ActorQm.Rest;
 /// (runCommand and runCommandJSON) and <c>POST</c> (put), <c>DELETE</c> (destructive get) and <c>GET</c> (browse) on
 /// <c>messaging/qmgr/{qmgr}/queue/{queue}/message</c>, under <c>/ibmmq/rest/v1|v2|v3/</c>.
 /// </summary>
-internal static partial class RestApi
+internal static class RestApi
 {
     /// <summary>The largest request body: a message (MAXMSGL's default, 4 MiB) or an MQSC script.</summary>
     public const long MaxBodyBytes = 4 * 1024 * 1024;
