@@ -58,7 +58,8 @@ internal static class RestApi
             }
 
             // As a remote administrator: each command is checked against the principal's authority and logged with it.
-            var done = await qm.Ask<QueueManagerApi.MqscCompleted>(new QueueManagerApi.RunMqsc(script!, As: peer.Principal, Origin: $"REST API client {peer.Describe()}"), timeout).ConfigureAwait(false);
+            var principal = await PrincipalAt(qm, peer, timeout).ConfigureAwait(false);
+            var done = await qm.Ask<QueueManagerApi.MqscCompleted>(new QueueManagerApi.RunMqsc(script!, As: principal, Origin: $"REST API client {peer.Describe()}"), timeout).ConfigureAwait(false);
             return Results.Json(AdminCommand.Response(done, json));
         });
 
@@ -104,9 +105,10 @@ internal static class RestApi
             return Error(StatusCodes.Status400BadRequest, "MQWB0302E", "MQWB0302E: a header value is not valid (ibm-mq-md-correlationId: 48 hexadecimal digits; ibm-mq-md-persistence: persistent or nonPersistent; ibm-mq-md-expiry: unlimited or milliseconds; ibm-mq-md-replyTo: queue[@qmgr]).");
         }
 
+        // Authority first: a caller who may not put does not get 4 MiB read on its behalf.
+        var handle = await Open(qm, queue, MqOpenOptions.Output, peer, timeout).ConfigureAwait(false);
         using var body = new MemoryStream();
         await http.Request.Body.CopyToAsync(body).ConfigureAwait(false);
-        var handle = await Open(qm, queue, MqOpenOptions.Output, peer, timeout).ConfigureAwait(false);
         // Who put it, as a client's put says (MQ's UserIdentifier is 12 characters).
         var user = peer.Principal!.Name.Length > 12 ? peer.Principal.Name[..12] : peer.Principal.Name;
         var (prepared, rejected) = handle.PreparePut(new MqMessage(descriptor with { UserIdentifier = user }, body.ToArray()), "ActorQm REST API");
@@ -171,12 +173,16 @@ internal static class RestApi
     };
 
     private static async Task<QueueHandle> Open(IActorRef qm, string queue, MqOpenOptions options, RestPeer peer, TimeSpan timeout) =>
-        await qm.Ask<object>(new QueueManagerApi.OpenQueue(queue, options, null, peer.Principal), timeout).ConfigureAwait(false) switch
+        await qm.Ask<object>(new QueueManagerApi.OpenQueue(queue, options, null, await PrincipalAt(qm, peer, timeout).ConfigureAwait(false)), timeout).ConfigureAwait(false) switch
         {
             QueueManagerApi.QueueOpened opened => opened.Handle,
             QueueManagerApi.OpenRejected r => throw new MqException(r.Reason, r.Detail),
             var other => throw new MqException(MqReason.UnexpectedError, $"unexpected reply {other.GetType().Name}"),
         };
+
+    /// <summary>The certificate's user as the target queue manager knows it: its own groups and administrators, not those of the queue manager whose certificate serves HTTPS.</summary>
+    private static async Task<Authority.Principal> PrincipalAt(IActorRef qm, RestPeer peer, TimeSpan timeout) =>
+        (await qm.Ask<QueueManagers.QueueManager.ListenerTls>(QueueManagers.QueueManager.GetListenerTls.Instance, timeout).ConfigureAwait(false)).Security.PrincipalFor(peer.Principal!.Name);
 
     /// <summary>MQ requires the header on every request that changes something (any value, checked for presence: docs/rest.md).</summary>
     private static IResult? Csrf(HttpContext http) => http.Request.Headers.ContainsKey(CsrfHeader)

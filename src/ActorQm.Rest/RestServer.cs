@@ -71,6 +71,11 @@ public sealed class RestServer : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = RestApi.MaxBodyBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
+            // Connections and HTTP/2 streams an outsider may hold at once (each connection's verification costs a chain and
+            // revocation check; each stream may hold a waiting get).
+            kestrel.Limits.MaxConcurrentConnections = 1024;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = 0;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 16;
             kestrel.Listen(endpoint, listen =>
             {
                 listen.UseHttps(new TlsHandshakeCallbackOptions
