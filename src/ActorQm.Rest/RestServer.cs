@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using ActorQm.Authority;
 using ActorQm.QueueManagers;
 using ActorQm.Tls;
 using Akka.Actor;
@@ -191,7 +189,8 @@ public sealed class RestServer : IAsyncDisposable
     /// <summary>The queue manager's current listener TLS, asked for at most once a second.</summary>
     private sealed class TlsSource(IActorRef queueManager)
     {
-        private (DateTime At, QueueManager.ListenerTls Tls)? _cached;
+        // Read and written by many connections at once: one reference, replaced whole, never a torn pair.
+        private volatile Cached? _cached;
 
         public async Task<QueueManager.ListenerTls> CurrentAsync()
         {
@@ -201,8 +200,10 @@ public sealed class RestServer : IAsyncDisposable
             }
 
             var tls = await queueManager.Ask<QueueManager.ListenerTls>(QueueManager.GetListenerTls.Instance, AskTimeout).ConfigureAwait(false);
-            _cached = (DateTime.UtcNow, tls);
+            _cached = new Cached(DateTime.UtcNow, tls);
             return tls;
         }
+
+        private sealed record Cached(DateTime At, QueueManager.ListenerTls Tls);
     }
 }
