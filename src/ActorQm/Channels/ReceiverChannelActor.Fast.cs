@@ -159,7 +159,7 @@ internal sealed partial class ReceiverChannelActor
 
         // Not one actor message per message: what arrives together goes to each queue together, once the frames already
         // waiting in the mailbox are handled (FlushFast comes after them).
-        if (_fastGathered.Count == 0 && !_flushAsked)
+        if (!_flushAsked)
         {
             _flushAsked = true;
             Self.Tell(FlushFast.Instance);
