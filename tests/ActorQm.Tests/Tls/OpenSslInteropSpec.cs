@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -150,6 +151,97 @@ public sealed class OpenSslInteropSpec(ITestOutputHelper output) : Akka.TestKit.
         {
             Assert.Equal("AMQ9636E", Assert.IsType<HandshakeFailed>(outcome).AmqCode);
         }
+    }
+
+    /// <summary>
+    /// docs/tls.md, "Resumption": every connection to a responder is a full handshake. OpenSSL saves what the first
+    /// connection gave it and offers it on the second; a bare SslStream server that allows resumption is the control that
+    /// shows the tool would resume (so the refusal is ours, not the tool's or the platform's). Two things keep it so:
+    /// AllowTlsResume = false, and on Linux .NET builds a fresh OpenSSL context for every handshake whose options carry a
+    /// CipherSuitesPolicy (the responder's always do), so no session outlives its connection either way.
+    /// </summary>
+    [Fact]
+    public async Task Responder_must_not_resume_a_TLS_session_that_a_bare_SslStream_server_would()
+    {
+        var (cert, key) = WritePem(TestPki.Leaf(Ca, "CN=APP1,O=Example"), "app1");
+        var root = RootFile();
+        var server = TestPki.Leaf(Ca, "CN=QM2,O=Example").WithKey();
+
+        var control = await TwoConnections("control", async network =>
+        {
+            var stream = new SslStream(network, leaveInnerStreamOpen: false);
+            await stream.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = SslStreamCertificateContext.Create(server, new X509Certificate2Collection(Ca.Certificate), offline: true),
+                ClientCertificateRequired = true,
+                AllowTlsResume = true,
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            return (stream, stream.RemoteCertificate is not null);
+        }, cert, key, root);
+        Assert.True(control.Saved, "the control server issued no session: this platform cannot show resumption");
+        Assert.Contains("Reused, TLSv1.3", control.Second);
+
+        // One set of credentials for both connections, as a listener has: resumption state lives with them.
+        var credentials = Credentials(server);
+        var ours = await TwoConnections("ours", async network =>
+        {
+            var supervisor = Sys.ActorOf(HandshakeSupervisor.Props(new HandshakeSupervisor.Settings(StepTimeout: TimeSpan.FromSeconds(15))));
+            var probe = CreateTestProbe();
+            supervisor.Tell(new StartHandshake("from-openssl", HandshakeRole.Responder, network, "QM2", credentials, Requires("CN=APP1"), probe));
+            var accepted = await probe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(30));
+            // Every connection, the second included, presented its certificate and was checked on it.
+            return (accepted.Stream, accepted.Session.Peer?.Subject.ValuesOf("CN").Single() == "APP1");
+        }, cert, key, root);
+        Assert.All(ours.Presented, Assert.True);
+        Assert.DoesNotContain("Reused", ours.First + ours.Second);
+        Assert.Contains("New, TLSv1.3", ours.Second);
+    }
+
+    private sealed record Resumption(bool Saved, string First, string Second, bool[] Presented);
+
+    /// <summary>Two s_client connections, the second offering the session the first saved (when it saved one).</summary>
+    private async Task<Resumption> TwoConnections(string name, Func<Stream, Task<(SslStream Stream, bool Presented)>> serve, string cert, string key, string root)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var session = _dir.File(name + ".session");
+        var outputs = new List<string>();
+        var presented = new List<bool>();
+        for (var i = 0; i < 2; i++)
+        {
+            string[] offer = i == 0 ? ["-sess_out", session] : File.Exists(session) ? ["-sess_in", session] : [];
+            var client = SClient(["-connect", $"127.0.0.1:{port}", "-cert", cert, "-cert_chain", _dir.File("ca.pem"), "-key", key, "-CAfile", root, "-tls1_3", "-ign_eof", .. offer]);
+            using var socket = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            var (stream, wasPresented) = await serve(socket.GetStream());
+            presented.Add(wasPresented);
+            // Some data after the handshake, so the client reads the tickets a server sends before it sees the close.
+            await stream.WriteAsync("bye\n"u8.ToArray());
+            await stream.ShutdownAsync();
+            stream.Dispose();
+            outputs.Add(await client);
+        }
+
+        return new Resumption(File.Exists(session), outputs[0], outputs[1], [.. presented]);
+    }
+
+    private async Task<string> SClient(string[] args)
+    {
+        var info = new ProcessStartInfo("openssl") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("s_client");
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(info)!;
+        _processes.Add(process);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return await stdout + await stderr;
     }
 
     private static async Task ConnectWithRetry(TcpClient client, int port)
