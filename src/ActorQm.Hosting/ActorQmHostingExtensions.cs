@@ -1,8 +1,10 @@
 using ActorQm.Configuration;
+using ActorQm.Hosting.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ActorQm.Hosting;
 
@@ -13,7 +15,8 @@ public static class ActorQmHostingExtensions
     /// Runs queue managers in the hosted actor system: those declared in code and those of
     /// <see cref="ActorQmOptions.Hocon"/>, and adds the "actorqm" health check. Queue managers given a
     /// key resolve as <c>IRequiredActor&lt;TKey&gt;</c>; all of them through
-    /// <see cref="IQueueManagerRegistry"/> (<see cref="AddActorQmRegistry"/>). Settings are validated
+    /// <see cref="IQueueManagerRegistry"/> (<see cref="AddActorQmRegistry"/>). Refused handshakes and failed channels are
+    /// also logged to the host's <see cref="ILoggerFactory"/> with their AMQ number as event id. Settings are validated
     /// here, while the service is built, so a bad one stops it from starting.
     /// </summary>
     public static AkkaConfigurationBuilder WithActorQm(this AkkaConfigurationBuilder builder, Action<ActorQmOptions> configure)
@@ -40,7 +43,16 @@ public static class ActorQmHostingExtensions
         }
 
         return builder
-            .WithActors((system, actors) => ActorQmExtension.Get(system).Registry.Start(system, actors, plan))
+            .WithActors((system, actors, resolver) =>
+            {
+                // Structured AMQ events beside Akka's own log lines, when the host has logging (docs/operations.md).
+                if (resolver.GetService<ILoggerFactory>() is { } loggers)
+                {
+                    system.ActorOf(AmqEventLogs.Props(loggers), "actorqm-event-log");
+                }
+
+                ActorQmExtension.Get(system).Registry.Start(system, actors, plan);
+            })
             .WithHealthCheck("actorqm", new ActorQmHealthCheck());
     }
 

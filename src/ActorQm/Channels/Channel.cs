@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Security.Authentication;
 using ActorQm.Protocol;
 using ActorQm.Store;
@@ -198,7 +199,7 @@ public static class Channel
         /// (docs/tls.md): it accepts any enabled CipherSpec and an absent client certificate, and the channel's own
         /// SSLCIPH, SSLCAUTH and SSLPEER are checked as soon as the initial data names it.
         /// </summary>
-        public Handshake.StartHandshake Handshake(string connectionId, Stream stream) =>
+        public Handshake.StartHandshake Handshake(string connectionId, Stream stream, IPEndPoint remote) =>
             new(connectionId, HandshakeRole.Responder, stream, string.Empty, Credentials ?? new TlsCredentials(null, [], [], []),
                 new PeerRequirements(Tls.CipherSpecs.Select("ANY_TLS12_OR_HIGHER", AllowTls13)!, ClientAuthRequired: false), ActorRefs.Nobody,
                 AllowTls13 ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls12)
@@ -207,6 +208,7 @@ public static class Channel
                 ResponderCipherSpecs = CipherSpecs,
                 CipherSpecForServerName = ChannelCipherSpecs.Count == 0 ? null : CipherSpecFor,
                 CredentialsForServerName = ChannelCredentials.Count == 0 ? null : CredentialsFor,
+                ConnectionName = $"{remote.Address}({remote.Port})",
             };
 
         private TlsCredentials? CredentialsFor(string? serverName) =>

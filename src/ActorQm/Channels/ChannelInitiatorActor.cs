@@ -298,7 +298,7 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
             Self,
             (id, stream, remote) =>
             {
-                var transport = ReceiverChannelActor.Accepted(id, stream, CurrentResponder(), _handshakes);
+                var transport = ReceiverChannelActor.Accepted(id, stream, remote, CurrentResponder(), _handshakes);
                 return Props.Create(() => new ReceiverChannelActor(id, transport, remote, _qmgr, queueManager, self, _sync, _board, null));
             },
             address => ChannelSecurity.BlockedBy(_blocked, address)), $"listener-{++_instances}");

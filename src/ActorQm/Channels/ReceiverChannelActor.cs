@@ -187,8 +187,8 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     }
 
     /// <summary>A listener's connection: the responder's handshake, then frames over TLS.</summary>
-    public static Func<IActorRef, Props> Accepted(string connectionId, Stream stream, ResponderTls tls, IActorRef handshakes) =>
-        owner => Transport.Props(tls.Handshake(connectionId, stream), handshakes, owner, tls.TransportSettings);
+    public static Func<IActorRef, Props> Accepted(string connectionId, Stream stream, IPEndPoint remote, ResponderTls tls, IActorRef handshakes) =>
+        owner => Transport.Props(tls.Handshake(connectionId, stream, remote), handshakes, owner, tls.TransportSettings);
 
     /// <summary>A requester's own call to its server: this end initiates the handshake, with the channel's material.</summary>
     public static Func<IActorRef, Props> Requesting(string connectionId, Stream stream, RequesterStart requester, IActorRef handshakes) =>
@@ -196,6 +196,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             new Handshake.StartHandshake(connectionId, HandshakeRole.Initiator, stream, ChannelSni.Encode(requester.Definition.Name), requester.Credentials, requester.Requirements ?? throw new InvalidOperationException("a requester without SSLCIPH calls in the clear, never through a handshake"), ActorRefs.Nobody)
             {
                 Revocation = requester.Revocation,
+                ChannelName = requester.Definition.Name,
             },
             handshakes, owner, requester.TransportSettings);
 

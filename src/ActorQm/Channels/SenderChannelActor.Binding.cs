@@ -35,6 +35,8 @@ internal sealed partial class SenderChannelActor
         var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, connected.Client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements ?? throw new InvalidOperationException("a sender without SSLCIPH calls in the clear, never through a handshake"), ActorRefs.Nobody)
         {
             Revocation = _start.Revocation,
+            ConnectionName = $"{connected.Host}({connected.Port})",
+            ChannelName = Def.Name,
         };
         return Context.ActorOf(Transport.Props(request, _handshakes, Self, _start.TransportSettings), "connection-" + _nextConnection);
     }

@@ -40,7 +40,7 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
         _qmgr = qmgr;
         _toQueueManager = toQueueManager;
         _attachTimeout = attachTimeout;
-        _transport = Context.ActorOf(Transport.Props(tls.Handshake(connectionId, stream), handshakes, Self, tls.TransportSettings), "transport");
+        _transport = Context.ActorOf(Transport.Props(tls.Handshake(connectionId, stream, remote), handshakes, Self, tls.TransportSettings), "transport");
         Become(Handshaking);
     }
 

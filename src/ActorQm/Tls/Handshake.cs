@@ -52,6 +52,12 @@ public static class Handshake
         /// channel names a specific one; the responder then offers only it. Null or no answer: every enabled CipherSpec.
         /// </summary>
         public Func<string?, CipherSpec?>? CipherSpecForServerName { get; init; }
+
+        /// <summary>The remote end in MQ's CONNAME form, <c>host(port)</c>, when the caller knows it: for logs and events only.</summary>
+        public string? ConnectionName { get; init; }
+
+        /// <summary>The channel, when this end knows it before the handshake (an initiator does; a responder learns it later).</summary>
+        public string? ChannelName { get; init; }
     }
 
     /// <summary>
@@ -104,7 +110,26 @@ public static class Handshake
     /// The Channel SSL Error event (MQRC 2371), published on the EventStream for every refused
     /// handshake, with MQ's reason qualifier saying which check failed.
     /// </summary>
-    public sealed record ChannelSslError(string ConnectionId, HandshakeRole Role, SslReasonQualifier Qualifier, string AmqCode, string Detail, string? PeerSubject);
+    public sealed record ChannelSslError(string ConnectionId, HandshakeRole Role, SslReasonQualifier Qualifier, string AmqCode, string Detail, string? PeerSubject)
+    {
+        /// <summary>The step that refused.</summary>
+        public HandshakeStep Step { get; init; }
+
+        /// <summary>The MQ reason code of the refusal.</summary>
+        public MqReason Reason { get; init; }
+
+        /// <summary>The peer certificate's issuer and serial number, when it sent one.</summary>
+        public string? PeerIssuer { get; init; }
+
+        /// <inheritdoc cref="PeerIssuer"/>
+        public string? PeerSerial { get; init; }
+
+        /// <inheritdoc cref="StartHandshake.ConnectionName"/>
+        public string? ConnectionName { get; init; }
+
+        /// <inheritdoc cref="StartHandshake.ChannelName"/>
+        public string? ChannelName { get; init; }
+    }
 
     /// <summary>
     /// Published on the EventStream at every state change, so probes and operators see which step decided. Leaving the
@@ -117,5 +142,12 @@ public static class Handshake
     }
 
     /// <summary>The Channel SSL Warning event (MQRC 2552): revocation status unknown, accepted under WARN.</summary>
-    public sealed record ChannelSslWarning(string ConnectionId, HandshakeRole Role, SslReasonQualifier Qualifier, string AmqCode, string Detail);
+    public sealed record ChannelSslWarning(string ConnectionId, HandshakeRole Role, SslReasonQualifier Qualifier, string AmqCode, string Detail)
+    {
+        /// <inheritdoc cref="StartHandshake.ConnectionName"/>
+        public string? ConnectionName { get; init; }
+
+        /// <inheritdoc cref="StartHandshake.ChannelName"/>
+        public string? ChannelName { get; init; }
+    }
 }

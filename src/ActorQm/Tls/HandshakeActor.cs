@@ -243,7 +243,11 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         if (result.Warning is { } warning)
         {
             _log.Warning("AMQ9717W: connection {0}: {1}", _request.ConnectionId, warning);
-            Context.System.EventStream.Publish(new ChannelSslWarning(_request.ConnectionId, _request.Role, SslReasonQualifier.UnknownRevocation, "AMQ9717W", answer.Detail));
+            Context.System.EventStream.Publish(new ChannelSslWarning(_request.ConnectionId, _request.Role, SslReasonQualifier.UnknownRevocation, "AMQ9717W", answer.Detail)
+            {
+                ConnectionName = _request.ConnectionName,
+                ChannelName = _request.ChannelName,
+            });
         }
 
         return Follow(result, _ => new Filtering(r.Session, checkedPath.Chain));
@@ -290,7 +294,15 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _span?.SetStatus(ActivityStatusCode.Error, step.AmqCode);
         _request.ReplyTo.Tell(failure);
         Context.Parent.Tell(new Answered(_request));
-        Context.System.EventStream.Publish(new ChannelSslError(_request.ConnectionId, _request.Role, Qualifier(step.AmqCode), step.AmqCode, full, step.Peer?.Subject.ToString()));
+        Context.System.EventStream.Publish(new ChannelSslError(_request.ConnectionId, _request.Role, Qualifier(step.AmqCode), step.AmqCode, full, step.Peer?.Subject.ToString())
+        {
+            Step = step.Step,
+            Reason = step.Reason,
+            PeerIssuer = step.Peer?.Issuer.ToString(),
+            PeerSerial = step.Peer?.Serial,
+            ConnectionName = _request.ConnectionName,
+            ChannelName = _request.ChannelName,
+        });
         return GoTo(HandshakeStep.Rejected).Using(new Finished(failure));
     }
 
