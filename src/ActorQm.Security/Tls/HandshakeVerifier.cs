@@ -54,7 +54,13 @@ public sealed class HandshakeVerifier
 
     public PeerRequirements Requirements { get; }
 
-    public RevocationSettings Revocation { get; }
+    public RevocationSettings Revocation { get; private set; }
+
+    /// <summary>
+    /// Responder, before the revocation step: the policy of the channel the initiator's server name named (beyond MQ, docs/tls.md,
+    /// "Revocation per channel"); the runtime then checks that the initial data names the same channel.
+    /// </summary>
+    public void UseRevocation(RevocationSettings revocation) => Revocation = revocation;
 
     /// <summary>What the peer's certificate path must satisfy: our trust anchors and intermediates, and the usage its role needs.</summary>
     public ChainPolicy Policy { get; }

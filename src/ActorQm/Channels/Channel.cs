@@ -194,6 +194,9 @@ public static class Channel
         /// <summary>Inbound channels with a CERTLABL of their own, by channel name: the certificate presented to an initiator whose server name names them.</summary>
         public IReadOnlyDictionary<string, TlsCredentials> ChannelCredentials { get; init; } = new Dictionary<string, TlsCredentials>(StringComparer.Ordinal);
 
+        /// <summary>Beyond MQ: channels with their own revocation policy, by channel name (tls.channel-revocation; docs/tls.md).</summary>
+        public IReadOnlyDictionary<string, RevocationSettings> ChannelRevocation { get; init; } = new Dictionary<string, RevocationSettings>(StringComparer.Ordinal);
+
         /// <summary>
         /// The handshake of a listener's connection. The responder cannot know the channel before the initial data
         /// (docs/tls.md): it accepts any enabled CipherSpec and an absent client certificate, and the channel's own
@@ -208,6 +211,7 @@ public static class Channel
                 ResponderCipherSpecs = CipherSpecs,
                 CipherSpecForServerName = ChannelCipherSpecs.Count == 0 ? null : CipherSpecFor,
                 CredentialsForServerName = ChannelCredentials.Count == 0 ? null : CredentialsFor,
+                ChannelRevocation = ChannelRevocation.Count == 0 ? null : ChannelRevocation,
                 ConnectionName = $"{remote.Address}({remote.Port})",
             };
 

@@ -34,7 +34,9 @@ public static class InboundChannels
     public sealed record AcceptedAsServer(Accepted Accepted, Channel.SenderStart Start);
 
     /// <param name="from">The caller's address, for ADDRESSMAP and QMGRMAP records (null: unknown, none of them matches).</param>
-    public static object Check(ObjectCatalog catalog, InitialData hello, Handshake.PeerSession session, bool allowTls13, System.Net.IPAddress? from = null)
+    /// <param name="ownRevocation">Channels with their own revocation policy (tls.channel-revocation): the handshake must have used it.</param>
+    public static object Check(ObjectCatalog catalog, InitialData hello, Handshake.PeerSession session, bool allowTls13, System.Net.IPAddress? from = null,
+        IEnumerable<string>? ownRevocation = null)
     {
         var channel = catalog.Find("CHANNEL", hello.ChannelName);
         if (channel is null)
@@ -74,6 +76,11 @@ public static class InboundChannels
                 : $"the remote end did not specify a CipherSpec for channel {channel.Name}, which has SSLCIPH({definition.SslCiph}) here");
         }
 
+        if (RevocationPolicyError(channel.Name, session, ownRevocation) is { } policyError)
+        {
+            return new Refused("AMQ9716E", MqReason.SslInitializationError, policyError);
+        }
+
         PeerRequirements requirements;
         try
         {
@@ -104,6 +111,24 @@ public static class InboundChannels
         // Only the one mapping record chosen below decides a mapped user (docs/security.md, "Identity").
         var accepted = new Accepted(definition, catalog.QMgr.AsQMgr().DeadLetterQueue, null);
         return Mapping(catalog, channel.Name, hello, session.Peer, from, accepted);
+    }
+
+    /// <summary>
+    /// The certificate must have been checked with this channel's revocation policy: its own when it has one, else the queue
+    /// manager's. The responder chose by the caller's TLS server name, which the caller picks: a name for one channel and
+    /// initial data for another would otherwise let a caller choose the weaker policy (docs/tls.md, "Revocation per channel").
+    /// </summary>
+    private static string? RevocationPolicyError(string channel, Handshake.PeerSession session, IEnumerable<string>? ownRevocation)
+    {
+        var required = ownRevocation?.Contains(channel, StringComparer.Ordinal) == true ? channel : null;
+        if (session.Peer is null || session.RevocationChannel == required)
+        {
+            return null;
+        }
+
+        return required is not null
+            ? $"channel {channel} checks revocation with its own policy, but the caller's TLS server name did not name it, so its certificate was checked with {(session.RevocationChannel is { } other ? $"channel {other}'s policy" : "the queue manager's")}; the caller must send the channel in its server name (MQ's OutboundSNI=CHANNEL)"
+            : $"the caller's TLS server name named channel {session.RevocationChannel}, whose own revocation policy checked its certificate, but its initial data names channel {channel}, which uses the queue manager's";
     }
 
     /// <summary>How a mapping record reads in a refusal or warning: its profile, type, what it matched on and its USERSRC.</summary>

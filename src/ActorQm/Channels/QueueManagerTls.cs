@@ -20,6 +20,12 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
 
     public RevocationSettings Revocation { get; private set; } = RevocationSettings.None;
 
+    /// <summary>Beyond MQ: the policies of channels that have their own (tls.channel-revocation), by channel name.</summary>
+    public IReadOnlyDictionary<string, RevocationSettings> ChannelRevocation { get; private set; } = new Dictionary<string, RevocationSettings>();
+
+    /// <summary>What a channel checks its partner's certificate with: its own policy, else the queue manager's.</summary>
+    public RevocationSettings RevocationFor(string channel) => ChannelRevocation.GetValueOrDefault(channel) ?? Revocation;
+
     /// <summary>What could not be loaded, with AMQ codes, for the error log and DISPLAY.</summary>
     public IReadOnlyList<string> Problems { get; private set; } = [];
 
@@ -73,6 +79,22 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             problems.Add(e.Message);
         }
 
+        var channels = new Dictionary<string, RevocationSettings>(StringComparer.Ordinal);
+        foreach (var (channel, own) in _settings.ChannelRevocation)
+        {
+            try
+            {
+                channels[channel] = RevocationSources.ForChannel(catalog, channel, own, _settings, _ocsp, _crls).Settings with { Revoked = revoked };
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or IOException)
+            {
+                // As for the queue manager's: sources that cannot be read make every status unknown for this channel.
+                channels[channel] = RevocationSettings.Unusable(e.Message, own.OcspAuthentication) with { Revoked = revoked };
+                problems.Add(e.Message);
+            }
+        }
+
+        ChannelRevocation = channels;
         Problems = problems;
     }
 
@@ -121,7 +143,10 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
             problem = e.Message;
         }
 
-        var responder = new Channels.Channel.ResponderTls(credentials, Revocation, _settings.AllowedCipherSpecs, _settings.AllowTls13, TransportSettings(catalog).Accepting());
+        var responder = new Channels.Channel.ResponderTls(credentials, Revocation, _settings.AllowedCipherSpecs, _settings.AllowTls13, TransportSettings(catalog).Accepting())
+        {
+            ChannelRevocation = ChannelRevocation,
+        };
         return (WithChannels(responder, catalog, problems: null), problem);
     }
 

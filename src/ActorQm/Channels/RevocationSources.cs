@@ -13,16 +13,25 @@ public static class RevocationSources
 {
     public sealed record Built(RevocationSettings Settings, IReadOnlyList<string> Warnings);
 
-    public static Built FromCatalog(ObjectCatalog catalog, TlsSettings tls, OcspClient ocsp, CrlCache cache)
+    public static Built FromCatalog(ObjectCatalog catalog, TlsSettings tls, OcspClient ocsp, CrlCache cache) =>
+        FromNamelist(catalog, catalog.QMgr.AsQMgr().CrlNamelist, "QMGR SSLCRLNL", tls.OcspAuthentication, tls, ocsp, cache);
+
+    /// <summary>
+    /// A channel's own policy (tls.channel-revocation, beyond MQ): the AUTHINFO objects of its namelist in place of SSLCRLNL's,
+    /// its own OCSPAuthentication, the queue manager's CRL files and check-extensions settings (docs/tls.md).
+    /// </summary>
+    public static Built ForChannel(ObjectCatalog catalog, string channel, ChannelRevocationSettings own, TlsSettings tls, OcspClient ocsp, CrlCache cache) =>
+        FromNamelist(catalog, own.CrlNamelist, $"tls.channel-revocation of channel {channel}", own.OcspAuthentication, tls, ocsp, cache);
+
+    private static Built FromNamelist(ObjectCatalog catalog, string namelist, string namedBy, UnknownRevocationPolicy unknown, TlsSettings tls, OcspClient ocsp, CrlCache cache)
     {
         var warnings = new List<string>();
         Uri? responder = null;
         var ldap = new List<LdapCrlServer>();
-        var namelist = catalog.QMgr.AsQMgr().CrlNamelist;
         if (namelist.Length > 0)
         {
             var list = catalog.Find("NAMELIST", namelist)
-                ?? throw new InvalidOperationException($"AMQ9657E: QMGR SSLCRLNL names namelist {namelist}, which is not defined.");
+                ?? throw new InvalidOperationException($"AMQ9657E: {namedBy} names namelist {namelist}, which is not defined.");
             var authinfos = list.List("NAMES").Select(n => catalog.Find("AUTHINFO", n)?.AsAuthInfo() ?? throw new InvalidOperationException($"AMQ9657E: namelist {namelist} names AUTHINFO {n}, which is not defined.")).ToList();
             if (OcspObjectsError(authinfos.Select(a => a.AuthType)) is { } tooMany)
             {
@@ -46,7 +55,7 @@ public static class RevocationSources
         }
 
         var crls = tls.CrlFiles.Select(CrlDocument.Load).ToList();
-        var settings = new RevocationSettings(crls, tls.CdpCheckExtensions, tls.OcspAuthentication, tls.RevocationTimeout, cache, responder, tls.OcspCheckExtensions, ocsp,
+        var settings = new RevocationSettings(crls, tls.CdpCheckExtensions, unknown, tls.RevocationTimeout, cache, responder, tls.OcspCheckExtensions, ocsp,
             LdapServers: ldap);
         return new Built(settings, warnings);
     }

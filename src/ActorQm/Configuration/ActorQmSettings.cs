@@ -189,15 +189,12 @@ public sealed record TlsSettings(
     /// <summary>How long a peer over the send-queue bound may take no data before it is disconnected (tls.slow-reader-timeout).</summary>
     public TimeSpan SlowReaderTimeout { get; init; } = Tls.Transport.Settings.DefaultSlowReaderTimeout;
 
+    /// <summary>Beyond MQ: channels with a revocation policy of their own, by channel name (tls.channel-revocation; docs/tls.md).</summary>
+    public IReadOnlyDictionary<string, ChannelRevocationSettings> ChannelRevocation { get; init; } = new Dictionary<string, ChannelRevocationSettings>();
+
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
-        var authentication = config.GetString("ocsp-authentication").ToLowerInvariant() switch
-        {
-            "required" => Tls.UnknownRevocationPolicy.Required,
-            "warn" => Tls.UnknownRevocationPolicy.Warn,
-            "optional" => Tls.UnknownRevocationPolicy.Optional,
-            var other => throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-authentication must be required, warn or optional, not '{other}'."),
-        };
+        var authentication = UnknownPolicy(config.GetString("ocsp-authentication"), $"actorqm.queue-managers.{qm}.tls.ocsp-authentication");
         return new TlsSettings(
             config.GetBoolean("ocsp-check-extensions"),
             config.GetBoolean("cdp-check-extensions"),
@@ -236,7 +233,42 @@ public sealed record TlsSettings(
             OcspMaxBytes = config.GetByteSize("ocsp-max-bytes", 128 * 1024) is { } max and >= 1024 and <= 16L << 20
                 ? max
                 : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-max-bytes must be between 1k and 16M."),
+            ChannelRevocation = ReadChannelRevocation(qm, config, authentication),
         };
+    }
+
+    private static Tls.UnknownRevocationPolicy UnknownPolicy(string value, string where) => value.ToLowerInvariant() switch
+    {
+        "required" => Tls.UnknownRevocationPolicy.Required,
+        "warn" => Tls.UnknownRevocationPolicy.Warn,
+        "optional" => Tls.UnknownRevocationPolicy.Optional,
+        var other => throw new ConfigurationException($"{where} must be required, warn or optional, not '{other}'."),
+    };
+
+    private static Dictionary<string, ChannelRevocationSettings> ReadChannelRevocation(string qm, Config config, Tls.UnknownRevocationPolicy inherited)
+    {
+        var channels = new Dictionary<string, ChannelRevocationSettings>(StringComparer.Ordinal);
+        // Channel names hold dots: the entries are read as the object's own keys, not as flattened paths.
+        if (config.GetValue("channel-revocation") is not { } value || !value.IsObject())
+        {
+            return channels;
+        }
+
+        foreach (var (name, settings) in value.GetObject().Items)
+        {
+            var where = $"actorqm.queue-managers.{qm}.tls.channel-revocation.\"{name}\"";
+            var entry = new Config(new Akka.Configuration.Hocon.HoconRoot(settings));
+            var namelist = entry.GetString("crl-namelist", string.Empty);
+            if (namelist.Length == 0)
+            {
+                throw new ConfigurationException($"{where}.crl-namelist must name the NAMELIST of AUTHINFO objects the channel uses.");
+            }
+
+            var unknown = entry.HasPath("ocsp-authentication") ? UnknownPolicy(entry.GetString("ocsp-authentication"), $"{where}.ocsp-authentication") : inherited;
+            channels[name] = new ChannelRevocationSettings(namelist, unknown);
+        }
+
+        return channels;
     }
 
     private static IReadOnlyList<Tls.CipherSpec>? ReadAllowedCipherSpecs(string qm, IList<string> names)
@@ -251,6 +283,12 @@ public sealed record TlsSettings(
             : spec).ToList();
     }
 }
+
+/// <summary>
+/// Beyond MQ: a channel's own revocation policy (tls.channel-revocation): the NAMELIST of AUTHINFO objects it uses in place of
+/// QMGR SSLCRLNL, and what an undeterminable status does for it (docs/tls.md, "Revocation per channel").
+/// </summary>
+public sealed record ChannelRevocationSettings(string CrlNamelist, Tls.UnknownRevocationPolicy OcspAuthentication);
 
 /// <summary>A TLS listener declared in HOCON: <c>listeners { NAME { port = 1414, address = "0.0.0.0", backlog = 128 } }</c>.</summary>
 public sealed record ListenerSettings(string Name, System.Net.IPAddress Address, int Port, int Backlog)

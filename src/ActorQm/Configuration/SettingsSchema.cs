@@ -16,6 +16,7 @@ internal static partial class SettingsSchema
 {
     private static readonly string[] ListenerKeys = ["port", "address", "backlog"];
     private static readonly string[] RoutedListenerKeys = ["queue-manager", "port", "address", "backlog"];
+    private static readonly string[] ChannelRevocationKeys = ["crl-namelist", "ocsp-authentication"];
 
     /// <summary>Every problem of the actorqm section of <paramref name="config"/>, one line each, or an empty list.</summary>
     public static IReadOnlyList<string> Problems(Config config)
@@ -72,6 +73,9 @@ internal static partial class SettingsSchema
                     break;
                 case "listeners":
                     NamedEntries(value, here, problems, (entry, at) => Fields(entry, at, ListenerKeys, problems));
+                    break;
+                case "channel-revocation":
+                    NamedEntries(value, here, problems, (entry, at) => Fields(entry, at, ChannelRevocationKeys, problems));
                     break;
                 case "groups" when path.EndsWith(".security", StringComparison.Ordinal):
                     NamedEntries(value, here, problems, (entry, at) =>

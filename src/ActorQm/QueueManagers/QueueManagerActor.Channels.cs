@@ -32,7 +32,7 @@ internal sealed partial class QueueManagerActor
     {
         Receive<Channel.AcceptChannel>(a =>
         {
-            var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _tls.Settings.AllowTls13, a.From);
+            var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _tls.Settings.AllowTls13, a.From, _tls.ChannelRevocation.Keys);
             if (answer is InboundChannels.Accepted mapped)
             {
                 answer = ChannelIdentity.Decide(_catalog, _settings.Security, a.Hello, mapped);
@@ -301,7 +301,7 @@ internal sealed partial class QueueManagerActor
         {
             var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _tls.Settings.AllowTls13);
             var credentials = InitiatorCredentials(channel);
-            return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.Revocation, TransportSettings()), null);
+            return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.RevocationFor(channel.Name), TransportSettings()), null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException)
         {
@@ -331,7 +331,7 @@ internal sealed partial class QueueManagerActor
             }
 
             var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _tls.Settings.AllowTls13);
-            return (new Channel.RequesterStart(definition, _settings.Name, _catalog.QMgr.AsQMgr().DeadLetterQueue, InitiatorCredentials(channel), requirements, _tls.Revocation, TransportSettings()), null);
+            return (new Channel.RequesterStart(definition, _settings.Name, _catalog.QMgr.AsQMgr().DeadLetterQueue, InitiatorCredentials(channel), requirements, _tls.RevocationFor(channel.Name), TransportSettings()), null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException or FormatException)
         {

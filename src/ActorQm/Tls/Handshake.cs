@@ -53,6 +53,13 @@ public static class Handshake
         /// </summary>
         public Func<string?, CipherSpec?>? CipherSpecForServerName { get; init; }
 
+        /// <summary>
+        /// Responder only, beyond MQ: channels with their own revocation policy, by name. When the initiator's server name names
+        /// one of them (<see cref="ChannelSni"/>), the revocation step uses its policy and <see cref="PeerSession.RevocationChannel"/>
+        /// says so, for the check once the initial data names the channel (docs/tls.md, "Revocation per channel").
+        /// </summary>
+        public IReadOnlyDictionary<string, RevocationSettings>? ChannelRevocation { get; init; }
+
         /// <summary>The remote end in MQ's CONNAME form, <c>host(port)</c>, when the caller knows it: for logs and events only.</summary>
         public string? ConnectionName { get; init; }
 
@@ -75,6 +82,12 @@ public static class Handshake
     {
         /// <summary>The validated chain, peer first (empty when the peer sent no certificate): what periodic revocation re-checks use.</summary>
         public IReadOnlyList<X509Certificate2> Chain { get; init; } = [];
+
+        /// <summary>The channel whose own revocation policy the handshake applied; null: the one in <see cref="StartHandshake.Revocation"/>.</summary>
+        public string? RevocationChannel { get; init; }
+
+        /// <summary>The revocation policy the handshake applied, for the connection's later re-checks; null: the request's.</summary>
+        public RevocationSettings? Revocation { get; init; }
     }
 
     /// <summary>

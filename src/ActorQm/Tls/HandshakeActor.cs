@@ -47,6 +47,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private bool _handedOver;
     private Task? _farewell;
     private RevocationAnswer? _revocation;
+    private string? _revocationChannel;
 
     public HandshakeActor(StartHandshake request, TimeSpan stepTimeout)
     {
@@ -62,7 +63,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         When(HandshakeStep.CertificateExchange, e => e.FsmEvent switch
         {
-            Negotiated n => Follow(_verifier.AfterNegotiation(n.Session), next => next == HandshakeStep.ChainValidation
+            Negotiated n => Follow(_verifier.AfterNegotiation(WithChannelRevocation(n.Session)), next => next == HandshakeStep.ChainValidation
                 ? new Validating(n.Session)
                 : new CheckingRevocation(n.Session, [])),
             NegotiationFailed f => Reject(f.Failure, f.InTheClear),
@@ -220,6 +221,22 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         _ => "rejected",
     };
 
+    /// <summary>
+    /// A responder whose initiator named, in its server name, a channel with its own revocation policy checks with that policy
+    /// (docs/tls.md, "Revocation per channel"); the session records it so the initial data must name the same channel.
+    /// </summary>
+    private NegotiatedSession WithChannelRevocation(NegotiatedSession session)
+    {
+        if (_request.Role == HandshakeRole.Responder && _request.ChannelRevocation is { } policies
+            && ChannelSni.TryDecode(_stream.TargetHostName) is { } channel && policies.TryGetValue(channel, out var own))
+        {
+            _verifier.UseRevocation(own);
+            _revocationChannel = channel;
+        }
+
+        return session;
+    }
+
     /// <summary>On to the step the verifier names, with its data, or rejected.</summary>
     private State<HandshakeStep, HandshakeData> Follow(StepResult result, Func<HandshakeStep, HandshakeData> data) =>
         result.Failure is { } failure ? Reject(failure) : GoTo(result.Next).Using(data(result.Next));
@@ -270,7 +287,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
 
         _handedOver = true;
         var session = f.Session;
-        var accepted = new PeerSession(_request.ConnectionId, peer, session.Protocol, session.Suite, session.CipherSpec, check.McaUser, _clock.Elapsed) { Chain = f.Chain };
+        var accepted = new PeerSession(_request.ConnectionId, peer, session.Protocol, session.Suite, session.CipherSpec, check.McaUser, _clock.Elapsed) { Chain = f.Chain, RevocationChannel = _revocationChannel, Revocation = _verifier.Revocation };
         _request.ReplyTo.Tell(new HandshakeSucceeded(accepted, _stream));
         Context.Parent.Tell(new Answered(_request));
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));

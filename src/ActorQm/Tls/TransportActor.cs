@@ -40,6 +40,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     private bool _closing;
     private bool _closed;
     private IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> _peerChain = [];
+    private RevocationSettings _revocation = RevocationSettings.None;
 
     public TransportActor(Handshake.StartHandshake handshake, IActorRef handshakes, IActorRef owner, TransportSettings settings)
     {
@@ -74,8 +75,9 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         {
             _stream = ok.Stream;
             _peerChain = ok.Session.Chain;
+            _revocation = ok.Session.Revocation ?? _handshake.Revocation;
             _owner.Tell(new Connected(ok.Session));
-            if (_settings.RevocationRecheck is { } every && _peerChain.Count > 1 && _handshake.Revocation.ChecksAnything)
+            if (_settings.RevocationRecheck is { } every && _peerChain.Count > 1 && _revocation.ChecksAnything)
             {
                 Timers.StartPeriodicTimer(RecheckTimer, Recheck.Instance, every);
             }
@@ -149,7 +151,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         Receive<ResumeReading>(r => _credit.Release(Math.Max(0, r.Frames)));
         Receive<Redirect>(r => _owner = r.Owner);
         // A re-check asks the sources, not the caches: an answer cached at the handshake would hide a revocation until its nextUpdate.
-        Receive<Recheck>(_ => RevocationChecker.CheckAsync(_peerChain, _handshake.Revocation with { Fresh = true }, DateTimeOffset.UtcNow, _stop.Token)
+        Receive<Recheck>(_ => RevocationChecker.CheckAsync(_peerChain, _revocation with { Fresh = true }, DateTimeOffset.UtcNow, _stop.Token)
             .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : new RevocationAnswer(RevocationStatus.Unknown, "re-check", "re-check did not complete", null), TaskScheduler.Default)
             .PipeTo(Self));
         Receive<RevocationAnswer>(answer =>

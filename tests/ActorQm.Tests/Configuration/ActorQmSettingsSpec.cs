@@ -30,6 +30,27 @@ public sealed class ActorQmSettingsSpec
     }
 
     [Fact]
+    public void Settings_must_read_channel_revocation_by_channel_name_with_the_queue_managers_policy_as_default()
+    {
+        TlsSettings Tls(string hocon) =>
+            TlsSettings.Create("QM1", ConfigurationFactory.ParseString(hocon).WithFallback(ActorQmSettings.Reference.GetConfig("actorqm.queue-manager-defaults.tls")), null);
+
+        var tls = Tls("""
+            ocsp-authentication = warn
+            channel-revocation {
+              "TO.PARTNER" { crl-namelist = PARTNER.AUTH, ocsp-authentication = required }
+              INTERNAL { crl-namelist = CRLS }
+            }
+            """);
+
+        Assert.Equal(new ChannelRevocationSettings("PARTNER.AUTH", ActorQm.Tls.UnknownRevocationPolicy.Required), tls.ChannelRevocation["TO.PARTNER"]);
+        Assert.Equal(new ChannelRevocationSettings("CRLS", ActorQm.Tls.UnknownRevocationPolicy.Warn), tls.ChannelRevocation["INTERNAL"]);
+        Assert.Empty(Tls(string.Empty).ChannelRevocation);
+        Assert.Contains("crl-namelist", Assert.Throws<ConfigurationException>(() => Tls("channel-revocation { X { ocsp-authentication = optional } }")).Message, StringComparison.Ordinal);
+        Assert.Contains("required, warn or optional", Assert.Throws<ConfigurationException>(() => Tls("channel-revocation { X { crl-namelist = A, ocsp-authentication = maybe } }")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Settings_must_read_each_declared_queue_manager_with_its_overrides_and_resolve_paths()
     {
         var config = ConfigurationFactory.ParseString("""

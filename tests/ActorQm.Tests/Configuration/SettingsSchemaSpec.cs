@@ -19,6 +19,7 @@ public sealed class SettingsSchemaSpec
     [InlineData("actorqm.queue-managers { QM1 { security.groups { apps = app1 } } }", "actorqm.queue-managers.QM1.security.groups.apps must be a list of principals, e.g. [\"app1\", \"app2\"]")]
     [InlineData("actorqm.queue-manager-defaults.tls.alow-tls13 = off", "actorqm.queue-manager-defaults.tls.alow-tls13 is not a setting (did you mean actorqm.queue-manager-defaults.tls.allow-tls13?)")]
     [InlineData("actorqm.clustr.enabled = on", "actorqm.clustr is not a setting (did you mean actorqm.cluster?)")]
+    [InlineData("actorqm.queue-managers { QM1 { tls.channel-revocation { \"TO.PARTNER\" { crl-namlist = X } } } }", "actorqm.queue-managers.QM1.tls.channel-revocation.TO.PARTNER.crl-namlist is not a setting (did you mean actorqm.queue-managers.QM1.tls.channel-revocation.TO.PARTNER.crl-namelist?)")]
     public void SettingsSchema_must_name_a_misspelt_or_mistyped_setting(string hocon, string problem) =>
         Assert.Equal([problem], Problems(hocon));
 
@@ -36,6 +37,7 @@ public sealed class SettingsSchemaSpec
                   listeners { L1 { port = 0, address = "127.0.0.1", backlog = 16 } }
                   security.groups { apps = ["app1"], mqm = ["alice"] }
                   tls { crl-files = ["a.crl"], revocation-recheck-interval = 30s, ocsp-nonce-less-max-age = off, crl-max-bytes = 64KiB }
+                  tls.channel-revocation { "TO.PARTNER" { crl-namelist = PARTNER.AUTH, ocsp-authentication = warn } }
                   store.engine = postgresql
                 }
               }
