@@ -48,12 +48,18 @@ internal static class ConsoleApi
 
     public static void Map(IEndpointRouteBuilder app, IReadOnlyDictionary<string, IActorRef> queueManagers, IActorRef timeline, Func<HttpContext, RestPeer> peerOf, TimeSpan timeout)
     {
-        app.MapGet(Base, () => Results.Redirect(Base + "/"));
         foreach (var (path, resource, type) in Files)
         {
             var bytes = Resource(resource);
             app.MapGet(Base + path, async (HttpContext http) =>
             {
+                // Routing matches "/ibmmq/console" too: the page's relative links need the slash.
+                if (path == "/" && !http.Request.Path.Value!.EndsWith('/'))
+                {
+                    http.Response.Redirect(Base + "/");
+                    return;
+                }
+
                 // The page only for a principal that may display a queue manager; its script and style sheet hold no data.
                 if (path == "/" && await ConsoleSnapshot.RefusalAsync(queueManagers.Values, peerOf(http), timeout).ConfigureAwait(false) is { } refusal)
                 {
