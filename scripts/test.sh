@@ -5,7 +5,8 @@
 # s_client/s_server, OCSP tests run `openssl ocsp` per request) and slapd with ldap-utils (CRLs
 # from a real LDAP server; each test starts and stops its own slapd on loopback) and the
 # PostgreSQL server (the cluster's shared journal; each test class runs initdb and its own server
-# on a loopback port, then stops and removes it). SQLite ships inside Microsoft.Data.Sqlite.
+# on a loopback port, then stops and removes it), and Chromium (the web console's browser spec drives
+# Debian's chromium headless through Playwright; no browser is downloaded). SQLite ships inside Microsoft.Data.Sqlite.
 # Then it packs the NuGet packages (scripts/pack.sh), installs the actorqm tool from them into a
 # temporary folder and runs its --help and a 200-message demo: counted as one more test; then a
 # console application that references only the ActorQm.Client package connects, puts and gets
@@ -24,6 +25,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${need[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

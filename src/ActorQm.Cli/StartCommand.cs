@@ -53,7 +53,7 @@ internal static class StartCommand
                 Console.WriteLine($"AMQ8003I: ActorQm queue manager {qm.Name} started (journal {qm.Store.Describe()}{(listeners.Count > 0 ? ", listeners " + string.Join(", ", listeners.Select(l => $"{l.Key} on {l.Value}")) : string.Empty)}).");
             }
 
-            var rest = await StartRest(config, started);
+            var rest = await StartRest(config, started, system);
             await stop.Task;
             // The REST API ends first: a get it answers must commit on a queue manager still running.
             if (rest is not null)
@@ -103,7 +103,7 @@ internal static class StartCommand
         }
 
         // MQ's REST APIs for every queue manager of this process, with the first one's certificate (docs/rest.md).
-        static async Task<Rest.RestServer?> StartRest(Akka.Configuration.Config config, List<StartedQueueManager> started)
+        static async Task<Rest.RestServer?> StartRest(Akka.Configuration.Config config, List<StartedQueueManager> started, Akka.Actor.ActorSystem system)
         {
             Rest.RestSettings rest;
             try
@@ -122,7 +122,7 @@ internal static class StartCommand
 
             try
             {
-                var server = await Rest.RestServer.StartAsync(rest, started.ToDictionary(s => s.Name, s => s.Actor), started[0].Actor);
+                var server = await Rest.RestServer.StartAsync(rest, started.ToDictionary(s => s.Name, s => s.Actor), started[0].Actor, system);
                 Console.WriteLine($"MQ's REST APIs are listening on {server.Address} (mutual TLS, the certificate of {started[0].Name}).");
                 return server;
             }

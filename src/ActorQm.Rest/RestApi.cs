@@ -181,7 +181,7 @@ internal static class RestApi
         };
 
     /// <summary>The certificate's user as the target queue manager knows it: its own groups and administrators, not those of the queue manager whose certificate serves HTTPS.</summary>
-    private static async Task<Authority.Principal> PrincipalAt(IActorRef qm, RestPeer peer, TimeSpan timeout) =>
+    internal static async Task<Authority.Principal> PrincipalAt(IActorRef qm, RestPeer peer, TimeSpan timeout) =>
         (await qm.Ask<QueueManagers.QueueManager.ListenerTls>(QueueManagers.QueueManager.GetListenerTls.Instance, timeout).ConfigureAwait(false)).Security.PrincipalFor(peer.Principal!.Name);
 
     /// <summary>MQ requires the header on every request that changes something (any value, checked for presence: docs/rest.md).</summary>

@@ -17,7 +17,7 @@ public static class RestHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(settings.Listen, "settings.Listen");
         services.AddActorQmRegistry();
-        return services.AddSingleton<RestHostedService>(sp => new RestHostedService(sp.GetRequiredService<IQueueManagerRegistry>(), settings, tlsFrom, sp.GetService<ILoggerFactory>(), sp.GetRequiredService<IHostApplicationLifetime>()))
+        return services.AddSingleton<RestHostedService>(sp => new RestHostedService(sp.GetRequiredService<IQueueManagerRegistry>(), sp.GetRequiredService<ActorSystem>(), settings, tlsFrom, sp.GetService<ILoggerFactory>(), sp.GetRequiredService<IHostApplicationLifetime>()))
             .AddHostedService(sp => sp.GetRequiredService<RestHostedService>());
     }
 }
@@ -30,14 +30,15 @@ public static class RestHostingExtensions
 public sealed class RestHostedService : IHostedService
 {
     private readonly IQueueManagerRegistry _registry;
+    private readonly ActorSystem _system;
     private readonly RestSettings _settings;
     private readonly string? _tlsFrom;
     private readonly ILoggerFactory? _logging;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TaskCompletionSource<RestServer> _server = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    internal RestHostedService(IQueueManagerRegistry registry, RestSettings settings, string? tlsFrom, ILoggerFactory? logging, IHostApplicationLifetime lifetime) =>
-        (_registry, _settings, _tlsFrom, _logging, _lifetime) = (registry, settings, tlsFrom, logging, lifetime);
+    internal RestHostedService(IQueueManagerRegistry registry, ActorSystem system, RestSettings settings, string? tlsFrom, ILoggerFactory? logging, IHostApplicationLifetime lifetime) =>
+        (_registry, _system, _settings, _tlsFrom, _logging, _lifetime) = (registry, system, settings, tlsFrom, logging, lifetime);
 
     /// <summary>Where it listens, once started.</summary>
     public Uri? Address => _server.Task.IsCompletedSuccessfully ? _server.Task.Result.Address : null;
@@ -69,7 +70,7 @@ public sealed class RestHostedService : IHostedService
             }
 
             var source = _tlsFrom ?? actors.Keys.FirstOrDefault() ?? throw new InvalidOperationException("actorqm.rest: no queue manager runs in this service");
-            _server.TrySetResult(await RestServer.StartAsync(_settings, actors, actors[source], _logging).ConfigureAwait(false));
+            _server.TrySetResult(await RestServer.StartAsync(_settings, actors, actors[source], _system, _logging).ConfigureAwait(false));
         }
 #pragma warning disable CA1031 // Whatever stops it is the outcome of Started, and logged; the service goes on without the REST API.
         catch (Exception e)

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using ActorQm.QueueManagers;
+using ActorQm.Rest.WebConsole;
 using ActorQm.Tls;
 using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
@@ -21,7 +22,8 @@ namespace ActorQm.Rest;
 /// MQ's administrative and messaging REST APIs (the same paths, headers and JSON as MQ's mqweb, docs/rest.md) over
 /// HTTPS served with a queue manager's certificate. Every connection's client certificate walks the steps of a
 /// channel's handshake before any request on it is read (<see cref="RestPeer"/>); requests then run as the mapped
-/// principal, with its authority, through the same queue manager messages as clients and remote administrators.
+/// principal, with its authority, through the same queue manager messages as clients and remote administrators. The web
+/// console (<c>/ibmmq/console/</c>) is served behind the same checks.
 /// </summary>
 public sealed class RestServer : IAsyncDisposable
 {
@@ -29,11 +31,13 @@ public sealed class RestServer : IAsyncDisposable
     private const string ChainItem = "actorqm.rest.chain";
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
     private readonly WebApplication _app;
+    private readonly IActorRef _timeline;
 
-    private RestServer(WebApplication app, Uri address)
+    private RestServer(WebApplication app, Uri address, IActorRef timeline)
     {
         _app = app;
         Address = address;
+        _timeline = timeline;
     }
 
     /// <summary>Where it listens, e.g. https://127.0.0.1:9443/ (the port chosen when the settings said 0).</summary>
@@ -42,10 +46,12 @@ public sealed class RestServer : IAsyncDisposable
     /// <summary>
     /// Serves <paramref name="queueManagers"/> (by name) on <see cref="RestSettings.Listen"/>, with the certificate, trust
     /// anchors and revocation settings of <paramref name="tlsFrom"/>, read again for every connection (so REFRESH SECURITY
-    /// applies to the next one).
+    /// applies to the next one). The console's handshake timeline listens on <paramref name="system"/>'s EventStream, where
+    /// the queue managers' listeners publish their handshakes.
     /// </summary>
-    public static async Task<RestServer> StartAsync(RestSettings settings, IReadOnlyDictionary<string, IActorRef> queueManagers, IActorRef tlsFrom, ILoggerFactory? logging = null)
+    public static async Task<RestServer> StartAsync(RestSettings settings, IReadOnlyDictionary<string, IActorRef> queueManagers, IActorRef tlsFrom, ActorSystem system, ILoggerFactory? logging = null)
     {
+        ArgumentNullException.ThrowIfNull(system);
         var endpoint = settings.Listen ?? throw new ArgumentException("actorqm.rest.listen is empty: no REST API to start", nameof(settings));
         var source = new TlsSource(tlsFrom);
         var first = await source.CurrentAsync().ConfigureAwait(false);
@@ -121,6 +127,7 @@ public sealed class RestServer : IAsyncDisposable
         var app = builder.Build();
         app.Use(async (http, next) =>
         {
+            ConsoleApi.Secure(http);
             try
             {
                 await next(http).ConfigureAwait(false);
@@ -145,11 +152,22 @@ public sealed class RestServer : IAsyncDisposable
             http.Items[PeerItem] = peer;
             await next(http).ConfigureAwait(false);
         });
+        var timeline = system.ActorOf(HandshakeTimeline.Props(settings.ConsoleHandshakes));
+        ConsoleApi.Map(app, queueManagers, timeline, http => (RestPeer)http.Items[PeerItem]!, AskTimeout);
         RestApi.Map(app, queueManagers, http => (RestPeer)http.Items[PeerItem]!, AskTimeout);
-        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            system.Stop(timeline);
+            throw;
+        }
+
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         log.LogInformation("MQ's REST APIs for {QueueManagers} are listening on {Address} (mutual TLS)", string.Join(", ", queueManagers.Keys), bound);
-        return new RestServer(app, new Uri(bound));
+        return new RestServer(app, new Uri(bound), timeline);
     }
 
     private static async Task<RestPeer> Verify(ConnectionContext connection, RestSettings settings, TlsSource source, ILogger log)
@@ -184,6 +202,7 @@ public sealed class RestServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _timeline.Tell(PoisonPill.Instance);
     }
 
     /// <summary>The queue manager's current listener TLS, asked for at most once a second.</summary>

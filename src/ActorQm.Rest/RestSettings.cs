@@ -12,8 +12,10 @@ namespace ActorQm.Rest;
 /// <param name="Listen">The HTTPS endpoint (loopback or a chosen address; port 0 picks a free one); null: no REST API.</param>
 /// <param name="SslPeer">SSLPEER-style filter every client certificate's subject must match; null: any the chain vouches for.</param>
 /// <param name="CipherSpec">What the endpoint negotiates (an alias such as ANY_TLS12_OR_HIGHER, or one CipherSpec).</param>
-public sealed record RestSettings(IPEndPoint? Listen, DistinguishedNameFilter? SslPeer, CipherSpecSelection CipherSpec)
+/// <param name="ConsoleHandshakes">Connections the web console's handshake timeline keeps per listener (1 to 1,000).</param>
+public sealed record RestSettings(IPEndPoint? Listen, DistinguishedNameFilter? SslPeer, CipherSpecSelection CipherSpec, int ConsoleHandshakes = 50)
 {
+    /// <summary>Reads <c>actorqm.rest</c>; an address, filter, CipherSpec or bound that is not one fails with the key's name.</summary>
     public static RestSettings From(Config config)
     {
         var rest = config.WithFallback(ActorQmSettings.Reference).GetConfig("actorqm.rest");
@@ -32,6 +34,12 @@ public sealed record RestSettings(IPEndPoint? Listen, DistinguishedNameFilter? S
         }
 
         var cipher = rest.GetString("cipher-spec", "ANY_TLS12_OR_HIGHER");
-        return new RestSettings(endpoint, filter, CipherSpecs.Select(cipher) ?? throw new ArgumentException($"actorqm.rest.cipher-spec: '{cipher}' is not a CipherSpec ActorQm supports"));
+        var handshakes = rest.GetInt("console.handshakes", 50);
+        if (handshakes is < 1 or > 1000)
+        {
+            throw new ArgumentException($"actorqm.rest.console.handshakes: {handshakes} is not between 1 and 1000");
+        }
+
+        return new RestSettings(endpoint, filter, CipherSpecs.Select(cipher) ?? throw new ArgumentException($"actorqm.rest.cipher-spec: '{cipher}' is not a CipherSpec ActorQm supports"), handshakes);
     }
 }

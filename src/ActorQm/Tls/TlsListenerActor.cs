@@ -21,6 +21,7 @@ internal sealed class TlsListenerActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stop = new();
     private TcpListener? _listener;
+    private int _boundPort;
     private long _accepted;
 
     public TlsListenerActor(ListenerSettings settings, IActorRef owner, Func<string, Stream, IPEndPoint, Props> connection, Func<IPAddress, AddressBlock?> blockedBy)
@@ -54,7 +55,9 @@ internal sealed class TlsListenerActor : ReceiveActor
             return;
         }
 
-        _owner.Tell(new ListenerStarted((IPEndPoint)_listener.LocalEndpoint));
+        var bound = (IPEndPoint)_listener.LocalEndpoint;
+        _boundPort = bound.Port;
+        _owner.Tell(new ListenerStarted(bound));
         _ = AcceptLoop(_listener, Self, _stop.Token);
     }
 
@@ -105,7 +108,9 @@ internal sealed class TlsListenerActor : ReceiveActor
         }
 
         client.NoDelay = true;
-        var id = $"{_settings.Port}-{++_accepted}";
+        // The bound port, not the configured one (0 for "any"): what tells this listener's connections from another's
+        // (the console's handshake timeline groups them by it, docs/rest.md).
+        var id = $"{_boundPort}-{++_accepted}";
         Context.ActorOf(_connection(id, client.GetStream(), remote), "connection-" + _accepted);
     }
 

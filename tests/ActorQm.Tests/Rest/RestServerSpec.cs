@@ -37,7 +37,7 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
             {TestGrants.Admin()}
             """, $$"""tls { crl-files = ["{{_dir.File("revoked.crl")}}"], ocsp-authentication = optional }""");
         var settings = RestSettings.From(ConfigurationFactory.ParseString("actorqm.rest { listen = \"127.0.0.1:0\", sslpeer = \"O=Example\" }"));
-        _rest = await RestServer.StartAsync(settings, new Dictionary<string, Akka.Actor.IActorRef> { ["QM2"] = _qm.Actor }, _qm.Actor, TestOutputLogger.Factory(_output));
+        _rest = await RestServer.StartAsync(settings, new Dictionary<string, Akka.Actor.IActorRef> { ["QM2"] = _qm.Actor }, _qm.Actor, Sys, TestOutputLogger.Factory(_output));
     }
 
     public async Task DisposeAsync()
