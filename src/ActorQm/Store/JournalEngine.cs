@@ -53,6 +53,13 @@ internal abstract class JournalEngine : IDisposable
     /// </summary>
     public virtual DbConnection Reown() => throw new NotSupportedException($"{GetType().Name} does not lose its connection");
 
+    /// <summary>
+    /// Why the journal the writer has open is no longer the one at <see cref="Location"/> (a file removed, moved or replaced
+    /// while the queue manager runs), or null. Checked before every batch: a write acknowledged into a file nobody will open
+    /// again would be lost at the next start.
+    /// </summary>
+    public virtual string? Replaced() => null;
+
     /// <summary>The write failed because the disk (or the database's storage) is full: MQRC 2192 rather than 2102.</summary>
     public abstract bool IsStorageFull(Exception e);
 

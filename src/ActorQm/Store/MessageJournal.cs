@@ -280,6 +280,13 @@ internal sealed class MessageJournal : IDisposable
             return;
         }
 
+        // Committed, but into a file moved or replaced meanwhile: not acknowledged (the next start would not find it).
+        if (StillInPlace() is { } replaced)
+        {
+            Fail(start, count, replaced, storageFull: false);
+            return;
+        }
+
         for (var i = start; i < start + count; i++)
         {
             if (_draining[i] is { Notify: { } notify, Ack: { } ack })
@@ -299,6 +306,21 @@ internal sealed class MessageJournal : IDisposable
     }
 
     /// <summary>
+    /// Why the journal can no longer be written, once its file was removed, moved or replaced, or null. Neither file is right
+    /// to write to: the one held open is gone from where the next start looks, the new one is another journal. Every write
+    /// fails from then on; the queue manager goes on serving whatever needs no journal (docs/persistence.md).
+    /// </summary>
+    private string? StillInPlace()
+    {
+        if (_ownershipLost is null && _engine.Replaced() is { } replaced)
+        {
+            _ownershipLost = $"{replaced}; nothing more is written to it (what was acknowledged before is in the file it had open). Stop the queue manager, put the journal back and start it again.";
+        }
+
+        return _ownershipLost;
+    }
+
+    /// <summary>
     /// Why nothing can be written now, or null: after a lost connection the writer reconnects and takes the queue
     /// manager's ownership again before it writes (docs/persistence.md, "Journal outages"); until it has, every write
     /// fails at once (MQRC 2102 to whoever needed it), never waits and is never acknowledged.
@@ -308,6 +330,11 @@ internal sealed class MessageJournal : IDisposable
         if (_ownershipLost is { } lost)
         {
             return lost;
+        }
+
+        if (StillInPlace() is { } replaced)
+        {
+            return replaced;
         }
 
         if (_lost is null)

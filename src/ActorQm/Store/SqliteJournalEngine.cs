@@ -9,6 +9,10 @@ internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) :
 {
     private FileStream? _lock;
 
+    // The journal file as opened at start, and what the kernel called it then (docs/persistence.md, "Journal outages").
+    private FileStream? _identity;
+    private string? _openedAs;
+
     public override string Location => settings.Path;
 
     public override string Schema => Tables("INTEGER", "BLOB", string.Empty);
@@ -33,6 +37,45 @@ internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) :
             throw new QueueManagerInUseException(qmgr, $"lock on {settings.Path}.lock", e);
         }
 
+        var connection = OpenWriter();
+        _identity = new FileStream(settings.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        _openedAs = OpenFileName();
+        return connection;
+    }
+
+    /// <summary>
+    /// Linux names every open file under /proc/self/fd: a journal moved away shows its new name, one removed or replaced by
+    /// another file (a rename over it) shows "(deleted)". Elsewhere nothing is checked.
+    /// </summary>
+    public override string? Replaced()
+    {
+        if (_openedAs is null || OpenFileName() is not { } now || now == _openedAs)
+        {
+            return null;
+        }
+
+        return $"the journal file {settings.Path} was removed, moved or replaced while the queue manager ran (the file it has open is now {now})";
+    }
+
+    private string? OpenFileName()
+    {
+        if (!OperatingSystem.IsLinux() || _identity is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new FileInfo($"/proc/self/fd/{_identity.SafeFileHandle.DangerousGetHandle()}").LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private SqliteConnection OpenWriter()
+    {
         var connection = Open(SqliteOpenMode.ReadWriteCreate);
         try
         {
@@ -55,7 +98,11 @@ internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) :
     // SQLITE_FULL: the database or the disk holding it is full.
     public override bool IsStorageFull(Exception e) => e is SqliteException { SqliteErrorCode: 13 };
 
-    public override void Dispose() => _lock?.Dispose();
+    public override void Dispose()
+    {
+        _identity?.Dispose();
+        _lock?.Dispose();
+    }
 
     private SqliteConnection Open(SqliteOpenMode mode)
     {

@@ -142,6 +142,45 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.Empty(await DrainAsync(pair.Qm2.Actor, "APP.IN"));
     }
 
+    /// <summary>
+    /// A journal file moved away or removed while the queue manager runs: what the writer has open is no longer what the next
+    /// start reads, so a persistent put is refused (2102), never acknowledged into it; everything else goes on. Moved back,
+    /// the journal is whole at the next start.
+    /// </summary>
+    [Theory]
+    [InlineData("moved")]
+    [InlineData("removed")]
+    public async Task Put_must_fail_with_2102_once_the_journal_file_is_moved_or_removed_and_nothing_else_must_stop(string how)
+    {
+        var qm = await Start(_dir.Path);
+        var app = new QueueManagerConnection(qm, "spec");
+        await app.PutAsync("APP.IN", Text("before", Persistence.Persistent));
+        var journal = _dir.File("QMJ.db");
+        var aside = _dir.File("QMJ.db.aside");
+        if (how == "moved")
+        {
+            File.Move(journal, aside);
+        }
+        else
+        {
+            File.Delete(journal);
+        }
+
+        var refused = await Assert.ThrowsAsync<MqException>(() => app.PutAsync("APP.IN", Text("after the move", Persistence.Persistent)));
+        Assert.Equal(MqReason.ResourceProblem, refused.Reason);
+        Assert.Contains("removed, moved or replaced", refused.Message, StringComparison.Ordinal);
+        // The queue manager goes on serving what needs no journal.
+        await app.PutAsync("APP.IN", Text("fast", Persistence.NotPersistent));
+        Assert.Equal(MqReason.ResourceProblem, (await Assert.ThrowsAsync<MqException>(() => app.PutAsync("APP.IN", Text("still refused", Persistence.Persistent)))).Reason);
+
+        if (how == "moved")
+        {
+            await QueueManagerBootstrap.StopAsync(qm);
+            File.Move(aside, journal);
+            Assert.Equal(["before"], await DrainAsync(await Start(_dir.Path), "APP.IN"));
+        }
+    }
+
     private string Mount(string name, string size)
     {
         var disk = Directory.CreateDirectory(_dir.File(name)).FullName;
