@@ -214,6 +214,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         w.Write(s.CipherSpec);
         WriteNullable(w, s.McaUser);
         w.Write(s.Elapsed.Ticks);
+        WriteNullable(w, s.RevocationChannel);
     }
 
     private static Session ReadSession(BinaryReader r)
@@ -226,7 +227,10 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
             chain[i] = r.ReadBytes(r.ReadInt32());
         }
 
-        return new Session(id, peer, chain, (SslProtocols)r.ReadInt32(), (TlsCipherSuite)r.ReadInt32(), r.ReadString(), ReadNullable(r), TimeSpan.FromTicks(r.ReadInt64()));
+        return new Session(id, peer, chain, (SslProtocols)r.ReadInt32(), (TlsCipherSuite)r.ReadInt32(), r.ReadString(), ReadNullable(r), TimeSpan.FromTicks(r.ReadInt64()))
+        {
+            RevocationChannel = ReadNullable(r),
+        };
     }
 
     private static void WriteNullable(BinaryWriter w, string? value)

@@ -382,10 +382,13 @@ internal sealed partial class QueueManagerActor
     /// </summary>
     private RoutedConnection.SecurityDescribed DescribeSecurity()
     {
-        var namelist = _catalog.QMgr.AsQMgr().CrlNamelist is { Length: > 0 } name ? _catalog.Find("NAMELIST", name) : null;
-        var authinfos = namelist?.List("NAMES").Select(n => _catalog.Find("AUTHINFO", n)).OfType<MqObject>() ?? [];
+        // SSLCRLNL's namelist and those of channels with their own revocation policy, with their AUTHINFO objects: the
+        // accepting node's handshakes apply them (docs/tls.md, "Revocation per channel").
+        var names = _tls.Settings.ChannelRevocation.Values.Select(c => c.CrlNamelist).Prepend(_catalog.QMgr.AsQMgr().CrlNamelist).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal);
+        var namelists = names.Select(n => _catalog.Find("NAMELIST", n)).OfType<MqObject>().ToList();
+        var authinfos = namelists.SelectMany(l => l.List("NAMES")).Distinct(StringComparer.Ordinal).Select(n => _catalog.Find("AUTHINFO", n)).OfType<MqObject>();
         var blocks = _catalog.All("CHLAUTH").Where(r => r.AsChannelAuth().Type == ChannelAuthType.BlockAddress);
-        MqObject[] objects = [_catalog.QMgr, .. namelist is null ? [] : new[] { namelist }, .. authinfos, .. blocks];
+        MqObject[] objects = [_catalog.QMgr, .. namelists, .. authinfos, .. blocks];
         return new RoutedConnection.SecurityDescribed(_settings.Name, objects.Select(o => o.ToMqsc()).ToList(), _securityGeneration);
     }
 }

@@ -41,14 +41,21 @@ public static class RoutedConnection
     /// <summary>What the accepting node's handshake established, in a form that crosses nodes: certificates as DER.</summary>
     public sealed record Session(string ConnectionId, byte[]? PeerCertificate, IReadOnlyList<byte[]> Chain, SslProtocols Protocol, TlsCipherSuite Suite, string CipherSpec, string? McaUser, TimeSpan Elapsed)
     {
+        /// <summary>The channel whose own revocation policy the accepting node's handshake applied (<see cref="Handshake.PeerSession.RevocationChannel"/>).</summary>
+        public string? RevocationChannel { get; init; }
+
         public static Session From(Handshake.PeerSession ok) =>
-            new(ok.ConnectionId, ok.Peer?.Certificate.RawData, ok.Chain.Select(c => c.RawData).ToList(), ok.Protocol, ok.Suite, ok.CipherSpec, ok.McaUser, ok.Elapsed);
+            new(ok.ConnectionId, ok.Peer?.Certificate.RawData, ok.Chain.Select(c => c.RawData).ToList(), ok.Protocol, ok.Suite, ok.CipherSpec, ok.McaUser, ok.Elapsed)
+            {
+                RevocationChannel = ok.RevocationChannel,
+            };
 
         /// <summary>The peer session as the queue manager's agents see it (the socket stays on the accepting node).</summary>
         public Handshake.PeerSession ToPeerSession() =>
             new(ConnectionId, PeerCertificate is null ? null : PeerIdentity.Of(X509CertificateLoader.LoadCertificate(PeerCertificate)), Protocol, Suite, CipherSpec, McaUser, Elapsed)
             {
                 Chain = Chain.Select(c => X509CertificateLoader.LoadCertificate(c)).ToList(),
+                RevocationChannel = RevocationChannel,
             };
     }
 

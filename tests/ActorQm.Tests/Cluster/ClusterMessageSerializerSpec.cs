@@ -34,7 +34,10 @@ public sealed class ClusterMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
         var router = CreateTestProbe("router");
         var peer = TestPki.Shared.Qm1;
         var session = new Session("QMR-1414-7", peer.RawData, [peer.RawData, TestPki.Shared.Ca.Certificate.RawData], SslProtocols.Tls13,
-            TlsCipherSuite.TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", "app", TimeSpan.FromMilliseconds(12.5));
+            TlsCipherSuite.TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", "app", TimeSpan.FromMilliseconds(12.5))
+        {
+            RevocationChannel = "PARTNER.SVRCONN",
+        };
 
         var back = RoundTrip(new Route("QMR", "127.0.0.1", 40123, session, router.Ref));
 
@@ -45,6 +48,8 @@ public sealed class ClusterMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal([peer.Thumbprint, TestPki.Shared.Ca.Certificate.Thumbprint], handshake.Chain.Select(c => c.Thumbprint));
         Assert.Equal((SslProtocols.Tls13, TlsCipherSuite.TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", "app", TimeSpan.FromMilliseconds(12.5)),
             (handshake.Protocol, handshake.Suite, handshake.CipherSpec, handshake.McaUser, handshake.Elapsed));
+        // The policy the accepting node's handshake applied: the queue manager checks it against the channel (docs/tls.md).
+        Assert.Equal("PARTNER.SVRCONN", handshake.RevocationChannel);
     }
 
     [Fact]
@@ -56,6 +61,7 @@ public sealed class ClusterMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
 
         Assert.Null(back.Peer);
         Assert.Null(back.McaUser);
+        Assert.Null(back.RevocationChannel);
         Assert.Empty(back.Chain);
     }
 
