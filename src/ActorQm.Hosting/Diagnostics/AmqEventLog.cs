@@ -1,3 +1,4 @@
+using ActorQm.Messages;
 using ActorQm.Tls;
 using Microsoft.Extensions.Logging;
 
@@ -78,15 +79,17 @@ internal static partial class AmqEventLog
     /// <inheritdoc cref="RefusalCodes"/>
     public static IEnumerable<string> ChannelCodes => Endings.Keys;
 
+    // Every text field may come from a peer (names in its certificate, a channel name it sent): printable, one line each.
     public static void Log(ILogger logger, Handshake.ChannelSslError e) =>
-        Refusals.GetValueOrDefault(e.AmqCode, HandshakeMessages.RefusedOther)(logger, e.AmqCode, e.Role, e.ConnectionId, e.ConnectionName, e.ChannelName, e.Step, (int)e.Reason,
-            e.PeerSubject, e.PeerSerial, e.PeerIssuer, e.Detail);
+        Refusals.GetValueOrDefault(e.AmqCode, HandshakeMessages.RefusedOther)(logger, e.AmqCode, e.Role, e.ConnectionId, LogText.PrintableOrNull(e.ConnectionName),
+            LogText.PrintableOrNull(e.ChannelName), e.Step, (int)e.Reason, LogText.PrintableOrNull(e.PeerSubject), LogText.PrintableOrNull(e.PeerSerial),
+            LogText.PrintableOrNull(e.PeerIssuer), LogText.Printable(e.Detail));
 
     public static void Log(ILogger logger, Handshake.ChannelSslWarning e) =>
-        HandshakeMessages.Warned9717(logger, e.AmqCode, e.Role, e.ConnectionId, e.ConnectionName, e.ChannelName, e.Detail);
+        HandshakeMessages.Warned9717(logger, e.AmqCode, e.Role, e.ConnectionId, LogText.PrintableOrNull(e.ConnectionName), LogText.PrintableOrNull(e.ChannelName), LogText.Printable(e.Detail));
 
     public static void Log(ILogger logger, ActorQm.Channels.Channel.ChannelFailed e) =>
-        Endings.GetValueOrDefault(e.AmqCode, ChannelMessages.Ended9999)(logger, e.AmqCode, e.ChannelName, e.QMgrName, e.Detail);
+        Endings.GetValueOrDefault(e.AmqCode, ChannelMessages.Ended9999)(logger, e.AmqCode, LogText.Printable(e.ChannelName), e.QMgrName, LogText.Printable(e.Detail));
 
     /// <summary>Event names are unique per class: a code that is both a refusal and a channel's end has one of each.</summary>
     private static partial class HandshakeMessages

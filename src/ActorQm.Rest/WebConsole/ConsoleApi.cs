@@ -33,7 +33,7 @@ internal static class ConsoleApi
     /// <summary>Headers every console answer carries, refusals included (set before the principal is checked).</summary>
     public static void Secure(HttpContext http)
     {
-        if (!http.Request.Path.StartsWithSegments(Base, StringComparison.Ordinal))
+        if (!http.Request.Path.StartsWithSegments(Base, StringComparison.OrdinalIgnoreCase))
         {
             return;
         }

@@ -98,12 +98,15 @@ public sealed class PeerName
 
     private static string Escape(string value)
     {
-        if (value.IndexOfAny([',', ';', '"', '\\', '+', '=']) < 0 && value.Trim() == value)
+        var controls = value.Any(char.IsControl);
+        if (!controls && value.IndexOfAny([',', ';', '"', '\\', '+', '=']) < 0 && value.Trim() == value)
         {
             return value;
         }
 
-        return "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+        // A control character (a line break in a CN a refused caller made) is written as RFC 4514's \XX of its UTF-8 bytes,
+        // so a DN never breaks a log line or a display.
+        return "\"" + Messages.LogText.Printable(value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)) + "\"";
     }
 
     /// <summary>Reads RDNSequence ::= SEQUENCE OF SET OF AttributeTypeAndValue; returns leaf-first order and the first problem found.</summary>

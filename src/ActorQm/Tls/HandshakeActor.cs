@@ -305,7 +305,8 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
             _farewell = Farewell(_transport, PlaintextChannel.RefusalFrame());
         }
 
-        var full = _verifier.Describe(step);
+        // The detail repeats names from the peer's certificate: printable, so it cannot forge lines in any log.
+        var full = LogText.Printable(_verifier.Describe(step));
         var failure = new HandshakeFailed(_request.ConnectionId, step.Step, step.AmqCode, step.Reason, full, step.Peer);
         _log.Amq(step.AmqCode, "connection {0} refused at {1}: {2}", _request.ConnectionId, step.Step, full);
         _span?.SetStatus(ActivityStatusCode.Error, step.AmqCode);

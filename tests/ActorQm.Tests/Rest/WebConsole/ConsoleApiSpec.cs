@@ -94,4 +94,25 @@ public sealed class ConsoleApiSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         Assert.Equal((0, 42), (queue.GetProperty("depth").GetInt32(), queue.GetProperty("maxDepth").GetInt32()));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    /// <summary>
+    /// ASP.NET routing matches route literals whatever their case: /IBMMQ/CONSOLE/ serves the page and its JSON, and must
+    /// carry the CSP, no-store, nosniff and anti-framing headers too (found by review: it did not).
+    /// </summary>
+    [Fact]
+    public async Task Console_must_send_its_security_headers_whatever_the_case_of_the_path()
+    {
+        using var admin = Client("CN=admin,O=Example");
+
+        using var page = await admin.GetAsync("/IBMMQ/CONSOLE/");
+        using var state = await admin.GetAsync("/ibmmq/Console/api/qmgr/QM2");
+
+        foreach (var answer in new[] { page, state })
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.True(answer.Headers.Contains("Content-Security-Policy"), $"{answer.RequestMessage!.RequestUri}: no Content-Security-Policy");
+            Assert.True(answer.Headers.CacheControl?.NoStore == true, $"{answer.RequestMessage!.RequestUri}: not no-store");
+            Assert.True(answer.Headers.Contains("X-Frame-Options"), $"{answer.RequestMessage!.RequestUri}: no X-Frame-Options");
+        }
+    }
 }
