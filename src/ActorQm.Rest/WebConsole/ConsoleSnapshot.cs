@@ -33,7 +33,9 @@ internal static class ConsoleSnapshot
         }
 
         var bound = (await qm.Ask<Channels.Channel.Listeners>(QueueManager.GetListeners.Instance, timeout).ConfigureAwait(false)).Bound;
-        var ports = bound.ToDictionary(l => l.Key, l => l.Value.Port.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        // A listener is known by the endpoint it is bound to (its connections are named after it): two queue managers of the
+        // process may listen on one port at two addresses, and each sees only its own listeners' handshakes.
+        var ports = bound.ToDictionary(l => l.Key, l => l.Value.ToString(), StringComparer.Ordinal);
         var handshakes = await timeline.Ask<HandshakeTimeline.Timeline>(new HandshakeTimeline.GetTimeline(ports.Values), timeout).ConfigureAwait(false);
         var queues = Objects(done, "QLOCAL")
             .Select(q => new QueueView(Text(q, "QUEUE"), Number(q, "CURDEPTH"), Number(q, "MAXDEPTH")))

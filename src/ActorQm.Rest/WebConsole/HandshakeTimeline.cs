@@ -19,8 +19,9 @@ internal static class HandshakeTimeline
     public static Props Props(int perListener) => Akka.Actor.Props.Create(() => new HandshakeTimelineActor(perListener));
 
     /// <summary>
-    /// The listener a responder's connection came through: the listener actor names each connection "{port}-{n}", so
-    /// the part before the last dash is its port; null for an identifier of no such form.
+    /// The listener a responder's connection came through: the listener actor names each connection "{address:port}-{n}"
+    /// after the endpoint it is bound to, so the part before the last dash is that endpoint; null for an identifier of no
+    /// such form.
     /// </summary>
     public static string? ListenerOf(string connectionId)
     {
@@ -28,10 +29,10 @@ internal static class HandshakeTimeline
         return dash > 0 ? connectionId[..dash] : null;
     }
 
-    /// <summary>Answered with <see cref="Timeline"/>: the records of those listeners (ports), newest first.</summary>
+    /// <summary>Answered with <see cref="Timeline"/>: the records of those listeners (bound endpoints), newest first.</summary>
     public sealed record GetTimeline(IReadOnlyCollection<string> Listeners);
 
-    /// <summary>Listener (port) to its connections, newest first; a listener nothing came through is absent.</summary>
+    /// <summary>Listener (bound endpoint) to its connections, newest first; a listener nothing came through is absent.</summary>
     public sealed record Timeline(IReadOnlyDictionary<string, IReadOnlyList<HandshakeRecord>> Listeners);
 
     /// <summary>One step walked and how long it took, from entering it to leaving it (milliseconds: what the page draws).</summary>

@@ -21,7 +21,7 @@ internal sealed class TlsListenerActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stop = new();
     private TcpListener? _listener;
-    private int _boundPort;
+    private System.Net.IPEndPoint? _bound;
     private long _accepted;
 
     public TlsListenerActor(ListenerSettings settings, IActorRef owner, Func<string, Stream, IPEndPoint, Props> connection, Func<IPAddress, AddressBlock?> blockedBy)
@@ -56,7 +56,7 @@ internal sealed class TlsListenerActor : ReceiveActor
         }
 
         var bound = (IPEndPoint)_listener.LocalEndpoint;
-        _boundPort = bound.Port;
+        _bound = bound;
         _owner.Tell(new ListenerStarted(bound));
         _ = AcceptLoop(_listener, Self, _stop.Token);
     }
@@ -108,9 +108,10 @@ internal sealed class TlsListenerActor : ReceiveActor
         }
 
         client.NoDelay = true;
-        // The bound port, not the configured one (0 for "any"): what tells this listener's connections from another's
-        // (the console's handshake timeline groups them by it, docs/rest.md).
-        var id = $"{_boundPort}-{++_accepted}";
+        // The bound address and port, not the configured port (0 for "any"): what tells this listener's connections from
+        // another's, whichever queue manager of the process it serves (the console's handshake timeline groups them by it,
+        // docs/rest.md).
+        var id = $"{_bound}-{++_accepted}";
         Context.ActorOf(_connection(id, client.GetStream(), remote), "connection-" + _accepted);
     }
 
