@@ -3,7 +3,6 @@ using ActorQm.Diagnostics;
 using ActorQm.Messages;
 using ActorQm.Objects;
 using ActorQm.Protocol;
-using ActorQm.QueueManagers;
 using ActorQm.Queues;
 using ActorQm.Store;
 using ActorQm.Tls;
@@ -12,46 +11,6 @@ using Akka.Event;
 using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;
-
-/// <summary>What a receiving channel holds: its session, the batch being received and how far its commit has got.</summary>
-internal sealed record ReceiverData(
-    IActorRef Transport,
-    Handshake.PeerSession? Session = null,
-    ChannelDefinition? Definition = null,
-    string DeadQ = "",
-    long LastSeq = 0,
-    int BatchSize = 50,
-    int MaxMessageLength = 4_194_304,
-    TimeSpan Heartbeat = default,
-    List<MessageSegment>? Batch = null,
-    ReceiverUnit? Unit = null,
-    bool StopRequested = false,
-    IActorRef? Client = null,
-    Authority.Principal? Principal = null,
-    bool Fast = false);
-
-/// <summary>One batch on its way into the target queues as a single unit of work.</summary>
-internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> messages)
-{
-    public long Id { get; } = id;
-    public BatchEnd End { get; } = end;
-    public List<MessageSegment> Messages { get; } = messages;
-    public HashSet<IActorRef> Queues { get; } = [];
-    public List<JournalOp> Inserts { get; } = [];
-    public Dictionary<int, (MqReason Reason, string Detail)> Rejected { get; } = [];
-
-    /// <summary>Its span, from the batch end to the commit that confirms it (null when nobody listens).</summary>
-    public System.Diagnostics.Activity? Span { get; set; }
-
-    /// <summary>The opens (or their refusals) of the batch's destinations and the dead-letter queue, fixed when it is staged.</summary>
-    public Dictionary<ReceiverChannelActor.Target, object> Targets { get; set; } = [];
-    public HashSet<int> DeadLettered { get; } = [];
-    public int Outstanding { get; set; }
-
-    /// <summary>Its journal write is queued: the outcome must be awaited before the actor may stop.</summary>
-    public bool Committing { get; set; }
-    public int Retries { get; set; }
-}
 
 /// <summary>
 /// A receiving message channel agent (RCVR): one per inbound connection, spawned by a listener.
@@ -372,77 +331,6 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     }
 
     /// <summary>A frame arrived: its read credit is owed back, and the receive timer starts again.</summary>
-    private void Consumed(ReceiverData data)
-    {
-        _consumedFrames++;
-        ReturnCredit(data);
-        RestartReceiveTimer(data);
-    }
-
-    /// <summary>
-    /// Nothing received for the heartbeat wait ends the channel. The timer is set again at most every eighth of that wait
-    /// (not per frame: a timer per message costs more than the message), and runs an eighth longer, so it never fires
-    /// sooner than the wait after the last frame and at most an eighth later.
-    /// </summary>
-    private void RestartReceiveTimer(ReceiverData data)
-    {
-        if (data.Heartbeat <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        var wait = SenderChannelActor.HeartbeatWait(data.Heartbeat);
-        var now = Environment.TickCount64;
-        if (now - _receiveTimerSetAt < (long)(wait.TotalMilliseconds / 8))
-        {
-            return;
-        }
-
-        _receiveTimerSetAt = now;
-        SetTimer(ReceiveTimer, new Closing("AMQ9259E", $"nothing received from the remote end within {wait} (heartbeat interval {data.Heartbeat})"), wait + (wait / 8));
-    }
-
-    private static (TransmissionHeader? Header, MqMessage? Message) Unwrap(byte[] xmitMessage)
-    {
-        try
-        {
-            var (header, payload) = TransmissionHeader.Unwrap(new MqMessage(MessageDescriptor.Default, xmitMessage));
-            return (header, new MqMessage(header.Original, payload));
-        }
-        catch (FormatException)
-        {
-            return (null, null);
-        }
-    }
-
-    private Segment? Read(Transport.FrameReceived frame, ReceiverData data)
-    {
-        using (frame)
-        {
-            Consumed(data);
-            var (segment, error) = ChannelFrames.Decode(frame.Frame.Span);
-            if (error is not null)
-            {
-                Self.Tell(new Closing("AMQ9504E", $"protocol error: {error}"));
-            }
-
-            return segment;
-        }
-    }
-
-    /// <summary>
-    /// Credit goes back in groups (the reader keeps most of its initial credit, and this saves a message per frame), and not
-    /// while too many FAST messages wait to be put: the partner then waits in its socket, not in this agent's memory.
-    /// </summary>
-    private void ReturnCredit(ReceiverData data)
-    {
-        if (_consumedFrames >= CreditGroup && _fastInFlight < MaxFastInFlight)
-        {
-            data.Transport.Tell(new Transport.ResumeReading(_consumedFrames));
-            _consumedFrames = 0;
-        }
-    }
-
     private static void Send(ReceiverData data, Segment segment) => data.Transport.Tell(new Transport.Send(ChannelFrames.Encode(segment)));
 
     private static long NextAfter(long seq, ReceiverData data) => seq >= (data.Definition?.SequenceWrap ?? int.MaxValue) ? 1 : seq + 1;

@@ -1,0 +1,47 @@
+using ActorQm.Messages;
+using ActorQm.Protocol;
+using ActorQm.Store;
+using ActorQm.Tls;
+using Akka.Actor;
+
+namespace ActorQm.Channels;
+
+/// <summary>What a receiving channel holds: its session, the batch being received and how far its commit has got.</summary>
+internal sealed record ReceiverData(
+    IActorRef Transport,
+    Handshake.PeerSession? Session = null,
+    ChannelDefinition? Definition = null,
+    string DeadQ = "",
+    long LastSeq = 0,
+    int BatchSize = 50,
+    int MaxMessageLength = 4_194_304,
+    TimeSpan Heartbeat = default,
+    List<MessageSegment>? Batch = null,
+    ReceiverUnit? Unit = null,
+    bool StopRequested = false,
+    IActorRef? Client = null,
+    Authority.Principal? Principal = null,
+    bool Fast = false);
+
+/// <summary>One batch on its way into the target queues as a single unit of work.</summary>
+internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> messages)
+{
+    public long Id { get; } = id;
+    public BatchEnd End { get; } = end;
+    public List<MessageSegment> Messages { get; } = messages;
+    public HashSet<IActorRef> Queues { get; } = [];
+    public List<JournalOp> Inserts { get; } = [];
+    public Dictionary<int, (MqReason Reason, string Detail)> Rejected { get; } = [];
+
+    /// <summary>Its span, from the batch end to the commit that confirms it (null when nobody listens).</summary>
+    public System.Diagnostics.Activity? Span { get; set; }
+
+    /// <summary>The opens (or their refusals) of the batch's destinations and the dead-letter queue, fixed when it is staged.</summary>
+    public Dictionary<ReceiverChannelActor.Target, object> Targets { get; set; } = [];
+    public HashSet<int> DeadLettered { get; } = [];
+    public int Outstanding { get; set; }
+
+    /// <summary>Its journal write is queued: the outcome must be awaited before the actor may stop.</summary>
+    public bool Committing { get; set; }
+    public int Retries { get; set; }
+}
