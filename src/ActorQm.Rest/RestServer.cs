@@ -132,6 +132,13 @@ public sealed class RestServer : IAsyncDisposable
             {
                 await next(http).ConfigureAwait(false);
             }
+            catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !http.Response.HasStarted)
+            {
+                // A body past the 4 MiB bound (a message over the default MAXMSGL): the client's error, not the server's.
+                await RestErrors.Write(http, StatusCodes.Status413PayloadTooLarge, "MQWB0004E",
+                    $"MQWB0004E: the request body is larger than {RestApi.MaxBodyBytes} bytes (MQRC 2031: a message may be at most 4 MiB here).",
+                    "Send a smaller message or MQSC script.", Messages.MqReason.MsgTooBigForQMgr).ConfigureAwait(false);
+            }
 #pragma warning disable CA1031 // Whatever fails inside a request is answered as MQ's mqweb does and logged; the server goes on.
             catch (Exception e) when (!http.Response.HasStarted)
 #pragma warning restore CA1031

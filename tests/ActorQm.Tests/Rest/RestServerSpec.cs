@@ -123,6 +123,22 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     }
 
     [Fact]
+    public async Task RestServer_must_answer_a_body_over_4MiB_with_413_and_MQRC_2031_and_put_nothing()
+    {
+        using var app = Client(User("CN=app,O=Example"));
+        using var put = await app.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message")
+        {
+            Content = new ByteArrayContent(new byte[(4 * 1024 * 1024) + 1]) { Headers = { { "Content-Type", "text/plain" } } },
+            Headers = { { "ibm-mq-rest-csrf-token", "" } },
+        });
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, put.StatusCode);
+        var body = JsonDocument.Parse(await put.Content.ReadAsStringAsync()).RootElement.GetProperty("error")[0];
+        Assert.Equal(2031, body.GetProperty("reasonCode").GetInt32());
+        Assert.Equal(0, await Depth("APP.IN"));
+    }
+
+    [Fact]
     public async Task RestServer_must_refuse_an_untrusted_a_filtered_out_and_an_unauthorised_certificate_and_change_nothing()
     {
         var strangerCa = TestPki.Intermediate(TestPki.Root("Stranger Root"));
