@@ -22,17 +22,17 @@ internal static class RestApi
     private const string CsrfHeader = "ibm-mq-rest-csrf-token";
     private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(2);
 
-    public static void Map(IEndpointRouteBuilder app, IReadOnlyDictionary<string, IActorRef> queueManagers, Func<HttpContext, RestPeer> peerOf, TimeSpan timeout)
+    public static void Map(IEndpointRouteBuilder app, IReadOnlyDictionary<string, IActorRef> queueManagers, Func<HttpContext, RestPeer> peerOf, TimeSpan timeout, IActorRefFactory actors)
     {
         foreach (var version in Versions)
         {
-            Map(app, $"/ibmmq/rest/{version}", queueManagers, peerOf, timeout);
+            Map(app, $"/ibmmq/rest/{version}", queueManagers, peerOf, timeout, actors);
         }
 
         app.MapFallback((HttpContext http) => Error(StatusCodes.Status404NotFound, "MQWB0116E", $"MQWB0116E: the URL '{http.Request.Path}' does not match any REST API resource."));
     }
 
-    private static void Map(IEndpointRouteBuilder app, string @base, IReadOnlyDictionary<string, IActorRef> queueManagers, Func<HttpContext, RestPeer> peerOf, TimeSpan timeout)
+    private static void Map(IEndpointRouteBuilder app, string @base, IReadOnlyDictionary<string, IActorRef> queueManagers, Func<HttpContext, RestPeer> peerOf, TimeSpan timeout, IActorRefFactory actors)
     {
         app.MapGet(@base + "/admin/qmgr", () => Results.Json(new { qmgr = queueManagers.Keys.Select(n => new { name = n, state = "running" }) }));
         app.MapGet(@base + "/admin/qmgr/{qmgr}", (string qmgr) => queueManagers.ContainsKey(qmgr)
@@ -65,7 +65,8 @@ internal static class RestApi
 
         var message = @base + "/messaging/qmgr/{qmgr}/queue/{queue}/message";
         app.MapPost(message, (HttpContext http, string qmgr, string queue) => Messaging(http, queueManagers, qmgr, queue, peerOf, timeout, Put));
-        app.MapDelete(message, (HttpContext http, string qmgr, string queue) => Messaging(http, queueManagers, qmgr, queue, peerOf, timeout, Get));
+        app.MapDelete(message, (HttpContext http, string qmgr, string queue) => Messaging(http, queueManagers, qmgr, queue, peerOf, timeout,
+            (h, qm, q, peer, t) => Get(h, qm, q, peer, t, actors)));
         app.MapGet(message, (HttpContext http, string qmgr, string queue) => Messaging(http, queueManagers, qmgr, queue, peerOf, timeout, Browse));
     }
 
@@ -128,7 +129,7 @@ internal static class RestApi
     }
 
     /// <summary>A destructive get under syncpoint, committed once the answer is written: a failed write leaves the message on the queue.</summary>
-    private static async Task<IResult> Get(HttpContext http, IActorRef qm, string queue, RestPeer peer, TimeSpan timeout)
+    private static async Task<IResult> Get(HttpContext http, IActorRef qm, string queue, RestPeer peer, TimeSpan timeout, IActorRefFactory actors)
     {
         if (Headers.Match(http.Request.Query) is not { } match)
         {
@@ -136,8 +137,12 @@ internal static class RestApi
         }
 
         var handle = await Open(qm, queue, MqOpenOptions.InputAsQueueDefault, peer, timeout).ConfigureAwait(false);
+        // The get's owner lives as long as the request: a message the queue hands out after the Ask gave up (or the client
+        // went) is backed out when the owner ends, instead of staying locked with no one to settle it.
+        var owner = actors.ActorOf(RestGetOwner.Props(handle.Queue));
+        http.Response.RegisterForDispose(new RestGetOwner.EndsWithRequest(owner));
         // A client that goes while the get waits takes the waiter with it (the Ask ends and the queue drops it).
-        var reply = await handle.Queue.Ask<object>(new LocalQueue.Get(match with { Syncpoint = true }), timeout + match.Wait, http.RequestAborted).ConfigureAwait(false);
+        var reply = await handle.Queue.Ask<object>(new LocalQueue.Get(match with { Syncpoint = true }, owner), timeout + match.Wait, http.RequestAborted).ConfigureAwait(false);
         if (Got(reply) is not { } got)
         {
             return Results.NoContent();
@@ -145,11 +150,11 @@ internal static class RestApi
 
         if (got.Message.Descriptor.Format != MessageFormats.String)
         {
-            handle.Queue.Tell(new LocalQueue.BackoutGet(got.Token));
+            owner.Tell(new RestGetOwner.Settle(got.Token, Commit: false));
             return Error(StatusCodes.Status400BadRequest, "MQWB0307E", $"MQWB0307E: the message has format '{got.Message.Descriptor.Format.Trim()}', not MQSTR: the REST API gets text only; it stays on the queue.");
         }
 
-        return new Delivered(got.Message, () => handle.Queue.Tell(new LocalQueue.CommitGet(got.Token)), () => handle.Queue.Tell(new LocalQueue.BackoutGet(got.Token)));
+        return new Delivered(got.Message, () => owner.Tell(new RestGetOwner.Settle(got.Token, Commit: true)), () => owner.Tell(new RestGetOwner.Settle(got.Token, Commit: false)));
     }
 
     private static async Task<IResult> Browse(HttpContext http, IActorRef qm, string queue, RestPeer peer, TimeSpan timeout)

@@ -161,7 +161,7 @@ public sealed class RestServer : IAsyncDisposable
         });
         var timeline = system.ActorOf(HandshakeTimeline.Props(settings.ConsoleHandshakes));
         ConsoleApi.Map(app, queueManagers, timeline, http => (RestPeer)http.Items[PeerItem]!, AskTimeout);
-        RestApi.Map(app, queueManagers, http => (RestPeer)http.Items[PeerItem]!, AskTimeout);
+        RestApi.Map(app, queueManagers, http => (RestPeer)http.Items[PeerItem]!, AskTimeout, system);
         try
         {
             await app.StartAsync().ConfigureAwait(false);
