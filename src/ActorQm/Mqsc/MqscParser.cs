@@ -125,6 +125,19 @@ public static class MqscParser
 
     private readonly record struct Token(TokenKind Kind, string Text, MqscPosition Position);
 
+    /// <summary>Whether the command's verb is DISPLAY (or its synonym DIS); false for anything that does not start with a verb.</summary>
+    internal static bool IsDisplay(CommandSource source)
+    {
+        var text = source.Text.TrimStart();
+        var end = 0;
+        while (end < text.Length && char.IsAsciiLetter(text[end]))
+        {
+            end++;
+        }
+
+        return VerbSynonyms.TryGetValue(text[..end].ToUpperInvariant(), out var verb) && verb == "DISPLAY";
+    }
+
     internal static MqscCommand Parse(CommandSource source)
     {
         var tokens = Tokenize(source);

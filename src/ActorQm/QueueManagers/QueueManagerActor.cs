@@ -263,7 +263,17 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             lines.Add($"{count,6} : {text}");
             if (run.As is { } caller)
             {
-                _log.Info("remote MQSC command {0} from {1} as {2}: {3}", count, run.Origin ?? "a client", caller.Name, text);
+                // As MQ's command events with CMDEV(NODISPLAY): what changes something is kept, a DISPLAY only at debug level
+                // (a console polling every two seconds would otherwise fill the log; refusals are logged below either way).
+                const string Format = "remote MQSC command {0} from {1} as {2}: {3}";
+                if (MqscParser.IsDisplay(source))
+                {
+                    _log.Debug(Format, count, run.Origin ?? "a client", caller.Name, text);
+                }
+                else
+                {
+                    _log.Info(Format, count, run.Origin ?? "a client", caller.Name, text);
+                }
             }
 
             MqscOutcome outcome;

@@ -4,6 +4,15 @@ namespace ActorQm.Tests.Mqsc;
 
 public sealed class MqscParserSpec
 {
+    [Theory]
+    [InlineData("DISPLAY QLOCAL(*)", true)]
+    [InlineData("  dis chstatus(*) all", true)]
+    [InlineData("DEFINE QLOCAL(DISPLAY)", false)]
+    [InlineData("DISPLAYX QLOCAL(*)", false)]
+    [InlineData("* DISPLAY in a comment", false)]
+    public void Parser_must_tell_a_DISPLAY_command_by_its_verb(string text, bool display) =>
+        Assert.Equal(display, MqscParser.IsDisplay(MqscParser.SplitCommands(text).DefaultIfEmpty(new MqscParser.CommandSource(text, [])).First()));
+
     [Fact]
     public void Parser_must_fold_keywords_and_unquoted_values_and_keep_quoted_case()
     {
