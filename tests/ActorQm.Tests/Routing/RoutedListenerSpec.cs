@@ -22,19 +22,20 @@ public sealed class RoutedListenerSpec(ITestOutputHelper output) : Akka.TestKit.
 {
     private readonly TempDirectory _dir = new();
 
-    private async Task<(TestProbe QueueManager, int Port)> Start(TimeSpan? attachTimeout = null)
+    private async Task<(TestProbe QueueManager, int Port)> Start(TimeSpan? attachTimeout = null, string hocon = "", string qmgr = "", IReadOnlyList<string>? definitions = null)
     {
         var key = QueueManagerPair.KeyRepository(_dir, "qmrkey", "ibmwebspheremqqmr", TestPki.Leaf(TestPki.Shared.Ca, "CN=QMR,OU=MQ,O=Example").WithKey());
         var queueManager = CreateTestProbe("queue-manager");
         var events = CreateTestProbe("events");
         Sys.EventStream.Subscribe(events.Ref, typeof(ListenerStarted));
-        var settings = new ListenerSettings(TestMessages.Settings("QMR", _dir.Path), new IPEndPoint(IPAddress.Loopback, 0), 16, TimeSpan.FromMinutes(5), attachTimeout ?? TimeSpan.FromSeconds(30));
+        var settings = new ListenerSettings(TestMessages.Settings("QMR", _dir.Path, hocon), new IPEndPoint(IPAddress.Loopback, 0), 16, TimeSpan.FromMinutes(5), attachTimeout ?? TimeSpan.FromSeconds(30));
         Sys.ActorOf(ListenerProps(settings, (message, sender) => queueManager.Ref.Tell(message, sender)));
 
         await queueManager.ExpectMsgAsync<DescribeSecurity>(TimeSpan.FromSeconds(5));
         // Without the queue manager's TLS definitions there is nothing to handshake with: no socket yet.
         await events.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
-        queueManager.Reply(new SecurityDescribed("QMR", [$"ALTER QMGR SSLKEYR('{key}')"], "g1"));
+        // As the queue manager describes itself: one QMGR definition, then the objects it names.
+        queueManager.Reply(new SecurityDescribed("QMR", [$"ALTER QMGR SSLKEYR('{key}') {qmgr}".TrimEnd(), .. definitions ?? []], "g1"));
         var started = await events.ExpectMsgAsync<ListenerStarted>(TimeSpan.FromSeconds(5));
         Assert.Equal("QMR", started.QMgrName);
         return (queueManager, started.Bound.Port);
@@ -50,6 +51,42 @@ public sealed class RoutedListenerSpec(ITestOutputHelper output) : Akka.TestKit.
             CipherSpec = "TLS_AES_128_GCM_SHA256", SslPeer = "CN=QMR,OU=MQ,O=Example", ApplicationName = "routed-spec", Timeout = TimeSpan.FromSeconds(10),
             LocalAddress = from is null ? null : IPAddress.Parse(from),
         };
+    }
+
+    /// <summary>
+    /// docs/tls.md, "Revocation per channel": the accepting node applies a channel's own policy from the namelists the queue
+    /// manager describes, and hands on which channel's policy checked the peer, for the queue manager to compare with the
+    /// channel its initial data names (RoutedSessionSpec).
+    /// </summary>
+    [Fact]
+    public async Task RoutedListener_must_check_revocation_with_the_policy_of_the_channel_the_server_name_names_and_say_which()
+    {
+        var dead = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        dead.Start();
+        var deadPort = ((IPEndPoint)dead.LocalEndpoint).Port;
+        dead.Stop();
+        var refusals = CreateTestProbe();
+        Sys.EventStream.Subscribe(refusals.Ref, typeof(Handshake.ChannelSslError));
+        var (queueManager, port) = await Start(
+            hocon: """tls.channel-revocation { "WEAK.SVRCONN" { crl-namelist = OPEN.AUTH, ocsp-authentication = optional } }""",
+            qmgr: "SSLCRLNL('STRICT.AUTH')",
+            definitions:
+            [
+                $"DEFINE AUTHINFO('DEAD.OCSP') AUTHTYPE(OCSP) OCSPURL('http://127.0.0.1:{deadPort}/')",
+                "DEFINE NAMELIST('STRICT.AUTH') NAMES('DEAD.OCSP')",
+                "DEFINE NAMELIST('OPEN.AUTH') NAMES()",
+            ]);
+
+        // The queue manager's strict policy for an ordinary name: its OCSP source cannot answer, so the handshake refuses.
+        _ = MqClient.ConnectAsync(Client(port) with { Channel = "APP.SVRCONN" });
+        var refused = await refusals.ExpectMsgAsync<Handshake.ChannelSslError>(TimeSpan.FromSeconds(20));
+        Assert.True((refused.Step, refused.AmqCode) == (HandshakeStep.Revocation, "AMQ9716E"), refused.Detail);
+        await queueManager.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+
+        // The lenient channel's own policy when the server name names it, and the route says so.
+        _ = MqClient.ConnectAsync(Client(port) with { Channel = "WEAK.SVRCONN" });
+        var route = await queueManager.ExpectMsgAsync<Route>(TimeSpan.FromSeconds(10));
+        Assert.Equal("WEAK.SVRCONN", route.Session.ToPeerSession().RevocationChannel);
     }
 
     [Fact]
