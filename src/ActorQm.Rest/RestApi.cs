@@ -197,7 +197,7 @@ internal static class RestApi
     private static bool TextMedia(string? contentType) =>
         contentType is { } type && type.Split(';')[0].Trim().ToLowerInvariant() is "text/plain" or "text/html" or "text/xml" or "application/json" or "application/xml";
 
-    private static IResult NotFound(string qmgr) =>
+    internal static IResult NotFound(string qmgr) =>
         Error(StatusCodes.Status404NotFound, "MQWB0009E", $"MQWB0009E: Could not find the queue manager '{qmgr}'.", MqReason.QMgrNameError);
 
     private static IResult Error(int status, string id, string message, MqReason? reason = null) => new RestError(status, id, message, reason);

@@ -77,7 +77,7 @@ internal static class ConsoleApi
         {
             if (!queueManagers.TryGetValue(qmgr, out var qm))
             {
-                await RestErrors.Write(http, StatusCodes.Status404NotFound, "MQWB0009E", $"MQWB0009E: Could not find the queue manager '{qmgr}'.", "Correct the request and send it again.", MqReason.QMgrNameError).ConfigureAwait(false);
+                await RestApi.NotFound(qmgr).ExecuteAsync(http).ConfigureAwait(false);
                 return;
             }
 

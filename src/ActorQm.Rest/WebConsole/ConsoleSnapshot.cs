@@ -35,8 +35,7 @@ internal static class ConsoleSnapshot
         var bound = (await qm.Ask<Channels.Channel.Listeners>(QueueManager.GetListeners.Instance, timeout).ConfigureAwait(false)).Bound;
         // A listener is known by the endpoint it is bound to (its connections are named after it): two queue managers of the
         // process may listen on one port at two addresses, and each sees only its own listeners' handshakes.
-        var ports = bound.ToDictionary(l => l.Key, l => l.Value.ToString(), StringComparer.Ordinal);
-        var handshakes = await timeline.Ask<HandshakeTimeline.Timeline>(new HandshakeTimeline.GetTimeline(ports.Values), timeout).ConfigureAwait(false);
+        var handshakes = await timeline.Ask<HandshakeTimeline.Timeline>(new HandshakeTimeline.GetTimeline([.. bound.Values.Select(e => e.ToString())]), timeout).ConfigureAwait(false);
         var queues = Objects(done, "QLOCAL")
             .Select(q => new QueueView(Text(q, "QUEUE"), Number(q, "CURDEPTH"), Number(q, "MAXDEPTH")))
             .ToList();
@@ -44,7 +43,7 @@ internal static class ConsoleSnapshot
             .Select(c => new ChannelView(Text(c, "CHANNEL"), Text(c, "CHLTYPE"), Text(c, "STATUS"), Text(c, "CONNAME"), Text(c, "SSLPEER"), Text(c, "SSLCIPH"), Number(c, "MSGS")))
             .ToList();
         var listeners = bound.OrderBy(l => l.Key, StringComparer.Ordinal)
-            .Select(l => new ListenerView(l.Key, l.Value.ToString(), handshakes.Listeners.TryGetValue(ports[l.Key], out var records) ? records : []))
+            .Select(l => new ListenerView(l.Key, l.Value.ToString(), handshakes.Listeners.TryGetValue(l.Value.ToString(), out var records) ? records : []))
             .ToList();
         return (new QueueManagerView(name, queues, channels, listeners), null);
     }

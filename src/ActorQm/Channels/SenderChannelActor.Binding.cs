@@ -31,11 +31,12 @@ internal sealed partial class SenderChannelActor
     private IActorRef OpenTransport(ChannelConnector.Connected connected)
     {
         var id = $"{Def.Name}-{++_nextConnection}";
-        _board.Update(Def.Name, s => s with { ConName = $"{connected.Host}({connected.Port})" });
+        var conName = $"{connected.Host}({connected.Port})";
+        _board.Update(Def.Name, s => s with { ConName = conName });
         var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, connected.Client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements ?? throw new InvalidOperationException("a sender without SSLCIPH calls in the clear, never through a handshake"), ActorRefs.Nobody)
         {
             Revocation = _start.Revocation,
-            ConnectionName = $"{connected.Host}({connected.Port})",
+            ConnectionName = conName,
             ChannelName = Def.Name,
         };
         return Context.ActorOf(Transport.Props(request, _handshakes, Self, _start.TransportSettings), "connection-" + _nextConnection);

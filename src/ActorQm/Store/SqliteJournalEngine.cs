@@ -37,10 +37,21 @@ internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) :
             throw new QueueManagerInUseException(qmgr, $"lock on {settings.Path}.lock", e);
         }
 
-        var connection = OpenWriter();
-        _identity = new FileStream(settings.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        _openedAs = OpenFileName();
-        return connection;
+        var connection = Open(SqliteOpenMode.ReadWriteCreate);
+        try
+        {
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, $"PRAGMA synchronous={settings.Synchronous};");
+            Execute(connection, $"PRAGMA busy_timeout={(int)settings.BusyTimeout.TotalMilliseconds};");
+            _identity = new FileStream(settings.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            _openedAs = OpenFileName();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -71,23 +82,6 @@ internal sealed class SqliteJournalEngine(string qmgr, StoreSettings settings) :
         catch (IOException)
         {
             return null;
-        }
-    }
-
-    private SqliteConnection OpenWriter()
-    {
-        var connection = Open(SqliteOpenMode.ReadWriteCreate);
-        try
-        {
-            Execute(connection, "PRAGMA journal_mode=WAL;");
-            Execute(connection, $"PRAGMA synchronous={settings.Synchronous};");
-            Execute(connection, $"PRAGMA busy_timeout={(int)settings.BusyTimeout.TotalMilliseconds};");
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
         }
     }
 
