@@ -22,7 +22,6 @@ public sealed class MqClient : IAsyncDisposable
 
     // The largest message (100 MiB, MAXMSGL's maximum) with its descriptor and segment header.
     private const int MaxFrameBytes = 110 * 1024 * 1024;
-    private static readonly System.Diagnostics.ActivitySource Tracing = new(ActivitySourceName);
     private readonly SslStream _stream;
     private readonly MqClientOptions _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -51,6 +50,9 @@ public sealed class MqClient : IAsyncDisposable
     public PeerIdentity Peer { get; }
 
     public string CipherSpec { get; }
+
+    /// <summary>The server-connection channel this connection runs on.</summary>
+    internal string ChannelName => _options.Channel;
 
     /// <summary>The longest message this connection may put: the smallest of the channel's and the queue manager's MAXMSGL, agreed at connect.</summary>
     public int MaxMessageLength { get; }
@@ -157,12 +159,15 @@ public sealed class MqClient : IAsyncDisposable
     public async Task<MessageDescriptor> PutAsync(string queue, MqMessage message, ClientPutOptions options, string queueManager = "")
     {
         CheckLength(message);
-        var w = new FrameWriter(message.Payload.Length + 400);
-        w.String(queue);
-        w.String(queueManager);
-        options.Write(w, this, asyncResponse: false);
-        ClientProtocol.WriteMessage(w, message);
-        return ReadDescriptor(await Call(ClientOp.Put1, w.ToArray()).ConfigureAwait(false));
+        return ReadDescriptor(await Call(ClientOp.Put1, span =>
+        {
+            var w = new FrameWriter(message.Payload.Length + 400);
+            w.String(queue);
+            w.String(queueManager);
+            options.Write(w, this, asyncResponse: false);
+            ClientProtocol.WriteMessage(w, ClientTracing.Traced(message, span));
+            return w.ToArray();
+        }).ConfigureAwait(false));
     }
 
     /// <summary>MQCMIT: every put and get under syncpoint since the last commit or backout, in one journal transaction.</summary>
@@ -220,8 +225,13 @@ public sealed class MqClient : IAsyncDisposable
         return WriteLocked(ChannelFrames.Encode(new ClientRequest(Interlocked.Increment(ref _nextCorrelation), op, body)));
     }
 
-    internal async Task<byte[]> Call(ClientOp op, byte[] body, TimeSpan? wait = null)
+    internal Task<byte[]> Call(ClientOp op, byte[] body, TimeSpan? wait = null) => Call(op, _ => body, wait);
+
+    /// <summary>A call whose body is written inside its span, so a put's message can carry the span's trace context.</summary>
+    internal async Task<byte[]> Call(ClientOp op, Func<System.Diagnostics.Activity?, byte[]> write, TimeSpan? wait = null)
     {
+        using var span = ClientTracing.StartCall(op, this);
+        var body = write(span);
         if (_broken is { } broken)
         {
             throw new MqException(broken.Reason, broken.Message);
@@ -230,7 +240,6 @@ public sealed class MqClient : IAsyncDisposable
         var correlation = Interlocked.Increment(ref _nextCorrelation);
         var answer = new TaskCompletionSource<ClientResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[correlation] = answer;
-        using var span = Span(op);
         try
         {
             await WriteLocked(ChannelFrames.Encode(new ClientRequest(correlation, op, body))).ConfigureAwait(false);
@@ -254,15 +263,6 @@ public sealed class MqClient : IAsyncDisposable
         {
             _pending.TryRemove(correlation, out _);
         }
-    }
-
-    /// <summary>A span for one MQI call (a child of the caller's current activity), named after it, e.g. <c>actorqm.client.put</c>.</summary>
-    private System.Diagnostics.Activity? Span(ClientOp op)
-    {
-        var span = Tracing.StartActivity($"actorqm.client.{op.ToString().ToLowerInvariant()}", System.Diagnostics.ActivityKind.Client);
-        span?.SetTag("actorqm.qmgr", QueueManagerName);
-        span?.SetTag("actorqm.channel", _options.Channel);
-        return span;
     }
 
     /// <summary>

@@ -88,11 +88,14 @@ public sealed class MqClientQueue
     public async Task<MessageDescriptor> PutAsync(MqMessage message, ClientPutOptions options)
     {
         _client.CheckLength(message);
-        var w = new FrameWriter(message.Payload.Length + 300);
-        w.Int(Handle);
-        options.Write(w, _client, asyncResponse: false);
-        ClientProtocol.WriteMessage(w, message);
-        return MqClient.ReadDescriptor(await _client.Call(ClientOp.Put, w.ToArray()).ConfigureAwait(false));
+        return MqClient.ReadDescriptor(await _client.Call(ClientOp.Put, span =>
+        {
+            var w = new FrameWriter(message.Payload.Length + 300);
+            w.Int(Handle);
+            options.Write(w, _client, asyncResponse: false);
+            ClientProtocol.WriteMessage(w, ClientTracing.Traced(message, span));
+            return w.ToArray();
+        }).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -101,14 +104,15 @@ public sealed class MqClientQueue
     /// refuses is counted, and <see cref="MqClient.StatusAsync"/> (MQSTAT) says how many failed and why the first did:
     /// call it before <see cref="MqClient.CommitAsync"/> when the puts are under syncpoint.
     /// </summary>
-    public Task PutWithoutResponseAsync(MqMessage message, bool syncpoint = false)
+    public async Task PutWithoutResponseAsync(MqMessage message, bool syncpoint = false)
     {
         _client.CheckLength(message);
+        using var span = ClientTracing.StartCall(ClientOp.Put, _client);
         var w = new FrameWriter(message.Payload.Length + 300);
         w.Int(Handle);
         w.Byte(ClientProtocol.PutFlags(syncpoint, asyncResponse: true, MqPutContext.Default));
-        ClientProtocol.WriteMessage(w, message);
-        return _client.Send(ClientOp.Put, w.ToArray());
+        ClientProtocol.WriteMessage(w, ClientTracing.Traced(message, span));
+        await _client.Send(ClientOp.Put, w.ToArray()).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -149,10 +153,18 @@ public sealed class MqClientQueue
     // A consumer without read-ahead asks again this often, so cancelling it takes at most this long.
     private static readonly TimeSpan ConsumePoll = TimeSpan.FromSeconds(1);
 
-    private Task<MqMessage> TakeAhead(ClientGetOptions options, CancellationToken cancel) =>
-        options.Syncpoint || options.MsgId is not null || options.CorrelId is not null
-            ? throw new MqException(MqReason.OptionsError, "a read-ahead handle gets outside syncpoint without matching MsgId or CorrelId; open with MqOpenOptions.NoReadAhead for such gets")
-            : _ahead!.TakeAsync(options.Wait, Acknowledge, cancel);
+    private async Task<MqMessage> TakeAhead(ClientGetOptions options, CancellationToken cancel)
+    {
+        if (options.Syncpoint || options.MsgId is not null || options.CorrelId is not null)
+        {
+            throw new MqException(MqReason.OptionsError, "a read-ahead handle gets outside syncpoint without matching MsgId or CorrelId; open with MqOpenOptions.NoReadAhead for such gets");
+        }
+
+        var askedAt = DateTime.UtcNow;
+        var message = await _ahead!.TakeAsync(options.Wait, Acknowledge, cancel).ConfigureAwait(false);
+        ClientTracing.Received(message, askedAt, _client, ResolvedName);
+        return message;
+    }
 
     /// <summary>Browse from the first message (the queue must be opened for browse).</summary>
     public Task<MqMessage> BrowseFirstAsync(ClientGetOptions? options = null) => Get(options ?? ClientGetOptions.NoWait, ClientGetFlags.BrowseFirst);
@@ -184,8 +196,15 @@ public sealed class MqClientQueue
         w.Int(options.Wait == Timeout.InfiniteTimeSpan ? -1 : (int)Math.Min(int.MaxValue, options.Wait.TotalMilliseconds));
         ClientProtocol.WriteId(w, options.MsgId);
         ClientProtocol.WriteId(w, options.CorrelId);
+        var askedAt = DateTime.UtcNow;
         var body = await _client.Call(ClientOp.Get, w.ToArray(), options.Wait).ConfigureAwait(false);
         var r = new FrameReader(body);
-        return ClientProtocol.ReadMessage(ref r) ?? throw new MqException(MqReason.UnexpectedError, "AMQ9504E: the queue manager answered the get with a malformed message descriptor");
+        var message = ClientProtocol.ReadMessage(ref r) ?? throw new MqException(MqReason.UnexpectedError, "AMQ9504E: the queue manager answered the get with a malformed message descriptor");
+        if ((flags & (ClientGetFlags.BrowseFirst | ClientGetFlags.BrowseNext)) == 0)
+        {
+            ClientTracing.Received(message, askedAt, _client, ResolvedName);
+        }
+
+        return message;
     }
 }

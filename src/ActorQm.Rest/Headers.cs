@@ -17,7 +17,7 @@ internal static class Headers
     /// <summary>The descriptor of a put, or null when a header's value is not valid (MQWB0302E).</summary>
     public static MessageDescriptor? Descriptor(IHeaderDictionary headers)
     {
-        var descriptor = MessageDescriptor.Default with { Format = MessageFormats.String, Persistence = Messages.Persistence.NotPersistent };
+        var descriptor = MessageDescriptor.Default with { Format = MessageFormats.String, Persistence = Messages.Persistence.NotPersistent, TraceContext = TraceContext(headers) };
         if (headers.TryGetValue(CorrelationId, out var correl))
         {
             if (Id(correl.ToString()) is not { } id)
@@ -95,6 +95,15 @@ internal static class Headers
 
         return options;
     }
+
+    /// <summary>
+    /// The trace a put's message travels in (docs/operations.md, "Traces"): the request's activity when ASP.NET Core made one,
+    /// else the W3C traceparent header; a malformed one is ignored, as W3C Trace Context says, not refused.
+    /// </summary>
+    private static System.Diagnostics.ActivityContext TraceContext(IHeaderDictionary headers) =>
+        System.Diagnostics.Activity.Current is { } request ? request.Context
+        : headers.TryGetValue("traceparent", out var parent) && System.Diagnostics.ActivityContext.TryParse(parent.ToString(), null, isRemote: true, out var context) ? context
+        : default;
 
     public static void Write(IHeaderDictionary headers, MessageDescriptor d)
     {

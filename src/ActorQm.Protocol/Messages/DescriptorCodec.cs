@@ -1,34 +1,56 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text;
 
 namespace ActorQm.Messages;
 
 /// <summary>
-/// Fixed-length binary form of a <see cref="MessageDescriptor"/>: the journal row and the
-/// descriptor embedded in transmission headers. Fixed length keeps decoding branch-free and lets
-/// headers be sliced without a length prefix. Layout in docs/storage.md.
+/// Binary form of a <see cref="MessageDescriptor"/>: the journal row and the descriptor embedded in transmission
+/// headers and client frames. Two fixed lengths, told apart by the version at offset 4: version 1 (248 bytes) for a
+/// message without trace context, version 2 (280 bytes) adding the W3C trace context, so a message nobody traces is
+/// written exactly as before and every journal of an earlier release reads unchanged. Layout in docs/storage.md.
 /// </summary>
 internal static class DescriptorCodec
 {
+    /// <summary>Version 1, no trace context: the shortest descriptor there is.</summary>
     public const int Length = 248;
+
+    /// <summary>Version 2, with trace context: the longest.</summary>
+    public const int TracedLength = 280;
+
     public const int QueueNameLength = 48;
     public const int QMgrNameLength = 48;
     private const int UserIdLength = 12;
     private const int ApplNameLength = 28;
     private const int FormatLength = 8;
     private const int Version = 1;
+    private const int TracedVersion = 2;
     private static readonly byte[] StrucId = "MD  "u8.ToArray();
 
-    public static void Encode(MessageDescriptor d, Span<byte> dst)
+    /// <summary>How many bytes <see cref="Encode"/> writes for <paramref name="d"/>.</summary>
+    public static int LengthOf(MessageDescriptor d) => d.TraceContext == default ? Length : TracedLength;
+
+    /// <summary>The length of the descriptor <paramref name="src"/> starts with, from its StrucId and version; 0 when it is not one this release reads.</summary>
+    public static int PeekLength(ReadOnlySpan<byte> src) =>
+        src.Length < 8 || !src[..4].SequenceEqual(StrucId) ? 0 : BinaryPrimitives.ReadInt32LittleEndian(src[4..]) switch
+        {
+            Version => Length,
+            TracedVersion => TracedLength,
+            _ => 0,
+        };
+
+    /// <summary>Writes <paramref name="d"/> and returns how many bytes it took (<see cref="LengthOf"/>).</summary>
+    public static int Encode(MessageDescriptor d, Span<byte> dst)
     {
-        if (dst.Length < Length)
+        var length = LengthOf(d);
+        if (dst.Length < length)
         {
             throw new ArgumentException("Destination too short for a message descriptor.", nameof(dst));
         }
 
         var w = new FieldWriter(dst);
         w.Bytes(StrucId);
-        w.Int(Version);
+        w.Int(length == Length ? Version : TracedVersion);
         d.MsgId.WriteTo(w.Take(MqId.Length));
         d.CorrelId.WriteTo(w.Take(MqId.Length));
         w.Int((int)d.Persistence);
@@ -47,28 +69,36 @@ internal static class DescriptorCodec
         w.Long(d.PutDateTime.ToUnixTimeMilliseconds());
         w.Int(d.BackoutCount);
         w.Int(0);
+        if (length == TracedLength)
+        {
+            // W3C traceparent in binary: trace id, parent (span) id, flags; tracestate is not carried (docs/operations.md).
+            d.TraceContext.TraceId.CopyTo(w.Take(16));
+            d.TraceContext.SpanId.CopyTo(w.Take(8));
+            var flags = w.Take(8);
+            flags.Clear();
+            flags[0] = (byte)d.TraceContext.TraceFlags;
+        }
+
+        return length;
     }
 
-    /// <summary>The descriptor, or null when the bytes are not one this release writes (wrong StrucId or version, too short).</summary>
+    /// <summary>The descriptor, or null when the bytes do not start with one this release reads (wrong StrucId or version, too short).</summary>
     public static MessageDescriptor? TryDecode(ReadOnlySpan<byte> src) =>
-        src.Length >= Length && src[..4].SequenceEqual(StrucId) && BinaryPrimitives.ReadInt32LittleEndian(src[4..]) == Version ? Decode(src) : null;
+        PeekLength(src) is var length and > 0 && src.Length >= length ? Decode(src) : null;
 
     public static MessageDescriptor Decode(ReadOnlySpan<byte> src)
     {
-        if (src.Length < Length || !src[..4].SequenceEqual(StrucId))
+        var length = PeekLength(src);
+        if (length == 0 || src.Length < length)
         {
-            throw new FormatException("Not a message descriptor (StrucId 'MD  ' expected).");
+            throw new FormatException(src.Length >= 8 && src[..4].SequenceEqual(StrucId)
+                ? $"Unsupported or truncated message descriptor (version {BinaryPrimitives.ReadInt32LittleEndian(src[4..])}, {src.Length} bytes)."
+                : "Not a message descriptor (StrucId 'MD  ' expected).");
         }
 
         var r = new FieldReader(src);
-        r.Take(4);
-        var version = r.Int();
-        if (version != Version)
-        {
-            throw new FormatException($"Unsupported message descriptor version {version}.");
-        }
-
-        return new MessageDescriptor
+        r.Take(8);
+        var descriptor = new MessageDescriptor
         {
             MsgId = MqId.FromBytes(r.Take(MqId.Length)),
             CorrelId = MqId.FromBytes(r.Take(MqId.Length)),
@@ -88,6 +118,22 @@ internal static class DescriptorCodec
             PutDateTime = DateTimeOffset.FromUnixTimeMilliseconds(r.Long()),
             BackoutCount = r.Int(),
         };
+        return length == TracedLength ? descriptor with { TraceContext = ReadTraceContext(src[Length..TracedLength]) } : descriptor;
+    }
+
+    /// <summary>The trace context of the descriptor <paramref name="src"/> starts with, without decoding the rest; none for version 1 or bytes that are not one.</summary>
+    public static ActivityContext TraceContextOf(ReadOnlySpan<byte> src) =>
+        PeekLength(src) == TracedLength && src.Length >= TracedLength ? ReadTraceContext(src[Length..TracedLength]) : default;
+
+    /// <summary>
+    /// The trace context a version-2 descriptor carries, as a remote parent; none when its ids are the all-zero ids W3C
+    /// calls invalid (a peer's bytes, so never an exception: the message is delivered, only untraced).
+    /// </summary>
+    private static ActivityContext ReadTraceContext(ReadOnlySpan<byte> trace)
+    {
+        return trace[..16].IndexOfAnyExcept((byte)0) < 0 || trace[16..24].IndexOfAnyExcept((byte)0) < 0
+            ? default
+            : new ActivityContext(ActivityTraceId.CreateFromBytes(trace[..16]), ActivitySpanId.CreateFromBytes(trace[16..24]), (ActivityTraceFlags)(trace[24] & 1), isRemote: true);
     }
 
     /// <summary>Checks that every text field fits its fixed width; returns the offending field or null.</summary>

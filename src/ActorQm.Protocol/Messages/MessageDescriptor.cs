@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace ActorQm.Messages;
 
 public enum Persistence
@@ -42,6 +44,14 @@ public sealed record MessageDescriptor
     public string PutApplName { get; init; } = string.Empty;
     public DateTimeOffset PutDateTime { get; init; }
     public int BackoutCount { get; init; }
+
+    /// <summary>
+    /// The W3C trace context the message travels in (beyond MQ, docs/operations.md "Traces"): set by the client at put
+    /// from its put span unless the application set one, kept through the transmission queue and the channel, and the
+    /// parent of the get's span on the queue manager that delivers it. Default: untraced. Trace id, span id and the
+    /// sampled flag are carried; tracestate is not.
+    /// </summary>
+    public ActivityContext TraceContext { get; init; }
 
     public static readonly MessageDescriptor Default = new();
 }

@@ -394,6 +394,9 @@ public ref struct FrameReader(ReadOnlySpan<byte> data)
 
     public ReadOnlySpan<byte> Bytes(int n) => Take(n);
 
+    /// <summary>Up to <paramref name="n"/> bytes ahead, without taking them (fewer at the end, none after an error).</summary>
+    public readonly ReadOnlySpan<byte> Peek(int n) => Error is not null ? [] : _data.Slice(_position, Math.Min(n, _data.Length - _position));
+
     private ReadOnlySpan<byte> Take(int n)
     {
         if (Error is not null || _position + n > _data.Length)

@@ -60,14 +60,14 @@ public enum ClientGetFlags : byte
 
 /// <summary>
 /// Bodies of <see cref="ClientRequest"/> and <see cref="ClientResponse"/> (docs/protocol.md):
-/// written and read with the same field rules as every segment, messages as the 248-byte
-/// descriptor then the data. Shared by the server-connection channel and <c>ActorQm.Client</c>.
+/// written and read with the same field rules as every segment, messages as the descriptor
+/// (248 bytes, 280 with trace context, docs/storage.md) then the data. Shared by the server-connection channel and <c>ActorQm.Client</c>.
 /// </summary>
 public static class ClientProtocol
 {
     public static void WriteMessage(FrameWriter w, MqMessage message)
     {
-        DescriptorCodec.Encode(message.Descriptor, w.Take(DescriptorCodec.Length));
+        WriteDescriptor(w, message.Descriptor);
         w.Raw(message.Payload.Span);
     }
 
@@ -77,7 +77,7 @@ public static class ClientProtocol
         w.Int(messages.Count);
         foreach (var m in messages)
         {
-            w.Int(DescriptorCodec.Length + m.Payload.Length);
+            w.Int(DescriptorCodec.LengthOf(m.Descriptor) + m.Payload.Length);
             WriteMessage(w, m);
         }
     }
@@ -115,7 +115,7 @@ public static class ClientProtocol
 
     /// <summary>A message that takes the rest of the body, or null when its descriptor is not one (short, wrong StrucId or version).</summary>
     public static MqMessage? ReadMessage(ref FrameReader r) =>
-        DescriptorCodec.TryDecode(r.Bytes(DescriptorCodec.Length)) is { } descriptor ? new MqMessage(descriptor, r.Rest()) : null;
+        DescriptorCodec.PeekLength(r.Peek(8)) is var length and > 0 && DescriptorCodec.TryDecode(r.Bytes(length)) is { } descriptor ? new MqMessage(descriptor, r.Rest()) : null;
 
     /// <summary>The MQOPEN options of one of the usual purposes.</summary>
     public static MqOpenOptions OptionsOf(ClientOpenPurpose purpose) => purpose switch
@@ -134,12 +134,14 @@ public static class ClientProtocol
     /// <summary>Whether a put with this context option carries the handle whose saved context it passes.</summary>
     public static bool Passes(MqPutContext context) => context is MqPutContext.PassIdentity or MqPutContext.PassAll;
 
-    public static void WriteDescriptor(FrameWriter w, MessageDescriptor descriptor) => DescriptorCodec.Encode(descriptor, w.Take(DescriptorCodec.Length));
+    public static void WriteDescriptor(FrameWriter w, MessageDescriptor descriptor) => DescriptorCodec.Encode(descriptor, w.Take(DescriptorCodec.LengthOf(descriptor)));
 
+    /// <summary>The descriptor at the reader, or the default one when there is none this release reads (the reader then notes the error if it was short).</summary>
     public static MessageDescriptor ReadDescriptor(ref FrameReader r)
     {
-        var bytes = r.Bytes(DescriptorCodec.Length);
-        return bytes.Length == DescriptorCodec.Length ? DescriptorCodec.Decode(bytes) : MessageDescriptor.Default;
+        var length = DescriptorCodec.PeekLength(r.Peek(8));
+        var bytes = r.Bytes(length == 0 ? DescriptorCodec.Length : length);
+        return length > 0 && bytes.Length == length ? DescriptorCodec.Decode(bytes) : MessageDescriptor.Default;
     }
 
     public static void WriteId(FrameWriter w, MqId? id)

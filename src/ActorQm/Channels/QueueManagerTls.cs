@@ -187,6 +187,6 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
 
     /// <summary>Frames may hold the largest message (QMGR MAXMSGL) with its transmission header; the send queue is bounded (tls.send-queue-max-bytes).</summary>
     public Transport.Settings TransportSettings(ObjectCatalog catalog) =>
-        new(MaxFrameBytes: (int)catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.Length + 64, RevocationRecheck: _settings.RevocationRecheck,
+        new(MaxFrameBytes: (int)catalog.QMgr.Number("MAXMSGL") + Messages.TransmissionHeader.MaxLength + 64, RevocationRecheck: _settings.RevocationRecheck,
             MaxSendQueueBytes: _settings.SendQueueMaxBytes, SlowReaderTimeout: _settings.SlowReaderTimeout);
 }

@@ -51,7 +51,7 @@ internal sealed partial class ReceiverChannelActor
             var xmit = frame.Frame.Span[ChannelFrames.FastMessageBytes(0)..];
             length = xmit.Length;
             header = TransmissionHeader.TryRead(xmit);
-            payload = header is null ? [] : xmit[TransmissionHeader.Length..].ToArray();
+            payload = header is null ? [] : xmit[header.Length..].ToArray();
         }
 
         if (!data.Fast)
@@ -59,7 +59,7 @@ internal sealed partial class ReceiverChannelActor
             return Close(data, "AMQ9504E", "protocol error: a FAST message on a channel that did not agree NPMSPEED(FAST)");
         }
 
-        if (length > data.MaxMessageLength + TransmissionHeader.Length)
+        if (length > data.MaxMessageLength + (header?.Length ?? TransmissionHeader.MaxLength))
         {
             return Close(data, "AMQ9504E", $"protocol error: message of {length} bytes exceeds the negotiated MAXMSGL({data.MaxMessageLength})");
         }

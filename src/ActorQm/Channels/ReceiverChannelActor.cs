@@ -252,7 +252,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
                     return Close(data, "AMQ9526E", $"message sequence number error: received {m.Seq}, expected {expected}");
                 }
 
-                if (m.XmitMessage.Length > data.MaxMessageLength + TransmissionHeader.Length)
+                if (m.XmitMessage.Length > data.MaxMessageLength + TransmissionHeader.MaxLength)
                 {
                     return Close(data, "AMQ9504E", $"protocol error: message of {m.XmitMessage.Length} bytes exceeds the negotiated MAXMSGL({data.MaxMessageLength})");
                 }
@@ -268,7 +268,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
                 var unit = new ReceiverUnit(Interlocked.Increment(ref _units), end, messages)
                 {
-                    Span = Diagnostics.ChannelTracing.StartBatch(_qmgr, data.Definition!.Name, sender: false, messages.Count > 0 ? messages[0].Seq : end.LastSeq, end.LastSeq, messages.Count),
+                    Span = Diagnostics.ChannelTracing.StartBatch(_qmgr, data.Definition!.Name, sender: false, messages.Count > 0 ? messages[0].Seq : end.LastSeq, end.LastSeq, messages, static m => m.XmitMessage),
                 };
                 Resolve(unit, data);
                 return Stay().Using(data with { Batch = null, Unit = unit });

@@ -162,7 +162,7 @@ internal sealed partial class SenderChannelActor
         var record = _sync.Get(Def.Name);
         _sync.Save(record with { InDoubtSeq = last, InDoubtMessages = batch.Messages.Select(m => m.Cursor.Seq).ToList() }, Self, InDoubtRecorded.Instance);
         _board.Update(Def.Name, s => s with { CurrentSeq = last, InDoubt = true, BytesSent = s.BytesSent + bytes });
-        var span = Diagnostics.ChannelTracing.StartBatch(_start.QMgrName, Def.Name, sender: true, _nextSeq, last, batch.Messages.Count);
+        var span = Diagnostics.ChannelTracing.StartBatch(_start.QMgrName, Def.Name, sender: true, _nextSeq, last, batch.Messages, static m => m.Message.Payload);
         return Stay().Using(data with { Batch = batch with { LastSeq = last, SentAt = System.Diagnostics.Stopwatch.GetTimestamp(), Written = true, Span = span }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
     }
 

@@ -28,8 +28,8 @@ internal sealed partial class ServerConnectionActor
     /// <summary>How long one wait for a message on an empty queue lasts before it is asked again.</summary>
     private static readonly TimeSpan ReadAheadWait = TimeSpan.FromSeconds(30);
 
-    /// <summary>What a message adds to a frame of messages sent ahead besides its data: its length and descriptor.</summary>
-    private const int PerMessageBytes = 4 + DescriptorCodec.Length;
+    /// <summary>What a message adds to a frame of messages sent ahead besides its data, at most: its length and descriptor.</summary>
+    private const int PerMessageBytes = 4 + DescriptorCodec.TracedLength;
 
     private readonly Dictionary<int, ReadAheadStream> _readAhead = [];
 

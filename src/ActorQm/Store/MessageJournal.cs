@@ -378,7 +378,7 @@ internal sealed class MessageJournal : IDisposable
         switch (op)
         {
             case InsertMessage { Message: var m } insert:
-                var descriptor = new byte[DescriptorCodec.Length];
+                var descriptor = new byte[DescriptorCodec.LengthOf(m.Message.Descriptor)];
                 DescriptorCodec.Encode(m.Message.Descriptor, descriptor);
                 _insert.Parameters[1].Value = m.Seq;
                 _insert.Parameters[2].Value = insert.Queue;

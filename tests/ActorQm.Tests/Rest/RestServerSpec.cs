@@ -123,6 +123,26 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
     }
 
     [Fact]
+    public async Task RestServer_must_put_a_message_in_the_trace_of_the_requests_traceparent_and_not_refuse_a_malformed_one()
+    {
+        using var app = Client(User("CN=app,O=Example"));
+        HttpRequestMessage Put(string traceparent) => new(HttpMethod.Post, "/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message")
+        {
+            Content = new StringContent("traced", Encoding.UTF8, "text/plain"),
+            Headers = { { "ibm-mq-rest-csrf-token", "" }, { "traceparent", traceparent } },
+        };
+
+        using var traced = await app.SendAsync(Put("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+        using var malformed = await app.SendAsync(Put("00-not-a-trace-01"));
+        var local = new QueueManagerConnection(_qm.Actor);
+        var first = await local.GetAsync("APP.IN");
+        await local.GetAsync("APP.IN");
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (traced.StatusCode, malformed.StatusCode));
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", first.Descriptor.TraceContext.TraceId.ToHexString());
+    }
+
+    [Fact]
     public async Task RestServer_must_answer_a_body_over_4MiB_with_413_and_MQRC_2031_and_put_nothing()
     {
         using var app = Client(User("CN=app,O=Example"));

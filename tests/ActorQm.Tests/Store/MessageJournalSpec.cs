@@ -55,6 +55,25 @@ public abstract class MessageJournalContract(ITestOutputHelper output) : Akka.Te
     }
 
     [Fact]
+    public async Task Journal_must_keep_the_trace_context_a_message_travels_in()
+    {
+        var probe = CreateTestProbe("writer");
+        StoredMessage traced;
+        using (var journal = Open())
+        {
+            var plain = Stored(journal, "traced");
+            var context = new System.Diagnostics.ActivityContext(System.Diagnostics.ActivityTraceId.CreateRandom(), System.Diagnostics.ActivitySpanId.CreateRandom(), System.Diagnostics.ActivityTraceFlags.Recorded, isRemote: true);
+            traced = new StoredMessage(plain.Seq, plain.Message with { Descriptor = plain.Message.Descriptor with { TraceContext = context } }, StoredMessage.NeverExpires);
+            journal.Enqueue(JournalOp.Insert("Q1", traced, probe.Ref.Tell, "stored"));
+            await probe.ExpectMsgAsync("stored");
+        }
+
+        using var reopened = Open();
+
+        Assert.Equal(traced.Message.Descriptor, Assert.Single(reopened.LoadMessages()["Q1"]).Message.Descriptor);
+    }
+
+    [Fact]
     public async Task Journal_must_group_commit_writes_that_arrive_together()
     {
         var probe = CreateTestProbe("writer");

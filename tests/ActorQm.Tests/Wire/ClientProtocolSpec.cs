@@ -45,4 +45,31 @@ public sealed class ClientProtocolSpec
 
         Assert.Null(ClientProtocol.ReadMessage(ref r));
     }
+
+    [Fact]
+    public void ClientProtocol_must_read_messages_with_and_without_trace_context_side_by_side()
+    {
+        var context = new System.Diagnostics.ActivityContext(System.Diagnostics.ActivityTraceId.CreateRandom(), System.Diagnostics.ActivitySpanId.CreateRandom(), System.Diagnostics.ActivityTraceFlags.Recorded);
+        var traced = Message with { Descriptor = Message.Descriptor with { TraceContext = context } };
+        var w = new FrameWriter();
+        ClientProtocol.WriteMessages(w, [Message, traced, Message]);
+
+        var read = ClientProtocol.ReadMessages(w.ToArray())!;
+
+        Assert.Equal(["hello", "hello", "hello"], read.Select(TestMessages.Text));
+        Assert.Equal([default, context.TraceId, default], read.Select(m => m.Descriptor.TraceContext.TraceId));
+    }
+
+    [Fact]
+    public void ClientProtocol_must_refuse_a_message_whose_length_stops_inside_its_traced_descriptor()
+    {
+        var traced = Message with { Descriptor = Message.Descriptor with { TraceContext = new(System.Diagnostics.ActivityTraceId.CreateRandom(), System.Diagnostics.ActivitySpanId.CreateRandom(), default) } };
+        var w = new FrameWriter();
+        ClientProtocol.WriteMessages(w, [traced]);
+        var body = w.ToArray();
+        // The message's length says 250: past a version-1 descriptor, inside the version-2 one it starts.
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(body.AsSpan(4), 250);
+
+        Assert.Null(ClientProtocol.ReadMessages(body.AsSpan(0, 8 + 250)));
+    }
 }
