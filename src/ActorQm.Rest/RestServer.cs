@@ -45,8 +45,8 @@ public sealed class RestServer : IAsyncDisposable
 
     /// <summary>
     /// Serves <paramref name="queueManagers"/> (by name) on <see cref="RestSettings.Listen"/>, with the certificate, trust
-    /// anchors and revocation settings of <paramref name="tlsFrom"/>, read again for every connection (so REFRESH SECURITY
-    /// applies to the next one). The console's handshake timeline listens on <paramref name="system"/>'s EventStream, where
+    /// anchors and revocation settings of <paramref name="tlsFrom"/>, read again for every connection; a connection's
+    /// verdict is made again when they change (REFRESH SECURITY) or the revocation re-check interval passes. The console's handshake timeline listens on <paramref name="system"/>'s EventStream, where
     /// the queue managers' listeners publish their handshakes.
     /// </summary>
     public static async Task<RestServer> StartAsync(RestSettings settings, IReadOnlyDictionary<string, IActorRef> queueManagers, IActorRef tlsFrom, ActorSystem system, ILoggerFactory? logging = null)
@@ -118,7 +118,9 @@ public sealed class RestServer : IAsyncDisposable
                 });
                 listen.Use(next => async connection =>
                 {
-                    connection.Items[PeerItem] = await Verify(connection, settings, source, log).ConfigureAwait(false);
+                    var verdict = new ConnectionVerdict(SessionOf(connection), (session, current) => Verify(session, connection.RemoteEndPoint, settings, current, log));
+                    await verdict.UnderAsync(await source.CurrentAsync().ConfigureAwait(false)).ConfigureAwait(false);
+                    connection.Items[PeerItem] = verdict;
                     await next(connection).ConfigureAwait(false);
                 });
             });
@@ -149,7 +151,8 @@ public sealed class RestServer : IAsyncDisposable
         });
         app.Use(async (http, next) =>
         {
-            var peer = http.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(PeerItem, out var item) == true ? item as RestPeer : null;
+            var verdict = http.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(PeerItem, out var item) == true ? item as ConnectionVerdict : null;
+            var peer = verdict is null ? null : await verdict.UnderAsync(await source.CurrentAsync().ConfigureAwait(false)).ConfigureAwait(false);
             if (peer?.Principal is null)
             {
                 await RestErrors.Refused(http, peer).ConfigureAwait(false);
@@ -177,13 +180,17 @@ public sealed class RestServer : IAsyncDisposable
         return new RestServer(app, new Uri(bound), timeline);
     }
 
-    private static async Task<RestPeer> Verify(ConnectionContext connection, RestSettings settings, TlsSource source, ILogger log)
+    /// <summary>What the connection's handshake brought: protocol, suite, the client's certificate and the chain it sent.</summary>
+    private static NegotiatedSession SessionOf(ConnectionContext connection)
     {
         var handshake = connection.Features.Get<ITlsHandshakeFeature>()!;
         var certificate = RestPeer.Copy(connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate);
         var chain = connection.Items.TryGetValue(ChainItem, out var captured) ? captured as ChainSnapshot : null;
-        var session = new NegotiatedSession(handshake.Protocol, handshake.NegotiatedCipherSuite ?? default, certificate, chain);
-        var current = await source.CurrentAsync().ConfigureAwait(false);
+        return new NegotiatedSession(handshake.Protocol, handshake.NegotiatedCipherSuite ?? default, certificate, chain);
+    }
+
+    private static async Task<RestPeer> Verify(NegotiatedSession session, System.Net.EndPoint? remote, RestSettings settings, QueueManager.ListenerTls current, ILogger log)
+    {
         var tls = current.Tls!;
         var verifier = new HandshakeVerifier(HandshakeRole.Responder, tls.Credentials!, new PeerRequirements(settings.CipherSpec, settings.SslPeer), tls.Revocation);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -199,7 +206,7 @@ public sealed class RestServer : IAsyncDisposable
 
         if (peer.Failure is { } failure)
         {
-            log.LogWarning("{AmqCode}: REST connection from {Remote} refused at {Step}: {Detail}", failure.AmqCode, connection.RemoteEndPoint, failure.Step, verifier.Describe(failure));
+            log.LogWarning("{AmqCode}: REST connection from {Remote} refused at {Step}: {Detail}", failure.AmqCode, remote, failure.Step, verifier.Describe(failure));
         }
 
         return peer;

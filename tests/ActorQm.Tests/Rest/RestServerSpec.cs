@@ -46,7 +46,7 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         _dir.Dispose();
     }
 
-    private HttpClient Client(X509Certificate2 certificate, X509Certificate2? intermediate = null)
+    private HttpClient Client(X509Certificate2 certificate, X509Certificate2? intermediate = null, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -56,6 +56,7 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
                 // The queue manager's certificate, by our own root: the REST API is served with QM2's.
                 RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && cert.GetCertHashString() == TestPki.Shared.Qm2.GetCertHashString(),
             },
+            ConnectCallback = connect,
         };
         return new HttpClient(handler) { BaseAddress = _rest.Address };
     }
@@ -140,6 +141,43 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
 
         Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (traced.StatusCode, malformed.StatusCode));
         Assert.Equal("0af7651916cd43dd8448eb211c80319c", first.Descriptor.TraceContext.TraceId.ToHexString());
+    }
+
+    [Theory]
+    [InlineData("crl")]
+    [InlineData("revoke")]
+    public async Task RestServer_must_refuse_the_next_request_of_a_kept_alive_connection_once_its_certificate_is_revoked(string how)
+    {
+        var app = TestPki.Leaf(TestPki.Shared.Ca, "CN=app,O=Example", server: false);
+        // One connection, kept alive: what is asked after the refresh travels on the connection verified before it.
+        var connections = 0;
+        using var client = Client(app.WithKey(), connect: async (context, cancel) =>
+        {
+            Interlocked.Increment(ref connections);
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(context.DnsEndPoint, cancel);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        });
+
+        using var before = await client.GetAsync("/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message");
+        // A new CRL read at REFRESH SECURITY, or REVOKE CERT (which changes no TLS material, only the revoked list).
+        if (how == "crl")
+        {
+            File.WriteAllBytes(_dir.File("revoked.crl"), TestPki.Crl(TestPki.Shared.Ca, [_revoked.Certificate, app.Certificate]));
+        }
+
+        var command = how == "crl" ? "REFRESH SECURITY TYPE(SSL)" : $"REVOKE CERT('{app.Certificate.SerialNumber}') ISSUER('{ActorQm.Tls.PeerName.Issuer(app.Certificate)}')";
+        Assert.Equal(0, (await new QueueManagerConnection(_qm.Actor).RunMqscAsync(command)).Failed);
+
+        await AwaitAssertAsync(async () =>
+        {
+            using var after = await client.GetAsync("/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message");
+            Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+            Assert.Equal((int)ActorQm.Messages.MqReason.SslCertificateRevoked, (await after.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error")[0].GetProperty("reasonCode").GetInt32());
+        }, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.NoContent, before.StatusCode);
+        Assert.Equal(1, connections);
     }
 
     [Fact]
