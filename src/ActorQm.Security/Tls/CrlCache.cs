@@ -83,8 +83,11 @@ public sealed class CrlCache(int capacity = 256, HttpClient? http = null, long m
         var now = _time.GetUtcNow();
         if (!fresh && _entries.TryGetValue(key, out var cached) && cached.Expires > now)
         {
+            RevocationCacheMetrics.Record("crl", fresh, hit: true);
             return cached.Crl;
         }
+
+        RevocationCacheMetrics.Record("crl", fresh, hit: false);
 
         if (_failures.TryGetValue(key, out var failed) && failed.RetryAt > now)
         {

@@ -96,8 +96,11 @@ public sealed class OcspClient(HttpClient? http = null, int capacity = 4096)
         var key = $"{responder}|{issuer.Thumbprint}|{certificate.SerialNumber}";
         if (!fresh && _cache.TryGetValue(key, out var cached) && cached.Expires > now)
         {
+            RevocationCacheMetrics.Record("ocsp", fresh, hit: true);
             return cached.Answer with { Source = cached.Answer.Source + " (cached)" };
         }
+
+        RevocationCacheMetrics.Record("ocsp", fresh, hit: false);
 
         var parser = new Org.BouncyCastle.X509.X509CertificateParser();
         var bcIssuer = parser.ReadCertificate(issuer.RawData);

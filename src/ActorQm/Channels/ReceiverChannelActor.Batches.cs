@@ -215,7 +215,7 @@ internal sealed partial class ReceiverChannelActor
     private State<ChannelState, ReceiverData> DeadLetter(ReceiverUnit unit, ReceiverData data)
     {
         var def = data.Definition!;
-        if (!def.UseDeadLetterQueue || unit.Targets.GetValueOrDefault(Target.DeadLetter(data.DeadQ)) is not Mqi.QueueManagerApi.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.Contains))
+        if (!def.UseDeadLetterQueue || unit.Targets.GetValueOrDefault(Target.DeadLetter(data.DeadQ)) is not Mqi.QueueManagerApi.QueueOpened dlq || unit.Rejected.Keys.Any(unit.DeadLettered.ContainsKey))
         {
             var (index, (reason, detail)) = unit.Rejected.First();
             return Abandon(data, "AMQ9544E", $"message {unit.Messages[index].Seq} could not be put to its destination ({detail}, MQRC {(int)reason}) and {(def.UseDeadLetterQueue ? "the dead-letter queue is unavailable" : "USEDLQ(NO)")}; the batch stays on the sender's transmission queue");
@@ -226,7 +226,7 @@ internal sealed partial class ReceiverChannelActor
             var (header, message) = Unwrap(unit.Messages[index].XmitMessage);
             var wrapped = DeadLetterHeader.Wrap(message!, (int)reason, header!.RemoteQName, header.RemoteQMgrName, def.Name, DateTimeOffset.UtcNow);
             _log.Warning("AMQ9544W: channel {0}: message {1} for {2} put to the dead-letter queue {3} (MQRC {4}).", def.Name, unit.Messages[index].Seq, header.RemoteQName, data.DeadQ, (int)reason);
-            unit.DeadLettered.Add(index);
+            unit.DeadLettered[index] = (header.RemoteQName, reason);
             unit.Rejected.Remove(index);
             unit.Outstanding++;
             unit.Queues.Add(dlq.Handle.Queue);
@@ -250,6 +250,12 @@ internal sealed partial class ReceiverChannelActor
         }
 
         _sync.Remember(new ChannelSyncRecord(data.Definition!.Name, unit.End.LastSeq, 0, []));
+        // Counted once committed: a batch that backs out and comes again must not count its dead letters twice.
+        foreach (var (destination, reason) in unit.DeadLettered.Values)
+        {
+            Diagnostics.ActorQmMetrics.RecordDeadLettered(_qmgr, destination, (int)reason);
+        }
+
         return data with { Unit = null, LastSeq = unit.End.LastSeq };
     }
 

@@ -228,6 +228,7 @@ internal sealed partial class ReceiverChannelActor
             _log.Warning("AMQ9544W: channel {0}: non-persistent message for {1} put to the dead-letter queue {2} (MQRC {3}).", def.Name, put.Header.RemoteQName, data.DeadQ, (int)reason);
             // Its answer is not waited for: a non-persistent message that the dead-letter queue refuses too is lost, as in MQ.
             dlq.Handle.Queue.Tell(new LocalQueue.Put(wrapped, def.Name), ActorRefs.NoSender);
+            Diagnostics.ActorQmMetrics.RecordDeadLettered(_qmgr, put.Header.RemoteQName, (int)reason);
             return;
         }
 

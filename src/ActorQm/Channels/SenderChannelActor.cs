@@ -275,6 +275,8 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             ? $"short retry {attempt} of {Def.ShortRetries} (SHORTRTY), every {Def.ShortTimer.TotalSeconds:0.###} s (SHORTTMR); then {Def.LongRetries} long retries every {Def.LongTimer.TotalSeconds:0.###} s"
             : $"long retry {attempt - Def.ShortRetries} of {Def.LongRetries} (LONGRTY), every {Def.LongTimer.TotalSeconds:0.###} s (LONGTMR)";
         _log.Info("channel {0} retrying in {1:0.###} s: {2}.", Def.Name, delay.TotalSeconds, schedule);
+        Diagnostics.ActorQmMetrics.ChannelRetries.Add(1, new KeyValuePair<string, object?>("actorqm.qmgr", _start.QMgrName), new KeyValuePair<string, object?>("actorqm.channel", Def.Name),
+            new KeyValuePair<string, object?>("actorqm.channel.retry", attempt <= Def.ShortRetries ? "short" : "long"));
         SetTimer(RetryTimer, RetryNow.Instance, delay);
         return GoTo(ChannelState.Retrying).Using(next);
     }

@@ -54,6 +54,12 @@ internal static class ActorQmMetrics
     /// <summary>Time the revocation step took, by source.</summary>
     public static readonly Histogram<double> RevocationDuration = Meter.CreateHistogram<double>("actorqm.revocation.check.duration", "s", "Time of the revocation step of a handshake, by source");
 
+    /// <summary>Messages put to the dead-letter queue instead of their destination, by the destination and the reason.</summary>
+    public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("actorqm.queue.messages.dead_lettered", "{message}", "Messages put to the dead-letter queue instead of the destination queue, by reason (MQRC)");
+
+    /// <summary>Attempts of a sending channel to start again after it failed (SHORTRTY/LONGRTY), by kind.</summary>
+    public static readonly Counter<long> ChannelRetries = Meter.CreateCounter<long>("actorqm.channel.retries", "{retry}", "Retries scheduled by a sending channel after a failure, short (SHORTRTY) or long (LONGRTY)");
+
     /// <summary>Time of each journal transaction (its sync included).</summary>
     public static readonly Histogram<double> JournalCommitDuration = Meter.CreateHistogram<double>("actorqm.journal.commit.duration", "s", "Time of each journal transaction, its sync included");
 
@@ -82,6 +88,10 @@ internal static class ActorQmMetrics
         Sources[qmgr] = source;
         return source;
     }
+
+    /// <summary>Counts a message put to the dead-letter queue: <paramref name="queue"/> is the destination that did not take it.</summary>
+    public static void RecordDeadLettered(string qmgr, string queue, int reason) =>
+        DeadLettered.Add(1, new KeyValuePair<string, object?>("actorqm.qmgr", qmgr), new KeyValuePair<string, object?>("actorqm.queue", queue), new KeyValuePair<string, object?>("actorqm.mqrc", reason));
 
     /// <summary>The source of a revocation answer as a metric attribute (its text names the location, which would make one series per URL).</summary>
     public static string SourceKind(string source) => source switch

@@ -70,6 +70,45 @@ public sealed class ActorQmMetricsSpec(ITestOutputHelper output) : Akka.TestKit.
         }, TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task Metrics_must_count_dead_letters_by_destination_and_reason_channel_retries_and_revocation_cache_lookups()
+    {
+        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(ActorQmTelemetry.MeterName).AddInMemoryExporter(_exported).Build();
+        var nowhere = Loopback.FreePort();
+        // APP.IN holds one message: the next two are dead-lettered by QM2's receiver, MQRC 2053 (queue full), once committed.
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, sdrAttributes: "NPMSPEED(NORMAL)", qm2Extra: "ALTER QLOCAL('APP.IN') MAXDEPTH(1)",
+            qm1Extra: $"""
+                DEFINE QLOCAL('NOWHERE.XMITQ') USAGE(XMITQ)
+                DEFINE CHANNEL('NOWHERE') CHLTYPE(SDR) CONNAME('127.0.0.1({nowhere})') XMITQ('NOWHERE.XMITQ') SSLCIPH(TLS_AES_128_GCM_SHA256) SHORTRTY(3) SHORTTMR(1) LONGRTY(0)
+                """);
+        for (var i = 0; i < 3; i++)
+        {
+            await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text($"m{i}", Persistence.Persistent));
+        }
+
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+        await pair.Conn1.RunMqscAsync("START CHANNEL('NOWHERE')");
+        // The CRL cache: a first lookup fetches, the second is answered from the cache, a re-check asks again.
+        var crls = new ActorQm.Tls.CrlCache();
+        var crl = TestPki.Crl(TestPki.Shared.Ca, []);
+        foreach (var fresh in new[] { false, false, true })
+        {
+            await crls.GetAsync("crl-under-test", _ => Task.FromResult<byte[]?>(crl), _ => null, TimeSpan.FromSeconds(5), CancellationToken.None, fresh);
+        }
+
+        await AwaitAssertAsync(() =>
+        {
+            _exported.Clear();
+            meters.ForceFlush();
+            Assert.Equal(2, Sum("actorqm.queue.messages.dead_lettered", ("actorqm.qmgr", "QM2"), ("actorqm.queue", "APP.IN"), ("actorqm.mqrc", 2053)));
+            Assert.True(Sum("actorqm.channel.retries", ("actorqm.qmgr", "QM1"), ("actorqm.channel", "NOWHERE"), ("actorqm.channel.retry", "short")) >= 2);
+            Assert.Equal(0, Sum("actorqm.channel.retries", ("actorqm.channel", QueueManagerPair.Channel)));
+            Assert.Equal((1, 1, 1), (Sum("actorqm.revocation.cache.lookups", ("actorqm.revocation.cache", "crl"), ("actorqm.revocation.cache.result", "miss")),
+                Sum("actorqm.revocation.cache.lookups", ("actorqm.revocation.cache", "crl"), ("actorqm.revocation.cache.result", "hit")),
+                Sum("actorqm.revocation.cache.lookups", ("actorqm.revocation.cache", "crl"), ("actorqm.revocation.cache.result", "bypass"))));
+        }, TimeSpan.FromSeconds(20));
+    }
+
     private static async Task Stranger(int port)
     {
         var stranger = TestPki.Leaf(TestPki.Intermediate(TestPki.Root("Stranger Root"), "Stranger CA"), "CN=QM1,O=Example").WithKey();
@@ -88,13 +127,13 @@ public sealed class ActorQmMetricsSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     /// <summary>The sum (counters, gauges) of the points whose attributes include all of <paramref name="tags"/>.</summary>
-    private long Sum(string name, params (string Key, string Value)[] tags) =>
+    private long Sum(string name, params (string Key, object Value)[] tags) =>
         Points(name, tags).Sum(p => p.Metric.MetricType is MetricType.LongSum or MetricType.LongSumNonMonotonic ? p.Point.GetSumLong() : p.Point.GetGaugeLastValueLong());
 
     /// <summary>How many values a histogram recorded over the points whose attributes include all of <paramref name="tags"/>.</summary>
-    private long Count(string name, params (string Key, string Value)[] tags) => Points(name, tags).Sum(p => p.Point.GetHistogramCount());
+    private long Count(string name, params (string Key, object Value)[] tags) => Points(name, tags).Sum(p => p.Point.GetHistogramCount());
 
-    private List<(Metric Metric, MetricPoint Point)> Points(string name, (string Key, string Value)[] tags)
+    private List<(Metric Metric, MetricPoint Point)> Points(string name, (string Key, object Value)[] tags)
     {
         var found = new List<(Metric, MetricPoint)>();
         foreach (var metric in _exported.Where(m => m.Name == name))
