@@ -12,6 +12,8 @@
 #   scripts/bench.sh handshake [count]    TLS handshakes/s: bare SslStream mTLS against ActorQm
 #   scripts/bench.sh channel [messages]   one channel QM1 -> QM2 over TLS against a raw SslStream pipe
 #   scripts/bench.sh footprint [n]        time to start n TLS channels; memory per idle channel and client
+#   scripts/bench.sh idleclients [n]      n idle clients (10,000 by default) to a queue manager in its own
+#                                          process: time to connect them, heap per connection on each side
 #   scripts/bench.sh deepqueue [n]        n persistent 1 KiB messages in one queue: put, heap per message,
 #                                          restart to first get, get all back (M2; 1,000,000 by default)
 #   scripts/bench.sh peers [n]            L1, C1, C2 (one channel) and C3, then NATS core and JetStream and RabbitMQ

@@ -85,7 +85,11 @@ internal static class ClientBench
     internal static async Task<IActorRef> Server(ActorSystem system, DevPki pki, string dir, string extra = "", string hocon = "")
     {
         pki.WriteKeyRepository(Path.Combine(dir, "qm2key"), "ibmwebspheremqqm2", pki.Issue($"CN=QM2,{DevPki.Organisation}"));
-        return await ChannelBench.Start(system, dir, "QM2", $"""
+        return await ChannelBench.Start(system, dir, "QM2", ServerScript(dir, extra), hocon);
+    }
+
+    /// <summary>QM2's MQSC for client benchmarks: its key repository in <paramref name="dir"/>, APP.Q and a SVRCONN for any dev-PKI client.</summary>
+    internal static string ServerScript(string dir, string extra = "") => $"""
             ALTER QMGR SSLKEYR('{dir}/qm2key')
             DEFINE QLOCAL(APP.Q) MAXDEPTH(999999999)
             DEFINE CHANNEL(APP.SVRCONN) CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('{DevPki.Organisation}') MCAUSER('app')
@@ -93,8 +97,7 @@ internal static class ClientBench
             SET AUTHREC PROFILE('**') OBJTYPE(QUEUE) PRINCIPAL('app') AUTHADD(ALLMQI)
             DEFINE LISTENER(L) IPADDR('127.0.0.1') PORT(0) BACKLOG(2048) CONTROL(QMGR)
             {extra}
-            """, hocon);
-    }
+            """;
 
     internal static MqClientOptions Options(DevPki pki, string dir, int port, string name)
     {

@@ -25,6 +25,7 @@ internal static class FullRun
         rows.AddRange(await Section("clients", failures, () => ClientBench.Rows(pki, N(60_000), N(5_000), tlsLimit)));
         rows.AddRange(await Section("handshakes", failures, () => HandshakeBench.Run(N(500))));
         rows.AddRange(await Section("footprint", failures, () => FootprintBench.Rows(pki, quick ? 100 : 1000)));
+        rows.AddRange(await Section("idle clients", failures, () => IdleClientsBench.Rows(pki, quick ? 500 : 10_000)));
         rows.AddRange(await Section("deep queue", failures, () => DeepQueueBench.Rows(N(1_000_000))));
         rows.AddRange(await Section("peers", failures, () => PeerBench.Rows(pki, N(60_000), tlsLimit, failures)));
         Report(rows, failures, quick ? "quick.md" : "latest.md", clock);

@@ -53,6 +53,18 @@ if (args[0] == "footprint" && OperatingSystem.IsLinux())
     return;
 }
 
+if (args[0] == "idleclients" && OperatingSystem.IsLinux())
+{
+    Console.Write(BenchReport.Table(await IdleClientsBench.Rows(ActorQm.Cli.Dev.DevPki.Create(), args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000), 1024));
+    return;
+}
+
+if (args[0] == "idle-server" && args.Length == 2 && OperatingSystem.IsLinux())
+{
+    await IdleClientsBench.Serve(args[1]);
+    return;
+}
+
 if (args[0] == "deepqueue" && OperatingSystem.IsLinux())
 {
     Console.Write(BenchReport.Table(await DeepQueueBench.Rows(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000), 1024));
@@ -67,7 +79,7 @@ if (args[0] == "handshake")
 
 if (args[0] != "persistence")
 {
-    Console.Error.WriteLine("usage: bench [all [--quick] | micro | persistence [messages] | channel [messages] | client [messages] | soak [minutes] | handshake [count] | footprint [connections] | deepqueue [messages]]");
+    Console.Error.WriteLine("usage: bench [all [--quick] | micro | persistence [messages] | channel [messages] | client [messages] | soak [minutes] | handshake [count] | footprint [connections] | idleclients [connections] | deepqueue [messages]]");
     Environment.Exit(2);
 }
 
