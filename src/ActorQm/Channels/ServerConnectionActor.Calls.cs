@@ -1,11 +1,30 @@
 using ActorQm.Messages;
 using ActorQm.Protocol;
+using Akka.Actor;
 
 namespace ActorQm.Channels;
 
-/// <summary>The MQI calls of a client as the server-connection agent reads them.</summary>
+/// <summary>The MQI calls of a client as the server-connection agent reads them, and its answers.</summary>
 internal sealed partial class ServerConnectionActor
 {
+    private static Answer Descriptor(int correlation, MessageDescriptor descriptor)
+    {
+        var w = new FrameWriter(256);
+        ClientProtocol.WriteDescriptor(w, descriptor);
+        return new Answer(correlation, 0, string.Empty, w.ToArray());
+    }
+
+    private sealed record Answer(int Correlation, int Reason, string Detail, byte[] Body)
+    {
+        public (IActorRef Queue, long Token)? AfterWrite { get; init; }
+
+        /// <summary>The answer to a put with MQPMO_ASYNC_RESPONSE: counted, not sent.</summary>
+        public bool Asynchronous { get; init; }
+
+        /// <summary>An open whose handle reads ahead: started once the answer is on its way.</summary>
+        public (int Handle, IActorRef Queue)? ReadAhead { get; init; }
+    }
+
     /// <summary>Reads a call's fields (before any await: the reader lives on the frame).</summary>
     private static Call Parse(ClientRequest request)
     {

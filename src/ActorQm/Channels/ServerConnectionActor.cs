@@ -374,27 +374,9 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         }
     }
 
-    private static Answer Descriptor(int correlation, MessageDescriptor descriptor)
-    {
-        var w = new FrameWriter(256);
-        ClientProtocol.WriteDescriptor(w, descriptor);
-        return new Answer(correlation, 0, string.Empty, w.ToArray());
-    }
-
     private void Send(Segment segment) => _transport.Tell(new Transport.Send(ChannelFrames.Encode(segment)));
 
     private static TimeSpan Timeout => TimeSpan.FromSeconds(30);
-
-    private sealed record Answer(int Correlation, int Reason, string Detail, byte[] Body)
-    {
-        public (IActorRef Queue, long Token)? AfterWrite { get; init; }
-
-        /// <summary>The answer to a put with MQPMO_ASYNC_RESPONSE: counted, not sent.</summary>
-        public bool Asynchronous { get; init; }
-
-        /// <summary>An open whose handle reads ahead: started once the answer is on its way.</summary>
-        public (int Handle, IActorRef Queue)? ReadAhead { get; init; }
-    }
 
     private sealed record CloseReadAhead(int Handle);
 
