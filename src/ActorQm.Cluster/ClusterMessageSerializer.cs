@@ -81,7 +81,8 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         switch (obj)
         {
             case InboundFrame f:
-                return f.Frame;
+                // The one copy of the remote hop: the frame leaves its pooled buffer for the wire.
+                return f.Frame.ToArray();
             case OutboundFrame f:
                 var bytes = new byte[f.Frame.Length + 1];
                 bytes[0] = f.Ack ? (byte)1 : (byte)0;
@@ -148,7 +149,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         switch (manifest)
         {
             case InboundManifest:
-                return new InboundFrame(bytes);
+                return InboundFrame.Of(bytes);
             case OutboundManifest:
                 return new OutboundFrame(bytes.AsMemory(1), bytes[0] == 1);
             case DescribeManifest:

@@ -29,7 +29,7 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
     private readonly Action<object, IActorRef> _toQueueManager;
     private readonly TimeSpan _attachTimeout;
     private readonly IActorRef _transport;
-    private readonly List<byte[]> _early = [];
+    private readonly List<Transport.FrameReceived> _early = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef _routed = ActorRefs.Nobody;
 
@@ -45,6 +45,15 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PostStop()
+    {
+        // Frames that waited for a queue manager that never attached go back to the pool.
+        foreach (var frame in _early)
+        {
+            frame.Dispose();
+        }
+    }
 
     private void Handshaking()
     {
@@ -63,11 +72,7 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
 
     private void Attaching()
     {
-        Receive<Transport.FrameReceived>(f =>
-        {
-            _early.Add(f.Frame.ToArray());
-            f.Dispose();
-        });
+        Receive<Transport.FrameReceived>(_early.Add);
         Receive<RouteRequest>(again => _toQueueManager(again.Route, Self));
         Receive<Attached>(attached =>
         {
@@ -77,7 +82,7 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
             Context.Watch(_routed);
             foreach (var frame in _early)
             {
-                _routed.Tell(new InboundFrame(frame));
+                _routed.Tell(new InboundFrame(frame.Buffer, frame.Length));
             }
 
             _early.Clear();
@@ -104,11 +109,8 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
 
     private void Routing()
     {
-        Receive<Transport.FrameReceived>(f =>
-        {
-            _routed.Tell(new InboundFrame(f.Frame.ToArray()));
-            f.Dispose();
-        });
+        // The pooled buffer travels on: its owner is now whoever receives the frame (docs/protocol.md).
+        Receive<Transport.FrameReceived>(f => _routed.Tell(new InboundFrame(f.Buffer, f.Length)));
         Receive<OutboundFrame>(o => _transport.Tell(new Transport.Send(o.Frame, o.Ack ? Written.Instance : null)));
         // A repeated request that reached the queue manager too: that instance goes, the first one serves.
         Receive<Attached>(late => !late.Transport.Equals(_routed), late => late.Transport.Tell(new ConnectionEnded(null, "the connection is served by an earlier instance")));

@@ -76,8 +76,27 @@ public static class RoutedConnection
     // Queue manager's routed transport <-> the router holding the socket
     public sealed record Attached(IActorRef Transport);
 
-    /// <summary>One frame read from the peer.</summary>
-    public sealed record InboundFrame(byte[] Frame);
+    /// <summary>
+    /// One frame read from the peer, in the pooled buffer the transport read it into: on the queue manager's own node it
+    /// reaches the channel agent without a copy, and the agent returns it to the pool (<see cref="Transport.FrameReceived"/>);
+    /// to another node the serializer copies it once, and the pooled buffer is left to the collector.
+    /// </summary>
+    public sealed record InboundFrame(System.Buffers.IMemoryOwner<byte> Buffer, int Length)
+    {
+        public ReadOnlyMemory<byte> Frame => Buffer.Memory[..Length];
+
+        /// <summary>A frame in an array of its own (deserialized on the queue manager's node): nothing to return to a pool.</summary>
+        public static InboundFrame Of(byte[] frame) => new(new ArrayOwner(frame), frame.Length);
+
+        private sealed class ArrayOwner(byte[] frame) : System.Buffers.IMemoryOwner<byte>
+        {
+            public Memory<byte> Memory => frame;
+
+            public void Dispose()
+            {
+            }
+        }
+    }
 
     /// <summary>One frame to write to the peer; <see cref="Ack"/>: answer <see cref="FramesWritten"/> once written.</summary>
     public sealed record OutboundFrame(ReadOnlyMemory<byte> Frame, bool Ack);

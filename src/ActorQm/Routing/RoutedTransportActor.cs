@@ -1,4 +1,3 @@
-using System.Buffers;
 using ActorQm.Tls;
 using Akka.Actor;
 using static ActorQm.Routing.RoutedConnection;
@@ -22,7 +21,7 @@ internal sealed class RoutedTransportActor : ReceiveActor
     {
         _route = route;
         _owner = owner;
-        Receive<InboundFrame>(f => _owner.Tell(new Transport.FrameReceived(new ArrayOwner(f.Frame), f.Frame.Length)));
+        Receive<InboundFrame>(f => _owner.Tell(new Transport.FrameReceived(f.Buffer, f.Length)));
         Receive<Transport.Send>(send =>
         {
             if (send.Ack is not null)
@@ -67,15 +66,5 @@ internal sealed class RoutedTransportActor : ReceiveActor
         _ended = true;
         _owner.Tell(new Transport.ConnectionClosed(code, reason));
         Context.Stop(Self);
-    }
-
-    /// <summary>A frame that arrived in its own array (deserialized or copied once): nothing to return to a pool.</summary>
-    private sealed class ArrayOwner(byte[] frame) : IMemoryOwner<byte>
-    {
-        public Memory<byte> Memory => frame;
-
-        public void Dispose()
-        {
-        }
     }
 }
