@@ -33,8 +33,9 @@ public sealed class MqClient : IAsyncDisposable
     private int _disposed;
     private volatile MqException? _broken;
 
-    private MqClient(SslStream stream, MqClientOptions options, string qmgr, PeerIdentity peer, string cipherSpec, int maxMessageLength)
+    private MqClient(SslStream stream, MqClientOptions options, string qmgr, PeerIdentity peer, string cipherSpec, int maxMessageLength, bool readsTraceContext)
     {
+        ReadsTraceContext = readsTraceContext;
         _stream = stream;
         _options = options;
         QueueManagerName = qmgr;
@@ -50,6 +51,9 @@ public sealed class MqClient : IAsyncDisposable
     public PeerIdentity Peer { get; }
 
     public string CipherSpec { get; }
+
+    /// <summary>Whether the queue manager said it reads a message's trace context (a release before it does not: puts then go without).</summary>
+    internal bool ReadsTraceContext { get; }
 
     /// <summary>The server-connection channel this connection runs on.</summary>
     internal string ChannelName => _options.Channel;
@@ -99,11 +103,11 @@ public sealed class MqClient : IAsyncDisposable
 
             var peer = verified!.Peer!;
             var negotiated = verified.Session.CipherSpec;
-            await FrameStream.WriteAsync(stream, ChannelFrames.Encode(new InitialData(options.Channel, ChannelType.Client, options.QueueManager, 1, 104_857_600, 300, 999_999_999, options.CipherSpec, 0, 0, options.ApplicationName)), cancel).ConfigureAwait(false);
+            await FrameStream.WriteAsync(stream, ChannelFrames.Encode(new InitialData(options.Channel, ChannelType.Client, options.QueueManager, 1, 104_857_600, 300, 999_999_999, options.CipherSpec, 0, 0, options.ApplicationName, ReadsTraceContext: true)), cancel).ConfigureAwait(false);
             var reply = await ReadSegment(stream, cancel).ConfigureAwait(false);
             return reply switch
             {
-                InitialDataReply ok => new MqClient(stream, options, ok.QMgrName, peer, negotiated, ok.MaxMessageLength),
+                InitialDataReply ok => new MqClient(stream, options, ok.QMgrName, peer, negotiated, ok.MaxMessageLength, ok.ReadsTraceContext),
                 StatusSegment refused => throw new MqException((MqReason)refused.Reason, RemoteRefusal.Describe(refused, "the connection")),
                 _ => throw new MqException(MqReason.ConnectionBroken, "AMQ9665E: the queue manager closed the connection during the initial data (its log says why)"),
             };
@@ -165,7 +169,7 @@ public sealed class MqClient : IAsyncDisposable
             w.String(queue);
             w.String(queueManager);
             options.Write(w, this, asyncResponse: false);
-            ClientProtocol.WriteMessage(w, ClientTracing.Traced(message, span));
+            ClientProtocol.WriteMessage(w, ClientTracing.Traced(message, span), ReadsTraceContext);
             return w.ToArray();
         }).ConfigureAwait(false));
     }
@@ -281,7 +285,7 @@ public sealed class MqClient : IAsyncDisposable
     internal static MessageDescriptor ReadDescriptor(byte[] body)
     {
         var r = new FrameReader(body);
-        return ClientProtocol.ReadDescriptor(ref r);
+        return ClientProtocol.ReadDescriptor(ref r) ?? throw new MqException(MqReason.UnexpectedError, "AMQ9504E: the queue manager answered the put with a malformed message descriptor");
     }
 
     private async Task WriteLocked(byte[] frame)

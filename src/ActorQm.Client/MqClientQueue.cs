@@ -93,7 +93,7 @@ public sealed class MqClientQueue
             var w = new FrameWriter(message.Payload.Length + 300);
             w.Int(Handle);
             options.Write(w, _client, asyncResponse: false);
-            ClientProtocol.WriteMessage(w, ClientTracing.Traced(message, span));
+            ClientProtocol.WriteMessage(w, ClientTracing.Traced(message, span), _client.ReadsTraceContext);
             return w.ToArray();
         }).ConfigureAwait(false));
     }
@@ -111,7 +111,7 @@ public sealed class MqClientQueue
         var w = new FrameWriter(message.Payload.Length + 300);
         w.Int(Handle);
         w.Byte(ClientProtocol.PutFlags(syncpoint, asyncResponse: true, MqPutContext.Default));
-        ClientProtocol.WriteMessage(w, ClientTracing.Traced(message, span));
+        ClientProtocol.WriteMessage(w, ClientTracing.Traced(message, span), _client.ReadsTraceContext);
         await _client.Send(ClientOp.Put, w.ToArray()).ConfigureAwait(false);
     }
 

@@ -15,20 +15,24 @@ internal sealed class ConnectionVerdict(NegotiatedSession session, Func<Negotiat
     private Made? _made;
 
     /// <summary>The verdict that holds under <paramref name="current"/>; concurrent requests (HTTP/2 streams) share one re-check.</summary>
-    public Task<RestPeer> UnderAsync(QueueManager.ListenerTls current)
+    public Task<RestPeer> UnderAsync(Numbered current)
     {
         var made = Volatile.Read(ref _made);
         // The list REVOKE CERT fills only grows: a count that moved is a certificate revoked since.
-        var revoked = current.Tls?.Revocation.Revoked?.Count ?? 0;
-        if (made is not null && ReferenceEquals(made.Tls, current.Tls) && made.Revoked == revoked && DateTime.UtcNow < made.Until)
+        var revoked = current.Tls.Tls?.Revocation.Revoked?.Count ?? 0;
+        // A request that read the TLS before a newer verdict was made gets that verdict, never one under older material.
+        if (made is not null && (current.Number < made.Number || (ReferenceEquals(made.Tls, current.Tls.Tls) && made.Revoked == revoked && DateTime.UtcNow < made.Until && !made.Peer.IsFaulted)))
         {
             return made.Peer;
         }
 
-        var until = current.Tls?.TransportSettings.RevocationRecheck is { } every ? DateTime.UtcNow + every : DateTime.MaxValue;
-        var fresh = new Made(current.Tls, revoked, until, verify(session, current));
+        var until = current.Tls.Tls?.TransportSettings.RevocationRecheck is { } every ? DateTime.UtcNow + every : DateTime.MaxValue;
+        var fresh = new Made(current.Number, current.Tls.Tls, revoked, until, verify(session, current.Tls));
         return (Interlocked.CompareExchange(ref _made, fresh, made) == made ? fresh : Volatile.Read(ref _made)!).Peer;
     }
 
-    private sealed record Made(Channel.ResponderTls? Tls, int Revoked, DateTime Until, Task<RestPeer> Peer);
+    /// <summary>The queue manager's listener TLS as read by the REST server, numbered in the order it was asked for.</summary>
+    internal sealed record Numbered(long Number, QueueManager.ListenerTls Tls);
+
+    private sealed record Made(long Number, Channel.ResponderTls? Tls, int Revoked, DateTime Until, Task<RestPeer> Peer);
 }

@@ -119,7 +119,7 @@ public sealed class RestServer : IAsyncDisposable
                 listen.Use(next => async connection =>
                 {
                     var verdict = new ConnectionVerdict(SessionOf(connection), (session, current) => Verify(session, connection.RemoteEndPoint, settings, current, log));
-                    await verdict.UnderAsync(await source.CurrentAsync().ConfigureAwait(false)).ConfigureAwait(false);
+                    await verdict.UnderAsync(await source.LatestAsync().ConfigureAwait(false)).ConfigureAwait(false);
                     connection.Items[PeerItem] = verdict;
                     await next(connection).ConfigureAwait(false);
                 });
@@ -152,7 +152,7 @@ public sealed class RestServer : IAsyncDisposable
         app.Use(async (http, next) =>
         {
             var verdict = http.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(PeerItem, out var item) == true ? item as ConnectionVerdict : null;
-            var peer = verdict is null ? null : await verdict.UnderAsync(await source.CurrentAsync().ConfigureAwait(false)).ConfigureAwait(false);
+            var peer = verdict is null ? null : await verdict.UnderAsync(await source.LatestAsync().ConfigureAwait(false)).ConfigureAwait(false);
             if (peer?.Principal is null)
             {
                 await RestErrors.Refused(http, peer).ConfigureAwait(false);
@@ -203,6 +203,13 @@ public sealed class RestServer : IAsyncDisposable
         {
             peer = new RestPeer(null, session.Peer, verifier.RevocationNotDetermined(session, "the checks did not finish within 30 s"));
         }
+#pragma warning disable CA1031 // A check that fails in an unforeseen way refuses the connection (fail closed), with the reason logged, not a 500 per request.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            log.LogError(e, "AMQ9999E: the checks of a REST client certificate failed; the connection from {Remote} is refused", remote);
+            peer = new RestPeer(null, session.Peer, verifier.RevocationNotDetermined(session, "the checks failed unexpectedly"));
+        }
 
         if (peer.Failure is { } failure)
         {
@@ -219,24 +226,41 @@ public sealed class RestServer : IAsyncDisposable
         _timeline.Tell(PoisonPill.Instance);
     }
 
-    /// <summary>The queue manager's current listener TLS, asked for at most once a second.</summary>
+    /// <summary>
+    /// The queue manager's current listener TLS, asked for at most once a second. Each answer is numbered by when it was
+    /// asked (the queue manager answers in order), and the cache only moves forward: an answer that comes back late, from
+    /// before a REFRESH SECURITY, never replaces a newer one.
+    /// </summary>
     private sealed class TlsSource(IActorRef queueManager)
     {
         // Read and written by many connections at once: one reference, replaced whole, never a torn pair.
-        private volatile Cached? _cached;
+        private Cached? _cached;
+        private long _asked;
 
-        public async Task<QueueManager.ListenerTls> CurrentAsync()
+        public async Task<QueueManager.ListenerTls> CurrentAsync() => (await LatestAsync().ConfigureAwait(false)).Tls;
+
+        /// <summary>The TLS in use with its number: a verdict made under a higher number is never replaced by one under a lower.</summary>
+        public async Task<ConnectionVerdict.Numbered> LatestAsync()
         {
-            if (_cached is { } c && DateTime.UtcNow - c.At < TimeSpan.FromSeconds(1))
+            if (Volatile.Read(ref _cached) is { } c && DateTime.UtcNow - c.At < TimeSpan.FromSeconds(1))
             {
                 return c.Tls;
             }
 
+            var number = Interlocked.Increment(ref _asked);
             var tls = await queueManager.Ask<QueueManager.ListenerTls>(QueueManager.GetListenerTls.Instance, AskTimeout).ConfigureAwait(false);
-            _cached = new Cached(DateTime.UtcNow, tls);
-            return tls;
+            var fresh = new Cached(DateTime.UtcNow, new ConnectionVerdict.Numbered(number, tls));
+            while (Volatile.Read(ref _cached) is var seen && (seen is null || seen.Tls.Number < number))
+            {
+                if (Interlocked.CompareExchange(ref _cached, fresh, seen) == seen)
+                {
+                    return fresh.Tls;
+                }
+            }
+
+            return Volatile.Read(ref _cached)!.Tls;
         }
 
-        private sealed record Cached(DateTime At, QueueManager.ListenerTls Tls);
+        private sealed record Cached(DateTime At, ConnectionVerdict.Numbered Tls);
     }
 }

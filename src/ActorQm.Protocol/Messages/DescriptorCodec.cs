@@ -27,8 +27,23 @@ internal static class DescriptorCodec
     private const int TracedVersion = 2;
     private static readonly byte[] StrucId = "MD  "u8.ToArray();
 
-    /// <summary>How many bytes <see cref="Encode"/> writes for <paramref name="d"/>.</summary>
-    public static int LengthOf(MessageDescriptor d) => d.TraceContext == default ? Length : TracedLength;
+    // What an id that is not one (default, or all zeros as W3C calls invalid) reads as.
+    private static readonly string NoTraceId = new('0', 32);
+    private static readonly string NoSpanId = new('0', 16);
+
+    /// <summary>How many bytes <see cref="Encode"/> writes for <paramref name="d"/>: version 2 only for a valid trace context.</summary>
+    public static int LengthOf(MessageDescriptor d) => IsTraced(d.TraceContext) ? TracedLength : Length;
+
+    /// <summary>Whether <paramref name="context"/> names a trace: both ids present and not all zeros.</summary>
+    public static bool IsTraced(ActivityContext context) =>
+        context.TraceId.ToHexString() is var trace && trace.Length == 32 && trace != NoTraceId
+        && context.SpanId.ToHexString() is var span && span.Length == 16 && span != NoSpanId;
+
+    /// <summary>
+    /// Whether the text fields of the descriptor <paramref name="src"/> starts with (Format to PutApplName, one run of
+    /// bytes) are UTF-8: what a partner sends is checked before it is read, so a field cannot decode to more than it took.
+    /// </summary>
+    public static bool HasValidText(ReadOnlySpan<byte> src) => src.Length >= Length && System.Text.Unicode.Utf8.IsValid(src[88..232]);
 
     /// <summary>The length of the descriptor <paramref name="src"/> starts with, from its StrucId and version; 0 when it is not one this release reads.</summary>
     public static int PeekLength(ReadOnlySpan<byte> src) =>
@@ -38,6 +53,9 @@ internal static class DescriptorCodec
             TracedVersion => TracedLength,
             _ => 0,
         };
+
+    /// <summary>Makes the version-2 descriptor whose first 248 bytes <paramref name="dst"/> holds a version-1 one: the same fields without the trace context.</summary>
+    public static void MarkVersion1(Span<byte> dst) => BinaryPrimitives.WriteInt32LittleEndian(dst[4..], Version);
 
     /// <summary>Writes <paramref name="d"/> and returns how many bytes it took (<see cref="LengthOf"/>).</summary>
     public static int Encode(MessageDescriptor d, Span<byte> dst)
@@ -82,9 +100,9 @@ internal static class DescriptorCodec
         return length;
     }
 
-    /// <summary>The descriptor, or null when the bytes do not start with one this release reads (wrong StrucId or version, too short).</summary>
+    /// <summary>The descriptor, or null when the bytes do not start with one this release reads (wrong StrucId or version, too short, text that is not UTF-8).</summary>
     public static MessageDescriptor? TryDecode(ReadOnlySpan<byte> src) =>
-        PeekLength(src) is var length and > 0 && src.Length >= length ? Decode(src) : null;
+        PeekLength(src) is var length and > 0 && src.Length >= length && HasValidText(src) ? Decode(src) : null;
 
     public static MessageDescriptor Decode(ReadOnlySpan<byte> src)
     {
@@ -94,6 +112,11 @@ internal static class DescriptorCodec
             throw new FormatException(src.Length >= 8 && src[..4].SequenceEqual(StrucId)
                 ? $"Unsupported or truncated message descriptor (version {BinaryPrimitives.ReadInt32LittleEndian(src[4..])}, {src.Length} bytes)."
                 : "Not a message descriptor (StrucId 'MD  ' expected).");
+        }
+
+        if (!HasValidText(src))
+        {
+            throw new FormatException("A message descriptor's text fields are not valid UTF-8.");
         }
 
         var r = new FieldReader(src);

@@ -55,13 +55,16 @@ public sealed record InitialData(
     long LastCommittedSeq,
     long InDoubtSeq,
     string ApplicationName = "",
-    bool FastNonPersistent = false) : Segment;
+    bool FastNonPersistent = false,
+    bool ReadsTraceContext = false) : Segment;
 
 /// <summary>
 /// The responding end's agreement: the negotiated values and its own last committed sequence number.
 /// <see cref="FastNonPersistent"/>: both ends have NPMSPEED(FAST), so non-persistent messages travel as <see cref="FastMessageSegment"/>.
+/// <see cref="ReadsTraceContext"/> (in both segments): this end reads version-2 descriptors (docs/storage.md), so the other may
+/// send a message's trace context; it is only said back to an end that said it first (docs/protocol.md, "Initial data").
 /// </summary>
-public sealed record InitialDataReply(string QMgrName, int BatchSize, int MaxMessageLength, int HeartbeatSeconds, long LastCommittedSeq, bool FastNonPersistent = false) : Segment;
+public sealed record InitialDataReply(string QMgrName, int BatchSize, int MaxMessageLength, int HeartbeatSeconds, long LastCommittedSeq, bool FastNonPersistent = false, bool ReadsTraceContext = false) : Segment;
 
 /// <summary>One message of a batch: its sequence number and the transmission-queue message (MQXQH and data).</summary>
 public sealed record MessageSegment(long Seq, bool Persistent, byte[] XmitMessage) : Segment;
@@ -105,6 +108,12 @@ public sealed record ClientMessages(int Handle, int Reason, string Detail, byte[
 public static class ChannelFrames
 {
     public const byte Version = 1;
+
+    // The initial data's last byte: NPMSPEED(FAST), and whether this end reads version-2 descriptors (docs/protocol.md).
+    private const byte FastFlag = 1;
+    private const byte TraceFlag = 2;
+
+    private static byte Flags(bool fast, bool readsTraceContext) => (byte)((fast ? FastFlag : 0) | (readsTraceContext ? TraceFlag : 0));
     public const int MaxStringBytes = 1024;
     private const int MessageHeaderBytes = 2 + 8 + 1;
 
@@ -135,7 +144,7 @@ public static class ChannelFrames
                         w.Long(i.LastCommittedSeq);
                         w.Long(i.InDoubtSeq);
                         w.String(i.ApplicationName);
-                        w.Byte(i.FastNonPersistent ? (byte)1 : (byte)0);
+                        w.Byte(Flags(i.FastNonPersistent, i.ReadsTraceContext));
                         break;
                     case InitialDataReply r:
                         w.Byte((byte)SegmentType.InitialDataReply);
@@ -144,7 +153,7 @@ public static class ChannelFrames
                         w.Int(r.MaxMessageLength);
                         w.Int(r.HeartbeatSeconds);
                         w.Long(r.LastCommittedSeq);
-                        w.Byte(r.FastNonPersistent ? (byte)1 : (byte)0);
+                        w.Byte(Flags(r.FastNonPersistent, r.ReadsTraceContext));
                         break;
                     case BatchEnd b:
                         w.Byte((byte)SegmentType.BatchEnd);
@@ -262,8 +271,10 @@ public static class ChannelFrames
         var r = new FrameReader(frame[2..]);
         Segment? segment = (SegmentType)frame[1] switch
         {
-            SegmentType.InitialData => new InitialData(r.String(), (ChannelType)r.Byte(), r.String(), r.Int(), r.Int(), r.Int(), r.Int(), r.String(), r.Long(), r.Long(), r.String(), r.Byte() == 1),
-            SegmentType.InitialDataReply => new InitialDataReply(r.String(), r.Int(), r.Int(), r.Int(), r.Long(), r.Byte() == 1),
+            SegmentType.InitialData => new InitialData(r.String(), (ChannelType)r.Byte(), r.String(), r.Int(), r.Int(), r.Int(), r.Int(), r.String(), r.Long(), r.Long(), r.String()) is var hello && r.Byte() is var flags
+                ? hello with { FastNonPersistent = (flags & FastFlag) != 0, ReadsTraceContext = (flags & TraceFlag) != 0 } : null,
+            SegmentType.InitialDataReply => new InitialDataReply(r.String(), r.Int(), r.Int(), r.Int(), r.Long()) is var reply && r.Byte() is var replyFlags
+                ? reply with { FastNonPersistent = (replyFlags & FastFlag) != 0, ReadsTraceContext = (replyFlags & TraceFlag) != 0 } : null,
             SegmentType.Message => new MessageSegment(r.Long(), r.Byte() == 1, r.Rest()),
             SegmentType.FastMessage => new FastMessageSegment(r.Rest()),
             SegmentType.BatchEnd => new BatchEnd(r.Long(), r.Int()),

@@ -65,22 +65,27 @@ public enum ClientGetFlags : byte
 /// </summary>
 public static class ClientProtocol
 {
-    public static void WriteMessage(FrameWriter w, MqMessage message)
+    /// <param name="traced">Whether the other end reads version-2 descriptors (it said so in its initial data): if not, the trace context is left out.</param>
+    public static void WriteMessage(FrameWriter w, MqMessage message, bool traced = true)
     {
-        WriteDescriptor(w, message.Descriptor);
+        WriteDescriptor(w, Readable(message.Descriptor, traced));
         w.Raw(message.Payload.Span);
     }
 
     /// <summary>Messages one after another, each as its length (4 bytes) then the descriptor and data.</summary>
-    public static void WriteMessages(FrameWriter w, IReadOnlyList<MqMessage> messages)
+    public static void WriteMessages(FrameWriter w, IReadOnlyList<MqMessage> messages, bool traced = true)
     {
         w.Int(messages.Count);
         foreach (var m in messages)
         {
-            w.Int(DescriptorCodec.LengthOf(m.Descriptor) + m.Payload.Length);
-            WriteMessage(w, m);
+            w.Int(DescriptorCodec.LengthOf(Readable(m.Descriptor, traced)) + m.Payload.Length);
+            WriteMessage(w, m, traced);
         }
     }
+
+    /// <summary>The descriptor as the other end can read it: without its trace context when it reads version 1 only.</summary>
+    public static MessageDescriptor Readable(MessageDescriptor descriptor, bool traced) =>
+        traced || !DescriptorCodec.IsTraced(descriptor.TraceContext) ? descriptor : descriptor with { TraceContext = default };
 
     /// <summary>What <see cref="WriteMessages"/> wrote, or null when the body does not hold exactly that.</summary>
     public static List<MqMessage>? ReadMessages(ReadOnlySpan<byte> body)
@@ -136,12 +141,11 @@ public static class ClientProtocol
 
     public static void WriteDescriptor(FrameWriter w, MessageDescriptor descriptor) => DescriptorCodec.Encode(descriptor, w.Take(DescriptorCodec.LengthOf(descriptor)));
 
-    /// <summary>The descriptor at the reader, or the default one when there is none this release reads (the reader then notes the error if it was short).</summary>
-    public static MessageDescriptor ReadDescriptor(ref FrameReader r)
+    /// <summary>The descriptor at the reader, or null when there is none this release reads (short, wrong StrucId or version, text that is not UTF-8).</summary>
+    public static MessageDescriptor? ReadDescriptor(ref FrameReader r)
     {
         var length = DescriptorCodec.PeekLength(r.Peek(8));
-        var bytes = r.Bytes(length == 0 ? DescriptorCodec.Length : length);
-        return length > 0 && bytes.Length == length ? DescriptorCodec.Decode(bytes) : MessageDescriptor.Default;
+        return length > 0 ? DescriptorCodec.TryDecode(r.Bytes(length)) : null;
     }
 
     public static void WriteId(FrameWriter w, MqId? id)

@@ -226,7 +226,7 @@ internal sealed partial class ReceiverChannelActor
             var (header, message) = Unwrap(unit.Messages[index].XmitMessage);
             var wrapped = DeadLetterHeader.Wrap(message!, (int)reason, header!.RemoteQName, header.RemoteQMgrName, def.Name, DateTimeOffset.UtcNow);
             _log.Warning("AMQ9544W: channel {0}: message {1} for {2} put to the dead-letter queue {3} (MQRC {4}).", def.Name, unit.Messages[index].Seq, header.RemoteQName, data.DeadQ, (int)reason);
-            unit.DeadLettered[index] = (header.RemoteQName, reason);
+            unit.DeadLettered[index] = (header.RemoteQName, unit.Targets.GetValueOrDefault(TargetOf(header, message!, data)) is Mqi.QueueManagerApi.QueueOpened, reason);
             unit.Rejected.Remove(index);
             unit.Outstanding++;
             unit.Queues.Add(dlq.Handle.Queue);
@@ -251,9 +251,9 @@ internal sealed partial class ReceiverChannelActor
 
         _sync.Remember(new ChannelSyncRecord(data.Definition!.Name, unit.End.LastSeq, 0, []));
         // Counted once committed: a batch that backs out and comes again must not count its dead letters twice.
-        foreach (var (destination, reason) in unit.DeadLettered.Values)
+        foreach (var (destination, resolved, reason) in unit.DeadLettered.Values)
         {
-            Diagnostics.ActorQmMetrics.RecordDeadLettered(_qmgr, destination, (int)reason);
+            Diagnostics.ActorQmMetrics.RecordDeadLettered(_qmgr, destination, resolved, (int)reason);
         }
 
         return data with { Unit = null, LastSeq = unit.End.LastSeq };

@@ -59,7 +59,7 @@ internal sealed partial class ReceiverChannelActor
             return Close(data, "AMQ9504E", "protocol error: a FAST message on a channel that did not agree NPMSPEED(FAST)");
         }
 
-        if (length > data.MaxMessageLength + (header?.Length ?? TransmissionHeader.MaxLength))
+        if (header is not null && length - header.Length > data.MaxMessageLength)
         {
             return Close(data, "AMQ9504E", $"protocol error: message of {length} bytes exceeds the negotiated MAXMSGL({data.MaxMessageLength})");
         }
@@ -228,7 +228,7 @@ internal sealed partial class ReceiverChannelActor
             _log.Warning("AMQ9544W: channel {0}: non-persistent message for {1} put to the dead-letter queue {2} (MQRC {3}).", def.Name, put.Header.RemoteQName, data.DeadQ, (int)reason);
             // Its answer is not waited for: a non-persistent message that the dead-letter queue refuses too is lost, as in MQ.
             dlq.Handle.Queue.Tell(new LocalQueue.Put(wrapped, def.Name), ActorRefs.NoSender);
-            Diagnostics.ActorQmMetrics.RecordDeadLettered(_qmgr, put.Header.RemoteQName, (int)reason);
+            Diagnostics.ActorQmMetrics.RecordDeadLettered(_qmgr, put.Header.RemoteQName, _handles.GetValueOrDefault(TargetOf(put.Header, put.Message, data)) is Mqi.QueueManagerApi.QueueOpened, (int)reason);
             return;
         }
 

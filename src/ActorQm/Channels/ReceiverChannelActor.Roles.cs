@@ -29,7 +29,8 @@ internal sealed partial class ReceiverChannelActor
         });
         var (transport, queueManager, sync, board, qmgr, applName, limits) = (data.Transport, _queueManager, _sync, _board, _qmgr, hello.ApplicationName, accepting.Accepted.Limits);
         var principal = accepting.Accepted.Principal!;
-        var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName, limits, principal)), "svrconn");
+        var traced = hello.ReadsTraceContext;
+        var client = Context.ActorOf(Props.Create(() => new ServerConnectionActor(transport, queueManager, sync, board, qmgr, def.Name, key, applName, limits, principal, traced)), "svrconn");
         Context.Watch(client);
         // Redirect first: the client's first call may be read as soon as the reply is written.
         data.Transport.Tell(new Transport.Redirect(client));
@@ -37,7 +38,7 @@ internal sealed partial class ReceiverChannelActor
         data.Transport.Tell(new Transport.ResumeReading(ServerConnectionActor.ReadWindow));
         // The longest message the client may put: the smallest of its own, the channel's and the queue manager's MAXMSGL.
         var maxMessageLength = Math.Min(Math.Min(hello.MaxMessageLength, def.MaxMessageLength), limits.MaxMessageLength);
-        Send(data, new InitialDataReply(_qmgr, 1, maxMessageLength, Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0));
+        Send(data, new InitialDataReply(_qmgr, 1, maxMessageLength, Math.Max(hello.HeartbeatSeconds, (int)def.HeartbeatInterval.TotalSeconds), 0, ReadsTraceContext: hello.ReadsTraceContext));
         _log.Info("AMQ9002I: client '{0}' connected on channel {1} from {2}, peer '{3}'.", applName, def.Name, _remote, session.Peer?.Subject.ToString() ?? "none");
         return GoTo(ChannelState.Running).Using(data with { Definition = def, Client = client });
     }
@@ -73,7 +74,7 @@ internal sealed partial class ReceiverChannelActor
     /// <summary>What a requester tells its server first: over TLS, or in the clear when it has no SSLCIPH (docs/tls.md).</summary>
     internal static InitialData RequesterHello(ChannelDefinition def, string qmgr, long lastSeq) =>
         new(def.Name, ChannelType.Requester, qmgr, def.BatchSize, def.MaxMessageLength, (int)def.HeartbeatInterval.TotalSeconds,
-            def.SequenceWrap, def.SslCiph, lastSeq, 0, FastNonPersistent: def.FastNonPersistent);
+            def.SequenceWrap, def.SslCiph, lastSeq, 0, FastNonPersistent: def.FastNonPersistent, ReadsTraceContext: true);
 
     private State<ChannelState, ReceiverData> BeginRequester(InitialDataReply reply, ReceiverData data)
     {

@@ -234,7 +234,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         });
         data.Transport.Tell(new Transport.ResumeReading(ReceiveWindow));
         _consumedFrames = 0;
-        Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq, next.Fast));
+        Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq, next.Fast, ReadsTraceContext: hello.ReadsTraceContext));
         RestartReceiveTimer(next);
         _log.Info("AMQ9002I: channel {0} is starting (from {1} at {2}, peer '{3}').", def.Name, hello.QMgrName, _remote, session.Peer?.Subject.ToString() ?? "none");
         return GoTo(ChannelState.Running).Using(next);
@@ -252,9 +252,16 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
                     return Close(data, "AMQ9526E", $"message sequence number error: received {m.Seq}, expected {expected}");
                 }
 
-                if (m.XmitMessage.Length > data.MaxMessageLength + TransmissionHeader.MaxLength)
+                // Checked as it arrives, without decoding: a message with no header this end reads is the partner's error.
+                var header = TransmissionHeader.LengthIn(m.XmitMessage);
+                if (header == 0)
                 {
-                    return Close(data, "AMQ9504E", $"protocol error: message of {m.XmitMessage.Length} bytes exceeds the negotiated MAXMSGL({data.MaxMessageLength})");
+                    return Close(data, "AMQ9504E", $"protocol error: message {m.Seq} has no valid MQXQH (transmission header)");
+                }
+
+                if (m.XmitMessage.Length - header > data.MaxMessageLength)
+                {
+                    return Close(data, "AMQ9504E", $"protocol error: message of {m.XmitMessage.Length - header} bytes exceeds the negotiated MAXMSGL({data.MaxMessageLength})");
                 }
 
                 batch.Add(m);

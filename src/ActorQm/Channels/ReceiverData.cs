@@ -38,7 +38,7 @@ internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> m
 
     /// <summary>The opens (or their refusals) of the batch's destinations and the dead-letter queue, fixed when it is staged.</summary>
     public Dictionary<ReceiverChannelActor.Target, object> Targets { get; set; } = [];
-    public Dictionary<int, (string Destination, MqReason Reason)> DeadLettered { get; } = [];
+    public Dictionary<int, (string Destination, bool Resolved, MqReason Reason)> DeadLettered { get; } = [];
     public int Outstanding { get; set; }
 
     /// <summary>Its journal write is queued: the outcome must be awaited before the actor may stop.</summary>

@@ -111,9 +111,10 @@ internal sealed partial class SenderChannelActor
                 continue;
             }
 
-            frames.Add(ChannelFrames.FastMessageBytes(m.Message.Payload.Length), m.Message.Payload, static (frame, payload) => ChannelFrames.WriteFastMessage(frame, payload.Span));
+            var xmit = _partnerReadsTrace ? m.Message.Payload : Messages.TransmissionHeader.WithoutTraceContext(m.Message.Payload);
+            frames.Add(ChannelFrames.FastMessageBytes(xmit.Length), xmit, static (frame, payload) => ChannelFrames.WriteFastMessage(frame, payload.Span));
             (sent ??= []).Add(m.Token);
-            bytes += m.Message.Payload.Length;
+            bytes += xmit.Length;
         }
 
         frames.Flush();
@@ -152,8 +153,9 @@ internal sealed partial class SenderChannelActor
         foreach (var m in batch.Messages)
         {
             last = seq;
-            bytes += m.Message.Payload.Length;
-            frames.Add(ChannelFrames.MessageBytes(m.Message.Payload.Length), (seq, m.Message), static (frame, s) => ChannelFrames.WriteMessage(frame, s.seq, s.Message.IsPersistent, s.Message.Payload.Span));
+            var xmit = _partnerReadsTrace ? m.Message.Payload : Messages.TransmissionHeader.WithoutTraceContext(m.Message.Payload);
+            bytes += xmit.Length;
+            frames.Add(ChannelFrames.MessageBytes(xmit.Length), (seq, xmit, m.Message.IsPersistent), static (frame, s) => ChannelFrames.WriteMessage(frame, s.seq, s.IsPersistent, s.xmit.Span));
             seq = NextAfter(seq);
         }
 

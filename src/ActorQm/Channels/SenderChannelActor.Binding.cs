@@ -62,7 +62,7 @@ internal sealed partial class SenderChannelActor
     {
         var record = _sync.Get(Def.Name);
         return new InitialData(Def.Name, Def.WireType, _start.QMgrName, Def.BatchSize, Def.MaxMessageLength,
-            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq, FastNonPersistent: Def.FastNonPersistent);
+            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq, FastNonPersistent: Def.FastNonPersistent, ReadsTraceContext: true);
     }
 
     private State<ChannelState, SenderData> SendInitialData(Transport.Connected connected, SenderData data)
@@ -91,6 +91,7 @@ internal sealed partial class SenderChannelActor
                 CancelTimer(ReplyTimer);
                 _batchSize = Math.Min(Def.BatchSize, reply.BatchSize);
                 _fast = Def.FastNonPersistent && reply.FastNonPersistent;
+                _partnerReadsTrace = reply.ReadsTraceContext;
                 _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName, NpmSpeed = ChannelStatus.NpmSpeedOf(_fast) });
                 return SettleInDoubt(reply.LastCommittedSeq, data);
             case StatusSegment status:
@@ -108,6 +109,7 @@ internal sealed partial class SenderChannelActor
         var hs = _inbound!.Session;
         _batchSize = Math.Min(Def.BatchSize, hello.BatchSize);
         _fast = Def.FastNonPersistent && hello.FastNonPersistent;
+        _partnerReadsTrace = hello.ReadsTraceContext;
         _board.Update(Def.Name, s => s with
         {
             RemoteQMgr = hello.QMgrName,
@@ -118,7 +120,7 @@ internal sealed partial class SenderChannelActor
             SslCertSerial = hs.Peer?.Serial ?? string.Empty,
         });
         Send(data, new InitialDataReply(_start.QMgrName, _batchSize, Math.Min(Def.MaxMessageLength, hello.MaxMessageLength),
-            Math.Max(hello.HeartbeatSeconds, (int)Def.HeartbeatInterval.TotalSeconds), _sync.Get(Def.Name).LastSeq, _fast));
+            Math.Max(hello.HeartbeatSeconds, (int)Def.HeartbeatInterval.TotalSeconds), _sync.Get(Def.Name).LastSeq, _fast, ReadsTraceContext: hello.ReadsTraceContext));
         return SettleInDoubt(hello.LastCommittedSeq, data);
     }
 

@@ -38,6 +38,9 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     // Both ends have NPMSPEED(FAST): non-persistent messages go outside the batches (agreed in the initial data).
     private bool _fast;
 
+    // The partner reads version-2 descriptors: a message's trace context may go to it (else each is sent without, docs/protocol.md).
+    private bool _partnerReadsTrace;
+
     // The current connection's send queue is over its bound; the transmission-queue read that waits for it to drain.
     private bool _sendQueueFull;
     private LocalQueue.GetBatch? _heldAsk;

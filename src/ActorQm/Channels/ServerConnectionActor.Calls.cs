@@ -7,10 +7,10 @@ namespace ActorQm.Channels;
 /// <summary>The MQI calls of a client as the server-connection agent reads them, and its answers.</summary>
 internal sealed partial class ServerConnectionActor
 {
-    private static Answer Descriptor(int correlation, MessageDescriptor descriptor)
+    private Answer Descriptor(int correlation, MessageDescriptor descriptor)
     {
         var w = new FrameWriter(256);
-        ClientProtocol.WriteDescriptor(w, descriptor);
+        ClientProtocol.WriteDescriptor(w, ClientProtocol.Readable(descriptor, _clientReadsTrace));
         return new Answer(correlation, 0, string.Empty, w.ToArray());
     }
 

@@ -151,7 +151,7 @@ internal sealed partial class ServerConnectionActor
         if (fits > 0)
         {
             var w = new FrameWriter((int)bytes + 16);
-            ClientProtocol.WriteMessages(w, held.Take(fits).Select(m => m.Message).ToList());
+            ClientProtocol.WriteMessages(w, held.Take(fits).Select(m => m.Message).ToList(), _clientReadsTrace);
             _transport.Tell(new Transport.Send(ChannelFrames.Encode(new ClientMessages(s.Handle, 0, string.Empty, w.ToArray()))));
             foreach (var m in held.Take(fits))
             {

@@ -58,9 +58,13 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
     /// <summary>Who this client runs as: every check of its calls is made for this principal (docs/security.md, "Identity").</summary>
     private readonly Authority.Principal _principal;
 
-    public ServerConnectionActor(IActorRef transport, IActorRef queueManager, ChannelSyncStore journal, ChannelStatusBoard board, string qmgr, string channel, string statusKey, string applName, ConnectionLimits limits, Authority.Principal principal)
+    // The client reads version-2 descriptors (its initial data said so): messages go to it with their trace context.
+    private readonly bool _clientReadsTrace;
+
+    public ServerConnectionActor(IActorRef transport, IActorRef queueManager, ChannelSyncStore journal, ChannelStatusBoard board, string qmgr, string channel, string statusKey, string applName, ConnectionLimits limits, Authority.Principal principal, bool clientReadsTrace)
     {
         _principal = principal;
+        _clientReadsTrace = clientReadsTrace;
         _limits = limits;
         _transport = transport;
         _queueManager = queueManager;
@@ -345,7 +349,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     }
 
                     var w = new FrameWriter(got.Message.Payload.Length + 300);
-                    ClientProtocol.WriteMessage(w, got.Message);
+                    ClientProtocol.WriteMessage(w, got.Message, _clientReadsTrace);
                     return new Answer(c, 0, string.Empty, w.ToArray()) { AfterWrite = afterWrite };
                 }
 

@@ -89,9 +89,14 @@ internal static class ActorQmMetrics
         return source;
     }
 
-    /// <summary>Counts a message put to the dead-letter queue: <paramref name="queue"/> is the destination that did not take it.</summary>
-    public static void RecordDeadLettered(string qmgr, string queue, int reason) =>
-        DeadLettered.Add(1, new KeyValuePair<string, object?>("actorqm.qmgr", qmgr), new KeyValuePair<string, object?>("actorqm.queue", queue), new KeyValuePair<string, object?>("actorqm.mqrc", reason));
+    /// <summary>
+    /// Counts a message put to the dead-letter queue: <paramref name="queue"/> is the destination that did not take it, named
+    /// only when it <paramref name="resolved"/> to an object here; otherwise "(unresolved)", because the name came from
+    /// whoever sent the message and a partner naming a million queues must not make a million series.
+    /// </summary>
+    public static void RecordDeadLettered(string qmgr, string queue, bool resolved, int reason) =>
+        DeadLettered.Add(1, new KeyValuePair<string, object?>("actorqm.qmgr", qmgr), new KeyValuePair<string, object?>("actorqm.queue", resolved ? queue : "(unresolved)"),
+            new KeyValuePair<string, object?>("actorqm.mqrc", reason));
 
     /// <summary>The source of a revocation answer as a metric attribute (its text names the location, which would make one series per URL).</summary>
     public static string SourceKind(string source) => source switch

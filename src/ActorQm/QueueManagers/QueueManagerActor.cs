@@ -235,7 +235,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
 
         var wrapped = DeadLetterHeader.Wrap(dead.Message, dead.Reason, dead.DestQName, dead.DestQMgrName, dead.PutApplName, DateTimeOffset.UtcNow);
         _queues[queue.Name].Actor.Forward(new LocalQueue.Put(wrapped, dead.PutApplName));
-        Diagnostics.ActorQmMetrics.RecordDeadLettered(_settings.Name, dead.DestQName, dead.Reason);
+        Diagnostics.ActorQmMetrics.RecordDeadLettered(_settings.Name, dead.DestQName, _catalog.FindQueue(dead.DestQName) is not null, dead.Reason);
     }
 
     private void StartQueue(MqObject definition)

@@ -11,8 +11,12 @@ namespace ActorQm.Store;
 /// </summary>
 internal static class JournalSchema
 {
-    /// <summary>The layout this release reads and writes.</summary>
-    public const int Current = 1;
+    /// <summary>
+    /// The layout this release reads and writes. 2: descriptors may be version 2 (with trace context, docs/storage.md,
+    /// "Descriptor blob"), which a release reading version 1 would fail to decode; a version-1 journal is the same tables
+    /// without them, so it is upgraded by restamping it.
+    /// </summary>
+    public const int Current = 2;
 
     private static readonly string Release =
         typeof(JournalSchema).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
@@ -28,17 +32,31 @@ internal static class JournalSchema
             if (reader.Read())
             {
                 var version = Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
-                if (version != Current)
+                if (version == Current)
+                {
+                    return;
+                }
+
+                if (version != 1)
                 {
                     throw new JournalVersionException(qmgr, engine.Location, version, reader.GetString(1), Current);
                 }
-
+            }
+            else
+            {
+                Stamp(engine, connection, qmgr, "INSERT INTO journal_info(qmgr, schema_version, written_by) VALUES (@q, @v, @r)");
                 return;
             }
         }
 
+        // Version 1 to 2: the same tables; from now on it may hold descriptors an earlier release cannot read, so it says so.
+        Stamp(engine, connection, qmgr, "UPDATE journal_info SET schema_version = @v, written_by = @r WHERE qmgr = @q");
+    }
+
+    private static void Stamp(JournalEngine engine, DbConnection connection, string qmgr, string sql)
+    {
         using var stamp = connection.CreateCommand();
-        stamp.CommandText = "INSERT INTO journal_info(qmgr, schema_version, written_by) VALUES (@q, @v, @r)";
+        stamp.CommandText = sql;
         stamp.Parameters.Add(engine.Parameter("@q", qmgr));
         stamp.Parameters.Add(engine.Parameter("@v", Current));
         stamp.Parameters.Add(engine.Parameter("@r", Release));
@@ -48,7 +66,7 @@ internal static class JournalSchema
 
 /// <summary>The journal's layout is not the one this release reads: the queue manager does not start, and nothing is changed.</summary>
 public sealed class JournalVersionException(string qmgr, string location, int version, string writtenBy, int current)
-    : Exception($"AMQ7204E: the journal of queue manager {qmgr} at {location} has schema version {version} (written by ActorQm {writtenBy}); this release reads version {current} only. Start it with the release that wrote it, or a later one.")
+    : Exception($"AMQ7204E: the journal of queue manager {qmgr} at {location} has schema version {version} (written by ActorQm {writtenBy}); this release reads versions 1 to {current}. Start it with the release that wrote it, or a later one.")
 {
     public int Version { get; } = version;
 }

@@ -89,4 +89,19 @@ public sealed class ChannelFramesSpec
             Assert.True(decoded is not null ^ error is not null);
         }
     }
+
+    [Fact]
+    public void ChannelFrames_must_read_an_earlier_release_s_initial_data_as_fast_without_trace_context()
+    {
+        // An earlier release writes the last byte as 1 (FAST) or 0; this one adds 2 for "reads trace context".
+        var reply = ChannelFrames.Encode(new InitialDataReply("QM2", 50, 4096, 300, 7, FastNonPersistent: true, ReadsTraceContext: true));
+        var earlier = (byte[])reply.Clone();
+        earlier[^1] = 1;
+
+        Assert.Equal(3, reply[^1]);
+        var read = Assert.IsType<InitialDataReply>(ChannelFrames.Decode(earlier).Segment);
+        Assert.Equal((true, false), (read.FastNonPersistent, read.ReadsTraceContext));
+        var both = Assert.IsType<InitialDataReply>(ChannelFrames.Decode(reply).Segment);
+        Assert.Equal((true, true), (both.FastNonPersistent, both.ReadsTraceContext));
+    }
 }

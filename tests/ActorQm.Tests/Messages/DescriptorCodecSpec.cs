@@ -113,4 +113,38 @@ public sealed class DescriptorCodecSpec
         Assert.Equal((default, Trace.SpanId), (TransmissionHeader.TraceContextOf(plain.Payload.Span), TransmissionHeader.TraceContextOf(traced.Payload.Span).SpanId));
         Assert.Null(TransmissionHeader.TryRead(traced.Payload.Span[..383]));
     }
+
+    [Fact]
+    public void DescriptorCodec_must_write_a_context_with_a_zero_span_id_as_an_untraced_version_1()
+    {
+        var half = Untraced with { TraceContext = new ActivityContext(Trace.TraceId, default, ActivityTraceFlags.Recorded) };
+        var wrapped = TransmissionHeader.Wrap(new MqMessage(half, new byte[] { 7 }), "APP.IN", "QM2");
+
+        Assert.Equal(DescriptorCodec.Length, DescriptorCodec.LengthOf(half));
+        Assert.Equal(new byte[] { 7 }, TransmissionHeader.Unwrap(wrapped).Data.ToArray());
+    }
+
+    [Fact]
+    public void DescriptorCodec_must_refuse_text_fields_that_are_not_UTF_8()
+    {
+        var bytes = new byte[DescriptorCodec.Length];
+        DescriptorCodec.Encode(Untraced, bytes);
+        bytes.AsSpan(88, 8).Fill(0xFF);
+
+        Assert.Null(DescriptorCodec.TryDecode(bytes));
+        Assert.Throws<FormatException>(() => DescriptorCodec.Decode(bytes));
+    }
+
+    [Fact]
+    public void TransmissionHeader_must_drop_only_the_trace_context_for_a_partner_that_reads_version_1()
+    {
+        var data = new byte[] { 1, 2, 3 };
+        var plain = TransmissionHeader.Wrap(new MqMessage(Untraced, data), "APP.IN", "QM2").Payload;
+        var traced = TransmissionHeader.Wrap(new MqMessage(Untraced with { TraceContext = Trace }, data), "APP.IN", "QM2").Payload;
+
+        var stripped = TransmissionHeader.WithoutTraceContext(traced);
+
+        Assert.True(plain.Equals(TransmissionHeader.WithoutTraceContext(plain)));
+        Assert.Equal(plain.ToArray(), stripped.ToArray());
+    }
 }
