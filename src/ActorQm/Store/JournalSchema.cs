@@ -24,6 +24,8 @@ internal static class JournalSchema
     /// <exception cref="JournalVersionException">The journal was written with another layout.</exception>
     public static void Check(JournalEngine engine, DbConnection connection, string qmgr)
     {
+        int? version = null;
+        var writtenBy = string.Empty;
         using (var read = connection.CreateCommand())
         {
             read.CommandText = "SELECT schema_version, written_by FROM journal_info WHERE qmgr = @q";
@@ -31,26 +33,26 @@ internal static class JournalSchema
             using var reader = read.ExecuteReader();
             if (reader.Read())
             {
-                var version = Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
-                if (version == Current)
-                {
-                    return;
-                }
-
-                if (version != 1)
-                {
-                    throw new JournalVersionException(qmgr, engine.Location, version, reader.GetString(1), Current);
-                }
-            }
-            else
-            {
-                Stamp(engine, connection, qmgr, "INSERT INTO journal_info(qmgr, schema_version, written_by) VALUES (@q, @v, @r)");
-                return;
+                version = Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
+                writtenBy = reader.GetString(1);
             }
         }
 
-        // Version 1 to 2: the same tables; from now on it may hold descriptors an earlier release cannot read, so it says so.
-        Stamp(engine, connection, qmgr, "UPDATE journal_info SET schema_version = @v, written_by = @r WHERE qmgr = @q");
+        // The reader is closed before anything is written: PostgreSQL runs one command at a time per connection.
+        switch (version)
+        {
+            case null:
+                Stamp(engine, connection, qmgr, "INSERT INTO journal_info(qmgr, schema_version, written_by) VALUES (@q, @v, @r)");
+                break;
+            case Current:
+                break;
+            case 1:
+                // Version 1 to 2: the same tables; from now on it may hold descriptors an earlier release cannot read, so it says so.
+                Stamp(engine, connection, qmgr, "UPDATE journal_info SET schema_version = @v, written_by = @r WHERE qmgr = @q");
+                break;
+            default:
+                throw new JournalVersionException(qmgr, engine.Location, version.Value, writtenBy, Current);
+        }
     }
 
     private static void Stamp(JournalEngine engine, DbConnection connection, string qmgr, string sql)
