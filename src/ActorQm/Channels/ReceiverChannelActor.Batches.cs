@@ -13,6 +13,18 @@ namespace ActorQm.Channels;
 /// <summary>A receiving channel's batches: staged on their target queues, retried, dead-lettered, committed in one journal transaction.</summary>
 internal sealed partial class ReceiverChannelActor
 {
+    /// <summary>An ended batch becomes the unit of work: its destinations are opened, then its messages staged.</summary>
+    private ReceiverData Begin(EndedBatch ended, ReceiverData data)
+    {
+        var (end, messages) = (ended.End, ended.Messages);
+        var unit = new ReceiverUnit(Interlocked.Increment(ref _units), end, messages)
+        {
+            Span = Diagnostics.ChannelTracing.StartBatch(_qmgr, data.Definition!.Name, sender: false, messages.Count > 0 ? messages[0].Seq : end.LastSeq, end.LastSeq, messages.Count),
+        };
+        Resolve(unit, data);
+        return data with { Unit = unit };
+    }
+
     /// <summary>Opens (once per session) every destination of the batch, and the dead-letter queue.</summary>
     private void Resolve(ReceiverUnit unit, ReceiverData data)
     {
@@ -273,7 +285,13 @@ internal sealed partial class ReceiverChannelActor
             Batches = s.Batches + 1,
             BytesReceived = s.BytesReceived + bytes,
         });
-        return data.StopRequested ? Close(next, null, "STOP CHANNEL") : Stay().Using(next);
+        if (data.StopRequested)
+        {
+            return Close(next, null, "STOP CHANNEL");
+        }
+
+        // The next batch a pipelining sender ended commits now, after this one: the order of the numbers.
+        return next.Waiting.IsEmpty ? Stay().Using(next) : Stay().Using(Begin(next.Waiting[0], next with { Waiting = next.Waiting.RemoveAt(0) }));
     }
 
     /// <summary>The batch cannot be delivered: nothing of it stays, and the sender keeps it on its transmission queue.</summary>

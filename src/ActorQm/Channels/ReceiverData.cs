@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using ActorQm.Messages;
 using ActorQm.Protocol;
 using ActorQm.Store;
@@ -21,7 +22,20 @@ internal sealed record ReceiverData(
     bool StopRequested = false,
     IActorRef? Client = null,
     Authority.Principal? Principal = null,
-    bool Fast = false);
+    bool Fast = false)
+{
+    /// <summary>
+    /// Batches ended while <see cref="Unit"/> commits (a pipelining sender; docs/protocol.md, "Pipelining"), oldest first:
+    /// each becomes the unit once the one before it is committed and confirmed, so batches commit in order.
+    /// </summary>
+    public ImmutableList<EndedBatch> Waiting { get; init; } = [];
+
+    /// <summary>The number the next message must have: after the batch being received, the waiting ones, the unit, the last committed.</summary>
+    public long ReceivedSeq => Batch is { Count: > 0 } batch ? batch[^1].Seq : !Waiting.IsEmpty ? Waiting[^1].End.LastSeq : Unit?.End.LastSeq ?? LastSeq;
+}
+
+/// <summary>A batch whose end arrived and that waits for the one before it to commit.</summary>
+internal sealed record EndedBatch(BatchEnd End, List<MessageSegment> Messages);
 
 /// <summary>One batch on its way into the target queues as a single unit of work.</summary>
 internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> messages)
