@@ -13,13 +13,17 @@ namespace ActorQm.Channels;
 /// <summary>A receiving channel's batches: staged on their target queues, retried, dead-lettered, committed in one journal transaction.</summary>
 internal sealed partial class ReceiverChannelActor
 {
-    /// <summary>An ended batch becomes the unit of work: its destinations are opened, then its messages staged.</summary>
-    private ReceiverData Begin(EndedBatch ended, ReceiverData data)
+    /// <summary>
+    /// Ended batches become the unit of work: their destinations are opened, then their messages staged. Batches that
+    /// ended while the previous unit committed go together: one journal transaction for all of them, still in order.
+    /// </summary>
+    private ReceiverData Begin(IReadOnlyList<EndedBatch> ended, ReceiverData data)
     {
-        var (end, messages) = (ended.End, ended.Messages);
-        var unit = new ReceiverUnit(Interlocked.Increment(ref _units), end, messages)
+        var messages = ended.Count == 1 ? ended[0].Messages : ended.SelectMany(b => b.Messages).ToList();
+        var last = ended[^1].End;
+        var unit = new ReceiverUnit(Interlocked.Increment(ref _units), ended.Select(b => b.End).ToList(), messages)
         {
-            Span = Diagnostics.ChannelTracing.StartBatch(_qmgr, data.Definition!.Name, sender: false, messages.Count > 0 ? messages[0].Seq : end.LastSeq, end.LastSeq, messages.Count),
+            Span = Diagnostics.ChannelTracing.StartBatch(_qmgr, data.Definition!.Name, sender: false, messages.Count > 0 ? messages[0].Seq : last.LastSeq, last.LastSeq, messages.Count),
         };
         Resolve(unit, data);
         return data with { Unit = unit };
@@ -273,7 +277,11 @@ internal sealed partial class ReceiverChannelActor
         }
 
         var next = FinishUnit(committed, data);
-        Send(data, new Confirm(unit.End.LastSeq));
+        foreach (var end in unit.Ends)
+        {
+            Send(data, new Confirm(end.LastSeq));
+        }
+
         Diagnostics.ChannelTracing.End(unit.Span);
         unit.Span = null;
         var bytes = unit.Messages.Sum(m => (long)m.XmitMessage.Length);
@@ -282,7 +290,7 @@ internal sealed partial class ReceiverChannelActor
             LastSeq = unit.End.LastSeq,
             CurrentSeq = unit.End.LastSeq,
             Messages = s.Messages + unit.Messages.Count,
-            Batches = s.Batches + 1,
+            Batches = s.Batches + unit.Ends.Count,
             BytesReceived = s.BytesReceived + bytes,
         });
         if (data.StopRequested)
@@ -290,8 +298,8 @@ internal sealed partial class ReceiverChannelActor
             return Close(next, null, "STOP CHANNEL");
         }
 
-        // The next batch a pipelining sender ended commits now, after this one: the order of the numbers.
-        return next.Waiting.IsEmpty ? Stay().Using(next) : Stay().Using(Begin(next.Waiting[0], next with { Waiting = next.Waiting.RemoveAt(0) }));
+        // The batches a pipelining sender ended meanwhile commit now, after this unit: the order of the numbers.
+        return next.Waiting.IsEmpty ? Stay().Using(next) : Stay().Using(Begin(next.Waiting, next with { Waiting = [] }));
     }
 
     /// <summary>The batch cannot be delivered: nothing of it stays, and the sender keeps it on its transmission queue.</summary>

@@ -271,11 +271,11 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
                 if (data.Unit is null)
                 {
-                    return Stay().Using(Begin(new EndedBatch(end, messages), data with { Batch = null }));
+                    return Stay().Using(Begin([new EndedBatch(end, messages)], data with { Batch = null }));
                 }
 
                 // A pipelining sender ended this batch before the one in hand was confirmed: it waits its turn.
-                return data.Waiting.Count + 1 >= MaxPipelineLength
+                return data.Waiting.Count + data.Unit.Ends.Count >= MaxPipelineLength
                     ? Close(data, "AMQ9504E", $"protocol error: more than {MaxPipelineLength} batches unconfirmed")
                     : Stay().Using(data with { Batch = null, Waiting = data.Waiting.Add(new EndedBatch(end, messages)) });
             case Heartbeat { Reply: false }:

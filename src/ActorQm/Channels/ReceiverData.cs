@@ -37,11 +37,19 @@ internal sealed record ReceiverData(
 /// <summary>A batch whose end arrived and that waits for the one before it to commit.</summary>
 internal sealed record EndedBatch(BatchEnd End, List<MessageSegment> Messages);
 
-/// <summary>One batch on its way into the target queues as a single unit of work.</summary>
-internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> messages)
+/// <summary>
+/// One batch on its way into the target queues as a single unit of work; or several consecutive ones that ended while the
+/// previous unit was committing (a pipelining sender), committed together in one transaction and confirmed one by one.
+/// </summary>
+internal sealed class ReceiverUnit(long id, IReadOnlyList<BatchEnd> ends, List<MessageSegment> messages)
 {
     public long Id { get; } = id;
-    public BatchEnd End { get; } = end;
+
+    /// <summary>Its batches' ends, oldest first: each is confirmed, in order, once the unit is committed.</summary>
+    public IReadOnlyList<BatchEnd> Ends { get; } = ends;
+
+    /// <summary>The newest batch's end: its number is the one the unit commits.</summary>
+    public BatchEnd End => Ends[^1];
     public List<MessageSegment> Messages { get; } = messages;
     public HashSet<IActorRef> Queues { get; } = [];
     public List<JournalOp> Inserts { get; } = [];
