@@ -53,7 +53,8 @@ public sealed class PipelineSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
             // Within the confirm wait (twice HBINT(2)): a full pipeline of batches is committed at the receiver and still on
             // the sender's transmission queue, unconfirmed.
             bool Full() => pair.Delivered + pair.OnTransmissionQueue - Count == Pipeline * BatchSize;
-            await PersistentStream.WaitFor(Full, TimeSpan.FromSeconds(3), $"{Pipeline} batches committed at the receiver and unconfirmed at the sender");
+            await PersistentStream.WaitFor(Full, TimeSpan.FromSeconds(3), $"{Pipeline} batches committed at the receiver and unconfirmed at the sender",
+                describe: () => $"{pair.Delivered} delivered, {pair.OnTransmissionQueue} on the transmission queue, the sender's record {pair.Sync("QM1.db")}");
             await PersistentStream.Holds(Full, TimeSpan.FromMilliseconds(200), "the pipeline stays full and unconfirmed");
             _output.WriteLine($"{fault} with {Pipeline * BatchSize} messages committed at the receiver and unconfirmed; the sender's record (last, in doubt to, keys): {pair.Sync("QM1.db")}");
 

@@ -83,14 +83,15 @@ internal static class PersistentStream
         return seed;
     }
 
-    public static async Task WaitFor(Func<bool> condition, TimeSpan timeout, string what, int pollMs = 20)
+    /// <param name="describe">What the state was when the wait timed out, for the failure message.</param>
+    public static async Task WaitFor(Func<bool> condition, TimeSpan timeout, string what, int pollMs = 20, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"timed out waiting for: {what}");
+                throw new TimeoutException($"timed out waiting for: {what}{(describe is null ? string.Empty : $" ({describe()})")}");
             }
 
             await Task.Delay(pollMs);
