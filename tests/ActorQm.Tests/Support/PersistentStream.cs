@@ -83,15 +83,14 @@ internal static class PersistentStream
         return seed;
     }
 
-    /// <param name="describe">What the state was when the wait timed out, for the failure message.</param>
-    public static async Task WaitFor(Func<bool> condition, TimeSpan timeout, string what, int pollMs = 20, Func<string>? describe = null)
+    public static async Task WaitFor(Func<bool> condition, TimeSpan timeout, string what, int pollMs = 20)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"timed out waiting for: {what}{(describe is null ? string.Empty : $" ({describe()})")}");
+                throw new TimeoutException($"timed out waiting for: {what}");
             }
 
             await Task.Delay(pollMs);
