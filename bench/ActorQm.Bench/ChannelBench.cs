@@ -25,9 +25,13 @@ internal static class ChannelBench
 {
     internal const int Size = 1024;
 
+    /// <summary>ACTORQM_BENCH_PIPELINE: the senders' channels.pipeline-length, to compare lengths in one session; unset: reference.conf's.</summary>
+    private static int? PipelineLength =>
+        int.TryParse(Environment.GetEnvironmentVariable("ACTORQM_BENCH_PIPELINE"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ? length : null;
+
     public static async Task Run(int count)
     {
-        Console.WriteLine($"# ActorQm channel bench: {count} messages of {Size} B, {BenchReport.Machine()}");
+        Console.WriteLine($"# ActorQm channel bench: {count} messages of {Size} B, pipeline-length {PipelineLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"}, {BenchReport.Machine()}");
         var rows = await Rows(DevPki.Create(), count, [1]);
         Console.Write(BenchReport.Table(rows, Size));
     }
@@ -170,7 +174,7 @@ internal static class ChannelBench
             var qm1 = await Start(system, dir, "QM1", $"""
                 ALTER QMGR SSLKEYR('{dir}/qm1key')
                 {senders}
-                """);
+                """, PipelineLength is { } pipeline ? $"channels.pipeline-length = {pipeline}" : string.Empty);
             var payload = new byte[Size];
             Random.Shared.NextBytes(payload);
             var connection = new QueueManagerConnection(qm1, "bench");

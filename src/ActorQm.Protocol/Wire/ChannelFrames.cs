@@ -56,15 +56,17 @@ public sealed record InitialData(
     long InDoubtSeq,
     string ApplicationName = "",
     bool FastNonPersistent = false,
-    bool ReadsTraceContext = false) : Segment;
+    bool ReadsTraceContext = false,
+    bool Pipelines = false) : Segment;
 
 /// <summary>
 /// The responding end's agreement: the negotiated values and its own last committed sequence number.
 /// <see cref="FastNonPersistent"/>: both ends have NPMSPEED(FAST), so non-persistent messages travel as <see cref="FastMessageSegment"/>.
 /// <see cref="ReadsTraceContext"/> (in both segments): this end reads version-2 descriptors (docs/storage.md), so the other may
-/// send a message's trace context; it is only said back to an end that said it first (docs/protocol.md, "Initial data").
+/// send a message's trace context; <see cref="Pipelines"/>: this end takes more than one batch in flight. Both are only said
+/// back to an end that said them first (docs/protocol.md, "Initial data: trace context").
 /// </summary>
-public sealed record InitialDataReply(string QMgrName, int BatchSize, int MaxMessageLength, int HeartbeatSeconds, long LastCommittedSeq, bool FastNonPersistent = false, bool ReadsTraceContext = false) : Segment;
+public sealed record InitialDataReply(string QMgrName, int BatchSize, int MaxMessageLength, int HeartbeatSeconds, long LastCommittedSeq, bool FastNonPersistent = false, bool ReadsTraceContext = false, bool Pipelines = false) : Segment;
 
 /// <summary>One message of a batch: its sequence number and the transmission-queue message (MQXQH and data).</summary>
 public sealed record MessageSegment(long Seq, bool Persistent, byte[] XmitMessage) : Segment;
@@ -112,8 +114,10 @@ public static class ChannelFrames
     // The initial data's last byte: NPMSPEED(FAST), and whether this end reads version-2 descriptors (docs/protocol.md).
     private const byte FastFlag = 1;
     private const byte TraceFlag = 2;
+    private const byte PipelineFlag = 4;
 
-    private static byte Flags(bool fast, bool readsTraceContext) => (byte)((fast ? FastFlag : 0) | (readsTraceContext ? TraceFlag : 0));
+    private static byte Flags(bool fast, bool readsTraceContext, bool pipelines) =>
+        (byte)((fast ? FastFlag : 0) | (readsTraceContext ? TraceFlag : 0) | (pipelines ? PipelineFlag : 0));
     public const int MaxStringBytes = 1024;
     private const int MessageHeaderBytes = 2 + 8 + 1;
 
@@ -144,7 +148,7 @@ public static class ChannelFrames
                         w.Long(i.LastCommittedSeq);
                         w.Long(i.InDoubtSeq);
                         w.String(i.ApplicationName);
-                        w.Byte(Flags(i.FastNonPersistent, i.ReadsTraceContext));
+                        w.Byte(Flags(i.FastNonPersistent, i.ReadsTraceContext, i.Pipelines));
                         break;
                     case InitialDataReply r:
                         w.Byte((byte)SegmentType.InitialDataReply);
@@ -153,7 +157,7 @@ public static class ChannelFrames
                         w.Int(r.MaxMessageLength);
                         w.Int(r.HeartbeatSeconds);
                         w.Long(r.LastCommittedSeq);
-                        w.Byte(Flags(r.FastNonPersistent, r.ReadsTraceContext));
+                        w.Byte(Flags(r.FastNonPersistent, r.ReadsTraceContext, r.Pipelines));
                         break;
                     case BatchEnd b:
                         w.Byte((byte)SegmentType.BatchEnd);
@@ -272,9 +276,9 @@ public static class ChannelFrames
         Segment? segment = (SegmentType)frame[1] switch
         {
             SegmentType.InitialData => new InitialData(r.String(), (ChannelType)r.Byte(), r.String(), r.Int(), r.Int(), r.Int(), r.Int(), r.String(), r.Long(), r.Long(), r.String()) is var hello && r.Byte() is var flags
-                ? hello with { FastNonPersistent = (flags & FastFlag) != 0, ReadsTraceContext = (flags & TraceFlag) != 0 } : null,
+                ? hello with { FastNonPersistent = (flags & FastFlag) != 0, ReadsTraceContext = (flags & TraceFlag) != 0, Pipelines = (flags & PipelineFlag) != 0 } : null,
             SegmentType.InitialDataReply => new InitialDataReply(r.String(), r.Int(), r.Int(), r.Int(), r.Long()) is var reply && r.Byte() is var replyFlags
-                ? reply with { FastNonPersistent = (replyFlags & FastFlag) != 0, ReadsTraceContext = (replyFlags & TraceFlag) != 0 } : null,
+                ? reply with { FastNonPersistent = (replyFlags & FastFlag) != 0, ReadsTraceContext = (replyFlags & TraceFlag) != 0, Pipelines = (replyFlags & PipelineFlag) != 0 } : null,
             SegmentType.Message => new MessageSegment(r.Long(), r.Byte() == 1, r.Rest()),
             SegmentType.FastMessage => new FastMessageSegment(r.Rest()),
             SegmentType.BatchEnd => new BatchEnd(r.Long(), r.Int()),

@@ -173,7 +173,11 @@ public static class Channel
         TlsCredentials Credentials,
         PeerRequirements? Requirements,
         RevocationSettings Revocation,
-        Transport.Settings TransportSettings);
+        Transport.Settings TransportSettings)
+    {
+        /// <summary>Batches sent and not yet confirmed at most (channels.pipeline-length; docs/protocol.md, "Pipelining").</summary>
+        public int PipelineLength { get; init; } = 1;
+    }
 
     /// <summary>Everything a requester channel (RQSTR) needs to call its server and receive from it (null requirements: as for a sender).</summary>
     public sealed record RequesterStart(

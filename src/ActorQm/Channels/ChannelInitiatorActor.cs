@@ -352,6 +352,6 @@ internal sealed class ChannelInitiatorActor : ReceiveActor
         }
 
         _board.Update(resolve.Name, s => s with { InDoubt = false });
-        Sender.Tell(new CommandAccepted($"AMQ8024I: ActorQm channel {resolve.Name} resolved ({(resolve.Commit ? "COMMIT: the batch is removed from the transmission queue" : "BACKOUT: the batch will be sent again")})."));
+        Sender.Tell(new CommandAccepted($"AMQ8024I: ActorQm channel {resolve.Name} resolved ({(resolve.Commit ? "COMMIT: the in-doubt batches are removed from the transmission queue" : "BACKOUT: the in-doubt batches will be sent again")})."));
     }
 }

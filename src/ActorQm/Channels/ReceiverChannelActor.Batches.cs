@@ -13,6 +13,22 @@ namespace ActorQm.Channels;
 /// <summary>A receiving channel's batches: staged on their target queues, retried, dead-lettered, committed in one journal transaction.</summary>
 internal sealed partial class ReceiverChannelActor
 {
+    /// <summary>
+    /// Ended batches become the unit of work: their destinations are opened, then their messages staged. Batches that
+    /// ended while the previous unit committed go together: one journal transaction for all of them, still in order.
+    /// </summary>
+    private ReceiverData Begin(IReadOnlyList<EndedBatch> ended, ReceiverData data)
+    {
+        var messages = ended.Count == 1 ? ended[0].Messages : ended.SelectMany(b => b.Messages).ToList();
+        var last = ended[^1].End;
+        var unit = new ReceiverUnit(Interlocked.Increment(ref _units), ended.Select(b => b.End).ToList(), messages)
+        {
+            Span = Diagnostics.ChannelTracing.StartBatch(_qmgr, data.Definition!.Name, sender: false, messages.Count > 0 ? messages[0].Seq : last.LastSeq, last.LastSeq, messages, static m => m.XmitMessage),
+        };
+        Resolve(unit, data);
+        return data with { Unit = unit };
+    }
+
     /// <summary>Opens (once per session) every destination of the batch, and the dead-letter queue.</summary>
     private void Resolve(ReceiverUnit unit, ReceiverData data)
     {
@@ -267,7 +283,11 @@ internal sealed partial class ReceiverChannelActor
         }
 
         var next = FinishUnit(committed, data);
-        Send(data, new Confirm(unit.End.LastSeq));
+        foreach (var end in unit.Ends)
+        {
+            Send(data, new Confirm(end.LastSeq));
+        }
+
         Diagnostics.ChannelTracing.End(unit.Span);
         unit.Span = null;
         var bytes = unit.Messages.Sum(m => (long)m.XmitMessage.Length);
@@ -276,10 +296,16 @@ internal sealed partial class ReceiverChannelActor
             LastSeq = unit.End.LastSeq,
             CurrentSeq = unit.End.LastSeq,
             Messages = s.Messages + unit.Messages.Count,
-            Batches = s.Batches + 1,
+            Batches = s.Batches + unit.Ends.Count,
             BytesReceived = s.BytesReceived + bytes,
         });
-        return data.StopRequested ? Close(next, null, "STOP CHANNEL") : Stay().Using(next);
+        if (data.StopRequested)
+        {
+            return Close(next, null, "STOP CHANNEL");
+        }
+
+        // The batches a pipelining sender ended meanwhile commit now, after this unit: the order of the numbers.
+        return next.Waiting.IsEmpty ? Stay().Using(next) : Stay().Using(Begin(next.Waiting, next with { Waiting = [] }));
     }
 
     /// <summary>The batch cannot be delivered: nothing of it stays, and the sender keeps it on its transmission queue.</summary>

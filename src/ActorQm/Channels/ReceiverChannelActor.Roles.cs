@@ -74,7 +74,7 @@ internal sealed partial class ReceiverChannelActor
     /// <summary>What a requester tells its server first: over TLS, or in the clear when it has no SSLCIPH (docs/tls.md).</summary>
     internal static InitialData RequesterHello(ChannelDefinition def, string qmgr, long lastSeq) =>
         new(def.Name, ChannelType.Requester, qmgr, def.BatchSize, def.MaxMessageLength, (int)def.HeartbeatInterval.TotalSeconds,
-            def.SequenceWrap, def.SslCiph, lastSeq, 0, FastNonPersistent: def.FastNonPersistent, ReadsTraceContext: true);
+            def.SequenceWrap, def.SslCiph, lastSeq, 0, FastNonPersistent: def.FastNonPersistent, ReadsTraceContext: true, Pipelines: true);
 
     private State<ChannelState, ReceiverData> BeginRequester(InitialDataReply reply, ReceiverData data)
     {

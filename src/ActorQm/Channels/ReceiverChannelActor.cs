@@ -32,6 +32,9 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
     // Frames a partner queue manager may have in flight to a message channel; an accepting transport grants only the
     // initial data, the window opens once the channel is known (Transport.Settings.Accepting).
     private const int ReceiveWindow = 64;
+
+    /// <summary>Batches a sending partner may have ended and not had confirmed (its channels.pipeline-length at most).</summary>
+    internal const int MaxPipelineLength = 16;
     private static long _units;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _qmgr;
@@ -234,7 +237,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         });
         data.Transport.Tell(new Transport.ResumeReading(ReceiveWindow));
         _consumedFrames = 0;
-        Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq, next.Fast, ReadsTraceContext: hello.ReadsTraceContext));
+        Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq, next.Fast, ReadsTraceContext: hello.ReadsTraceContext, Pipelines: hello.Pipelines));
         RestartReceiveTimer(next);
         _log.Info("AMQ9002I: channel {0} is starting (from {1} at {2}, peer '{3}').", def.Name, hello.QMgrName, _remote, session.Peer?.Subject.ToString() ?? "none");
         return GoTo(ChannelState.Running).Using(next);
@@ -246,7 +249,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         {
             case MessageSegment m:
                 var batch = data.Batch ?? [];
-                var expected = NextAfter(batch.Count > 0 ? batch[^1].Seq : data.LastSeq, data);
+                var expected = NextAfter(data.ReceivedSeq, data);
                 if (m.Seq != expected)
                 {
                     return Close(data, "AMQ9526E", $"message sequence number error: received {m.Seq}, expected {expected}");
@@ -266,19 +269,22 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
 
                 batch.Add(m);
                 return Stay().Using(data with { Batch = batch });
-            case BatchEnd end when data.Unit is null:
+            case BatchEnd end:
                 var messages = data.Batch ?? [];
                 if (messages.Count != end.Count || (messages.Count > 0 && messages[^1].Seq != end.LastSeq))
                 {
                     return Close(data, "AMQ9504E", $"protocol error: batch end ({end.Count} messages to {end.LastSeq}) does not match what arrived ({messages.Count})");
                 }
 
-                var unit = new ReceiverUnit(Interlocked.Increment(ref _units), end, messages)
+                if (data.Unit is null)
                 {
-                    Span = Diagnostics.ChannelTracing.StartBatch(_qmgr, data.Definition!.Name, sender: false, messages.Count > 0 ? messages[0].Seq : end.LastSeq, end.LastSeq, messages, static m => m.XmitMessage),
-                };
-                Resolve(unit, data);
-                return Stay().Using(data with { Batch = null, Unit = unit });
+                    return Stay().Using(Begin([new EndedBatch(end, messages)], data with { Batch = null }));
+                }
+
+                // A pipelining sender ended this batch before the one in hand was confirmed: it waits its turn.
+                return data.Waiting.Count + data.Unit.Ends.Count >= MaxPipelineLength
+                    ? Close(data, "AMQ9504E", $"protocol error: more than {MaxPipelineLength} batches unconfirmed")
+                    : Stay().Using(data with { Batch = null, Waiting = data.Waiting.Add(new EndedBatch(end, messages)) });
             case Heartbeat { Reply: false }:
                 Send(data, new Heartbeat(true));
                 return Stay();

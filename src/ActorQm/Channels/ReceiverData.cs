@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using ActorQm.Messages;
 using ActorQm.Protocol;
 using ActorQm.Store;
@@ -21,13 +22,34 @@ internal sealed record ReceiverData(
     bool StopRequested = false,
     IActorRef? Client = null,
     Authority.Principal? Principal = null,
-    bool Fast = false);
+    bool Fast = false)
+{
+    /// <summary>
+    /// Batches ended while <see cref="Unit"/> commits (a pipelining sender; docs/protocol.md, "Pipelining"), oldest first:
+    /// each becomes the unit once the one before it is committed and confirmed, so batches commit in order.
+    /// </summary>
+    public ImmutableList<EndedBatch> Waiting { get; init; } = [];
 
-/// <summary>One batch on its way into the target queues as a single unit of work.</summary>
-internal sealed class ReceiverUnit(long id, BatchEnd end, List<MessageSegment> messages)
+    /// <summary>The number the next message must have: after the batch being received, the waiting ones, the unit, the last committed.</summary>
+    public long ReceivedSeq => Batch is { Count: > 0 } batch ? batch[^1].Seq : !Waiting.IsEmpty ? Waiting[^1].End.LastSeq : Unit?.End.LastSeq ?? LastSeq;
+}
+
+/// <summary>A batch whose end arrived and that waits for the one before it to commit.</summary>
+internal sealed record EndedBatch(BatchEnd End, List<MessageSegment> Messages);
+
+/// <summary>
+/// One batch on its way into the target queues as a single unit of work; or several consecutive ones that ended while the
+/// previous unit was committing (a pipelining sender), committed together in one transaction and confirmed one by one.
+/// </summary>
+internal sealed class ReceiverUnit(long id, IReadOnlyList<BatchEnd> ends, List<MessageSegment> messages)
 {
     public long Id { get; } = id;
-    public BatchEnd End { get; } = end;
+
+    /// <summary>Its batches' ends, oldest first: each is confirmed, in order, once the unit is committed.</summary>
+    public IReadOnlyList<BatchEnd> Ends { get; } = ends;
+
+    /// <summary>The newest batch's end: its number is the one the unit commits.</summary>
+    public BatchEnd End => Ends[^1];
     public List<MessageSegment> Messages { get; } = messages;
     public HashSet<IActorRef> Queues { get; } = [];
     public List<JournalOp> Inserts { get; } = [];

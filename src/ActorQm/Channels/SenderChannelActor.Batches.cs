@@ -8,11 +8,20 @@ using static ActorQm.Channels.Channel;
 
 namespace ActorQm.Channels;
 
-/// <summary>A sending channel's batches: collected from the transmission queue, sent, recorded in doubt, committed on confirmation; key reset and refresh between batches.</summary>
+/// <summary>A sending channel's batches: collected from the transmission queue, sent, recorded in doubt, committed on confirmation, up to the pipeline length unconfirmed; key reset and refresh between batches.</summary>
 internal sealed partial class SenderChannelActor
 {
-    private void AskForMessage(SenderData data)
+    /// <summary>
+    /// Asks for the first message of the next batch, unless one is asked for already, a batch is open, the pipeline is full
+    /// (docs/protocol.md, "Pipelining") or the channel must drain first for a stop, rebind or secret key reset.
+    /// </summary>
+    private SenderData Next(SenderData data)
     {
+        if (data.Asking || data.Batch is not null || data.InFlight.Count >= _pipeline || Draining(data))
+        {
+            return data;
+        }
+
         var wait = Def.HeartbeatInterval > TimeSpan.Zero ? Def.HeartbeatInterval : Def.DisconnectInterval;
         if (Def.DisconnectInterval > TimeSpan.Zero && Def.DisconnectInterval - data.Idle < wait)
         {
@@ -21,10 +30,22 @@ internal sealed partial class SenderChannelActor
 
         var options = new GetOptions { Syncpoint = true, Wait = wait > TimeSpan.Zero ? wait : Timeout.InfiniteTimeSpan };
         _start.XmitQueue.Tell(new LocalQueue.Get(options, Self));
+        return data with { Asking = true };
     }
 
+    private bool Draining(SenderData data) => data.StopRequested || data.Rebind || KeyResetDue(data);
+
+    /// <summary>Secret key reset (SSLRKEYC) is due; a server answering a requester is not the TLS client: the requester renews the keys.</summary>
+    private bool KeyResetDue(SenderData data) => _inbound is null && Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
+
+    /// <summary>The transmission queue stayed empty for the wait: with batches unconfirmed their confirm asks again; otherwise a heartbeat, or DISCINT ends the channel.</summary>
     private State<ChannelState, SenderData> Idle(SenderData data)
     {
+        if (!data.InFlight.IsEmpty)
+        {
+            return Stay().Using(data);
+        }
+
         var idle = data.Idle + (Def.HeartbeatInterval > TimeSpan.Zero ? Def.HeartbeatInterval : Def.DisconnectInterval);
         if (Def.DisconnectInterval > TimeSpan.Zero && idle >= Def.DisconnectInterval)
         {
@@ -37,8 +58,11 @@ internal sealed partial class SenderChannelActor
         return Stay().Using(data with { Idle = idle });
     }
 
+    /// <summary>A get between batches answered: the next batch starts, unless the pipeline filled or a drain began meanwhile (then it goes back).</summary>
     private State<ChannelState, SenderData> StartBatch(LocalQueue.MessageGot first, SenderData data) =>
-        Collected(data with { Batch = new SenderBatch([], _nextSeq), Idle = TimeSpan.Zero }, [first]);
+        data.InFlight.Count >= _pipeline || Draining(data)
+            ? Release([first.Token]).Using(data)
+            : Collected(data with { Batch = new SenderBatch([], _nextSeq), Idle = TimeSpan.Zero }, [first]);
 
     /// <summary>
     /// Adds what the transmission queue gave; the batch ends at BATCHSZ messages or BATCHLIM bytes,
@@ -128,25 +152,23 @@ internal sealed partial class SenderChannelActor
         return (stay, bytes);
     }
 
-    /// <summary>Sends the batch's messages, then records it in doubt; the batch end goes once that record is durable.</summary>
+    /// <summary>
+    /// Sends the batch's messages, then records it in doubt together with every batch still unconfirmed; the batch end goes
+    /// once that record is durable.
+    /// </summary>
     private State<ChannelState, SenderData> SendBatch(SenderData data)
     {
         var batch = data.Batch!;
         if (batch.Messages.Count == 0)
         {
-            // Every message went outside the batch (NPMSPEED(FAST)): nothing to number, record or confirm. With no batch's
-            // commit in flight this is between batches: a secret key reset, refresh or stop that is due happens now.
-            var idle = data with { Batch = null };
-            if (idle.Committing is null)
-            {
-                return Committed(idle);
-            }
-
-            AskForMessage(idle);
-            return Stay().Using(idle);
+            // Every message went outside the batch (NPMSPEED(FAST)): nothing to number, record or confirm. With nothing
+            // unconfirmed this is between batches: a secret key reset, refresh or stop that is due happens now.
+            var none = data with { Batch = null };
+            return none.Quiet ? Between(none) : Stay().Using(Next(none));
         }
 
-        var seq = _nextSeq;
+        var first = _nextSeq;
+        var seq = first;
         var bytes = 0L;
         var last = seq;
         var frames = new FrameBatch(data.Transport!);
@@ -160,107 +182,127 @@ internal sealed partial class SenderChannelActor
         }
 
         frames.Flush();
-
-        var record = _sync.Get(Def.Name);
-        _sync.Save(record with { InDoubtSeq = last, InDoubtMessages = batch.Messages.Select(m => m.Cursor.Seq).ToList() }, Self, InDoubtRecorded.Instance);
+        _nextSeq = seq;
+        var span = Diagnostics.ChannelTracing.StartBatch(_start.QMgrName, Def.Name, sender: true, first, last, batch.Messages, static m => m.Message.Payload);
+        var written = batch with { LastSeq = last, SentAt = System.Diagnostics.Stopwatch.GetTimestamp(), Written = true, Span = span };
+        _sync.Save(InDoubt(_sync.Get(Def.Name).LastSeq, data.InFlight.Add(written)), Self, new InDoubtRecorded(last));
         _board.Update(Def.Name, s => s with { CurrentSeq = last, InDoubt = true, BytesSent = s.BytesSent + bytes });
-        var span = Diagnostics.ChannelTracing.StartBatch(_start.QMgrName, Def.Name, sender: true, _nextSeq, last, batch.Messages, static m => m.Message.Payload);
-        return Stay().Using(data with { Batch = batch with { LastSeq = last, SentAt = System.Diagnostics.Stopwatch.GetTimestamp(), Written = true, Span = span }, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
+        return Stay().Using(data with { Batch = written, BytesSinceKeyReset = data.BytesSinceKeyReset + bytes });
     }
 
+    /// <summary>The record of what is in doubt: the last committed number and, oldest first, every unconfirmed batch's messages, one key per sequence number.</summary>
+    private ChannelSyncRecord InDoubt(long lastSeq, IEnumerable<SenderBatch> unconfirmed)
+    {
+        var keys = new List<long>();
+        var inDoubtSeq = 0L;
+        foreach (var batch in unconfirmed)
+        {
+            keys.AddRange(batch.Messages.Select(m => m.Cursor.Seq));
+            inDoubtSeq = batch.LastSeq;
+        }
+
+        return new ChannelSyncRecord(Def.Name, lastSeq, inDoubtSeq, keys);
+    }
+
+    /// <summary>The open batch is recorded in doubt: its end goes, and with room in the pipeline the next batch is collected.</summary>
     private State<ChannelState, SenderData> EndBatch(SenderData data)
     {
         var batch = data.Batch!;
         Send(data, new BatchEnd(batch.LastSeq, batch.Messages.Count));
-        // A connection that stalls (no data, no close) must not hold the batch in doubt for ever.
-        if (Def.HeartbeatInterval > TimeSpan.Zero)
+        // A connection that stalls (no data, no close) must not hold batches in doubt for ever: the oldest is timed.
+        if (data.InFlight.IsEmpty && Def.HeartbeatInterval > TimeSpan.Zero)
         {
             SetTimer(ConfirmTimer, new ConfirmLost(batch.LastSeq), HeartbeatWait(Def.HeartbeatInterval));
         }
 
-        return Stay().Using(data with { Batch = batch with { Sent = true } });
+        return Stay().Using(Next(data with { Batch = null, InFlight = data.InFlight.Add(batch) }));
     }
 
     /// <summary>
-    /// The receiver has the batch: its gets are committed (removed from the transmission queue).
-    /// Unless the channel must stop, rebind or renew its keys first, the next batch is collected
-    /// while that commit is written: its in-doubt record (which carries this batch as committed)
-    /// is enqueued after the commit's deletes, so the journal never holds it without them.
+    /// The receiver has the oldest unconfirmed batch (confirms come in order). Its gets' deletes and the record that no
+    /// longer holds it in doubt commit in one journal transaction, so the journal never has the batch both off the
+    /// transmission queue and in doubt, nor on the queue and not in doubt (docs/protocol.md, "Pipelining").
     /// </summary>
-    private State<ChannelState, SenderData> Confirmed(SenderData data, SenderBatch batch)
+    private State<ChannelState, SenderData> Confirmed(SenderData data)
     {
+        var batch = data.InFlight[0];
+        var rest = data.InFlight.RemoveAt(0);
         CancelTimer(ConfirmTimer);
+        if (!rest.IsEmpty && Def.HeartbeatInterval > TimeSpan.Zero)
+        {
+            SetTimer(ConfirmTimer, new ConfirmLost(rest[0].LastSeq), HeartbeatWait(Def.HeartbeatInterval));
+        }
+
         Diagnostics.ChannelTracing.End(batch.Span);
         var tags = new System.Diagnostics.TagList { { "actorqm.qmgr", _start.QMgrName }, { "actorqm.channel", Def.Name } };
         Diagnostics.ActorQmMetrics.BatchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(batch.SentAt).TotalSeconds, tags);
         Diagnostics.ActorQmMetrics.BatchSize.Record(batch.Messages.Count, tags);
-        _start.XmitQueue.Tell(new LocalQueue.CommitGets(batch.Tokens));
-        var keyResetDue = _inbound is null && Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
-        // One commit in flight at a time: a confirm that overtakes the previous commit's answer waits for it.
-        if (data.StopRequested || data.Rebind || keyResetDue || data.Committing is not null)
-        {
-            return Stay().Using(data with { Batch = batch with { Confirmed = true } });
-        }
 
-        var record = _sync.Get(Def.Name);
-        _sync.Remember(record with { LastSeq = batch.LastSeq });
-        _nextSeq = NextAfter(batch.LastSeq);
-        var next = data with { Batch = null, Committing = batch with { Confirmed = true } };
-        AskForMessage(next);
-        return Stay().Using(next);
+        var record = InDoubt(batch.LastSeq, data.Batch is { Written: true } open ? rest.Add(open) : rest);
+        var parts = new List<JournalOp>(batch.Messages.Count + 1);
+        parts.AddRange(batch.Messages.Where(m => m.Message.IsPersistent).Select(m => JournalOp.Delete(m.Cursor.Seq, null, null)));
+        parts.Add(ChannelSyncStore.Record(record));
+        _sync.Remember(record);
+        _sync.Enqueue(JournalOp.Unit(parts, Self.Tell, null));
+        _start.XmitQueue.Tell(new LocalQueue.CommitGets(batch.Tokens, Journaled: true), ActorRefs.NoSender);
+        _board.Update(Def.Name, s => s with { LastSeq = batch.LastSeq, InDoubt = record.IsInDoubt, Messages = s.Messages + batch.Messages.Count, Batches = s.Batches + 1 });
+
+        var next = data with { InFlight = rest };
+        return next.Quiet ? Between(next) : Stay().Using(Next(next));
     }
 
-    /// <summary>The confirmed batch is off the transmission queue; unless a newer batch is already in doubt, nothing is.</summary>
-    private SenderData RecordCommitted(SenderData data)
+    /// <summary>
+    /// Nothing open, nothing unconfirmed. Secret key reset (SSLRKEYC) and REFRESH SECURITY take effect here: a fresh
+    /// handshake on a new connection gives new session keys, and nothing is in doubt.
+    /// </summary>
+    private State<ChannelState, SenderData> Between(SenderData data)
     {
-        var batch = data.Committing ?? data.Batch;
-        if (batch is not { Confirmed: true })
-        {
-            return data;
-        }
-
-        if (_sync.Get(Def.Name) is { } current && (current.InDoubtSeq == batch.LastSeq || current.InDoubtSeq == 0))
-        {
-            _sync.Save(new ChannelSyncRecord(Def.Name, batch.LastSeq, 0, []), ActorRefs.Nobody, null);
-        }
-
-        _nextSeq = data.Committing is null ? NextAfter(batch.LastSeq) : _nextSeq;
-        _board.Update(Def.Name, s => s with { LastSeq = batch.LastSeq, InDoubt = s.CurrentSeq != batch.LastSeq && s.InDoubt, Messages = s.Messages + batch.Messages.Count, Batches = s.Batches + 1 });
-        return data.Committing is null ? data with { Batch = null } : data with { Committing = null };
-    }
-
-    private State<ChannelState, SenderData> Committed(SenderData data)
-    {
-        var next = RecordCommitted(data);
         if (data.StopRequested)
         {
-            return Stop(next, "STOP CHANNEL");
+            return Stop(data, "STOP CHANNEL");
         }
 
-        // Secret key reset (SSLRKEYC) and REFRESH SECURITY take effect between batches: a fresh
-        // handshake on a new connection gives new session keys, and nothing is in doubt here.
-        // A server answering a requester is not the TLS client: the requester renews the keys.
-        var keyReset = _inbound is null && Def.KeyResetBytes > 0 && data.BytesSinceKeyReset >= Def.KeyResetBytes;
+        var keyReset = KeyResetDue(data);
         if (data.Rebind && _inbound is not null)
         {
-            return Stop(next, "security refreshed");
+            return Stop(data, "security refreshed");
         }
 
         if (keyReset || data.Rebind)
         {
-            Send(next, new CloseSegment(keyReset ? "secret key reset" : "security refreshed"));
-            next.Transport.Tell(Transport.Close.Instance);
+            Send(data, new CloseSegment(keyReset ? "secret key reset" : "security refreshed"));
+            data.Transport.Tell(Transport.Close.Instance);
             if (keyReset)
             {
                 _board.Update(Def.Name, s => s with { KeyResets = s.KeyResets + 1, LastKeyReset = DateTimeOffset.UtcNow });
             }
 
-            return GoTo(ChannelState.Starting).Using(next with { Transport = null, BytesSinceKeyReset = 0, Rebind = false });
+            return GoTo(ChannelState.Starting).Using(data with { Transport = null, BytesSinceKeyReset = 0, Rebind = false, Asking = false });
         }
 
-        AskForMessage(next);
-        return Stay().Using(next);
+        return Stay().Using(Next(data));
     }
+
+    /// <summary>The open batch and the unconfirmed ones, oldest first.</summary>
+    private static IEnumerable<SenderBatch> Unconfirmed(SenderData data) => data.Batch is { } open ? data.InFlight.Add(open) : data.InFlight;
+
+    /// <summary>
+    /// Every unconfirmed batch goes back to the transmission queue, in one request so its messages keep their order; the
+    /// in-doubt record still holds the batches ended, and the next start settles them by the partner's number.
+    /// </summary>
+    private void Release(SenderData data)
+    {
+        var tokens = Unconfirmed(data).SelectMany(b => b.Messages.Select(m => m.Token)).ToList();
+        if (tokens.Count > 0)
+        {
+            _start.XmitQueue.Tell(new LocalQueue.ReleaseGets(tokens));
+        }
+
+        _nextSeq = NextAfter(_sync.Get(Def.Name).LastSeq);
+    }
+
+    /// <summary>What is left once the connection is gone and the unconfirmed batches are released.</summary>
+    private static SenderData Unsent(SenderData data) => data with { Transport = null, Batch = null, InFlight = [], Asking = false };
 
     /// <summary>The current connection's send queue crossed its bound (or came back within it): transmission-queue reads wait meanwhile.</summary>
     private State<ChannelState, SenderData> SendQueue(bool full)
@@ -287,6 +329,6 @@ internal sealed partial class SenderChannelActor
         CancelTimer(HeartbeatTimer);
         Send(data, new CloseSegment("security refreshed"));
         data.Transport.Tell(Transport.Close.Instance);
-        return GoTo(ChannelState.Starting).Using(data with { Transport = null, BytesSinceKeyReset = 0, Rebind = false });
+        return GoTo(ChannelState.Starting).Using(data with { Transport = null, BytesSinceKeyReset = 0, Rebind = false, Asking = false });
     }
 }

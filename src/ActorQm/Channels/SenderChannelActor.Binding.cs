@@ -62,7 +62,7 @@ internal sealed partial class SenderChannelActor
     {
         var record = _sync.Get(Def.Name);
         return new InitialData(Def.Name, Def.WireType, _start.QMgrName, Def.BatchSize, Def.MaxMessageLength,
-            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq, FastNonPersistent: Def.FastNonPersistent, ReadsTraceContext: true);
+            (int)Def.HeartbeatInterval.TotalSeconds, Def.SequenceWrap, Def.SslCiph, record.LastSeq, record.InDoubtSeq, FastNonPersistent: Def.FastNonPersistent, ReadsTraceContext: true, Pipelines: true);
     }
 
     private State<ChannelState, SenderData> SendInitialData(Transport.Connected connected, SenderData data)
@@ -92,6 +92,7 @@ internal sealed partial class SenderChannelActor
                 _batchSize = Math.Min(Def.BatchSize, reply.BatchSize);
                 _fast = Def.FastNonPersistent && reply.FastNonPersistent;
                 _partnerReadsTrace = reply.ReadsTraceContext;
+                _pipeline = reply.Pipelines ? _start.PipelineLength : 1;
                 _board.Update(Def.Name, s => s with { RemoteQMgr = reply.QMgrName, NpmSpeed = ChannelStatus.NpmSpeedOf(_fast) });
                 return SettleInDoubt(reply.LastCommittedSeq, data);
             case StatusSegment status:
@@ -110,6 +111,7 @@ internal sealed partial class SenderChannelActor
         _batchSize = Math.Min(Def.BatchSize, hello.BatchSize);
         _fast = Def.FastNonPersistent && hello.FastNonPersistent;
         _partnerReadsTrace = hello.ReadsTraceContext;
+        _pipeline = hello.Pipelines ? _start.PipelineLength : 1;
         _board.Update(Def.Name, s => s with
         {
             RemoteQMgr = hello.QMgrName,
@@ -120,43 +122,50 @@ internal sealed partial class SenderChannelActor
             SslCertSerial = hs.Peer?.Serial ?? string.Empty,
         });
         Send(data, new InitialDataReply(_start.QMgrName, _batchSize, Math.Min(Def.MaxMessageLength, hello.MaxMessageLength),
-            Math.Max(hello.HeartbeatSeconds, (int)Def.HeartbeatInterval.TotalSeconds), _sync.Get(Def.Name).LastSeq, _fast, ReadsTraceContext: hello.ReadsTraceContext));
+            Math.Max(hello.HeartbeatSeconds, (int)Def.HeartbeatInterval.TotalSeconds), _sync.Get(Def.Name).LastSeq, _fast, ReadsTraceContext: hello.ReadsTraceContext, Pipelines: hello.Pipelines));
         return SettleInDoubt(hello.LastCommittedSeq, data);
     }
 
-    /// <summary>The receiver's last committed number says whether the in-doubt batch arrived (commit) or not (back out).</summary>
+    /// <summary>
+    /// The receiver's last committed number says how many of the in-doubt batches arrived (docs/protocol.md, "Pipelining"):
+    /// those are removed from the transmission queue in one transaction with the record that nothing is in doubt any more;
+    /// the rest, still on the queue, are sent again from the next number.
+    /// </summary>
     private State<ChannelState, SenderData> SettleInDoubt(long partnerLastSeq, SenderData data)
     {
         var record = _sync.Get(Def.Name);
-        if (record.IsInDoubt && partnerLastSeq == record.InDoubtSeq)
+        if (record.SettleAt(partnerLastSeq, Def.SequenceWrap) is not { } settlement)
         {
-            _log.Info("AMQ9548I: channel {0}: in-doubt batch ending {1} was committed by the remote end; removing it from {2}.", Def.Name, record.InDoubtSeq, Def.XmitQ);
-            _sync.Save(new ChannelSyncRecord(Def.Name, record.InDoubtSeq, 0, []), ActorRefs.Nobody, null);
-            _nextSeq = NextAfter(record.InDoubtSeq);
-            _start.XmitQueue.Tell(new LocalQueue.Discard(record.InDoubtMessages));
-            return Stay();
+            return Fail(data, "AMQ9526E", $"message sequence number error: this end last committed {record.LastSeq}{(record.IsInDoubt ? $" with batches to {record.InDoubtSeq} in doubt" : string.Empty)}, the remote end {partnerLastSeq}; RESET CHANNEL or RESOLVE CHANNEL");
         }
 
-        if (partnerLastSeq != record.LastSeq)
+        var (arrived, settled) = settlement;
+        _nextSeq = NextAfter(partnerLastSeq);
+        if (!record.IsInDoubt)
         {
-            return Fail(data, "AMQ9526E", $"message sequence number error: this end last committed {record.LastSeq}{(record.IsInDoubt ? $" with batch {record.InDoubtSeq} in doubt" : string.Empty)}, the remote end {partnerLastSeq}; RESET CHANNEL or RESOLVE CHANNEL");
+            return EnterRunning(data);
         }
 
-        if (record.IsInDoubt)
+        if (arrived.Count == 0)
         {
-            _log.Info("AMQ9548I: channel {0}: in-doubt batch ending {1} never reached the remote end; sending it again.", Def.Name, record.InDoubtSeq);
-            _sync.Save(record with { InDoubtSeq = 0, InDoubtMessages = [] }, ActorRefs.Nobody, null);
+            _log.Info("AMQ9548I: channel {0}: in-doubt batches to {1} never reached the remote end; sending them again.", Def.Name, record.InDoubtSeq);
+            _sync.Save(settled, ActorRefs.Nobody, null);
+            return EnterRunning(data);
         }
 
-        _nextSeq = NextAfter(record.LastSeq);
-        return EnterRunning(data);
+        _log.Info("AMQ9548I: channel {0}: in-doubt batches to {1} were committed by the remote end ({2} messages){3}; removing them from {4}.",
+            Def.Name, partnerLastSeq, arrived.Count, partnerLastSeq == record.InDoubtSeq ? string.Empty : $", those after it never reached it and are sent again", Def.XmitQ);
+        var parts = arrived.Select(key => JournalOp.Delete(key, null, null)).Append(ChannelSyncStore.Record(settled)).ToList();
+        _sync.Remember(settled);
+        _sync.Enqueue(JournalOp.Unit(parts, Self.Tell, null));
+        _start.XmitQueue.Tell(new LocalQueue.Discard(arrived));
+        return Stay();
     }
 
     private State<ChannelState, SenderData> EnterRunning(SenderData data)
     {
         _log.Info("AMQ9002I: channel {0} is starting (to {1}({2})).", Def.Name, Def.Host, Def.Port);
         _board.Update(Def.Name, s => s with { InDoubt = false, LastError = string.Empty });
-        AskForMessage(data);
-        return GoTo(ChannelState.Running).Using(data with { Attempts = 0, LastError = null, Idle = TimeSpan.Zero });
+        return GoTo(ChannelState.Running).Using(Next(data with { Attempts = 0, LastError = null, Idle = TimeSpan.Zero, Asking = false }));
     }
 }

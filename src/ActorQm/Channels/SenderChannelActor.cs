@@ -41,6 +41,9 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     // The partner reads version-2 descriptors: a message's trace context may go to it (else each is sent without, docs/protocol.md).
     private bool _partnerReadsTrace;
 
+    // Batches in flight at once: channels.pipeline-length when the partner said it takes more than one, else 1 (an earlier release).
+    private int _pipeline = 1;
+
     // The current connection's send queue is over its bound; the transmission-queue read that waits for it to drain.
     private bool _sendQueueFull;
     private LocalQueue.GetBatch? _heldAsk;
@@ -92,26 +95,26 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
 
         When(ChannelState.Running, e => e.FsmEvent switch
         {
-            LocalQueue.MessageGot got when e.StateData.Batch is { Written: false } => Collected(e.StateData, [got]),
+            // Every answer of the transmission queue ends the get between batches, if that was the one outstanding.
+            LocalQueue.MessageGot got when e.StateData.Batch is { Written: false } => Collected(e.StateData with { Asking = false }, [got]),
             // A get left outstanding across a rebind can answer once a batch is written: that batch must neither grow nor be
-            // replaced (its sequence numbers would be sent again), so the message goes back and is asked for after the confirm.
-            LocalQueue.MessageGot got when e.StateData.Batch is not null => Release([got.Token]),
-            LocalQueue.MessageGot got => StartBatch(got, e.StateData),
-            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } when e.StateData.Batch is { Written: false } => SendBatch(e.StateData),
-            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } when e.StateData.Batch is { Sent: false } => Stay(),
-            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } => Idle(e.StateData),
+            // replaced (its sequence numbers would be sent again), so the message goes back and is asked for later.
+            LocalQueue.MessageGot got when e.StateData.Batch is not null => Release([got.Token]).Using(e.StateData with { Asking = false }),
+            LocalQueue.MessageGot got => StartBatch(got, e.StateData with { Asking = false }),
+            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } when e.StateData.Batch is { Written: false } => SendBatch(e.StateData with { Asking = false }),
+            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } when e.StateData.Batch is not null => Stay().Using(e.StateData with { Asking = false }),
+            LocalQueue.GetRejected { Reason: Messages.MqReason.NoMsgAvailable } => Idle(e.StateData with { Asking = false }),
             LocalQueue.GetRejected r => Fail(e.StateData, "AMQ9519E", $"transmission queue {Def.XmitQ}: MQRC {(int)r.Reason} {r.Detail}"),
             LocalQueue.BatchGot more when e.StateData.Batch is { Written: false } => Collected(e.StateData, more.Messages),
             LocalQueue.BatchGot more => Release(more.Messages.Select(m => m.Token).ToList()),
-            InDoubtRecorded => EndBatch(e.StateData),
+            InDoubtRecorded r when e.StateData.Batch is { Written: true } batch && batch.LastSeq == r.LastSeq => EndBatch(e.StateData),
             Transport.FrameReceived f => OnRunningFrame(f, e.StateData),
-            LocalQueue.GetsCommitted when e.StateData.Committing is not null => Stay().Using(RecordCommitted(e.StateData)),
-            LocalQueue.GetsCommitted => Committed(e.StateData),
+            Store.JournalWriteFailed f => Fail(e.StateData, "AMQ7080E", $"the channel's journal write failed: {f.Reason}"),
             HeartbeatLost => Fail(e.StateData, "AMQ9259E", "no heartbeat reply from the remote end"),
-            ConfirmLost c when e.StateData.Batch is { Sent: true, Confirmed: false } batch && batch.LastSeq == c.LastSeq =>
+            ConfirmLost c when !e.StateData.InFlight.IsEmpty && e.StateData.InFlight[0].LastSeq == c.LastSeq =>
                 Fail(e.StateData, "AMQ9259E", $"no confirmation of the batch ending at sequence number {c.LastSeq} within {HeartbeatWait(Def.HeartbeatInterval)}: the connection has stalled"),
-            StopChannel => e.StateData.Batch is null ? Stop(e.StateData, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
-            RefreshTls r when e.StateData.Batch is null => RebindIdle(r, e.StateData),
+            StopChannel => e.StateData.Quiet ? Stop(e.StateData, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
+            RefreshTls r when e.StateData.Quiet => RebindIdle(r, e.StateData),
             RefreshTls r => Refresh(r, e.StateData with { Rebind = true }),
             _ => null,
         });
@@ -145,7 +148,6 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             Transport.ConnectionClosed or Transport.Connected or Handshake.HandshakeFailed => Stay(),
             StopChannel => Stop(e.StateData, "STOP CHANNEL"),
             RefreshTls r => Refresh(r, e.StateData),
-            LocalQueue.GetsCommitted => Stay().Using(RecordCommitted(e.StateData)),
             LocalQueue.GetsReleased or LocalQueue.Discarded or InDoubtRecorded or ConfirmLost => Stay(),
             ChannelConnector.Connected stray => Discard(stray),
             _ => Unexpected(e.FsmEvent),
@@ -190,10 +192,14 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
 
     protected override void PostStop()
     {
-        if (StateData?.Batch is { Confirmed: false } batch)
+        if (StateData is { } data)
         {
-            _start.XmitQueue.Tell(new LocalQueue.ReleaseGets(batch.Tokens));
-            Diagnostics.ChannelTracing.End(batch.Span, "the channel ended before the batch was confirmed");
+            foreach (var batch in Unconfirmed(data))
+            {
+                Diagnostics.ChannelTracing.End(batch.Span, "the channel ended before the batch was confirmed");
+            }
+
+            Release(data);
         }
 
         base.PostStop();
@@ -204,14 +210,13 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
         var segment = Read(frame, data);
         switch (segment)
         {
-            case Confirm c when data.Batch is { Sent: true } batch && c.LastSeq == batch.LastSeq:
-                return Confirmed(data, batch);
+            case Confirm c when !data.InFlight.IsEmpty && c.LastSeq == data.InFlight[0].LastSeq:
+                return Confirmed(data);
             case Confirm c:
-                return ProtocolError(data, $"confirm of sequence number {c.LastSeq} does not match the batch sent ({data.Batch?.LastSeq.ToString() ?? "none"})");
+                return ProtocolError(data, $"confirm of sequence number {c.LastSeq} does not match the oldest batch unconfirmed ({(data.InFlight.IsEmpty ? "none" : data.InFlight[0].LastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture))})");
             case Heartbeat { Reply: true }:
                 CancelTimer(HeartbeatTimer);
-                AskForMessage(data);
-                return Stay();
+                return Stay().Using(Next(data));
             case Heartbeat:
                 Send(data, new Heartbeat(true));
                 return Stay();
@@ -240,24 +245,18 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
         _log.Info("channel {0}: the remote end closed the connection ({1}); binding again.", Def.Name, reason);
         Release(data);
         data.Transport.Tell(Transport.Close.Instance);
-        return GoTo(ChannelState.Starting).Using(data with { Transport = null, Batch = null });
+        return GoTo(ChannelState.Starting).Using(Unsent(data));
     }
 
     private State<ChannelState, SenderData> Lost(SenderData data, Transport.ConnectionClosed closed)
     {
-        if (data.Batch is { Confirmed: false, Span: { } span })
+        foreach (var batch in Unconfirmed(data))
         {
-            Diagnostics.ChannelTracing.End(span, $"{closed.AmqCode ?? "AMQ9209E"}: {closed.Reason}");
-        }
-
-        if (data.Batch is { Confirmed: true })
-        {
-            // The receiver has the batch: finish the commit, then retry the connection.
-            return Retry(data with { Transport = null }, closed.AmqCode ?? "AMQ9209E", closed.Reason);
+            Diagnostics.ChannelTracing.End(batch.Span, $"{closed.AmqCode ?? "AMQ9209E"}: {closed.Reason}");
         }
 
         Release(data);
-        return Retry(data with { Transport = null, Batch = null }, closed.AmqCode ?? "AMQ9209E", $"connection to {Def.Host}({Def.Port}) closed: {closed.Reason}");
+        return Retry(Unsent(data), closed.AmqCode ?? "AMQ9209E", $"connection to {Def.Host}({Def.Port}) closed: {closed.Reason}");
     }
 
     private State<ChannelState, SenderData> Retry(SenderData data, string code, string detail)
@@ -289,7 +288,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
         SendStatus(data, code, detail);
         Release(data);
         data.Transport.Tell(Transport.Close.Instance);
-        return Retry(data with { Transport = null, Batch = data.Batch is { Confirmed: true } ? data.Batch : null }, code, detail);
+        return Retry(Unsent(data), code, detail);
     }
 
     private State<ChannelState, SenderData> ProtocolError(SenderData data, string detail) => Fail(data, "AMQ9504E", $"protocol error: {detail}");
@@ -304,15 +303,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
         }
 
         _log.Info("AMQ9001I: channel {0} ended normally ({1}).", Def.Name, reason);
-        return GoTo(ChannelState.Stopped).Using(data with { Transport = null, Batch = null, LastError = null, Inactive = final == ChannelState.Inactive });
-    }
-
-    private void Release(SenderData data)
-    {
-        if (data.Batch is { Confirmed: false } batch)
-        {
-            _start.XmitQueue.Tell(new LocalQueue.ReleaseGets(batch.Tokens));
-        }
+        return GoTo(ChannelState.Stopped).Using(Unsent(data) with { LastError = null, Inactive = final == ChannelState.Inactive });
     }
 
     private State<ChannelState, SenderData> Release(IReadOnlyList<long> tokens)
@@ -400,8 +391,5 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
 
     private sealed record ConfirmLost(long LastSeq);
 
-    private sealed record InDoubtRecorded
-    {
-        public static readonly InDoubtRecorded Instance = new();
-    }
+    private sealed record InDoubtRecorded(long LastSeq);
 }

@@ -75,6 +75,9 @@ public sealed record QueueManagerSettings(
     /// <summary>Group membership for authority records (security.groups).</summary>
     public SecuritySettings Security { get; init; } = SecuritySettings.Empty;
 
+    /// <summary>Batches a sending channel may have sent and not yet confirmed (channels.pipeline-length; docs/protocol.md, "Pipelining").</summary>
+    public int ChannelPipelineLength { get; init; } = 1;
+
     /// <summary>
     /// Reads this queue manager's tls settings again, for REFRESH SECURITY TYPE(SSL) (MQ re-reads its SSL stanza there);
     /// throws <see cref="ConfigurationException"/> naming the setting. Null: the settings given at start stay.
@@ -142,6 +145,9 @@ public sealed record QueueManagerSettings(
         {
             Listeners = listeners,
             Security = SecuritySettings.Create(name, config.GetConfig("security")),
+            ChannelPipelineLength = config.GetInt("channels.pipeline-length") is >= 1 and <= Channels.ReceiverChannelActor.MaxPipelineLength and var pipeline
+                ? pipeline
+                : throw new ConfigurationException($"actorqm.queue-managers.{name}.channels.pipeline-length must be between 1 and {Channels.ReceiverChannelActor.MaxPipelineLength}, not {config.GetInt("channels.pipeline-length")}."),
         };
     }
 

@@ -301,7 +301,10 @@ internal sealed partial class QueueManagerActor
         {
             var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _tls.Settings.AllowTls13);
             var credentials = InitiatorCredentials(channel);
-            return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.RevocationFor(channel.Name), TransportSettings()), null);
+            return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.RevocationFor(channel.Name), TransportSettings())
+            {
+                PipelineLength = _settings.ChannelPipelineLength,
+            }, null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException)
         {

@@ -119,6 +119,14 @@ public sealed class ActorQmSettingsSpec
         Assert.Equal((64, 1), (transport.InitialReadCredit, transport.Accepting().InitialReadCredit));
     }
 
+    [Fact]
+    public void Settings_must_read_the_channel_pipeline_length_with_a_default_of_2()
+    {
+        Assert.Equal(2, ActorQmSettings.ForQueueManager("QM1").ChannelPipelineLength);
+        var config = ConfigurationFactory.ParseString("actorqm.queue-managers.QM1.channels.pipeline-length = 1");
+        Assert.Equal(1, ActorQmSettings.Create(config).QueueManagers.Single().ChannelPipelineLength);
+    }
+
     [Theory]
     [InlineData("QM1 { tls.send-queue-max-bytes = 1k }", "send-queue-max-bytes must be at least 64k")]
     [InlineData("QM1 { tls.slow-reader-timeout = 0s }", "slow-reader-timeout must be positive")]
@@ -126,6 +134,8 @@ public sealed class ActorQmSettingsSpec
     [InlineData("QM1 { tls.ocsp-max-bytes = 100 }", "ocsp-max-bytes must be between 1k and 16M")]
     [InlineData("QM1 { store.synchronous = normal }", "must be 'full' or 'extra'")]
     [InlineData("QM1 { store.max-batch = 0 }", "max-batch must be positive")]
+    [InlineData("QM1 { channels.pipeline-length = 0 }", "channels.pipeline-length must be between 1 and 16, not 0")]
+    [InlineData("QM1 { channels.pipeline-length = 17 }", "channels.pipeline-length must be between 1 and 16, not 17")]
     [InlineData("\"BAD NAME\" { }", "not a valid queue manager name")]
     [InlineData("QM1 { listeners.x { port = 70000 } }", "listeners.x.port must be 0-65535")]
     [InlineData("QM1 { listeners.x { port = 1, address = nowhere } }", "is not an IP address")]

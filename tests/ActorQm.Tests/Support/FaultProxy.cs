@@ -19,6 +19,7 @@ internal sealed class FaultProxy : IDisposable
     private readonly List<Link> _stalled = [];
     private readonly Lock _lock = new();
     private TaskCompletionSource? _held;
+    private TaskCompletionSource? _repliesHeld;
 
     public FaultProxy(int target)
     {
@@ -70,6 +71,12 @@ internal sealed class FaultProxy : IDisposable
 
     /// <summary>Reads and forwards again what <see cref="HoldAll"/> held back.</summary>
     public void ResumeAll() => Interlocked.Exchange(ref _held, null)?.TrySetResult();
+
+    /// <summary>From now on nothing is read from the listener's side (its answers back up into its socket) until <see cref="ResumeReplies"/>; the caller's side still passes.</summary>
+    public void HoldReplies() => Interlocked.CompareExchange(ref _repliesHeld, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
+    /// <summary>Reads and forwards again what <see cref="HoldReplies"/> held back.</summary>
+    public void ResumeReplies() => Interlocked.Exchange(ref _repliesHeld, null)?.TrySetResult();
 
     private static void Reset(TcpClient client)
     {
@@ -127,7 +134,7 @@ internal sealed class FaultProxy : IDisposable
         try
         {
             int n;
-            while ((n = await ReadUnlessHeld(from, buffer)) > 0)
+            while ((n = await ReadUnlessHeld(from, buffer, reply: from == link.Out)) > 0)
             {
                 if (!link.Stalled)
                 {
@@ -149,11 +156,16 @@ internal sealed class FaultProxy : IDisposable
         }
     }
 
-    private async Task<int> ReadUnlessHeld(TcpClient from, byte[] buffer)
+    private async Task<int> ReadUnlessHeld(TcpClient from, byte[] buffer, bool reply)
     {
         if (Volatile.Read(ref _held) is { } held)
         {
             await held.Task.WaitAsync(_stop.Token);
+        }
+
+        if (reply && Volatile.Read(ref _repliesHeld) is { } repliesHeld)
+        {
+            await repliesHeld.Task.WaitAsync(_stop.Token);
         }
 
         return await from.GetStream().ReadAsync(buffer, _stop.Token);
@@ -162,6 +174,7 @@ internal sealed class FaultProxy : IDisposable
     public void Dispose()
     {
         ResumeAll();
+        ResumeReplies();
         _stop.Cancel();
         _listener.Stop();
         CutAll();
