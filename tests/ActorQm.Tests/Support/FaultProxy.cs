@@ -7,27 +7,32 @@ namespace ActorQm.Tests.Support;
 /// A loopback TCP proxy in front of a listener that a test can tell to misbehave on every open
 /// connection at once: <see cref="CutAll"/> resets both sockets (a network that drops connections),
 /// <see cref="StallAll"/> keeps them open but lets no byte and no close through any more (a network
-/// that goes silent: a black-holed route, a hung middlebox). New connections are served as before.
+/// that goes silent: a black-holed route, a hung middlebox). New connections are served as before,
+/// unless <see cref="Partition"/> closes the port (connections are refused, as by a host that is
+/// gone) until <see cref="Heal"/> opens it again.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class FaultProxy : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Link> _links = [];
     private readonly List<Link> _stalled = [];
     private readonly Lock _lock = new();
     private TaskCompletionSource? _held;
+    private bool _closed;
+    private Func<int, bool>? _refuseFrom;
 
     public FaultProxy(int target)
     {
         _target = target;
         _listener.Start();
-        _ = Accept();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = Accept(_listener);
     }
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port { get; }
 
     public int Cuts { get; private set; }
 
@@ -46,6 +51,75 @@ internal sealed class FaultProxy : IDisposable
 
             Cuts += _links.Count;
             _links.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Resets every open connection and closes the port until <see cref="Heal"/>: the target is cut off from whoever
+    /// calls it through the proxy. A closed port refuses the connection itself; accepting and then resetting would
+    /// fail the caller's TLS handshake instead, which is another fault.
+    /// </summary>
+    public void Partition()
+    {
+        lock (_lock)
+        {
+            if (!_closed)
+            {
+                _closed = true;
+                _listener.Stop();
+            }
+        }
+
+        CutAll();
+    }
+
+    /// <summary>
+    /// Resets the open connections whose caller's port <paramref name="sourcePort"/> picks, and every new one from such a
+    /// port until <see cref="Heal"/>: one caller cut off while the others are served.
+    /// </summary>
+    public void CutFrom(Func<int, bool> sourcePort)
+    {
+        lock (_lock)
+        {
+            _refuseFrom = sourcePort;
+            foreach (var link in _links.Where(l => From(l.In, sourcePort)).ToList())
+            {
+                Reset(link.In);
+                Reset(link.Out);
+                _links.Remove(link);
+                Cuts++;
+            }
+        }
+    }
+
+    private static bool From(TcpClient client, Func<int, bool> sourcePort)
+    {
+        try
+        {
+            return client.Client?.RemoteEndPoint is IPEndPoint remote && sourcePort(remote.Port);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Serves every caller again after <see cref="CutFrom"/>.</summary>
+    public void ServeAll() => Volatile.Write(ref _refuseFrom, null);
+
+    /// <summary>Listens on the same port again after <see cref="Partition"/>, and serves every caller again after <see cref="CutFrom"/>.</summary>
+    public void Heal()
+    {
+        lock (_lock)
+        {
+            _refuseFrom = null;
+            if (_closed && !_stop.IsCancellationRequested)
+            {
+                _closed = false;
+                _listener = new TcpListener(IPAddress.Loopback, Port);
+                _listener.Start();
+                _ = Accept(_listener);
+            }
         }
     }
 
@@ -87,13 +161,19 @@ internal sealed class FaultProxy : IDisposable
         client.Dispose();
     }
 
-    private async Task Accept()
+    private async Task Accept(TcpListener listener)
     {
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                var inbound = await _listener.AcceptTcpClientAsync(_stop.Token);
+                var inbound = await listener.AcceptTcpClientAsync(_stop.Token);
+                if (Volatile.Read(ref _refuseFrom) is { } refuse && From(inbound, refuse))
+                {
+                    Reset(inbound);
+                    continue;
+                }
+
                 var outbound = new TcpClient { NoDelay = true };
                 try
                 {
@@ -163,7 +243,11 @@ internal sealed class FaultProxy : IDisposable
     {
         ResumeAll();
         _stop.Cancel();
-        _listener.Stop();
+        lock (_lock)
+        {
+            _listener.Stop();
+        }
+
         CutAll();
         lock (_lock)
         {
