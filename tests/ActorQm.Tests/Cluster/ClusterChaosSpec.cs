@@ -131,16 +131,18 @@ public sealed class ClusterChaosSpec(PostgresServer postgres, ITestOutputHelper 
             _ => random.Next(3),
         };
         var hosted = ChaosCluster.QueueManagers.Where(q => cluster.HostOf(q) == node).ToList();
-        at = cluster.Now;
         if (kind == 2)
         {
             cluster.Partition(node);
+            at = cluster.Now;
             // Downed by the majority and by its own split-brain resolver, the node must end its process (a supervisor restarts it).
             await PersistentStream.WaitFor(() => !cluster.Running(node), Bound, $"node {node + 1}, cut off, to end its process", pollMs: 100);
         }
         else
         {
+            // From the moment the process is gone: a put begun while it was dying may still have been answered.
             cluster.Kill(node);
+            at = cluster.Now;
         }
 
         // The node is started again once its queue managers run elsewhere; a supervisor would not wait longer than

@@ -61,11 +61,14 @@ internal sealed partial class ChaosCluster : IDisposable
             File.WriteAllText(dir.File(qm.ToLowerInvariant() + ".mqsc"), Mqsc(qm));
         }
 
-        var seeds = string.Join(", ", _proxies.Take(2).Select(p => $"\"akka.ssl.tcp://actorqm@127.0.0.1:{p.Port}\""));
+        string Seeds(IEnumerable<FaultProxy> proxies) => string.Join(", ", proxies.Select(p => $"\"akka.ssl.tcp://actorqm@127.0.0.1:{p.Port}\""));
         for (var n = 0; n < 3; n++)
         {
             _configs[n] = dir.File($"node{n + 1}.conf");
-            File.WriteAllText(_configs[n], NodeConfig(n, remoting[n], seeds, journal));
+            File.WriteAllText(_configs[n], NodeConfig(n, remoting[n], Seeds(_proxies.Take(2)), journal));
+            // Started again, a node joins the others: were it the first seed node and could not reach the second within
+            // seed-node-timeout, it would form a cluster of its own (docs/reliability.md, "Cluster chaos").
+            File.WriteAllText(Rejoin(n), NodeConfig(n, remoting[n], Seeds(_proxies.Where((_, i) => i != n)), journal));
         }
 
         _pump = Pump();
@@ -81,7 +84,7 @@ internal sealed partial class ChaosCluster : IDisposable
         var cluster = new ChaosCluster(dir, journal);
         for (var n = 0; n < 3; n++)
         {
-            cluster.Start(n);
+            cluster.Start(n, cluster._configs[n]);
         }
 
         await PersistentStream.WaitFor(() => QueueManagers.All(q => cluster.HostOf(q) is not null), TimeSpan.FromMinutes(2), "QMA, QMB and QMC started", pollMs: 100);
@@ -154,7 +157,8 @@ internal sealed partial class ChaosCluster : IDisposable
 
     /// <summary>
     /// Cuts the node's Akka.Remote links both ways until it is restarted: nothing reaches it (its proxy is closed), and
-    /// the other nodes' proxies reset every connection the node makes to them.
+    /// the other nodes' proxies let nothing through from it, as a partitioned network drops its packets. (Resetting its
+    /// connections instead would fail its TLS handshakes, and Akka.NET ends a node for that; see the constructor.)
     /// </summary>
     public void Partition(int node)
     {
@@ -165,7 +169,7 @@ internal sealed partial class ChaosCluster : IDisposable
         {
             if (other != node)
             {
-                _proxies[other].CutFrom(port => OwnsPort(pid, port));
+                _proxies[other].StallFrom(port => OwnsPort(pid, port));
             }
         }
     }
@@ -189,7 +193,7 @@ internal sealed partial class ChaosCluster : IDisposable
                 proxy.ServeAll();
             }
 
-            Start(node);
+            Start(node, Rejoin(node));
             _held[node] = false;
         }
     }
@@ -232,7 +236,9 @@ internal sealed partial class ChaosCluster : IDisposable
         }
     }
 
-    private void Start(int node) => _processes[node] = new ChildProcess("ActorQm.Cli.dll", "start", "--config", _configs[node]);
+    private void Start(int node, string config) => _processes[node] = new ChildProcess("ActorQm.Cli.dll", "start", "--config", config);
+
+    private string Rejoin(int node) => _dir.File($"node{node + 1}-rejoin.conf");
 
     private void Forget(int node)
     {
@@ -408,6 +414,17 @@ internal sealed partial class ChaosCluster : IDisposable
         }
         catch (AggregateException)
         {
+        }
+
+        // Every line of every node's incarnations, for reading a run afterwards (scripts/cluster-chaos.sh keeps them).
+        if (Environment.GetEnvironmentVariable("ACTORQM_CLUSTER_CHAOS_LOGS") is { Length: > 0 } logs)
+        {
+            Directory.CreateDirectory(logs);
+            for (var n = 0; n < 3; n++)
+            {
+                _processes[n]?.Drain(_lines[n]);
+                File.WriteAllLines(Path.Combine(logs, $"node{n + 1}.log"), _lines[n]);
+            }
         }
 
         foreach (var process in _processes)

@@ -22,7 +22,8 @@ internal sealed class FaultProxy : IDisposable
     private readonly Lock _lock = new();
     private TaskCompletionSource? _held;
     private bool _closed;
-    private Func<int, bool>? _refuseFrom;
+    private Func<int, bool>? _stallFrom;
+    private readonly List<TcpClient> _unanswered = [];
 
     public FaultProxy(int target)
     {
@@ -74,20 +75,21 @@ internal sealed class FaultProxy : IDisposable
     }
 
     /// <summary>
-    /// Resets the open connections whose caller's port <paramref name="sourcePort"/> picks, and every new one from such a
-    /// port until <see cref="Heal"/>: one caller cut off while the others are served.
+    /// From now on the connections whose caller's port <paramref name="sourcePort"/> picks pass nothing and no close, and
+    /// a new connection from such a port is accepted and never answered, until <see cref="ServeAll"/>: one caller's packets
+    /// are dropped (as by a partitioned network) while the others are served.
     /// </summary>
-    public void CutFrom(Func<int, bool> sourcePort)
+    public void StallFrom(Func<int, bool> sourcePort)
     {
         lock (_lock)
         {
-            _refuseFrom = sourcePort;
+            _stallFrom = sourcePort;
             foreach (var link in _links.Where(l => From(l.In, sourcePort)).ToList())
             {
-                Reset(link.In);
-                Reset(link.Out);
+                link.Stalled = true;
+                _stalled.Add(link);
                 _links.Remove(link);
-                Cuts++;
+                Stalls++;
             }
         }
     }
@@ -104,15 +106,14 @@ internal sealed class FaultProxy : IDisposable
         }
     }
 
-    /// <summary>Serves every caller again after <see cref="CutFrom"/>.</summary>
-    public void ServeAll() => Volatile.Write(ref _refuseFrom, null);
+    /// <summary>Serves new connections from every caller again after <see cref="StallFrom"/> (the stalled ones stay stalled).</summary>
+    public void ServeAll() => Volatile.Write(ref _stallFrom, null);
 
-    /// <summary>Listens on the same port again after <see cref="Partition"/>, and serves every caller again after <see cref="CutFrom"/>.</summary>
+    /// <summary>Listens on the same port again after <see cref="Partition"/>.</summary>
     public void Heal()
     {
         lock (_lock)
         {
-            _refuseFrom = null;
             if (_closed && !_stop.IsCancellationRequested)
             {
                 _closed = false;
@@ -168,9 +169,13 @@ internal sealed class FaultProxy : IDisposable
             while (!_stop.IsCancellationRequested)
             {
                 var inbound = await listener.AcceptTcpClientAsync(_stop.Token);
-                if (Volatile.Read(ref _refuseFrom) is { } refuse && From(inbound, refuse))
+                if (Volatile.Read(ref _stallFrom) is { } stall && From(inbound, stall))
                 {
-                    Reset(inbound);
+                    lock (_lock)
+                    {
+                        _unanswered.Add(inbound);
+                    }
+
                     continue;
                 }
 
@@ -255,6 +260,11 @@ internal sealed class FaultProxy : IDisposable
             {
                 Reset(link.In);
                 Reset(link.Out);
+            }
+
+            foreach (var client in _unanswered)
+            {
+                Reset(client);
             }
         }
 
