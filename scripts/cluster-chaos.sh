@@ -7,6 +7,7 @@
 # acknowledged put) and the count: every acknowledged message must be found exactly once
 # (docs/reliability.md, "Cluster chaos"). The test suite runs 3 rounds; this runs more:
 #   scripts/cluster-chaos.sh [rounds=20] [clients=2] [seed=random]
+# The run's output and every node's log are kept in artifacts/cluster-chaos/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -14,13 +15,16 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || {
   echo "cluster-chaos.sh: installing postgresql" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 }
-report="$(mktemp)"
-log="$(mktemp)"
-trap 'rm -f "$report" "$log"' EXIT
+out=artifacts/cluster-chaos
+rm -rf "$out"
+mkdir -p "$out"
+report="$out/report.md"
+log="$out/test.log"
 # Release, as scripts/test.sh builds it: the spec starts the nodes from the test's output folder.
 dotnet build tests/ActorQm.Tests/ActorQm.Tests.csproj -c Release -nologo -v q >&2
 status=0
-ACTORQM_CLUSTER_CHAOS_ROUNDS="${1:-20}" ACTORQM_CLUSTER_CHAOS_CLIENTS="${2:-2}" ACTORQM_CLUSTER_CHAOS_SEED="${3:-}" ACTORQM_CLUSTER_CHAOS_REPORT="$report" \
+ACTORQM_CLUSTER_CHAOS_ROUNDS="${1:-20}" ACTORQM_CLUSTER_CHAOS_CLIENTS="${2:-2}" ACTORQM_CLUSTER_CHAOS_SEED="${3:-}" \
+  ACTORQM_CLUSTER_CHAOS_REPORT="$PWD/$report" ACTORQM_CLUSTER_CHAOS_LOGS="$PWD/$out" \
   dotnet test tests/ActorQm.Tests/ActorQm.Tests.csproj -c Release --no-build -nologo --filter "FullyQualifiedName~ClusterChaosSpec" \
   --logger "console;verbosity=detailed" > "$log" 2>&1 || status=$?
 grep -m 1 -E 'cluster chaos: .* seed' "$log" | sed 's/^ *//' || true
