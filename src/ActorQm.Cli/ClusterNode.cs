@@ -37,7 +37,14 @@ internal static class ClusterNode
             system.ActorOf(ClusterQueueDirectory.Props(), "actorqm-cluster-queues");
             var region = QueueManagerSharding.Start(system, sharding);
             QueueManagerRouting.Start(system, region, routing);
-            await stop;
+            if (await Task.WhenAny(stop, system.WhenTerminated) != stop)
+            {
+                // The cluster downed this node (or Akka.NET shut it down): its queue managers run elsewhere, and this
+                // actor system cannot join again. Ending lets a supervisor start a new member (docs/reliability.md, "Cluster chaos").
+                Console.Error.WriteLine($"AMQ8110E: ActorQm node {cluster.SelfAddress} left the cluster ({CoordinatedShutdown.Get(system).ShutdownReason?.ToString() ?? "actor system ended"}); ending so that it can be started again as a new member.");
+                return 1;
+            }
+
             // Leaving hands this node's queue managers to the other nodes before the process ends.
             await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
             return 0;

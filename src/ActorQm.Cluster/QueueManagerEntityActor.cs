@@ -39,6 +39,14 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash
             return;
         }
 
+        if (!QueueManagerPlacement.For(Context.System).Open)
+        {
+            // Asked for (by a routed connection, say) before this node has seen min-nodes members up: not here, not yet.
+            _log.Debug("queue manager {0} not started on node {1}: the node has not yet seen actorqm.cluster.sharding.min-nodes members up.", _settings.Name, _node);
+            Context.Stop(Self);
+            return;
+        }
+
         _log.Info("AMQ8024I: starting queue manager {0} on node {1}.", _settings.Name, _node);
         _prepare = QueueManagerBootstrap.PrepareAsync(Context.System, _settings);
         _prepare.PipeTo(Self, success: p => p, failure: e => new Status.Failure(e));

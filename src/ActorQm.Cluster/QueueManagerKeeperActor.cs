@@ -9,7 +9,8 @@ namespace ActorQm.Cluster;
 /// Asks the shard region, at every tick, for each declared queue manager to be running. Sharding
 /// starts the ones not running anywhere on the node their shard is allocated to, so a queue
 /// manager whose node is gone starts elsewhere within one tick of its shard being re-allocated.
-/// The first request waits until <c>minNodes</c> members are up (then never again).
+/// The first request waits until <c>minNodes</c> members are up (then never again); so does any start
+/// of a queue manager on this node (<see cref="QueueManagerPlacement"/>).
 /// </summary>
 internal sealed class QueueManagerKeeperActor : ReceiveActor, IWithTimers
 {
@@ -88,6 +89,7 @@ internal sealed class QueueManagerKeeperActor : ReceiveActor, IWithTimers
 
     private void StartKeeping()
     {
+        QueueManagerPlacement.For(Context.System).Opened();
         Become(Keeping);
         Timers.StartPeriodicTimer("keep-alive", Tick.Instance, TimeSpan.Zero, _interval);
     }

@@ -115,6 +115,27 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
         Assert.Empty(started);
     }
 
+    /// <summary>
+    /// A node alone (a restarted first seed node that formed a cluster of its own, docs/reliability.md "Cluster chaos")
+    /// must not start a queue manager for a connection routed to it either: it would take the journal of the cluster's.
+    /// </summary>
+    [Fact]
+    public async Task QueueManagerSharding_must_not_start_a_queue_manager_asked_for_before_min_nodes_members_are_up()
+    {
+        var (settings, _) = Declare(minNodes: 2);
+        using var cluster = await ClusterNodes.StartAsync(1);
+        var started = Watch(cluster);
+        var region = QueueManagerSharding.Start(cluster.Nodes[0], settings);
+
+        for (var i = 0; i < 6; i++)
+        {
+            region.Tell(new QueueManagerSharding.Envelope("QMA", QueueManager.GetListeners.Instance));
+            await Task.Delay(500);
+        }
+
+        Assert.Empty(started);
+    }
+
     [Fact]
     public async Task QueueManagerSharding_must_report_a_queue_manager_that_cannot_start_and_try_it_again()
     {

@@ -53,6 +53,8 @@ public sealed class ChildProcess : IDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public StreamWriter StandardInput => _process.StandardInput;
 
     public string StandardError => string.Join('\n', _stderr);

@@ -7,12 +7,14 @@ namespace ActorQm.Tests.Support;
 /// A loopback TCP proxy in front of a listener that a test can tell to misbehave on every open
 /// connection at once: <see cref="CutAll"/> resets both sockets (a network that drops connections),
 /// <see cref="StallAll"/> keeps them open but lets no byte and no close through any more (a network
-/// that goes silent: a black-holed route, a hung middlebox). New connections are served as before.
+/// that goes silent: a black-holed route, a hung middlebox). New connections are served as before,
+/// unless <see cref="Partition"/> closes the port (connections are refused, as by a host that is
+/// gone) until <see cref="Heal"/> opens it again.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class FaultProxy : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Link> _links = [];
@@ -20,15 +22,19 @@ internal sealed class FaultProxy : IDisposable
     private readonly Lock _lock = new();
     private TaskCompletionSource? _held;
     private TaskCompletionSource? _repliesHeld;
+    private bool _closed;
+    private Func<int, bool>? _stallFrom;
+    private readonly List<TcpClient> _unanswered = [];
 
     public FaultProxy(int target)
     {
         _target = target;
         _listener.Start();
-        _ = Accept();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = Accept(_listener);
     }
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port { get; }
 
     public int Cuts { get; private set; }
 
@@ -47,6 +53,75 @@ internal sealed class FaultProxy : IDisposable
 
             Cuts += _links.Count;
             _links.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Resets every open connection and closes the port until <see cref="Heal"/>: the target is cut off from whoever
+    /// calls it through the proxy. A closed port refuses the connection itself; accepting and then resetting would
+    /// fail the caller's TLS handshake instead, which is another fault.
+    /// </summary>
+    public void Partition()
+    {
+        lock (_lock)
+        {
+            if (!_closed)
+            {
+                _closed = true;
+                _listener.Stop();
+            }
+        }
+
+        CutAll();
+    }
+
+    /// <summary>
+    /// From now on the connections whose caller's port <paramref name="sourcePort"/> picks pass nothing and no close, and
+    /// a new connection from such a port is accepted and never answered, until <see cref="ServeAll"/>: one caller's packets
+    /// are dropped (as by a partitioned network) while the others are served.
+    /// </summary>
+    public void StallFrom(Func<int, bool> sourcePort)
+    {
+        lock (_lock)
+        {
+            _stallFrom = sourcePort;
+            foreach (var link in _links.Where(l => From(l.In, sourcePort)).ToList())
+            {
+                link.Stalled = true;
+                _stalled.Add(link);
+                _links.Remove(link);
+                Stalls++;
+            }
+        }
+    }
+
+    private static bool From(TcpClient client, Func<int, bool> sourcePort)
+    {
+        try
+        {
+            return client.Client?.RemoteEndPoint is IPEndPoint remote && sourcePort(remote.Port);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Serves new connections from every caller again after <see cref="StallFrom"/> (the stalled ones stay stalled).</summary>
+    public void ServeAll() => Volatile.Write(ref _stallFrom, null);
+
+    /// <summary>Listens on the same port again after <see cref="Partition"/>.</summary>
+    public void Heal()
+    {
+        lock (_lock)
+        {
+            if (_closed && !_stop.IsCancellationRequested)
+            {
+                _closed = false;
+                _listener = new TcpListener(IPAddress.Loopback, Port);
+                _listener.Start();
+                _ = Accept(_listener);
+            }
         }
     }
 
@@ -94,13 +169,23 @@ internal sealed class FaultProxy : IDisposable
         client.Dispose();
     }
 
-    private async Task Accept()
+    private async Task Accept(TcpListener listener)
     {
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                var inbound = await _listener.AcceptTcpClientAsync(_stop.Token);
+                var inbound = await listener.AcceptTcpClientAsync(_stop.Token);
+                if (Volatile.Read(ref _stallFrom) is { } stall && From(inbound, stall))
+                {
+                    lock (_lock)
+                    {
+                        _unanswered.Add(inbound);
+                    }
+
+                    continue;
+                }
+
                 var outbound = new TcpClient { NoDelay = true };
                 try
                 {
@@ -176,7 +261,11 @@ internal sealed class FaultProxy : IDisposable
         ResumeAll();
         ResumeReplies();
         _stop.Cancel();
-        _listener.Stop();
+        lock (_lock)
+        {
+            _listener.Stop();
+        }
+
         CutAll();
         lock (_lock)
         {
@@ -184,6 +273,11 @@ internal sealed class FaultProxy : IDisposable
             {
                 Reset(link.In);
                 Reset(link.Out);
+            }
+
+            foreach (var client in _unanswered)
+            {
+                Reset(client);
             }
         }
 
