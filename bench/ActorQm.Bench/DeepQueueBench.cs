@@ -28,7 +28,7 @@ internal static class DeepQueueBench
         {
             var qm = await ChannelBench.Start(system, dir, "QMD", script);
             var output = await new QueueManagerConnection(qm, "bench").OpenAsync("DEEP", QueueManagerApi.OpenPurpose.Output);
-            var heap = Heap();
+            var heap = FootprintBench.Heap();
             var sw = Stopwatch.StartNew();
             for (var start = 0; start < count; start += Window)
             {
@@ -36,7 +36,7 @@ internal static class DeepQueueBench
             }
 
             var putRate = count / sw.Elapsed.TotalSeconds;
-            var perMessage = (Heap() - heap) / (double)count;
+            var perMessage = (FootprintBench.Heap() - heap) / (double)count;
             rows.Add(new("M2", $"deep queue: put {count:N0} persistent messages", putRate, "msgs/s", null, string.Empty, $"{Window} puts in flight; each durable before its answer"));
             rows.Add(new("M2", "deep queue: managed heap per queued message", perMessage, "bytes", perMessage / payload.Length, "payload", "after a full GC; target <= 2 x the payload"));
 
@@ -76,12 +76,4 @@ internal static class DeepQueueBench
     }
 
     private static int Number(MqMessage message) => BitConverter.ToInt32(message.Payload.Span);
-
-    private static long Heap()
-    {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        return GC.GetTotalMemory(forceFullCollection: true);
-    }
 }

@@ -36,7 +36,7 @@ internal static class IdleClientsBench
             })!;
             var port = int.Parse(await Answer(server, null, "PORT"), System.Globalization.CultureInfo.InvariantCulture);
             var heapBefore = long.Parse(await Answer(server, "heap", "HEAP"), System.Globalization.CultureInfo.InvariantCulture);
-            var clientHeapBefore = Heap();
+            var clientHeapBefore = FootprintBench.Heap();
             var failed = 0;
             string? firstFailure = null;
             var next = 0;
@@ -60,7 +60,7 @@ internal static class IdleClientsBench
             }));
             var elapsed = sw.Elapsed;
             var heapAfter = long.Parse(await Answer(server, "heap", "HEAP"), System.Globalization.CultureInfo.InvariantCulture);
-            var clientHeapAfter = Heap();
+            var clientHeapAfter = FootprintBench.Heap();
             var connected = clients.Count;
             // Per-connection figures only from a run where every connection was made: a failed one may have left state behind.
             var valid = connected == count;
@@ -126,7 +126,7 @@ internal static class IdleClientsBench
             Console.WriteLine($"PORT {await ChannelBench.ListenerPort(qm)}");
             while (await Console.In.ReadLineAsync() is { } line && line != "quit")
             {
-                Console.WriteLine($"HEAP {Heap()}");
+                Console.WriteLine($"HEAP {FootprintBench.Heap()}");
             }
         }
         finally
@@ -154,13 +154,5 @@ internal static class IdleClientsBench
         }
 
         throw new InvalidOperationException($"the queue manager's process ended without answering {prefix} (exit: {(server.HasExited ? server.ExitCode : "running")})");
-    }
-
-    private static long Heap()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return GC.GetTotalMemory(true);
     }
 }

@@ -229,13 +229,16 @@ public sealed class MqClient : IAsyncDisposable
         return WriteLocked(ChannelFrames.Encode(new ClientRequest(Interlocked.Increment(ref _nextCorrelation), op, body)));
     }
 
-    internal Task<byte[]> Call(ClientOp op, byte[] body, TimeSpan? wait = null) => Call(op, _ => body, wait);
+    internal Task<byte[]> Call(ClientOp op, byte[] body, TimeSpan? wait = null) => Call(op, body, static (_, body) => body, wait);
 
     /// <summary>A call whose body is written inside its span, so a put's message can carry the span's trace context.</summary>
-    internal async Task<byte[]> Call(ClientOp op, Func<System.Diagnostics.Activity?, byte[]> write, TimeSpan? wait = null)
+    internal Task<byte[]> Call(ClientOp op, Func<System.Diagnostics.Activity?, byte[]> write, TimeSpan? wait = null) => Call(op, write, static (span, write) => write(span), wait);
+
+    // The body is written from a state and a static function, so a call that has its body already allocates no closure.
+    private async Task<byte[]> Call<TState>(ClientOp op, TState state, Func<System.Diagnostics.Activity?, TState, byte[]> write, TimeSpan? wait)
     {
         using var span = ClientTracing.StartCall(op, this);
-        var body = write(span);
+        var body = write(span, state);
         if (_broken is { } broken)
         {
             throw new MqException(broken.Reason, broken.Message);
