@@ -41,6 +41,10 @@ public sealed class PipelineSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2
     {
         var listener = Loopback.FreePort();
         using var proxy = new FaultProxy(listener);
+
+        // At most about 1 MB/s towards the receiver (a few thousand of these small messages a second): the depth polled below
+        // moves in small steps even on a fast machine, so the replies are held while the stream is still well short of its end.
+        proxy.PaceCalls(1024);
         var pair = await ProcessPair.PrepareAsync(Sys, _dir, Count, listener, proxy.Port, $"channels.pipeline-length = {Pipeline}");
         var qm2 = pair.Start("QM2");
         var qm1 = pair.Start("QM1");

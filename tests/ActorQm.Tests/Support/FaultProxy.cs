@@ -25,6 +25,7 @@ internal sealed class FaultProxy : IDisposable
     private bool _closed;
     private Func<int, bool>? _stallFrom;
     private readonly List<TcpClient> _unanswered = [];
+    private int _callerBytesPerMillisecond;
 
     public FaultProxy(int target)
     {
@@ -150,6 +151,12 @@ internal sealed class FaultProxy : IDisposable
     /// <summary>From now on nothing is read from the listener's side (its answers back up into its socket) until <see cref="ResumeReplies"/>; the caller's side still passes.</summary>
     public void HoldReplies() => Interlocked.CompareExchange(ref _repliesHeld, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
 
+    /// <summary>
+    /// From now on the caller's side passes at most about <paramref name="bytesPerMillisecond"/> bytes per millisecond (0: no
+    /// limit), so a test polling a queue's depth sees a stream's progress in small steps however fast the machine is.
+    /// </summary>
+    public void PaceCalls(int bytesPerMillisecond) => Volatile.Write(ref _callerBytesPerMillisecond, bytesPerMillisecond);
+
     /// <summary>Reads and forwards again what <see cref="HoldReplies"/> held back.</summary>
     public void ResumeReplies() => Interlocked.Exchange(ref _repliesHeld, null)?.TrySetResult();
 
@@ -219,7 +226,8 @@ internal sealed class FaultProxy : IDisposable
         try
         {
             int n;
-            while ((n = await ReadUnlessHeld(from, buffer, reply: from == link.Out)) > 0)
+            var reply = from == link.Out;
+            while ((n = await ReadUnlessHeld(from, buffer, reply)) > 0)
             {
                 if (!link.Stalled)
                 {
@@ -251,6 +259,13 @@ internal sealed class FaultProxy : IDisposable
         if (reply && Volatile.Read(ref _repliesHeld) is { } repliesHeld)
         {
             await repliesHeld.Task.WaitAsync(_stop.Token);
+        }
+
+        var pace = reply ? 0 : Volatile.Read(ref _callerBytesPerMillisecond);
+        if (pace > 0)
+        {
+            await Task.Delay(1, _stop.Token);
+            return await from.GetStream().ReadAsync(buffer.AsMemory(0, Math.Min(pace, buffer.Length)), _stop.Token);
         }
 
         return await from.GetStream().ReadAsync(buffer, _stop.Token);
