@@ -239,8 +239,8 @@ internal static class DescriptorCodec
 
         public string Text(int width, bool trim = true)
         {
-            var s = Encoding.UTF8.GetString(Take(width));
-            return trim ? s.TrimEnd(' ') : s;
+            var field = Take(width);
+            return TextCache.Get(trim ? field.TrimEnd((byte)' ') : field);
         }
     }
 }

@@ -101,6 +101,7 @@ internal sealed partial class ReceiverChannelActor
             SslCipherSpec = session.CipherSpec, SslPeer = session.Peer?.Subject.ToString() ?? string.Empty,
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
         });
+        ReadFastInBursts(next);
         RestartReceiveTimer(next);
         _log.Info("AMQ9002I: requester channel {0} is receiving from {1} at {2}({3}).", def.Name, reply.QMgrName, def.Host, def.Port);
         return GoTo(ChannelState.Running).Using(next);

@@ -89,6 +89,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         When(ChannelState.Running, e => e.FsmEvent switch
         {
             Transport.FrameReceived f when ChannelFrames.IsFastMessage(f.Frame.Span) => PutFast(f, e.StateData),
+            Transport.FramesReceived f => PutFast(f, e.StateData),
             Transport.FrameReceived f => OnFrame(Read(f, e.StateData), e.StateData),
             Resolved r => Stage(r, e.StateData),
             LocalQueue.PutStaged p => Answered(e.StateData, p.UnitId, u => { if (p.Insert is { } insert) { u.Inserts.Add(insert); } }),
@@ -104,6 +105,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
         {
             RetryMessages => GoTo(ChannelState.Running).Using(StageRejected(e.StateData)),
             Transport.FrameReceived f when ChannelFrames.IsFastMessage(f.Frame.Span) => PutFast(f, e.StateData),
+            Transport.FramesReceived f => PutFast(f, e.StateData),
             Transport.FrameReceived f => OnFrame(Read(f, e.StateData), e.StateData),
             _ => null,
         });
@@ -235,6 +237,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             SslCertIssuer = session.Peer?.Issuer.ToString() ?? string.Empty, SslCertSerial = session.Peer?.Serial ?? string.Empty,
             NpmSpeed = ChannelStatus.NpmSpeedOf(next.Fast),
         });
+        ReadFastInBursts(next);
         data.Transport.Tell(new Transport.ResumeReading(ReceiveWindow));
         _consumedFrames = 0;
         Send(next, new InitialDataReply(_qmgr, next.BatchSize, next.MaxMessageLength, (int)heartbeat.TotalSeconds, record.LastSeq, next.Fast, ReadsTraceContext: hello.ReadsTraceContext, Pipelines: hello.Pipelines));

@@ -11,6 +11,11 @@ namespace ActorQm.Channels;
 /// <summary>A sending channel's batches: collected from the transmission queue, sent, recorded in doubt, committed on confirmation, up to the pipeline length unconfirmed; key reset and refresh between batches.</summary>
 internal sealed partial class SenderChannelActor
 {
+    // FAST frames handed to the current connection and not yet written. Kept to a few write batches (not the send queue's
+    // bound) so the pooled buffers they are laid out in come back to the pool and are used again instead of new ones.
+    private const int FastWriteAheadBytes = 512 * 1024;
+    private long _fastUnwritten;
+
     /// <summary>
     /// Asks for the first message of the next batch, unless one is asked for already, a batch is open, the pipeline is full
     /// (docs/protocol.md, "Pipelining") or the channel must drain first for a stop, rebind or secret key reset.
@@ -92,7 +97,7 @@ internal sealed partial class SenderChannelActor
         if (more.Count > 0)
         {
             var ask = new LocalQueue.GetBatch(room, Def.BatchLimitBytes > 0 ? Def.BatchLimitBytes - bytes : long.MaxValue, Self);
-            if (_sendQueueFull)
+            if (_sendQueueFull || _fastUnwritten > FastWriteAheadBytes)
             {
                 // FAST messages leave the transmission queue as they are sent: while the transport cannot keep up, they
                 // wait there (where a restart finds them), not in its send queue.
@@ -126,7 +131,14 @@ internal sealed partial class SenderChannelActor
         var stay = new List<LocalQueue.MessageGot>(got.Count);
         List<long>? sent = null;
         var bytes = 0L;
-        var frames = new FrameBatch(data.Transport!);
+        var expected = 0;
+        foreach (var m in got)
+        {
+            expected += m.Message.IsPersistent ? 0 : FrameBatch.FrameBytes(ChannelFrames.FastMessageBytes(m.Message.Payload.Length));
+        }
+
+        var transport = data.Transport!;
+        var frames = new FrameBatch(transport, expected, written => new FastWritten(written));
         foreach (var m in got)
         {
             if (m.Message.IsPersistent)
@@ -139,6 +151,7 @@ internal sealed partial class SenderChannelActor
             frames.Add(ChannelFrames.FastMessageBytes(xmit.Length), xmit, static (frame, payload) => ChannelFrames.WriteFastMessage(frame, payload.Span));
             (sent ??= []).Add(m.Token);
             bytes += xmit.Length;
+            _fastUnwritten += FrameBatch.FrameBytes(ChannelFrames.FastMessageBytes(xmit.Length));
         }
 
         frames.Flush();
@@ -308,13 +321,25 @@ internal sealed partial class SenderChannelActor
     private State<ChannelState, SenderData> SendQueue(bool full)
     {
         _sendQueueFull = full;
-        if (!full && _heldAsk is { } ask)
+        AskHeld();
+        return Stay();
+    }
+
+    /// <summary>FAST frames the current connection has written: once few enough wait, the held transmission-queue read goes.</summary>
+    private State<ChannelState, SenderData> Written(FastWritten written)
+    {
+        _fastUnwritten -= written.Bytes;
+        AskHeld();
+        return Stay();
+    }
+
+    private void AskHeld()
+    {
+        if (!_sendQueueFull && _fastUnwritten <= FastWriteAheadBytes && _heldAsk is { } ask)
         {
             _heldAsk = null;
             _start.XmitQueue.Tell(ask);
         }
-
-        return Stay();
     }
 
     /// <summary>Nothing in flight: bind again with the refreshed material now rather than at the next batch.</summary>
@@ -331,4 +356,7 @@ internal sealed partial class SenderChannelActor
         data.Transport.Tell(Transport.Close.Instance);
         return GoTo(ChannelState.Starting).Using(data with { Transport = null, BytesSinceKeyReset = 0, Rebind = false, Asking = false });
     }
+
+    /// <summary>The transport wrote FAST frames of this many bytes (the ack of their <see cref="Transport.SendFrames"/>).</summary>
+    private sealed record FastWritten(int Bytes) : Akka.Event.IDeadLetterSuppression;
 }

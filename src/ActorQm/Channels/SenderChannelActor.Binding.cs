@@ -69,7 +69,7 @@ internal sealed partial class SenderChannelActor
     {
         var hs = connected.Session;
         // A new connection starts with an empty send queue; a read held for the previous one belonged to its session.
-        (_sendQueueFull, _heldAsk) = (false, null);
+        (_sendQueueFull, _heldAsk, _fastUnwritten) = (false, null, 0);
         _board.Update(Def.Name, s => s with
         {
             SslCipherSpec = hs.CipherSpec,

@@ -48,6 +48,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     private bool _sendQueueFull;
     private LocalQueue.GetBatch? _heldAsk;
 
+
     /// <param name="inbound">A server channel answering its requester: the connection is the requester's, already accepted.</param>
     public SenderChannelActor(SenderStart start, ChannelSyncStore sync, ChannelStatusBoard board, IActorRef handshakes, Inbound? inbound = null)
     {
@@ -142,6 +143,8 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
             Transport.SendQueueFull when Sender.Equals(e.StateData.Transport) => SendQueue(full: true),
             Transport.SendQueueDrained when Sender.Equals(e.StateData.Transport) => SendQueue(full: false),
             Transport.SendQueueFull or Transport.SendQueueDrained => Stay(),
+            FastWritten w when Sender.Equals(e.StateData.Transport) => Written(w),
+            FastWritten => Stay(),
             // Only the current connection's end counts: the one closed for a rebind (REFRESH SECURITY, key reset) reports its
             // close after the new one is up, and must not take the new session down with it.
             Transport.ConnectionClosed c when StateName is ChannelState.Binding or ChannelState.Running && !FromAnEarlierConnection(e.StateData) => Lost(e.StateData, c),

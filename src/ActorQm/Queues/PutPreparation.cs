@@ -33,18 +33,26 @@ internal static class PutPreparation
             return (null, MqReason.UnexpectedError, $"Descriptor field {field} is longer than its MQMD width.");
         }
 
+        var persistence = d.Persistence == Persistence.AsQueueDefault
+            ? (defaultPersistent ? Persistence.Persistent : Persistence.NotPersistent)
+            : d.Persistence;
+        // MQ accepts priorities above the maximum and queues them at the maximum (MQRC_PRIORITY_EXCEEDS_MAXIMUM is a warning).
+        var priority = d.Priority == MessageDescriptor.AsQueueDefaultPriority ? defaultPriority : Math.Min(d.Priority, 9);
+        if (persistence == d.Persistence && priority == d.Priority && !d.MsgId.IsNone && d.PutDateTime != default && d.PutApplName.Length > 0)
+        {
+            // Nothing to fill in (a message that comes over a channel): the same message, not a copy per queue it passes.
+            return (message, MqReason.None, string.Empty);
+        }
+
         var resolved = d with
         {
-            Persistence = d.Persistence == Persistence.AsQueueDefault
-                ? (defaultPersistent ? Persistence.Persistent : Persistence.NotPersistent)
-                : d.Persistence,
-            // MQ accepts priorities above the maximum and queues them at the maximum (MQRC_PRIORITY_EXCEEDS_MAXIMUM is a warning).
-            Priority = d.Priority == MessageDescriptor.AsQueueDefaultPriority ? defaultPriority : Math.Min(d.Priority, 9),
+            Persistence = persistence,
+            Priority = priority,
             MsgId = d.MsgId.IsNone ? MqId.New() : d.MsgId,
             // Millisecond precision: what the journal keeps, so a message reads the same before and after a restart.
             PutDateTime = d.PutDateTime == default ? DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()) : d.PutDateTime,
             PutApplName = d.PutApplName.Length == 0 ? putApplName : d.PutApplName,
         };
-        return (ReferenceEquals(resolved, d) ? message : message with { Descriptor = resolved }, MqReason.None, string.Empty);
+        return (message with { Descriptor = resolved }, MqReason.None, string.Empty);
     }
 }

@@ -40,6 +40,8 @@ internal sealed class RoutedTransportActor : ReceiveActor
         });
         Receive<Transport.ResumeReading>(r => _route.Router.Tell(new ResumeReading(r.Frames)));
         Receive<Transport.Redirect>(r => _owner = r.Owner);
+        // Frames arrive here one by one from the node that holds the connection: there is nothing to group.
+        Receive<Transport.ReadInBursts>(_ => { });
         Receive<Transport.Close>(_ => _route.Router.Tell(CloseConnection.Instance));
         Receive<ConnectionEnded>(e => End(e.AmqCode, e.Reason));
         Receive<Terminated>(_ => End("AMQ9208E", $"the cluster node holding the connection from {_route.RemoteAddress} is gone"));

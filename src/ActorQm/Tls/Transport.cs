@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Security;
+using ActorQm.Protocol;
 using Akka.Actor;
 
 namespace ActorQm.Tls;
@@ -42,9 +43,10 @@ public static class Transport
 
     /// <summary>
     /// Queue frames already laid out with their length headers in a pooled buffer (a channel's batch: one command, no copy
-    /// per frame); the transport disposes <see cref="Buffer"/> once they are written or the connection ends.
+    /// per frame); the transport disposes <see cref="Buffer"/> once they are written or the connection ends. <see cref="Ack"/>,
+    /// when given, is told to the owner once they are written.
     /// </summary>
-    public sealed record SendFrames(IMemoryOwner<byte> Buffer, int Length) : IDisposable
+    public sealed record SendFrames(IMemoryOwner<byte> Buffer, int Length, object? Ack = null) : IDisposable
     {
         public void Dispose() => Buffer.Dispose();
     }
@@ -52,6 +54,17 @@ public static class Transport
     /// <summary>Let <see cref="Frames"/> more frames be read (credit-based back-pressure).</summary>
     /// <remarks>Not logged as a dead letter: after a disconnect the owner's last window and close reach a transport already gone (docs/operations.md).</remarks>
     public sealed record ResumeReading(int Frames) : Akka.Event.IDeadLetterSuppression;
+
+    /// <summary>Whether a frame's body is one the owner takes in a run with others (<see cref="ReadInBursts"/>).</summary>
+    public delegate bool FramePredicate(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// From now on, whole frames for which <see cref="Burst"/> holds that were read together come as one
+    /// <see cref="FramesReceived"/> instead of a <see cref="FrameReceived"/> each: one actor message for a run of small frames
+    /// (a channel's NPMSPEED(FAST) messages). Frames it does not take still come one by one, in order. A transport that
+    /// cannot group frames (a routed connection) ignores it.
+    /// </summary>
+    public sealed record ReadInBursts(FramePredicate Burst);
 
     /// <summary>From now on, frames and events go to <see cref="Owner"/> (a connection handed from the channel that accepted it to the agent that serves it).</summary>
     public sealed record Redirect(IActorRef Owner);
@@ -72,6 +85,41 @@ public static class Transport
         public ReadOnlyMemory<byte> Frame => Buffer.Memory[..Length];
 
         public void Dispose() => Buffer.Dispose();
+    }
+
+    /// <summary>
+    /// <see cref="Count"/> frames read together, each with its length header as on the wire, in a pooled buffer the owner must
+    /// dispose when done with it; each counts as one frame of read credit (<see cref="ReadInBursts"/>).
+    /// </summary>
+    public sealed record FramesReceived(IMemoryOwner<byte> Buffer, int Length, int Count) : IDisposable
+    {
+        /// <summary>The frames' bodies, in order.</summary>
+        public FrameEnumerator GetEnumerator() => new(Buffer.Memory[..Length]);
+
+        public void Dispose() => Buffer.Dispose();
+    }
+
+    /// <summary>Walks length-prefixed frames laid out back to back (<see cref="FramesReceived"/>).</summary>
+    public struct FrameEnumerator(ReadOnlyMemory<byte> frames)
+    {
+        private ReadOnlyMemory<byte> _rest = frames;
+
+        public ReadOnlyMemory<byte> Current { get; private set; }
+
+        public readonly FrameEnumerator GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_rest.Length < FrameStream.HeaderBytes)
+            {
+                return false;
+            }
+
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(_rest.Span);
+            Current = _rest.Slice(FrameStream.HeaderBytes, length);
+            _rest = _rest[(FrameStream.HeaderBytes + length)..];
+            return true;
+        }
     }
 
     /// <summary>The frames queued to send passed <see cref="Settings.MaxSendQueueBytes"/>: nothing more is read until <see cref="SendQueueDrained"/>.</summary>

@@ -28,7 +28,9 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     private volatile IActorRef _owner;
     private readonly TransportSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly SemaphoreSlim _credit = new(0);
+    private readonly ReadCredit _credit = new();
+    // Set by this actor, read by the reading loop: which frames the owner takes in runs (Transport.ReadInBursts).
+    private volatile FramePredicate? _burst;
     private readonly CancellationTokenSource _stop = new();
     private readonly Queue<Outgoing> _pending = new();
     // Queued and being written; over MaxSendQueueBytes the reading loop waits on _full until the peer has taken enough.
@@ -65,7 +67,6 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         }
 
         _stream?.Dispose();
-        _credit.Dispose();
         _stop.Dispose();
     }
 
@@ -82,7 +83,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
                 Timers.StartPeriodicTimer(RecheckTimer, Recheck.Instance, every);
             }
 
-            _credit.Release(_settings.InitialReadCredit);
+            _credit.Give(_settings.InitialReadCredit);
             ReadFrames(_stream).PipeTo(Self);
             if (_peerChain.Count > 0)
             {
@@ -128,7 +129,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            Enqueue(new Outgoing(frames.Buffer.Memory[..frames.Length], Framed: true, frames, null));
+            Enqueue(new Outgoing(frames.Buffer.Memory[..frames.Length], Framed: true, frames, frames.Ack));
         });
         Receive<WriteDone>(done =>
         {
@@ -148,7 +149,8 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
             CheckBound();
             WriteNext();
         });
-        Receive<ResumeReading>(r => _credit.Release(Math.Max(0, r.Frames)));
+        Receive<ResumeReading>(r => _credit.Give(Math.Max(0, r.Frames)));
+        Receive<ReadInBursts>(r => _burst = r.Burst);
         Receive<Redirect>(r => _owner = r.Owner);
         // A re-check asks the sources, not the caches: an answer cached at the handshake would hide a revocation until its nextUpdate.
         Receive<Recheck>(_ => RevocationChecker.CheckAsync(_peerChain, _revocation with { Fresh = true }, DateTimeOffset.UtcNow, _stop.Token)
@@ -291,34 +293,41 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
 
     private async Task<ReadEnded> ReadFrames(SslStream stream)
     {
-        var header = new byte[HeaderBytes];
+        using var reader = new BufferedFrameReader(stream, _settings.MaxFrameBytes);
         try
         {
             while (true)
             {
-                await _credit.WaitAsync(_stop.Token).ConfigureAwait(false);
-                if (_full is { } full)
+                for (var credit = await _credit.TakeAllAsync(_stop.Token).ConfigureAwait(false); credit > 0;)
                 {
-                    await full.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
-                }
+                    if (_full is { } full)
+                    {
+                        await full.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    }
 
-                if (await FrameStream.ReadLengthAsync(stream, header, _settings.MaxFrameBytes, _stop.Token).ConfigureAwait(false) is not { } length)
-                {
-                    return new ReadEnded(null, "the remote end closed the connection");
-                }
+                    if (!await reader.NextAsync(_stop.Token).ConfigureAwait(false))
+                    {
+                        return new ReadEnded(null, "the remote end closed the connection");
+                    }
 
-                var frame = MemoryPool<byte>.Shared.Rent(Math.Max(length, 1));
-                try
-                {
-                    await stream.ReadExactlyAsync(frame.Memory[..length], _stop.Token).ConfigureAwait(false);
+                    // Copied out of the reading buffer into one the owner keeps: a frame alone, or a run of those it takes together.
+                    if (_burst is { } burst && burst(reader.Current))
+                    {
+                        var (count, bytes) = reader.Run(burst, credit);
+                        var frames = MemoryPool<byte>.Shared.Rent(bytes);
+                        reader.Take(bytes, frames.Memory.Span);
+                        _owner.Tell(new FramesReceived(frames, bytes, count));
+                        credit -= count;
+                    }
+                    else
+                    {
+                        var length = reader.Current.Length;
+                        var frame = MemoryPool<byte>.Shared.Rent(Math.Max(length, 1));
+                        reader.TakeCurrent(frame.Memory.Span);
+                        _owner.Tell(new FrameReceived(frame, length));
+                        credit--;
+                    }
                 }
-                catch
-                {
-                    frame.Dispose();
-                    throw;
-                }
-
-                _owner.Tell(new FrameReceived(frame, length));
             }
         }
         catch (FrameLengthException e)

@@ -112,6 +112,75 @@ public sealed class TransportActorSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Transport_must_hand_runs_of_the_frames_its_owner_takes_in_bursts_in_order_within_the_credit()
+    {
+        var (outbound, inbound, outOwner, inOwner) = await Pair(new ActorQm.Tls.Transport.Settings(InitialReadCredit: 1));
+        outbound.Tell(Frame("hello"));
+        Assert.Equal("hello", Text(await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>()));
+        inbound.Tell(new ActorQm.Tls.Transport.ReadInBursts(static f => f.Length > 0 && f[0] == (byte)'b'));
+
+        // Eight burst frames, one other, three more: all written before any credit, so they are read together.
+        var sent = Enumerable.Range(0, 8).Select(n => "b" + n).Append("other").Concat(Enumerable.Range(8, 3).Select(n => "b" + n)).ToList();
+        foreach (var text in sent)
+        {
+            outbound.Tell(Frame(text, text == "b10" ? "written" : null));
+        }
+
+        await outOwner.ExpectMsgAsync("written");
+        inbound.Tell(new ActorQm.Tls.Transport.ResumeReading(5));
+        var received = new List<string>();
+        var messages = 0;
+        while (received.Count < 5)
+        {
+            received.AddRange(Texts(await inOwner.ExpectMsgAsync<object>()));
+            messages++;
+        }
+
+        // Within the credit: five frames, no more, however many were read from the stream.
+        Assert.Equal(sent.Take(5), received);
+        Assert.True(messages < 5, $"{messages} messages for 5 frames read together");
+        await inOwner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+
+        inbound.Tell(new ActorQm.Tls.Transport.ResumeReading(100));
+        var kinds = new List<string>();
+        while (received.Count < sent.Count)
+        {
+            var message = await inOwner.ExpectMsgAsync<object>();
+            kinds.Add(message.GetType().Name);
+            received.AddRange(Texts(message));
+        }
+
+        Assert.Equal(sent, received);
+        // The frame the owner does not take in bursts comes alone, as a FrameReceived, between the runs around it.
+        Assert.Contains(nameof(ActorQm.Tls.Transport.FrameReceived), kinds);
+    }
+
+    private static IEnumerable<string> Texts(object message)
+    {
+        switch (message)
+        {
+            case ActorQm.Tls.Transport.FrameReceived one:
+                return [Text(one)];
+            case ActorQm.Tls.Transport.FramesReceived burst:
+                using (burst)
+                {
+                    var texts = new List<string>();
+                    foreach (var frame in burst)
+                    {
+                        Assert.Equal((byte)'b', frame.Span[0]);
+                        texts.Add(System.Text.Encoding.UTF8.GetString(frame.Span));
+                    }
+
+                    Assert.Equal(burst.Count, texts.Count);
+                    return texts;
+                }
+
+            default:
+                throw new Xunit.Sdk.XunitException($"unexpected {message}");
+        }
+    }
+
+    [Fact]
     public async Task Transport_must_stop_serving_a_peer_that_does_not_read_and_cut_it_off_after_the_slow_reader_timeout()
     {
         // The initiator reads one frame and its owner gives no more credit: the responder's frames pile up in the sockets and then in its send queue.
