@@ -131,7 +131,7 @@ public static class ChannelFrames
                 return EncodeFastMessage(f.XmitMessage);
 
             default:
-                var w = new FrameWriter(segment is InitialData ? 256 : 64);
+                var w = new FrameWriter(LengthOf(segment));
                 w.Byte(Version);
                 switch (segment)
                 {
@@ -176,7 +176,7 @@ public static class ChannelFrames
                         w.Byte((byte)SegmentType.Status);
                         w.String(s.AmqCode);
                         w.Int(s.Reason);
-                        w.String(s.Text.Length > 512 ? s.Text[..512] : s.Text);
+                        w.String(Shortened(s.Text));
                         break;
                     case CloseSegment c:
                         w.Byte((byte)SegmentType.Close);
@@ -192,14 +192,14 @@ public static class ChannelFrames
                         w.Byte((byte)SegmentType.ClientMessages);
                         w.Int(m.Handle);
                         w.Int(m.Reason);
-                        w.String(m.Detail.Length > 512 ? m.Detail[..512] : m.Detail);
+                        w.String(Shortened(m.Detail));
                         w.Raw(m.Body);
                         break;
                     case ClientResponse r:
                         w.Byte((byte)SegmentType.ClientResponse);
                         w.Int(r.Correlation);
                         w.Int(r.Reason);
-                        w.String(r.Detail.Length > 512 ? r.Detail[..512] : r.Detail);
+                        w.String(Shortened(r.Detail));
                         w.Raw(r.Body);
                         break;
                     default:
@@ -211,6 +211,22 @@ public static class ChannelFrames
     }
 
     /// <summary>A message segment straight from the transmission-queue message's bytes: one allocation, one copy.</summary>
+    /// <summary>
+    /// What a segment other than a message takes, exact for those that carry a body (a client's call, answer or messages),
+    /// so the frame is written once into an array of its size and handed on as it is.
+    /// </summary>
+    private static int LengthOf(Segment segment) => segment switch
+    {
+        ClientRequest q => 2 + 4 + 1 + q.Body.Length,
+        ClientMessages m => 2 + 4 + 4 + 2 + Encoding.UTF8.GetByteCount(Shortened(m.Detail)) + m.Body.Length,
+        ClientResponse r => 2 + 4 + 4 + 2 + Encoding.UTF8.GetByteCount(Shortened(r.Detail)) + r.Body.Length,
+        InitialData => 256,
+        _ => 64,
+    };
+
+    /// <summary>A status text or reason detail as sent: its first 512 characters.</summary>
+    private static ReadOnlySpan<char> Shortened(string text) => text.AsSpan(0, Math.Min(text.Length, 512));
+
     public static byte[] EncodeMessage(long seq, bool persistent, ReadOnlySpan<byte> xmitMessage)
     {
         var frame = new byte[MessageBytes(xmitMessage.Length)];
@@ -340,7 +356,7 @@ public sealed class FrameWriter(int capacity = 64)
         return span;
     }
 
-    public void String(string s)
+    public void String(ReadOnlySpan<char> s)
     {
         var count = Encoding.UTF8.GetByteCount(s);
         if (count > ChannelFrames.MaxStringBytes)
@@ -352,7 +368,8 @@ public sealed class FrameWriter(int capacity = 64)
         Encoding.UTF8.GetBytes(s, Take(count));
     }
 
-    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+    /// <summary>The bytes written: the buffer itself when they fill it exactly (a writer sized for its frame copies nothing).</summary>
+    public byte[] ToArray() => _length == _buffer.Length ? _buffer : _buffer.AsSpan(0, _length).ToArray();
 }
 
 /// <summary>Reads protocol fields; past the end it records an error and yields zeros, so decoding never throws.</summary>

@@ -104,4 +104,30 @@ public sealed class ChannelFramesSpec
         var both = Assert.IsType<InitialDataReply>(ChannelFrames.Decode(reply).Segment);
         Assert.Equal((true, true), (both.FastNonPersistent, both.ReadsTraceContext));
     }
+
+    [Fact]
+    public void ChannelFrames_must_write_a_client_frame_once_into_an_array_of_its_size()
+    {
+        var body = new byte[16 * 1024];
+        Random.Shared.NextBytes(body);
+        Segment[] segments =
+        [
+            new ClientRequest(7, ClientOp.Put, body),
+            new ClientResponse(8, 2033, "no message ü", body),
+            new ClientMessages(9, 0, new string('x', 600), body),
+        ];
+        foreach (var segment in segments)
+        {
+            ChannelFrames.Encode(segment);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var frame = ChannelFrames.Encode(segment);
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            var (decoded, error) = ChannelFrames.Decode(frame);
+            Assert.Null(error);
+            Assert.Equal(frame, ChannelFrames.Encode(decoded!));
+            // The frame and a little: no growing buffer, no copy of it at the end.
+            Assert.True(allocated < frame.Length + 2048, $"{segment.GetType().Name}: {allocated} bytes allocated for a frame of {frame.Length}");
+        }
+    }
 }
