@@ -63,7 +63,7 @@ public sealed class MqClient : IAsyncDisposable
 
     public static async Task<MqClient> ConnectAsync(MqClientOptions options, CancellationToken cancel = default)
     {
-        var repository = KeyRepository.Open(options.KeyRepository);
+        var repository = KeyRepositoryCache.Open(options.KeyRepository);
         var label = options.CertificateLabel ?? KeyRepository.DefaultClientLabel(Environment.UserName);
         // A label the key repository does not hold means no certificate is sent, as in MQ: the queue manager decides. If it refuses, say why locally.
         var hasLabel = repository.Labels.Contains(label);
