@@ -48,7 +48,6 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
     private bool _sendQueueFull;
     private LocalQueue.GetBatch? _heldAsk;
 
-
     /// <param name="inbound">A server channel answering its requester: the connection is the requester's, already accepted.</param>
     public SenderChannelActor(SenderStart start, ChannelSyncStore sync, ChannelStatusBoard board, IActorRef handshakes, Inbound? inbound = null)
     {
