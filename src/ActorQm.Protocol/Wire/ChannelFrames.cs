@@ -210,7 +210,6 @@ public static class ChannelFrames
         }
     }
 
-    /// <summary>A message segment straight from the transmission-queue message's bytes: one allocation, one copy.</summary>
     /// <summary>
     /// What a segment other than a message takes, exact for those that carry a body (a client's call, answer or messages),
     /// so the frame is written once into an array of its size and handed on as it is.
@@ -224,9 +223,19 @@ public static class ChannelFrames
         _ => 64,
     };
 
-    /// <summary>A status text or reason detail as sent: its first 512 characters.</summary>
-    private static ReadOnlySpan<char> Shortened(string text) => text.AsSpan(0, Math.Min(text.Length, 512));
+    /// <summary>
+    /// A status text or reason detail as sent: at most its first 512 characters and at most <see cref="MaxStringBytes"/> of
+    /// UTF-8, cut between characters (never inside a surrogate pair).
+    /// </summary>
+    private static ReadOnlySpan<char> Shortened(string text)
+    {
+        var head = text.AsSpan(0, Math.Min(text.Length, 512));
+        Span<byte> room = stackalloc byte[MaxStringBytes];
+        System.Text.Unicode.Utf8.FromUtf16(head, room, out var fits, out _, replaceInvalidSequences: true, isFinalBlock: false);
+        return head[..fits];
+    }
 
+    /// <summary>A message segment straight from the transmission-queue message's bytes: one allocation, one copy.</summary>
     public static byte[] EncodeMessage(long seq, bool persistent, ReadOnlySpan<byte> xmitMessage)
     {
         var frame = new byte[MessageBytes(xmitMessage.Length)];
@@ -355,6 +364,8 @@ public sealed class FrameWriter(int capacity = 64)
         _length += n;
         return span;
     }
+
+    public void String(string s) => String(s.AsSpan());
 
     public void String(ReadOnlySpan<char> s)
     {

@@ -11,9 +11,9 @@ namespace ActorQm.Channels;
 /// per message (a message larger than a chunk gets a buffer of its own). Buffers are rented at the size the caller expects
 /// to fill, not always a full chunk, so the pool keeps enough of them to hand out while several wait to be written.
 /// </summary>
-/// <param name="expectedBytes">What the caller expects to add, headers included (<see cref="FrameBytes"/>): the first buffer's size when under a chunk.</param>
+/// <param name="expectedBytes">What the caller expects to add, headers included (<see cref="FrameBytes"/>), or 0 when it cannot say: buffers are then full chunks.</param>
 /// <param name="written">When given, each buffer carries the ack <c>written(bytes)</c>, told back by the transport once it is written.</param>
-internal sealed class FrameBatch(IActorRef transport, int expectedBytes = FrameBatch.ChunkBytes, Func<int, object>? written = null)
+internal sealed class FrameBatch(IActorRef transport, int expectedBytes = 0, Func<int, object>? written = null)
 {
     private const int ChunkBytes = 256 * 1024;
     private IMemoryOwner<byte>? _buffer;
@@ -32,7 +32,7 @@ internal sealed class FrameBatch(IActorRef transport, int expectedBytes = FrameB
             Flush();
         }
 
-        _buffer ??= MemoryPool<byte>.Shared.Rent(Math.Max(needed, Math.Clamp(_expected, 1, ChunkBytes)));
+        _buffer ??= MemoryPool<byte>.Shared.Rent(Math.Max(needed, _expected > 0 ? Math.Min(_expected, ChunkBytes) : ChunkBytes));
         var span = _buffer.Memory.Span[_used..];
         FrameStream.WriteHeader(span, length);
         write(span.Slice(FrameStream.HeaderBytes, length), state);

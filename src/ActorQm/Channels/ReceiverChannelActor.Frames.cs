@@ -78,4 +78,11 @@ internal sealed partial class ReceiverChannelActor
             _consumedFrames = 0;
         }
     }
+
+    /// <summary>Frames that come when the channel no longer reads (it is ending): their pooled buffers go back.</summary>
+    private State<ChannelState, ReceiverData> Discard(IDisposable frames)
+    {
+        frames.Dispose();
+        return Stay();
+    }
 }

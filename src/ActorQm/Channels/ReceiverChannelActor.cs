@@ -120,6 +120,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             Transport.ConnectionClosed when e.StateData.Unit is { Committing: true } => Stay().Using(e.StateData with { StopRequested = true }),
             Transport.ConnectionClosed => Stop(),
             FlushFast => Flushed(e.StateData),
+            IDisposable frames and (Transport.FrameReceived or Transport.FramesReceived) => Discard(frames),
             _ => Stay(),
         });
 
@@ -135,6 +136,7 @@ internal sealed partial class ReceiverChannelActor : FSM<ChannelState, ReceiverD
             LocalQueue.PutsDone d => FastAnswered(Sender, d, e.StateData),
             Closing c => Close(e.StateData, c.AmqCode, c.Detail),
             StopChannel => e.StateData.Unit is null ? Close(e.StateData, null, "STOP CHANNEL") : Stay().Using(e.StateData with { StopRequested = true }),
+            IDisposable frames and (Transport.FrameReceived or Transport.FramesReceived) => Discard(frames),
             _ => Stay(),
         });
 

@@ -31,6 +31,34 @@ internal sealed class RoutedTransportActor : ReceiveActor
 
             _route.Router.Tell(new OutboundFrame(send.Frame, send.Ack is not null));
         });
+        // A channel's batch laid out in a pooled buffer: one frame each to the router, copied out, since the buffer goes back
+        // to the pool now while the router (on this node or another) writes later; the batch's ack rides on its last frame.
+        Receive<Transport.SendFrames>(frames =>
+        {
+            using (frames)
+            {
+                var pending = (ReadOnlyMemory<byte>?)null;
+                foreach (var frame in new Transport.FrameEnumerator(frames.Buffer.Memory[..frames.Length]))
+                {
+                    if (pending is { } previous)
+                    {
+                        _route.Router.Tell(new OutboundFrame(previous, Ack: false));
+                    }
+
+                    pending = frame.ToArray();
+                }
+
+                if (pending is { } last)
+                {
+                    if (frames.Ack is not null)
+                    {
+                        _acks.Enqueue(frames.Ack);
+                    }
+
+                    _route.Router.Tell(new OutboundFrame(last, frames.Ack is not null));
+                }
+            }
+        });
         Receive<FramesWritten>(written =>
         {
             for (var i = 0; i < written.Count && _acks.TryDequeue(out var ack); i++)

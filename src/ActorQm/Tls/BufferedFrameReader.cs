@@ -7,9 +7,9 @@ namespace ActorQm.Tls;
 /// <summary>
 /// Reads length-prefixed frames (<see cref="FrameStream"/>) through one reused buffer: one read of the stream brings in as
 /// many frames as it has ready (a TLS record holds some sixteen 1 KiB frames), instead of two reads per frame. A frame
-/// longer than the buffer gets a buffer of its own size for as long as it is read; the length is checked against the
-/// bound before anything of the frame is read or allocated (docs/protocol.md, "Framing"). While nothing is buffered the
-/// buffer is back in the pool, so an idle connection holds none.
+/// that does not fit the buffer is read straight into a buffer of its own that grows with what has arrived, never with
+/// what the peer announced; the length is checked against the bound before anything of the frame is read (docs/protocol.md,
+/// "Framing"). Whenever nothing is buffered the buffer is back in the pool, so a connection that waits holds none.
 /// </summary>
 internal sealed class BufferedFrameReader(Stream stream, int maxFrameBytes, int bufferBytes = BufferedFrameReader.DefaultBufferBytes) : IDisposable
 {
@@ -19,19 +19,22 @@ internal sealed class BufferedFrameReader(Stream stream, int maxFrameBytes, int 
     private int _start;
     private int _end;
 
-    /// <summary>The body of the current frame (its header excluded); valid until the next <see cref="NextAsync"/> or <see cref="Take"/>.</summary>
+    /// <summary>The current frame does not fit the buffer: take it with <see cref="TakeLargeAsync"/>, not <see cref="Current"/>.</summary>
+    public bool IsLarge { get; private set; }
+
+    /// <summary>The body of the current frame (its header excluded); valid until the next <see cref="NextAsync"/> or take.</summary>
     public ReadOnlySpan<byte> Current => _buffer.AsSpan(_start + HeaderBytes, LengthAt(_start));
 
     /// <summary>
-    /// Makes the next frame <see cref="Current"/>, reading as much as needed; false when the stream ends between frames.
-    /// The stream ending inside a frame is <see cref="EndOfStreamException"/>; a length over the bound is
-    /// <see cref="FrameLengthException"/>.
+    /// Makes the next frame current, reading as much as needed (for a large one, only its header); false when the stream
+    /// ends between frames. The stream ending inside a frame is <see cref="EndOfStreamException"/>; a length over the bound
+    /// is <see cref="FrameLengthException"/>.
     /// </summary>
     public async ValueTask<bool> NextAsync(CancellationToken cancel)
     {
         while (_end - _start < HeaderBytes)
         {
-            if (!await FillAsync(HeaderBytes, cancel).ConfigureAwait(false))
+            if (!await FillAsync(cancel).ConfigureAwait(false))
             {
                 return _end == _start ? false : throw new EndOfStreamException();
             }
@@ -43,9 +46,10 @@ internal sealed class BufferedFrameReader(Stream stream, int maxFrameBytes, int 
             throw new FrameLengthException(length, maxFrameBytes);
         }
 
-        while (_end - _start < HeaderBytes + length)
+        IsLarge = HeaderBytes + length > bufferBytes;
+        while (!IsLarge && _end - _start < HeaderBytes + length)
         {
-            if (!await FillAsync(HeaderBytes + length, cancel).ConfigureAwait(false))
+            if (!await FillAsync(cancel).ConfigureAwait(false))
             {
                 throw new EndOfStreamException();
             }
@@ -79,7 +83,7 @@ internal sealed class BufferedFrameReader(Stream stream, int maxFrameBytes, int 
     public void Take(int bytes, Span<byte> destination)
     {
         _buffer.AsSpan(_start, bytes).CopyTo(destination);
-        _start += bytes;
+        Consume(bytes);
     }
 
     /// <summary>Copies the current frame's body into <paramref name="destination"/> and moves past it.</summary>
@@ -87,11 +91,63 @@ internal sealed class BufferedFrameReader(Stream stream, int maxFrameBytes, int 
     {
         var length = LengthAt(_start);
         _buffer.AsSpan(_start + HeaderBytes, length).CopyTo(destination);
-        _start += HeaderBytes + length;
+        Consume(HeaderBytes + length);
     }
 
-    public void Dispose()
+    /// <summary>
+    /// The current (large) frame's body in a pooled buffer of its own: what is buffered is copied, the rest read straight
+    /// into it, which grows at most to twice what has arrived, so a peer that announces megabytes and sends little makes
+    /// us hold little.
+    /// </summary>
+    public async ValueTask<(IMemoryOwner<byte> Frame, int Length)> TakeLargeAsync(CancellationToken cancel)
     {
+        var length = LengthAt(_start);
+        var buffered = Math.Min(_end - _start - HeaderBytes, length);
+        var frame = MemoryPool<byte>.Shared.Rent(Math.Min(length, Math.Max(bufferBytes * 2, buffered)));
+        try
+        {
+            _buffer.AsSpan(_start + HeaderBytes, buffered).CopyTo(frame.Memory.Span);
+            Consume(HeaderBytes + buffered);
+            IsLarge = false;
+            for (var filled = buffered; filled < length;)
+            {
+                if (filled == frame.Memory.Length)
+                {
+                    var larger = MemoryPool<byte>.Shared.Rent(Math.Min(length, frame.Memory.Length * 2));
+                    frame.Memory[..filled].CopyTo(larger.Memory);
+                    frame.Dispose();
+                    frame = larger;
+                }
+
+                var read = await stream.ReadAsync(frame.Memory[filled..Math.Min(frame.Memory.Length, length)], cancel).ConfigureAwait(false);
+                filled += read > 0 ? read : throw new EndOfStreamException();
+            }
+
+            return (frame, length);
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => Release();
+
+    private int LengthAt(int offset) => BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(offset));
+
+    private void Consume(int bytes)
+    {
+        _start += bytes;
+        if (_start == _end)
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        (_start, _end) = (0, 0);
         if (_buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
@@ -99,37 +155,19 @@ internal sealed class BufferedFrameReader(Stream stream, int maxFrameBytes, int 
         }
     }
 
-    private int LengthAt(int offset) => BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(offset));
-
-    /// <summary>Reads once more so that <paramref name="needed"/> bytes from the current frame on can be held; false at the end of the stream.</summary>
-    private async ValueTask<bool> FillAsync(int needed, CancellationToken cancel)
+    /// <summary>Reads once more into the buffer (renting it after a zero-byte read when there is none); false at the end of the stream.</summary>
+    private async ValueTask<bool> FillAsync(CancellationToken cancel)
     {
-        if (_start == _end)
+        if (_buffer.Length == 0)
         {
-            // Nothing buffered: the buffer goes back to the pool while the stream has nothing to read (a zero-byte read
-            // waits for data without a buffer), so an idle connection holds none.
-            (_start, _end) = (0, 0);
-            if (_buffer.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = [];
-            }
-
+            // A zero-byte read waits for data without a buffer.
             await stream.ReadAsync(Memory<byte>.Empty, cancel).ConfigureAwait(false);
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(needed, bufferBytes));
+            _buffer = ArrayPool<byte>.Shared.Rent(bufferBytes);
         }
-
-        if (_buffer.Length - _start < needed)
+        else if (_end == _buffer.Length)
         {
-            // Move what is left of the buffer to the front, or into a larger buffer for a frame that does not fit.
-            var target = _buffer.Length < needed ? ArrayPool<byte>.Shared.Rent(needed) : _buffer;
-            _buffer.AsSpan(_start, _end - _start).CopyTo(target);
-            if (!ReferenceEquals(target, _buffer))
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = target;
-            }
-
+            // Only the start of a frame that fits is left at the end: move it to the front.
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
             (_start, _end) = (0, _end - _start);
         }
 

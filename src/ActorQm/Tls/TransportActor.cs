@@ -17,7 +17,7 @@ namespace ActorQm.Tls;
 /// over the bound nothing more is read (so no call and no heartbeat adds to it) and the owner is told;
 /// a peer that takes no byte for the slow-reader timeout meanwhile is cut off (docs/protocol.md).
 /// </summary>
-internal sealed class TransportActor : ReceiveActor, IWithTimers
+internal sealed partial class TransportActor : ReceiveActor, IWithTimers
 {
     private const string RecheckTimer = "revocation-recheck";
     private const string SlowReaderTimer = "slow-reader";
@@ -151,7 +151,8 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         });
         Receive<ResumeReading>(r => _credit.Give(Math.Max(0, r.Frames)));
         Receive<ReadInBursts>(r => _burst = r.Burst);
-        Receive<Redirect>(r => _owner = r.Owner);
+        // A new owner takes frames one by one until it asks for bursts itself.
+        Receive<Redirect>(r => (_owner, _burst) = (r.Owner, null));
         // A re-check asks the sources, not the caches: an answer cached at the handshake would hide a revocation until its nextUpdate.
         Receive<Recheck>(_ => RevocationChecker.CheckAsync(_peerChain, _revocation with { Fresh = true }, DateTimeOffset.UtcNow, _stop.Token)
             .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : new RevocationAnswer(RevocationStatus.Unknown, "re-check", "re-check did not complete", null), TaskScheduler.Default)
@@ -175,10 +176,17 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         });
         Receive<SlowReaderCheck>(_ =>
         {
+            // Over the bound, or under it with a write that does not complete (a sender that keeps little unwritten, a
+            // peer with a closed window): a peer that takes nothing for the timeout is cut off either way.
             var idle = TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _progressAt));
-            if (_full is not null && idle >= SlowReaderTimeout)
+            if ((_full is not null || _writing) && idle >= SlowReaderTimeout)
             {
-                Shut("AMQ9206E", $"error sending data to the remote end: a slow reader, it took no data for {idle.TotalSeconds:0.#} s while {_queuedBytes} bytes waited to be sent (over the send queue bound of {_settings.MaxSendQueueBytes} bytes); disconnected");
+                var bound = _full is not null ? $" (over the send queue bound of {_settings.MaxSendQueueBytes} bytes)" : string.Empty;
+                Shut("AMQ9206E", $"error sending data to the remote end: a slow reader, it took no data for {idle.TotalSeconds:0.#} s while {_queuedBytes} bytes waited to be sent{bound}; disconnected");
+            }
+            else if (_full is null && !_writing)
+            {
+                Timers.Cancel(SlowReaderTimer);
             }
         });
         Receive<ReadEnded>(ended => Shut(ended.AmqCode, ended.Reason));
@@ -205,18 +213,26 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
     {
         if (_queuedBytes > _settings.MaxSendQueueBytes && _full is null)
         {
-            Interlocked.Exchange(ref _progressAt, Environment.TickCount64);
             _full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var every = SlowReaderTimeout / 4;
-            Timers.StartPeriodicTimer(SlowReaderTimer, SlowReaderCheck.Instance, every < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : every);
+            WatchProgress();
             _owner.Tell(new SendQueueFull(_queuedBytes));
         }
         else if (_queuedBytes <= _settings.MaxSendQueueBytes && _full is { } full)
         {
             _full = null;
-            Timers.Cancel(SlowReaderTimer);
             full.TrySetResult();
             _owner.Tell(SendQueueDrained.Instance);
+        }
+    }
+
+    /// <summary>A write starts or the send queue went over its bound: the slow-reader check counts from now (it stops itself once nothing waits to be written).</summary>
+    private void WatchProgress()
+    {
+        Interlocked.Exchange(ref _progressAt, Environment.TickCount64);
+        if (!Timers.IsTimerActive(SlowReaderTimer))
+        {
+            var every = SlowReaderTimeout / 4;
+            Timers.StartPeriodicTimer(SlowReaderTimer, SlowReaderCheck.Instance, every < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : every);
         }
     }
 
@@ -247,6 +263,7 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         }
 
         _writing = true;
+        WatchProgress();
         WriteBatch(_stream!, batch, bytes).PipeTo(Self);
     }
 
@@ -288,63 +305,6 @@ internal sealed class TransportActor : ReceiveActor, IWithTimers
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private async Task<ReadEnded> ReadFrames(SslStream stream)
-    {
-        using var reader = new BufferedFrameReader(stream, _settings.MaxFrameBytes);
-        try
-        {
-            while (true)
-            {
-                for (var credit = await _credit.TakeAllAsync(_stop.Token).ConfigureAwait(false); credit > 0;)
-                {
-                    if (_full is { } full)
-                    {
-                        await full.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
-                    }
-
-                    if (!await reader.NextAsync(_stop.Token).ConfigureAwait(false))
-                    {
-                        return new ReadEnded(null, "the remote end closed the connection");
-                    }
-
-                    // Copied out of the reading buffer into one the owner keeps: a frame alone, or a run of those it takes together.
-                    if (_burst is { } burst && burst(reader.Current))
-                    {
-                        var (count, bytes) = reader.Run(burst, credit);
-                        var frames = MemoryPool<byte>.Shared.Rent(bytes);
-                        reader.Take(bytes, frames.Memory.Span);
-                        _owner.Tell(new FramesReceived(frames, bytes, count));
-                        credit -= count;
-                    }
-                    else
-                    {
-                        var length = reader.Current.Length;
-                        var frame = MemoryPool<byte>.Shared.Rent(Math.Max(length, 1));
-                        reader.TakeCurrent(frame.Memory.Span);
-                        _owner.Tell(new FrameReceived(frame, length));
-                        credit--;
-                    }
-                }
-            }
-        }
-        catch (FrameLengthException e)
-        {
-            return new ReadEnded("AMQ9504E", e.Message);
-        }
-        catch (EndOfStreamException)
-        {
-            return new ReadEnded("AMQ9208E", "the remote end closed the connection in the middle of a frame");
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-            return new ReadEnded("AMQ9208E", $"error receiving data from the remote end: {e.Message}");
-        }
-        catch (OperationCanceledException)
-        {
-            return new ReadEnded(null, "closed by the local end");
         }
     }
 

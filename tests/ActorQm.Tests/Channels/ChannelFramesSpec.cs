@@ -130,4 +130,18 @@ public sealed class ChannelFramesSpec
             Assert.True(allocated < frame.Length + 2048, $"{segment.GetType().Name}: {allocated} bytes allocated for a frame of {frame.Length}");
         }
     }
+
+    [Fact]
+    public void ChannelFrames_must_cut_a_long_text_to_the_protocols_1024_bytes_between_characters()
+    {
+        // 400 three-byte characters are 1,200 bytes; 300 four-byte ones (surrogate pairs) 1,200 too.
+        foreach (var text in new[] { new string('€', 400), string.Concat(Enumerable.Repeat("😀", 300)) })
+        {
+            var frame = ChannelFrames.Encode(new StatusSegment("AMQ9999E", 2195, text));
+            var status = Assert.IsType<StatusSegment>(ChannelFrames.Decode(frame).Segment);
+            Assert.True(System.Text.Encoding.UTF8.GetByteCount(status.Text) <= ChannelFrames.MaxStringBytes);
+            Assert.StartsWith(status.Text, text, StringComparison.Ordinal);
+            Assert.DoesNotContain('\uFFFD', status.Text);
+        }
+    }
 }

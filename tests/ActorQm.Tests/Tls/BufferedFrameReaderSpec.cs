@@ -28,6 +28,17 @@ public sealed class BufferedFrameReaderSpec(ITestOutputHelper output)
         var frames = new List<byte[]>();
         while (await reader.NextAsync(CancellationToken.None))
         {
+            if (reader.IsLarge)
+            {
+                var (large, length) = await reader.TakeLargeAsync(CancellationToken.None);
+                using (large)
+                {
+                    frames.Add(large.Memory[..length].ToArray());
+                }
+
+                continue;
+            }
+
             var frame = new byte[reader.Current.Length];
             reader.TakeCurrent(frame);
             frames.Add(frame);
@@ -65,6 +76,20 @@ public sealed class BufferedFrameReaderSpec(ITestOutputHelper output)
         BinaryPrimitives.WriteInt32BigEndian(negative, -5);
         using var second = new BufferedFrameReader(new MemoryStream(negative), 1000);
         await Assert.ThrowsAsync<FrameLengthException>(() => second.NextAsync(CancellationToken.None).AsTask());
+    }
+
+    [Fact]
+    public async Task BufferedFrameReader_must_hold_for_a_large_frame_what_arrived_not_what_was_announced()
+    {
+        // A peer announces 4 MB, sends 100 KB and stops: no read asks for room far beyond what came.
+        var wire = Wire([new byte[4_000_000]])[..(4 + 100_000)];
+        var stream = new ChoppyStream(wire, 16 * 1024, new Random(3));
+        using var reader = new BufferedFrameReader(stream, 8_000_000);
+        Assert.True(await reader.NextAsync(CancellationToken.None));
+        Assert.True(reader.IsLarge);
+
+        await Assert.ThrowsAsync<EndOfStreamException>(() => reader.TakeLargeAsync(CancellationToken.None).AsTask());
+        Assert.True(stream.ReadSizes.Max() <= 2 * 100_000 + (128 * 1024), $"a read asked for {stream.ReadSizes.Max()} bytes");
     }
 
     [Fact]

@@ -202,6 +202,23 @@ public sealed class TransportActorSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Transport_must_cut_off_a_peer_that_takes_nothing_even_while_the_send_queue_is_under_its_bound()
+    {
+        // A sender that keeps little unwritten never fills the send queue: a write that does not complete is enough.
+        var unbounded = new ActorQm.Tls.Transport.Settings(MaxSendQueueBytes: 1L << 32, SlowReaderTimeout: TimeSpan.FromSeconds(1));
+        var (_, inbound, _, inOwner) = await Pair(unbounded, new ActorQm.Tls.Transport.Settings(InitialReadCredit: 1));
+        for (var n = 0; n < 160; n++)
+        {
+            inbound.Tell(new ActorQm.Tls.Transport.Send(new byte[256 * 1024]));
+        }
+
+        var closed = (ActorQm.Tls.Transport.ConnectionClosed)await inOwner.FishForMessageAsync(m => m is ActorQm.Tls.Transport.ConnectionClosed, TimeSpan.FromSeconds(20));
+        Assert.Equal("AMQ9206E", closed.AmqCode);
+        Assert.Contains("slow reader", closed.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("over the send queue bound", closed.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Transport_must_serve_again_once_a_slow_peer_has_taken_enough()
     {
         var bounded = new ActorQm.Tls.Transport.Settings(MaxSendQueueBytes: 1 << 20, SlowReaderTimeout: TimeSpan.FromSeconds(10));

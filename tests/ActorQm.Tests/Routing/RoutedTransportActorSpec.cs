@@ -1,0 +1,52 @@
+using System.Buffers;
+using System.Net.Security;
+using System.Security.Authentication;
+using ActorQm.Protocol;
+using ActorQm.Routing;
+using ActorQm.Tests.Support;
+using ActorQm.Tls;
+using Akka.Actor;
+using Xunit.Abstractions;
+using static ActorQm.Routing.RoutedConnection;
+
+namespace ActorQm.Tests.Routing;
+
+public sealed class RoutedTransportActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output)
+{
+    [Fact]
+    public async Task RoutedTransportActor_must_relay_a_batch_of_frames_each_copied_out_and_ack_it_once_written()
+    {
+        var router = CreateTestProbe("router");
+        var owner = CreateTestProbe("owner");
+        var peer = TestPki.Shared.Qm1;
+        var session = new Session("QMR-1414-1", peer.RawData, [peer.RawData], SslProtocols.Tls13, TlsCipherSuite.TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", null, TimeSpan.Zero);
+        var transport = Sys.ActorOf(Props.Create(() => new RoutedTransportActor(new Route("QMR", "127.0.0.1", 1, session, router.Ref), owner.Ref)));
+        await router.ExpectMsgAsync<Attached>();
+        await owner.ExpectMsgAsync<Transport.Connected>();
+
+        // What a sending channel hands over: frames laid out with their headers in one pooled buffer, an ack for the lot.
+        byte[][] frames = [[1, 2, 3], [], [4, 5, 6, 7, 8]];
+        var buffer = MemoryPool<byte>.Shared.Rent(64);
+        var length = 0;
+        foreach (var frame in frames)
+        {
+            FrameStream.WriteHeader(buffer.Memory.Span[length..], frame.Length);
+            frame.CopyTo(buffer.Memory.Span[(length + FrameStream.HeaderBytes)..]);
+            length += FrameStream.HeaderBytes + frame.Length;
+        }
+
+        transport.Tell(new Transport.SendFrames(buffer, length, "batch written"));
+        var relayed = new List<OutboundFrame>();
+        for (var i = 0; i < frames.Length; i++)
+        {
+            relayed.Add(await router.ExpectMsgAsync<OutboundFrame>());
+        }
+
+        Assert.Equal(frames, relayed.Select(f => f.Frame.ToArray()));
+        Assert.Equal([false, false, true], relayed.Select(f => f.Ack));
+        await owner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+
+        transport.Tell(new FramesWritten(1));
+        await owner.ExpectMsgAsync("batch written");
+    }
+}
