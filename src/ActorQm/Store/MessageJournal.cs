@@ -27,6 +27,14 @@ internal sealed class MessageJournal : IDisposable
 
     // Another runtime took the queue manager while this one was disconnected: nothing is written again.
     private string? _ownershipLost;
+
+    // When the new session first found the lock taken: this runtime's own old session may still hold it (the server has not
+    // noticed a cut network yet), so the writer keeps asking for store.lock-wait before it gives the queue manager up.
+    private long _lockRefusedSince;
+
+    // Told (once) when another runtime holds the lock for good, so the queue manager ends (docs/persistence.md, "Journal outages").
+    private Action<string>? _onOwnershipLost;
+    private bool _ownershipLostTold;
     private readonly Thread _writer;
     private readonly object _gate = new();
     private List<JournalOp> _pending = new(256);
@@ -82,6 +90,26 @@ internal sealed class MessageJournal : IDisposable
             connection?.Dispose();
             engine.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> (on the writer's thread, once) when another runtime took the queue manager's journal
+    /// while this one was disconnected, at once if that has already happened: nothing will be written again, so the queue
+    /// manager should end rather than refuse every write for good (in a cluster its shard then starts where the lock is).
+    /// </summary>
+    public void OnOwnershipLost(Action<string> handler)
+    {
+        string? lost;
+        lock (_gate)
+        {
+            _onOwnershipLost = handler;
+            lost = _ownershipLostTold ? _ownershipLost : null;
+        }
+
+        if (lost is not null)
+        {
+            handler(lost);
         }
     }
 
@@ -360,17 +388,41 @@ internal sealed class MessageJournal : IDisposable
             _connection = connection;
             PrepareStatements();
             _lost = null;
+            _lockRefusedSince = 0;
             return null;
         }
         catch (QueueManagerInUseException e)
         {
+            if (_lockRefusedSince == 0)
+            {
+                _lockRefusedSince = _lastReconnect;
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(_lockRefusedSince) < _settings.LockWait)
+            {
+                return $"the journal's connection was lost; the new session waits for the queue manager's lock ({e.Message})";
+            }
+
             _ownershipLost = $"{e.Message} This runtime no longer owns the queue manager's journal and writes nothing more.";
+            TellOwnershipLost();
             return _ownershipLost;
         }
         catch (Exception e) when (e is DbException or IOException or InvalidOperationException or TimeoutException)
         {
             return $"the journal's connection was lost and could not be made again yet ({e.Message})";
         }
+    }
+
+    private void TellOwnershipLost()
+    {
+        Action<string>? handler;
+        lock (_gate)
+        {
+            _ownershipLostTold = true;
+            handler = _onOwnershipLost;
+        }
+
+        handler?.Invoke(_ownershipLost!);
     }
 
     private void Apply(JournalOp op)
