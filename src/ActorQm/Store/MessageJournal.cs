@@ -25,6 +25,9 @@ internal sealed class MessageJournal : IDisposable
     private long _lastReconnect;
     private static readonly TimeSpan ReconnectEvery = TimeSpan.FromSeconds(1);
 
+    // How long the writer asks the server about a commit whose answer was lost (a restart takes seconds; a cut network until the server drops the session).
+    private static readonly TimeSpan InDoubtWait = TimeSpan.FromSeconds(60);
+
     // Another runtime took the queue manager while this one was disconnected: nothing is written again.
     private string? _ownershipLost;
 
@@ -258,6 +261,8 @@ internal sealed class MessageJournal : IDisposable
         string? failure = null;
         var storageFull = false;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long? transaction = null;
+        var committing = false;
         try
         {
             using var tx = _connection.BeginTransaction();
@@ -271,6 +276,9 @@ internal sealed class MessageJournal : IDisposable
                 Apply(_draining[i]);
             }
 
+            // Its id, so that a COMMIT whose answer is lost can be looked up after reconnecting (InDoubtCommit).
+            transaction = _engine.TransactionId(tx);
+            committing = true;
             tx.Commit();
             CommittedBatches++;
             CommittedOps += count;
@@ -283,9 +291,17 @@ internal sealed class MessageJournal : IDisposable
             storageFull = _engine.IsStorageFull(e);
             if (_engine.LostConnection(e, _connection))
             {
-                // Nothing of this batch is durable (its transaction died with the session): every write in it fails, none is retried here.
                 _lost = failure = $"the journal's connection was lost ({e.Message}); reconnecting";
                 _lastReconnect = 0;
+                if (committing)
+                {
+                    // The COMMIT was sent and its answer lost: PostgreSQL may have made the batch durable. Not knowing is not
+                    // "not stored": ask the server, then acknowledge late or fail (docs/persistence.md, "Journal outages").
+                    Settle(start, count, transaction, failure);
+                    return;
+                }
+
+                // The session died before COMMIT: nothing of this batch is durable. Every write in it fails, none is retried here.
                 Fail(start, count, failure, storageFull: false);
                 return;
             }
@@ -315,12 +331,39 @@ internal sealed class MessageJournal : IDisposable
             return;
         }
 
+        Acknowledge(start, count);
+    }
+
+    private void Acknowledge(int start, int count)
+    {
         for (var i = start; i < start + count; i++)
         {
             if (_draining[i] is { Notify: { } notify, Ack: { } ack })
             {
                 notify(ack);
             }
+        }
+    }
+
+    private void Settle(int start, int count, long? transaction, string failure)
+    {
+        switch (InDoubtCommit.Resolve(_engine, transaction, InDoubtWait, () => Volatile.Read(ref _stopping)))
+        {
+            case InDoubtCommit.Outcome.Committed:
+                CommittedBatches++;
+                CommittedOps += count;
+                Acknowledge(start, count);
+                break;
+            case InDoubtCommit.Outcome.Aborted:
+                Fail(start, count, failure, storageFull: false);
+                break;
+            default:
+                // Still unknown: neither answer would be honest. The writes stay unanswered (their callers' connections end with
+                // the queue manager, an unknown outcome to them) and the queue manager ends, so that its next start reads
+                // whatever the journal holds; nothing more is written here.
+                _ownershipLost = $"the outcome of a journal commit could not be learned within {InDoubtWait.TotalSeconds:0}s after its connection was lost ({failure}); the queue manager must be started again to read what the journal holds.";
+                TellOwnershipLost();
+                break;
         }
     }
 
