@@ -12,17 +12,13 @@ namespace ActorQm.Cluster;
 /// (waiting for a previous owner's lock to go, see store.lock-wait), recovers the queue manager
 /// as its child and forwards every message to it. If the start fails or the queue manager stops,
 /// the entity stops too and the keeper's next request starts it again.
-/// Before it takes the journal, and every few seconds while it runs, it asks the shard coordinator where
-/// the shard lives (<see cref="QueueManagerHome"/>): a region can go on believing it hosts a shard the
-/// coordinator has placed elsewhere. Then the entity does not start (it forwards what it is sent to the
-/// shard's home for a while, then stops) or its running queue manager ends, so that the journal lock goes
-/// to the home (docs/reliability.md, "Cluster chaos").
+/// When it starts, and every few seconds while it runs, it has its region check with the shard coordinator
+/// that the shard still lives here (<see cref="QueueManagerHome"/>): a region that wrongly believes so is
+/// restarted by Akka.NET, which ends this entity and lets the journal go to the shard's real home.
 /// </summary>
 internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithTimers
 {
-    private static readonly TimeSpan HomeAskTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan HomeCheckEvery = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan ForwardFor = TimeSpan.FromSeconds(20);
 
     private readonly QueueManagerSettings? _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -58,18 +54,9 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithT
             return;
         }
 
-        AskHome();
-    }
-
-    private void AskHome() =>
-        QueueManagerHome.AskAsync(Context.System, _settings!.Name, QueueManagerPlacement.For(Context.System).Role, HomeAskTimeout)
-            .PipeTo(Self, success: answer => new HomeAnswer(answer), failure: _ => new HomeAnswer(null));
-
-    private bool Elsewhere(HomeAnswer home) => home.Answer is { } answer && answer.Node != _node;
-
-    private void Start()
-    {
-        _log.Info("AMQ8024I: starting queue manager {0} on node {1}.", _settings!.Name, _node);
+        // Before the journal's lock wait: a region that wrongly believes it hosts the shard is restarted within a round trip.
+        CheckHome();
+        _log.Info("AMQ8024I: starting queue manager {0} on node {1}.", _settings.Name, _node);
         _prepare = QueueManagerBootstrap.PrepareAsync(Context.System, _settings);
         _prepare.PipeTo(Self, success: p => p, failure: e => new Status.Failure(e));
     }
@@ -90,29 +77,10 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithT
         }
     }
 
+    private void CheckHome() => QueueManagerHome.Check(Context.System, _settings!.Name, QueueManagerPlacement.For(Context.System).Role);
+
     private void Starting()
     {
-        Receive<HomeAnswer>(home =>
-        {
-            if (_prepare is not null)
-            {
-                return;
-            }
-
-            if (Elsewhere(home))
-            {
-                // This node's region believes it hosts the shard; the coordinator placed it elsewhere. Not started here:
-                // what reaches this entity goes on to the shard's home until it stops.
-                _log.Warning("AMQ8119W: queue manager {0} not started on node {1}: the shard coordinator has placed it on {2}.", _settings!.Name, _node, home.Answer!.Node);
-                Timers.StartSingleTimer("forward-for", StopForwarding.Instance, ForwardFor);
-                Become(() => Forwarding(home.Answer.Region));
-                Stash.UnstashAll();
-                return;
-            }
-
-            // Here, or not known (the coordinator moving or not answering): start; the journal lock still fences.
-            Start();
-        });
         Receive<PreparedQueueManager>(prepared =>
         {
             _queueManager = Context.ActorOf(prepared.Props, QueueManager.ActorName(prepared.Name));
@@ -124,7 +92,7 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithT
             _log.Info("AMQ8003I: queue manager {0} started on node {1} in {2} ms.", _settings!.Name, _node, _clock.ElapsedMilliseconds);
             Context.System.EventStream.Publish(new QueueManagerStarted(_settings.Name, _node, _queueManager, _clock.Elapsed, applied.Output?.Lines ?? []));
             Become(Running);
-            Timers.StartPeriodicTimer("home-check", CheckHome.Instance, HomeCheckEvery);
+            Timers.StartPeriodicTimer("home-check", CheckHomeTick.Instance, HomeCheckEvery);
             Stash.UnstashAll();
         });
         Receive<Status.Failure>(failure =>
@@ -149,37 +117,13 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithT
                 Context.Stop(Self);
             }
         });
-        Receive<CheckHome>(_ => AskHome());
-        Receive<HomeAnswer>(home =>
-        {
-            if (Elsewhere(home))
-            {
-                // Still running here while the coordinator has placed it elsewhere: end, so the home can take the journal.
-                _log.Warning("AMQ8119W: queue manager {0} ends on node {1}: the shard coordinator has placed it on {2}.", _settings!.Name, _node, home.Answer!.Node);
-                Timers.Cancel("home-check");
-                Context.Stop(_queueManager);
-            }
-        });
+        Receive<CheckHomeTick>(_ => CheckHome());
         ReceiveAny(message => _queueManager.Forward(message));
     }
 
-    private void Forwarding(IActorRef home)
+    private sealed record CheckHomeTick
     {
-        Receive<StopForwarding>(_ => Context.Stop(Self));
-        Receive<HomeAnswer>(_ => { });
-        ReceiveAny(message => home.Forward(new QueueManagerSharding.Envelope(_settings!.Name, message)));
-    }
-
-    private sealed record HomeAnswer(QueueManagerHome.Answer? Answer);
-
-    private sealed record CheckHome
-    {
-        public static readonly CheckHome Instance = new();
-    }
-
-    private sealed record StopForwarding
-    {
-        public static readonly StopForwarding Instance = new();
+        public static readonly CheckHomeTick Instance = new();
     }
 
     private sealed record ScriptApplied(Mqi.QueueManagerApi.MqscCompleted? Output);
