@@ -57,6 +57,11 @@ internal static class ClusterNode
         }
     }
 
+    // Defaults the configuration file may override. A rebalance under way when the node giving the shard up dies holds that
+    // shard (no re-home) until the hand-off times out: Akka's 60 s doubled some re-homes in the chaos runs; a queue manager
+    // stops in well under a second (docs/reliability.md, "Cluster chaos").
+    private static readonly Config ShardingDefaults = ConfigurationFactory.ParseString("akka.cluster.sharding.handoff-timeout = 10s");
+
     private static ActorSystemSetup Setup(Config full, string? baseDirectory)
     {
         var tls = full.GetConfig("actorqm.cluster.node-tls");
@@ -65,7 +70,7 @@ internal static class ClusterNode
             akka.loglevel = INFO
             akka.stdout-loglevel = INFO
             akka.actor.provider = cluster
-            """).WithFallback(full).WithFallback(ClusterMessageSerializer.Configuration);
+            """).WithFallback(full).WithFallback(ShardingDefaults).WithFallback(ClusterMessageSerializer.Configuration);
         if (repository.Length == 0)
         {
             return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
