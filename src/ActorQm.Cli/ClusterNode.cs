@@ -25,10 +25,12 @@ internal static class ClusterNode
         var system = ActorSystem.Create("actorqm", Setup(full, baseDirectory));
         try
         {
-            var printer = system.ActorOf(Props.Create(() => new Printer()), "actorqm-console");
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var printer = system.ActorOf(Props.Create(() => new Printer(cluster.SelfAddress)), "actorqm-console");
             system.EventStream.Subscribe(printer, typeof(QueueManagerSharding.QueueManagerStarted));
             system.EventStream.Subscribe(printer, typeof(QueueManagerSharding.QueueManagerStartFailed));
-            var cluster = Akka.Cluster.Cluster.Get(system);
+            // Each member this node sees up, so that an operator (or the chaos runs) can tell when every node agrees on the membership.
+            cluster.Subscribe(printer, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(Akka.Cluster.ClusterEvent.MemberUp));
             cluster.RegisterOnMemberUp(() => Console.WriteLine($"ActorQm node {cluster.SelfAddress} is up in the cluster."));
             system.EventStream.Subscribe(printer, typeof(Routing.RoutedConnection.ListenerStarted));
             // Revocations, channel status and MQ cluster membership are shared with every node.
@@ -55,6 +57,11 @@ internal static class ClusterNode
         }
     }
 
+    // Defaults the configuration file may override. A rebalance under way when the node giving the shard up dies holds that
+    // shard (no re-home) until the hand-off times out: Akka's 60 s doubled some re-homes in the chaos runs; a queue manager
+    // stops in well under a second (docs/reliability.md, "Cluster chaos").
+    private static readonly Config ShardingDefaults = ConfigurationFactory.ParseString("akka.cluster.sharding.handoff-timeout = 10s");
+
     private static ActorSystemSetup Setup(Config full, string? baseDirectory)
     {
         var tls = full.GetConfig("actorqm.cluster.node-tls");
@@ -63,7 +70,7 @@ internal static class ClusterNode
             akka.loglevel = INFO
             akka.stdout-loglevel = INFO
             akka.actor.provider = cluster
-            """).WithFallback(full).WithFallback(ClusterMessageSerializer.Configuration);
+            """).WithFallback(full).WithFallback(ShardingDefaults).WithFallback(ClusterMessageSerializer.Configuration);
         if (repository.Length == 0)
         {
             return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
@@ -79,8 +86,9 @@ internal static class ClusterNode
 
     private sealed class Printer : ReceiveActor
     {
-        public Printer()
+        public Printer(Address self)
         {
+            Receive<Akka.Cluster.ClusterEvent.MemberUp>(up => Console.WriteLine($"ActorQm node {self} sees member {up.Member.Address} up."));
             Receive<QueueManagerSharding.QueueManagerStarted>(started =>
             {
                 foreach (var line in started.StartupOutput)

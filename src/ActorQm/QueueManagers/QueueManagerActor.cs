@@ -63,6 +63,13 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         Receive<LocalQueue.Cleared>(_ => { });
         Receive<GetTls>(_ => Sender.Tell(new TlsMaterial(_tls)));
         Receive<JournalWriteFailed>(f => _log.Error("AMQ7080E: journal write of an object definition on {0} failed: {1}", _settings.Name, f.Reason));
+        Receive<OwnershipLost>(lost =>
+        {
+            // Another runtime writes this queue manager now: refusing every write for good would serve no one, so it ends
+            // (in a cluster its entity ends with it and the shard's home serves it; docs/persistence.md, "Journal outages").
+            _log.Error("AMQ7081E: queue manager {0} ends: {1}", _settings.Name, lost.Reason);
+            Context.Stop(Self);
+        });
         ReceiveChannels();
         ReceiveClusters();
     }
@@ -113,6 +120,8 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         }
 
         Context.System.EventStream.Subscribe(Self, typeof(QueueClusters.ClusterDirectoryChanged));
+        var self = Self;
+        _journal.OnOwnershipLost(reason => self.Tell(new OwnershipLost(reason)));
         DefinitionsChanged();
         var recoveredCount = _queues.Values.Sum(q => q.Counters.Depth);
         _log.Info("AMQ8003I: queue manager {0} started with {1} queues and {2} recovered persistent messages (journal {3}).", _settings.Name, _queues.Count, recoveredCount, _journal.Location);
@@ -298,4 +307,6 @@ internal sealed partial class QueueManagerActor : ReceiveActor
 
     private static string SafeName(string name) =>
         new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '_').ToArray());
+
+    private sealed record OwnershipLost(string Reason);
 }

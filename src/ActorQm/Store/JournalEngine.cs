@@ -54,6 +54,15 @@ internal abstract class JournalEngine : IDisposable
     public virtual DbConnection Reown() => throw new NotSupportedException($"{GetType().Name} does not lose its connection");
 
     /// <summary>
+    /// The server's id of the open transaction <paramref name="transaction"/>, read before COMMIT so that a commit whose answer is
+    /// lost can be looked up afterwards (<see cref="TransactionStatus"/>); null where a lost answer cannot happen (SQLite).
+    /// </summary>
+    public virtual long? TransactionId(DbTransaction transaction) => null;
+
+    /// <summary>"committed", "aborted" or "in progress" for a transaction id from <see cref="TransactionId"/>, asked on a new connection.</summary>
+    public virtual string? TransactionStatus(long transaction) => throw new NotSupportedException($"{GetType().Name} has no transaction ids");
+
+    /// <summary>
     /// Why the journal the writer has open is no longer the one at <see cref="Location"/> (a file removed, moved or replaced
     /// while the queue manager runs), or null. Checked before every batch: a write acknowledged into a file nobody will open
     /// again would be lost at the next start.

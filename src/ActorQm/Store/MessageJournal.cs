@@ -25,8 +25,19 @@ internal sealed class MessageJournal : IDisposable
     private long _lastReconnect;
     private static readonly TimeSpan ReconnectEvery = TimeSpan.FromSeconds(1);
 
+    // How long the writer asks the server about a commit whose answer was lost (a restart takes seconds; a cut network until the server drops the session).
+    private static readonly TimeSpan InDoubtWait = TimeSpan.FromSeconds(60);
+
     // Another runtime took the queue manager while this one was disconnected: nothing is written again.
     private string? _ownershipLost;
+
+    // When the new session first found the lock taken: this runtime's own old session may still hold it (the server has not
+    // noticed a cut network yet), so the writer keeps asking for store.lock-wait before it gives the queue manager up.
+    private long _lockRefusedSince;
+
+    // Told (once) when another runtime holds the lock for good, so the queue manager ends (docs/persistence.md, "Journal outages").
+    private Action<string>? _onOwnershipLost;
+    private bool _ownershipLostTold;
     private readonly Thread _writer;
     private readonly object _gate = new();
     private List<JournalOp> _pending = new(256);
@@ -82,6 +93,26 @@ internal sealed class MessageJournal : IDisposable
             connection?.Dispose();
             engine.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> (on the writer's thread, once) when another runtime took the queue manager's journal
+    /// while this one was disconnected, at once if that has already happened: nothing will be written again, so the queue
+    /// manager should end rather than refuse every write for good (in a cluster its shard then starts where the lock is).
+    /// </summary>
+    public void OnOwnershipLost(Action<string> handler)
+    {
+        string? lost;
+        lock (_gate)
+        {
+            _onOwnershipLost = handler;
+            lost = _ownershipLostTold ? _ownershipLost : null;
+        }
+
+        if (lost is not null)
+        {
+            handler(lost);
         }
     }
 
@@ -230,6 +261,8 @@ internal sealed class MessageJournal : IDisposable
         string? failure = null;
         var storageFull = false;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long? transaction = null;
+        var committing = false;
         try
         {
             using var tx = _connection.BeginTransaction();
@@ -243,6 +276,9 @@ internal sealed class MessageJournal : IDisposable
                 Apply(_draining[i]);
             }
 
+            // Its id, so that a COMMIT whose answer is lost can be looked up after reconnecting (InDoubtCommit).
+            transaction = _engine.TransactionId(tx);
+            committing = true;
             tx.Commit();
             CommittedBatches++;
             CommittedOps += count;
@@ -255,9 +291,17 @@ internal sealed class MessageJournal : IDisposable
             storageFull = _engine.IsStorageFull(e);
             if (_engine.LostConnection(e, _connection))
             {
-                // Nothing of this batch is durable (its transaction died with the session): every write in it fails, none is retried here.
                 _lost = failure = $"the journal's connection was lost ({e.Message}); reconnecting";
                 _lastReconnect = 0;
+                if (committing)
+                {
+                    // The COMMIT was sent and its answer lost: PostgreSQL may have made the batch durable. Not knowing is not
+                    // "not stored": ask the server, then acknowledge late or fail (docs/persistence.md, "Journal outages").
+                    Settle(start, count, transaction, failure);
+                    return;
+                }
+
+                // The session died before COMMIT: nothing of this batch is durable. Every write in it fails, none is retried here.
                 Fail(start, count, failure, storageFull: false);
                 return;
             }
@@ -287,12 +331,39 @@ internal sealed class MessageJournal : IDisposable
             return;
         }
 
+        Acknowledge(start, count);
+    }
+
+    private void Acknowledge(int start, int count)
+    {
         for (var i = start; i < start + count; i++)
         {
             if (_draining[i] is { Notify: { } notify, Ack: { } ack })
             {
                 notify(ack);
             }
+        }
+    }
+
+    private void Settle(int start, int count, long? transaction, string failure)
+    {
+        switch (InDoubtCommit.Resolve(_engine, transaction, InDoubtWait, () => Volatile.Read(ref _stopping)))
+        {
+            case InDoubtCommit.Outcome.Committed:
+                CommittedBatches++;
+                CommittedOps += count;
+                Acknowledge(start, count);
+                break;
+            case InDoubtCommit.Outcome.Aborted:
+                Fail(start, count, failure, storageFull: false);
+                break;
+            default:
+                // Still unknown: neither answer would be honest. The writes stay unanswered (their callers' connections end with
+                // the queue manager, an unknown outcome to them) and the queue manager ends, so that its next start reads
+                // whatever the journal holds; nothing more is written here.
+                _ownershipLost = $"the outcome of a journal commit could not be learned within {InDoubtWait.TotalSeconds:0}s after its connection was lost ({failure}); the queue manager must be started again to read what the journal holds.";
+                TellOwnershipLost();
+                break;
         }
     }
 
@@ -360,17 +431,41 @@ internal sealed class MessageJournal : IDisposable
             _connection = connection;
             PrepareStatements();
             _lost = null;
+            _lockRefusedSince = 0;
             return null;
         }
         catch (QueueManagerInUseException e)
         {
+            if (_lockRefusedSince == 0)
+            {
+                _lockRefusedSince = _lastReconnect;
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(_lockRefusedSince) < _settings.LockWait)
+            {
+                return $"the journal's connection was lost; the new session waits for the queue manager's lock ({e.Message})";
+            }
+
             _ownershipLost = $"{e.Message} This runtime no longer owns the queue manager's journal and writes nothing more.";
+            TellOwnershipLost();
             return _ownershipLost;
         }
         catch (Exception e) when (e is DbException or IOException or InvalidOperationException or TimeoutException)
         {
             return $"the journal's connection was lost and could not be made again yet ({e.Message})";
         }
+    }
+
+    private void TellOwnershipLost()
+    {
+        Action<string>? handler;
+        lock (_gate)
+        {
+            _ownershipLostTold = true;
+            handler = _onOwnershipLost;
+        }
+
+        handler?.Invoke(_ownershipLost!);
     }
 
     private void Apply(JournalOp op)

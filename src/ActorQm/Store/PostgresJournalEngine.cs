@@ -70,6 +70,24 @@ internal sealed class PostgresJournalEngine(string qmgr, StoreSettings settings)
         }
     }
 
+    // One more round trip per batch (not per message): the id of the transaction, looked up if the COMMIT's answer is lost.
+    public override long? TransactionId(DbTransaction transaction)
+    {
+        using var cmd = transaction.Connection!.CreateCommand();
+        cmd.Transaction = transaction;
+        cmd.CommandText = "SELECT txid_current()";
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public override string? TransactionStatus(long transaction)
+    {
+        using var connection = Connect();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT txid_status(@x)";
+        cmd.Parameters.AddWithValue("x", transaction);
+        return cmd.ExecuteScalar() as string;
+    }
+
     public override DbParameter Parameter(string name, object? value) => new NpgsqlParameter(name, value);
 
     // Two runtimes creating the tables at once would collide on PostgreSQL's catalog: serialise it.

@@ -29,6 +29,9 @@ internal sealed partial class ChaosCluster : IDisposable
     private readonly Dictionary<string, int> _listeners = [];
     private readonly Dictionary<string, (int Node, TimeSpan At)> _hosts = [];
     private readonly List<int> _upOrder = [];
+
+    // The members each node has said it sees up (since it started): Up on the leader is not yet Up everywhere.
+    private readonly HashSet<int>[] _seesUp = [[], [], []];
     private readonly bool[] _held = new bool[3];
     private readonly List<string> _unplanned = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -245,6 +248,25 @@ internal sealed partial class ChaosCluster : IDisposable
         lock (_lock)
         {
             _upOrder.Remove(node);
+            _seesUp[node].Clear();
+            foreach (var seen in _seesUp)
+            {
+                seen.Remove(node);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every running node has said it sees every running node up: the membership has reached them all. A fault struck before
+    /// that can leave the split-brain resolver of a node that has not yet seen a new member up deciding on too small a cluster
+    /// (docs/reliability.md, "Cluster chaos").
+    /// </summary>
+    public bool Agreed()
+    {
+        lock (_lock)
+        {
+            var running = Enumerable.Range(0, 3).Where(Running).ToList();
+            return running.All(a => running.All(b => _seesUp[a].Contains(b)));
         }
     }
 
@@ -297,6 +319,10 @@ internal sealed partial class ChaosCluster : IDisposable
             // The leader logs each member it moves to Up, in up-number order: Akka's age order.
             _upOrder.Add(joined);
         }
+        else if (SeesUpLine().Match(line) is { Success: true } sees && NodeOf(sees.Groups[1].Value) is { } member)
+        {
+            _seesUp[node].Add(member);
+        }
         else if (line.Contains("is up in the cluster", StringComparison.Ordinal) && !_upOrder.Contains(node))
         {
             _upOrder.Add(node);
@@ -321,6 +347,9 @@ internal sealed partial class ChaosCluster : IDisposable
 
     [GeneratedRegex(@"queue manager (\w+) started on node akka\.ssl\.tcp://actorqm@127\.0\.0\.1:(\d+)")]
     private static partial Regex StartedLine();
+
+    [GeneratedRegex(@"sees member akka\.ssl\.tcp://actorqm@127\.0\.0\.1:(\d+) up")]
+    private static partial Regex SeesUpLine();
 
     [GeneratedRegex(@"Leader is moving node \[akka\.ssl\.tcp://actorqm@127\.0\.0\.1:(\d+)\] to \[Up\]")]
     private static partial Regex UpLine();

@@ -1,0 +1,123 @@
+using ActorQm.Messages;
+using ActorQm.QueueManagers;
+using ActorQm.Store;
+using ActorQm.Tests.Support;
+using Akka.Actor;
+using Npgsql;
+using Xunit.Abstractions;
+using static ActorQm.Tests.Support.TestMessages;
+
+namespace ActorQm.Tests.Store;
+
+/// <summary>
+/// A queue manager on a real PostgreSQL journal whose session dies (a server restart, pg_terminate_backend):
+/// it resumes by itself when it can take its advisory lock again, and ends when another runtime took the
+/// lock meanwhile, rather than refusing every write for good (docs/persistence.md, "Journal outages";
+/// docs/reliability.md, "Cluster chaos").
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class JournalOwnershipSpec : Akka.TestKit.Xunit2.TestKit, IClassFixture<PostgresServer>, IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly string _connection;
+
+    public JournalOwnershipSpec(PostgresServer server, ITestOutputHelper output) : base(Quiet, output)
+    {
+        _connection = server.CreateDatabase();
+    }
+
+    private string Hocon => $"""
+        store.engine = postgresql
+        store.connection-string = "{_connection}"
+        store.lock-wait = 2s
+        """;
+
+    private Task<StartedQueueManager> Start() => QueueManagerPair.Start(Sys, _dir, "QMO", "DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)", Hocon);
+
+    [Fact]
+    public async Task QueueManager_must_end_when_another_runtime_took_its_journal_while_its_session_was_gone()
+    {
+        var qm = (await Start()).Actor;
+        var app = new QueueManagerConnection(qm, "spec", TimeSpan.FromSeconds(5));
+        await app.PutAsync("APP.IN", Text("before", Persistence.Persistent));
+        Watch(qm);
+
+        // The session dies; before the queue manager's writer comes back, another runtime takes the lock.
+        await KillSessions("actorqm-QMO");
+        using var other = MessageJournal.Open("QMO", Settings("QMO", _dir.Path, Hocon).Store with { LockWait = TimeSpan.FromSeconds(10) });
+
+        // Every put needs the journal: each is refused (never acknowledged), and the queue manager must end by itself.
+        using var stop = new CancellationTokenSource();
+        var putting = Task.Run(async () =>
+        {
+            var acknowledged = new List<string>();
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    await app.PutAsync("APP.IN", Text($"after {i}", Persistence.Persistent));
+                    acknowledged.Add($"after {i}");
+                }
+                catch (Exception e) when (e is MqException or AskTimeoutException or TaskCanceledException)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            return acknowledged;
+        });
+
+        await ExpectTerminatedAsync(qm, TimeSpan.FromSeconds(30));
+        stop.Cancel();
+        Assert.Empty(await putting);
+
+        // What it had acknowledged is in the journal the other runtime now owns.
+        Assert.Equal(["before"], other.LoadMessages()["APP.IN"].Select(m => Text(m.Message)));
+    }
+
+    [Fact]
+    public async Task QueueManager_must_write_again_by_itself_once_it_holds_its_lock_again()
+    {
+        var qm = (await Start()).Actor;
+        var app = new QueueManagerConnection(qm, "spec", TimeSpan.FromSeconds(5));
+        await app.PutAsync("APP.IN", Text("before", Persistence.Persistent));
+
+        await KillSessions("actorqm-QMO");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        string? acknowledged = null;
+        for (var i = 0; acknowledged is null && DateTime.UtcNow < deadline; i++)
+        {
+            try
+            {
+                await app.PutAsync("APP.IN", Text($"after {i}", Persistence.Persistent));
+                acknowledged = $"after {i}";
+            }
+            catch (MqException e) when (e.Reason == MqReason.ResourceProblem)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(acknowledged);
+        await QueueManagerBootstrap.StopAsync(qm);
+        var restarted = (await Start()).Actor;
+        Assert.Equal(["before", acknowledged], await DrainAsync(restarted, "APP.IN"));
+    }
+
+    private async Task KillSessions(string application)
+    {
+        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connection) { Pooling = false }.ConnectionString);
+        await admin.OpenAsync();
+        await using var kill = admin.CreateCommand();
+        kill.CommandText = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = @a";
+        kill.Parameters.AddWithValue("a", application);
+        await kill.ExecuteNonQueryAsync();
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        _dir.Dispose();
+    }
+}
