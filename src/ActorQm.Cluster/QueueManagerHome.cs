@@ -26,8 +26,16 @@ internal static class QueueManagerHome
             return;
         }
 
+        // Not from a node on its way out: its region is handing its shards off, and an answer that names the new home
+        // would restart it in the middle of the hand-off.
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        if (cluster.SelfMember.Status != MemberStatus.Up)
+        {
+            return;
+        }
+
         // The coordinator is a cluster singleton: it runs on the oldest member (of the role).
-        var oldest = Akka.Cluster.Cluster.Get(system).State.Members
+        var oldest = cluster.State.Members
             .Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving && (role.Length == 0 || m.HasRole(role)))
             .OrderBy(m => m, Member.AgeOrdering)
             .FirstOrDefault();
