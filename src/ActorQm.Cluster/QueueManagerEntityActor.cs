@@ -12,14 +12,9 @@ namespace ActorQm.Cluster;
 /// (waiting for a previous owner's lock to go, see store.lock-wait), recovers the queue manager
 /// as its child and forwards every message to it. If the start fails or the queue manager stops,
 /// the entity stops too and the keeper's next request starts it again.
-/// When it starts, and every few seconds while it runs, it has its region check with the shard coordinator
-/// that the shard still lives here (<see cref="QueueManagerHome"/>): a region that wrongly believes so is
-/// restarted by Akka.NET, which ends this entity and lets the journal go to the shard's real home.
 /// </summary>
-internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithTimers
+internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash
 {
-    private static readonly TimeSpan HomeCheckEvery = TimeSpan.FromSeconds(5);
-
     private readonly QueueManagerSettings? _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Address _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
@@ -34,8 +29,6 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithT
     }
 
     public IStash Stash { get; set; } = null!;
-
-    public ITimerScheduler Timers { get; set; } = null!;
 
     protected override void PreStart()
     {
@@ -54,8 +47,6 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithT
             return;
         }
 
-        // Before the journal's lock wait: a region that wrongly believes it hosts the shard is restarted within a round trip.
-        CheckHome();
         _log.Info("AMQ8024I: starting queue manager {0} on node {1}.", _settings.Name, _node);
         _prepare = QueueManagerBootstrap.PrepareAsync(Context.System, _settings);
         _prepare.PipeTo(Self, success: p => p, failure: e => new Status.Failure(e));
@@ -77,8 +68,6 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithT
         }
     }
 
-    private void CheckHome() => QueueManagerHome.Check(Context.System, _settings!.Name, QueueManagerPlacement.For(Context.System).Role);
-
     private void Starting()
     {
         Receive<PreparedQueueManager>(prepared =>
@@ -92,7 +81,6 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithT
             _log.Info("AMQ8003I: queue manager {0} started on node {1} in {2} ms.", _settings!.Name, _node, _clock.ElapsedMilliseconds);
             Context.System.EventStream.Publish(new QueueManagerStarted(_settings.Name, _node, _queueManager, _clock.Elapsed, applied.Output?.Lines ?? []));
             Become(Running);
-            Timers.StartPeriodicTimer("home-check", CheckHomeTick.Instance, HomeCheckEvery);
             Stash.UnstashAll();
         });
         Receive<Status.Failure>(failure =>
@@ -117,13 +105,7 @@ internal sealed class QueueManagerEntityActor : ReceiveActor, IWithStash, IWithT
                 Context.Stop(Self);
             }
         });
-        Receive<CheckHomeTick>(_ => CheckHome());
         ReceiveAny(message => _queueManager.Forward(message));
-    }
-
-    private sealed record CheckHomeTick
-    {
-        public static readonly CheckHomeTick Instance = new();
     }
 
     private sealed record ScriptApplied(Mqi.QueueManagerApi.MqscCompleted? Output);

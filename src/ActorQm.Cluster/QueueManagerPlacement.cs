@@ -15,9 +15,6 @@ internal sealed class QueueManagerPlacement : IExtension
 
     public bool Open => _open;
 
-    /// <summary>The cluster role of the nodes hosting queue managers (empty: every node), for <see cref="QueueManagerHome"/>.</summary>
-    public string Role { get; set; } = string.Empty;
-
     public static QueueManagerPlacement For(ActorSystem system) => system.WithExtension<QueueManagerPlacement, Provider>();
 
     public void Opened() => _open = true;

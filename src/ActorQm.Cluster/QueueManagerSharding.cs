@@ -65,7 +65,6 @@ public static class QueueManagerSharding
     {
         ClusterMessageSerializer.EnsureConfigured(system);
         var byName = settings.QueueManagers.ToDictionary(q => q.Name, StringComparer.Ordinal);
-        QueueManagerPlacement.For(system).Role = settings.Role;
         // Getting the extension first loads sharding's reference config into the system.
         var extension = ClusterSharding.Get(system);
         var sharding = ClusterShardingSettings.Create(system);
