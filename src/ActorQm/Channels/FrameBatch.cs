@@ -20,6 +20,9 @@ internal sealed class FrameBatch(IActorRef transport, int expectedBytes = 0, Fun
     private int _used;
     private int _expected = expectedBytes;
 
+    /// <summary>Bytes laid out so far, headers included: what the <c>written</c> acks of all its buffers add up to.</summary>
+    public long Added { get; private set; }
+
     /// <summary>The bytes a frame of <paramref name="length"/> takes in a batch: its length header and itself.</summary>
     public static int FrameBytes(int length) => FrameStream.HeaderBytes + length;
 
@@ -38,6 +41,7 @@ internal sealed class FrameBatch(IActorRef transport, int expectedBytes = 0, Fun
         write(span.Slice(FrameStream.HeaderBytes, length), state);
         _used += needed;
         _expected -= needed;
+        Added += needed;
     }
 
     /// <summary>Hands what is laid out to the transport.</summary>

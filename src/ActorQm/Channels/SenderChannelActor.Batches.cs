@@ -137,8 +137,7 @@ internal sealed partial class SenderChannelActor
             expected += m.Message.IsPersistent ? 0 : FrameBatch.FrameBytes(ChannelFrames.FastMessageBytes(m.Message.Payload.Length));
         }
 
-        var transport = data.Transport!;
-        var frames = new FrameBatch(transport, expected, written => new FastWritten(written));
+        var frames = new FrameBatch(data.Transport!, expected, written => new FastWritten(written));
         foreach (var m in got)
         {
             if (m.Message.IsPersistent)
@@ -151,10 +150,10 @@ internal sealed partial class SenderChannelActor
             frames.Add(ChannelFrames.FastMessageBytes(xmit.Length), xmit, static (frame, payload) => ChannelFrames.WriteFastMessage(frame, payload.Span));
             (sent ??= []).Add(m.Token);
             bytes += xmit.Length;
-            _fastUnwritten += FrameBatch.FrameBytes(ChannelFrames.FastMessageBytes(xmit.Length));
         }
 
         frames.Flush();
+        _fastUnwritten += frames.Added;
         if (sent is not null)
         {
             // No reply wanted: the batch's own commit is the one this channel waits for.

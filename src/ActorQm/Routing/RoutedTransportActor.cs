@@ -35,28 +35,23 @@ internal sealed class RoutedTransportActor : ReceiveActor
         // to the pool now while the router (on this node or another) writes later; the batch's ack rides on its last frame.
         Receive<Transport.SendFrames>(frames =>
         {
+            var copies = new List<byte[]>();
             using (frames)
             {
-                var pending = (ReadOnlyMemory<byte>?)null;
                 foreach (var frame in new Transport.FrameEnumerator(frames.Buffer.Memory[..frames.Length]))
                 {
-                    if (pending is { } previous)
-                    {
-                        _route.Router.Tell(new OutboundFrame(previous, Ack: false));
-                    }
-
-                    pending = frame.ToArray();
+                    copies.Add(frame.ToArray());
                 }
+            }
 
-                if (pending is { } last)
-                {
-                    if (frames.Ack is not null)
-                    {
-                        _acks.Enqueue(frames.Ack);
-                    }
+            if (frames.Ack is not null && copies.Count > 0)
+            {
+                _acks.Enqueue(frames.Ack);
+            }
 
-                    _route.Router.Tell(new OutboundFrame(last, frames.Ack is not null));
-                }
+            for (var i = 0; i < copies.Count; i++)
+            {
+                _route.Router.Tell(new OutboundFrame(copies[i], Ack: frames.Ack is not null && i == copies.Count - 1));
             }
         });
         Receive<FramesWritten>(written =>
