@@ -107,6 +107,13 @@ else
 fi
 rm -rf "$tools"
 
+# The failed tests by name with the first line of each message, last, where a log's tail shows them.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  awk '/<UnitTestResult / && /outcome="Failed"/ { if (match($0, /testName="[^"]*"/)) { name = substr($0, RSTART + 10, RLENGTH - 11); want = 1 } }
+       want && /<Message>/ { line = $0; sub(/.*<Message>/, "", line); print "scripts/test.sh: FAILED " name ": " substr(line, 1, 400); want = 0 }' "$trx" >&2
+done
+
 if [ "$files" -eq 0 ]; then
   echo "scripts/test.sh: no test results were written" >&2
   status=1
