@@ -177,6 +177,12 @@ public static class Channel
     {
         /// <summary>Batches sent and not yet confirmed at most (channels.pipeline-length; docs/protocol.md, "Pipelining").</summary>
         public int PipelineLength { get; init; } = 1;
+
+        /// <summary>
+        /// Development only (tls.development-channels-in-the-clear): a channel without SSLCIPH runs without TLS instead of
+        /// calling only to be refused. Ignored for a channel with SSLCIPH.
+        /// </summary>
+        public bool InTheClear { get; init; }
     }
 
     /// <summary>Everything a requester channel (RQSTR) needs to call its server and receive from it (null requirements: as for a sender).</summary>
@@ -201,6 +207,9 @@ public static class Channel
         /// <summary>Beyond MQ: channels with their own revocation policy, by channel name (tls.channel-revocation; docs/tls.md).</summary>
         public IReadOnlyDictionary<string, RevocationSettings> ChannelRevocation { get; init; } = new Dictionary<string, RevocationSettings>(StringComparer.Ordinal);
 
+        /// <summary>Development only (tls.development-channels-in-the-clear): accept connections that start in the clear (<see cref="Handshake.StartHandshake.AcceptInTheClear"/>).</summary>
+        public bool AcceptInTheClear { get; init; }
+
         /// <summary>
         /// The handshake of a listener's connection. The responder cannot know the channel before the initial data
         /// (docs/tls.md): it accepts any enabled CipherSpec and an absent client certificate, and the channel's own
@@ -217,6 +226,7 @@ public static class Channel
                 CredentialsForServerName = ChannelCredentials.Count == 0 ? null : CredentialsFor,
                 ChannelRevocation = ChannelRevocation.Count == 0 ? null : ChannelRevocation,
                 ConnectionName = $"{remote.Address}({remote.Port})",
+                AcceptInTheClear = AcceptInTheClear,
             };
 
         private TlsCredentials? CredentialsFor(string? serverName) =>

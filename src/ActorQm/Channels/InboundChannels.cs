@@ -69,6 +69,21 @@ public static class InboundChannels
             return new Refused("AMQ9503E", MqReason.UnexpectedError, $"channel negotiation failed: SEQWRAP is {hello.SequenceWrap} at the remote end and {definition.SequenceWrap} here; both ends must agree");
         }
 
+        if (session.InTheClear)
+        {
+            // Development only (tls.development-channels-in-the-clear): no TLS, so no CipherSpec, certificate or revocation to
+            // check. Only a message channel without SSLCIPH at both ends runs so; every channel with one still needs TLS, and
+            // an SSLPEER no certificate can meet refuses (docs/tls.md, "Plaintext channels").
+            if (hello.Type is ChannelType.Sender or ChannelType.Server && definition.SslCiph.Length == 0 && hello.CipherSpec.Length == 0)
+            {
+                return channel.AsChannel().SslPeer.Length > 0
+                    ? new Refused("AMQ9637E", MqReason.SslInitializationError, $"channel {channel.Name} came in the clear, without a certificate, and has SSLPEER here")
+                    : Mapping(catalog, channel.Name, hello, null, from, new Accepted(definition, catalog.QMgr.AsQMgr().DeadLetterQueue, null));
+            }
+
+            return new Refused("AMQ9639E", MqReason.SslInitializationError, $"channel {channel.Name} came in the clear; only a sender or server channel to a receiver without SSLCIPH at both ends may, and only under tls.development-channels-in-the-clear");
+        }
+
         if (definition.SslCiph.Length == 0 || hello.CipherSpec.Length == 0)
         {
             return new Refused("AMQ9639E", MqReason.SslInitializationError, definition.SslCiph.Length == 0

@@ -146,6 +146,7 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
         var responder = new Channels.Channel.ResponderTls(credentials, Revocation, _settings.AllowedCipherSpecs, _settings.AllowTls13, TransportSettings(catalog).Accepting())
         {
             ChannelRevocation = ChannelRevocation,
+            AcceptInTheClear = _settings.DevelopmentChannelsInTheClear,
         };
         return (WithChannels(responder, catalog, problems: null), problem);
     }

@@ -33,7 +33,13 @@ internal sealed partial class SenderChannelActor
         var id = $"{Def.Name}-{++_nextConnection}";
         var conName = $"{connected.Host}({connected.Port})";
         _board.Update(Def.Name, s => s with { ConName = conName });
-        var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, connected.Client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements ?? throw new InvalidOperationException("a sender without SSLCIPH calls in the clear, never through a handshake"), ActorRefs.Nobody)
+        if (_start.Requirements is null)
+        {
+            // No SSLCIPH and tls.development-channels-in-the-clear: no TLS at all (docs/tls.md, "Plaintext channels").
+            return Context.ActorOf(Transport.InTheClear(id, connected.Client.GetStream(), Self, _start.TransportSettings), "connection-" + _nextConnection);
+        }
+
+        var request = new Handshake.StartHandshake(id, HandshakeRole.Initiator, connected.Client.GetStream(), ChannelSni.Encode(Def.Name), _start.Credentials, _start.Requirements, ActorRefs.Nobody)
         {
             Revocation = _start.Revocation,
             ConnectionName = conName,

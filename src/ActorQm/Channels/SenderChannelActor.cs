@@ -75,7 +75,7 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
 
         When(ChannelState.Starting, e => e.FsmEvent switch
         {
-            ChannelConnector.Connected c when _start.Requirements is null => CallInTheClear(c),
+            ChannelConnector.Connected c when _start.Requirements is null && !_start.InTheClear => CallInTheClear(c),
             ChannelConnector.Connected c => GoTo(ChannelState.Binding).Using(e.StateData with { Transport = OpenTransport(c) }),
             ConnectFailed f => Retry(e.StateData, "AMQ9202E", $"remote host not available: {f.Reason}"),
             Handshake.HandshakeFailed f => Retry(e.StateData, f.AmqCode, f.Detail),

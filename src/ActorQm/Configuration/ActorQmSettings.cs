@@ -198,6 +198,12 @@ public sealed record TlsSettings(
     /// <summary>Beyond MQ: channels with a revocation policy of their own, by channel name (tls.channel-revocation; docs/tls.md).</summary>
     public IReadOnlyDictionary<string, ChannelRevocationSettings> ChannelRevocation { get; init; } = new Dictionary<string, ChannelRevocationSettings>();
 
+    /// <summary>
+    /// Development and benchmarks only, off by default (tls.development-channels-in-the-clear; docs/tls.md, "Plaintext channels"):
+    /// sender/receiver channels without SSLCIPH at both ends run without TLS, unencrypted and unauthenticated.
+    /// </summary>
+    public bool DevelopmentChannelsInTheClear { get; init; }
+
     public static TlsSettings Create(string qm, Config config, string? baseDirectory)
     {
         var authentication = UnknownPolicy(config.GetString("ocsp-authentication"), $"actorqm.queue-managers.{qm}.tls.ocsp-authentication");
@@ -240,6 +246,7 @@ public sealed record TlsSettings(
                 ? max
                 : throw new ConfigurationException($"actorqm.queue-managers.{qm}.tls.ocsp-max-bytes must be between 1k and 16M."),
             ChannelRevocation = ReadChannelRevocation(qm, config, authentication),
+            DevelopmentChannelsInTheClear = config.GetBoolean("development-channels-in-the-clear", false),
         };
     }
 

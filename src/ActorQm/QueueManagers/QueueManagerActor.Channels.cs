@@ -304,6 +304,7 @@ internal sealed partial class QueueManagerActor
             return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.RevocationFor(channel.Name), TransportSettings())
             {
                 PipelineLength = _settings.ChannelPipelineLength,
+                InTheClear = _tls.Settings.DevelopmentChannelsInTheClear,
             }, null);
         }
         catch (Exception e) when (e is KeyRepositoryException or InvalidOperationException)

@@ -65,6 +65,13 @@ public static class Handshake
 
         /// <summary>The channel, when this end knows it before the handshake (an initiator does; a responder learns it later).</summary>
         public string? ChannelName { get; init; }
+
+        /// <summary>
+        /// Responder only, development only (tls.development-channels-in-the-clear; docs/tls.md, "Plaintext channels"): a
+        /// connection that starts in the clear is handed on without TLS, as a session that is <see cref="PeerSession.InTheClear"/>,
+        /// instead of refused with AMQ9639E; the channel its initial data names must then have no SSLCIPH. Off by default.
+        /// </summary>
+        public bool AcceptInTheClear { get; init; }
     }
 
     /// <summary>
@@ -88,13 +95,23 @@ public static class Handshake
 
         /// <summary>The revocation policy the handshake applied, for the connection's later re-checks; null: the request's.</summary>
         public RevocationSettings? Revocation { get; init; }
+
+        /// <summary>
+        /// No TLS at all: no encryption, no peer identity (<see cref="Peer"/> is null). Only under the development setting
+        /// tls.development-channels-in-the-clear, and only for a message channel without SSLCIPH at both ends.
+        /// </summary>
+        public bool InTheClear { get; init; }
+
+        /// <summary>A session in the clear (development only, see <see cref="InTheClear"/>).</summary>
+        public static PeerSession Clear(string connectionId, TimeSpan elapsed) =>
+            new(connectionId, null, SslProtocols.None, default, string.Empty, null, elapsed) { InTheClear = true };
     }
 
     /// <summary>
     /// The peer is accepted: to <see cref="StartHandshake.ReplyTo"/> only (in the runtime, the transport actor, which then owns
-    /// <see cref="Stream"/>; channel bytes may flow).
+    /// <see cref="Stream"/>; channel bytes may flow). The stream is TLS unless the session is <see cref="PeerSession.InTheClear"/>.
     /// </summary>
-    public sealed record HandshakeSucceeded(PeerSession Session, SslStream Stream);
+    public sealed record HandshakeSucceeded(PeerSession Session, Stream Stream);
 
     /// <summary>The peer is refused at <see cref="Step"/>; the connection is already closed.</summary>
     public sealed record HandshakeFailed(

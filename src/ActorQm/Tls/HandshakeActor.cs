@@ -67,6 +67,7 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
                 ? new Validating(n.Session)
                 : new CheckingRevocation(n.Session, [])),
             NegotiationFailed f => Reject(f.Failure, f.InTheClear),
+            SpokeInTheClear => AcceptInTheClear(),
             StateTimeout => Reject(new StepFailure(HandshakeStep.CertificateExchange, "AMQ9638E", MqReason.SslInitializationError,
                 $"TLS handshake with the remote end did not complete within {stepTimeout.TotalSeconds:F1} s", null)),
             _ => null,
@@ -167,7 +168,9 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         {
             if (_request.Role == HandshakeRole.Responder && await PlaintextChannel.StartsInTheClearAsync(_transport, _cancel.Token).ConfigureAwait(false))
             {
-                return new NegotiationFailed(await PlaintextChannel.RefuseAsync(_transport, _cancel.Token).ConfigureAwait(false), InTheClear: true);
+                return _request.AcceptInTheClear
+                    ? SpokeInTheClear.Instance
+                    : new NegotiationFailed(await PlaintextChannel.RefuseAsync(_transport, _cancel.Token).ConfigureAwait(false), InTheClear: true);
             }
 
             return new Negotiated(_request.Role == HandshakeRole.Initiator
@@ -293,6 +296,20 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
         return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
     }
 
+    /// <summary>
+    /// Development only (<see cref="StartHandshake.AcceptInTheClear"/>): the connection goes on without TLS, with no peer to
+    /// check; the queue manager then accepts it only for a channel without SSLCIPH. Every such connection is logged.
+    /// </summary>
+    private State<HandshakeStep, HandshakeData> AcceptInTheClear()
+    {
+        _log.Warning("connection {0} from {1} accepted IN THE CLEAR (tls.development-channels-in-the-clear): no encryption, no peer identity; never use this setting in production",
+            _request.ConnectionId, _request.ConnectionName ?? "an unknown address");
+        _handedOver = true;
+        _request.ReplyTo.Tell(new HandshakeSucceeded(PeerSession.Clear(_request.ConnectionId, _clock.Elapsed), _transport));
+        Context.Parent.Tell(new Answered(_request));
+        return GoTo(HandshakeStep.Accepted).Using(new Finished(null));
+    }
+
     private State<HandshakeStep, HandshakeData> Reject(StepFailure step, bool inTheClear = false)
     {
         // Once TLS is up a refused initiator can be told why over it; one that spoke in the clear learns only that TLS is required.
@@ -367,6 +384,11 @@ internal sealed class HandshakeActor : FSM<HandshakeStep, HandshakeData>
     private sealed record Negotiated(NegotiatedSession Session);
 
     private sealed record NegotiationFailed(StepFailure Failure, bool InTheClear = false);
+
+    private sealed record SpokeInTheClear
+    {
+        public static readonly SpokeInTheClear Instance = new();
+    }
 
     private sealed record ChainChecked(ChainValidationResult Result);
 

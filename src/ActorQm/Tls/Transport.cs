@@ -37,6 +37,14 @@ public static class Transport
     public static Props Props(Handshake.StartHandshake handshake, IActorRef handshakes, IActorRef owner, Settings? settings = null) =>
         Akka.Actor.Props.Create(() => new TransportActor(handshake, handshakes, owner, settings ?? new Settings()));
 
+    /// <summary>
+    /// Development only (tls.development-channels-in-the-clear; docs/tls.md, "Plaintext channels"): a transport over a connected
+    /// socket stream with no TLS at all, for a sending channel without SSLCIPH whose partner accepts channels in the clear.
+    /// Its owner is told <see cref="Connected"/> with a session that is <see cref="Handshake.PeerSession.InTheClear"/>.
+    /// </summary>
+    public static Props InTheClear(string connectionId, Stream stream, IActorRef owner, Settings? settings = null) =>
+        Akka.Actor.Props.Create(() => new TransportActor(connectionId, stream, owner, settings ?? new Settings()));
+
     // Commands from the owner
     /// <summary>Queue one frame; <see cref="Ack"/>, when given, is told to the owner once it is written.</summary>
     public sealed record Send(ReadOnlyMemory<byte> Frame, object? Ack = null);

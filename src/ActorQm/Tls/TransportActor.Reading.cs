@@ -9,7 +9,7 @@ namespace ActorQm.Tls;
 /// <summary>The reading loop: frames through one buffer, within the owner's credit, alone or in runs (docs/protocol.md, "Framing").</summary>
 internal sealed partial class TransportActor
 {
-    private async Task<ReadEnded> ReadFrames(SslStream stream)
+    private async Task<ReadEnded> ReadFrames(Stream stream)
     {
         using var reader = new BufferedFrameReader(stream, _settings.MaxFrameBytes);
         try

@@ -22,8 +22,11 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
     private const string RecheckTimer = "revocation-recheck";
     private const string SlowReaderTimer = "slow-reader";
     private const int HeaderBytes = FrameStream.HeaderBytes;
-    private readonly Handshake.StartHandshake _handshake;
-    private readonly IActorRef _handshakes;
+    // Null for a connection in the clear (development only), which has no handshake to walk.
+    private readonly Handshake.StartHandshake? _handshake;
+    private readonly IActorRef? _handshakes;
+    private readonly string _connectionId;
+    private readonly Stream? _inTheClear;
     // Written only by this actor; read by the reading loop, which picks up a redirect for the next frame.
     private volatile IActorRef _owner;
     private readonly TransportSettings _settings;
@@ -37,7 +40,7 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
     private long _queuedBytes;
     private volatile TaskCompletionSource? _full;
     private long _progressAt;
-    private SslStream? _stream;
+    private Stream? _stream;
     private bool _writing;
     private bool _closing;
     private bool _closed;
@@ -48,6 +51,17 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
     {
         _handshake = handshake with { ReplyTo = Self };
         _handshakes = handshakes;
+        _connectionId = handshake.ConnectionId;
+        _owner = owner;
+        _settings = settings;
+        Become(Handshaking);
+    }
+
+    /// <summary>A connection in the clear (development only, <see cref="Transport.InTheClear"/>): no handshake, no peer.</summary>
+    public TransportActor(string connectionId, Stream stream, IActorRef owner, TransportSettings settings)
+    {
+        _connectionId = connectionId;
+        _inTheClear = stream;
         _owner = owner;
         _settings = settings;
         Become(Handshaking);
@@ -55,7 +69,17 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart() => _handshakes.Tell(_handshake);
+    protected override void PreStart()
+    {
+        if (_inTheClear is { } stream)
+        {
+            _log.Warning("connection {0} runs IN THE CLEAR (tls.development-channels-in-the-clear): no encryption, no peer identity; never use this setting in production", _connectionId);
+            Self.Tell(new Handshake.HandshakeSucceeded(Handshake.PeerSession.Clear(_connectionId, TimeSpan.Zero), stream));
+            return;
+        }
+
+        _handshakes!.Tell(_handshake!);
+    }
 
     protected override void PostStop()
     {
@@ -76,7 +100,7 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
         {
             _stream = ok.Stream;
             _peerChain = ok.Session.Chain;
-            _revocation = ok.Session.Revocation ?? _handshake.Revocation;
+            _revocation = ok.Session.Revocation ?? _handshake?.Revocation ?? RevocationSettings.None;
             _owner.Tell(new Connected(ok.Session));
             if (_settings.RevocationRecheck is { } every && _peerChain.Count > 1 && _revocation.ChecksAnything)
             {
@@ -115,7 +139,7 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
 
             if (send.Frame.Length > _settings.MaxFrameBytes)
             {
-                _log.Error("AMQ9504E: refusing to send a frame of {0} bytes (maximum {1}) on {2}", send.Frame.Length, _settings.MaxFrameBytes, _handshake.ConnectionId);
+                _log.Error("AMQ9504E: refusing to send a frame of {0} bytes (maximum {1}) on {2}", send.Frame.Length, _settings.MaxFrameBytes, _connectionId);
                 return;
             }
 
@@ -267,7 +291,7 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
         WriteBatch(_stream!, batch, bytes).PipeTo(Self);
     }
 
-    private async Task<WriteDone> WriteBatch(SslStream stream, List<Outgoing> batch, int bytes)
+    private async Task<WriteDone> WriteBatch(Stream stream, List<Outgoing> batch, int bytes)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(bytes);
         try
@@ -312,7 +336,11 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
     {
         try
         {
-            await _stream!.ShutdownAsync().ConfigureAwait(false);
+            // TLS close_notify; a connection in the clear just closes.
+            if (_stream is SslStream tls)
+            {
+                await tls.ShutdownAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -330,7 +358,7 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
         _closed = true;
         if (code is not null)
         {
-            _log.Amq(code, "connection {0}: {1}", _handshake.ConnectionId, reason);
+            _log.Amq(code, "connection {0}: {1}", _connectionId, reason);
         }
 
         _owner.Tell(new ConnectionClosed(code, reason));

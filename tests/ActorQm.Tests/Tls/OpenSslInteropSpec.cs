@@ -191,7 +191,7 @@ public sealed class OpenSslInteropSpec(ITestOutputHelper output) : Akka.TestKit.
             supervisor.Tell(new StartHandshake("from-openssl", HandshakeRole.Responder, network, "QM2", credentials, Requires("CN=APP1"), probe));
             var accepted = await probe.ExpectMsgAsync<HandshakeSucceeded>(TimeSpan.FromSeconds(30));
             // Every connection, the second included, presented its certificate and was checked on it.
-            return (accepted.Stream, accepted.Session.Peer?.Subject.ValuesOf("CN").Single() == "APP1");
+            return ((SslStream)accepted.Stream, accepted.Session.Peer?.Subject.ValuesOf("CN").Single() == "APP1");
         }, cert, key, root);
         Assert.All(ours.Presented, Assert.True);
         Assert.DoesNotContain("Reused", ours.First + ours.Second);
