@@ -152,11 +152,15 @@ public sealed class HandshakeVerifier
             : new StepResult(HandshakeStep.Revocation, null);
     }
 
-    /// <summary>Step 2: every signature up to one of our trust anchors (RFC 5280 §6), on the path the peer presented or, failing that, any path we can build.</summary>
+    /// <summary>
+    /// Step 2: every signature up to one of our trust anchors (RFC 5280 §6), on the path the peer presented or, failing that, any
+    /// path we can build. A peer that validated before with the same certificates gets the path validated then, while all of
+    /// it is within its validity (<see cref="ValidatedChainCache"/>); the later steps run on it as on a path validated now.
+    /// </summary>
     public ChainValidationResult ValidateChain(NegotiatedSession session)
     {
         var peer = session.PeerCertificate ?? throw new InvalidOperationException("no peer certificate to validate");
-        return session.Chain is { } built ? ChainValidator.ValidatePresented(built, peer, Policy) : ChainValidator.Validate(peer, Policy);
+        return _credentials.ValidatedChains.Validate(peer, session.Chain, Policy);
     }
 
     /// <summary>Step 2's verdict.</summary>

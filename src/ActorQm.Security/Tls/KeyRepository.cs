@@ -39,6 +39,9 @@ public sealed class KeyRepository
 
     public IReadOnlyList<X509Certificate2> Intermediates { get; }
 
+    /// <summary>The chain validations of peers under this repository's trust, shared by all its credentials: a repository read again starts empty.</summary>
+    internal ValidatedChainCache ValidatedChains { get; } = new();
+
     /// <summary>MQ's default label of a queue manager's certificate: ibmwebspheremq + name in lower case.</summary>
     public static string DefaultQueueManagerLabel(string qmgrName) => "ibmwebspheremq" + qmgrName.ToLowerInvariant();
 
@@ -110,7 +113,7 @@ public sealed class KeyRepository
             throw new KeyRepositoryException("AMQ9642E", $"no personal certificate labelled '{label}' in key repository {Path} (labels: {string.Join(", ", _personal.Keys)})");
         }
 
-        return new TlsCredentials(own, own is null ? [] : ChainOf(own), TrustAnchors, Intermediates);
+        return new TlsCredentials(own, own is null ? [] : ChainOf(own), TrustAnchors, Intermediates) { ValidatedChains = ValidatedChains };
     }
 
     /// <summary>Beyond MQ: a warning for every personal certificate that expires within <paramref name="ahead"/> (or has expired).</summary>
@@ -122,7 +125,7 @@ public sealed class KeyRepository
                 : $"AMQ9714W: personal certificate '{p.Key}' ({p.Value.Subject}) in {Path} expires at {p.Value.NotAfter.ToUniversalTime():u}.");
 
     /// <summary>Credentials for a peer that presents no certificate of its own (a client without one).</summary>
-    public TlsCredentials TrustOnly() => new(null, [], TrustAnchors, Intermediates);
+    public TlsCredentials TrustOnly() => new(null, [], TrustAnchors, Intermediates) { ValidatedChains = ValidatedChains };
 
     private List<X509Certificate2> ChainOf(X509Certificate2 leaf)
     {

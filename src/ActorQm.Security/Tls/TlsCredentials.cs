@@ -16,6 +16,13 @@ public sealed record TlsCredentials(X509Certificate2? Certificate, IReadOnlyList
     public bool OcspStapling { get; init; }
 
     /// <summary>
+    /// The peers' chains validated under these trust anchors (docs/tls.md, "Validated-chain cache"). Every credentials of one
+    /// key repository share the repository's, which REFRESH SECURITY TYPE(SSL) empties and replaces with the repository;
+    /// credentials made otherwise have their own.
+    /// </summary>
+    internal ValidatedChainCache ValidatedChains { get; init; } = new();
+
+    /// <summary>
     /// Built once and shared by every handshake with these credentials (building it walks the chain).
     /// The trust anchors go in too: the runtime needs the complete path to ask for a staple, and it
     /// sends only the certificates of the path, never an unrelated one.

@@ -35,8 +35,11 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
 
     public int CachedCrls => _crls.Count;
 
+    /// <summary>Peer chains validated under the key repository in use (docs/tls.md, "Validated-chain cache").</summary>
+    public int CachedChains => KeyRepository?.ValidatedChains.Count ?? 0;
+
     /// <summary>
-    /// (Re)loads everything from the catalog and empties the revocation caches; with <paramref name="reloaded"/>, the HOCON
+    /// (Re)loads everything from the catalog and empties the revocation and validated-chain caches; with <paramref name="reloaded"/>, the HOCON
     /// tls settings read again by REFRESH SECURITY TYPE(SSL) apply from now on (docs/tls.md).
     /// </summary>
     public void Load(ObjectCatalog catalog, TlsSettings? reloaded = null)
@@ -52,6 +55,8 @@ public sealed class QueueManagerTls(TlsSettings settings, RevokedCertificates? r
         _ocsp.Flush();
         _crls.Flush();
         var path = catalog.QMgr.AsQMgr().KeyRepository;
+        // The repository read again brings an empty cache of validated chains; credentials still held from this one lose theirs too.
+        KeyRepository?.ValidatedChains.Clear();
         KeyRepository = null;
         if (path.Length > 0)
         {

@@ -356,6 +356,7 @@ internal sealed partial class QueueManagerActor
             new("CERTLBLS", _tls.KeyRepository is { } keys ? string.Join(",", keys.Labels.Order(StringComparer.Ordinal)) : string.Empty),
             new("OCSPCACHE", Mqsc.MqscDisplay.Number(_tls.CachedOcspAnswers)),
             new("CRLCACHE", Mqsc.MqscDisplay.Number(_tls.CachedCrls)),
+            new("CHAINCACHE", Mqsc.MqscDisplay.Number(_tls.CachedChains)),
             new("REVCHECK", _tls.Revocation.ChecksAnything ? "YES" : "NO"),
             .. TlsSettingsAttributes(_tls.Settings),
             new("REVOKED", Mqsc.MqscDisplay.Number(RevokedCertificatesExtension.For(Context.System).Count)),

@@ -64,6 +64,46 @@ public sealed class QueueManagerTlsReloadSpec(ITestOutputHelper output) : Akka.T
         }
     }
 
+    [Fact]
+    public async Task QueueManagerTls_must_answer_a_returning_peer_from_the_validated_chain_cache_which_REFRESH_SECURITY_empties()
+    {
+        var leaf = TestPki.Leaf(TestPki.Shared.Ca, "CN=APP1,O=Example");
+        var file = _dir.File("qm.conf");
+        WriteConfig(file, "ocsp-authentication = optional");
+        var key = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        File.WriteAllText(_dir.File("qm.mqsc"), $"""
+            ALTER QMGR SSLKEYR('{key}')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) MCAUSER('app')
+            {TestGrants.App()}
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """);
+        var settings = ActorQmSettings.Create(Read(file), _dir.Path, () => Read(file)).QueueManagers.Single();
+        var qm = await QueueManagerBootstrap.StartAsync(Sys, settings);
+        var admin = new QueueManagerConnection(qm.Actor);
+        var client = ClientOptions(await QueueManagerPair.ListenerPort(qm.Actor), leaf);
+        async Task Connect()
+        {
+            await using (await MqClient.ConnectAsync(client))
+            {
+            }
+        }
+
+        Assert.Contains("CHAINCACHE(0)", await Status(admin));
+        await Connect();
+        await Connect();
+        // One entry for the one peer chain, however often it connects.
+        Assert.Contains("CHAINCACHE(1)", await Status(admin));
+
+        Assert.Equal(0, (await admin.RunMqscAsync("REFRESH SECURITY TYPE(SSL)")).Failed);
+        Assert.Contains("CHAINCACHE(0)", await Status(admin));
+        // The listener takes the refreshed material by message: a connection may still meet the old one, whose cache was emptied too.
+        await AwaitAssertAsync(async () =>
+        {
+            await Connect();
+            Assert.Contains("CHAINCACHE(1)", await Status(admin));
+        }, TimeSpan.FromSeconds(10));
+    }
+
     private void WriteConfig(string file, string tls) => File.WriteAllText(file, $$"""
         actorqm.queue-managers.QM2 {
           store.path = "{{_dir.File("QM2.db")}}"
