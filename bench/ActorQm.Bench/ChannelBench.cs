@@ -69,6 +69,19 @@ internal static class ChannelBench
             }
         }
 
+        // The same single channel with no TLS at all (tls.development-channels-in-the-clear, a development setting): what TLS
+        // costs the channel, against what it costs the raw pipe (L1).
+        foreach (var persistence in new[] { Persistence.NotPersistent, Persistence.Persistent })
+        {
+            var persistent = persistence == Persistence.Persistent;
+            var id = persistent ? "C2" : "C1";
+            var (rate, cpu, allocated) = await Channel(count, pki, qm1, qm2, persistence, 1, tls: false);
+            var withTls = rows.FirstOrDefault(r => r.Id == id && r.Name.EndsWith(", 1 channel", StringComparison.Ordinal));
+            rows.Add(new(persistent ? "T2" : "T1", $"the same channel in the clear (no TLS), {(persistent ? "persistent" : "non-persistent")}, 1 channel",
+                rate, "msgs/s", withTls is null ? null : withTls.Value / rate, $"{id} with TLS / this",
+                string.Create(CultureInfo.InvariantCulture, $"tls.development-channels-in-the-clear, SSLCIPH('') at both ends; TLS costs the channel {(withTls is null ? "?" : (1 - (withTls.Value / rate)).ToString("P0", CultureInfo.InvariantCulture))} of its rate (the raw pipe: 1 - L1 TLS / L1 plain); per message, both ends: {cpu:F1} µs of CPU, {allocated:F0} bytes allocated")));
+        }
+
         return rows;
     }
 
@@ -154,31 +167,34 @@ internal static class ChannelBench
     /// <returns>Messages per second, and the process's CPU time per message over the timed part (both queue managers and
     /// both TLS ends are in this process): a figure a busy machine disturbs far less than the rate; and the managed bytes
     /// allocated per message, which it does not disturb at all.</returns>
-    private static async Task<(double Rate, double CpuMicroseconds, double AllocatedBytes)> Channel(int count, DevPki pki, DevPki.Issued qm1Cert, DevPki.Issued qm2Cert, Persistence persistence, int channels)
+    private static async Task<(double Rate, double CpuMicroseconds, double AllocatedBytes)> Channel(int count, DevPki pki, DevPki.Issued qm1Cert, DevPki.Issued qm2Cert, Persistence persistence, int channels, bool tls = true)
     {
+        // In the clear: no CipherSpec and no peer filter at either end, under the development setting at both.
+        var (receiverTls, senderTls) = tls ? ("SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')", "SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2')") : ("SSLCIPH('')", "SSLCIPH('')");
+        var clear = tls ? string.Empty : "tls.development-channels-in-the-clear = on\n";
         var dir = Directory.CreateTempSubdirectory("actorqm-chlbench-").FullName;
         var system = ActorSystem.Create("chlbench", "akka.loglevel = ERROR");
         try
         {
             pki.WriteKeyRepository(Path.Combine(dir, "qm1key"), "ibmwebspheremqqm1", qm1Cert);
             pki.WriteKeyRepository(Path.Combine(dir, "qm2key"), "ibmwebspheremqqm2", qm2Cert);
-            var receivers = string.Join("\n", Enumerable.Range(1, channels).Select(i => $"DEFINE CHANNEL(QM1.QM2.C{i}) CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1')"));
+            var receivers = string.Join("\n", Enumerable.Range(1, channels).Select(i => $"DEFINE CHANNEL(QM1.QM2.C{i}) CHLTYPE(RCVR) {receiverTls}"));
             var qm2 = await Start(system, dir, "QM2", $"""
                 ALTER QMGR SSLKEYR('{dir}/qm2key')
                 DEFINE QLOCAL(APP.IN) MAXDEPTH(999999999)
                 {receivers}
                 DEFINE LISTENER(L) IPADDR('127.0.0.1') PORT(0) CONTROL(QMGR)
-                """);
+                """, clear);
             var port = await ListenerPort(qm2);
             var senders = string.Join("\n", Enumerable.Range(1, channels).Select(i => $"""
                 DEFINE QLOCAL(XQ{i}) USAGE(XMITQ) MAXDEPTH(999999999)
                 DEFINE QREMOTE(APP.R{i}) RNAME(APP.IN) RQMNAME(QM2) XMITQ(XQ{i})
-                DEFINE CHANNEL(QM1.QM2.C{i}) CHLTYPE(SDR) CONNAME('127.0.0.1({port})') XMITQ(XQ{i}) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2') BATCHSZ(50)
+                DEFINE CHANNEL(QM1.QM2.C{i}) CHLTYPE(SDR) CONNAME('127.0.0.1({port})') XMITQ(XQ{i}) {senderTls} BATCHSZ(50)
                 """));
             var qm1 = await Start(system, dir, "QM1", $"""
                 ALTER QMGR SSLKEYR('{dir}/qm1key')
                 {senders}
-                """, PipelineLength is { } pipeline ? $"channels.pipeline-length = {pipeline}" : string.Empty);
+                """, clear + (PipelineLength is { } pipeline ? $"channels.pipeline-length = {pipeline}" : string.Empty));
             var payload = new byte[Size];
             Random.Shared.NextBytes(payload);
             var connection = new QueueManagerConnection(qm1, "bench");

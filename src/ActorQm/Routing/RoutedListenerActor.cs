@@ -82,7 +82,8 @@ internal sealed class RoutedListenerActor : ReceiveActor, IWithTimers
             _log.Warning("{0} (listener for queue manager {1} on this node)", warning, described.QMgrName);
         }
 
-        _responder = responder;
+        // A routed session crosses nodes with its TLS facts; one in the clear (a development setting) has none: never accepted here.
+        _responder = responder with { AcceptInTheClear = false };
         _blocked = ChannelSecurity.BlockedAddresses(catalog);
         _described = described;
         if (_listener.IsNobody())
