@@ -178,7 +178,7 @@ internal static class RestApi
     };
 
     private static async Task<QueueHandle> Open(IActorRef qm, string queue, MqOpenOptions options, RestPeer peer, TimeSpan timeout) =>
-        await qm.Ask<object>(new QueueManagerApi.OpenQueue(queue, options, null, await PrincipalAt(qm, peer, timeout).ConfigureAwait(false)), timeout).ConfigureAwait(false) switch
+        await qm.Ask<object>(new QueueManagerApi.OpenQueue(queue, options, null, await PrincipalAt(qm, peer, timeout).ConfigureAwait(false)) { Connecting = true }, timeout).ConfigureAwait(false) switch
         {
             QueueManagerApi.QueueOpened opened => opened.Handle,
             QueueManagerApi.OpenRejected r => throw new MqException(r.Reason, r.Detail),

@@ -30,6 +30,12 @@ public static class QueueManagerApi
         /// </summary>
         public bool AlternateUserFromPartner { get; init; }
 
+        /// <summary>
+        /// <see cref="As"/> must also hold CONNECT on the queue manager: an open that no connection's admission checked (a REST
+        /// call, where MQ's mqweb connects as the caller; docs/rest.md). A client channel's opens leave it off: its connect was checked.
+        /// </summary>
+        public bool Connecting { get; init; }
+
         /// <summary>Who holds the handle until it sends <see cref="CloseQueue"/> or ends: counted as the queue's IPPROCS/OPPROCS meanwhile (null: not counted).</summary>
         public Akka.Actor.IActorRef? Holder { get; init; }
 

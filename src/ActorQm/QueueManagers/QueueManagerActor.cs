@@ -147,6 +147,14 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             return;
         }
 
+        if (open is { Connecting: true, As: { } caller } && _catalog.Authority.Missing(caller, Authority.AuthorityObjectType.QMgr, _catalog.QMgrName, Authority.AuthorityKind.Connect) != Authority.AuthorityKind.None)
+        {
+            var noConnect = $"AMQ8077W: entity '{caller.Name}' has insufficient authority to access object {_catalog.QMgrName}: missing CONNECT (MQRC 2035)";
+            _log.Warning("{0}", noConnect);
+            Sender.Tell(new OpenRejected(Messages.MqReason.NotAuthorized, noConnect));
+            return;
+        }
+
         var result = Open(open.QueueName, open.QMgrName, open.ForInput ? OpenPurpose.Input : OpenPurpose.Output);
         if (result.Handle is not null && open.As is { } principal
             && QueueAuthority.Check(_catalog, principal, open, result.Handle, _settings.Security.PrincipalFor) is { } refusal)

@@ -240,6 +240,38 @@ public sealed class RestServerSpec(ITestOutputHelper output) : Akka.TestKit.Xuni
         Assert.Equal(0, await Depth("APP.IN"));
     }
 
+    [Fact]
+    public async Task RestServer_must_refuse_messaging_to_a_principal_without_CONNECT_on_the_queue_manager()
+    {
+        // Every queue authority, but no CONNECT: MQ's mqweb connects as the caller, so the call fails as its MQCONN would.
+        var admin = new QueueManagerConnection(_qm.Actor);
+        await admin.RunMqscAsync("SET AUTHREC PROFILE('APP.IN') OBJTYPE(QUEUE) PRINCIPAL('noconn') AUTHADD(PUT,GET,BROWSE,INQ)");
+        using var noconn = Client(User("CN=noconn,O=Example"));
+        HttpRequestMessage Put() => new(HttpMethod.Post, "/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message")
+        {
+            Content = new StringContent("needs CONNECT", Encoding.UTF8, "text/plain"),
+            Headers = { { "ibm-mq-rest-csrf-token", "x" } },
+        };
+
+        using var put = await noconn.SendAsync(Put());
+        using var browse = await noconn.GetAsync("/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message");
+        using var get = await noconn.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/ibmmq/rest/v3/messaging/qmgr/QM2/queue/APP.IN/message") { Headers = { { "ibm-mq-rest-csrf-token", "x" } } });
+
+        foreach (var refused in new[] { put, browse, get })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            var error = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error")[0];
+            Assert.Equal(("MQWB0103E", 2035), (error.GetProperty("msgId").GetString(), error.GetProperty("reasonCode").GetInt32()));
+        }
+
+        Assert.Equal(0, await Depth("APP.IN"));
+        // The same principal with CONNECT: the put is taken.
+        await admin.RunMqscAsync("SET AUTHREC OBJTYPE(QMGR) PRINCIPAL('noconn') AUTHADD(CONNECT)");
+        using var allowed = await noconn.SendAsync(Put());
+        Assert.True(allowed.StatusCode == HttpStatusCode.Created, await allowed.Content.ReadAsStringAsync());
+        Assert.Equal(1, await Depth("APP.IN"));
+    }
+
     private async Task<int> Depth(string queue)
     {
         var (lines, _, _) = await new QueueManagerConnection(_qm.Actor).RunMqscAsync($"DISPLAY QSTATUS('{queue}') CURDEPTH");
