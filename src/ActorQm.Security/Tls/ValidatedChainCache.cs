@@ -78,7 +78,7 @@ internal sealed class ValidatedChainCache
     /// </summary>
     public ChainValidationResult Validate(X509Certificate2 peer, ChainSnapshot? snapshot, ChainPolicy policy)
     {
-        // A fixed time (the CLI's "cert verify --at") asks about another moment than the window would be checked at.
+        // A fixed time (the CLI's "cert verify --time") asks about another moment than the window would be checked at.
         if (policy.Time is not null)
         {
             Record("bypass");

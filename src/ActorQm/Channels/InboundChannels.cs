@@ -35,8 +35,9 @@ public static class InboundChannels
 
     /// <param name="from">The caller's address, for ADDRESSMAP and QMGRMAP records (null: unknown, none of them matches).</param>
     /// <param name="ownRevocation">Channels with their own revocation policy (tls.channel-revocation): the handshake must have used it.</param>
+    /// <param name="inTheClear">Whether tls.development-channels-in-the-clear is on now: a session accepted in the clear before REFRESH SECURITY turned it off is refused.</param>
     public static object Check(ObjectCatalog catalog, InitialData hello, Handshake.PeerSession session, bool allowTls13, System.Net.IPAddress? from = null,
-        IEnumerable<string>? ownRevocation = null)
+        IEnumerable<string>? ownRevocation = null, bool inTheClear = false)
     {
         var channel = catalog.Find("CHANNEL", hello.ChannelName);
         if (channel is null)
@@ -74,14 +75,14 @@ public static class InboundChannels
             // Development only (tls.development-channels-in-the-clear): no TLS, so no CipherSpec, certificate or revocation to
             // check. Only a message channel without SSLCIPH at both ends runs so; every channel with one still needs TLS, and
             // an SSLPEER no certificate can meet refuses (docs/tls.md, "Plaintext channels").
-            if (hello.Type is ChannelType.Sender or ChannelType.Server && definition.SslCiph.Length == 0 && hello.CipherSpec.Length == 0)
+            if (inTheClear && kind == ChannelKind.Receiver && hello.Type is (ChannelType.Sender or ChannelType.Server) && definition.SslCiph.Length == 0 && hello.CipherSpec.Length == 0)
             {
                 return channel.AsChannel().SslPeer.Length > 0
                     ? new Refused("AMQ9637E", MqReason.SslInitializationError, $"channel {channel.Name} came in the clear, without a certificate, and has SSLPEER here")
                     : Mapping(catalog, channel.Name, hello, null, from, new Accepted(definition, catalog.QMgr.AsQMgr().DeadLetterQueue, null));
             }
 
-            return new Refused("AMQ9639E", MqReason.SslInitializationError, $"channel {channel.Name} came in the clear; only a sender or server channel to a receiver without SSLCIPH at both ends may, and only under tls.development-channels-in-the-clear");
+            return new Refused("AMQ9639E", MqReason.SslInitializationError, $"channel {channel.Name} came in the clear; only a sender or server channel to a receiver (RCVR) without SSLCIPH at both ends may, and only while tls.development-channels-in-the-clear is on");
         }
 
         if (definition.SslCiph.Length == 0 || hello.CipherSpec.Length == 0)

@@ -32,7 +32,7 @@ internal sealed partial class QueueManagerActor
     {
         Receive<Channel.AcceptChannel>(a =>
         {
-            var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _tls.Settings.AllowTls13, a.From, _tls.ChannelRevocation.Keys);
+            var answer = InboundChannels.Check(_catalog, a.Hello, a.Session, _tls.Settings.AllowTls13, a.From, _tls.ChannelRevocation.Keys, _tls.Settings.DevelopmentChannelsInTheClear);
             if (answer is InboundChannels.Accepted mapped)
             {
                 answer = ChannelIdentity.Decide(_catalog, _settings.Security, a.Hello, mapped);
@@ -130,17 +130,32 @@ internal sealed partial class QueueManagerActor
             _log.Warning("{0} (queue manager {1}: listeners refuse TLS connections until REFRESH SECURITY)", problem, _settings.Name);
         }
 
+        if (_tls.Settings.DevelopmentChannelsInTheClear)
+        {
+            _log.Warning("queue manager {0}: tls.development-channels-in-the-clear is ON: sender, server and receiver channels without SSLCIPH run unencrypted and unauthenticated; a development setting, never for production (docs/tls.md).", _settings.Name);
+        }
+
         _publishedMaxFrameBytes = responder.TransportSettings.MaxFrameBytes;
         _responder = responder;
         _initiator.Tell(new Channel.UseResponderTls(responder));
         if (refresh)
         {
+            // Every channel that calls out (SDR, SVR with a CONNAME) and every cluster sender: one left out would bind again
+            // with the material and settings from before the refresh (a removed CA still trusted).
             var senders = new Dictionary<string, Channel.SenderStart>(StringComparer.Ordinal);
-            foreach (var channel in _catalog.All("CHANNEL").Where(c => c.AsChannel().Kind == ChannelKind.Sender))
+            foreach (var channel in _catalog.All("CHANNEL").Where(c => c.AsChannel().StartsOutbound))
             {
                 if (SenderStart(channel) is { Start: { } start })
                 {
                     senders[channel.Name] = start;
+                }
+            }
+
+            foreach (var member in _clusterSenders.Values)
+            {
+                if (ClusterSenderStart(member).Start is { } start)
+                {
+                    senders[member.Channel] = start;
                 }
             }
 
@@ -300,6 +315,11 @@ internal sealed partial class QueueManagerActor
         try
         {
             var requirements = ChannelSecurity.RequirementsFor(_catalog, channel, _tls.Settings.AllowTls13);
+            if (requirements is null && _tls.Settings.DevelopmentChannelsInTheClear && channel.AsChannel().SslPeer.Length > 0)
+            {
+                return (null, $"AMQ9637E: channel {channel.Name} has SSLPEER but no SSLCIPH: in the clear no certificate can meet it (define SSLCIPH, or remove SSLPEER).");
+            }
+
             var credentials = InitiatorCredentials(channel);
             return (new Channel.SenderStart(definition, _settings.Name, xmitq.Actor, credentials, requirements, _tls.RevocationFor(channel.Name), TransportSettings())
             {

@@ -86,9 +86,7 @@ internal sealed partial class QueueManagerActor : IClusterRoutes
             return;
         }
 
-        var receiver = MqscExecutor.Restore(member.ChannelDefinition, member.QMgrName);
-        var attributes = receiver.Attributes.SetItem("CHLTYPE", "CLUSSDR").SetItem("XMITQ", ClusterXmitQPrefix + member.Channel).Remove("CERTLABL");
-        var (start, error) = SenderStart(receiver with { Attributes = attributes });
+        var (start, error) = ClusterSenderStart(member);
         if (start is null)
         {
             _log.Warning("{0} (cluster-sender channel {1} to {2} in cluster {3})", error, member.Channel, member.QMgrName, member.Cluster);
@@ -97,6 +95,14 @@ internal sealed partial class QueueManagerActor : IClusterRoutes
         }
 
         _initiator.Tell(new Channel.StartChannel(start));
+    }
+
+    /// <summary>What the auto-defined CLUSSDR to <paramref name="member"/> runs with, from its CLUSRCVR definition and our TLS material now.</summary>
+    private (Channel.SenderStart? Start, string? Error) ClusterSenderStart(ClusterMember member)
+    {
+        var receiver = MqscExecutor.Restore(member.ChannelDefinition, member.QMgrName);
+        var attributes = receiver.Attributes.SetItem("CHLTYPE", "CLUSSDR").SetItem("XMITQ", ClusterXmitQPrefix + member.Channel).Remove("CERTLABL");
+        return SenderStart(receiver with { Attributes = attributes });
     }
 
     /// <inheritdoc/>

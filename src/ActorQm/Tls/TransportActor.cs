@@ -90,7 +90,8 @@ internal sealed partial class TransportActor : ReceiveActor, IWithTimers
             unsent.Owner?.Dispose();
         }
 
-        _stream?.Dispose();
+        // A connection in the clear stopped before it opened still holds its socket in _inTheClear.
+        (_stream ?? _inTheClear)?.Dispose();
         _stop.Dispose();
     }
 

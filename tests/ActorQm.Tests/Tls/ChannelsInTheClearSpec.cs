@@ -5,6 +5,7 @@ using ActorQm.Protocol;
 using ActorQm.Queues;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
+using Akka.Actor;
 using Xunit.Abstractions;
 
 namespace ActorQm.Tests.Tls;
@@ -93,6 +94,108 @@ public sealed class ChannelsInTheClearSpec(ITestOutputHelper output) : Akka.Test
         var failure = await PlaintextChannel.CallAsync(client.GetStream(), hello, CancellationToken.None);
 
         Assert.Contains("AMQ9639E", failure.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ChannelsInTheClear_must_not_let_a_caller_reach_a_cluster_receiver_in_the_clear()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, qm2Hocon: InTheClear,
+            qm2Extra: "DEFINE CHANNEL('C1.QM2') CHLTYPE(CLUSRCVR) CLUSTER('C1') CONNAME('127.0.0.1(1)') SSLCIPH('')");
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", pair.Port);
+        var hello = new InitialData("C1.QM2", ChannelType.Sender, "EVIL", 50, 4194304, 300, 999999999, string.Empty, 0, 0);
+
+        var failure = await PlaintextChannel.CallAsync(client.GetStream(), hello, CancellationToken.None);
+
+        Assert.Contains("AMQ9639E", failure.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ChannelsInTheClear_must_not_start_a_sender_whose_SSLPEER_no_partner_in_the_clear_can_meet()
+    {
+        var pair = await QueueManagerPair.StartAsync(Sys, _dir, qm1Hocon: InTheClear, qm2Hocon: InTheClear);
+        await pair.Conn2.RunMqscAsync($"ALTER CHANNEL('{QueueManagerPair.Channel}') CHLTYPE(RCVR) SSLCIPH('') SSLPEER('')");
+        await pair.Conn1.RunMqscAsync($"ALTER CHANNEL('{QueueManagerPair.Channel}') CHLTYPE(SDR) SSLCIPH('') SSLPEER('CN=QM2,O=Example')");
+        await pair.Conn1.PutAsync("APP.REMOTE", TestMessages.Text("not to whoever answers", Persistence.Persistent));
+
+        await pair.Conn1.RunMqscAsync($"START CHANNEL('{QueueManagerPair.Channel}')");
+
+        await AwaitAssertAsync(async () => Assert.StartsWith("AMQ9637E", (await pair.Status(pair.Qm1.Actor))?.LastError, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Equal(ChannelState.Stopped, (await pair.Status(pair.Qm1.Actor))!.State);
+        var e = await Assert.ThrowsAsync<MqException>(() => pair.Conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(3) }));
+        Assert.Equal(MqReason.NoMsgAvailable, e.Reason);
+    }
+
+    [Fact]
+    public async Task ChannelsInTheClear_must_refuse_a_connection_accepted_in_the_clear_before_REFRESH_SECURITY_turned_the_setting_off()
+    {
+        var key2 = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        File.WriteAllText(_dir.File("QM2.mqsc"), $"""
+            ALTER QMGR SSLKEYR('{key2}')
+            DEFINE QLOCAL('APP.IN')
+            DEFINE CHANNEL('DEV.RCVR') CHLTYPE(RCVR) SSLCIPH('') SSLPEER('')
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """);
+        var off = TestMessages.Settings("QM2", _dir.Path).Tls;
+        var qm = await ActorQm.QueueManagers.QueueManagerBootstrap.StartAsync(Sys, TestMessages.Settings("QM2", _dir.Path, InTheClear) with { MqscFile = _dir.File("QM2.mqsc"), ReloadTls = () => off });
+        var port = await QueueManagerPair.ListenerPort(qm.Actor);
+        var accepted = CreateTestProbe();
+        Sys.EventStream.Subscribe(accepted.Ref, typeof(Handshake.HandshakeTransitioned));
+        var frame = new MemoryStream();
+        await FrameStream.WriteAsync(frame, ChannelFrames.Encode(new InitialData("DEV.RCVR", ChannelType.Sender, "EARLY", 50, 4194304, 300, 999999999, string.Empty, 0, 0)), CancellationToken.None);
+        var bytes = frame.ToArray();
+        // One byte in the clear while the setting is on: accepted, then held.
+        using var early = new TcpClient();
+        await early.ConnectAsync("127.0.0.1", port);
+        await early.GetStream().WriteAsync(bytes.AsMemory(0, 1));
+        await accepted.FishForMessageAsync<Handshake.HandshakeTransitioned>(t => t.To == HandshakeStep.Accepted, TimeSpan.FromSeconds(10));
+
+        await new ActorQm.QueueManagers.QueueManagerConnection(qm.Actor, "admin").RunMqscAsync("REFRESH SECURITY TYPE(SSL)");
+        await early.GetStream().WriteAsync(bytes.AsMemory(1));
+
+        var header = new byte[FrameStream.HeaderBytes];
+        var length = await FrameStream.ReadLengthAsync(early.GetStream(), header, 1 << 20, CancellationToken.None);
+        var body = new byte[length!.Value];
+        await early.GetStream().ReadExactlyAsync(body);
+        var status = Assert.IsType<StatusSegment>(ChannelFrames.Decode(body).Segment);
+        Assert.Equal("AMQ9639E", status.AmqCode);
+    }
+
+    [Theory]
+    [InlineData("SDR")]
+    [InlineData("SVR")]
+    public async Task ChannelsInTheClear_must_end_for_every_calling_channel_when_REFRESH_SECURITY_turns_the_setting_off(string type)
+    {
+        var key2 = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        var qm2 = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
+            ALTER QMGR SSLKEYR('{key2}')
+            DEFINE QLOCAL('APP.IN')
+            DEFINE CHANNEL('DEV.CH') CHLTYPE(RCVR) SSLCIPH('') SSLPEER('')
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """, InTheClear);
+        var port = await QueueManagerPair.ListenerPort(qm2.Actor);
+        var key1 = QueueManagerPair.KeyRepository(_dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
+        File.WriteAllText(_dir.File("QM1.mqsc"), $"""
+            ALTER QMGR SSLKEYR('{key1}')
+            DEFINE QLOCAL('QM2') USAGE(XMITQ)
+            DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
+            DEFINE CHANNEL('DEV.CH') CHLTYPE({type}) CONNAME('127.0.0.1({port})') XMITQ('QM2') SSLCIPH('') SHORTRTY(100) SHORTTMR(1)
+            """);
+        var off = TestMessages.Settings("QM1", _dir.Path).Tls;
+        var qm1 = await ActorQm.QueueManagers.QueueManagerBootstrap.StartAsync(Sys, TestMessages.Settings("QM1", _dir.Path, InTheClear) with { MqscFile = _dir.File("QM1.mqsc"), ReloadTls = () => off });
+        var conn1 = new ActorQm.QueueManagers.QueueManagerConnection(qm1.Actor, "qm1-app");
+        var conn2 = new ActorQm.QueueManagers.QueueManagerConnection(qm2.Actor, "qm2-app");
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("one", Persistence.Persistent));
+        await conn1.RunMqscAsync("START CHANNEL('DEV.CH')");
+        Assert.Equal("one", TestMessages.Text(await conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(30) })));
+
+        // QM1's administrator turns the development setting off: the channel binds again, calls in the clear only to be refused.
+        await conn1.RunMqscAsync("REFRESH SECURITY TYPE(SSL)");
+        await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Retrying, (await qm1.Actor.Ask<IReadOnlyList<ChannelStatus>>(ActorQm.QueueManagers.QueueManager.GetChannelStatus.Instance, TimeSpan.FromSeconds(5))).Single(c => c.Name == "DEV.CH").State), TimeSpan.FromSeconds(20));
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("two", Persistence.Persistent));
+
+        var e = await Assert.ThrowsAsync<MqException>(() => conn2.GetAsync("APP.IN", new GetOptions { Wait = TimeSpan.FromSeconds(3) }));
+        Assert.Equal(MqReason.NoMsgAvailable, e.Reason);
     }
 
     public new void Dispose()
