@@ -16,6 +16,10 @@ internal sealed class BufferedFrameReader(Stream stream, int maxFrameBytes, int 
     public const int DefaultBufferBytes = 64 * 1024;
     private const int HeaderBytes = FrameStream.HeaderBytes;
     private byte[] _buffer = [];
+
+    /// <summary>The largest frame accepted from now on (an accepting transport raises it after the first frame).</summary>
+    public int MaxFrameBytes { get; set; } = maxFrameBytes;
+
     private int _start;
     private int _end;
 
@@ -41,9 +45,9 @@ internal sealed class BufferedFrameReader(Stream stream, int maxFrameBytes, int 
         }
 
         var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
-        if (length < 0 || length > maxFrameBytes)
+        if (length < 0 || length > MaxFrameBytes)
         {
-            throw new FrameLengthException(length, maxFrameBytes);
+            throw new FrameLengthException(length, MaxFrameBytes);
         }
 
         IsLarge = HeaderBytes + length > bufferBytes;
@@ -68,7 +72,7 @@ internal sealed class BufferedFrameReader(Stream stream, int maxFrameBytes, int 
         while (count < max && _end - at >= HeaderBytes)
         {
             var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(at));
-            if (length < 0 || length > maxFrameBytes || _end - at - HeaderBytes < length || !take(_buffer.AsSpan(at + HeaderBytes, length)))
+            if (length < 0 || length > MaxFrameBytes || _end - at - HeaderBytes < length || !take(_buffer.AsSpan(at + HeaderBytes, length)))
             {
                 break;
             }

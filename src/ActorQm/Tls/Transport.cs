@@ -24,10 +24,18 @@ public static class Transport
         public static readonly TimeSpan DefaultSlowReaderTimeout = TimeSpan.FromSeconds(30);
 
         /// <summary>
-        /// For an accepting end: one frame of credit, the peer's initial data; the role the connection then takes grants its own
-        /// window (a client's is small, docs/protocol.md), so a peer cannot pipeline frames before it is known.
+        /// The largest first frame read, when smaller than <see cref="MaxFrameBytes"/>: an accepting end's first frame is the
+        /// peer's initial data (a few hundred bytes), so a peer that has named no channel yet cannot make it hold megabytes.
+        /// Null: <see cref="MaxFrameBytes"/>.
         /// </summary>
-        public Settings Accepting() => this with { InitialReadCredit = 1 };
+        public int? FirstFrameMaxBytes { get; init; }
+
+        /// <summary>
+        /// For an accepting end: one frame of credit, the peer's initial data, of at most 4 KiB (as in the clear,
+        /// <see cref="PlaintextChannel.MaxFrameBytes"/>); the role the connection then takes grants its own window (a client's is
+        /// small, docs/protocol.md), so a peer cannot pipeline frames before it is known.
+        /// </summary>
+        public Settings Accepting() => this with { InitialReadCredit = 1, FirstFrameMaxBytes = Math.Min(PlaintextChannel.MaxFrameBytes, MaxFrameBytes) };
     }
 
     /// <summary>

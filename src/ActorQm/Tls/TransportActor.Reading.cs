@@ -11,7 +11,7 @@ internal sealed partial class TransportActor
 {
     private async Task<ReadEnded> ReadFrames(Stream stream)
     {
-        using var reader = new BufferedFrameReader(stream, _settings.MaxFrameBytes);
+        using var reader = new BufferedFrameReader(stream, _settings.FirstFrameMaxBytes ?? _settings.MaxFrameBytes);
         try
         {
             while (true)
@@ -27,6 +27,9 @@ internal sealed partial class TransportActor
                     {
                         return new ReadEnded(null, "the remote end closed the connection");
                     }
+
+                    // The first frame passed its own bound (an accepting end's initial data): the next ones have the full one.
+                    reader.MaxFrameBytes = _settings.MaxFrameBytes;
 
                     // Copied out of the reading buffer into one the owner keeps: a frame alone, or a run of those it takes together.
                     if (reader.IsLarge)

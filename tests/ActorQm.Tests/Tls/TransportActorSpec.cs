@@ -289,6 +289,33 @@ public sealed class TransportActorSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.Contains("1073741824", closed.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(4096, null)] // initial data at the bound: read, then a frame far over it
+    [InlineData(4097, "AMQ9504E")] // over the bound: cut off, nothing of it read
+    public async Task Transport_must_bound_an_accepting_ends_first_frame_to_4KiB_and_then_allow_the_full_size(int first, string? code)
+    {
+        var (outbound, inbound, _, inOwner) = await Pair(responderSettings: new ActorQm.Tls.Transport.Settings().Accepting());
+
+        outbound.Tell(new ActorQm.Tls.Transport.Send(new byte[first]));
+        if (code is not null)
+        {
+            var closed = await inOwner.FishForMessageAsync<ActorQm.Tls.Transport.ConnectionClosed>(_ => true, TimeSpan.FromSeconds(10));
+            Assert.Equal(code, closed.AmqCode);
+            Assert.Contains("4097", closed.Reason, StringComparison.Ordinal);
+            return;
+        }
+
+        using (var initial = await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>(TimeSpan.FromSeconds(10)))
+        {
+            Assert.Equal(first, initial.Length);
+        }
+
+        inbound.Tell(new ActorQm.Tls.Transport.ResumeReading(1));
+        outbound.Tell(new ActorQm.Tls.Transport.Send(new byte[1 << 20]));
+        using var large = await inOwner.ExpectMsgAsync<ActorQm.Tls.Transport.FrameReceived>(TimeSpan.FromSeconds(10));
+        Assert.Equal(1 << 20, large.Length);
+    }
+
     [Fact]
     public async Task Transport_must_pass_a_refused_handshake_to_its_owner_and_never_connect()
     {
