@@ -89,6 +89,33 @@ public sealed partial class MqscExecutor
         return Done("AMQ8790I: ActorQm certificate revocation accepted: new handshakes with it are refused and running connections that use it end.", new CertificateRevocationRequested(issuer, serial.ToUpperInvariant()));
     }
 
+    /// <summary>
+    /// REFRESH CLUSTER(name|*) [REPOS(NO|YES)]: the queue manager forgets what it knows of the cluster's other members (their
+    /// channel definitions, the queues they host) and learns it again from the directory as it is now, advertising its own
+    /// membership again; cluster-senders with messages waiting start again. REPOS(YES) does the same: ActorQm has no full
+    /// repositories to refresh separately. Messages on the cluster transmission queues stay (docs/reliability.md).
+    /// </summary>
+    private MqscOutcome RefreshCluster(MqscCommand cmd)
+    {
+        var cluster = cmd.ObjectName?.Text ?? throw Syntax("REFRESH CLUSTER needs a cluster name, or * for every cluster.", cmd.Position);
+        if (cmd.Find("REPOS") is { } repos && SingleValue(repos).Text.ToUpperInvariant() is not ("NO" or "YES"))
+        {
+            throw Syntax($"REPOS({SingleValue(repos).Text}) must be NO or YES.", repos.Position);
+        }
+
+        if (cmd.Keywords.FirstOrDefault(k => k.Name != "REPOS") is { } other)
+        {
+            throw Syntax($"Keyword {other.Name} is not valid for REFRESH CLUSTER.", other.Position);
+        }
+        var member = catalog.All("CHANNEL").Select(c => c.AsChannel()).Any(c => c.Kind == ChannelKind.ClusterReceiver && c.Cluster.Length > 0 && (cluster == "*" || c.Cluster == cluster));
+        if (!member)
+        {
+            throw new MqscException("AMQ8147E", $"queue manager {catalog.QMgrName} is not a member of cluster {cluster}: it has no CLUSRCVR channel with CLUSTER({cluster}).", cmd.ObjectName.Position);
+        }
+
+        return Done("AMQ8559I: Refresh Cluster accepted.", new ClusterRefreshRequested(cluster));
+    }
+
     private MqscOutcome ListenerAction(MqscCommand cmd)
     {
         var name = RequireName(cmd, MqscSchema.Listener);

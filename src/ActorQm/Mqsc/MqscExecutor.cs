@@ -61,6 +61,7 @@ public sealed partial class MqscExecutor(ObjectCatalog catalog, IReadOnlyDiction
                 "SET" when command.ObjectType == "AUTHREC" => SetAuthRec(command),
                 "CLEAR" when command.ObjectType == "QLOCAL" => Clear(command),
                 "REFRESH" when command.ObjectType == "SECURITY" => RefreshSecurity(command),
+                "REFRESH" when command.ObjectType == "CLUSTER" => RefreshCluster(command),
                 "START" or "STOP" or "RESET" or "RESOLVE" when command.ObjectType == "CHANNEL" => ChannelAction(command),
                 "START" or "STOP" when command.ObjectType == "LISTENER" => ListenerAction(command),
                 "REVOKE" when command.ObjectType == "CERT" => RevokeCertificate(command),

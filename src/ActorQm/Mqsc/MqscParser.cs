@@ -26,7 +26,7 @@ public static class MqscParser
         ["CHLAUTH"] = "CHLAUTH", ["QSTATUS"] = "QSTATUS", ["QS"] = "QSTATUS", ["CHSTATUS"] = "CHSTATUS",
         ["CHS"] = "CHSTATUS", ["SECURITY"] = "SECURITY", ["QMSTATUS"] = "QMSTATUS", ["CERT"] = "CERT",
         ["CLUSQMGR"] = "CLUSQMGR", ["QCLUSTER"] = "QCLUSTER", ["QC"] = "QCLUSTER",
-        ["AUTHREC"] = "AUTHREC", ["ENTAUTH"] = "ENTAUTH",
+        ["AUTHREC"] = "AUTHREC", ["ENTAUTH"] = "ENTAUTH", ["CLUSTER"] = "CLUSTER",
     };
 
     /// <summary>Splits a script into commands and parses each; the first bad command stops it.</summary>

@@ -24,6 +24,9 @@ public sealed record CertificateRevocationRequested(string Issuer, string Serial
 /// <summary>START or STOP LISTENER.</summary>
 public sealed record ListenerActionRequested(string Verb, MqObject Listener) : CatalogChange;
 
+/// <summary>REFRESH CLUSTER: forget and learn again what is known of the cluster's other members (<c>*</c>: every cluster).</summary>
+public sealed record ClusterRefreshRequested(string Cluster) : CatalogChange;
+
 /// <summary>
 /// Every object a queue manager owns, by namespace and name. Only the queue manager actor touches
 /// it, and only through <see cref="Apply"/>, so a command that fails validation changes nothing.

@@ -43,6 +43,23 @@ internal sealed partial class QueueManagerActor : IClusterRoutes
         DefineClusterSenders();
     }
 
+    /// <summary>
+    /// REFRESH CLUSTER: what this queue manager knew of the cluster's other members is dropped and read again from the directory
+    /// as it is now; its own membership is advertised again. A cluster-sender with messages waiting starts again.
+    /// </summary>
+    private void RefreshCluster(string cluster)
+    {
+        foreach (var channel in _clusterSenders.Where(m => cluster == "*" || m.Value.Cluster == cluster).Select(m => m.Key).ToList())
+        {
+            _clusterSenders.Remove(channel);
+        }
+
+        _roundRobin.Clear();
+        _log.Info("REFRESH CLUSTER({0}) on {1}: the other members are learned again from the directory.", cluster, _settings.Name);
+        AdvertiseClusters();
+        DefineClusterSenders();
+    }
+
     /// <summary>One cluster-sender (and its transmission queue) per other member of our clusters.</summary>
     private void DefineClusterSenders()
     {

@@ -142,6 +142,9 @@ internal sealed partial class QueueManagerActor
             case SslSecurityRefreshed:
                 LoadTls(refresh: true);
                 return null;
+            case ClusterRefreshRequested r:
+                RefreshCluster(r.Cluster);
+                return null;
             case ChannelActionRequested or ListenerActionRequested when _deferred is not null:
                 // Start-up script: channels and listeners start once the script's TLS material is loaded.
                 _deferred.Add(change);

@@ -112,6 +112,39 @@ public sealed class ClusterQueuesSpec(ITestOutputHelper output) : Akka.TestKit.X
     }
 
     [Fact]
+    public async Task ClusterQueues_must_learn_the_members_again_at_REFRESH_CLUSTER_and_go_on_delivering()
+    {
+        var qma = await MqClusterMember.StartAsync(Sys, _dir, "QMA", hostsQueue: false);
+        var qmb = await MqClusterMember.StartAsync(Sys, _dir, "QMB", hostsQueue: true);
+        var app = new QueueManagerConnection(qma, "spec");
+        await app.PutAsync("APP.CQ", Text("before", Persistence.Persistent));
+        await AwaitAssertAsync(async () => Assert.Single(await DrainAsync(qmb, "APP.CQ")), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+        // Messages waiting on the cluster transmission queue while its channel is stopped: the refresh must not lose them.
+        await app.RunMqscAsync("STOP CHANNEL('C1.QMB')");
+        await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Stopped, await StateOf(qma, "C1.QMB")), TimeSpan.FromSeconds(15));
+        await app.PutAsync("APP.CQ", Text("waiting", Persistence.Persistent));
+
+        var refresh = await app.RunMqscAsync("REFRESH CLUSTER(C1) REPOS(NO)");
+        var unknown = await app.RunMqscAsync("REFRESH CLUSTER(NOSUCH)");
+        var badRepos = await app.RunMqscAsync("REFRESH CLUSTER(C1) REPOS(MAYBE)");
+
+        Assert.True(refresh.Failed == 0, string.Join("\n", refresh.Lines));
+        Assert.Contains(refresh.Lines, l => l.StartsWith("AMQ8559I", StringComparison.Ordinal));
+        Assert.Contains(unknown.Lines, l => l.Contains("AMQ8147E", StringComparison.Ordinal) && l.Contains("NOSUCH", StringComparison.Ordinal));
+        Assert.Equal(1, badRepos.Failed);
+        // The member is known again, and a START sends what waited and what comes next.
+        Assert.Matches(@"CLUSQMGR\(QMB\)\s+CLUSTER\(C1\)\s+CHANNEL\(C1\.QMB\)", string.Join("\n", (await app.RunMqscAsync("DISPLAY CLUSQMGR(*)")).Lines));
+        await app.RunMqscAsync("START CHANNEL('C1.QMB')");
+        await app.PutAsync("APP.CQ", Text("after", Persistence.Persistent));
+        var got = new List<string>();
+        await AwaitAssertAsync(async () =>
+        {
+            got.AddRange(await DrainAsync(qmb, "APP.CQ"));
+            Assert.Equal(["waiting", "after"], got);
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public async Task ClusterQueues_must_not_deliver_to_a_member_whose_certificate_the_clusters_sslpeer_refuses()
     {
         var qma = await MqClusterMember.StartAsync(Sys, _dir, "QMA", hostsQueue: false);
