@@ -93,7 +93,7 @@ public sealed partial class MqscExecutor
     /// REFRESH CLUSTER(name|*) [REPOS(NO|YES)]: the queue manager forgets what it knows of the cluster's other members (their
     /// channel definitions, the queues they host) and learns it again from the directory as it is now, advertising its own
     /// membership again; cluster-senders with messages waiting start again. REPOS(YES) does the same: ActorQm has no full
-    /// repositories to refresh separately. Messages on the cluster transmission queues stay (docs/reliability.md).
+    /// repositories to refresh separately. Messages on the cluster transmission queues stay (docs/reliability.md, "Cluster chaos").
     /// </summary>
     private MqscOutcome RefreshCluster(MqscCommand cmd)
     {
@@ -107,6 +107,7 @@ public sealed partial class MqscExecutor
         {
             throw Syntax($"Keyword {other.Name} is not valid for REFRESH CLUSTER.", other.Position);
         }
+
         var member = catalog.All("CHANNEL").Select(c => c.AsChannel()).Any(c => c.Kind == ChannelKind.ClusterReceiver && c.Cluster.Length > 0 && (cluster == "*" || c.Cluster == cluster));
         if (!member)
         {
