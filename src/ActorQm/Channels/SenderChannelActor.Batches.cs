@@ -341,6 +341,24 @@ internal sealed partial class SenderChannelActor
         }
     }
 
+    private const string NotRefreshed = "REFRESH SECURITY: its TLS material or settings could not be built again (the queue manager's log says why), and it does not run on the old ones";
+
+    /// <summary>
+    /// REFRESH SECURITY while a batch may be in flight: the refreshed material is used from the next bind. A calling channel
+    /// missing from the refresh (its start could not be built again, e.g. a CipherSpec the new settings do not allow) stops,
+    /// after the batch when one is running, rather than bind again with what the refresh replaced.
+    /// </summary>
+    private State<ChannelState, SenderData> Refresh(RefreshTls refresh, SenderData data)
+    {
+        if (_inbound is null && !refresh.Senders.ContainsKey(Def.Name))
+        {
+            return StateName == ChannelState.Running ? Stay().Using(data with { StopRequested = true }) : Stop(data, NotRefreshed);
+        }
+
+        _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
+        return Stay().Using(data);
+    }
+
     /// <summary>Nothing in flight: bind again with the refreshed material now rather than at the next batch.</summary>
     private State<ChannelState, SenderData> RebindIdle(RefreshTls refresh, SenderData data)
     {
@@ -349,7 +367,12 @@ internal sealed partial class SenderChannelActor
             return Stop(data, "security refreshed");
         }
 
-        _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
+        if (!refresh.Senders.TryGetValue(Def.Name, out var start))
+        {
+            return Stop(data, NotRefreshed);
+        }
+
+        _start = start;
         CancelTimer(HeartbeatTimer);
         Send(data, new CloseSegment("security refreshed"));
         data.Transport.Tell(Transport.Close.Instance);

@@ -318,12 +318,6 @@ internal sealed partial class SenderChannelActor : FSM<ChannelState, SenderData>
         return Stay();
     }
 
-    private State<ChannelState, SenderData> Refresh(RefreshTls refresh, SenderData data)
-    {
-        _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
-        return Stay().Using(data);
-    }
-
     /// <summary>A connection that completed after its attempt was given up (stop, another attempt): closed at once.</summary>
     private State<ChannelState, SenderData> Discard(ChannelConnector.Connected stray)
     {

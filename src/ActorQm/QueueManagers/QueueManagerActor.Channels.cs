@@ -143,19 +143,18 @@ internal sealed partial class QueueManagerActor
             // Every channel that calls out (SDR, SVR with a CONNAME) and every cluster sender: one left out would bind again
             // with the material and settings from before the refresh (a removed CA still trusted).
             var senders = new Dictionary<string, Channel.SenderStart>(StringComparer.Ordinal);
-            foreach (var channel in _catalog.All("CHANNEL").Where(c => c.AsChannel().StartsOutbound))
+            // One whose start cannot be built again is left out: if it runs, it stops (SenderChannelActor), and this says why.
+            var starts = _catalog.All("CHANNEL").Where(c => c.AsChannel().StartsOutbound).Select(c => (c.Name, SenderStart(c)))
+                .Concat(_clusterSenders.Values.Select(m => (Name: m.Channel, ClusterSenderStart(m))));
+            foreach (var (name, (start, error)) in starts)
             {
-                if (SenderStart(channel) is { Start: { } start })
+                if (start is not null)
                 {
-                    senders[channel.Name] = start;
+                    senders[name] = start;
                 }
-            }
-
-            foreach (var member in _clusterSenders.Values)
-            {
-                if (ClusterSenderStart(member).Start is { } start)
+                else
                 {
-                    senders[member.Channel] = start;
+                    _log.Warning("{0} (REFRESH SECURITY: channel {1} stops if it runs)", error, name);
                 }
             }
 

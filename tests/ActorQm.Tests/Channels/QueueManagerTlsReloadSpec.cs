@@ -3,6 +3,7 @@ using ActorQm.Configuration;
 using ActorQm.Messages;
 using ActorQm.QueueManagers;
 using ActorQm.Tests.Support;
+using Akka.Actor;
 using Akka.Configuration;
 using Xunit.Abstractions;
 
@@ -125,6 +126,41 @@ public sealed class QueueManagerTlsReloadSpec(ITestOutputHelper output) : Akka.T
             Host = "127.0.0.1", Port = port, Channel = "APP.SVRCONN", QueueManager = "QM2", KeyRepository = path, CertificateLabel = "app",
             CipherSpec = "TLS_AES_128_GCM_SHA256", SslPeer = "CN=QM2,OU=MQ,O=Example", ApplicationName = "reload-spec",
         };
+    }
+
+    [Fact]
+    public async Task QueueManagerTls_must_stop_a_sender_whose_CipherSpec_the_refreshed_settings_no_longer_allow_rather_than_run_on_the_old()
+    {
+        var key2 = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        var qm2 = await QueueManagerPair.Start(Sys, _dir, "QM2", $"""
+            ALTER QMGR SSLKEYR('{key2}')
+            DEFINE QLOCAL('APP.IN')
+            DEFINE CHANNEL('TO.QM2') CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM1,O=Example')
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """);
+        var key1 = QueueManagerPair.KeyRepository(_dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
+        File.WriteAllText(_dir.File("QM1.mqsc"), $"""
+            ALTER QMGR SSLKEYR('{key1}')
+            DEFINE QLOCAL('QM2') USAGE(XMITQ)
+            DEFINE QREMOTE('APP.REMOTE') RNAME('APP.IN') RQMNAME('QM2') XMITQ('QM2')
+            DEFINE CHANNEL('TO.QM2') CHLTYPE(SDR) CONNAME('127.0.0.1({await QueueManagerPair.ListenerPort(qm2.Actor)})') XMITQ('QM2') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QM2,O=Example') SHORTRTY(100) SHORTTMR(1)
+            """);
+        // The settings a REFRESH SECURITY TYPE(SSL) reads: TLS 1.3, the channel's CipherSpec's protocol, no longer allowed.
+        var noTls13 = TestMessages.Settings("QM1", _dir.Path, "tls.allow-tls13 = off").Tls;
+        var qm1 = await QueueManagerBootstrap.StartAsync(Sys, TestMessages.Settings("QM1", _dir.Path) with { MqscFile = _dir.File("QM1.mqsc"), ReloadTls = () => noTls13 });
+        var conn1 = new QueueManagerConnection(qm1.Actor, "qm1-app");
+        var conn2 = new QueueManagerConnection(qm2.Actor, "qm2-app");
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("one", Persistence.Persistent));
+        await conn1.RunMqscAsync("START CHANNEL('TO.QM2')");
+        Assert.Equal("one", TestMessages.Text(await conn2.GetAsync("APP.IN", new ActorQm.Queues.GetOptions { Wait = TimeSpan.FromSeconds(30) })));
+
+        await conn1.RunMqscAsync("REFRESH SECURITY TYPE(SSL)");
+
+        await AwaitAssertAsync(async () => Assert.Equal(ActorQm.Channels.ChannelState.Stopped,
+            (await qm1.Actor.Ask<IReadOnlyList<ActorQm.Channels.ChannelStatus>>(QueueManager.GetChannelStatus.Instance, TimeSpan.FromSeconds(5))).Single(c => c.Name == "TO.QM2").State), TimeSpan.FromSeconds(20));
+        await conn1.PutAsync("APP.REMOTE", TestMessages.Text("two", Persistence.Persistent));
+        var e = await Assert.ThrowsAsync<MqException>(() => conn2.GetAsync("APP.IN", new ActorQm.Queues.GetOptions { Wait = TimeSpan.FromSeconds(3) }));
+        Assert.Equal(MqReason.NoMsgAvailable, e.Reason);
     }
 
     public new void Dispose()
