@@ -87,8 +87,9 @@ public sealed class ClusterQueuesSpec(ITestOutputHelper output) : Akka.TestKit.X
         var qmb = await MqClusterMember.StartAsync(Sys, _dir, "QMB", hostsQueue: true);
         var app = new QueueManagerConnection(qma, "spec");
         await app.PutAsync("APP.CQ", Text("before", Persistence.Persistent));
+        // Running comes before the batch is committed at QMB: the message is awaited, not assumed.
         await AwaitAssertAsync(async () => Assert.Equal(ChannelState.Running, await StateOf(qma, "C1.QMB")), TimeSpan.FromSeconds(15));
-        Assert.Single(await DrainAsync(qmb, "APP.CQ"));
+        await AwaitAssertAsync(async () => Assert.Single(await DrainAsync(qmb, "APP.CQ")), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
 
         // The cluster-sender is no defined object here, yet STOP CHANNEL names it as in MQ; stopped, it stays stopped.
         var stop = await app.RunMqscAsync("STOP CHANNEL('C1.QMB')");
