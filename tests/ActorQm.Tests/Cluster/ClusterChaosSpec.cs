@@ -27,6 +27,8 @@ public sealed class ClusterChaosSpec(PostgresServer postgres, ITestOutputHelper 
 {
     private static readonly string[] Kinds = ["SIGKILL node", "SIGKILL oldest node", "Akka.Remote link cut", "PostgreSQL restart"];
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
+    // How long no queue manager may have started before a fault strikes (ChaosCluster.Settled).
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
     private readonly TempDirectory _dir = new();
     private readonly string _journal = postgres.CreateDatabase();
 
@@ -58,7 +60,8 @@ public sealed class ClusterChaosSpec(PostgresServer postgres, ITestOutputHelper 
         var done = 0;
         try
         {
-            await PersistentStream.WaitFor(() => load.FirstPutsSince(TimeSpan.Zero).All(t => t is not null) && Enumerable.Range(0, 3).All(cluster.IsUp) && cluster.Agreed(), Bound, "every client's first put, all three nodes up on every node", pollMs: 100);
+            await PersistentStream.WaitFor(() => load.FirstPutsSince(TimeSpan.Zero).All(t => t is not null) && Enumerable.Range(0, 3).All(cluster.IsUp) && cluster.Agreed() && cluster.Settled(Settle), Bound,
+                "every client's first put, all three nodes up on every node, no queue manager moving", pollMs: 100);
             for (var round = 1; round <= rounds; round++)
             {
                 // A random point of the stream; not a wait for anything.
@@ -78,7 +81,7 @@ public sealed class ClusterChaosSpec(PostgresServer postgres, ITestOutputHelper 
                 }
 
                 Report($"| {round} | {Kinds[kind]} | {(node is { } n ? (n + 1).ToString(CultureInfo.InvariantCulture) : "-")} | {(moved.Count > 0 ? string.Join(", ", moved) : "none")} | {(restarted.Count > 0 ? string.Join(", ", restarted) : "none")} | {(rehome is { } s ? s.ToString("0.0", CultureInfo.InvariantCulture) : "-")} | {puts.Min():0.00} | {puts.Max():0.00} |");
-                await PersistentStream.WaitFor(() => Enumerable.Range(0, 3).All(cluster.IsUp) && cluster.Agreed(), Bound, $"round {round}: all three nodes up again, on every node", pollMs: 100);
+                await PersistentStream.WaitFor(() => Enumerable.Range(0, 3).All(cluster.IsUp) && cluster.Agreed() && cluster.Settled(Settle), Bound, $"round {round}: all three nodes up again, on every node, no queue manager moving", pollMs: 100);
                 done = round;
             }
         }
