@@ -14,6 +14,7 @@ internal sealed partial class SenderChannelActor
     // FAST frames handed to the current connection and not yet written. Kept to a few write batches (not the send queue's
     // bound) so the pooled buffers they are laid out in come back to the pool and are used again instead of new ones.
     private const int FastWriteAheadBytes = 512 * 1024;
+    private const string NotRefreshed = "REFRESH SECURITY: its TLS material or settings could not be built again (the queue manager's log says why), and it does not run on the old ones";
     private long _fastUnwritten;
 
     /// <summary>
@@ -341,8 +342,6 @@ internal sealed partial class SenderChannelActor
         }
     }
 
-    private const string NotRefreshed = "REFRESH SECURITY: its TLS material or settings could not be built again (the queue manager's log says why), and it does not run on the old ones";
-
     /// <summary>
     /// REFRESH SECURITY while a batch may be in flight: the refreshed material is used from the next bind. A calling channel
     /// missing from the refresh (its start could not be built again, e.g. a CipherSpec the new settings do not allow) stops,
@@ -350,12 +349,15 @@ internal sealed partial class SenderChannelActor
     /// </summary>
     private State<ChannelState, SenderData> Refresh(RefreshTls refresh, SenderData data)
     {
-        if (_inbound is null && !refresh.Senders.ContainsKey(Def.Name))
+        if (refresh.Senders.TryGetValue(Def.Name, out var start))
+        {
+            _start = start;
+        }
+        else if (_inbound is null)
         {
             return StateName == ChannelState.Running ? Stay().Using(data with { StopRequested = true }) : Stop(data, NotRefreshed);
         }
 
-        _start = refresh.Senders.GetValueOrDefault(Def.Name) ?? _start;
         return Stay().Using(data);
     }
 

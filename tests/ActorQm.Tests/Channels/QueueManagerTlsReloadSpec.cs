@@ -20,19 +20,7 @@ public sealed class QueueManagerTlsReloadSpec(ITestOutputHelper output) : Akka.T
     {
         var leaf = TestPki.Leaf(TestPki.Shared.Ca, "CN=APP1,O=Example");
         File.WriteAllBytes(_dir.File("revoked.crl"), TestPki.Crl(TestPki.Shared.Ca, [leaf.Certificate]));
-        var file = _dir.File("qm.conf");
-        WriteConfig(file, """crl-files = ["revoked.crl"], ocsp-authentication = optional""");
-        var key = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
-        File.WriteAllText(_dir.File("qm.mqsc"), $"""
-            ALTER QMGR SSLKEYR('{key}')
-            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) MCAUSER('app')
-            {TestGrants.App()}
-            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            """);
-        var settings = ActorQmSettings.Create(Read(file), _dir.Path, () => Read(file)).QueueManagers.Single();
-        var qm = await QueueManagerBootstrap.StartAsync(Sys, settings);
-        var admin = new QueueManagerConnection(qm.Actor);
-        var port = await QueueManagerPair.ListenerPort(qm.Actor);
+        var (file, admin, port) = await StartFromFile("""crl-files = ["revoked.crl"], ocsp-authentication = optional""");
         var client = ClientOptions(port, leaf);
 
         Assert.Contains("CRLFILES(1)", await Status(admin));
@@ -69,19 +57,8 @@ public sealed class QueueManagerTlsReloadSpec(ITestOutputHelper output) : Akka.T
     public async Task QueueManagerTls_must_answer_a_returning_peer_from_the_validated_chain_cache_which_REFRESH_SECURITY_empties()
     {
         var leaf = TestPki.Leaf(TestPki.Shared.Ca, "CN=APP1,O=Example");
-        var file = _dir.File("qm.conf");
-        WriteConfig(file, "ocsp-authentication = optional");
-        var key = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
-        File.WriteAllText(_dir.File("qm.mqsc"), $"""
-            ALTER QMGR SSLKEYR('{key}')
-            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) MCAUSER('app')
-            {TestGrants.App()}
-            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
-            """);
-        var settings = ActorQmSettings.Create(Read(file), _dir.Path, () => Read(file)).QueueManagers.Single();
-        var qm = await QueueManagerBootstrap.StartAsync(Sys, settings);
-        var admin = new QueueManagerConnection(qm.Actor);
-        var client = ClientOptions(await QueueManagerPair.ListenerPort(qm.Actor), leaf);
+        var (_, admin, port) = await StartFromFile("ocsp-authentication = optional");
+        var client = ClientOptions(port, leaf);
         async Task Connect()
         {
             await using (await MqClient.ConnectAsync(client))
@@ -161,6 +138,23 @@ public sealed class QueueManagerTlsReloadSpec(ITestOutputHelper output) : Akka.T
         await conn1.PutAsync("APP.REMOTE", TestMessages.Text("two", Persistence.Persistent));
         var e = await Assert.ThrowsAsync<MqException>(() => conn2.GetAsync("APP.IN", new ActorQm.Queues.GetOptions { Wait = TimeSpan.FromSeconds(3) }));
         Assert.Equal(MqReason.NoMsgAvailable, e.Reason);
+    }
+
+    /// <summary>QM2 started from a HOCON file with <paramref name="tls"/> (REFRESH SECURITY reads it again) and an SVRCONN for APP1.</summary>
+    private async Task<(string File, QueueManagerConnection Admin, int Port)> StartFromFile(string tls)
+    {
+        var file = _dir.File("qm.conf");
+        WriteConfig(file, tls);
+        var key = QueueManagerPair.KeyRepository(_dir, "qm2key", "ibmwebspheremqqm2", TestPki.Shared.Qm2);
+        File.WriteAllText(_dir.File("qm.mqsc"), $"""
+            ALTER QMGR SSLKEYR('{key}')
+            DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) MCAUSER('app')
+            {TestGrants.App()}
+            DEFINE LISTENER('L1') PORT(0) IPADDR('127.0.0.1') CONTROL(QMGR)
+            """);
+        var settings = ActorQmSettings.Create(Read(file), _dir.Path, () => Read(file)).QueueManagers.Single();
+        var qm = await QueueManagerBootstrap.StartAsync(Sys, settings);
+        return (file, new QueueManagerConnection(qm.Actor), await QueueManagerPair.ListenerPort(qm.Actor));
     }
 
     public new void Dispose()
