@@ -67,7 +67,11 @@ public static class QueueManagerSharding
         var byName = settings.QueueManagers.ToDictionary(q => q.Name, StringComparer.Ordinal);
         // Getting the extension first loads sharding's reference config into the system.
         var extension = ClusterSharding.Get(system);
-        var sharding = ClusterShardingSettings.Create(system);
+        // Where each queue manager runs must outlive the coordinator's node. Akka.NET's default keeps it in an event-sourced
+        // coordinator whose default journal is in memory, so a coordinator that moved started knowing nothing and placed a
+        // running queue manager a second time; Distributed Data replicates it to the other nodes (docs/reliability.md,
+        // "Cluster chaos").
+        var sharding = ClusterShardingSettings.Create(system).WithStateStoreMode(StateStoreMode.DData);
         if (settings.Role.Length > 0)
         {
             sharding = sharding.WithRole(settings.Role);

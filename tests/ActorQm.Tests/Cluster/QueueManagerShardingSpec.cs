@@ -17,10 +17,10 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
 {
     private static readonly string[] Names = ["QMA", "QMB", "QMC"];
 
-    private (QueueManagerSharding.Settings Settings, string Connection) Declare(int minNodes = 1, string? connectionString = null, string lockWait = "20s")
+    private (QueueManagerSharding.Settings Settings, string Connection) Declare(int minNodes = 1, string? connectionString = null, string lockWait = "20s", IReadOnlyList<string>? names = null)
     {
         var connection = connectionString ?? postgres.CreateDatabase();
-        var qms = string.Join("\n", Names.Select(n => $"{n} {{ }}"));
+        var qms = string.Join("\n", (names ?? Names).Select(n => $"{n} {{ }}"));
         var config = ConfigurationFactory.ParseString($$"""
             actorqm.queue-manager-defaults.store { engine = postgresql, connection-string = "{{connection}}", lock-wait = {{lockWait}} }
             actorqm.queue-managers { {{qms}} }
@@ -100,6 +100,53 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
 
         Assert.Equal(Enumerable.Range(0, 50).Select(i => "m" + i), got);
         await Assert.ThrowsAsync<MqException>(() => moved.GetAsync("APP.Q"));
+    }
+
+    /// <summary>
+    /// The shard coordinator moves when the oldest node goes. The new one must know where every queue manager runs: one
+    /// that started empty placed a queue manager a node asked for again elsewhere while it still ran where it was, and
+    /// the second start could only fail on the journal lock (AMQ8146E) for as long as the first ran (docs/reliability.md,
+    /// "Cluster chaos").
+    /// </summary>
+    [Fact]
+    public async Task QueueManagerSharding_must_keep_every_placement_when_the_shard_coordinator_moves()
+    {
+        string[] names = ["QMA", "QMB", "QMC", "QMD", "QME", "QMF"];
+        var (settings, _) = Declare(minNodes: 3, names: names);
+        using var cluster = await ClusterNodes.StartAsync(3);
+        var started = Watch(cluster);
+        var failed = new ConcurrentQueue<QueueManagerSharding.QueueManagerStartFailed>();
+        foreach (var node in cluster.Nodes)
+        {
+            WatchFailures(node, failed);
+            QueueManagerSharding.Start(node, settings);
+        }
+
+        await AwaitConditionAsync(() => Task.FromResult(started.Count >= names.Length), TimeSpan.FromSeconds(40));
+        var oldest = cluster.Nodes[0];
+        var moved = started.Count(s => s.Node == Akka.Cluster.Cluster.Get(oldest).SelfAddress);
+        await cluster.LeaveAsync(oldest);
+        await AwaitConditionAsync(() => Task.FromResult(started.Count >= names.Length + moved), TimeSpan.FromSeconds(40));
+
+        // A new node asks the new coordinator for every queue manager (its keeper and the asks below).
+        var newcomer = await cluster.AddAsync();
+        WatchFailures(newcomer, failed);
+        newcomer.EventStream.Subscribe(newcomer.ActorOf(Props.Create(() => new Collector(started))), typeof(QueueManagerSharding.QueueManagerStarted));
+        var region = QueueManagerSharding.Start(newcomer, settings);
+        foreach (var name in names)
+        {
+            var answer = await region.Ask<Mqi.QueueManagerApi.MqscCompleted>(new QueueManagerSharding.Envelope(name, new Mqi.QueueManagerApi.RunMqsc("DISPLAY QMGR(*) QMNAME")), TimeSpan.FromSeconds(20));
+            Assert.Contains(answer.Lines, l => l.Contains($"QMNAME({name})", StringComparison.Ordinal));
+        }
+
+        Assert.Empty(failed);
+        Assert.Equal(names.Length + moved, started.Count);
+    }
+
+    private static void WatchFailures(ActorSystem node, ConcurrentQueue<QueueManagerSharding.QueueManagerStartFailed> failed)
+    {
+        var listener = node.ActorOf(Props.Create(() => new FailureCollector(failed)));
+        node.EventStream.Subscribe(listener, typeof(QueueManagerSharding.QueueManagerStartFailed));
     }
 
     [Fact]
@@ -202,5 +249,11 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
     {
         public Collector(ConcurrentQueue<QueueManagerSharding.QueueManagerStarted> started) =>
             Receive<QueueManagerSharding.QueueManagerStarted>(started.Enqueue);
+    }
+
+    private sealed class FailureCollector : ReceiveActor
+    {
+        public FailureCollector(ConcurrentQueue<QueueManagerSharding.QueueManagerStartFailed> failed) =>
+            Receive<QueueManagerSharding.QueueManagerStartFailed>(failed.Enqueue);
     }
 }

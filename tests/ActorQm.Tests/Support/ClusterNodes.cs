@@ -7,20 +7,18 @@ namespace ActorQm.Tests.Support;
 internal sealed class ClusterNodes : IDisposable
 {
     private readonly List<ActorSystem> _nodes = [];
+    private readonly string _extraConfig;
+
+    private ClusterNodes(string extraConfig) => _extraConfig = extraConfig;
 
     public IReadOnlyList<ActorSystem> Nodes => _nodes;
 
     public static async Task<ClusterNodes> StartAsync(int count, string extraConfig = "")
     {
-        var cluster = new ClusterNodes();
+        var cluster = new ClusterNodes(extraConfig);
         for (var i = 0; i < count; i++)
         {
-            cluster._nodes.Add(ActorSystem.Create("cluster", ConfigurationFactory.ParseString("""
-                akka.loglevel = WARNING
-                akka.actor.provider = cluster
-                akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-                akka.cluster.distributed-data.gossip-interval = 500ms
-                """).WithFallback(ConfigurationFactory.ParseString(extraConfig)).WithFallback(ActorQm.Cluster.ClusterMessageSerializer.Configuration)));
+            cluster._nodes.Add(cluster.Create());
         }
 
         var seed = Akka.Cluster.Cluster.Get(cluster._nodes[0]).SelfAddress;
@@ -29,19 +27,40 @@ internal sealed class ClusterNodes : IDisposable
             Akka.Cluster.Cluster.Get(node).Join(seed);
         }
 
+        await cluster.AllUpAsync();
+        return cluster;
+    }
+
+    /// <summary>Starts one more node, joined to the oldest, and waits until every node sees every member up.</summary>
+    public async Task<ActorSystem> AddAsync()
+    {
+        var node = Create();
+        _nodes.Add(node);
+        Akka.Cluster.Cluster.Get(node).Join(Akka.Cluster.Cluster.Get(_nodes[0]).SelfAddress);
+        await AllUpAsync();
+        return node;
+    }
+
+    private ActorSystem Create() => ActorSystem.Create("cluster", ConfigurationFactory.ParseString("""
+        akka.loglevel = WARNING
+        akka.actor.provider = cluster
+        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+        akka.cluster.distributed-data.gossip-interval = 500ms
+        """).WithFallback(ConfigurationFactory.ParseString(_extraConfig)).WithFallback(ActorQm.Cluster.ClusterMessageSerializer.Configuration));
+
+    private async Task AllUpAsync()
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!cluster._nodes.All(n => Akka.Cluster.Cluster.Get(n).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == count))
+        while (!_nodes.All(n => Akka.Cluster.Cluster.Get(n).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == _nodes.Count))
         {
             if (DateTime.UtcNow > deadline)
             {
-                cluster.Dispose();
-                throw new TimeoutException($"{count} nodes did not all come up");
+                Dispose();
+                throw new TimeoutException($"{_nodes.Count} nodes did not all come up");
             }
 
             await Task.Delay(100);
         }
-
-        return cluster;
     }
 
     /// <summary>Leaves the cluster gracefully (its shards are handed off) and terminates the node.</summary>
