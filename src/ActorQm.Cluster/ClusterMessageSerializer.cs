@@ -36,8 +36,9 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
     public override int Identifier => 7141;
 
     /// <summary>
-    /// The serializer and its bindings, for every node's actor system configuration (<c>actorqm start</c> adds it;
-    /// an Akka.Hosting or hand-built system adds it with its other HOCON). Serializers are read when a system starts.
+    /// The serializer and its bindings, with those of Akka's sharding and Distributed Data, for every node's actor system
+    /// configuration (<c>actorqm start</c> adds it; an Akka.Hosting or hand-built system adds it with its other HOCON).
+    /// Serializers are read when a system starts.
     /// </summary>
     public static Config Configuration { get; } = ConfigurationFactory.ParseString($$"""
         akka.actor {
@@ -47,7 +48,12 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
             {{string.Join("\n    ", Bound.Select(t => $"\"{Qualified(t)}\" = actorqm-cluster"))}}
           }
         }
-        """);
+        """)
+        // Sharding's and Distributed Data's own serializers too: their replicators pick the serializer of their envelopes when
+        // they start, before those extensions add their defaults, and without the bindings that was the JSON fallback, which
+        // failed on some envelopes after a node left and restarted the replicator (docs/reliability.md, "Cluster chaos").
+        .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+        .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
 
     /// <summary>Refuses a node whose actor system lacks <see cref="Configuration"/>: its peers could not read what it sends.</summary>
     public static void EnsureConfigured(ActorSystem system)

@@ -213,6 +213,32 @@ public sealed class ClusterChaosSpec(PostgresServer postgres, ITestOutputHelper 
             + $"{acknowledged.Count} acknowledged persistent puts from {load.Clients} clients, found {atB.Count} on QMB and {atC.Count} on QMC ({onA.Count} left on QMA); "
             + $"{load.Unknown.Values.Sum()} attempts of unknown outcome ({storedUnknown} of them stored), {load.Refused.Values.Sum()} refused ({string.Join(", ", load.Refused.Select(r => $"{r.Value} MQRC {(int)r.Key}"))}); "
             + $"lost {lost.Count}, duplicated {duplicated.Count + byMsgId.Count}; re-home min / median / max {Range(rehomes)}; first put after a fault {Range(firstPuts)}");
+        if (lost.Count > 0 || duplicated.Count > 0 || byMsgId.Count > 0)
+        {
+            // What the node logs need to be read against: where each copy is, with its MsgId and put time, and every queue
+            // of every queue manager that still holds messages.
+            string Where(MqMessage m) => $"{(atB.Contains(m) ? "QMB" : atC.Contains(m) ? "QMC" : "QMA")} MsgId {m.Descriptor.MsgId} put {m.Descriptor.PutDateTime:HH:mm:ss.fff}";
+            foreach (var payload in lost)
+            {
+                var (client, n) = (payload[..payload.IndexOf('-', StringComparison.Ordinal)], int.Parse(payload[(payload.IndexOf('-', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+                var neighbours = found.Where(m => TestMessages.Text(m) == $"{client}-{n - 1}" || TestMessages.Text(m) == $"{client}-{n + 1}").Select(m => $"{TestMessages.Text(m)} on {Where(m)}");
+                Report($"lost {payload} (acknowledged with MsgId {acknowledged[payload]}); {string.Join("; ", neighbours)}");
+            }
+
+            var doubled = found.Where(m => duplicated.Contains(TestMessages.Text(m))).GroupBy(TestMessages.Text).Select(g => g.ToList())
+                .Concat(byMsgId.Select(g => g.ToList()));
+            foreach (var copies in doubled)
+            {
+                var payload = TestMessages.Text(copies[0]);
+                Report($"duplicated {payload}: {string.Join("; ", copies.Select(Where))} (unknown attempts {load.Unknown.GetValueOrDefault(payload)})");
+            }
+
+            foreach (var qmgr in ChaosCluster.QueueManagers)
+            {
+                Report($"{qmgr} holds: {string.Join(", ", Depths(qmgr).Select(d => $"{d.Key} {d.Value}"))}");
+            }
+        }
+
         Assert.True(lost.Count == 0, $"acknowledged but not found: {string.Join(", ", lost.Take(20))}");
         Assert.True(duplicated.Count == 0, $"found more often than put: {string.Join(", ", duplicated.Take(20))}");
         Assert.True(byMsgId.Count == 0, $"one MsgId found more than once: {byMsgId.Count}");

@@ -48,6 +48,24 @@ public sealed class ClusterQueueDirectorySpec(ITestOutputHelper output) : Akka.T
         Assert.Equal(MqReason.UnknownObjectName, gone.Reason);
     }
 
+    /// <summary>
+    /// Distributed Data's replicator takes the serializer of its envelopes when it starts: on a node whose configuration
+    /// lacked Distributed Data's bindings that was the JSON fallback, which failed on some envelopes after a node left
+    /// and restarted the replicator, losing every subscription (a node's directory then never changed again).
+    /// </summary>
+    [Fact]
+    public async Task ClusterQueueDirectory_must_replicate_with_distributed_datas_own_serializers()
+    {
+        using var cluster = await ClusterNodes.StartAsync(1);
+        var node = cluster.Nodes[0];
+        node.ActorOf(ClusterQueueDirectory.Props());
+
+        foreach (var type in new[] { typeof(Akka.DistributedData.Internal.DataEnvelope), typeof(Akka.DistributedData.LWWDictionary<string, string>), typeof(Akka.Cluster.Sharding.ShardRegion.StartEntity) })
+        {
+            Assert.IsNotType<Akka.Serialization.NewtonSoftJsonSerializer>(node.Serialization.FindSerializerForType(type));
+        }
+    }
+
     public new void Dispose()
     {
         base.Dispose();
