@@ -42,6 +42,12 @@ internal sealed class MessageJournal : IDisposable
     private readonly object _gate = new();
     private List<JournalOp> _pending = new(256);
     private List<JournalOp> _draining = new(256);
+
+    // Writes nobody waits for (no Ack: their effect is already in the queue manager's memory, like a sender's deletes and
+    // record after a confirmation) whose transaction died with the connection. Failing them would leave the journal behind
+    // memory for good, and a later write could carry the record past them; they are written again first, in order, once
+    // the writer has its session back (docs/persistence.md, "Journal outages"). Only the writer thread touches it.
+    private readonly List<JournalOp> _owed = [];
     private bool _stopping;
     private long _lastSeq;
     private DbCommand _insert = null!;
@@ -229,9 +235,19 @@ internal sealed class MessageJournal : IDisposable
             {
                 while (_pending.Count == 0 && !_stopping)
                 {
-                    Monitor.Wait(_gate);
+                    if (_owed.Count == 0)
+                    {
+                        Monitor.Wait(_gate);
+                    }
+                    else if (!Monitor.Wait(_gate, ReconnectEvery))
+                    {
+                        // Owed writes are tried again at the reconnection pace even when nothing new comes.
+                        break;
+                    }
                 }
 
+                // Stopping drops what is still owed: the journal keeps the state before those writes, which the next start
+                // reads and settles (a sender's in-doubt batches with its partner).
                 if (_pending.Count == 0 && _stopping)
                 {
                     return;
@@ -240,9 +256,15 @@ internal sealed class MessageJournal : IDisposable
                 (_pending, _draining) = (_draining, _pending);
             }
 
+            if (_owed.Count > 0)
+            {
+                _draining.InsertRange(0, _owed);
+                _owed.Clear();
+            }
+
             if (Unavailable() is { } why)
             {
-                Fail(0, _draining.Count, why, storageFull: false);
+                Fail(0, _draining.Count, why, storageFull: false, owe: _ownershipLost is null);
             }
             else
             {
@@ -301,8 +323,9 @@ internal sealed class MessageJournal : IDisposable
                     return;
                 }
 
-                // The session died before COMMIT: nothing of this batch is durable. Every write in it fails, none is retried here.
-                Fail(start, count, failure, storageFull: false);
+                // The session died before COMMIT: nothing of this batch is durable. Every write in it that someone waits for fails;
+                // those nobody waits for are owed.
+                Fail(start, count, failure, storageFull: false, owe: true);
                 return;
             }
         }
@@ -355,7 +378,7 @@ internal sealed class MessageJournal : IDisposable
                 Acknowledge(start, count);
                 break;
             case InDoubtCommit.Outcome.Aborted:
-                Fail(start, count, failure, storageFull: false);
+                Fail(start, count, failure, storageFull: false, owe: true);
                 break;
             default:
                 // Still unknown: neither answer would be honest. The writes stay unanswered (their callers' connections end with
@@ -367,11 +390,18 @@ internal sealed class MessageJournal : IDisposable
         }
     }
 
-    private void Fail(int start, int count, string failure, bool storageFull)
+    /// <param name="owe">The connection, not the write, failed: writes nobody waits for are kept to be written again first.</param>
+    private void Fail(int start, int count, string failure, bool storageFull, bool owe = false)
     {
         for (var i = start; i < start + count; i++)
         {
             var op = _draining[i];
+            if (owe && op.Ack is null)
+            {
+                _owed.Add(op);
+                continue;
+            }
+
             op.Notify?.Invoke(new JournalWriteFailed(op.Ack, failure, storageFull));
         }
     }

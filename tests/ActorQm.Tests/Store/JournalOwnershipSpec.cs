@@ -105,9 +105,47 @@ public sealed class JournalOwnershipSpec : Akka.TestKit.Xunit2.TestKit, IClassFi
         Assert.Equal(["before", acknowledged], await DrainAsync(restarted, "APP.IN"));
     }
 
+    /// <summary>
+    /// A write nobody waits for has its effect in memory already (a sender's deletes and record after its partner confirmed a
+    /// batch). Failed with its lost connection and dropped, it left the journal behind memory: the batch's messages were
+    /// sent again after the next restart, duplicates with their MsgIds (docs/reliability.md, "Cluster chaos").
+    /// </summary>
+    [Fact]
+    public async Task Journal_must_write_again_the_writes_nobody_waits_for_that_a_lost_connection_failed()
+    {
+        using var journal = MessageJournal.Open("QMW", Settings("QMW", _dir.Path, Hocon).Store);
+        var answers = CreateTestProbe();
+
+        // The session dies and no new one can be made until the database takes connections again.
+        await AllowConnections(false);
+        await KillSessions("actorqm-QMW");
+        journal.Enqueue(JournalOp.SaveChannelSync(new ChannelSyncRecord("TO.QMB", 7, 0, []), null, null));
+        journal.Enqueue(JournalOp.SaveChannelSync(new ChannelSyncRecord("TO.QMC", 3, 0, []), answers.Ref.Tell, "written"));
+
+        // The write answered is refused; the one nobody waits for is owed, and written once the database is back.
+        var failed = await answers.ExpectMsgAsync<JournalWriteFailed>(TimeSpan.FromSeconds(10));
+        Assert.Equal("written", failed.Ack);
+        await AllowConnections(true);
+        await AwaitAssertAsync(() => Assert.Equal(7, journal.LoadChannelSync().GetValueOrDefault("TO.QMB")?.LastSeq), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
+        Assert.False(journal.LoadChannelSync().ContainsKey("TO.QMC"));
+    }
+
+    private async Task AllowConnections(bool allow)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(_connection) { Pooling = false };
+        var database = builder.Database;
+        builder.Database = "postgres";
+        await using var admin = new NpgsqlConnection(builder.ConnectionString);
+        await admin.OpenAsync();
+        await using var alter = admin.CreateCommand();
+        alter.CommandText = $"ALTER DATABASE \"{database}\" WITH ALLOW_CONNECTIONS {(allow ? "true" : "false")}";
+        await alter.ExecuteNonQueryAsync();
+    }
+
     private async Task KillSessions(string application)
     {
-        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connection) { Pooling = false }.ConnectionString);
+        // From the server's own database: the journal's may be refusing connections.
+        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connection) { Pooling = false, Database = "postgres" }.ConnectionString);
         await admin.OpenAsync();
         await using var kill = admin.CreateCommand();
         kill.CommandText = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = @a";
