@@ -162,7 +162,7 @@ public sealed class QueueManagerRoutingSpec(PostgresServer postgres, ITestOutput
         // FAST messages travel outside the batches and may overtake persistent ones: each kind keeps its own order.
         foreach (var kind in new[] { 0, 1 })
         {
-            Assert.Equal(Enumerable.Range(0, 100).Select(i => "b" + (2 * i + kind)), got.Where(m => int.Parse(m[1..]) % 2 == kind));
+            Assert.Equal(Enumerable.Range(0, 100).Select(i => "b" + (2 * i + kind)), got.Where(m => int.Parse(m[1..], System.Globalization.CultureInfo.InvariantCulture) % 2 == kind));
         }
     }
 
