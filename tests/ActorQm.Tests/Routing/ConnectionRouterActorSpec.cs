@@ -15,7 +15,7 @@ namespace ActorQm.Tests.Routing;
 /// </summary>
 public sealed class ConnectionRouterActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
 {
-    private static readonly TimeSpan Handshake = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(20);
     private readonly List<IDisposable> _sockets = [];
 
     /// <summary>A router whose connection the queue manager (the returned probe) has taken, and the peer at the socket's other end.</summary>
@@ -31,8 +31,8 @@ public sealed class ConnectionRouterActorSpec(ITestOutputHelper output) : Akka.T
         var peer = CreateTestProbe("peer");
         var needs = new PeerRequirements(CipherSpecs.Select("ANY_TLS12_OR_HIGHER")!);
         Sys.ActorOf(Transport.Props(new Handshake.StartHandshake("peer", HandshakeRole.Initiator, client.GetStream(), "QM2", TestPki.Shared.Credentials(TestPki.Shared.Qm1), needs, ActorRefs.Nobody), handshakes, peer.Ref));
-        await peer.ExpectMsgAsync<Transport.Connected>(Handshake);
-        await queueManager.ExpectMsgAsync<Route>(Handshake);
+        await peer.ExpectMsgAsync<Transport.Connected>(HandshakeTimeout);
+        await queueManager.ExpectMsgAsync<Route>(HandshakeTimeout);
         var routed = CreateTestProbe("routed-transport");
         router.Tell(new Attached(routed.Ref));
         return (router, routed, peer);
