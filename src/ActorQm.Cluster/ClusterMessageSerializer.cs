@@ -21,6 +21,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
     private const string AttachedManifest = "A";
     private const string InboundManifest = "I";
     private const string OutboundManifest = "O";
+    private const string BatchManifest = "B";
     private const string WrittenManifest = "W";
     private const string ResumeManifest = "U";
     private const string CloseManifest = "C";
@@ -29,7 +30,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
 
     private static readonly Type[] Bound =
     [
-        typeof(Route), typeof(DescribeSecurity), typeof(SecurityDescribed), typeof(Attached), typeof(InboundFrame), typeof(OutboundFrame),
+        typeof(Route), typeof(DescribeSecurity), typeof(SecurityDescribed), typeof(Attached), typeof(InboundFrame), typeof(OutboundFrame), typeof(OutboundFrames),
         typeof(FramesWritten), typeof(ResumeReading), typeof(CloseConnection), typeof(ConnectionEnded), typeof(QueueManagerSharding.Envelope),
     ];
 
@@ -74,6 +75,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         Attached => AttachedManifest,
         InboundFrame => InboundManifest,
         OutboundFrame => OutboundManifest,
+        OutboundFrames => BatchManifest,
         FramesWritten => WrittenManifest,
         ResumeReading => ResumeManifest,
         CloseConnection => CloseManifest,
@@ -90,10 +92,10 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
                 // The one copy of the remote hop: the frame leaves its pooled buffer for the wire.
                 return f.Frame.ToArray();
             case OutboundFrame f:
-                var bytes = new byte[f.Frame.Length + 1];
-                bytes[0] = f.Ack ? (byte)1 : (byte)0;
-                f.Frame.Span.CopyTo(bytes.AsSpan(1));
-                return bytes;
+                return WithAck(f.Frame.Span, f.Ack);
+            case OutboundFrames b:
+                // Read, never returned: the sending node leaves the pooled buffer to the collector (OutboundFrames).
+                return WithAck(b.Frames.Span, b.Ack);
             case DescribeSecurity or CloseConnection:
                 return [];
         }
@@ -158,6 +160,8 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
                 return InboundFrame.Of(bytes);
             case OutboundManifest:
                 return new OutboundFrame(bytes.AsMemory(1), bytes[0] == 1);
+            case BatchManifest:
+                return OutboundFrames.Of(bytes.AsMemory(1), bytes[0] == 1);
             case DescribeManifest:
                 return DescribeSecurity.Instance;
             case CloseManifest:
@@ -195,6 +199,15 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
             default:
                 throw new System.Runtime.Serialization.SerializationException($"ClusterMessageSerializer: unknown manifest '{manifest}'");
         }
+    }
+
+    /// <summary>The ack flag, then the bytes: the one copy of an outbound frame's remote hop.</summary>
+    private static byte[] WithAck(ReadOnlySpan<byte> frames, bool ack)
+    {
+        var bytes = new byte[frames.Length + 1];
+        bytes[0] = ack ? (byte)1 : (byte)0;
+        frames.CopyTo(bytes.AsSpan(1));
+        return bytes;
     }
 
     private IActorRef Resolve(string path) => system.Provider.ResolveActorRef(path);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using ActorQm.Channels;
 using ActorQm.Configuration;
@@ -30,6 +31,8 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _attachTimeout;
     private readonly IActorRef _transport;
     private readonly List<Transport.FrameReceived> _early = [];
+    // Batches handed to the transport and not yet written: their buffers are the router's to return (docs/protocol.md).
+    private readonly HashSet<IMemoryOwner<byte>> _unwritten = new(ReferenceEqualityComparer.Instance);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef _routed = ActorRefs.Nobody;
 
@@ -52,6 +55,12 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
         foreach (var frame in _early)
         {
             frame.Dispose();
+        }
+
+        // So do batches the connection ended before writing: the transport, a child, has stopped and touches them no more.
+        foreach (var buffer in _unwritten)
+        {
+            buffer.Dispose();
         }
     }
 
@@ -103,6 +112,7 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
     private void Refusing()
     {
         Receive<Transport.FrameReceived>(f => f.Dispose());
+        Receive<OutboundFrames>(late => late.Buffer.Dispose());
         Receive<Attached>(late => late.Transport.Tell(new ConnectionEnded("AMQ9202E", "the queue manager took the connection too late; it was refused")));
         Receive<Transport.ConnectionClosed>(_ => Context.Stop(Self));
     }
@@ -111,10 +121,28 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
     {
         // The pooled buffer travels on: its owner is now whoever receives the frame (docs/protocol.md).
         Receive<Transport.FrameReceived>(f => _routed.Tell(new InboundFrame(f.Buffer, f.Length)));
-        Receive<OutboundFrame>(o => _transport.Tell(new Transport.Send(o.Frame, o.Ack ? Written.Instance : null)));
+        Receive<OutboundFrame>(o => _transport.Tell(new Transport.Send(o.Frame, o.Ack ? Written.Frame : null)));
+        // The batch is only lent to the transport: one told to a transport that has just stopped would be a dead letter,
+        // its buffer never returned. The router returns it once written, or when it stops (PostStop).
+        Receive<OutboundFrames>(o =>
+        {
+            _unwritten.Add(o.Buffer);
+            _transport.Tell(new Transport.SendFrames(new Lent(o.Buffer), o.Length, new Written(o.Buffer, o.Ack)));
+        });
         // A repeated request that reached the queue manager too: that instance goes, the first one serves.
         Receive<Attached>(late => !late.Transport.Equals(_routed), late => late.Transport.Tell(new ConnectionEnded(null, "the connection is served by an earlier instance")));
-        Receive<Written>(_ => _routed.Tell(new FramesWritten(1)));
+        Receive<Written>(written =>
+        {
+            if (written.Buffer is { } buffer && _unwritten.Remove(buffer))
+            {
+                buffer.Dispose();
+            }
+
+            if (written.Ack)
+            {
+                _routed.Tell(new FramesWritten(1));
+            }
+        });
         Receive<ResumeReading>(r => _transport.Tell(new Transport.ResumeReading(r.Frames)));
         // Over its send-queue bound the transport itself reads no more, so the agent on the queue manager's node gets no
         // new call; it is not told, and may answer the few calls its window let in (docs/protocol.md).
@@ -140,8 +168,19 @@ internal sealed class ConnectionRouterActor : ReceiveActor, IWithTimers
 
     private sealed record RouteRequest(Route Route);
 
-    private sealed record Written
+    /// <summary>The transport's ack of a relayed write: the batch's buffer to return, and whether the queue manager asked to know.</summary>
+    private sealed record Written(IMemoryOwner<byte>? Buffer, bool Ack)
     {
-        public static readonly Written Instance = new();
+        public static readonly Written Frame = new(null, Ack: true);
+    }
+
+    /// <summary>A batch's buffer as the transport sees it: the transport's dispose leaves it with the router.</summary>
+    private sealed class Lent(IMemoryOwner<byte> buffer) : IMemoryOwner<byte>
+    {
+        public Memory<byte> Memory => buffer.Memory;
+
+        public void Dispose()
+        {
+        }
     }
 }

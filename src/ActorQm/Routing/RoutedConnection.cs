@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -81,25 +82,33 @@ public static class RoutedConnection
     /// reaches the channel agent without a copy, and the agent returns it to the pool (<see cref="Transport.FrameReceived"/>);
     /// to another node the serializer copies it once, and the pooled buffer is left to the collector.
     /// </summary>
-    public sealed record InboundFrame(System.Buffers.IMemoryOwner<byte> Buffer, int Length)
+    public sealed record InboundFrame(IMemoryOwner<byte> Buffer, int Length)
     {
         public ReadOnlyMemory<byte> Frame => Buffer.Memory[..Length];
 
         /// <summary>A frame in an array of its own (deserialized on the queue manager's node): nothing to return to a pool.</summary>
         public static InboundFrame Of(byte[] frame) => new(new ArrayOwner(frame), frame.Length);
-
-        private sealed class ArrayOwner(byte[] frame) : System.Buffers.IMemoryOwner<byte>
-        {
-            public Memory<byte> Memory => frame;
-
-            public void Dispose()
-            {
-            }
-        }
     }
 
     /// <summary>One frame to write to the peer; <see cref="Ack"/>: answer <see cref="FramesWritten"/> once written.</summary>
     public sealed record OutboundFrame(ReadOnlyMemory<byte> Frame, bool Ack);
+
+    /// <summary>
+    /// A channel's batch (<see cref="Transport.SendFrames"/>): frames laid out with their length headers in the pooled buffer
+    /// the channel filled, one message for them all. Whoever receives it owns <see cref="Buffer"/>: on the node holding the
+    /// socket the router returns it to the pool once the frames are written or the connection ends. To another node the
+    /// serializer writes the frames once and the pooled buffer is left to the collector: Akka.Remote serializes after the
+    /// send returns, or drops an undeliverable message unserialized, so no moment is known at which it could go back
+    /// (docs/protocol.md). <see cref="Ack"/>: answer one <see cref="FramesWritten"/> once all of them are written.
+    /// </summary>
+    public sealed record OutboundFrames(IMemoryOwner<byte> Buffer, int Length, bool Ack)
+    {
+        /// <summary>The frames, each with its length header, back to back (<see cref="Transport.FrameEnumerator"/> walks them).</summary>
+        public ReadOnlyMemory<byte> Frames => Buffer.Memory[..Length];
+
+        /// <summary>Frames in memory of their own (deserialized on the node holding the socket): nothing to return to a pool.</summary>
+        public static OutboundFrames Of(Memory<byte> frames, bool ack) => new(new ArrayOwner(frames), frames.Length, ack);
+    }
 
     public sealed record FramesWritten(int Count);
 
@@ -115,4 +124,14 @@ public static class RoutedConnection
 
     /// <summary>Published on the accepting node's EventStream once a routed listener is bound.</summary>
     public sealed record ListenerStarted(string QMgrName, IPEndPoint Bound);
+
+    /// <summary>Memory of a deserialized message: the collector's, not a pool's.</summary>
+    private sealed class ArrayOwner(Memory<byte> memory) : IMemoryOwner<byte>
+    {
+        public Memory<byte> Memory => memory;
+
+        public void Dispose()
+        {
+        }
+    }
 }

@@ -31,28 +31,15 @@ internal sealed class RoutedTransportActor : ReceiveActor
 
             _route.Router.Tell(new OutboundFrame(send.Frame, send.Ack is not null));
         });
-        // A channel's batch laid out in a pooled buffer: one frame each to the router, copied out, since the buffer goes back
-        // to the pool now while the router (on this node or another) writes later; the batch's ack rides on its last frame.
+        // A channel's batch travels on as one message in the pooled buffer the channel filled: its receiver owns the buffer.
         Receive<Transport.SendFrames>(frames =>
         {
-            var copies = new List<byte[]>();
-            using (frames)
-            {
-                foreach (var frame in new Transport.FrameEnumerator(frames.Buffer.Memory[..frames.Length]))
-                {
-                    copies.Add(frame.ToArray());
-                }
-            }
-
-            if (frames.Ack is not null && copies.Count > 0)
+            if (frames.Ack is not null)
             {
                 _acks.Enqueue(frames.Ack);
             }
 
-            for (var i = 0; i < copies.Count; i++)
-            {
-                _route.Router.Tell(new OutboundFrame(copies[i], Ack: frames.Ack is not null && i == copies.Count - 1));
-            }
+            _route.Router.Tell(new OutboundFrames(frames.Buffer, frames.Length, frames.Ack is not null));
         });
         Receive<FramesWritten>(written =>
         {

@@ -87,6 +87,27 @@ public sealed class ClusterMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void ClusterMessageSerializer_must_write_a_batch_from_its_pooled_buffer_and_hand_the_other_node_an_array_of_its_own()
+    {
+        byte[][] frames = [[1, 2, 3], [], Enumerable.Range(0, 1024).Select(i => (byte)i).ToArray()];
+        var pooled = CountingBuffer.Frames(frames);
+
+        var batch = RoundTrip(new OutboundFrames(pooled, pooled.Length, Ack: true));
+
+        Assert.Equal(frames, CountingBuffer.Bodies(batch.Frames));
+        Assert.True(batch.Ack);
+        // Akka.Remote serializes after the send returned: the sending node's buffer is read, never returned (the collector's).
+        Assert.Equal(0, pooled.Returns);
+        // The other node's batch owns an array: the router's return leaves it readable, and no pool is involved.
+        Assert.NotEqual(typeof(System.Buffers.MemoryPool<byte>).Assembly, batch.Buffer.GetType().Assembly);
+        batch.Buffer.Dispose();
+        Assert.Equal(frames, CountingBuffer.Bodies(batch.Frames));
+        var empty = CountingBuffer.Frames();
+        var none = RoundTrip(new OutboundFrames(empty, empty.Length, Ack: false));
+        Assert.Equal((0, false), (none.Length, none.Ack));
+    }
+
+    [Fact]
     public void ClusterMessageSerializer_must_keep_an_envelopes_payload_with_the_payloads_own_serializer()
     {
         var back = RoundTrip(new QueueManagerSharding.Envelope("QMR", new Mqi.QueueManagerApi.RunMqsc("DISPLAY QMGR")));

@@ -39,6 +39,9 @@ public sealed class QueueManagerRoutingSpec(PostgresServer postgres, ITestOutput
             DEFINE CHANNEL('APP.SVRCONN') CHLTYPE(SVRCONN) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=APP*,O=Example') MCAUSER('app')
             {TestGrants.App()}
             DEFINE CHANNEL('QM1.TO.QMR') CHLTYPE(RCVR) SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=QM1,O=Example')
+            DEFINE QLOCAL('QM1') USAGE(XMITQ)
+            DEFINE QREMOTE('TO.QM1') RNAME('APP.BACK') RQMNAME('QM1') XMITQ('QM1')
+            DEFINE CHANNEL('QMR.TO.QM1') CHLTYPE(SVR) XMITQ('QM1') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLCAUTH(REQUIRED) SSLPEER('CN=QM1,O=Example')
             """);
         var config = ConfigurationFactory.ParseString($$"""
             actorqm.queue-manager-defaults.store { engine = postgresql, connection-string = "{{postgres.CreateDatabase()}}", lock-wait = 20s }
@@ -131,6 +134,36 @@ public sealed class QueueManagerRoutingSpec(PostgresServer postgres, ITestOutput
 
         var got = await TestMessages.ReceiveAsync(deployment.Home.QueueManager, "APP.IN", 200, TimeSpan.FromSeconds(30));
         Assert.Equal(Enumerable.Range(0, 200).Select(i => "m" + i), got);
+    }
+
+    /// <summary>
+    /// A requester calling a routed listener is served by a server channel on the queue manager's node: its batches cross to
+    /// the node holding the socket as one message each (docs/protocol.md, routed connections), persistent and FAST alike.
+    /// </summary>
+    [Fact]
+    public async Task QueueManagerRouting_must_carry_a_server_channels_batches_to_a_requester_on_another_node()
+    {
+        using var deployment = await Deploy();
+        var home = new QueueManagerConnection(deployment.Home.QueueManager, "spec");
+        for (var i = 0; i < 200; i++)
+        {
+            await home.PutAsync("TO.QM1", Text("b" + i, i % 2 == 0 ? Persistence.Persistent : Persistence.NotPersistent));
+        }
+
+        var key = QueueManagerPair.KeyRepository(_dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
+        var qm1 = await QueueManagerPair.Start(Sys, _dir, "QM1", $"""
+            ALTER QMGR SSLKEYR('{key}')
+            DEFINE QLOCAL('APP.BACK')
+            DEFINE CHANNEL('QMR.TO.QM1') CHLTYPE(RQSTR) CONNAME('127.0.0.1({deployment.RoutedPortElsewhere})') SSLCIPH(TLS_AES_128_GCM_SHA256) SSLPEER('CN=QMR,O=Example')
+            START CHANNEL('QMR.TO.QM1')
+            """);
+
+        var got = await TestMessages.ReceiveAsync(qm1.Actor, "APP.BACK", 200, TimeSpan.FromSeconds(30));
+        // FAST messages travel outside the batches and may overtake persistent ones: each kind keeps its own order.
+        foreach (var kind in new[] { 0, 1 })
+        {
+            Assert.Equal(Enumerable.Range(0, 100).Select(i => "b" + (2 * i + kind)), got.Where(m => int.Parse(m[1..], System.Globalization.CultureInfo.InvariantCulture) % 2 == kind));
+        }
     }
 
     public new void Dispose()

@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Net.Security;
 using System.Security.Authentication;
-using ActorQm.Protocol;
 using ActorQm.Routing;
 using ActorQm.Tests.Support;
 using ActorQm.Tls;
@@ -14,7 +12,7 @@ namespace ActorQm.Tests.Routing;
 public sealed class RoutedTransportActorSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output)
 {
     [Fact]
-    public async Task RoutedTransportActor_must_relay_a_batch_of_frames_each_copied_out_and_ack_it_once_written()
+    public async Task RoutedTransportActor_must_relay_a_batch_as_one_message_in_its_pooled_buffer_and_ack_it_once_written()
     {
         var router = CreateTestProbe("router");
         var owner = CreateTestProbe("owner");
@@ -26,24 +24,16 @@ public sealed class RoutedTransportActorSpec(ITestOutputHelper output) : Akka.Te
 
         // What a sending channel hands over: frames laid out with their headers in one pooled buffer, an ack for the lot.
         byte[][] frames = [[1, 2, 3], [], [4, 5, 6, 7, 8]];
-        var buffer = MemoryPool<byte>.Shared.Rent(64);
-        var length = 0;
-        foreach (var frame in frames)
-        {
-            FrameStream.WriteHeader(buffer.Memory.Span[length..], frame.Length);
-            frame.CopyTo(buffer.Memory.Span[(length + FrameStream.HeaderBytes)..]);
-            length += FrameStream.HeaderBytes + frame.Length;
-        }
+        var buffer = CountingBuffer.Frames(frames);
+        transport.Tell(new Transport.SendFrames(buffer, buffer.Length, "batch written"));
 
-        transport.Tell(new Transport.SendFrames(buffer, length, "batch written"));
-        var relayed = new List<OutboundFrame>();
-        for (var i = 0; i < frames.Length; i++)
-        {
-            relayed.Add(await router.ExpectMsgAsync<OutboundFrame>());
-        }
-
-        Assert.Equal(frames, relayed.Select(f => f.Frame.ToArray()));
-        Assert.Equal([false, false, true], relayed.Select(f => f.Ack));
+        // One message for the batch, in the channel's own buffer: not copied, and not returned here (the router owns it now).
+        var relayed = await router.ExpectMsgAsync<OutboundFrames>();
+        Assert.Same(buffer, relayed.Buffer);
+        Assert.Equal(frames, CountingBuffer.Bodies(relayed.Frames));
+        Assert.True(relayed.Ack);
+        Assert.Equal(0, buffer.Returns);
+        await router.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
         await owner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
 
         transport.Tell(new FramesWritten(1));
