@@ -6,7 +6,8 @@
 # from a real LDAP server; each test starts and stops its own slapd on loopback) and the
 # PostgreSQL server (the cluster's shared journal; each test class runs initdb and its own server
 # on a loopback port, then stops and removes it), and Chromium (the web console's browser spec drives
-# Debian's chromium headless through Playwright; no browser is downloaded). SQLite ships inside Microsoft.Data.Sqlite.
+# Debian's chromium headless through Playwright; no browser is downloaded), and e2fsprogs (a journal spec formats a
+# loop device that fails under SQLite). SQLite ships inside Microsoft.Data.Sqlite.
 # Then it packs the NuGet packages (scripts/pack.sh), installs the actorqm tool from them into a
 # temporary folder and runs its --help and a 200-message demo: counted as one more test; then a
 # console application that references only the ActorQm.Client package connects, puts and gets
@@ -26,6 +27,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
 if [ ${#need[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${need[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -70,6 +70,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
             _log.Error("AMQ7081E: queue manager {0} ends: {1}", _settings.Name, lost.Reason);
             Context.Stop(Self);
         });
+        Receive<CommitInDoubt>(doubt => _log.Warning("AMQ7082W: journal of queue manager {0}: {1}", _settings.Name, doubt.Reason));
         ReceiveChannels();
         ReceiveClusters();
     }
@@ -122,6 +123,7 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         Context.System.EventStream.Subscribe(Self, typeof(QueueClusters.ClusterDirectoryChanged));
         var self = Self;
         _journal.OnOwnershipLost(reason => self.Tell(new OwnershipLost(reason)));
+        _journal.OnInDoubt(reason => self.Tell(new CommitInDoubt(reason)));
         DefinitionsChanged();
         var recoveredCount = _queues.Values.Sum(q => q.Counters.Depth);
         _log.Info("AMQ8003I: queue manager {0} started with {1} queues and {2} recovered persistent messages (journal {3}).", _settings.Name, _queues.Count, recoveredCount, _journal.Location);
@@ -317,4 +319,6 @@ internal sealed partial class QueueManagerActor : ReceiveActor
         new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '_').ToArray());
 
     private sealed record OwnershipLost(string Reason);
+
+    private sealed record CommitInDoubt(string Reason);
 }

@@ -3,10 +3,11 @@ using System.Data.Common;
 namespace ActorQm.Store;
 
 /// <summary>
-/// Settles a journal commit whose answer was lost with its connection (a PostgreSQL restart or a cut network after
-/// COMMIT was sent): the server may have made it durable. The writer asks, on a new session, what became of the
-/// transaction id it read before committing (<c>txid_status</c>); while the old session is still alive on the server
-/// the transaction is "in progress" and the question is asked again. See docs/persistence.md, "Journal outages".
+/// Settles a journal commit whose outcome is in doubt: its answer was lost with its connection (a PostgreSQL restart or a
+/// cut network after COMMIT was sent), or SQLite's sync of it failed (a later open may find it). The writer asks, on a new
+/// connection, what became of the transaction id it read before committing (PostgreSQL's <c>txid_status</c>; SQLite's
+/// commit count, read once a checkpoint made the journal durable); while that cannot be known yet (the old session still
+/// alive on the server, a file system still failing) the question is asked again. See docs/persistence.md, "Journal outages".
 /// </summary>
 internal static class InDoubtCommit
 {
@@ -44,7 +45,7 @@ internal static class InDoubtCommit
             }
             catch (Exception e) when (e is DbException or IOException or InvalidOperationException or TimeoutException)
             {
-                // The server is not back yet: ask again.
+                // The server or the file system is not back yet: ask again.
             }
 
             if (stopping() || System.Diagnostics.Stopwatch.GetElapsedTime(started) >= wait)

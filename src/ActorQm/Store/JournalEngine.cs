@@ -44,8 +44,19 @@ internal abstract class JournalEngine : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    /// <summary>The write failed because the connection to the database is gone (a server restart, a killed session, a cut network), not because of the write.</summary>
-    public virtual bool LostConnection(Exception e, DbConnection connection) => false;
+    /// <summary>
+    /// Creates the tables only this engine's writer uses, once <see cref="JournalSchema"/> has accepted the journal: one it
+    /// refuses is left as it was.
+    /// </summary>
+    public virtual void EnsureWriterTables(DbConnection connection)
+    {
+    }
+
+    /// <summary>
+    /// Why the writer's connection is no longer usable after <paramref name="e"/>, or null when the write failed on its own: the
+    /// connection to the database is gone (a server restart, a killed session, a cut network), or the storage failed under it.
+    /// </summary>
+    public virtual string? LostConnection(Exception e, DbConnection connection) => null;
 
     /// <summary>
     /// A new writer connection after <see cref="LostConnection"/>, holding the queue manager's ownership again without
@@ -54,12 +65,12 @@ internal abstract class JournalEngine : IDisposable
     public virtual DbConnection Reown() => throw new NotSupportedException($"{GetType().Name} does not lose its connection");
 
     /// <summary>
-    /// The server's id of the open transaction <paramref name="transaction"/>, read before COMMIT so that a commit whose answer is
-    /// lost can be looked up afterwards (<see cref="TransactionStatus"/>); null where a lost answer cannot happen (SQLite).
+    /// An id of the open transaction <paramref name="transaction"/>, taken before COMMIT so that a commit whose outcome is in doubt
+    /// (its answer lost, its sync failed) can be looked up afterwards (<see cref="TransactionStatus"/>); null where it cannot be.
     /// </summary>
     public virtual long? TransactionId(DbTransaction transaction) => null;
 
-    /// <summary>"committed", "aborted" or "in progress" for a transaction id from <see cref="TransactionId"/>, asked on a new connection.</summary>
+    /// <summary>"committed", "aborted" or "in progress" (not known yet) for a transaction id from <see cref="TransactionId"/>, asked on a new connection.</summary>
     public virtual string? TransactionStatus(long transaction) => throw new NotSupportedException($"{GetType().Name} has no transaction ids");
 
     /// <summary>

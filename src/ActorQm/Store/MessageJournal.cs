@@ -20,12 +20,14 @@ internal sealed class MessageJournal : IDisposable
     private readonly JournalEngine _engine;
     private DbConnection _connection;
 
-    // The writer's connection is gone: no write is tried on it, and the next batch reconnects first (not more often than ReconnectEvery).
+    // The writer's connection is gone (PostgreSQL) or failed under it (a SQLite I/O error): no write is tried on it, and the
+    // next batch reconnects first (not more often than ReconnectEvery).
     private string? _lost;
     private long _lastReconnect;
     private static readonly TimeSpan ReconnectEvery = TimeSpan.FromSeconds(1);
 
-    // How long the writer asks the server about a commit whose answer was lost (a restart takes seconds; a cut network until the server drops the session).
+    // How long the writer asks about a commit in doubt: a PostgreSQL restart takes seconds, a cut network lasts until the server drops
+    // the session, a SQLite file system that failed a sync must take a write again.
     private static readonly TimeSpan InDoubtWait = TimeSpan.FromSeconds(60);
 
     // Another runtime took the queue manager while this one was disconnected: nothing is written again.
@@ -38,6 +40,9 @@ internal sealed class MessageJournal : IDisposable
     // Told (once) when another runtime holds the lock for good, so the queue manager ends (docs/persistence.md, "Journal outages").
     private Action<string>? _onOwnershipLost;
     private bool _ownershipLostTold;
+
+    // Told when a commit goes in doubt, so that the wait it brings to every write is in the log.
+    private Action<string>? _onInDoubt;
     private readonly Thread _writer;
     private readonly object _gate = new();
     private List<JournalOp> _pending = new(256);
@@ -92,6 +97,7 @@ internal sealed class MessageJournal : IDisposable
             connection = engine.OpenOwnedWriter();
             engine.EnsureSchema(connection);
             JournalSchema.Check(engine, connection, qmgr);
+            engine.EnsureWriterTables(connection);
             return new MessageJournal(qmgr, settings, engine, connection);
         }
         catch
@@ -119,6 +125,18 @@ internal sealed class MessageJournal : IDisposable
         if (lost is not null)
         {
             handler(lost);
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> (on the writer's thread) when a commit's outcome is in doubt: the writer settles it
+    /// before it answers that batch or writes another (docs/persistence.md, "Journal outages").
+    /// </summary>
+    public void OnInDoubt(Action<string> handler)
+    {
+        lock (_gate)
+        {
+            _onInDoubt = handler;
         }
     }
 
@@ -262,15 +280,17 @@ internal sealed class MessageJournal : IDisposable
                 _owed.Clear();
             }
 
-            if (Unavailable() is { } why)
+            // Asked before every batch: the one before may have failed the connection or given the journal up.
+            for (var start = 0; start < _draining.Count; start += _settings.MaxBatch)
             {
-                Fail(0, _draining.Count, why, storageFull: false, owe: _ownershipLost is null);
-            }
-            else
-            {
-                for (var start = 0; start < _draining.Count; start += _settings.MaxBatch)
+                var count = Math.Min(_settings.MaxBatch, _draining.Count - start);
+                if (Unavailable() is { } why)
                 {
-                    Commit(start, Math.Min(_settings.MaxBatch, _draining.Count - start));
+                    Fail(start, count, why, storageFull: false, owe: _ownershipLost is null);
+                }
+                else
+                {
+                    Commit(start, count);
                 }
             }
 
@@ -311,19 +331,20 @@ internal sealed class MessageJournal : IDisposable
         {
             failure = e.Message;
             storageFull = _engine.IsStorageFull(e);
-            if (_engine.LostConnection(e, _connection))
+            if (_engine.LostConnection(e, _connection) is { } lost)
             {
-                _lost = failure = $"the journal's connection was lost ({e.Message}); reconnecting";
+                _lost = failure = lost;
                 _lastReconnect = 0;
                 if (committing)
                 {
-                    // The COMMIT was sent and its answer lost: PostgreSQL may have made the batch durable. Not knowing is not
-                    // "not stored": ask the server, then acknowledge late or fail (docs/persistence.md, "Journal outages").
+                    // The COMMIT failed on its way to durable: PostgreSQL's answer was lost, or SQLite's sync failed after the
+                    // commit was written (a later open may find it). Not knowing is not "not stored": learn what became of it,
+                    // then acknowledge late or fail (docs/persistence.md, "Journal outages").
                     Settle(start, count, transaction, failure);
                     return;
                 }
 
-                // The session died before COMMIT: nothing of this batch is durable. Every write in it that someone waits for fails;
+                // It failed before COMMIT: nothing of this batch is durable. Every write in it that someone waits for fails;
                 // those nobody waits for are owed.
                 Fail(start, count, failure, storageFull: false, owe: true);
                 return;
@@ -370,6 +391,13 @@ internal sealed class MessageJournal : IDisposable
 
     private void Settle(int start, int count, long? transaction, string failure)
     {
+        Action<string>? inDoubt;
+        lock (_gate)
+        {
+            inDoubt = _onInDoubt;
+        }
+
+        inDoubt?.Invoke($"a commit of {count} journal writes is in doubt ({failure}); they are answered once what became of it is known, within {InDoubtWait.TotalSeconds:0}s");
         switch (InDoubtCommit.Resolve(_engine, transaction, InDoubtWait, () => Volatile.Read(ref _stopping)))
         {
             case InDoubtCommit.Outcome.Committed:
@@ -384,7 +412,7 @@ internal sealed class MessageJournal : IDisposable
                 // Still unknown: neither answer would be honest. The writes stay unanswered (their callers' connections end with
                 // the queue manager, an unknown outcome to them) and the queue manager ends, so that its next start reads
                 // whatever the journal holds; nothing more is written here.
-                _ownershipLost = $"the outcome of a journal commit could not be learned within {InDoubtWait.TotalSeconds:0}s after its connection was lost ({failure}); the queue manager must be started again to read what the journal holds.";
+                _ownershipLost = $"the outcome of a journal commit could not be learned within {InDoubtWait.TotalSeconds:0}s after it failed ({failure}); the queue manager must be started again to read what the journal holds.";
                 TellOwnershipLost();
                 break;
         }

@@ -47,10 +47,12 @@ internal sealed class PostgresJournalEngine(string qmgr, StoreSettings settings)
     public override DbConnection OpenReader() => Connect();
 
     // A killed session (57P01), a server going down (57P02/57P03) or a broken socket leaves the connection unusable.
-    public override bool LostConnection(Exception e, DbConnection connection) =>
+    public override string? LostConnection(Exception e, DbConnection connection) =>
         connection.State is System.Data.ConnectionState.Broken or System.Data.ConnectionState.Closed
         || e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" }
-        || e is NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or TimeoutException };
+        || e is NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException or TimeoutException }
+            ? $"the journal's connection was lost ({e.Message}); reconnecting"
+            : null;
 
     public override DbConnection Reown()
     {

@@ -13,13 +13,14 @@ namespace ActorQm.Tests.Hardening;
 /// Journal writes that fail under a put: a journal another process holds locked past the busy timeout,
 /// and a disk that fills up (a 1 MiB tmpfs, mounted by the spec: like the rest of the test command,
 /// which installs packages, it runs as root). The put must fail with a clear reason code, the queue
-/// manager must go on serving, and every acknowledged message must be there after a restart.
+/// manager must go on serving, and every acknowledged message must be there after a restart. And a device that fails
+/// under SQLite (a loop device, also set up by the spec), so that a commit ends in an I/O error.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(Quiet, output), IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly List<string> _mounted = [];
+    private readonly Stack<string[]> _cleanup = new();
 
     private async Task<IActorRef> Start(string directory) =>
         (await QueueManagerPair.Start(Sys, _dir, "QMJ", "DEFINE QLOCAL('APP.IN') MAXDEPTH(100000)",
@@ -181,30 +182,194 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
         }
     }
 
+    /// <summary>
+    /// A commit whose sync fails (SQLITE_IOERR_FSYNC) is in the WAL file, so a later open may find it committed though the
+    /// connection that wrote it saw it roll back. The journal is on ext4 on a loop device whose image lives on a tmpfs the
+    /// spec fills: from then on a write to a block of the image never written before fails. The writer must settle the
+    /// commit (AMQ7082W while it does) and answer as the journal holds it once the device works again: here its new
+    /// connection never saw the commit, so it fails with 2102, a put is not in the journal and a get's message still is.
+    /// </summary>
+    [Theory]
+    [InlineData("put")]
+    [InlineData("get")]
+    public async Task Write_must_fail_with_2102_once_its_commit_in_doubt_after_an_io_error_is_settled_and_nothing_acknowledged_must_be_lost(string write)
+    {
+        var (disk, backing) = MountFailingDevice("failing-disk");
+        var qm = await Start(disk);
+        var app = new QueueManagerConnection(qm, "spec", TimeSpan.FromSeconds(90));
+        var (inDoubt, acknowledged, filler) = await WriteUntilInDoubt(app, write, backing);
+
+        // The device works again: the commit is settled, and the queue manager writes on a new connection.
+        File.Delete(filler);
+        var failed = await Assert.ThrowsAsync<MqException>(() => inDoubt);
+        Output!.WriteLine(failed.Message);
+        Assert.Equal(MqReason.ResourceProblem, failed.Reason);
+        await app.PutAsync("APP.IN", Text("after", Persistence.Persistent));
+        acknowledged.Add("after");
+
+        await QueueManagerBootstrap.StopAsync(qm);
+        Assert.Equal(acknowledged, await DrainAsync(await Start(disk), "APP.IN"));
+    }
+
+    /// <summary>
+    /// The queue manager ends while the device still fails: the commit in doubt is never answered, and the next start finds
+    /// it or not. Before commits were settled, the write was refused with 2102 at once, and at the next start the refused put
+    /// was there and the refused get's message was gone. Only what was acknowledged before the tmpfs filled is held to be
+    /// there: this device still reports the first sync after that a success without keeping it (plain SQLite loses that
+    /// commit when the file system is mounted again), so what the next start reads of it depends on the page cache.
+    /// </summary>
+    [Theory]
+    [InlineData("put")]
+    [InlineData("get")]
+    public async Task Write_must_not_be_answered_while_its_commit_is_in_doubt_after_an_io_error_and_nothing_durable_must_be_lost(string write)
+    {
+        var (disk, backing) = MountFailingDevice("failing-disk");
+        var qm = await Start(disk);
+        var app = new QueueManagerConnection(qm, "spec", TimeSpan.FromSeconds(10));
+        var (inDoubt, acknowledged, filler) = await WriteUntilInDoubt(app, write, backing);
+
+        await QueueManagerBootstrap.StopAsync(qm);
+        await Assert.ThrowsAsync<AskTimeoutException>(() => inDoubt);
+        File.Delete(filler);
+
+        var survived = await DrainAsync(await Start(disk), "APP.IN");
+        Output!.WriteLine($"acknowledged {string.Join(", ", acknowledged)}; the journal holds {string.Join(", ", survived)}");
+        var put = Enumerable.Range(0, 50).Select(i => $"m{i}").ToList();
+        if (write == "put")
+        {
+            Assert.Equal(put, survived.Take(put.Count));
+            Assert.All(survived, m => Assert.True(acknowledged.Contains(m) || m == $"m{acknowledged.Count}", $"{m} was never acknowledged nor in doubt"));
+        }
+        else
+        {
+            // Every get since the fill took the head of the queue, the one in doubt too: the rest was never got.
+            Assert.Equal(acknowledged.Skip(1), survived.TakeLast(acknowledged.Count - 1));
+            Assert.All(survived, m => Assert.Contains(m, put));
+        }
+
+        Assert.Equal(survived.Distinct(), survived);
+    }
+
+    /// <summary>
+    /// Persistent puts, then the device stops taking writes; puts (or gets of what was put) until a commit goes in doubt: the
+    /// first sync after the fill still reports success. The write in doubt, those acknowledged, and the file to delete for
+    /// the device to work again.
+    /// </summary>
+    private async Task<(Task<string> InDoubt, List<string> Acknowledged, string Filler)> WriteUntilInDoubt(QueueManagerConnection app, string write, string backing)
+    {
+        var acknowledged = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            await app.PutAsync("APP.IN", Text($"m{i}", Persistence.Persistent));
+            acknowledged.Add($"m{i}");
+        }
+
+        var warnings = CreateTestProbe("warnings");
+        Sys.EventStream.Subscribe(warnings.Ref, typeof(Akka.Event.Warning));
+        var filler = Fill(backing);
+        var doubt = warnings.FishForMessageAsync<Akka.Event.Warning>(w => w.Message.ToString()!.Contains("AMQ7082W", StringComparison.Ordinal), TimeSpan.FromSeconds(30)).AsTask();
+        for (var i = acknowledged.Count; ; i++)
+        {
+            var next = write == "put" ? Put(app, $"m{i}") : Get(app);
+            if (await Task.WhenAny(next, doubt) == doubt)
+            {
+                var warning = (await doubt).Message.ToString()!;
+                Output!.WriteLine(warning);
+                Assert.Contains("disk I/O error", warning, StringComparison.Ordinal);
+                Assert.False(next.IsCompleted, "the write was answered while its commit was in doubt");
+                return (next, acknowledged, filler);
+            }
+
+            var done = await next;
+            if (write == "put")
+            {
+                acknowledged.Add(done);
+            }
+            else
+            {
+                Assert.True(acknowledged.Remove(done), $"{done} was got twice");
+            }
+        }
+    }
+
+    private static async Task<string> Put(QueueManagerConnection app, string text)
+    {
+        await app.PutAsync("APP.IN", Text(text, Persistence.Persistent));
+        return text;
+    }
+
+    private static async Task<string> Get(QueueManagerConnection app) => Text(await app.GetAsync("APP.IN"));
+
     private string Mount(string name, string size)
     {
         var disk = Directory.CreateDirectory(_dir.File(name)).FullName;
         Run("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", disk);
-        _mounted.Add(disk);
+        _cleanup.Push(["umount", "-l", disk]);
         return disk;
     }
 
-    private static void Run(string file, params string[] args)
+    /// <summary>
+    /// ext4 on a loop device over a 64 MiB sparse image on an 8 MiB tmpfs: the file system sees room, the tmpfs runs out
+    /// (<see cref="Fill"/>). No ext4 journal and errors=continue, so a failed metadata write does not make it read-only.
+    /// </summary>
+    private (string Disk, string Backing) MountFailingDevice(string name)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;
+        var backing = Mount(name + "-image", "8m");
+        var image = Path.Combine(backing, "disk.img");
+        using (var file = File.Create(image))
+        {
+            file.SetLength(64L << 20);
+        }
+
+        var loop = Run("losetup", "--find", "--show", image).Trim();
+        _cleanup.Push(["losetup", "-d", loop]);
+        Run("mkfs.ext4", "-q", "-b", "4096", "-O", "^has_journal", loop);
+        var disk = Directory.CreateDirectory(_dir.File(name)).FullName;
+        Run("mount", "-o", "errors=continue", loop, disk);
+        _cleanup.Push(["umount", "-l", disk]);
+        return (disk, backing);
+    }
+
+    /// <summary>Takes every free page of the image's tmpfs; the file that does, to delete when the device is to work again.</summary>
+    private static string Fill(string backing)
+    {
+        var filler = Path.Combine(backing, "filler");
+        using var stream = new FileStream(filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        var chunk = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                stream.Write(chunk);
+            }
+        }
+        catch (IOException)
+        {
+            // No space left: the loop device can no longer grow its image.
+        }
+
+        return filler;
+    }
+
+    private static string Run(string file, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {process.StandardError.ReadToEnd()}");
         }
+
+        return output;
     }
 
     public new void Dispose()
     {
         base.Dispose();
-        foreach (var disk in _mounted)
+        while (_cleanup.TryPop(out var command))
         {
-            Run("umount", "-l", disk);
+            Run(command[0], command[1..]);
         }
 
         _dir.Dispose();
