@@ -280,11 +280,14 @@ internal sealed class MessageJournal : IDisposable
                 _owed.Clear();
             }
 
-            // Asked before every batch: the one before may have failed the connection or given the journal up.
+            // Asked before every batch: the one before may have failed the connection or given the journal up. Once a write is
+            // owed, nothing after it is written before it (a sender's older record would overwrite a newer one): the later
+            // batches of this drain fail or are owed too, even if a reconnection would let them through.
             for (var start = 0; start < _draining.Count; start += _settings.MaxBatch)
             {
                 var count = Math.Min(_settings.MaxBatch, _draining.Count - start);
-                if (Unavailable() is { } why)
+                var behindOwed = _owed.Count > 0 ? "the journal's connection was lost before the writes queued ahead of this one could be written" : null;
+                if ((behindOwed ?? Unavailable()) is { } why)
                 {
                     Fail(start, count, why, storageFull: false, owe: _ownershipLost is null);
                 }

@@ -130,6 +130,27 @@ public sealed class JournalOwnershipSpec : Akka.TestKit.Xunit2.TestKit, IClassFi
         Assert.False(journal.LoadChannelSync().ContainsKey("TO.QMC"));
     }
 
+    /// <summary>
+    /// A write after an owed one must not reach the journal first, even when the writer could reconnect for it at once:
+    /// a channel's older record would then overwrite its newer one.
+    /// </summary>
+    [Fact]
+    public async Task Journal_must_not_write_anything_before_the_writes_it_owes()
+    {
+        // One write per transaction: the second is a batch of its own, after the one the lost connection fails.
+        using var journal = MessageJournal.Open("QMX", Settings("QMX", _dir.Path, Hocon).Store with { MaxBatch = 1 });
+        await KillSessions("actorqm-QMX");
+
+        journal.Enqueue(JournalOp.SaveChannelSync(new ChannelSyncRecord("TO.QMB", 7, 0, []), null, null));
+        journal.Enqueue(JournalOp.SaveChannelSync(new ChannelSyncRecord("TO.QMB", 9, 0, []), null, null));
+
+        await AwaitAssertAsync(() => Assert.Equal(9, journal.LoadChannelSync().GetValueOrDefault("TO.QMB")?.LastSeq), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
+        // And it stays so: an owed write written late would take the record back within the writer's one-second pace,
+        // so an absence is watched for twice that.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(9, journal.LoadChannelSync()["TO.QMB"].LastSeq);
+    }
+
     private async Task AllowConnections(bool allow)
     {
         var builder = new NpgsqlConnectionStringBuilder(_connection) { Pooling = false };
