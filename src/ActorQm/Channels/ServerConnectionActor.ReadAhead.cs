@@ -152,7 +152,7 @@ internal sealed partial class ServerConnectionActor
         {
             var w = new FrameWriter((int)bytes + 16);
             ClientProtocol.WriteMessages(w, held.Take(fits).Select(m => m.Message).ToList(), _clientReadsTrace);
-            _transport.Tell(new Transport.Send(ChannelFrames.Encode(new ClientMessages(s.Handle, 0, string.Empty, w.ToArray()))));
+            _transport.Tell(new Transport.Send(ChannelFrames.Encode(new ClientMessages(s.Handle, 0, string.Empty, w.ToArray()))), _self);
             foreach (var m in held.Take(fits))
             {
                 s.InFlight.Enqueue((m.Token, m.Message.Payload.Length));
@@ -179,7 +179,7 @@ internal sealed partial class ServerConnectionActor
     private void Notice(ReadAheadStream s, MqReason reason, string detail)
     {
         s.Stalled = true;
-        _transport.Tell(new Transport.Send(ChannelFrames.Encode(new ClientMessages(s.Handle, (int)reason, detail, []))));
+        _transport.Tell(new Transport.Send(ChannelFrames.Encode(new ClientMessages(s.Handle, (int)reason, detail, []))), _self);
     }
 
     /// <summary>The client took so many more messages (handle, count): they leave the queue for good, and the window opens again.</summary>
@@ -208,7 +208,7 @@ internal sealed partial class ServerConnectionActor
 
         if (tokens.Count > 0)
         {
-            s.Queue.Tell(new LocalQueue.CommitGets(tokens));
+            s.Queue.Tell(new LocalQueue.CommitGets(tokens), _self);
         }
 
         s.Stalled = false;
@@ -238,11 +238,11 @@ internal sealed partial class ServerConnectionActor
         }
     }
 
-    private static void Release(IActorRef queue, List<long> tokens)
+    private void Release(IActorRef queue, List<long> tokens)
     {
         if (tokens.Count > 0)
         {
-            queue.Tell(new LocalQueue.ReleaseGets(tokens));
+            queue.Tell(new LocalQueue.ReleaseGets(tokens), _self);
         }
     }
 

@@ -29,7 +29,7 @@ internal sealed partial class ServerConnectionActor
     {
         if (answer.AfterWrite is { } taken)
         {
-            taken.Queue.Tell(new LocalQueue.ReleaseGets([taken.Token]));
+            taken.Queue.Tell(new LocalQueue.ReleaseGets([taken.Token]), _self);
         }
 
         _log.Error("AMQ9504E: an answer of {0} bytes to client connection {1} on channel {2} exceeds the frame limit of {3} bytes; the caller gets MQRC 2010", bytes, _statusKey, _channel, _limits.MaxReplyBytes);
@@ -60,12 +60,12 @@ internal sealed partial class ServerConnectionActor
 
         foreach (var queue in _uowPutQueues)
         {
-            queue.Tell(new LocalQueue.CommitStaged(_unit));
+            queue.Tell(new LocalQueue.CommitStaged(_unit), _self);
         }
 
         foreach (var (queue, tokens) in _uowGets)
         {
-            queue.Tell(new LocalQueue.CommitGets(tokens, Journaled: true));
+            queue.Tell(new LocalQueue.CommitGets(tokens, Journaled: true), _self);
         }
 
         Reset();
@@ -76,14 +76,14 @@ internal sealed partial class ServerConnectionActor
     {
         foreach (var queue in _uowPutQueues)
         {
-            queue.Tell(new LocalQueue.BackoutStaged(_unit));
+            queue.Tell(new LocalQueue.BackoutStaged(_unit), _self);
         }
 
         foreach (var (queue, tokens) in _uowGets)
         {
             foreach (var token in tokens)
             {
-                queue.Tell(new LocalQueue.BackoutGet(token));
+                queue.Tell(new LocalQueue.BackoutGet(token), _self);
             }
         }
 

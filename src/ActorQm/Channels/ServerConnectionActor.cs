@@ -97,7 +97,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                 (frame, ack) = (TooLarge(a, frame.Length), null);
             }
 
-            _transport.Tell(new Transport.Send(frame, ack));
+            _transport.Tell(new Transport.Send(frame, ack), _self);
             if (a.ReadAhead is { } start)
             {
                 StartReadAhead(start.Handle, start.Queue);
@@ -118,7 +118,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
             FillAll();
             Next();
         });
-        Receive<Delivered>(d => d.Queue.Tell(new LocalQueue.CommitGets([d.Token])));
+        Receive<Delivered>(d => d.Queue.Tell(new LocalQueue.CommitGets([d.Token]), Self));
         Receive<LocalQueue.GetsCommitted>(_ => { });
         Receive<UnitDurable>(d => _commit?.TrySetResult(d));
         Receive<JournalWriteFailed>(f => _commit?.TrySetResult(f));
@@ -211,7 +211,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         _owedCredit += frames;
         if (!_paused && _owedCredit > 0)
         {
-            _transport.Tell(new Transport.ResumeReading(_owedCredit));
+            _transport.Tell(new Transport.ResumeReading(_owedCredit), _self);
             _owedCredit = 0;
         }
     }
@@ -267,7 +267,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     return new Answer(c, (int)MqReason.ObjectHandleError, $"MQRC_HOBJ_ERROR: {close.Handle} is not an open handle of this connection", []);
                 }
 
-                _queueManager.Tell(new QueueManagerApi.CloseQueue(closed.Handle.OpenId));
+                _queueManager.Tell(new QueueManagerApi.CloseQueue(closed.Handle.OpenId), _self);
                 _cursors.Remove(close.Handle);
                 _savedContext.Remove(close.Handle);
                 // Stopped on the actor's thread, where read-ahead lives, before the answer goes.
@@ -319,7 +319,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     if (got.Message.Payload.Length + ReplyOverhead > _limits.MaxReplyBytes)
                     {
                         // Not taken: the message stays where it was, as MQ leaves it with 2010 on a client channel.
-                        h.Handle.Queue.Tell(new LocalQueue.ReleaseGets([got.Token]));
+                        h.Handle.Queue.Tell(new LocalQueue.ReleaseGets([got.Token]), _self);
                         return new Answer(c, (int)MqReason.DataLengthError, $"MQRC_DATA_LENGTH_ERROR: a message of {got.Message.Payload.Length} bytes does not fit this channel's frame limit of {_limits.MaxReplyBytes} bytes; it stays on the queue", []);
                     }
 
@@ -378,7 +378,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         }
     }
 
-    private void Send(Segment segment) => _transport.Tell(new Transport.Send(ChannelFrames.Encode(segment)));
+    private void Send(Segment segment) => _transport.Tell(new Transport.Send(ChannelFrames.Encode(segment)), _self);
 
     private static TimeSpan Timeout => TimeSpan.FromSeconds(30);
 

@@ -12,6 +12,9 @@ namespace ActorQm.Routing;
 /// </summary>
 internal sealed class RoutedTransportActor : ReceiveActor
 {
+    /// <summary>Frames sent to another node together up to this size: below Akka.Remote's default maximum-frame-size with room for its envelope.</summary>
+    internal const int RemotePieceBytes = 96 * 1024;
+
     private readonly Route _route;
     private readonly Queue<object> _acks = new();
     private IActorRef _owner;
@@ -39,7 +42,22 @@ internal sealed class RoutedTransportActor : ReceiveActor
                 _acks.Enqueue(frames.Ack);
             }
 
-            _route.Router.Tell(new OutboundFrames(frames.Buffer, frames.Length, frames.Ack is not null));
+            if (!_route.Router.Path.Address.HasGlobalScope)
+            {
+                _route.Router.Tell(new OutboundFrames(frames.Buffer, frames.Length, frames.Ack is not null));
+                return;
+            }
+
+            // To another node: in pieces Akka.Remote carries (it drops a message over its maximum-frame-size, 128,000 bytes by
+            // default), each copied once into an array of its own, so the pooled buffer goes back now; the ack rides on the last.
+            using (frames)
+            {
+                var pieces = Pieces(frames.Buffer.Memory.Span[..frames.Length]);
+                for (var i = 0; i < pieces.Count; i++)
+                {
+                    _route.Router.Tell(OutboundFrames.Of(pieces[i], ack: frames.Ack is not null && i == pieces.Count - 1));
+                }
+            }
         });
         Receive<FramesWritten>(written =>
         {
@@ -55,6 +73,31 @@ internal sealed class RoutedTransportActor : ReceiveActor
         Receive<Transport.Close>(_ => _route.Router.Tell(CloseConnection.Instance));
         Receive<ConnectionEnded>(e => End(e.AmqCode, e.Reason));
         Receive<Terminated>(_ => End("AMQ9208E", $"the cluster node holding the connection from {_route.RemoteAddress} is gone"));
+    }
+
+    /// <summary>
+    /// Whole frames, with their headers, grouped into pieces of at most <see cref="RemotePieceBytes"/> (a longer frame is a
+    /// piece of its own); at least one piece, so an empty batch's ack still travels.
+    /// </summary>
+    internal static List<byte[]> Pieces(ReadOnlySpan<byte> frames)
+    {
+        var pieces = new List<byte[]>();
+        var start = 0;
+        var offset = 0;
+        while (offset + Protocol.FrameStream.HeaderBytes <= frames.Length)
+        {
+            var length = Protocol.FrameStream.HeaderBytes + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(frames[offset..]);
+            if (offset > start && offset + length - start > RemotePieceBytes)
+            {
+                pieces.Add(frames[start..offset].ToArray());
+                start = offset;
+            }
+
+            offset += length;
+        }
+
+        pieces.Add(frames[start..Math.Min(offset, frames.Length)].ToArray());
+        return pieces;
     }
 
     protected override void PreStart()

@@ -356,9 +356,16 @@ internal sealed class MessageJournal : IDisposable
 
         if (failure is not null && count > 1)
         {
-            // One bad write must not fail the writes that happened to share its transaction: retry each alone.
+            // One bad write must not fail the writes that happened to share its transaction: retry each alone. Once one of them
+            // loses the connection or is owed, or the journal is given up, none after it may reach the journal first.
             for (var i = start; i < start + count; i++)
             {
+                if (_owed.Count > 0 || _lost is not null || _ownershipLost is not null)
+                {
+                    Fail(i, start + count - i, failure, storageFull: false, owe: _ownershipLost is null);
+                    break;
+                }
+
                 Commit(i, 1);
             }
 

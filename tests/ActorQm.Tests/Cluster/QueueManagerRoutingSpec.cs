@@ -138,7 +138,8 @@ public sealed class QueueManagerRoutingSpec(PostgresServer postgres, ITestOutput
 
     /// <summary>
     /// A requester calling a routed listener is served by a server channel on the queue manager's node: its batches cross to
-    /// the node holding the socket as one message each (docs/protocol.md, routed connections), persistent and FAST alike.
+    /// the node holding the socket (docs/protocol.md, routed connections), persistent and FAST alike. The 4 KiB messages make a
+    /// batch larger than Akka.Remote carries in one message (maximum-frame-size, 128,000 bytes by default), which it drops.
     /// </summary>
     [Fact]
     public async Task QueueManagerRouting_must_carry_a_server_channels_batches_to_a_requester_on_another_node()
@@ -147,7 +148,7 @@ public sealed class QueueManagerRoutingSpec(PostgresServer postgres, ITestOutput
         var home = new QueueManagerConnection(deployment.Home.QueueManager, "spec");
         for (var i = 0; i < 200; i++)
         {
-            await home.PutAsync("TO.QM1", Text("b" + i, i % 2 == 0 ? Persistence.Persistent : Persistence.NotPersistent));
+            await home.PutAsync("TO.QM1", Text($"b{i}:{new string('x', 4096)}", i % 2 == 0 ? Persistence.Persistent : Persistence.NotPersistent));
         }
 
         var key = QueueManagerPair.KeyRepository(_dir, "qm1key", "ibmwebspheremqqm1", TestPki.Shared.Qm1);
@@ -158,7 +159,7 @@ public sealed class QueueManagerRoutingSpec(PostgresServer postgres, ITestOutput
             START CHANNEL('QMR.TO.QM1')
             """);
 
-        var got = await TestMessages.ReceiveAsync(qm1.Actor, "APP.BACK", 200, TimeSpan.FromSeconds(30));
+        var got = (await TestMessages.ReceiveAsync(qm1.Actor, "APP.BACK", 200, TimeSpan.FromSeconds(30))).Select(m => m.Split(':')[0]).ToList();
         // FAST messages travel outside the batches and may overtake persistent ones: each kind keeps its own order.
         foreach (var kind in new[] { 0, 1 })
         {

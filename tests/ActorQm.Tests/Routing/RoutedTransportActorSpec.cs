@@ -39,4 +39,27 @@ public sealed class RoutedTransportActorSpec(ITestOutputHelper output) : Akka.Te
         transport.Tell(new FramesWritten(1));
         await owner.ExpectMsgAsync("batch written");
     }
+
+    /// <summary>To another node a batch goes in pieces Akka.Remote carries: whole frames, in order, none cut, the longest alone.</summary>
+    [Fact]
+    public void RoutedTransportActor_must_cut_a_batch_for_another_node_into_pieces_of_whole_frames()
+    {
+        int[] lengths = [40_000, 40_000, 40_000, 200_000, 10, 0, 60_000];
+        var batch = new List<byte>();
+        for (var i = 0; i < lengths.Length; i++)
+        {
+            var header = new byte[ActorQm.Protocol.FrameStream.HeaderBytes];
+            ActorQm.Protocol.FrameStream.WriteHeader(header, lengths[i]);
+            batch.AddRange(header);
+            batch.AddRange(Enumerable.Repeat((byte)i, lengths[i]));
+        }
+
+        var pieces = RoutedTransportActor.Pieces(batch.ToArray());
+
+        Assert.Equal(batch, pieces.SelectMany(p => p));
+        var frames = pieces.Select(p => new Transport.FrameEnumerator(p)).Select(e => { var n = new List<int>(); foreach (var f in e) { n.Add(f.Length); } return n; }).ToList();
+        Assert.Equal([[40_000, 40_000], [40_000], [200_000], [10, 0, 60_000]], frames);
+        Assert.All(pieces.Where(p => p.Length != 200_000 + ActorQm.Protocol.FrameStream.HeaderBytes), p => Assert.True(p.Length <= RoutedTransportActor.RemotePieceBytes));
+        Assert.Single(RoutedTransportActor.Pieces([]));
+    }
 }
