@@ -117,8 +117,8 @@ internal sealed partial class ChaosCluster : IDisposable
 
     /// <summary>
     /// Every queue manager runs somewhere and none has started for <paramref name="quiet"/>: the placement after a start or a
-    /// rebalance has settled. A fault struck while the shard coordinator is moving a queue manager meets the stale placement
-    /// of docs/reliability.md ("Cluster chaos"), a known problem, not what a round measures.
+    /// rebalance has settled, so that a round's figures are about its own fault and not about a move still under way
+    /// (docs/reliability.md, "Cluster chaos").
     /// </summary>
     public bool Settled(TimeSpan quiet)
     {
