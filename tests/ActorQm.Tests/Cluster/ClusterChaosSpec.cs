@@ -115,7 +115,10 @@ public sealed class ClusterChaosSpec(PostgresServer postgres, ITestOutputHelper 
         var onA = new List<MqMessage>();
         foreach (var queue in stuck.Keys)
         {
-            onA.AddRange(await Browse("QMA", queue));
+            // Counted as the message each transmission queue entry carries, its MQXQH taken off.
+            onA.AddRange((await Browse("QMA", queue)).Select(m => TransmissionHeader.TryRead(m.Payload.Span) is { } header
+                ? new MqMessage(header.Original, m.Payload[header.Length..])
+                : m));
         }
 
         Check(load, atB, atC, onA, done, seed, faults, rehomes, firstPuts);
