@@ -65,6 +65,31 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         }
     }
 
+    // The ack flag comes first: a message without it is refused, not read past its end.
+    private static int Flagged(byte[] bytes, string manifest) =>
+        bytes.Length >= 1 ? 1 : throw new System.Runtime.Serialization.SerializationException($"ClusterMessageSerializer: an empty '{manifest}' message");
+
+    private static bool WholeFrames(ReadOnlySpan<byte> frames)
+    {
+        while (frames.Length > 0)
+        {
+            if (frames.Length < Protocol.FrameStream.HeaderBytes)
+            {
+                return false;
+            }
+
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(frames);
+            if (length < 0 || length > frames.Length - Protocol.FrameStream.HeaderBytes)
+            {
+                return false;
+            }
+
+            frames = frames[(Protocol.FrameStream.HeaderBytes + length)..];
+        }
+
+        return true;
+    }
+
     private static string Qualified(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
     public override string Manifest(object o) => o switch
@@ -159,9 +184,12 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
             case InboundManifest:
                 return InboundFrame.Of(bytes);
             case OutboundManifest:
-                return new OutboundFrame(bytes.AsMemory(1), bytes[0] == 1);
+                return new OutboundFrame(bytes.AsMemory(Flagged(bytes, manifest)), bytes[0] == 1);
             case BatchManifest:
-                return OutboundFrames.Of(bytes.AsMemory(1), bytes[0] == 1);
+                // Written to the peer as they are: only whole, well-formed frames, or another node could break the peer's framing.
+                return WholeFrames(bytes.AsSpan(Flagged(bytes, manifest)))
+                    ? OutboundFrames.Of(bytes.AsMemory(1), bytes[0] == 1)
+                    : throw new System.Runtime.Serialization.SerializationException("ClusterMessageSerializer: a batch of frames that are not whole");
             case DescribeManifest:
                 return DescribeSecurity.Instance;
             case CloseManifest:

@@ -125,4 +125,29 @@ public sealed class ClusterMessageSerializerSpec : Akka.TestKit.Xunit2.TestKit
 
         Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([1, 2, 3], "Z"));
     }
+
+    /// <summary>A batch from another node is written to the peer as it comes: one that is empty or not whole frames is refused.</summary>
+    [Fact]
+    public void ClusterMessageSerializer_must_refuse_a_batch_of_frames_that_are_not_whole()
+    {
+        var serializer = (ClusterMessageSerializer)Sys.Serialization.FindSerializerForType(typeof(OutboundFrames));
+        byte[][] hostile =
+        [
+            [],
+            [1, 0, 0],
+            [1, 0, 0, 0, 9, 1, 2, 3],
+            [1, 0xFF, 0xFF, 0xFF, 0xFF, 1],
+            [1, 0, 0, 0, 1, 7, 0, 0],
+        ];
+
+        foreach (var bytes in hostile)
+        {
+            Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(bytes, "B"));
+        }
+
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([], "O"));
+        var whole = (OutboundFrames)serializer.FromBinary([1, 0, 0, 0, 1, 7, 0, 0, 0, 0], "B");
+        Assert.True(whole.Ack);
+        Assert.Equal(9, whole.Length);
+    }
 }
