@@ -119,7 +119,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
             case OutboundFrame f:
                 return WithAck(f.Frame.Span, f.Ack);
             case OutboundFrames b:
-                // Read, never returned: the sending node leaves the pooled buffer to the collector (OutboundFrames).
+                // A piece in an array of its own: the routed transport cut it and returned the pooled buffer (OutboundFrames).
                 return WithAck(b.Frames.Span, b.Ack);
             case DescribeSecurity or CloseConnection:
                 return [];

@@ -97,16 +97,15 @@ public static class RoutedConnection
     /// A channel's batch (<see cref="Transport.SendFrames"/>): frames laid out with their length headers in the pooled buffer
     /// the channel filled, one message for them all. Whoever receives it owns <see cref="Buffer"/>: on the node holding the
     /// socket the router returns it to the pool once the frames are written or the connection ends. To another node the
-    /// serializer writes the frames once and the pooled buffer is left to the collector: Akka.Remote serializes after the
-    /// send returns, or drops an undeliverable message unserialized, so no moment is known at which it could go back
-    /// (docs/protocol.md). <see cref="Ack"/>: answer one <see cref="FramesWritten"/> once all of them are written.
+    /// batch goes in pieces of whole frames in arrays of their own (<see cref="Of"/>), and the pooled buffer goes back at
+    /// once (docs/protocol.md). <see cref="Ack"/>: answer one <see cref="FramesWritten"/> once all of them are written.
     /// </summary>
     public sealed record OutboundFrames(IMemoryOwner<byte> Buffer, int Length, bool Ack)
     {
         /// <summary>The frames, each with its length header, back to back (<see cref="Transport.FrameEnumerator"/> walks them).</summary>
         public ReadOnlyMemory<byte> Frames => Buffer.Memory[..Length];
 
-        /// <summary>Frames in memory of their own (deserialized on the node holding the socket): nothing to return to a pool.</summary>
+        /// <summary>Frames in memory of their own (a piece for another node, or one deserialized there): nothing to return to a pool.</summary>
         public static OutboundFrames Of(Memory<byte> frames, bool ack) => new(new ArrayOwner(frames), frames.Length, ack);
     }
 

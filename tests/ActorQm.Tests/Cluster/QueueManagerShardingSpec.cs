@@ -34,12 +34,15 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
         var started = new ConcurrentQueue<QueueManagerSharding.QueueManagerStarted>();
         foreach (var node in cluster.Nodes)
         {
-            var listener = node.ActorOf(Props.Create(() => new Collector(started)));
-            node.EventStream.Subscribe(listener, typeof(QueueManagerSharding.QueueManagerStarted));
+            Collect(node, started);
         }
 
         return started;
     }
+
+    /// <summary>Every <typeparamref name="T"/> published on <paramref name="node"/>'s event stream, into <paramref name="into"/>.</summary>
+    private static void Collect<T>(ActorSystem node, ConcurrentQueue<T> into) =>
+        node.EventStream.Subscribe(node.ActorOf(Props.Create(() => new Collector<T>(into))), typeof(T));
 
     [Fact]
     public async Task QueueManagerSharding_must_run_each_queue_manager_on_exactly_one_node()
@@ -118,7 +121,7 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
         var failed = new ConcurrentQueue<QueueManagerSharding.QueueManagerStartFailed>();
         foreach (var node in cluster.Nodes)
         {
-            WatchFailures(node, failed);
+            Collect(node, failed);
             QueueManagerSharding.Start(node, settings);
         }
 
@@ -130,8 +133,8 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
 
         // A new node asks the new coordinator for every queue manager (its keeper and the asks below).
         var newcomer = await cluster.AddAsync();
-        WatchFailures(newcomer, failed);
-        newcomer.EventStream.Subscribe(newcomer.ActorOf(Props.Create(() => new Collector(started))), typeof(QueueManagerSharding.QueueManagerStarted));
+        Collect(newcomer, failed);
+        Collect(newcomer, started);
         var region = QueueManagerSharding.Start(newcomer, settings);
         foreach (var name in names)
         {
@@ -141,12 +144,6 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
 
         // A rebalance to the new node may move one more (a graceful hand-off, counted as a start); none is placed twice.
         Assert.Empty(failed);
-    }
-
-    private static void WatchFailures(ActorSystem node, ConcurrentQueue<QueueManagerSharding.QueueManagerStartFailed> failed)
-    {
-        var listener = node.ActorOf(Props.Create(() => new FailureCollector(failed)));
-        node.EventStream.Subscribe(listener, typeof(QueueManagerSharding.QueueManagerStartFailed));
     }
 
     [Fact]
@@ -245,15 +242,8 @@ public sealed class QueueManagerShardingSpec(PostgresServer postgres, ITestOutpu
         Assert.Contains("store.engine = postgresql", e.Message, StringComparison.Ordinal);
     }
 
-    private sealed class Collector : ReceiveActor
+    private sealed class Collector<T> : ReceiveActor
     {
-        public Collector(ConcurrentQueue<QueueManagerSharding.QueueManagerStarted> started) =>
-            Receive<QueueManagerSharding.QueueManagerStarted>(started.Enqueue);
-    }
-
-    private sealed class FailureCollector : ReceiveActor
-    {
-        public FailureCollector(ConcurrentQueue<QueueManagerSharding.QueueManagerStartFailed> failed) =>
-            Receive<QueueManagerSharding.QueueManagerStartFailed>(failed.Enqueue);
+        public Collector(ConcurrentQueue<T> into) => Receive<T>(into.Enqueue);
     }
 }
