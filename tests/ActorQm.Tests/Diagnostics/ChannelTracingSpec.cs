@@ -10,7 +10,12 @@ using Xunit.Abstractions;
 namespace ActorQm.Tests.Diagnostics;
 
 /// <summary>The batch spans of a channel through OpenTelemetry's SDK and in-memory exporter (docs/operations.md, "Traces").</summary>
+/// <remarks>
+/// The channel source is process-wide and other specs run channels of the same name, so this spec runs alone: in
+/// parallel it counted their batches too.
+/// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Collection(MeasuredAlone.Name)]
 public sealed class ChannelTracingSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestMessages.Quiet, output), IDisposable
 {
     private readonly TempDirectory _dir = new();
