@@ -13,6 +13,12 @@ namespace ActorQm.Channels;
 /// refuses a longer put itself with MQRC 2031, before it sends a frame the transport would have to cut.</param>
 public sealed record ConnectionLimits(int MaxHandles, int MaxUncommitted, int MaxReplyBytes, int MaxMessageLength = 4 * 1024 * 1024)
 {
+    /// <summary>
+    /// How long a call may wait for the queue manager beyond its own MQGET wait; past it the outcome is unknown and the
+    /// connection ends with AMQ9999E, as a broken one would (docs/protocol.md, "Serving calls").
+    /// </summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>MQ's defaults (MAXHANDS 256, MAXUMSGS 10000, MAXMSGL 4 MiB) and the transport's default frame limit.</summary>
     public static readonly ConnectionLimits Default = new(256, 10_000, new Tls.Transport.Settings().MaxFrameBytes);
 

@@ -16,53 +16,86 @@ internal sealed partial class ServerConnectionActor
     private int _asyncFailed;
     private (int Reason, string Detail)? _asyncFirstFailure;
 
-    private async Task<Answer> ServePut(int c, PutCall put)
+    /// <summary>MQPUT on a handle: checked here, told to its queue, answered when the queue's reply comes (docs/protocol.md, "Serving calls").</summary>
+    private void PutOnHandle(int c, PutCall put)
+    {
+        object? request = null;
+        QueueHandle? handle = null;
+        var refused = CheckPut(c, put) ?? HandleForPut(c, put, out handle) ?? PreparePut(c, put, handle!, out request);
+        if (refused is not null)
+        {
+            Answered(refused with { Asynchronous = put.AsyncResponse });
+            return;
+        }
+
+        handle!.Queue.Tell(request!, _self);
+        Await(new PendingPut(c, Deadline(TimeSpan.Zero), handle.Queue, put.AsyncResponse));
+    }
+
+    /// <summary>MQPUT1: the queue is opened for this put alone, then the put goes as on a handle.</summary>
+    private async Task<Answer> ServePut1(int c, PutCall put)
+    {
+        if (CheckPut(c, put) is { } refused)
+        {
+            return refused;
+        }
+
+        // MQPUT1 opens with the context option its put option implies, and is checked for it.
+        var options = MqOpenOptions.Output | MqContextRules.Implied(put.Context);
+        var opened = await _queueManager.Ask<object>(new QueueManagerApi.OpenQueue(put.Queue!, options, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
+        if (opened is not QueueManagerApi.QueueOpened o)
+        {
+            var rejected = (QueueManagerApi.OpenRejected)opened;
+            return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
+        }
+
+        if (PreparePut(c, put, o.Handle, out var request) is { } no)
+        {
+            return no;
+        }
+
+        return PutAnswer(c, o.Handle.Queue, await o.Handle.Queue.Ask<object>(request, Timeout));
+    }
+
+    /// <summary>What every put is checked for first: room in the unit of work and a defined context option.</summary>
+    private Answer? CheckPut(int c, PutCall put)
     {
         if (put.Syncpoint && UnitOfWorkFull(c) is { } full)
         {
             return full;
         }
 
-        if (!Enum.IsDefined(put.Context))
+        return Enum.IsDefined(put.Context) ? null
+            : new Answer(c, (int)MqReason.OptionsError, $"MQRC_OPTIONS_ERROR: context option {(int)put.Context} is not one of MQPMO's", []);
+    }
+
+    private Answer? HandleForPut(int c, PutCall put, out QueueHandle? handle)
+    {
+        handle = null;
+        if (!_handles.TryGetValue(put.Handle!.Value, out var h))
         {
-            return new Answer(c, (int)MqReason.OptionsError, $"MQRC_OPTIONS_ERROR: context option {(int)put.Context} is not one of MQPMO's", []);
+            return new Answer(c, (int)MqReason.ObjectHandleError, "MQRC_HOBJ_ERROR: no such handle on this connection", []);
         }
 
-        QueueHandle handle;
-        if (put.Handle is { } hid)
+        if (!h.Options.HasFlag(MqOpenOptions.Output))
         {
-            if (!_handles.TryGetValue(hid, out var h))
-            {
-                return new Answer(c, (int)MqReason.ObjectHandleError, "MQRC_HOBJ_ERROR: no such handle on this connection", []);
-            }
-
-            if (!h.Options.HasFlag(MqOpenOptions.Output))
-            {
-                return new Answer(c, (int)MqReason.NotOpenForOutput, "MQRC_NOT_OPEN_FOR_OUTPUT: the handle was opened without MQOO_OUTPUT", []);
-            }
-
-            if (put.Context != MqPutContext.Default && (h.Options & MqContextRules.AllowedBy(put.Context)) == 0)
-            {
-                var reason = MqContextRules.NotOpenFor(put.Context);
-                return new Answer(c, (int)reason, $"MQRC {(int)reason}: a put with {put.Context} context on a handle opened without the context option it needs", []);
-            }
-
-            handle = h.Handle;
-        }
-        else
-        {
-            // MQPUT1 opens with the context option its put option implies, and is checked for it.
-            var options = MqOpenOptions.Output | MqContextRules.Implied(put.Context);
-            var opened = await _queueManager.Ask<object>(new QueueManagerApi.OpenQueue(put.Queue!, options, put.QMgr is { Length: > 0 } qm ? qm : null, _principal), Timeout);
-            if (opened is not QueueManagerApi.QueueOpened o)
-            {
-                var rejected = (QueueManagerApi.OpenRejected)opened;
-                return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
-            }
-
-            handle = o.Handle;
+            return new Answer(c, (int)MqReason.NotOpenForOutput, "MQRC_NOT_OPEN_FOR_OUTPUT: the handle was opened without MQOO_OUTPUT", []);
         }
 
+        if (put.Context != MqPutContext.Default && (h.Options & MqContextRules.AllowedBy(put.Context)) == 0)
+        {
+            var reason = MqContextRules.NotOpenFor(put.Context);
+            return new Answer(c, (int)reason, $"MQRC {(int)reason}: a put with {put.Context} context on a handle opened without the context option it needs", []);
+        }
+
+        handle = h.Handle;
+        return null;
+    }
+
+    /// <summary>The message with its context, as its queue takes it: a put, or a put staged in this connection's unit of work.</summary>
+    private Answer? PreparePut(int c, PutCall put, QueueHandle handle, out object request)
+    {
+        request = null!;
         var (message, contextRefused) = WithContext(put.Message, put.Context, put.ContextHandle);
         if (message is null)
         {
@@ -75,13 +108,17 @@ internal sealed partial class ServerConnectionActor
             return new Answer(c, (int)refused!.Reason, refused.Detail, []);
         }
 
-        var answer = put.Syncpoint
-            ? await handle.Queue.Ask<object>(new LocalQueue.StagePut(prepared.Message, prepared.PutApplName, _unit, 0, _self), Timeout)
-            : await handle.Queue.Ask<object>(prepared, Timeout);
-        switch (answer)
+        request = put.Syncpoint ? new LocalQueue.StagePut(prepared.Message, prepared.PutApplName, _unit, 0, _self) : prepared;
+        return null;
+    }
+
+    /// <summary>The queue's reply to a put, as the client's answer; a staged put joins the unit of work.</summary>
+    private Answer PutAnswer(int c, IActorRef queue, object reply)
+    {
+        switch (reply)
         {
             case LocalQueue.PutStaged staged:
-                _uowPutQueues.Add(handle.Queue);
+                _uowPutQueues.Add(queue);
                 _uncommitted++;
                 if (staged.Insert is { } insert)
                 {
@@ -94,7 +131,7 @@ internal sealed partial class ServerConnectionActor
             case LocalQueue.StagedPutRejected no:
                 return new Answer(c, (int)no.Reason, no.Detail, []);
             default:
-                var rejected = (LocalQueue.PutRejected)answer;
+                var rejected = (LocalQueue.PutRejected)reply;
                 return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
         }
     }

@@ -18,7 +18,7 @@ namespace ActorQm.Channels;
 /// in MQ). Puts and gets under syncpoint form a unit of work committed in one journal transaction;
 /// whatever is uncommitted when the client goes is backed out.
 /// </summary>
-internal sealed partial class ServerConnectionActor : ReceiveActor
+internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
 {
     /// <summary>
     /// Frames a client may have read and not yet answered (its read credit, granted when it connects and given back
@@ -76,39 +76,9 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         _applName = applName;
         _self = Self;
         Receive<Transport.FrameReceived>(OnFrame);
-        Receive<Answer>(a =>
-        {
-            if (a.Asynchronous)
-            {
-                // MQPMO_ASYNC_RESPONSE: nothing is written; the outcome waits for MQSTAT.
-                CountAsyncPut(a);
-                _busy = false;
-                GiveBack(1);
-                Next();
-                return;
-            }
-
-            // A get outside syncpoint is taken under syncpoint and removed once its answer is written,
-            // so a client that goes while the answer is on its way does not lose the message.
-            var ack = a.AfterWrite is { } taken ? new Delivered(taken.Queue, taken.Token) : null;
-            var frame = ChannelFrames.Encode(new ClientResponse(a.Correlation, a.Reason, a.Detail, a.Body));
-            if (frame.Length > _limits.MaxReplyBytes)
-            {
-                (frame, ack) = (TooLarge(a, frame.Length), null);
-            }
-
-            _transport.Tell(new Transport.Send(frame, ack), _self);
-            if (a.ReadAhead is { } start)
-            {
-                StartReadAhead(start.Handle, start.Queue);
-            }
-
-            _busy = false;
-            GiveBack(1);
-            Next();
-        });
+        Receive<Answer>(Answered);
+        ReceiveQueueReplies();
         Receive<ReadAheadAnswer>(OnReadAhead);
-        Receive<CloseReadAhead>(c => StopReadAhead(c.Handle));
         Receive<LocalQueue.GetsReleased>(_ => { });
         Receive<Transport.SendQueueFull>(_ => _paused = true);
         Receive<Transport.SendQueueDrained>(_ =>
@@ -118,7 +88,8 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
             FillAll();
             Next();
         });
-        Receive<Delivered>(d => d.Queue.Tell(new LocalQueue.CommitGets([d.Token]), Self));
+        // Nothing here waits for the commit's answer: it goes to no one rather than through this mailbox.
+        Receive<Delivered>(d => d.Queue.Tell(new LocalQueue.CommitGets([d.Token]), ActorRefs.NoSender));
         Receive<LocalQueue.GetsCommitted>(_ => { });
         Receive<UnitDurable>(d => _commit?.TrySetResult(d));
         Receive<JournalWriteFailed>(f => _commit?.TrySetResult(f));
@@ -136,6 +107,38 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
             Send(new CloseSegment("STOP CHANNEL"));
             _transport.Tell(Transport.Close.Instance);
         });
+    }
+
+    private void Answered(Answer a)
+    {
+        if (a.Asynchronous)
+        {
+            // MQPMO_ASYNC_RESPONSE: nothing is written; the outcome waits for MQSTAT.
+            CountAsyncPut(a);
+            _busy = false;
+            GiveBack(1);
+            Next();
+            return;
+        }
+
+        // A get outside syncpoint is taken under syncpoint and removed once its answer is written,
+        // so a client that goes while the answer is on its way does not lose the message.
+        var ack = a.AfterWrite is { } taken ? new Delivered(taken.Queue, taken.Token) : null;
+        var frame = ChannelFrames.Encode(new ClientResponse(a.Correlation, a.Reason, a.Detail, a.Body));
+        if (frame.Length > _limits.MaxReplyBytes)
+        {
+            (frame, ack) = (TooLarge(a, frame.Length), null);
+        }
+
+        _transport.Tell(new Transport.Send(frame, ack), _self);
+        if (a.ReadAhead is { } start)
+        {
+            StartReadAhead(start.Handle, start.Queue);
+        }
+
+        _busy = false;
+        GiveBack(1);
+        Next();
     }
 
     // A client that goes without committing has its unit of work backed out, as in MQ: the queues
@@ -209,7 +212,8 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
     private void GiveBack(int frames)
     {
         _owedCredit += frames;
-        if (!_paused && _owedCredit > 0)
+        // While calls keep coming, in pairs: one message to the transport per two calls; at once when nothing waits.
+        if (!_paused && _owedCredit > 0 && (_owedCredit >= 2 || (_waiting.Count == 0 && !_busy)))
         {
             _transport.Tell(new Transport.ResumeReading(_owedCredit), _self);
             _owedCredit = 0;
@@ -224,17 +228,63 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
         }
 
         _busy = true;
+        var c = request.Correlation;
+        var call = Parse(request);
+        try
+        {
+            switch (call)
+            {
+                case PutCall { Handle: not null } put:
+                    PutOnHandle(c, put);
+                    return;
+                case GetCall get:
+                    Get(c, get);
+                    return;
+                case CloseCall close:
+                    Answered(Close(c, close));
+                    return;
+                case StatCall:
+                    Answered(Status(c));
+                    return;
+                case BackoutCall:
+                    Backout();
+                    Answered(new Answer(c, 0, string.Empty, []));
+                    return;
+                case BadCall bad:
+                    Answered(new Answer(c, (int)MqReason.UnexpectedError, bad.Why, []));
+                    return;
+            }
+        }
+        catch (Exception e) when (_busy && _pending is null)
+        {
+            Answered(new Answer(c, (int)MqReason.UnexpectedError, e.Message, []));
+            return;
+        }
+
         var self = Self;
-        Serve(request).ContinueWith(t => t.IsCompletedSuccessfully
+        Serve(c, call).ContinueWith(t => t.IsCompletedSuccessfully
             ? t.Result
-            : new Answer(request.Correlation, (int)MqReason.UnexpectedError, t.Exception?.GetBaseException().Message ?? "cancelled", []), TaskScheduler.Default).PipeTo(self);
+            : new Answer(c, (int)MqReason.UnexpectedError, t.Exception?.GetBaseException().Message ?? "cancelled", []), TaskScheduler.Default).PipeTo(self);
     }
 
-    /// <summary>Runs one call; only one runs at a time, so connection state is touched by one call at a time.</summary>
-    private async Task<Answer> Serve(ClientRequest request)
+    private Answer Close(int c, CloseCall close)
     {
-        var c = request.Correlation;
-        switch (Parse(request))
+        if (!_handles.Remove(close.Handle, out var closed))
+        {
+            return new Answer(c, (int)MqReason.ObjectHandleError, $"MQRC_HOBJ_ERROR: {close.Handle} is not an open handle of this connection", []);
+        }
+
+        _queueManager.Tell(new QueueManagerApi.CloseQueue(closed.Handle.OpenId), _self);
+        _cursors.Remove(close.Handle);
+        _savedContext.Remove(close.Handle);
+        StopReadAhead(close.Handle);
+        return new Answer(c, 0, string.Empty, []);
+    }
+
+    /// <summary>Runs a call that waits on the queue manager or the journal (open, MQPUT1, commit, MQSC) off the actor's thread; only one call runs at a time, so connection state is touched by one call at a time.</summary>
+    private async Task<Answer> Serve(int c, Call call)
+    {
+        switch (call)
         {
             case OpenCall open:
                 {
@@ -261,103 +311,10 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     return new Answer(c, 0, string.Empty, w.ToArray()) { ReadAhead = readAhead ? (id, opened.Handle.Queue) : null };
                 }
 
-            case CloseCall close:
-                if (!_handles.Remove(close.Handle, out var closed))
-                {
-                    return new Answer(c, (int)MqReason.ObjectHandleError, $"MQRC_HOBJ_ERROR: {close.Handle} is not an open handle of this connection", []);
-                }
-
-                _queueManager.Tell(new QueueManagerApi.CloseQueue(closed.Handle.OpenId), _self);
-                _cursors.Remove(close.Handle);
-                _savedContext.Remove(close.Handle);
-                // Stopped on the actor's thread, where read-ahead lives, before the answer goes.
-                _self.Tell(new CloseReadAhead(close.Handle));
-                return new Answer(c, 0, string.Empty, []);
-            case PutCall { AsyncResponse: true } put:
-                return await ServePut(c, put) with { Asynchronous = true };
-            case StatCall:
-                return Status(c);
             case PutCall put:
-                return await ServePut(c, put);
-            case GetCall get:
-                {
-                    var browse = get.Flags.HasFlag(ClientGetFlags.BrowseFirst) || get.Flags.HasFlag(ClientGetFlags.BrowseNext);
-                    var options = new GetOptions
-                    {
-                        Wait = get.WaitMs < 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(get.WaitMs),
-                        MsgId = get.MsgId,
-                        CorrelId = get.CorrelId,
-                        Syncpoint = !browse,
-                        BrowseAfter = get.Flags.HasFlag(ClientGetFlags.BrowseFirst) ? BrowseCursor.Start
-                            : get.Flags.HasFlag(ClientGetFlags.BrowseNext) ? _cursors.GetValueOrDefault(get.Handle, BrowseCursor.Start) : null,
-                    };
-                    if (!_handles.TryGetValue(get.Handle, out var h))
-                    {
-                        return new Answer(c, (int)MqReason.ObjectHandleError, "MQRC_HOBJ_ERROR: no such handle on this connection", []);
-                    }
-
-                    if (browse ? !h.Options.HasFlag(MqOpenOptions.Browse) : (h.Options & MqOpenOptions.Input) == 0)
-                    {
-                        return browse
-                            ? new Answer(c, (int)MqReason.NotOpenForBrowse, "MQRC_NOT_OPEN_FOR_BROWSE: the handle was opened without MQOO_BROWSE", [])
-                            : new Answer(c, (int)MqReason.NotOpenForInput, "MQRC_NOT_OPEN_FOR_INPUT: the handle was opened without an MQOO_INPUT_* option", []);
-                    }
-
-                    if (!browse && get.Flags.HasFlag(ClientGetFlags.Syncpoint) && UnitOfWorkFull(c) is { } full)
-                    {
-                        return full;
-                    }
-
-                    var wait = options.Wait == System.Threading.Timeout.InfiniteTimeSpan ? System.Threading.Timeout.InfiniteTimeSpan : options.Wait + Timeout;
-                    var reply = await h.Handle.Queue.Ask<object>(new LocalQueue.Get(options, _self), wait);
-                    if (reply is not LocalQueue.MessageGot got)
-                    {
-                        var rejected = (LocalQueue.GetRejected)reply;
-                        return new Answer(c, (int)rejected.Reason, rejected.Detail, []);
-                    }
-
-                    if (got.Message.Payload.Length + ReplyOverhead > _limits.MaxReplyBytes)
-                    {
-                        // Not taken: the message stays where it was, as MQ leaves it with 2010 on a client channel.
-                        h.Handle.Queue.Tell(new LocalQueue.ReleaseGets([got.Token]), _self);
-                        return new Answer(c, (int)MqReason.DataLengthError, $"MQRC_DATA_LENGTH_ERROR: a message of {got.Message.Payload.Length} bytes does not fit this channel's frame limit of {_limits.MaxReplyBytes} bytes; it stays on the queue", []);
-                    }
-
-                    if (!browse && h.Options.HasFlag(MqOpenOptions.SaveAllContext))
-                    {
-                        _savedContext[get.Handle] = got.Message.Descriptor;
-                    }
-
-                    (IActorRef, long)? afterWrite = null;
-                    if (browse)
-                    {
-                        _cursors[get.Handle] = got.Cursor;
-                    }
-                    else if (!get.Flags.HasFlag(ClientGetFlags.Syncpoint))
-                    {
-                        afterWrite = (h.Handle.Queue, got.Token);
-                    }
-                    else
-                    {
-                        if (!_uowGets.TryGetValue(h.Handle.Queue, out var tokens))
-                        {
-                            _uowGets[h.Handle.Queue] = tokens = [];
-                        }
-
-                        tokens.Add(got.Token);
-                        _uncommitted++;
-                    }
-
-                    var w = new FrameWriter(got.Message.Payload.Length + 300);
-                    ClientProtocol.WriteMessage(w, got.Message, _clientReadsTrace);
-                    return new Answer(c, 0, string.Empty, w.ToArray()) { AfterWrite = afterWrite };
-                }
-
+                return await ServePut1(c, put) with { Asynchronous = put.AsyncResponse };
             case CommitCall:
                 return await Commit(c);
-            case BackoutCall:
-                Backout();
-                return new Answer(c, 0, string.Empty, []);
             case MqscCall mqsc:
                 {
                     if (_channel != AdminChannel)
@@ -371,8 +328,6 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
                     return new Answer(c, 0, string.Empty, done.Response.Encode());
                 }
 
-            case BadCall bad:
-                return new Answer(c, (int)MqReason.UnexpectedError, bad.Why, []);
             default:
                 return new Answer(c, (int)MqReason.UnexpectedError, "unhandled call", []);
         }
@@ -380,9 +335,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor
 
     private void Send(Segment segment) => _transport.Tell(new Transport.Send(ChannelFrames.Encode(segment)), _self);
 
-    private static TimeSpan Timeout => TimeSpan.FromSeconds(30);
-
-    private sealed record CloseReadAhead(int Handle);
+    private TimeSpan Timeout => _limits.CallTimeout;
 
     private sealed record Delivered(IActorRef Queue, long Token);
 

@@ -40,7 +40,11 @@ public static class LocalQueue
     public sealed record Put(MqMessage Message, string PutApplName = "");
 
     /// <param name="Owner">Under syncpoint: the actor whose end backs the get out (a connection or a channel); null: the caller commits or backs out itself.</param>
-    public sealed record Get(GetOptions Options, IActorRef? Owner = null);
+    public sealed record Get(GetOptions Options, IActorRef? Owner = null)
+    {
+        /// <summary>Echoed on the answer, so a caller that tells rather than asks knows which get it answers.</summary>
+        public long Call { get; init; }
+    }
 
     public sealed record CommitGet(long Token);
 
@@ -56,9 +60,17 @@ public static class LocalQueue
     /// A message got (removed, or locked when under syncpoint, then <see cref="Token"/> names it)
     /// or browsed (<see cref="Cursor"/> is where the next browse continues).
     /// </summary>
-    public sealed record MessageGot(MqMessage Message, long Token, BrowseCursor Cursor);
+    public sealed record MessageGot(MqMessage Message, long Token, BrowseCursor Cursor)
+    {
+        /// <summary>The <see cref="Get.Call"/> this answers; 0 for anything else.</summary>
+        public long Call { get; init; }
+    }
 
-    public sealed record GetRejected(MqReason Reason, string Detail);
+    public sealed record GetRejected(MqReason Reason, string Detail)
+    {
+        /// <summary>The <see cref="Get.Call"/> this answers; 0 for anything else (a commit or backout of an unknown get).</summary>
+        public long Call { get; init; }
+    }
 
     public sealed record GetCommitted(long Token);
 

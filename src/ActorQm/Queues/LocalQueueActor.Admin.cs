@@ -22,7 +22,7 @@ internal sealed partial class LocalQueueActor
             case Deleted { Reply: MessageGot or GetCommitted } d:
                 // Not durably removed: it is still in the journal, so it stays on the queue.
                 _buckets.Add(d.Message.Requeued());
-                d.ReplyTo.Tell(new GetRejected(reason, "The get could not be made durable: " + failure.Reason));
+                d.ReplyTo.Tell(new GetRejected(reason, "The get could not be made durable: " + failure.Reason) { Call = (d.Reply as MessageGot)?.Call ?? 0 });
                 break;
             case Deleted d:
                 d.ReplyTo.Tell(d.Reply);
@@ -53,7 +53,7 @@ internal sealed partial class LocalQueueActor
     {
         foreach (var w in _waiters)
         {
-            w.ReplyTo.Tell(new GetRejected(MqReason.QDeleted, $"Queue {_definition.Name} was deleted."));
+            w.ReplyTo.Tell(new GetRejected(MqReason.QDeleted, $"Queue {_definition.Name} was deleted.") { Call = w.Call });
         }
 
         _waiters.Clear();

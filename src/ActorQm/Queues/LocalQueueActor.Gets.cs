@@ -18,7 +18,7 @@ internal sealed partial class LocalQueueActor
     {
         if (!_definition.GetEnabled)
         {
-            Sender.Tell(new GetRejected(MqReason.GetInhibited, $"Queue {_definition.Name} is GET(DISABLED)."));
+            Sender.Tell(new GetRejected(MqReason.GetInhibited, $"Queue {_definition.Name} is GET(DISABLED).") { Call = get.Call });
             return;
         }
 
@@ -26,11 +26,11 @@ internal sealed partial class LocalQueueActor
         var found = _buckets.First(options.BrowseAfter ?? BrowseCursor.Start, static (m, o) => o.Matches(m.Message.Descriptor), options, NowMs(), _onExpired);
         if (found is not null)
         {
-            Serve(Sender, options, found, get.Owner);
+            Serve(Sender, options, found, get.Owner, get.Call);
         }
         else if (options.Wait > TimeSpan.Zero || options.Wait == Timeout.InfiniteTimeSpan)
         {
-            var waiter = new Waiter(++_nextWaiterId, Sender, options, get.Owner);
+            var waiter = new Waiter(++_nextWaiterId, Sender, options, get.Owner, get.Call);
             _waiters.AddLast(waiter);
             Publish();
             // A requester that dies while it waits (an Ask that gave up, a closed connection) must not
@@ -43,27 +43,27 @@ internal sealed partial class LocalQueueActor
         }
         else
         {
-            Sender.Tell(new GetRejected(MqReason.NoMsgAvailable, $"No matching message on {_definition.Name}."));
+            Sender.Tell(new GetRejected(MqReason.NoMsgAvailable, $"No matching message on {_definition.Name}.") { Call = get.Call });
         }
 
         Publish();
     }
 
-    private void Serve(IActorRef replyTo, GetOptions options, StoredMessage m, IActorRef? owner)
+    private void Serve(IActorRef replyTo, GetOptions options, StoredMessage m, IActorRef? owner, long call)
     {
         if (options.BrowseAfter is not null)
         {
-            replyTo.Tell(new MessageGot(Snapshot(m), 0, new BrowseCursor(m.Priority, m.Seq)));
+            replyTo.Tell(new MessageGot(Snapshot(m), 0, new BrowseCursor(m.Priority, m.Seq)) { Call = call });
         }
         else if (options.Syncpoint)
         {
-            replyTo.Tell(Lock(m, owner));
+            replyTo.Tell(Lock(m, owner, call));
         }
         else
         {
             _buckets.Remove(m);
             _counters.Removed(1);
-            var reply = new MessageGot(Snapshot(m), 0, default);
+            var reply = new MessageGot(Snapshot(m), 0, default) { Call = call };
             if (m.IsPersistent)
             {
                 _journal!.Enqueue(JournalOp.Delete(m.Seq, Self.Tell, new Deleted(m, replyTo, reply)));
@@ -81,7 +81,7 @@ internal sealed partial class LocalQueueActor
     /// Takes a message under syncpoint for <paramref name="owner"/>, whose end backs it out; the
     /// cursor names it (its journal key) for a channel's in-doubt record.
     /// </summary>
-    private MessageGot Lock(StoredMessage m, IActorRef? owner)
+    private MessageGot Lock(StoredMessage m, IActorRef? owner, long call = 0)
     {
         m.Locked = true;
         var token = ++_nextToken;
@@ -91,7 +91,7 @@ internal sealed partial class LocalQueueActor
             Own(token, owner);
         }
 
-        return new MessageGot(Snapshot(m), token, new BrowseCursor(m.Priority, m.Seq));
+        return new MessageGot(Snapshot(m), token, new BrowseCursor(m.Priority, m.Seq)) { Call = call };
     }
 
     /// <summary>A message became available: hand it to the first waiter it matches, else queue it.</summary>
@@ -112,7 +112,7 @@ internal sealed partial class LocalQueueActor
             {
                 _waiters.Remove(node);
                 Timers.Cancel(w.Id);
-                Serve(w.ReplyTo, w.Options, m, w.Owner);
+                Serve(w.ReplyTo, w.Options, m, w.Owner, w.Call);
                 if (w.Options.BrowseAfter is null)
                 {
                     break;
@@ -186,7 +186,7 @@ internal sealed partial class LocalQueueActor
             {
                 _waiters.Remove(node);
                 Publish();
-                node.Value.ReplyTo.Tell(new GetRejected(MqReason.NoMsgAvailable, $"No matching message on {_definition.Name} within the wait interval."));
+                node.Value.ReplyTo.Tell(new GetRejected(MqReason.NoMsgAvailable, $"No matching message on {_definition.Name} within the wait interval.") { Call = node.Value.Call });
                 return;
             }
         }

@@ -234,7 +234,7 @@ internal sealed partial class LocalQueueActor : ReceiveActor, IWithTimers
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private sealed record Waiter(long Id, IActorRef ReplyTo, GetOptions Options, IActorRef? Owner);
+    private sealed record Waiter(long Id, IActorRef ReplyTo, GetOptions Options, IActorRef? Owner, long Call);
 
     private sealed record Persisted(StoredMessage Message, IActorRef ReplyTo);
 
