@@ -34,6 +34,8 @@ internal sealed partial class ReceiverChannelActor
         Context.Watch(client);
         // Redirect first: the client's first call may be read as soon as the reply is written.
         data.Transport.Tell(new Transport.Redirect(client));
+        // After the redirect, which resets it: calls read together reach the agent as one message.
+        data.Transport.Tell(new Transport.ReadInBursts(static frame => ChannelFrames.IsClientRequest(frame)));
         // The accepting transport read only the initial data: the client's window starts here (docs/protocol.md).
         data.Transport.Tell(new Transport.ResumeReading(ServerConnectionActor.ReadWindow));
         // The longest message the client may put: the smallest of its own, the channel's and the queue manager's MAXMSGL.

@@ -76,6 +76,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
         _applName = applName;
         _self = Self;
         Receive<Transport.FrameReceived>(OnFrame);
+        Receive<Transport.FramesReceived>(OnFrames);
         Receive<Answer>(Answered);
         ReceiveQueueReplies();
         Receive<ReadAheadAnswer>(OnReadAhead);
@@ -151,18 +152,33 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
 
     private void OnFrame(Transport.FrameReceived frame)
     {
-        Segment? segment;
-        string? error;
         using (frame)
         {
-            if (_brokeProtocol)
-            {
-                // The connection is closing: nothing the client sent after its protocol error is acted on.
-                return;
-            }
-
-            (segment, error) = ChannelFrames.Decode(frame.Frame.Span);
+            OnFrame(frame.Frame.Span);
         }
+    }
+
+    /// <summary>Calls read together (<see cref="Transport.ReadInBursts"/>), each as if it came alone.</summary>
+    private void OnFrames(Transport.FramesReceived frames)
+    {
+        using (frames)
+        {
+            foreach (var frame in frames)
+            {
+                OnFrame(frame.Span);
+            }
+        }
+    }
+
+    private void OnFrame(ReadOnlySpan<byte> frame)
+    {
+        if (_brokeProtocol)
+        {
+            // The connection is closing: nothing the client sent after its protocol error is acted on.
+            return;
+        }
+
+        var (segment, error) = ChannelFrames.Decode(frame);
 
         // A call's credit comes back when it is answered; anything else is done with here.
         if (segment is not ClientRequest { Op: not ClientOp.Consumed })
