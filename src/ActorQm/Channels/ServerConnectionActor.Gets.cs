@@ -61,17 +61,27 @@ internal sealed partial class ServerConnectionActor
             }
             else if (Environment.TickCount64 > _pending.Deadline)
             {
-                // The outcome of the call is unknown (a put may still happen): the connection ends, as a broken one
-                // would, so no late reply is taken for a later call and the unit of work is backed out.
-                var detail = $"the queue manager did not answer call {_pending.Correlation} within {Timeout.TotalSeconds:0} s";
-                _log.Error("AMQ9999E: client connection {0} on channel {1} ended abnormally: {2}", _statusKey, _channel, detail);
+                var correlation = _pending.Correlation;
                 _pending = null;
-                _brokeProtocol = true;
-                _waiting.Clear();
-                Send(new StatusSegment("AMQ9999E", (int)MqReason.ConnectionBroken, detail));
-                _transport.Tell(Transport.Close.Instance);
+                NotAnswered(correlation);
             }
         });
+        Receive<CallTimedOut>(t => NotAnswered(t.Correlation));
+    }
+
+    /// <summary>
+    /// A call the queue manager did not answer in time has an unknown outcome (a put may still happen, an open may still
+    /// register its handle): the connection ends, as a broken one would, so no late reply is taken for a later call and the
+    /// unit of work is backed out.
+    /// </summary>
+    private void NotAnswered(int correlation)
+    {
+        var detail = $"the queue manager did not answer call {correlation} within {Timeout.TotalSeconds:0} s";
+        _log.Error("AMQ9999E: client connection {0} on channel {1} ended abnormally: {2}", _statusKey, _channel, detail);
+        _brokeProtocol = true;
+        _waiting.Clear();
+        Send(new StatusSegment("AMQ9999E", (int)MqReason.ConnectionBroken, detail));
+        _transport.Tell(Transport.Close.Instance);
     }
 
     private void PutReplied(object reply)
@@ -186,6 +196,9 @@ internal sealed partial class ServerConnectionActor
     private sealed record PendingPut(int Correlation, long Deadline, IActorRef Queue, bool Async) : PendingCall(Correlation, Deadline);
 
     private sealed record PendingGet(int Correlation, long Deadline, long Call, GetCall Get, IActorRef Queue, MqOpenOptions Options, bool Browse) : PendingCall(Correlation, Deadline);
+
+    /// <summary>A call served off the thread (open, MQPUT1, commit, MQSC) whose Ask gave up.</summary>
+    private sealed record CallTimedOut(int Correlation);
 
     private sealed record CheckDeadline
     {

@@ -278,9 +278,9 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
         }
 
         var self = Self;
-        Serve(c, call).ContinueWith(t => t.IsCompletedSuccessfully
-            ? t.Result
-            : new Answer(c, (int)MqReason.UnexpectedError, t.Exception?.GetBaseException().Message ?? "cancelled", []), TaskScheduler.Default).PipeTo(self);
+        Serve(c, call).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
+            : t.Exception?.GetBaseException() is AskTimeoutException ? new CallTimedOut(c)
+            : (object)new Answer(c, (int)MqReason.UnexpectedError, t.Exception?.GetBaseException().Message ?? "cancelled", []), TaskScheduler.Default).PipeTo(self);
     }
 
     private Answer Close(int c, CloseCall close)
