@@ -251,10 +251,10 @@ public static class ChannelFrames
         return frame;
     }
 
-    /// <summary>Whether <paramref name="frame"/> is a FAST message segment, whose transmission-queue message starts at <see cref="FastMessageBytes"/>(0).</summary>
     /// <summary>Whether a frame is a client's MQI call (a <see cref="ClientRequest"/>), without decoding it.</summary>
     public static bool IsClientRequest(ReadOnlySpan<byte> frame) => frame.Length >= 2 && frame[0] == Version && frame[1] == (byte)SegmentType.ClientRequest;
 
+    /// <summary>Whether <paramref name="frame"/> is a FAST message segment, whose transmission-queue message starts at <see cref="FastMessageBytes"/>(0).</summary>
     public static bool IsFastMessage(ReadOnlySpan<byte> frame) => frame.Length >= 2 && frame[0] == Version && frame[1] == (byte)SegmentType.FastMessage;
 
     /// <summary>The length of a FAST message segment carrying <paramref name="xmitLength"/> bytes.</summary>

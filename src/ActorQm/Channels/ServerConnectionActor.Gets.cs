@@ -35,7 +35,19 @@ internal sealed partial class ServerConnectionActor
             if (_pending is PendingGet p && p.Call == got.Call)
             {
                 _pending = null;
-                Answered(GetAnswer(p, got));
+                Answer answer;
+                try
+                {
+                    answer = GetAnswer(p, got);
+                }
+                catch (Exception e)
+                {
+                    // An answer that cannot be built is 2195 and the message stays on the queue; the connection goes on.
+                    p.Queue.Tell(new LocalQueue.ReleaseGets([got.Token]), _self);
+                    answer = new Answer(p.Correlation, (int)MqReason.UnexpectedError, e.Message, []);
+                }
+
+                Answered(answer);
                 return;
             }
 
@@ -55,7 +67,7 @@ internal sealed partial class ServerConnectionActor
         });
         Receive<CheckDeadline>(_ =>
         {
-            if (_pending is null)
+            if (_pending is null || _pending.Deadline == long.MaxValue)
             {
                 Timers.Cancel(DeadlineTimer);
             }
@@ -76,6 +88,11 @@ internal sealed partial class ServerConnectionActor
     /// </summary>
     private void NotAnswered(int correlation)
     {
+        if (_brokeProtocol)
+        {
+            return;
+        }
+
         var detail = $"the queue manager did not answer call {correlation} within {Timeout.TotalSeconds:0} s";
         _log.Error("AMQ9999E: client connection {0} on channel {1} ended abnormally: {2}", _statusKey, _channel, detail);
         _brokeProtocol = true;
@@ -89,7 +106,17 @@ internal sealed partial class ServerConnectionActor
         if (_pending is PendingPut p)
         {
             _pending = null;
-            Answered(PutAnswer(p.Correlation, p.Queue, reply) with { Asynchronous = p.Async });
+            Answer answer;
+            try
+            {
+                answer = PutAnswer(p.Correlation, p.Queue, reply);
+            }
+            catch (Exception e)
+            {
+                answer = new Answer(p.Correlation, (int)MqReason.UnexpectedError, e.Message, []);
+            }
+
+            Answered(p.Async ? answer with { Asynchronous = true } : answer);
         }
         else
         {
@@ -112,27 +139,25 @@ internal sealed partial class ServerConnectionActor
         wait == System.Threading.Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)(wait + Timeout).TotalMilliseconds;
 
     /// <summary>MQGET (or a browse) on a handle.</summary>
-    private void Get(int c, GetCall get)
+    /// <returns>The refusal, or null once the get is on its way to its queue.</returns>
+    private Answer? Get(int c, GetCall get)
     {
         var browse = get.Flags.HasFlag(ClientGetFlags.BrowseFirst) || get.Flags.HasFlag(ClientGetFlags.BrowseNext);
         if (!_handles.TryGetValue(get.Handle, out var h))
         {
-            Answered(new Answer(c, (int)MqReason.ObjectHandleError, "MQRC_HOBJ_ERROR: no such handle on this connection", []));
-            return;
+            return new Answer(c, (int)MqReason.ObjectHandleError, "MQRC_HOBJ_ERROR: no such handle on this connection", []);
         }
 
         if (browse ? !h.Options.HasFlag(MqOpenOptions.Browse) : (h.Options & MqOpenOptions.Input) == 0)
         {
-            Answered(browse
+            return browse
                 ? new Answer(c, (int)MqReason.NotOpenForBrowse, "MQRC_NOT_OPEN_FOR_BROWSE: the handle was opened without MQOO_BROWSE", [])
-                : new Answer(c, (int)MqReason.NotOpenForInput, "MQRC_NOT_OPEN_FOR_INPUT: the handle was opened without an MQOO_INPUT_* option", []));
-            return;
+                : new Answer(c, (int)MqReason.NotOpenForInput, "MQRC_NOT_OPEN_FOR_INPUT: the handle was opened without an MQOO_INPUT_* option", []);
         }
 
         if (!browse && get.Flags.HasFlag(ClientGetFlags.Syncpoint) && UnitOfWorkFull(c) is { } full)
         {
-            Answered(full);
-            return;
+            return full;
         }
 
         var options = new GetOptions
@@ -148,6 +173,7 @@ internal sealed partial class ServerConnectionActor
         var call = ++_calls;
         h.Handle.Queue.Tell(new LocalQueue.Get(options, _self) { Call = call }, _self);
         Await(new PendingGet(c, Deadline(options.Wait), call, get, h.Handle.Queue, h.Options, browse));
+        return null;
     }
 
     private Answer GetAnswer(PendingGet p, LocalQueue.MessageGot got)

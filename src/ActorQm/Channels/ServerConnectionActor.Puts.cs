@@ -17,19 +17,20 @@ internal sealed partial class ServerConnectionActor
     private (int Reason, string Detail)? _asyncFirstFailure;
 
     /// <summary>MQPUT on a handle: checked here, told to its queue, answered when the queue's reply comes (docs/protocol.md, "Serving calls").</summary>
-    private void PutOnHandle(int c, PutCall put)
+    /// <returns>The refusal, or null once the put is on its way to its queue.</returns>
+    private Answer? PutOnHandle(int c, PutCall put)
     {
         object? request = null;
         QueueHandle? handle = null;
         var refused = CheckPut(c, put) ?? HandleForPut(c, put, out handle) ?? PreparePut(c, put, handle!, out request);
         if (refused is not null)
         {
-            Answered(refused with { Asynchronous = put.AsyncResponse });
-            return;
+            return refused with { Asynchronous = put.AsyncResponse };
         }
 
         handle!.Queue.Tell(request!, _self);
         Await(new PendingPut(c, Deadline(TimeSpan.Zero), handle.Queue, put.AsyncResponse));
+        return null;
     }
 
     /// <summary>MQPUT1: the queue is opened for this put alone, then the put goes as on a handle.</summary>

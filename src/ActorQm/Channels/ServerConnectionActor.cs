@@ -22,7 +22,7 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
 {
     /// <summary>
     /// Frames a client may have read and not yet answered (its read credit, granted when it connects and given back
-    /// as each call is answered): calls beyond it wait in the client's socket, not here (docs/protocol.md).
+    /// as calls are answered, see GiveBack): calls beyond it wait in the client's socket, not here (docs/protocol.md).
     /// </summary>
     public const int ReadWindow = 4;
 
@@ -112,6 +112,17 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
 
     private void Answered(Answer a)
     {
+        if (_brokeProtocol)
+        {
+            // The connection is ending with its status already sent: nothing more is answered, nothing kept.
+            if (a.AfterWrite is { } held)
+            {
+                held.Queue.Tell(new LocalQueue.ReleaseGets([held.Token]), _self);
+            }
+
+            return;
+        }
+
         if (a.Asynchronous)
         {
             // MQPMO_ASYNC_RESPONSE: nothing is written; the outcome waits for MQSTAT.
@@ -165,12 +176,15 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
         {
             foreach (var frame in frames)
             {
-                OnFrame(frame.Span);
+                OnFrame(frame.Span, serve: false);
             }
         }
+
+        // Served once the whole run is queued, so answers given at once can hand back their credit together.
+        Next();
     }
 
-    private void OnFrame(ReadOnlySpan<byte> frame)
+    private void OnFrame(ReadOnlySpan<byte> frame, bool serve = true)
     {
         if (_brokeProtocol)
         {
@@ -180,10 +194,11 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
 
         var (segment, error) = ChannelFrames.Decode(frame);
 
-        // A call's credit comes back when it is answered; anything else is done with here.
+        // A call's credit comes back when it is answered; anything else is done with here, and its credit goes back
+        // at once, so a heartbeat, a Consumed or a close is read even behind a get that waits.
         if (segment is not ClientRequest { Op: not ClientOp.Consumed })
         {
-            GiveBack(1);
+            GiveBack(1, now: true);
         }
 
         switch (segment)
@@ -193,7 +208,11 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
                 break;
             case ClientRequest request:
                 _waiting.Enqueue(request);
-                Next();
+                if (serve)
+                {
+                    Next();
+                }
+
                 break;
             case Heartbeat { Reply: false }:
                 Send(new Heartbeat(true));
@@ -219,17 +238,22 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
     private void ProtocolError(string detail)
     {
         _brokeProtocol = true;
+        _pending = null;
         _waiting.Clear();
         _log.Error("AMQ9504E: client connection {0} on channel {1}: protocol error: {2}", _statusKey, _channel, detail);
         Send(new StatusSegment("AMQ9504E", (int)MqReason.ConnectionBroken, detail));
         _transport.Tell(Transport.Close.Instance);
     }
 
-    private void GiveBack(int frames)
+    /// <summary>
+    /// Read credit back to the transport. One call's credit may wait for the next one's (one message for two calls),
+    /// but only while the transport keeps at least two frames of credit even if every call held here were read.
+    /// </summary>
+    private void GiveBack(int frames, bool now = false)
     {
         _owedCredit += frames;
-        // While calls keep coming, in pairs: one message to the transport per two calls; at once when nothing waits.
-        if (!_paused && _owedCredit > 0 && (_owedCredit >= 2 || (_waiting.Count == 0 && !_busy)))
+        var unanswered = (_busy ? 1 : 0) + _waiting.Count;
+        if (!_paused && _owedCredit > 0 && (now || _owedCredit >= 2 || ReadWindow - unanswered - _owedCredit < 2))
         {
             _transport.Tell(new Transport.ResumeReading(_owedCredit), _self);
             _owedCredit = 0;
@@ -245,35 +269,37 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
 
         _busy = true;
         var c = request.Correlation;
-        var call = Parse(request);
+        Call? call = null;
+        Answer? answer;
         try
         {
-            switch (call)
+            call = Parse(request);
+            answer = call switch
             {
-                case PutCall { Handle: not null } put:
-                    PutOnHandle(c, put);
-                    return;
-                case GetCall get:
-                    Get(c, get);
-                    return;
-                case CloseCall close:
-                    Answered(Close(c, close));
-                    return;
-                case StatCall:
-                    Answered(Status(c));
-                    return;
-                case BackoutCall:
-                    Backout();
-                    Answered(new Answer(c, 0, string.Empty, []));
-                    return;
-                case BadCall bad:
-                    Answered(new Answer(c, (int)MqReason.UnexpectedError, bad.Why, []));
-                    return;
-            }
+                PutCall { Handle: not null } put => PutOnHandle(c, put),
+                GetCall get => Get(c, get),
+                CloseCall close => Close(c, close),
+                StatCall => Status(c),
+                BackoutCall => Backout(c),
+                BadCall bad => new Answer(c, (int)MqReason.UnexpectedError, bad.Why, []),
+                _ => null,
+            };
         }
-        catch (Exception e) when (_busy && _pending is null)
+        catch (Exception e)
         {
-            Answered(new Answer(c, (int)MqReason.UnexpectedError, e.Message, []));
+            // A call that failed here is answered, as one that fails off the thread is: the connection and its state stay.
+            _pending = null;
+            answer = new Answer(c, (int)MqReason.UnexpectedError, e.Message, []);
+        }
+
+        if (answer is not null)
+        {
+            Answered(answer);
+            return;
+        }
+
+        if (_pending is not null || call is null)
+        {
             return;
         }
 
@@ -281,6 +307,12 @@ internal sealed partial class ServerConnectionActor : ReceiveActor, IWithTimers
         Serve(c, call).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
             : t.Exception?.GetBaseException() is AskTimeoutException ? new CallTimedOut(c)
             : (object)new Answer(c, (int)MqReason.UnexpectedError, t.Exception?.GetBaseException().Message ?? "cancelled", []), TaskScheduler.Default).PipeTo(self);
+    }
+
+    private Answer Backout(int c)
+    {
+        Backout();
+        return new Answer(c, 0, string.Empty, []);
     }
 
     private Answer Close(int c, CloseCall close)

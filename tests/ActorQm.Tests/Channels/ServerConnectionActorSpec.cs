@@ -282,6 +282,75 @@ public sealed class ServerConnectionActorSpec(ITestOutputHelper output) : Akka.T
         Assert.Equal(second, (await NextResponse(c.Transport)).Correlation);
     }
 
+    [Fact]
+    public async Task ServerConnectionActor_must_give_a_heartbeats_read_credit_back_at_once_behind_a_get_that_waits()
+    {
+        var c = Connect();
+        var queue = CreateTestProbe("queue");
+        var handle = await Open(c, queue, "APP.IN", MqOpenOptions.InputAsQueueDefault);
+        // A second call answered at once: its frame and the open's go back together, so none is held from here on.
+        Call(c, ClientOp.Stat, []);
+        await NextResponse(c.Transport);
+        Call(c, ClientOp.Get, GetBody(handle, System.Threading.Timeout.InfiniteTimeSpan));
+        await queue.ExpectMsgAsync<LocalQueue.Get>(Answer);
+        Call(c, ClientOp.Get, GetBody(handle, TimeSpan.Zero));
+        Call(c, ClientOp.Get, GetBody(handle, TimeSpan.Zero));
+        // Three of the four frames of credit are held by calls; whatever else is read must not take the last one.
+        c.Transport.ReceiveWhile<object>(o => o, Nothing);
+
+        c.Agent.Tell(Frame(new Heartbeat(false)), c.Transport.Ref);
+        var resumed = await c.Transport.FishForMessageAsync<Transport.ResumeReading>(_ => true, Answer);
+        Assert.Equal(1, resumed.Frames);
+    }
+
+    [Fact]
+    public async Task ServerConnectionActor_must_serve_calls_read_together_in_order_and_give_back_a_frame_of_credit_each()
+    {
+        var c = Connect();
+        var queue = CreateTestProbe("queue");
+        var handle = await Open(c, queue, "APP.OUT", MqOpenOptions.Output);
+        c.Transport.ReceiveWhile<object>(o => o, Nothing);
+
+        // Three calls in one burst, as the transport hands over calls read together: MQSTAT, a put, MQSTAT.
+        var calls = new[] { (ClientOp.Stat, Array.Empty<byte>()), (ClientOp.Put, PutBody(handle, Text("burst"))), (ClientOp.Stat, Array.Empty<byte>()) }
+            .Select(call => ChannelFrames.Encode(new ClientRequest(++_correlation, call.Item1, call.Item2))).ToList();
+        var length = calls.Sum(f => FrameStream.HeaderBytes + f.Length);
+        var owner = MemoryPool<byte>.Shared.Rent(length);
+        var offset = 0;
+        foreach (var frame in calls)
+        {
+            FrameStream.WriteHeader(owner.Memory.Span[offset..], frame.Length);
+            frame.CopyTo(owner.Memory.Span[(offset + FrameStream.HeaderBytes)..]);
+            offset += FrameStream.HeaderBytes + frame.Length;
+        }
+
+        c.Agent.Tell(new Transport.FramesReceived(owner, length, calls.Count), c.Transport.Ref);
+        var put = await queue.ExpectMsgAsync<LocalQueue.Put>(Answer);
+        queue.Reply(new LocalQueue.MessagePut(put.Message.Descriptor));
+
+        var answered = new List<int>();
+        var credit = 0;
+        while (answered.Count < 3 || credit < 3)
+        {
+            switch (await c.Transport.ReceiveOneAsync(Answer))
+            {
+                case Transport.Send send:
+                    answered.Add(Assert.IsType<ClientResponse>(ChannelFrames.Decode(send.Frame.Span).Segment).Correlation);
+                    break;
+                case Transport.ResumeReading resume:
+                    credit += resume.Frames;
+                    break;
+                case null:
+                    Assert.Fail($"answers {string.Join(",", answered)} and {credit} frames of credit only");
+                    break;
+            }
+        }
+
+        Assert.Equal([_correlation - 2, _correlation - 1, _correlation], answered);
+        // Each call's frame, and the open's if it was still held for a second call's.
+        Assert.InRange(credit, 3, 4);
+    }
+
     public new void Dispose()
     {
         base.Dispose();
