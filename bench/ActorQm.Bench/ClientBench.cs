@@ -11,12 +11,18 @@ namespace ActorQm.Bench;
 /// <summary>
 /// Client applications over a server-connection channel with mutual TLS: C3, one producer and one
 /// consumer connection moving 1 KiB messages through a queue; C4, the time from a put to the get
-/// that was waiting for it, one message in flight.
+/// that was waiting for it, one message in flight; C5, client connections made and closed per second.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class ClientBench
 {
     private const int Window = 64;
+
+    /// <summary>Connections made at once in C5's concurrent row.</summary>
+    internal const int ConcurrentConnects = 8;
+
+    /// <summary>Connections made in each C5 row, and in each row of its peer (P5).</summary>
+    internal const int ConnectCount = 200;
 
     public static async Task<List<BenchRow>> Rows(DevPki pki, int count, int samples, double tlsLimit)
     {
@@ -56,6 +62,10 @@ internal static class ClientBench
                 }
             }
 
+            const int connects = ConnectCount;
+            var (sequential, sequentialFailed) = await Connects(() => MqClient.ConnectAsync(Options(pki, dir, port, "connects")), connects, 1);
+            var (concurrent, concurrentFailed) = await Connects(() => MqClient.ConnectAsync(Options(pki, dir, port, "connects")), connects, ConcurrentConnects);
+
             latencies.Sort();
             double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
             return
@@ -69,6 +79,10 @@ internal static class ClientBench
                 new("C4", "put-to-get latency p50, one message in flight", P(0.50), "ms", null, string.Empty, $"{samples} samples: the get waits, then the put"),
                 new("C4", "put-to-get latency p99", P(0.99), "ms", null, string.Empty, string.Empty),
                 new("C4", "put-to-get latency p99.9", P(0.999), "ms", null, string.Empty, string.Empty),
+                new("C5", "client connects, TCP + mutual TLS + full validation + initial data + close, sequential", sequential, "per s", null, string.Empty,
+                    $"{connects} connections, each closed before the next; {sequentialFailed} failed; the same client certificate each time (validated-chain cache warm)"),
+                new("C5", $"client connects, the same, {ConcurrentConnects} concurrent", concurrent, "per s", null, string.Empty,
+                    $"{connects} connections, {ConcurrentConnects} at a time; {concurrentFailed} failed"),
             ];
         }
         finally
@@ -144,6 +158,37 @@ internal static class ClientBench
         }));
         await Task.WhenAll(producing, consuming);
         return count / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Connections made and closed per second, <paramref name="parallel"/> at a time; one that fails is counted, not thrown
+    /// (the benchmark goes on), and the rate counts only those that succeeded.
+    /// </summary>
+    internal static async Task<(double PerSecond, int Failed)> Connects<T>(Func<Task<T>> connect, int count, int parallel)
+        where T : IAsyncDisposable
+    {
+        // One connection first, untimed: the client's key repository and code paths are warm for every row alike.
+        await (await connect()).DisposeAsync();
+        var next = 0;
+        var failed = 0;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) <= count)
+            {
+                try
+                {
+                    await (await connect()).DisposeAsync();
+                }
+#pragma warning disable CA1031 // A failed connect is a counted figure of the benchmark, whatever ended it.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        }));
+        return ((count - failed) / sw.Elapsed.TotalSeconds, failed);
     }
 
     /// <summary>One asynchronous consumer taking <paramref name="count"/> messages (a stall of 30 s ends it with the cancellation).</summary>

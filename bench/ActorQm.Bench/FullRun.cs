@@ -136,8 +136,22 @@ internal static class FullRun
             yield return string.Create(CultureInfo.InvariantCulture, $"C3 asynchronous put + read-ahead >= 1.0 x NATS core pub/sub: {c3Ahead.Value / natsCore.Value:F2} x, {Verdict(c3Ahead.Value >= natsCore.Value)}");
         }
 
-        yield return natsCore is null
-            ? "Not measured by this run: the ratios to NATS and RabbitMQ (scripts/bench.sh peers installs and runs them), TLS on / off on the same channel (no plaintext transport), and 10,000 idle client connections (issue 19)"
-            : "Not measured by this run: TLS on / off on the same channel (no plaintext transport) and 10,000 idle client connections (issue 19)";
+        foreach (var mode in new[] { "sequential", "concurrent" })
+        {
+            if (Row("C5", mode) is { } c5 && Row("P5", mode) is { } natsConnects)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"C5 client connects, {mode}, >= 1.0 x NATS connects: {c5.Value / natsConnects.Value:F2} x, {Verdict(c5.Value >= natsConnects.Value)}");
+            }
+        }
+
+        if (Row("T1", "non-persistent") is { } t1)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"TLS on / TLS off, the same channel, non-persistent >= 0.85: {t1.Ratio:F2}, {Verdict(t1.Ratio >= 0.85)}");
+        }
+
+        if (natsCore is null)
+        {
+            yield return "Not measured by this run: the ratios to NATS and RabbitMQ (scripts/bench.sh peers installs and runs them)";
+        }
     }
 }

@@ -165,8 +165,25 @@ internal static class PeerBench
             }
         });
 
+        // Connections made and closed, as C5: TCP + mutual TLS + NATS's CONNECT/INFO handshake (ConnectAsync waits for its PONG).
+        const int connects = ClientBench.ConnectCount;
+        var (sequential, sequentialFailed) = await ClientBench.Connects(async () =>
+        {
+            var c = new NatsConnection(options);
+            await c.ConnectAsync();
+            return c;
+        }, connects, 1);
+        var (concurrent, concurrentFailed) = await ClientBench.Connects(async () =>
+        {
+            var c = new NatsConnection(options);
+            await c.ConnectAsync();
+            return c;
+        }, connects, ClientBench.ConcurrentConnects);
+
         return
         [
+            new("P5", "NATS 2.9 client connects, TCP + mutual TLS + CONNECT + close, sequential", sequential, "per s", null, string.Empty, $"{connects} connections; {sequentialFailed} failed; the peer of C5"),
+            new("P5", $"NATS 2.9 client connects, the same, {ClientBench.ConcurrentConnects} concurrent", concurrent, "per s", null, string.Empty, $"{connects} connections, {ClientBench.ConcurrentConnects} at a time; {concurrentFailed} failed"),
             new("P1", "NATS 2.9 core pub/sub, mutual TLS, 1 publisher + 1 subscriber", core, "msgs/s", core / tlsLimit, "L1 TLS", "at most once, in memory; the peer of C1 and C3"),
             new("P2", "NATS 2.9 JetStream, file storage, work-queue, publish acks + explicit acks", jetStream, "msgs/s", jetStream / tlsLimit, "L1 TLS",
                 $"{Window} publishes awaited together; JetStream's file store does not fsync each write (sync every 2 min by default): not C2's guarantee"),
