@@ -17,7 +17,7 @@
 #   scripts/bench.sh deepqueue [n]        n persistent 1 KiB messages in one queue: put, heap per message,
 #                                          restart to first get, get all back (M2; 1,000,000 by default)
 #   scripts/bench.sh peers [n]            L1, C1, C2 (one channel), C3 and C5, then NATS core, JetStream and connects and RabbitMQ
-#                                          transient and persistent with confirms (P1-P4) in the same run, mutual TLS
+#                                          transient and persistent with confirms (P1-P5) in the same run, mutual TLS
 #                                          on loopback, n 1 KiB messages each; installs Debian's nats-server and
 #                                          rabbitmq-server when missing (the full run includes the peers when installed)
 set -euo pipefail
