@@ -49,10 +49,19 @@ internal sealed class MessageJournal : IDisposable
     private List<JournalOp> _draining = new(256);
 
     // Writes nobody waits for (no Ack: their effect is already in the queue manager's memory, like a sender's deletes and
-    // record after a confirmation) whose transaction died with the connection. Failing them would leave the journal behind
-    // memory for good, and a later write could carry the record past them; they are written again first, in order, once
-    // the writer has its session back (docs/persistence.md, "Journal outages"). Only the writer thread touches it.
+    // record after a confirmation) that failed, with the connection, on a full disk or for any other reason. Failing them would
+    // leave the journal behind memory for good, and a later write could carry the record past them; they are written again
+    // first, in order, and every write behind them fails until they are in (docs/persistence.md, "Journal outages"). Only
+    // the writer thread touches these.
     private readonly List<JournalOp> _owed = [];
+
+    // Why the owed writes last failed: what the writes behind them are refused with (a full disk stays MQRC 2192).
+    private (string Failure, bool StorageFull) _owedBecause;
+
+    // Attempts in a row at the owed writes that failed for the write's own sake (not a lost connection, not a full disk): such a
+    // failure may never pass, and the journal would stay behind memory; after MaxOwedRefusals the queue manager ends.
+    private int _owedRefusals;
+    private const int MaxOwedRefusals = 5;
     private bool _stopping;
     private long _lastSeq;
     private DbCommand _insert = null!;
@@ -274,7 +283,8 @@ internal sealed class MessageJournal : IDisposable
                 (_pending, _draining) = (_draining, _pending);
             }
 
-            if (_owed.Count > 0)
+            var retryingOwed = _owed.Count > 0;
+            if (retryingOwed)
             {
                 _draining.InsertRange(0, _owed);
                 _owed.Clear();
@@ -286,10 +296,10 @@ internal sealed class MessageJournal : IDisposable
             for (var start = 0; start < _draining.Count; start += _settings.MaxBatch)
             {
                 var count = Math.Min(_settings.MaxBatch, _draining.Count - start);
-                var behindOwed = _owed.Count > 0 ? "the journal's connection was lost before the writes queued ahead of this one could be written" : null;
+                var behindOwed = _owed.Count > 0 ? BehindOwed : null;
                 if ((behindOwed ?? Unavailable()) is { } why)
                 {
-                    Fail(start, count, why, storageFull: false, owe: _ownershipLost is null);
+                    Fail(start, count, why, storageFull: behindOwed is not null && _owedBecause.StorageFull, owe: _ownershipLost is null);
                 }
                 else
                 {
@@ -298,6 +308,26 @@ internal sealed class MessageJournal : IDisposable
             }
 
             _draining.Clear();
+            CountOwedRefusals(retryingOwed);
+        }
+    }
+
+    private string BehindOwed => $"journal writes queued ahead of this one could not be written yet: {_owedBecause.Failure}";
+
+    /// <summary>Ends the queue manager once the owed writes have failed <see cref="MaxOwedRefusals"/> times in a row for their own sake.</summary>
+    private void CountOwedRefusals(bool retried)
+    {
+        if (_owed.Count == 0 || _lost is not null || _owedBecause.StorageFull)
+        {
+            // Written, or waiting for a connection or for space: either passes once the cause is gone.
+            _owedRefusals = 0;
+            return;
+        }
+
+        if (retried && ++_owedRefusals >= MaxOwedRefusals && _ownershipLost is null)
+        {
+            _ownershipLost = $"a journal write nobody waits for (its effect is already in memory) failed {_owedRefusals} times in a row ({_owedBecause.Failure}); the queue manager must be started again from what the journal holds.";
+            TellOwnershipLost();
         }
     }
 
@@ -362,7 +392,8 @@ internal sealed class MessageJournal : IDisposable
             {
                 if (_owed.Count > 0 || _lost is not null || _ownershipLost is not null)
                 {
-                    Fail(i, start + count - i, failure, storageFull: false, owe: _ownershipLost is null);
+                    var behind = _owed.Count > 0;
+                    Fail(i, start + count - i, behind ? BehindOwed : failure, storageFull: behind && _owedBecause.StorageFull, owe: _ownershipLost is null);
                     break;
                 }
 
@@ -374,7 +405,7 @@ internal sealed class MessageJournal : IDisposable
 
         if (failure is not null)
         {
-            Fail(start, count, failure, storageFull);
+            Fail(start, count, failure, storageFull, owe: _ownershipLost is null);
             return;
         }
 
@@ -428,7 +459,7 @@ internal sealed class MessageJournal : IDisposable
         }
     }
 
-    /// <param name="owe">The connection, not the write, failed: writes nobody waits for are kept to be written again first.</param>
+    /// <param name="owe">Writes nobody waits for are kept to be written again first (not once the journal is given up).</param>
     private void Fail(int start, int count, string failure, bool storageFull, bool owe = false)
     {
         for (var i = start; i < start + count; i++)
@@ -436,6 +467,12 @@ internal sealed class MessageJournal : IDisposable
             var op = _draining[i];
             if (owe && op.Ack is null)
             {
+                // The first one owed failed for its own sake; those after it are behind it.
+                if (_owed.Count == 0)
+                {
+                    _owedBecause = (failure, storageFull);
+                }
+
                 _owed.Add(op);
                 continue;
             }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActorQm.Messages;
 using ActorQm.QueueManagers;
+using ActorQm.Store;
 using ActorQm.Tests.Support;
 using Akka.Actor;
 using Microsoft.Data.Sqlite;
@@ -141,6 +142,40 @@ public sealed class JournalFailureSpec(ITestOutputHelper output) : Akka.TestKit.
 
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"m{i}"), delivered.Select(t => t[..t.IndexOf(':', StringComparison.Ordinal)]));
         Assert.Empty(await DrainAsync(pair.Qm2.Actor, "APP.IN"));
+    }
+
+    /// <summary>
+    /// A write nobody waits for (a sender's record and deletes after its partner confirmed) refused by a full disk: dropped, it
+    /// left the journal behind memory, and a later record carried the sender past its deletes (duplicates after a restart).
+    /// It is owed: the writes behind it are refused as the disk is full (2192), and once space returns it goes in first.
+    /// </summary>
+    [Fact]
+    public async Task Journal_must_write_a_write_nobody_waits_for_that_a_full_disk_refused_first_once_space_returns()
+    {
+        var disk = Mount("owed-disk", "1m");
+        using var journal = MessageJournal.Open("QMO", Settings("QMO", disk).Store);
+        var answers = CreateTestProbe();
+        JournalWriteFailed? full = null;
+        for (var i = 0; i < 1000 && full is null; i++)
+        {
+            var fill = new StoredMessage(journal.NextSeq(), Text($"fill{i}:" + new string('x', 8 * 1024), Persistence.Persistent), StoredMessage.NeverExpires);
+            journal.Enqueue(JournalOp.Insert("APP.IN", fill, answers.Ref.Tell, i));
+            full = await answers.ExpectMsgAsync<object>(TimeSpan.FromSeconds(10)) as JournalWriteFailed;
+        }
+
+        Assert.True(full is { StorageFull: true }, $"the disk did not fill: {full?.Reason}");
+
+        // Too large for what is left, and nobody waits for it; the small write behind it might fit, but must not go first.
+        var owed = new StoredMessage(journal.NextSeq(), Text("owed:" + new string('y', 64 * 1024), Persistence.Persistent), StoredMessage.NeverExpires);
+        journal.Enqueue(JournalOp.Unit([JournalOp.Insert("APP.IN", owed, null, null)], null, null));
+        journal.Enqueue(JournalOp.SaveChannelSync(new ChannelSyncRecord("TO.QMB", 7, 0, []), answers.Ref.Tell, "behind"));
+        var behind = await answers.ExpectMsgAsync<JournalWriteFailed>(TimeSpan.FromSeconds(10));
+        Assert.Equal(("behind", true), (behind.Ack, behind.StorageFull));
+
+        Run("mount", "-o", "remount,size=64m", disk);
+        await AwaitAssertAsync(() => Assert.Contains(journal.LoadMessages()["APP.IN"], m => m.Seq == owed.Seq), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
+        journal.Enqueue(JournalOp.SaveChannelSync(new ChannelSyncRecord("TO.QMB", 8, 0, []), answers.Ref.Tell, "after"));
+        await answers.ExpectMsgAsync("after", TimeSpan.FromSeconds(10));
     }
 
     /// <summary>

@@ -118,6 +118,34 @@ public abstract class MessageJournalContract(ITestOutputHelper output) : Akka.Te
         Assert.Equal(new[] { "first", "before", "after" }, journal.LoadMessages()["Q1"].Select(m => Text(m.Message)));
     }
 
+    /// <summary>
+    /// A write nobody waits for has its effect in memory already; one that fails for its own sake (here the journal's key) is
+    /// not dropped, which would leave the journal behind memory, but tried again first, with every write behind it refused,
+    /// until after five attempts in a row the queue manager is told to end (docs/persistence.md, "Journal outages").
+    /// </summary>
+    [Fact]
+    public async Task Journal_must_retry_a_failed_write_nobody_waits_for_ahead_of_the_rest_and_give_up_after_five_attempts()
+    {
+        var probe = CreateTestProbe("writer");
+        var ended = CreateTestProbe("ended");
+        using var journal = Open();
+        journal.OnOwnershipLost(reason => ended.Ref.Tell(reason));
+        var first = Stored(journal, "first");
+        journal.Enqueue(JournalOp.Insert("Q1", first, probe.Ref.Tell, "first"));
+        await probe.ExpectMsgAsync("first");
+
+        journal.Enqueue(JournalOp.Unit([JournalOp.Insert("Q1", new StoredMessage(first.Seq, first.Message, StoredMessage.NeverExpires), null, null)], null, null));
+        var after = Stored(journal, "after");
+        journal.Enqueue(JournalOp.Insert("Q1", after, probe.Ref.Tell, "after"));
+        var behind = await probe.ExpectMsgAsync<JournalWriteFailed>();
+        Assert.Equal("after", behind.Ack);
+        Assert.Contains("queued ahead", behind.Reason, StringComparison.Ordinal);
+
+        var reason = await ended.ExpectMsgAsync<string>(TimeSpan.FromSeconds(20));
+        Assert.Contains("failed 5 times in a row", reason, StringComparison.Ordinal);
+        Assert.Equal(["first"], journal.LoadMessages()["Q1"].Select(m => Text(m.Message)));
+    }
+
     [Fact]
     public void Journal_must_refuse_a_second_open_while_held()
     {
