@@ -58,10 +58,17 @@ internal sealed class MessageJournal : IDisposable
     // Why the owed writes last failed: what the writes behind them are refused with (a full disk stays MQRC 2192).
     private (string Failure, bool StorageFull) _owedBecause;
 
-    // Attempts in a row at the owed writes that failed for the write's own sake (not a lost connection, not a full disk): such a
-    // failure may never pass, and the journal would stay behind memory; after MaxOwedRefusals the queue manager ends.
+    // Attempts in a row at the owed writes that failed for the write's own sake (not a lost connection, not a full disk), and
+    // since when: such a failure may never pass, and the journal would stay behind memory. After MaxOwedRefusals attempts over
+    // at least OwedGiveUpAfter (under load drains follow each other within milliseconds: a brief error must not count five
+    // times) the queue manager ends.
     private int _owedRefusals;
+    private long _owedRefusedSince;
     private const int MaxOwedRefusals = 5;
+    private static readonly TimeSpan OwedGiveUpAfter = TimeSpan.FromSeconds(5);
+
+    // The current run of owed writes has been logged (once per run: they are tried again at every drain).
+    private bool _owedTold;
     private bool _stopping;
     private long _lastSeq;
     private DbCommand _insert = null!;
@@ -138,8 +145,9 @@ internal sealed class MessageJournal : IDisposable
     }
 
     /// <summary>
-    /// Calls <paramref name="handler"/> (on the writer's thread) when a commit's outcome is in doubt: the writer settles it
-    /// before it answers that batch or writes another (docs/persistence.md, "Journal outages").
+    /// Calls <paramref name="handler"/> (on the writer's thread) when writes wait: a commit's outcome is in doubt (the writer
+    /// settles it before it answers that batch or writes another), or writes nobody waits for failed and are owed
+    /// (docs/persistence.md, "Journal outages").
     /// </summary>
     public void OnInDoubt(Action<string> handler)
     {
@@ -317,6 +325,17 @@ internal sealed class MessageJournal : IDisposable
     /// <summary>Ends the queue manager once the owed writes have failed <see cref="MaxOwedRefusals"/> times in a row for their own sake.</summary>
     private void CountOwedRefusals(bool retried)
     {
+        if (_owed.Count == 0)
+        {
+            _owedTold = false;
+        }
+        else if (!_owedTold)
+        {
+            // Nothing else tells: nobody waits for these writes, and every write behind them fails until they are in.
+            _owedTold = true;
+            Notice($"{_owed.Count} journal writes nobody waits for could not be written ({_owedBecause.Failure}); they are tried again first, and every write behind them fails until they are in");
+        }
+
         if (_owed.Count == 0 || _lost is not null || _owedBecause.StorageFull)
         {
             // Written, or waiting for a connection or for space: either passes once the cause is gone.
@@ -324,9 +343,20 @@ internal sealed class MessageJournal : IDisposable
             return;
         }
 
-        if (retried && ++_owedRefusals >= MaxOwedRefusals && _ownershipLost is null)
+        if (!retried)
         {
-            _ownershipLost = $"a journal write nobody waits for (its effect is already in memory) failed {_owedRefusals} times in a row ({_owedBecause.Failure}); the queue manager must be started again from what the journal holds.";
+            return;
+        }
+
+        if (_owedRefusals++ == 0)
+        {
+            _owedRefusedSince = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+
+        var failing = System.Diagnostics.Stopwatch.GetElapsedTime(_owedRefusedSince);
+        if (_owedRefusals >= MaxOwedRefusals && failing >= OwedGiveUpAfter && _ownershipLost is null)
+        {
+            _ownershipLost = $"a journal write nobody waits for (its effect is already in memory) failed again {_owedRefusals} times over {failing.TotalSeconds:0} s ({_owedBecause.Failure}); the queue manager must be started again from what the journal holds.";
             TellOwnershipLost();
         }
     }
@@ -430,15 +460,21 @@ internal sealed class MessageJournal : IDisposable
         }
     }
 
-    private void Settle(int start, int count, long? transaction, string failure)
+    /// <summary>Tells the <see cref="OnInDoubt"/> handler why writes wait.</summary>
+    private void Notice(string why)
     {
-        Action<string>? inDoubt;
+        Action<string>? handler;
         lock (_gate)
         {
-            inDoubt = _onInDoubt;
+            handler = _onInDoubt;
         }
 
-        inDoubt?.Invoke($"a commit of {count} journal writes is in doubt ({failure}); they are answered once what became of it is known, within {InDoubtWait.TotalSeconds:0}s");
+        handler?.Invoke(why);
+    }
+
+    private void Settle(int start, int count, long? transaction, string failure)
+    {
+        Notice($"a commit of {count} journal writes is in doubt ({failure}); they are answered once what became of it is known, within {InDoubtWait.TotalSeconds:0}s");
         switch (InDoubtCommit.Resolve(_engine, transaction, InDoubtWait, () => Volatile.Read(ref _stopping)))
         {
             case InDoubtCommit.Outcome.Committed:
