@@ -322,7 +322,7 @@ internal sealed class MessageJournal : IDisposable
 
     private string BehindOwed => $"journal writes queued ahead of this one could not be written yet: {_owedBecause.Failure}";
 
-    /// <summary>Ends the queue manager once the owed writes have failed <see cref="MaxOwedRefusals"/> times in a row for their own sake.</summary>
+    /// <summary>Logs a new run of owed writes once; ends the queue manager once they have failed for their own sake <see cref="MaxOwedRefusals"/> times over at least <see cref="OwedGiveUpAfter"/>.</summary>
     private void CountOwedRefusals(bool retried)
     {
         if (_owed.Count == 0)
