@@ -167,18 +167,15 @@ internal static class PeerBench
 
         // Connections made and closed, as C5: TCP + mutual TLS + NATS's CONNECT/INFO handshake (ConnectAsync waits for its PONG).
         const int connects = ClientBench.ConnectCount;
-        var (sequential, sequentialFailed) = await ClientBench.Connects(async () =>
+        async Task<NatsConnection> Connect()
         {
             var c = new NatsConnection(options);
             await c.ConnectAsync();
             return c;
-        }, connects, 1);
-        var (concurrent, concurrentFailed) = await ClientBench.Connects(async () =>
-        {
-            var c = new NatsConnection(options);
-            await c.ConnectAsync();
-            return c;
-        }, connects, ClientBench.ConcurrentConnects);
+        }
+
+        var (sequential, sequentialFailed) = await ClientBench.Connects(Connect, connects, 1);
+        var (concurrent, concurrentFailed) = await ClientBench.Connects(Connect, connects, ClientBench.ConcurrentConnects);
 
         return
         [

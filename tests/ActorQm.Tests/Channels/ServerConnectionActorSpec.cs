@@ -313,18 +313,9 @@ public sealed class ServerConnectionActorSpec(ITestOutputHelper output) : Akka.T
 
         // Three calls in one burst, as the transport hands over calls read together: MQSTAT, a put, MQSTAT.
         var calls = new[] { (ClientOp.Stat, Array.Empty<byte>()), (ClientOp.Put, PutBody(handle, Text("burst"))), (ClientOp.Stat, Array.Empty<byte>()) }
-            .Select(call => ChannelFrames.Encode(new ClientRequest(++_correlation, call.Item1, call.Item2))).ToList();
-        var length = calls.Sum(f => FrameStream.HeaderBytes + f.Length);
-        var owner = MemoryPool<byte>.Shared.Rent(length);
-        var offset = 0;
-        foreach (var frame in calls)
-        {
-            FrameStream.WriteHeader(owner.Memory.Span[offset..], frame.Length);
-            frame.CopyTo(owner.Memory.Span[(offset + FrameStream.HeaderBytes)..]);
-            offset += FrameStream.HeaderBytes + frame.Length;
-        }
-
-        c.Agent.Tell(new Transport.FramesReceived(owner, length, calls.Count), c.Transport.Ref);
+            .Select(call => ChannelFrames.Encode(new ClientRequest(++_correlation, call.Item1, call.Item2))).ToArray();
+        var burst = CountingBuffer.Frames(calls);
+        c.Agent.Tell(new Transport.FramesReceived(burst, burst.Length, calls.Length), c.Transport.Ref);
         var put = await queue.ExpectMsgAsync<LocalQueue.Put>(Answer);
         queue.Reply(new LocalQueue.MessagePut(put.Message.Descriptor));
 
